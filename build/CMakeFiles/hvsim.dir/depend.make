@@ -1,0 +1,2 @@
+# Empty dependencies file for hvsim.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,2 @@
+# Empty compiler generated dependencies file for hvsim_debugreg.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,2 @@
+# Empty dependencies file for hvsim_debugreg.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,11 @@
+file(REMOVE_RECURSE
+  "CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o"
+  "CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o.d"
+  "libhvsim_vmx.a"
+  "libhvsim_vmx.pdb"
+)
+
+# Per-language clean rules from dependency scanning.
+foreach(lang C)
+  include(CMakeFiles/hvsim_vmx.dir/cmake_clean_${lang}.cmake OPTIONAL)
+endforeach()

@@ -1,0 +1,68 @@
+/* cpu.c - the shared physical CPU: cycle accounting and the hypervisor's
+ * hardware DR access choke point. */
+#include "cpu/cpu.h"
+#include <assert.h>
+#include <string.h>
+
+void cpu_init(struct cpu *c, const struct cost_model *cost)
+{
+	memset(c, 0, sizeof(*c));
+	c->cost = cost;
+	/* Power-up/INIT values: DR0-DR3 = 0, DR6 = 0xFFFF0FF0, DR7 = 0x400
+	 * (SDM Vol.3 Table 10-1 "IA-32 and Intel 64 Processor States Following
+	 * Power-up, Reset, or INIT"; arch-facts A.1: XTF checks these). */
+	c->dr[6] = DR6_ACTIVE_LOW;
+	c->dr[7] = DR7_FIXED_1;
+	for (unsigned i = 0; i < EXIT_SLOTS; i++)
+		c->st.exits[i].min = UINT64_MAX;
+}
+
+void cpu_charge(struct cpu *c, enum cycle_cat cat, uint64_t cycles)
+{
+	static const unsigned off[] = {
+		[CYC_GUEST] = offsetof(struct stats, cycles_guest),
+		[CYC_TRANSITION] = offsetof(struct stats, cycles_transition),
+		[CYC_HANDLER] = offsetof(struct stats, cycles_handler),
+		[CYC_DR] = offsetof(struct stats, cycles_dr),
+		[CYC_VMCS] = offsetof(struct stats, cycles_vmcs),
+		[CYC_HOST] = offsetof(struct stats, cycles_host),
+	};
+	*(uint64_t *)((char *)&c->st + off[cat]) += cycles;
+	c->st.cycles_total += cycles;
+}
+
+void cpu_event(struct cpu *c, enum sim_event_id id, uint64_t a, uint64_t b,
+	       uint64_t cc, const char *s)
+{
+	if (!c->trace)
+		return;
+	struct sim_event ev = { .id = id, .cycle = c->st.cycles_total, .a = a, .b = b, .c = cc, .s = s };
+	c->trace(c->trace_ctx, &ev);
+}
+
+uint64_t cpu_hv_read_dr(struct cpu *c, int n, const char *cause)
+{
+	assert(n >= 0 && n <= 7 && n != 4 && n != 5);
+	c->st.dr_hw_reads[n]++;
+	cpu_charge(c, CYC_DR, c->cost->hw_dr_read);
+	cpu_event(c, EV_DR_READ, (uint64_t)n, c->dr[n], 0, cause);
+	return c->dr[n];
+}
+
+void cpu_hv_write_dr(struct cpu *c, int n, uint64_t val, const char *cause)
+{
+	assert(n >= 0 && n <= 7 && n != 4 && n != 5);
+	/* validate -> apply -> record */
+	if (n == 6) {
+		assert(!(val & DR6_RESERVED_HI));
+		val = dr6_store_value(val, &c->feat);
+	} else if (n == 7) {
+		assert(!(val & DR7_RESERVED_HI));
+		val = dr7_store_value(val);
+	}
+	c->dr[n] = val;
+	c->dr_gen++;
+	c->st.dr_hw_writes[n]++;
+	cpu_charge(c, CYC_DR, n == 7 ? c->cost->hw_dr7_write : c->cost->hw_dr_write);
+	cpu_event(c, EV_DR_WRITE, (uint64_t)n, val, 0, cause);
+}

@@ -1,0 +1,71 @@
+/* cpu.h - the one physical CPU that host and guest share.
+ *
+ * The simulated machine has exactly one set of debug registers.  Whatever the
+ * hypervisor leaves in them is what the guest (or the host) runs with, which
+ * is the whole point of hvsim: a policy that forgets a reload shows up as a
+ * breakpoint that does not fire.
+ *
+ * Two kinds of DR values are kept apart everywhere:
+ *   - hardware values: struct cpu.dr[] (this file), what the silicon matches;
+ *   - architectural values: what the guest (or host) *believes* it has
+ *     written, kept by the correctness oracle (struct dr_file in sim/oracle.h)
+ *     and, separately, by the hypervisor's own bookkeeping (debugreg/).
+ *
+ * All hypervisor accesses to hardware DRs go through cpu_hv_read_dr() and
+ * cpu_hv_write_dr(): the single choke point that validates, applies, counts
+ * (dr.hw_reads / dr.hw_writes) and charges cycles (Spike's csr_t shape). */
+#ifndef HVSIM_CPU_CPU_H
+#define HVSIM_CPU_CPU_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "cpu/cost.h"
+#include "cpu/dr.h"
+#include "cpu/stats.h"
+
+enum sim_event_id {
+#define EVENT(id, name, fields, desc) id,
+#include "cpu/events.def"
+#undef EVENT
+	EV_COUNT
+};
+
+/* One trace event.  Meaning of a/b/c/s per cpu/events.def. */
+struct sim_event {
+	enum sim_event_id id;
+	uint64_t cycle;       /* modeled cycle counter when it happened */
+	uint64_t a, b, c, d;  /* payload, see events.def */
+	const char *s;        /* string payload (cause, reason name, disassembly) */
+};
+
+/* Cycle categories (columns of `compare`). */
+enum cycle_cat { CYC_GUEST, CYC_TRANSITION, CYC_HANDLER, CYC_DR, CYC_VMCS, CYC_HOST };
+
+struct cpu {
+	uint64_t dr[8];              /* hardware DR0-DR3, DR6 (index 6), DR7 (index 7); 4/5 unused */
+	uint64_t debugctl;           /* hardware IA32_DEBUGCTL */
+	bool guest_mode;             /* true while the guest runs (VMX non-root / SVM guest) */
+	uint64_t dr_gen;             /* bumped on every hardware DR write (engines re-arm hooks) */
+	struct dr_features feat;     /* DR6 active-low features exposed (RTM, bus-lock) */
+	const struct cost_model *cost;  /* cycle prices */
+	struct stats st;             /* counters of this run */
+	const char *cause;           /* why the current hypervisor DR access happens (trace) */
+	void (*trace)(void *ctx, const struct sim_event *ev);  /* event sink or NULL */
+	void *trace_ctx;
+};
+
+void cpu_init(struct cpu *c, const struct cost_model *cost);
+/* Charge cycles to a category (and to cycles.total). */
+void cpu_charge(struct cpu *c, enum cycle_cat cat, uint64_t cycles);
+/* Emit a trace event (no-op without a sink). */
+void cpu_event(struct cpu *c, enum sim_event_id id, uint64_t a, uint64_t b,
+	       uint64_t cc, const char *s);
+
+/* The hypervisor's MOV to/from DRn on the physical CPU (host context).
+ * n is an architectural number 0-3, 6, 7.  DR6/DR7 values are stored as the
+ * CPU would (dr6_store_value / dr7_store_value); the hypervisor never writes
+ * invalid values (KVM checks them before), so an invalid one is an internal
+ * error (asserted). `cause` is recorded in the trace. */
+uint64_t cpu_hv_read_dr(struct cpu *c, int n, const char *cause);
+void cpu_hv_write_dr(struct cpu *c, int n, uint64_t val, const char *cause);
+
+#endif

@@ -1,0 +1,196 @@
+/* engine.h - executes guest (or host) code on Unicorn with hvsim's own
+ * debug-register semantics.
+ *
+ * Unicorn 2.0.1 knows nothing useful about debug registers (unicorn-facts
+ * §1: a native DR7 write can crash it, data breakpoints and general detect
+ * are missing, exceptions never go through the IDT).  So the engine never
+ * lets Unicorn execute MOV DR, ICEBP or IRET: those and every instruction
+ * that can cause a VM exit are "sites", found by decoding each new
+ * translated block once (Capstone + a byte-level decoder, cached per
+ * address), hooked with one single-address code hook each, and emulated
+ * here.  Breakpoints are matched against the *hardware* DRs of struct cpu;
+ * execute breakpoints are code hooks on the armed addresses, data
+ * breakpoints are memory hooks on the armed ranges, both only while armed
+ * (in hardware or in the owner's architectural view, so that a breakpoint
+ * the hardware misses is seen as missed).
+ *
+ * Instructions and guest cycles are counted per translated block (a block
+ * hook), with a correction when control leaves a block early; a code hook on
+ * every instruction is used only while a data breakpoint is armed (the trap
+ * must be delivered at the next instruction boundary).
+ *
+ * The virtualization layer (vmx/, svm/) plugs in through struct engine_ops:
+ * it decides whether a site or an exception causes a VM exit and runs the
+ * hypervisor synchronously inside the hook. */
+#ifndef HVSIM_CPU_ENGINE_H
+#define HVSIM_CPU_ENGINE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cpu/cpu.h"
+
+/* Instruction classes the engine treats specially ("sites"). */
+enum insn_class {
+	IC_NONE = 0,
+	IC_MOV_DR,      /* 0F 21 (from DR) / 0F 23 (to DR) */
+	IC_CPUID,       /* 0F A2 */
+	IC_HLT,         /* F4 */
+	IC_IO,          /* IN/OUT, imm8 or DX port */
+	IC_VMCALL,      /* 0F 01 C1 (VMX) */
+	IC_VMMCALL,     /* 0F 01 D9 (SVM) */
+	IC_ICEBP,       /* F1: #DB trap, no DR6 status bit */
+	IC_IRET,        /* CF: emulated (exception return, RF) */
+	IC_RDMSR,       /* 0F 32: IA32_DEBUGCTL modelled, others native value 0 */
+	IC_WRMSR,       /* 0F 30 */
+	IC_BAD,         /* LOCK MOV DR, string I/O, 16-bit IRET: unsupported */
+};
+
+struct insn_info {
+	uint64_t rip;          /* address */
+	uint8_t len;           /* length in bytes */
+	uint8_t cls;           /* enum insn_class */
+	int8_t dr;             /* MOV DR: DR number as encoded (0-15) */
+	bool dr_write;         /* MOV DR: true = MOV to DR */
+	int8_t gpr;            /* MOV DR: GPR number (0 RAX ... 15 R15, SDM order) */
+	bool io_in;            /* IO: IN (true) or OUT */
+	bool io_dx;            /* IO: port in DX (else immediate) */
+	uint8_t io_size;       /* IO: 1, 2 or 4 bytes */
+	uint16_t io_port;      /* IO: immediate port (io_dx = false) */
+	bool rex_w;            /* IRET: IRETQ */
+	bool lock;             /* LOCK prefix present */
+};
+
+/* Why a run stopped. */
+enum engine_stop {
+	STOP_NONE = 0,
+	STOP_HALT,        /* guest executed HLT (end of the program) */
+	STOP_BUDGET,      /* instruction or cycle budget exhausted */
+	STOP_FAULT,       /* an exception the guest cannot take (no IDT, bad gate) */
+	STOP_TRIPLE,      /* exception while delivering an exception */
+	STOP_UD,          /* invalid or unsupported opcode */
+	STOP_UNMAPPED,    /* fetch or access outside mapped memory */
+	STOP_ENTRY_FAIL,  /* VM entry failed its checks */
+	STOP_INTERNAL,    /* hvsim bug (reported, never a crash) */
+};
+const char *engine_stop_name(enum engine_stop s);
+
+/* Architectural DR file of one owner (guest or host), kept by the oracle. */
+struct dr_file {
+	uint64_t dr[8];        /* DR0-3, DR6, DR7 as the owner wrote them */
+};
+
+/* One recorded #DB. */
+enum db_outcome { DB_DELIVERED, DB_MISSED, DB_SPURIOUS };
+struct db_record {
+	uint64_t cycle;        /* when */
+	uint64_t rip;          /* instruction that caused it (fault: the instruction; trap: the one before) */
+	uint64_t dr6;          /* DR6 the owner sees after it (architectural, per the SDM) */
+	uint64_t hw_dr6;       /* hardware DR6 when it was detected */
+	uint8_t hw_slots;      /* slots matched in hardware */
+	uint8_t ideal_slots;   /* slots matched in the owner's own DRs */
+	uint8_t outcome;       /* enum db_outcome */
+	bool host;             /* host-context #DB */
+	const char *cause;     /* "exec", "data", "single-step", "gd", "icebp" */
+};
+
+struct violation {
+	uint64_t cycle;
+	uint64_t rip;
+	int slot;              /* DR slot or register, -1 if none */
+	char kind[32];         /* "dr_read_mismatch", "regcache_invalid", ... */
+	char detail[160];
+};
+
+#define DB_LOG_MAX 4096
+#define VIOL_MAX 1024
+
+/* Callbacks of the virtualization layer; all optional (bare metal = none). */
+struct engine_ops {
+	/* A site is about to execute in guest mode.  Return true if it caused a
+	 * VM exit (the hypervisor has run and re-entered); the engine then
+	 * continues wherever the guest RIP now is (possibly the same
+	 * instruction, which is then evaluated again). */
+	bool (*insn)(void *ctx, const struct insn_info *ii);
+	/* An exception is about to be delivered to the guest.  `payload` for
+	 * #DB is the DR6-format event bits.  Return true if it caused a VM
+	 * exit (it must not be delivered natively). */
+	bool (*exception)(void *ctx, int vector, uint64_t payload, bool fault,
+			  const struct insn_info *ii);
+	/* Start of a translated block in guest mode: timers. */
+	void (*boundary)(void *ctx);
+	/* CPUID executed natively (bare metal): fill eax..edx; NULL = zeros. */
+	void *ctx;
+};
+
+struct engine;
+
+/* Create an engine (mode 64 or 32).  `host` selects host context: #DBs are
+ * accounted to the host and delivered to the host breakpoint handler. */
+struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_t errsize);
+void engine_free(struct engine *e);
+void engine_set_ops(struct engine *e, const struct engine_ops *ops);
+/* The owner's architectural DRs used by the oracle (not owned). */
+void engine_set_ideal(struct engine *e, struct dr_file *ideal);
+
+/* Memory: map [addr, addr+size) (page-granular, merges with existing
+ * mappings) and copy bytes in. */
+int engine_map(struct engine *e, uint64_t addr, uint64_t size, const void *bytes, size_t nbytes);
+int engine_mem_read(struct engine *e, uint64_t addr, void *buf, size_t n);
+int engine_mem_write(struct engine *e, uint64_t addr, const void *buf, size_t n);
+
+/* Registers by name ("rax", "rflags", "cr4", ...): 0 ok, -1 unknown. */
+int engine_reg_by_name(struct engine *e, const char *name, uint64_t val);
+uint64_t engine_gpr(struct engine *e, int gpr);            /* SDM GPR number 0-15 */
+void engine_set_gpr(struct engine *e, int gpr, uint64_t v);
+uint64_t engine_rip(struct engine *e);
+void engine_set_rip(struct engine *e, uint64_t rip);       /* continue there after the current hook */
+uint64_t engine_rflags(struct engine *e);
+void engine_set_rflags(struct engine *e, uint64_t fl);
+uint64_t engine_rsp(struct engine *e);
+uint64_t engine_cr4(struct engine *e);
+int engine_cpl(struct engine *e);
+
+/* Limits. */
+void engine_set_budget(struct engine *e, uint64_t max_insns, uint64_t max_cycles);
+
+/* Run from `rip` until a stop condition; returns the stop reason. */
+enum engine_stop engine_run(struct engine *e, uint64_t rip);
+/* Ask the engine to stop at the end of the current hook (outer loop work). */
+void engine_request_stop(struct engine *e, enum engine_stop why, const char *msg);
+/* Pause (not a stop): the run loop returns STOP_NONE to let the caller do
+ * outer-loop work (host snippets), then engine_run(e, engine_rip(e)). */
+void engine_request_pause(struct engine *e);
+const char *engine_stop_message(struct engine *e);
+
+/* Exceptions and #DB. */
+/* Deliver an exception through the guest IDT (or record it when IDTR is
+ * empty).  Used for native delivery and by VM entry for injected events.
+ * `fault` says whether RIP points at the faulting instruction.  For #DB
+ * the caller has already updated DR6 as it wants. */
+void engine_deliver(struct engine *e, int vector, bool fault, bool has_error, uint32_t error);
+/* Guest-visible breakpoint/#DB bookkeeping for injected #DBs (oracle). */
+void engine_note_db_delivery(struct engine *e, uint64_t dr6_seen);
+
+/* The oracle's view. */
+struct dr_file *engine_ideal(struct engine *e);
+void engine_violation(struct engine *e, uint64_t rip, int slot, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Re-evaluate which addresses/ranges need breakpoint hooks (call after any
+ * change of hardware DR7/DR0-3 or of the owner's architectural DRs).  Cheap
+ * when nothing changed. */
+void engine_dr_changed(struct engine *e);
+
+/* Emulate a site natively (what the CPU does with no VM exit): used by the
+ * engine itself and by the virtualization layer when re-executing. */
+
+/* Logs. */
+const struct db_record *engine_db_log(struct engine *e, size_t *n, uint64_t *dropped);
+const struct violation *engine_violations(struct engine *e, size_t *n, uint64_t *dropped);
+uint64_t engine_instructions(struct engine *e);
+
+/* Decode one instruction at addr into a site description (IC_NONE if not a
+ * site); exposed for tests and `hvsim disasm`. */
+int engine_classify(const uint8_t *bytes, size_t n, int mode, struct insn_info *ii);
+
+#endif

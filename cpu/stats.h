@@ -1,0 +1,32 @@
+/* stats.h - the counters of one run (generated from stats.def) plus the
+ * per-exit-reason and per-register arrays.  Plain data: a run's result is a
+ * copy of this struct plus the event lists in sim/result.h. */
+#ifndef HVSIM_CPU_STATS_H
+#define HVSIM_CPU_STATS_H
+#include <stdint.h>
+
+#define EXIT_SLOTS 128      /* exit reason index space (vendor tables map into it) */
+
+struct exit_stat {
+	uint64_t count;         /* exits with this reason */
+	uint64_t cycles;        /* cycles from exit to the next entry, summed */
+	uint64_t min, max;      /* per-exit cycles */
+	double   sumsq;         /* for the stddev column of the perf-style table */
+};
+
+struct stats {
+#define STAT(field, path, desc) uint64_t field;
+#include "cpu/stats.def"
+#undef STAT
+	uint64_t dr_hw_reads[8];     /* hypervisor reads of hardware DRn (dr.hw_reads.drN) */
+	uint64_t dr_hw_writes[8];    /* hypervisor writes of hardware DRn (dr.hw_writes.drN) */
+	uint64_t dr_exit_reads[8];   /* MOV-from-DRn exits (by encoded DR number) */
+	uint64_t dr_exit_writes[8];  /* MOV-to-DRn exits (by encoded DR number) */
+	struct exit_stat exits[EXIT_SLOTS];  /* indexed by vendor exit index */
+};
+
+struct stat_desc { const char *path; const char *desc; unsigned offset; };
+extern const struct stat_desc stat_descs[];
+extern const unsigned stat_ndescs;
+
+#endif

@@ -1,0 +1,67 @@
+/* run.h - run one scenario under one policy on one vendor. */
+#ifndef HVSIM_SIM_RUN_H
+#define HVSIM_SIM_RUN_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cpu/engine.h"
+#include "cpu/stats.h"
+#include "sim/scenario.h"
+
+#define RESULT_SCHEMA "hvsim-result"
+#define RESULT_SCHEMA_VERSION 1
+
+/* Options of one run. */
+struct run_config {
+	const char *policy;            /* policy or variant name (NULL = first of the scenario) */
+	enum vendor vendor;            /* VENDOR_VMX, VENDOR_SVM or VENDOR_NONE (bare metal) */
+	const char *cost_model;        /* override of the scenario's cost model (NULL = keep) */
+	void (*trace)(void *ctx, const struct sim_event *ev);   /* event sink (NULL = none) */
+	void *trace_ctx;
+	bool trace_insns;              /* emit EV_INSN for every guest instruction (slow) */
+};
+
+/* The result of one run: the stable contract behind the JSON output
+ * (docs/result-schema.md). */
+struct run_result {
+	char scenario[128];            /* scenario name */
+	char policy[64];               /* policy name */
+	char vendor[8];                /* "vmx", "svm" or "none" */
+	char cost_model[64];           /* cost model name */
+	struct stats st;               /* all counters */
+	const char *const *exit_names; /* vendor exit-reason names, indexed like st.exits (NULL entries unused) */
+	unsigned nexit_names;
+	enum engine_stop stop;         /* why the guest stopped */
+	char stop_msg[200];
+	struct db_record *db;          /* #DB log (owned) */
+	size_t ndb;
+	uint64_t db_dropped;
+	struct violation *viol;        /* violations (owned) */
+	size_t nviol;
+	uint64_t viol_dropped;
+	uint64_t hw_dr[8];             /* hardware DRs at the end */
+	uint64_t guest_dr[8];          /* guest architectural DRs at the end (oracle) */
+	uint64_t hv_dr[8];             /* the hypervisor's view of the guest DRs (db[], dr6, dr7) */
+	uint64_t guest_rip;            /* final guest RIP */
+	uint64_t gprs[16];             /* final guest GPRs */
+	/* guest memory snapshot for `mem.ADDR.SIZE` expectations: read on demand */
+	uint8_t *mem_copy;             /* copy of all guest data regions (owned) */
+	size_t mem_size;
+	struct { uint64_t addr, size, off; } mem_regions[16];
+	unsigned nmem_regions;
+};
+
+/* Run; returns 0 on success (whatever the guest did), -1 with a one-line
+ * "file:line:col: message" in err if the scenario cannot run (bad policy,
+ * assembly, mapping). */
+int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_result *res,
+	    char *err, size_t errsize);
+void run_result_free(struct run_result *res);
+
+/* Look up a result field by its dotted JSON path ("exits.by_reason.DR_ACCESS",
+ * "db.guest.missed", "dr.hw_writes.dr7", "guest.stop", "mem.0x80000.8",
+ * "dr.final.guest.dr6", ...).  Returns 0 and the value (or *str for string
+ * fields), -1 if the path does not exist. */
+int result_field(const struct run_result *r, const char *path, uint64_t *val, const char **str);
+
+#endif

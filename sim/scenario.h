@@ -1,0 +1,162 @@
+/* scenario.h - a scenario file (format version 1), loaded and validated.
+ *
+ * The YAML format is documented in scenarios/README.md.  Every value keeps
+ * the position of its YAML node (struct srcpos) so that later stages
+ * (assembly, run-time checks, expectations) can report `file:line:col`.
+ * Loading never prints: errors come back as one formatted line. */
+#ifndef HVSIM_SIM_SCENARIO_H
+#define HVSIM_SIM_SCENARIO_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCENARIO_VERSION 1
+
+struct srcpos {
+	int line, col;                 /* 1-based; 0 = unknown */
+};
+
+enum vendor { VENDOR_NONE = 0, VENDOR_VMX = 1, VENDOR_SVM = 2, VENDOR_BOTH = 3 };
+
+/* A block of code: assembled from `asm` (GNU as, Intel syntax unless the text
+ * says `.att_syntax`) or decoded from `code` hex bytes. */
+struct code_block {
+	uint64_t base;                 /* load address */
+	uint8_t *bytes;                /* machine code (owned) */
+	size_t size;
+	char *asm_text;                /* source text if given as asm (owned) */
+	struct srcpos pos;             /* position of the asm/code node */
+	int asm_first_line;            /* YAML line of the asm text's first line */
+	/* symbols from the assembly: label -> address (for `entry`, expect) */
+	struct symbol { char *name; uint64_t addr; } *syms;
+	size_t nsyms;
+};
+
+struct data_region {
+	uint64_t addr;
+	uint64_t size;
+	uint8_t *bytes;                /* initial contents or NULL (zero) */
+	size_t nbytes;
+	struct srcpos pos;
+};
+
+struct reg_init { char *name; uint64_t value; struct srcpos pos; };
+
+enum bp_type { BP_EXEC = 0, BP_WRITE = 1, BP_RW = 3 };
+enum bp_kind { BP_PERF = 0, BP_PTRACE = 1 };
+
+/* A host-owned hardware breakpoint (perf or ptrace style). */
+struct host_bp {
+	int slot;                      /* DR0-DR3 */
+	uint64_t addr;
+	enum bp_type type;
+	unsigned len;                  /* 1, 2, 4, 8 */
+	enum bp_kind kind;             /* ptrace sets TIF_DEBUG, perf does not */
+	struct srcpos pos;
+};
+
+/* When a host event happens. */
+enum when_kind {
+	WHEN_EXIT,          /* after the exit with this 1-based number (`exit: N`) */
+	WHEN_EVERY_EXIT,    /* after every Nth exit (`every_exit: N`) */
+	WHEN_START,         /* before the first entry (`start: true`) */
+};
+enum host_action {
+	HOST_RUN,           /* run a host code snippet (`run: NAME`) */
+	HOST_INSTALL_BP,    /* install a host breakpoint from IRQ context (`install: {...}`) */
+	HOST_REMOVE_BP,     /* remove the host breakpoint in a slot (`remove: SLOT`) */
+	HOST_TOUCH,         /* host data access (`touch: {addr, size, write}`) */
+};
+struct host_event {
+	enum when_kind when;
+	uint64_t n;                    /* exit number or period */
+	enum host_action action;
+	int snippet;                   /* index into host.snippets for HOST_RUN */
+	struct host_bp bp;             /* HOST_INSTALL_BP */
+	int slot;                      /* HOST_REMOVE_BP */
+	uint64_t addr; unsigned size; bool write;  /* HOST_TOUCH */
+	struct srcpos pos;
+};
+
+struct host_snippet {
+	char *name;
+	struct code_block code;        /* 64-bit host code, ends with `ret` or end of bytes */
+};
+
+/* One expectation: a result field (dotted JSON path) and the allowed value. */
+struct expectation {
+	char *selector;                /* "all", a policy name, "vmx", "svm" or "POLICY@VENDOR" */
+	char *field;                   /* e.g. "exits.by_reason.DR_ACCESS" */
+	bool is_range;
+	uint64_t value;                /* exact */
+	bool has_min, has_max;
+	uint64_t min, max;
+	char *str_value;               /* for string fields (guest.stop), else NULL */
+	struct srcpos pos;
+};
+
+/* A user-defined policy variant: a preset plus knob overrides. */
+struct knob_setting { char *name; char *value; struct srcpos pos; };
+struct variant {
+	char *name;
+	char *base;                    /* preset it starts from */
+	struct knob_setting *knobs;
+	size_t nknobs;
+	struct srcpos pos;
+};
+
+struct cost_setting { char *name; uint64_t value; struct srcpos pos; };
+
+struct scenario {
+	char *path;                    /* file it was loaded from */
+	int version;
+	char *name;
+	char *summary;
+	char **refs; size_t nrefs;
+	char **groups; size_t ngroups;
+
+	enum vendor vendor;            /* default VMX */
+	char **policies; size_t npolicies;   /* default { "bp_enabled" } */
+	struct srcpos *policy_pos;
+	struct variant *variants; size_t nvariants;
+
+	/* cpu: cost model file (default cpu/costs/default.cost) and overrides */
+	char *cost_model;
+	struct cost_setting *costs; size_t ncosts;
+	bool cpu_rtm, cpu_bus_lock;    /* DR6 active-low features (default off) */
+	bool decode_assists;           /* SVM decode assists (default on) */
+
+	struct {
+		int mode;              /* 64 or 32 */
+		struct code_block code;
+		uint64_t entry;        /* default code.base */
+		struct data_region *data; size_t ndata;
+		struct reg_init *regs; size_t nregs;
+		uint64_t max_instructions;   /* limits.instructions (0 = default 10M) */
+		uint64_t max_cycles;         /* limits.cycles (0 = none) */
+		bool budget_ok;              /* limits.on_budget: stop (true) | error (default) */
+	} guest;
+
+	struct {
+		struct host_bp *bps; size_t nbps;
+		struct host_snippet *snippets; size_t nsnippets;
+		struct host_event *events; size_t nevents;
+		uint64_t timer_period;       /* host timer: external interrupt every N guest insns (0 = off) */
+		bool guest_debug;            /* KVM_SET_GUEST_DEBUG active (not modelled beyond flag) */
+	} host;
+
+	struct expectation *expects; size_t nexpects;
+};
+
+/* Load and validate a scenario.  On error returns NULL and writes one line
+ * "FILE:LINE:COL: message" into err (no trailing newline). */
+struct scenario *scenario_load(const char *path, char *err, size_t errsize);
+/* Same from a memory buffer (fuzzing, tests); `name` is used in messages. */
+struct scenario *scenario_load_buf(const char *name, const char *buf, size_t len,
+				   char *err, size_t errsize);
+void scenario_free(struct scenario *sc);
+
+/* Look up an assembler label of the guest code; false if absent. */
+bool scenario_symbol(const struct scenario *sc, const char *name, uint64_t *addr);
+
+#endif

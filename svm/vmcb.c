@@ -1,0 +1,1 @@
+typedef int hvsim_placeholder_t;
