@@ -161,6 +161,13 @@ void engine_request_stop(struct engine *e, enum engine_stop why, const char *msg
  * outer-loop work (host snippets), then engine_run(e, engine_rip(e)). */
 void engine_request_pause(struct engine *e);
 const char *engine_stop_message(struct engine *e);
+bool engine_pause_requested(struct engine *e);
+/* After a paused run: resolve a #DB expectation left open across the pause
+ * (call after the deferred VM entry, before engine_run). */
+void engine_settle(struct engine *e);
+/* A data access outside emulated code (host `touch` events): matched and
+ * accounted like a memory hook hit, the trap delivered at once. */
+void engine_touch(struct engine *e, uint64_t addr, unsigned size, bool write);
 
 /* Exceptions and #DB. */
 /* Deliver an exception through the guest IDT (or record it when IDTR is

@@ -40,6 +40,10 @@ static void expect_begin(struct engine *e, unsigned ideal_slots, uint64_t event,
 
 static void expect_end(struct engine *e)
 {
+	/* A VM entry deferred to the outer loop may still deliver it:
+	 * engine_settle() resolves the expectation after that entry. */
+	if (e->pause_req)
+		return;
 	if (e->exp_active && !e->exp_consumed)
 		db_log_public(e, e->exp_rip, e->exp_hw, e->exp_slots, DB_MISSED, e->exp_cause);
 	e->exp_active = false;
@@ -666,6 +670,13 @@ void engine_request_stop(struct engine *e, enum engine_stop why, const char *msg
 }
 
 void engine_request_pause(struct engine *e) { e->pause_req = true; }
+bool engine_pause_requested(struct engine *e) { return e->pause_req; }
+
+void engine_settle(struct engine *e)
+{
+	e->pause_req = false;
+	expect_end(e);
+}
 
 enum engine_stop engine_run(struct engine *e, uint64_t rip)
 {
@@ -701,4 +712,12 @@ enum engine_stop engine_run(struct engine *e, uint64_t rip)
 		}
 		e->cur_rip = e->resume_rip;
 	}
+}
+
+void engine_touch(struct engine *e, uint64_t addr, unsigned size, bool write)
+{
+	/* A data access made outside of emulated code (a host event): the
+	 * same match as a memory hook, with the trap delivered right away. */
+	engine_check_data(e, addr, size, write);
+	boundary_traps(e);
 }

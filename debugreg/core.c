@@ -1,1 +1,245 @@
-typedef int hvsim_placeholder_t;
+/* core.c - KVM's debug-register logic, step by step, in our own words.
+ *
+ * Each function names the kernel function it models.  What differs between
+ * eras and proposals is a knob of struct policy (debugreg/policy.h); the
+ * presets that set the knobs, with their citations, are in policies.c.
+ * Sources: shared/spec/kvm-debugreg-logic.md §2-§5 (KVM x86.c, vmx.c, svm.c
+ * read per era) and the seeds. */
+#include "debugreg/core.h"
+#include <string.h>
+
+#define BP_EN DR7_BP_EN_MASK
+
+static void set_sdr(struct dbg *d, unsigned nv, const char *cause)
+{
+	if (nv != d->switch_db_regs)
+		cpu_event(d->cpu, EV_FLAGS, d->switch_db_regs, nv, 0, cause);
+	d->switch_db_regs = nv;
+}
+
+static void set_intercept(struct dbg *d, bool on, const char *cause)
+{
+	if (d->intercepting == on)
+		return;
+	d->intercepting = on;
+	d->ops->set_dr_intercept(d->v, on);
+	cpu_event(d->cpu, EV_INTERCEPT, on, 0, 0, cause);
+}
+
+void dbg_init(struct dbg *d, struct cpu *cpu, const struct policy *pol,
+	      const struct dbg_vendor_ops *ops, void *v)
+{
+	memset(d, 0, sizeof(*d));
+	d->cpu = cpu;
+	d->pol = *pol;
+	d->ops = ops;
+	d->v = v;
+	/* vCPU reset (kvm_vcpu_reset): db[] = 0, dr6 = 0xFFFF0FF0, dr7 = 0x400. */
+	d->dr6 = DR6_ACTIVE_LOW;
+	d->dr7 = DR7_FIXED_1;
+	d->host.cpu_dr7 = DR7_FIXED_1;
+	/* MOV-DR exiting starts on (KVM requires it; arch-facts A.6 step 1),
+	 * except for the eager reference, which never traps. */
+	d->intercepting = pol->movdr != MOVDR_PASSTHROUGH;
+	d->ops->set_dr_intercept(d->v, d->intercepting);
+	kvm_update_dr0123(d);
+	kvm_update_dr7(d);
+}
+
+/* kvm_update_dr0123(): eff_db follows db unless the host debugger owns the
+ * breakpoints (KVM_GUESTDBG_USE_HW_BP, not modelled: guest_debug = 0).  From
+ * ae561edeb421 (Nov 2014) to 34e9f860071f (2021) it also forced a reload. */
+void kvm_update_dr0123(struct dbg *d)
+{
+	for (int i = 0; i < 4; i++)
+		d->eff_db[i] = d->db[i];
+	if (d->pol.reload_flag)
+		set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_RELOAD, "update_dr0123");
+}
+
+/* kvm_update_dr7(): the effective DR7 goes to the VMCS/VMCB field and
+ * decides BP_ENABLED.  The 2020 RFC (seed 000, patch 2/3) replaced the
+ * recompute with "set NEED_RELOAD when a breakpoint is armed" (never
+ * cleared here). */
+void kvm_update_dr7(struct dbg *d)
+{
+	uint64_t dr7 = d->dr7;
+	d->ops->set_dr7(d->v, dr7);
+	unsigned sdr = d->switch_db_regs;
+	if (d->pol.load == LOAD_IF_NEED_RELOAD) {
+		if (dr7 & BP_EN)
+			sdr |= KVM_DEBUGREG_NEED_RELOAD;
+	} else {
+		sdr &= ~KVM_DEBUGREG_BP_ENABLED;
+		if (dr7 & BP_EN)
+			sdr |= KVM_DEBUGREG_BP_ENABLED;
+	}
+	set_sdr(d, sdr, "update_dr7");
+}
+
+/* __kvm_set_dr(): n is already aliased (DR4 -> 6, DR5 -> 7). */
+int kvm_set_dr(struct dbg *d, int n, uint64_t val)
+{
+	switch (n) {
+	case 0: case 1: case 2: case 3:
+		d->db[n] = val;
+		d->eff_db[n] = val;
+		break;
+	case 6:
+		if (val & DR6_RESERVED_HI)
+			return 1;                  /* kvm_dr6_valid: #GP */
+		d->dr6 = dr6_store_value(val, &d->cpu->feat);   /* (val & VOLATILE) | kvm_dr6_fixed() */
+		break;
+	case 7:
+		if (val & DR7_RESERVED_HI)
+			return 1;                  /* kvm_dr7_valid: #GP */
+		d->dr7 = dr7_store_value(val);
+		kvm_update_dr7(d);
+		break;
+	default:
+		return 1;
+	}
+	if (d->pol.need_reload_on_set_dr)
+		set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_NEED_RELOAD, "set_dr");
+	return 0;
+}
+
+/* kvm_get_dr(): a pure software view. */
+uint64_t kvm_get_dr(struct dbg *d, int n)
+{
+	switch (n) {
+	case 0: case 1: case 2: case 3: return d->db[n];
+	case 6: return d->dr6;
+	default: return d->dr7;
+	}
+}
+
+enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_t *gpr_val,
+				      bool cr4_de, int cpl, bool guest_gd)
+{
+	/* kvm_require_dr(): DR4/DR5 with CR4.DE = 1 is #UD; DR8-15 too. */
+	if (dr > 7 || ((dr == 4 || dr == 5) && cr4_de)) {
+		d->ops->queue_exception(d->v, 6, false, 0);
+		return DR_EXIT_FAULTED;
+	}
+	/* kvm_require_cpl(0). */
+	if (cpl > 0) {
+		d->ops->queue_exception(d->v, 13, false, 0);
+		return DR_EXIT_FAULTED;
+	}
+	/* VMX handle_dr: "As the vm-exit takes precedence over the debug trap,
+	 * we need to emulate the latter": DR7.GD set means the guest must get a
+	 * general-detect #DB (DR6.BD) instead of the access.  On SVM the
+	 * hardware delivered it before the intercept (POST_EX). */
+	if (guest_gd) {
+		d->ops->queue_exception(d->v, 1, true, DR6_BD);
+		return DR_EXIT_FAULTED;
+	}
+	switch (d->pol.movdr) {
+	case MOVDR_WONT_EXIT:
+		/* "No more DR vmexits; force a reload of the debug registers and
+		 * reenter on this instruction.  The next vmexit will retrieve the
+		 * full state" (KVM comment, 3.15+; seed 003). */
+		if (d->guest_debug == 0) {
+			set_intercept(d, false, "first MOV DR: WONT_EXIT");
+			set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_WONT_EXIT, "handle_dr");
+			return DR_EXIT_REENTER;
+		}
+		break;
+	case MOVDR_STICKY:
+		/* Xen vmx_dr_access: load the guest's DRs now and stop exiting
+		 * until the vCPU is descheduled (flag_dr_dirty). */
+		if (d->guest_debug == 0) {
+			cpu_hv_write_dr(d->cpu, 7, 0, "xen: restore guest");
+			for (int i = 0; i < 4; i++)
+				cpu_hv_write_dr(d->cpu, i, d->eff_db[i], "xen: restore guest");
+			d->ops->load_guest_dr6(d->v, d->dr6);
+			d->cpu->st.dr_guest_loads++;
+			set_intercept(d, false, "xen: flag_dr_dirty");
+			set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_WONT_EXIT, "xen");
+			return DR_EXIT_REENTER;
+		}
+		break;
+	default:
+		break;
+	}
+	/* Emulate the access against db[]/dr6/dr7 (kvm_get_dr / kvm_set_dr). */
+	int n = dr_alias(dr);
+	d->cpu->st.dr_emulated++;
+	if (write) {
+		if (kvm_set_dr(d, n, *gpr_val)) {
+			d->ops->queue_exception(d->v, 13, false, 0);
+			return DR_EXIT_FAULTED;
+		}
+		if (d->pol.movdr == MOVDR_DIRTY_BIT)
+			set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_DIRTY, "trap_debug: dirty");
+	} else {
+		*gpr_val = kvm_get_dr(d, n);
+	}
+	return DR_EXIT_SKIP;
+}
+
+void dbg_handle_db_exit(struct dbg *d, uint64_t payload)
+{
+	/* handle_exception_nmi / db_interception with guest_debug == 0: queue
+	 * #DB with the exit's DR6 bits as payload. */
+	d->ops->queue_exception(d->v, 1, true, payload);
+}
+
+void dbg_deliver_db_payload(struct dbg *d, uint64_t payload)
+{
+	/* kvm_deliver_exception_payload(): B0-B3 report only this event, the
+	 * active-low and fixed bits read 1, bit 12 is cleared; then the
+	 * injection clears DR7.GD like the CPU does (SDM 17.2.4). */
+	d->dr6 = dr6_after_db(d->dr6, payload, &d->cpu->feat);
+	if (d->dr7 & DR7_GD) {
+		d->dr7 &= ~DR7_GD;
+		kvm_update_dr7(d);
+	}
+}
+
+/* ---- the host's hw_breakpoint layer ------------------------------------------ */
+
+bool hw_breakpoint_active(const struct dbg *d)
+{
+	/* all perf/ptrace breakpoints are installed with G bits */
+	return (d->host.cpu_dr7 & 0xAA) != 0;
+}
+
+void hw_breakpoint_restore(struct dbg *d, const char *cause)
+{
+	/* arch/x86/kernel/hw_breakpoint.c: DR0-3 from cpu_debugreg, DR6 to the
+	 * "no event" value, DR7 from cpu_dr7. */
+	for (int i = 0; i < 4; i++)
+		cpu_hv_write_dr(d->cpu, i, d->host.cpu_debugreg[i], cause);
+	cpu_hv_write_dr(d->cpu, 6, DR6_ACTIVE_LOW, cause);
+	cpu_hv_write_dr(d->cpu, 7, d->host.cpu_dr7, cause);
+	d->cpu->st.dr_host_restores++;
+	cpu_event(d->cpu, EV_DR_RESTORE, 0xCF, 0, 0, cause);
+}
+
+void host_bp_install(struct dbg *d, int slot, uint64_t addr, unsigned type, unsigned len, bool ptrace)
+{
+	static const unsigned lenenc[9] = { 0, 0, 1, 0, 3, 0, 0, 0, 2 };
+	uint64_t dr7 = d->host.cpu_dr7 & ~(3ull << (slot * 2)) & ~(0xFull << (16 + slot * 4));
+	dr7 |= DR7_G(slot) | (uint64_t)(type & 3) << (16 + slot * 4) |
+	       (uint64_t)lenenc[len & 15] << (18 + slot * 4);
+	d->host.cpu_debugreg[slot] = addr;
+	d->host.cpu_dr7 = dr7;
+	if (ptrace)
+		d->host.tif_debug = true;
+	/* arch_install_hw_breakpoint() writes the hardware right away, from
+	 * whatever context it runs in (IPI, seed 000 "DRs can be changed from
+	 * interrupt context as well").  Not a hypervisor access. */
+	d->cpu->dr[slot] = addr;
+	d->cpu->dr[7] = dr7_store_value(dr7);
+	d->cpu->dr_gen++;
+}
+
+void host_bp_remove(struct dbg *d, int slot)
+{
+	d->host.cpu_dr7 &= ~(3ull << (slot * 2));
+	d->host.cpu_debugreg[slot] = 0;
+	d->cpu->dr[7] = dr7_store_value(d->host.cpu_dr7);
+	d->cpu->dr_gen++;
+}

@@ -419,13 +419,6 @@ static size_t count_lines(const char *text)
 	return n;
 }
 
-static void trim_nl(char *s)
-{
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
-		s[--n] = 0;
-}
-
 /* First "<path>:N: Error: msg" of as' stderr. */
 static void as_error(const char *errtext, const char *spath, size_t text_lines,
 		     int *line, char *err, size_t errsize)

@@ -27,6 +27,7 @@ struct code_block {
 	char *asm_text;                /* source text if given as asm (owned) */
 	struct srcpos pos;             /* position of the asm/code node */
 	int asm_first_line;            /* YAML line of the asm text's first line */
+	int asm_first_col;             /* YAML column where the asm text's lines start */
 	/* symbols from the assembly: label -> address (for `entry`, expect) */
 	struct symbol { char *name; uint64_t addr; } *syms;
 	size_t nsyms;
@@ -116,12 +117,16 @@ struct scenario {
 	char **groups; size_t ngroups;
 
 	enum vendor vendor;            /* default VMX */
+	struct srcpos vendor_pos;      /* 0:0 when defaulted */
 	char **policies; size_t npolicies;   /* default { "bp_enabled" } */
 	struct srcpos *policy_pos;
 	struct variant *variants; size_t nvariants;
 
-	/* cpu: cost model file (default cpu/costs/default.cost) and overrides */
+	/* cpu: cost model file (NULL = the default, cpu/costs/default.cost) and
+	 * overrides.  A relative `model` is resolved against the scenario file's
+	 * directory and checked to be readable. */
 	char *cost_model;
+	struct srcpos cost_model_pos;
 	struct cost_setting *costs; size_t ncosts;
 	bool cpu_rtm, cpu_bus_lock;    /* DR6 active-low features (default off) */
 	bool decode_assists;           /* SVM decode assists (default on) */
@@ -130,6 +135,8 @@ struct scenario {
 		int mode;              /* 64 or 32 */
 		struct code_block code;
 		uint64_t entry;        /* default code.base */
+		char *entry_label;     /* label `entry` named, or NULL */
+		struct srcpos entry_pos;     /* 0:0 when defaulted */
 		struct data_region *data; size_t ndata;
 		struct reg_init *regs; size_t nregs;
 		uint64_t max_instructions;   /* limits.instructions (0 = default 10M) */
@@ -142,6 +149,7 @@ struct scenario {
 		struct host_snippet *snippets; size_t nsnippets;
 		struct host_event *events; size_t nevents;
 		uint64_t timer_period;       /* host timer: external interrupt every N guest insns (0 = off) */
+		struct srcpos timer_pos;
 		bool guest_debug;            /* KVM_SET_GUEST_DEBUG active (not modelled beyond flag) */
 	} host;
 

@@ -32,6 +32,9 @@ endif()
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/debugreg/*.c")
 set(OLD_GLOB
   "/work/main/debugreg/core.c"
+  "/work/main/debugreg/policies.c"
+  "/work/main/debugreg/regcache.c"
+  "/work/main/debugreg/switch.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")
@@ -41,8 +44,11 @@ endif()
 # sim_srcs at CMakeLists.txt:44 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/sim/*.c")
 set(OLD_GLOB
+  "/work/main/sim/asm.c"
   "/work/main/sim/cli.c"
   "/work/main/sim/main.c"
+  "/work/main/sim/run.c"
+  "/work/main/sim/scenario.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")
@@ -52,6 +58,7 @@ endif()
 # srcs at CMakeLists.txt:36 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/svm/*.c")
 set(OLD_GLOB
+  "/work/main/svm/kvm.c"
   "/work/main/svm/vmcb.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
@@ -62,7 +69,9 @@ endif()
 # srcs at CMakeLists.txt:36 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/vmx/*.c")
 set(OLD_GLOB
-  "/work/main/vmx/vmcs.c"
+  "/work/main/vmx/fields.c"
+  "/work/main/vmx/hw.c"
+  "/work/main/vmx/kvm.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")

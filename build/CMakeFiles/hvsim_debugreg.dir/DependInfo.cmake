@@ -9,6 +9,9 @@ set(CMAKE_DEPENDS_LANGUAGES
 # The set of dependency files which are needed:
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/debugreg/core.c" "CMakeFiles/hvsim_debugreg.dir/debugreg/core.c.o" "gcc" "CMakeFiles/hvsim_debugreg.dir/debugreg/core.c.o.d"
+  "/work/main/debugreg/policies.c" "CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.o" "gcc" "CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.o.d"
+  "/work/main/debugreg/regcache.c" "CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.o" "gcc" "CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.o.d"
+  "/work/main/debugreg/switch.c" "CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.o" "gcc" "CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.o.d"
   )
 
 # Targets to which this target links.

@@ -83,17 +83,65 @@ CMakeFiles/hvsim_debugreg.dir/debugreg/core.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_debugreg.dir/debugreg/core.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/debugreg/core.c -o CMakeFiles/hvsim_debugreg.dir/debugreg/core.c.s
 
+CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.o: CMakeFiles/hvsim_debugreg.dir/flags.make
+CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.o: /work/main/debugreg/policies.c
+CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.o: CMakeFiles/hvsim_debugreg.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.o -MF CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.o.d -o CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.o -c /work/main/debugreg/policies.c
+
+CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/debugreg/policies.c > CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.i
+
+CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/debugreg/policies.c -o CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.s
+
+CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.o: CMakeFiles/hvsim_debugreg.dir/flags.make
+CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.o: /work/main/debugreg/regcache.c
+CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.o: CMakeFiles/hvsim_debugreg.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.o -MF CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.o.d -o CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.o -c /work/main/debugreg/regcache.c
+
+CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/debugreg/regcache.c > CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.i
+
+CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/debugreg/regcache.c -o CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.s
+
+CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.o: CMakeFiles/hvsim_debugreg.dir/flags.make
+CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.o: /work/main/debugreg/switch.c
+CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.o: CMakeFiles/hvsim_debugreg.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.o -MF CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.o.d -o CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.o -c /work/main/debugreg/switch.c
+
+CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/debugreg/switch.c > CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.i
+
+CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/debugreg/switch.c -o CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.s
+
 # Object files for target hvsim_debugreg
 hvsim_debugreg_OBJECTS = \
-"CMakeFiles/hvsim_debugreg.dir/debugreg/core.c.o"
+"CMakeFiles/hvsim_debugreg.dir/debugreg/core.c.o" \
+"CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.o" \
+"CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.o" \
+"CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.o"
 
 # External object files for target hvsim_debugreg
 hvsim_debugreg_EXTERNAL_OBJECTS =
 
 libhvsim_debugreg.a: CMakeFiles/hvsim_debugreg.dir/debugreg/core.c.o
+libhvsim_debugreg.a: CMakeFiles/hvsim_debugreg.dir/debugreg/policies.c.o
+libhvsim_debugreg.a: CMakeFiles/hvsim_debugreg.dir/debugreg/regcache.c.o
+libhvsim_debugreg.a: CMakeFiles/hvsim_debugreg.dir/debugreg/switch.c.o
 libhvsim_debugreg.a: CMakeFiles/hvsim_debugreg.dir/build.make
 libhvsim_debugreg.a: CMakeFiles/hvsim_debugreg.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C static library libhvsim_debugreg.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Linking C static library libhvsim_debugreg.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/hvsim_debugreg.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/hvsim_debugreg.dir/link.txt --verbose=$(VERBOSE)
 

@@ -8,7 +8,10 @@ set(CMAKE_DEPENDS_LANGUAGES
 
 # The set of dependency files which are needed:
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/sim/asm.c" "CMakeFiles/hvsim_sim.dir/sim/asm.c.o" "gcc" "CMakeFiles/hvsim_sim.dir/sim/asm.c.o.d"
   "/work/main/sim/cli.c" "CMakeFiles/hvsim_sim.dir/sim/cli.c.o" "gcc" "CMakeFiles/hvsim_sim.dir/sim/cli.c.o.d"
+  "/work/main/sim/run.c" "CMakeFiles/hvsim_sim.dir/sim/run.c.o" "gcc" "CMakeFiles/hvsim_sim.dir/sim/run.c.o.d"
+  "/work/main/sim/scenario.c" "CMakeFiles/hvsim_sim.dir/sim/scenario.c.o" "gcc" "CMakeFiles/hvsim_sim.dir/sim/scenario.c.o.d"
   )
 
 # Targets to which this target links.

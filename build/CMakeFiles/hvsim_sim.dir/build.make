@@ -69,10 +69,24 @@ include CMakeFiles/hvsim_sim.dir/progress.make
 # Include the compile flags for this target's objects.
 include CMakeFiles/hvsim_sim.dir/flags.make
 
+CMakeFiles/hvsim_sim.dir/sim/asm.c.o: CMakeFiles/hvsim_sim.dir/flags.make
+CMakeFiles/hvsim_sim.dir/sim/asm.c.o: /work/main/sim/asm.c
+CMakeFiles/hvsim_sim.dir/sim/asm.c.o: CMakeFiles/hvsim_sim.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object CMakeFiles/hvsim_sim.dir/sim/asm.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_sim.dir/sim/asm.c.o -MF CMakeFiles/hvsim_sim.dir/sim/asm.c.o.d -o CMakeFiles/hvsim_sim.dir/sim/asm.c.o -c /work/main/sim/asm.c
+
+CMakeFiles/hvsim_sim.dir/sim/asm.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_sim.dir/sim/asm.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/sim/asm.c > CMakeFiles/hvsim_sim.dir/sim/asm.c.i
+
+CMakeFiles/hvsim_sim.dir/sim/asm.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_sim.dir/sim/asm.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/sim/asm.c -o CMakeFiles/hvsim_sim.dir/sim/asm.c.s
+
 CMakeFiles/hvsim_sim.dir/sim/cli.c.o: CMakeFiles/hvsim_sim.dir/flags.make
 CMakeFiles/hvsim_sim.dir/sim/cli.c.o: /work/main/sim/cli.c
 CMakeFiles/hvsim_sim.dir/sim/cli.c.o: CMakeFiles/hvsim_sim.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object CMakeFiles/hvsim_sim.dir/sim/cli.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object CMakeFiles/hvsim_sim.dir/sim/cli.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_sim.dir/sim/cli.c.o -MF CMakeFiles/hvsim_sim.dir/sim/cli.c.o.d -o CMakeFiles/hvsim_sim.dir/sim/cli.c.o -c /work/main/sim/cli.c
 
 CMakeFiles/hvsim_sim.dir/sim/cli.c.i: cmake_force
@@ -83,17 +97,51 @@ CMakeFiles/hvsim_sim.dir/sim/cli.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_sim.dir/sim/cli.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/sim/cli.c -o CMakeFiles/hvsim_sim.dir/sim/cli.c.s
 
+CMakeFiles/hvsim_sim.dir/sim/run.c.o: CMakeFiles/hvsim_sim.dir/flags.make
+CMakeFiles/hvsim_sim.dir/sim/run.c.o: /work/main/sim/run.c
+CMakeFiles/hvsim_sim.dir/sim/run.c.o: CMakeFiles/hvsim_sim.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/hvsim_sim.dir/sim/run.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_sim.dir/sim/run.c.o -MF CMakeFiles/hvsim_sim.dir/sim/run.c.o.d -o CMakeFiles/hvsim_sim.dir/sim/run.c.o -c /work/main/sim/run.c
+
+CMakeFiles/hvsim_sim.dir/sim/run.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_sim.dir/sim/run.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/sim/run.c > CMakeFiles/hvsim_sim.dir/sim/run.c.i
+
+CMakeFiles/hvsim_sim.dir/sim/run.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_sim.dir/sim/run.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/sim/run.c -o CMakeFiles/hvsim_sim.dir/sim/run.c.s
+
+CMakeFiles/hvsim_sim.dir/sim/scenario.c.o: CMakeFiles/hvsim_sim.dir/flags.make
+CMakeFiles/hvsim_sim.dir/sim/scenario.c.o: /work/main/sim/scenario.c
+CMakeFiles/hvsim_sim.dir/sim/scenario.c.o: CMakeFiles/hvsim_sim.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/hvsim_sim.dir/sim/scenario.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_sim.dir/sim/scenario.c.o -MF CMakeFiles/hvsim_sim.dir/sim/scenario.c.o.d -o CMakeFiles/hvsim_sim.dir/sim/scenario.c.o -c /work/main/sim/scenario.c
+
+CMakeFiles/hvsim_sim.dir/sim/scenario.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_sim.dir/sim/scenario.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/sim/scenario.c > CMakeFiles/hvsim_sim.dir/sim/scenario.c.i
+
+CMakeFiles/hvsim_sim.dir/sim/scenario.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_sim.dir/sim/scenario.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/sim/scenario.c -o CMakeFiles/hvsim_sim.dir/sim/scenario.c.s
+
 # Object files for target hvsim_sim
 hvsim_sim_OBJECTS = \
-"CMakeFiles/hvsim_sim.dir/sim/cli.c.o"
+"CMakeFiles/hvsim_sim.dir/sim/asm.c.o" \
+"CMakeFiles/hvsim_sim.dir/sim/cli.c.o" \
+"CMakeFiles/hvsim_sim.dir/sim/run.c.o" \
+"CMakeFiles/hvsim_sim.dir/sim/scenario.c.o"
 
 # External object files for target hvsim_sim
 hvsim_sim_EXTERNAL_OBJECTS =
 
+libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/sim/asm.c.o
 libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/sim/cli.c.o
+libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/sim/run.c.o
+libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/sim/scenario.c.o
 libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/build.make
 libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C static library libhvsim_sim.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Linking C static library libhvsim_sim.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/hvsim_sim.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/hvsim_sim.dir/link.txt --verbose=$(VERBOSE)
 

@@ -1,6 +1,12 @@
 file(REMOVE_RECURSE
+  "CMakeFiles/hvsim_sim.dir/sim/asm.c.o"
+  "CMakeFiles/hvsim_sim.dir/sim/asm.c.o.d"
   "CMakeFiles/hvsim_sim.dir/sim/cli.c.o"
   "CMakeFiles/hvsim_sim.dir/sim/cli.c.o.d"
+  "CMakeFiles/hvsim_sim.dir/sim/run.c.o"
+  "CMakeFiles/hvsim_sim.dir/sim/run.c.o.d"
+  "CMakeFiles/hvsim_sim.dir/sim/scenario.c.o"
+  "CMakeFiles/hvsim_sim.dir/sim/scenario.c.o.d"
   "libhvsim_sim.a"
   "libhvsim_sim.pdb"
 )

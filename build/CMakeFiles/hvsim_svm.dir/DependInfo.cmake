@@ -8,6 +8,7 @@ set(CMAKE_DEPENDS_LANGUAGES
 
 # The set of dependency files which are needed:
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/svm/kvm.c" "CMakeFiles/hvsim_svm.dir/svm/kvm.c.o" "gcc" "CMakeFiles/hvsim_svm.dir/svm/kvm.c.o.d"
   "/work/main/svm/vmcb.c" "CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o" "gcc" "CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o.d"
   )
 

@@ -69,10 +69,24 @@ include CMakeFiles/hvsim_svm.dir/progress.make
 # Include the compile flags for this target's objects.
 include CMakeFiles/hvsim_svm.dir/flags.make
 
+CMakeFiles/hvsim_svm.dir/svm/kvm.c.o: CMakeFiles/hvsim_svm.dir/flags.make
+CMakeFiles/hvsim_svm.dir/svm/kvm.c.o: /work/main/svm/kvm.c
+CMakeFiles/hvsim_svm.dir/svm/kvm.c.o: CMakeFiles/hvsim_svm.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object CMakeFiles/hvsim_svm.dir/svm/kvm.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_svm.dir/svm/kvm.c.o -MF CMakeFiles/hvsim_svm.dir/svm/kvm.c.o.d -o CMakeFiles/hvsim_svm.dir/svm/kvm.c.o -c /work/main/svm/kvm.c
+
+CMakeFiles/hvsim_svm.dir/svm/kvm.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_svm.dir/svm/kvm.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/svm/kvm.c > CMakeFiles/hvsim_svm.dir/svm/kvm.c.i
+
+CMakeFiles/hvsim_svm.dir/svm/kvm.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_svm.dir/svm/kvm.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/svm/kvm.c -o CMakeFiles/hvsim_svm.dir/svm/kvm.c.s
+
 CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o: CMakeFiles/hvsim_svm.dir/flags.make
 CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o: /work/main/svm/vmcb.c
 CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o: CMakeFiles/hvsim_svm.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o -MF CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o.d -o CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o -c /work/main/svm/vmcb.c
 
 CMakeFiles/hvsim_svm.dir/svm/vmcb.c.i: cmake_force
@@ -85,15 +99,17 @@ CMakeFiles/hvsim_svm.dir/svm/vmcb.c.s: cmake_force
 
 # Object files for target hvsim_svm
 hvsim_svm_OBJECTS = \
+"CMakeFiles/hvsim_svm.dir/svm/kvm.c.o" \
 "CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o"
 
 # External object files for target hvsim_svm
 hvsim_svm_EXTERNAL_OBJECTS =
 
+libhvsim_svm.a: CMakeFiles/hvsim_svm.dir/svm/kvm.c.o
 libhvsim_svm.a: CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o
 libhvsim_svm.a: CMakeFiles/hvsim_svm.dir/build.make
 libhvsim_svm.a: CMakeFiles/hvsim_svm.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C static library libhvsim_svm.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Linking C static library libhvsim_svm.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/hvsim_svm.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/hvsim_svm.dir/link.txt --verbose=$(VERBOSE)
 

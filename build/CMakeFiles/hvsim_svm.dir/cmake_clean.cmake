@@ -1,4 +1,6 @@
 file(REMOVE_RECURSE
+  "CMakeFiles/hvsim_svm.dir/svm/kvm.c.o"
+  "CMakeFiles/hvsim_svm.dir/svm/kvm.c.o.d"
   "CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o"
   "CMakeFiles/hvsim_svm.dir/svm/vmcb.c.o.d"
   "libhvsim_svm.a"

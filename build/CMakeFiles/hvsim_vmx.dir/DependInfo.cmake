@@ -8,7 +8,9 @@ set(CMAKE_DEPENDS_LANGUAGES
 
 # The set of dependency files which are needed:
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
-  "/work/main/vmx/vmcs.c" "CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o" "gcc" "CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o.d"
+  "/work/main/vmx/fields.c" "CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o" "gcc" "CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o.d"
+  "/work/main/vmx/hw.c" "CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o" "gcc" "CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o.d"
+  "/work/main/vmx/kvm.c" "CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o" "gcc" "CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o.d"
   )
 
 # Targets to which this target links.

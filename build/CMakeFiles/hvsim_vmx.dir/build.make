@@ -69,31 +69,63 @@ include CMakeFiles/hvsim_vmx.dir/progress.make
 # Include the compile flags for this target's objects.
 include CMakeFiles/hvsim_vmx.dir/flags.make
 
-CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o: CMakeFiles/hvsim_vmx.dir/flags.make
-CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o: /work/main/vmx/vmcs.c
-CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o: CMakeFiles/hvsim_vmx.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o"
-	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o -MF CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o.d -o CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o -c /work/main/vmx/vmcs.c
+CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o: CMakeFiles/hvsim_vmx.dir/flags.make
+CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o: /work/main/vmx/fields.c
+CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o: CMakeFiles/hvsim_vmx.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_1) "Building C object CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o -MF CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o.d -o CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o -c /work/main/vmx/fields.c
 
-CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.i: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.i"
-	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/vmx/vmcs.c > CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.i
+CMakeFiles/hvsim_vmx.dir/vmx/fields.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_vmx.dir/vmx/fields.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/vmx/fields.c > CMakeFiles/hvsim_vmx.dir/vmx/fields.c.i
 
-CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.s: cmake_force
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.s"
-	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/vmx/vmcs.c -o CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.s
+CMakeFiles/hvsim_vmx.dir/vmx/fields.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_vmx.dir/vmx/fields.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/vmx/fields.c -o CMakeFiles/hvsim_vmx.dir/vmx/fields.c.s
+
+CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o: CMakeFiles/hvsim_vmx.dir/flags.make
+CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o: /work/main/vmx/hw.c
+CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o: CMakeFiles/hvsim_vmx.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o -MF CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o.d -o CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o -c /work/main/vmx/hw.c
+
+CMakeFiles/hvsim_vmx.dir/vmx/hw.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_vmx.dir/vmx/hw.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/vmx/hw.c > CMakeFiles/hvsim_vmx.dir/vmx/hw.c.i
+
+CMakeFiles/hvsim_vmx.dir/vmx/hw.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_vmx.dir/vmx/hw.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/vmx/hw.c -o CMakeFiles/hvsim_vmx.dir/vmx/hw.c.s
+
+CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o: CMakeFiles/hvsim_vmx.dir/flags.make
+CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o: /work/main/vmx/kvm.c
+CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o: CMakeFiles/hvsim_vmx.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o -MF CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o.d -o CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o -c /work/main/vmx/kvm.c
+
+CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/vmx/kvm.c > CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.i
+
+CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/vmx/kvm.c -o CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.s
 
 # Object files for target hvsim_vmx
 hvsim_vmx_OBJECTS = \
-"CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o"
+"CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o" \
+"CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o" \
+"CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o"
 
 # External object files for target hvsim_vmx
 hvsim_vmx_EXTERNAL_OBJECTS =
 
-libhvsim_vmx.a: CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o
+libhvsim_vmx.a: CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o
+libhvsim_vmx.a: CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o
+libhvsim_vmx.a: CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o
 libhvsim_vmx.a: CMakeFiles/hvsim_vmx.dir/build.make
 libhvsim_vmx.a: CMakeFiles/hvsim_vmx.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Linking C static library libhvsim_vmx.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Linking C static library libhvsim_vmx.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/hvsim_vmx.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/hvsim_vmx.dir/link.txt --verbose=$(VERBOSE)
 

@@ -1,6 +1,10 @@
 file(REMOVE_RECURSE
-  "CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o"
-  "CMakeFiles/hvsim_vmx.dir/vmx/vmcs.c.o.d"
+  "CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o"
+  "CMakeFiles/hvsim_vmx.dir/vmx/fields.c.o.d"
+  "CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o"
+  "CMakeFiles/hvsim_vmx.dir/vmx/hw.c.o.d"
+  "CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o"
+  "CMakeFiles/hvsim_vmx.dir/vmx/kvm.c.o.d"
   "libhvsim_vmx.a"
   "libhvsim_vmx.pdb"
 )

@@ -1,0 +1,103 @@
+/* core.h - the hypervisor's debug-register core: KVM's per-vCPU debug state
+ * and the steps Linux runs around every VM entry and exit, written once
+ * against a narrow vendor interface that vmx/ and svm/ implement (the shape
+ * of kvm_x86_ops).  The knobs of struct policy select the era or proposal. */
+#ifndef HVSIM_DEBUGREG_CORE_H
+#define HVSIM_DEBUGREG_CORE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "cpu/cpu.h"
+#include "debugreg/policy.h"
+
+/* switch_db_regs bits (arch/x86/include/asm/kvm_host.h, per era). */
+#define KVM_DEBUGREG_BP_ENABLED   (1u << 0)   /* effective DR7 arms a breakpoint (2014 ->) */
+#define KVM_DEBUGREG_WONT_EXIT    (1u << 1)   /* MOV-DR interception off (2014 ->) */
+#define KVM_DEBUGREG_RELOAD       (1u << 2)   /* one-shot reload (ae561edeb421, 2014-2021) */
+#define KVM_DEBUGREG_NEED_RELOAD  (1u << 3)   /* the 2020 RFC's one-shot flag (seed 000) */
+#define KVM_DEBUGREG_DIRTY        (1u << 4)   /* ARM-style dirty bit (seed 004) */
+
+/* The host's hw_breakpoint layer on this CPU (arch/x86/kernel/hw_breakpoint.c):
+ * what the host wants in hardware while it runs. */
+struct host_dbg {
+	uint64_t cpu_debugreg[4];      /* per-CPU breakpoint addresses */
+	uint64_t cpu_dr7;              /* per-CPU DR7 (G bits for every installed bp) */
+	bool tif_debug;                /* the VMM thread has ptrace breakpoints (TIF_DEBUG) */
+	uint64_t saved_dr[8];          /* 2.6.29: host DRs saved on entry */
+};
+
+/* Vendor operations (vmx/kvm.c, svm/kvm.c). */
+struct dbg_vendor_ops {
+	const char *name;
+	/* vmx_set_dr7 / svm_set_dr7: the guest DR7 field (VMCS GUEST_DR7 or VMCB DR7, clean bit). */
+	void (*set_dr7)(void *v, uint64_t val);
+	/* MOV-DR exiting (VMX CPU_BASED_MOV_DR_EXITING) / DR intercepts (SVM) on or off. */
+	void (*set_dr_intercept)(void *v, bool on);
+	/* Read back the guest state after a lazy window: DR0-3 from hardware,
+	 * DR6 from hardware (VMX) or the VMCB (SVM), DR7 from the VMCS/VMCB;
+	 * re-arm interception (vmx_/svm_sync_dirty_debug_regs). */
+	void (*sync_dirty_debug_regs)(void *v, bool rearm);
+	/* Load the guest's DR6 for the run (VMX: hardware DR6; SVM: VMCB DR6). */
+	void (*load_guest_dr6)(void *v, uint64_t dr6);
+	/* Run with the "no event" DR6 when the guest cannot touch DR6 (SVM: VMCB DR6 = 0xFFFF0FF0). */
+	void (*idle_guest_dr6)(void *v);
+	/* Queue an exception for the next entry (#DB payload in DR6 format). */
+	void (*queue_exception)(void *v, int vector, bool has_payload, uint64_t payload);
+	/* Toggle VM_ENTRY_LOAD_DEBUG_CONTROLS (VMX only; NULL on SVM). */
+	void (*set_load_debug_controls)(void *v, bool on);
+	/* Guest DEBUGCTL as the VMCS/VMCB holds it (for skip_dbgctl_load). */
+	uint64_t (*guest_debugctl)(void *v);
+};
+
+/* KVM's per-vCPU debug state (struct kvm_vcpu_arch fields). */
+struct dbg {
+	uint64_t db[4];                /* guest-visible DR0-3 */
+	uint64_t eff_db[4];            /* values loaded into hardware DR0-3 on entry */
+	uint64_t dr6;                  /* guest-visible DR6 */
+	uint64_t dr7;                  /* guest-visible DR7 */
+	unsigned switch_db_regs;       /* KVM_DEBUGREG_* */
+	unsigned guest_debug;          /* KVM_GUESTDBG_* (0: no host debugger) */
+	bool intercepting;             /* our copy: MOV-DR interception is on */
+	struct policy pol;             /* the policy in force */
+	struct host_dbg host;          /* the host's hw_breakpoint layer */
+	struct cpu *cpu;               /* the physical CPU */
+	const struct dbg_vendor_ops *ops;
+	void *v;                       /* vendor context */
+	bool dbgctl_load_cleared;      /* skip_dbgctl_load currently cleared the control */
+};
+
+void dbg_init(struct dbg *d, struct cpu *cpu, const struct policy *pol,
+	      const struct dbg_vendor_ops *ops, void *v);
+
+/* The KVM steps. */
+void kvm_update_dr0123(struct dbg *d);
+void kvm_update_dr7(struct dbg *d);
+/* kvm_set_dr: 0 ok, 1 = #GP (invalid DR6/DR7 value).  n is 0-7 (4/5 already aliased). */
+int kvm_set_dr(struct dbg *d, int n, uint64_t val);
+uint64_t kvm_get_dr(struct dbg *d, int n);
+
+/* MOV-DR exit (handle_dr / dr_interception after the vendor decoded it).
+ * Returns what the vendor must do next. */
+enum dr_exit_action {
+	DR_EXIT_REENTER,    /* interception turned off: re-enter on the same instruction */
+	DR_EXIT_SKIP,       /* emulated: advance RIP */
+	DR_EXIT_FAULTED,    /* an exception was queued; RIP unchanged */
+};
+enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_t *gpr_val,
+				      bool cr4_de, int cpl, bool guest_gd);
+/* A #DB exit (not host-debugging): queue the #DB with its payload. */
+void dbg_handle_db_exit(struct dbg *d, uint64_t payload);
+/* Deliver a queued #DB payload into dr6 (kvm_deliver_exception_payload). */
+void dbg_deliver_db_payload(struct dbg *d, uint64_t payload);
+
+/* Around the run (vcpu_enter_guest). */
+void dbg_pre_entry(struct dbg *d);
+void dbg_post_exit(struct dbg *d);
+
+/* Host hw_breakpoint layer: install/remove from IRQ context (writes the
+ * hardware immediately, like arch_install_hw_breakpoint). */
+void host_bp_install(struct dbg *d, int slot, uint64_t addr, unsigned type, unsigned len, bool ptrace);
+void host_bp_remove(struct dbg *d, int slot);
+bool hw_breakpoint_active(const struct dbg *d);
+void hw_breakpoint_restore(struct dbg *d, const char *cause);
+
+#endif

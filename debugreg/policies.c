@@ -1,0 +1,203 @@
+/* policies.c - the policy presets: each is a set of knobs with the kernel
+ * commit or mailing-list message it models.  `hvsim list policies` prints
+ * the summary lines.  Era definitions: kvm-debugreg-logic.md §8. */
+#include "debugreg/policy.h"
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include "cpu/dr.h"
+#define DR7_FIXED_1_VAL DR7_FIXED_1
+
+/* Today's KVM (Linux 6.x, the 2025 x86/debug cleanup writes 0x400): lazy
+ * MOV-DR exits with WONT_EXIT, reload DR0-3 on every entry while any
+ * switch_db_regs bit is set, guest DR6 only under WONT_EXIT, host DR7
+ * disarmed before entry, host restore iff host breakpoints are active. */
+#define K21_BASE                                                         \
+	.movdr = MOVDR_WONT_EXIT, .load = LOAD_IF_SDR,                   \
+	.host_restore = HR_ACTIVE_BREAKPOINTS, .regcache = RC_RESET_ALL_DIRTY_EARLY, \
+	.preentry_disarm_host = true, .vmx_dr6_reset_after_sync = true
+
+static const struct policy presets[] = {
+	{ .name = "bp_enabled", K21_BASE, .preentry_dr7 = DR7_FIXED_1_VAL,
+	  .summary = "current KVM: BP_ENABLED + WONT_EXIT, DR0-3 reloaded on every entry while armed",
+	  .ref = "x86.c vcpu_enter_guest (6.x); 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691; seed 000 (Sean Christopherson)" },
+	{ .name = "eager", .movdr = MOVDR_PASSTHROUGH, .load = LOAD_ALWAYS,
+	  .host_restore = HR_ALWAYS, .regcache = RC_RESET_ALL_DIRTY_EARLY, .eager_save = true,
+	  .load_dr6_always = true, .preentry_dr7 = 0,
+	  .summary = "reference: no MOV-DR exits, save and load every DR on every exit and entry",
+	  .ref = "correct-but-slow baseline (kvm-debugreg-logic §8 counting conventions)" },
+	{ .name = "always_exit", .movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED,
+	  .host_restore = HR_ACTIVE_BREAKPOINTS, .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .load_dr6_always = true, .preentry_dr7 = 0,
+	  .summary = "KVM before 2014: every guest MOV DR exits and is emulated; switch when switch_db_regs",
+	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (hw_breakpoint_active gate); seed 002 era" },
+	{ .name = "need_reload", .movdr = MOVDR_WONT_EXIT, .load = LOAD_IF_NEED_RELOAD,
+	  .host_restore = HR_ACTIVE_BREAKPOINTS, .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .load_dr6_always = true, .preentry_dr7 = 0, .need_reload_on_set_dr = true,
+	  .summary = "2020 RFC: BP_ENABLED dropped, DR0-3 reloaded only after a DR write (rejected: misses guest #DBs)",
+	  .ref = "[RFC PATCH 0/3] kvm: x86: Cleanup and optimazation of switch_db_regs (Xiaoyao Li, 2020-04-16); seed 000" },
+	{ .name = "dirty_bit", .movdr = MOVDR_DIRTY_BIT, .load = LOAD_IF_DIRTY,
+	  .host_restore = HR_ACTIVE_BREAKPOINTS, .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .load_dr6_always = true, .preentry_dr7 = 0,
+	  .summary = "ARM's dirty bit on x86: trap until touched, then switch everything; always switch while armed",
+	  .ref = "[PATCH 08/10] KVM: arm: implement dirty bit mechanism for debug registers (Zhichao Huang, 2015); seed 004" },
+	{ .name = "skip_dbgctl_load", K21_BASE, .preentry_dr7 = DR7_FIXED_1_VAL, .skip_dbgctl_load = true,
+	  .summary = "bp_enabled + clear VM_ENTRY_LOAD_DEBUG_CONTROLS when DR7 == host DR7 == 0x400 and MOV DR exits",
+	  .ref = "Paolo Bonzini, Re: [PATCH 3/7] KVM: x86: Allow the guest to run with dirty debug registers (2014-03-09); seed 003" },
+	/* History (kvm-debugreg-logic §8). */
+	{ .name = "linux-2.6.29", .movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED,
+	  .host_restore = HR_SAVED_ON_ENTRY, .save_host_on_entry = true, .load_dr6_always = false,
+	  .preentry_dr7 = 0, .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .summary = "K08: always exit; save host DR6/7 on entry, restore them on every exit",
+	  .ref = "42dbaa5a0574 KVM: x86: Virtualize debug registers (Jan Kiszka, 2008)" },
+	{ .name = "linux-2.6.32", .movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED,
+	  .host_restore = HR_TIF_DEBUG_ONLY, .preentry_dr7 = 0, .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .summary = "K09: always exit; restore host DRs only if switch_db_regs or TIF_DEBUG (perf bps lost)",
+	  .ref = "seed 002 (Jan Kiszka, 2009-11-02): the v3 hunk of hw-breakpoints on perf events" },
+	{ .name = "linux-2.6.33", .movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED,
+	  .host_restore = HR_ALWAYS, .preentry_dr7 = 0, .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .summary = "K33: always exit; hw_breakpoint_restore() on every exit",
+	  .ref = "24f1e32c60c4 hw-breakpoints: Rewrite the hw-breakpoints layer on top of perf events (v4)" },
+	{ .name = "linux-3.0", .movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED,
+	  .host_restore = HR_ACTIVE_BREAKPOINTS, .load_dr6_always = true, .preentry_dr7 = 0,
+	  .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .summary = "K11: always exit; restore iff host breakpoints are active (same knobs as always_exit)",
+	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757)" },
+	{ .name = "linux-3.15", .movdr = MOVDR_WONT_EXIT, .load = LOAD_IF_SDR,
+	  .host_restore = HR_ACTIVE_BREAKPOINTS, .load_dr6_always = true, .preentry_dr7 = 0,
+	  .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .summary = "K14: lazy MOV-DR exits with WONT_EXIT, DR6 loaded with DR0-3, DR7 <- 0 before loading",
+	  .ref = "c77fb5fe6f03 / 81908bf44340 KVM: x86/vmx: Allow the guest to run with dirty debug registers (2014); seed 003" },
+	{ .name = "linux-3.19", .movdr = MOVDR_WONT_EXIT, .load = LOAD_IF_SDR,
+	  .host_restore = HR_ACTIVE_BREAKPOINTS, .load_dr6_always = true, .preentry_dr7 = 0,
+	  .reload_flag = true, .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .summary = "K14 + KVM_DEBUGREG_RELOAD (one extra reload after reset/SET_DEBUGREGS/sync)",
+	  .ref = "ae561edeb421 KVM: x86: DR0-DR3 are not clear on reset (Nadav Amit, 2014)" },
+	{ .name = "linux-5.15", K21_BASE, .preentry_dr7 = 0,
+	  .summary = "K21: RELOAD removed, DR6 only under WONT_EXIT, host DR7 disarmed before entry (DR7 <- 0)",
+	  .ref = "34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691 (2021)" },
+	{ .name = "xen", .movdr = MOVDR_STICKY, .load = LOAD_IF_SDR,
+	  .host_restore = HR_NEVER, .load_dr6_always = true, .preentry_dr7 = 0,
+	  .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .summary = "Xen comparison: first access loads guest DRs, MOV-DR exits stay off (no deschedule modelled)",
+	  .ref = "Xen vmx.c vmx_dr_access / flag_dr_dirty (kvm-debugreg-logic §8, [memory] for the save side)" },
+};
+
+#define NPRESETS (sizeof(presets) / sizeof(presets[0]))
+
+const struct policy *policy_find(const char *name)
+{
+	for (unsigned i = 0; i < NPRESETS; i++)
+		if (!strcmp(presets[i].name, name))
+			return &presets[i];
+	return NULL;
+}
+
+void policy_foreach(void (*cb)(const struct policy *p, void *ctx), void *ctx)
+{
+	for (unsigned i = 0; i < NPRESETS; i++)
+		cb(&presets[i], ctx);
+}
+
+bool policy_exists(const char *name) { return policy_find(name) != NULL; }
+
+void policy_list(void (*cb)(const char *name, const char *summary, void *ctx), void *ctx)
+{
+	for (unsigned i = 0; i < NPRESETS; i++)
+		cb(presets[i].name, presets[i].summary, ctx);
+}
+
+struct knob_value { const char *name; int value; };
+struct knob {
+	const char *name, *desc;
+	unsigned off;              /* offset in struct policy */
+	int kind;                  /* 0 enum (int), 1 bool, 2 u64 */
+	const struct knob_value *values;
+};
+
+static const struct knob_value movdr_v[] = { { "emulate", MOVDR_EMULATE }, { "wont_exit", MOVDR_WONT_EXIT },
+	{ "dirty_bit", MOVDR_DIRTY_BIT }, { "sticky", MOVDR_STICKY }, { "passthrough", MOVDR_PASSTHROUGH }, { 0, 0 } };
+static const struct knob_value load_v[] = { { "sdr", LOAD_IF_SDR }, { "bp_enabled", LOAD_IF_BP_ENABLED },
+	{ "need_reload", LOAD_IF_NEED_RELOAD }, { "dirty", LOAD_IF_DIRTY }, { "always", LOAD_ALWAYS }, { 0, 0 } };
+static const struct knob_value hr_v[] = { { "active_breakpoints", HR_ACTIVE_BREAKPOINTS },
+	{ "tif_debug_only", HR_TIF_DEBUG_ONLY }, { "always", HR_ALWAYS }, { "saved_on_entry", HR_SAVED_ON_ENTRY },
+	{ "never", HR_NEVER }, { 0, 0 } };
+static const struct knob_value rc_v[] = { { "reset_all_dirty_early", RC_RESET_ALL_DIRTY_EARLY },
+	{ "per_vendor_dirty_set", RC_PER_VENDOR_DIRTY_SET }, { 0, 0 } };
+
+#define OFF(f) (unsigned)offsetof(struct policy, f)
+static const struct knob knobs[] = {
+	{ "movdr", "what a guest MOV-DR exit does", OFF(movdr), 0, movdr_v },
+	{ "load", "which switch_db_regs state reloads DR0-3 on entry", OFF(load), 0, load_v },
+	{ "host_restore", "when the host's DRs are restored after an exit (seed 002)", OFF(host_restore), 0, hr_v },
+	{ "regcache", "register-cache reset around the run (seed 001)", OFF(regcache), 0, rc_v },
+	{ "reload_flag", "KVM_DEBUGREG_RELOAD from kvm_update_dr0123 (2014-2021)", OFF(reload_flag), 1, NULL },
+	{ "load_dr6_always", "load guest DR6 with DR0-3 (pre-5.15)", OFF(load_dr6_always), 1, NULL },
+	{ "preentry_dr7", "DR7 value written before loading DR0-3 (0 or 0x400)", OFF(preentry_dr7), 2, NULL },
+	{ "preentry_disarm_host", "DR7 <- 0x400 before entry when host bps are active (f85d40160691)", OFF(preentry_disarm_host), 1, NULL },
+	{ "vmx_dr6_reset_after_sync", "VMX resets hw DR6 after the WONT_EXIT sync (1ccb6f983a06)", OFF(vmx_dr6_reset_after_sync), 1, NULL },
+	{ "save_host_on_entry", "read host DR6/DR7 (+DR0-3) on every entry (2.6.29)", OFF(save_host_on_entry), 1, NULL },
+	{ "eager_save", "save guest DR0-3/DR6 on every exit", OFF(eager_save), 1, NULL },
+	{ "skip_dbgctl_load", "clear VM_ENTRY_LOAD_DEBUG_CONTROLS when DR7 == host DR7 == 0x400 (seed 003)", OFF(skip_dbgctl_load), 1, NULL },
+	{ "need_reload_on_set_dr", "every __kvm_set_dr sets NEED_RELOAD (2020 RFC)", OFF(need_reload_on_set_dr), 1, NULL },
+};
+
+int policy_set_knob(struct policy *p, const char *knob, const char *value, char *err, unsigned errsize)
+{
+	for (unsigned i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		const struct knob *k = &knobs[i];
+		if (strcmp(k->name, knob))
+			continue;
+		char *f = (char *)p + k->off;
+		if (k->kind == 0) {
+			for (const struct knob_value *v = k->values; v->name; v++)
+				if (!strcmp(v->name, value)) {
+					*(int *)f = v->value;
+					return 0;
+				}
+			unsigned n = (unsigned)snprintf(err, errsize, "knob %s: unknown value '%s' (one of", knob, value);
+			for (const struct knob_value *v = k->values; v->name; v++)
+				n += (unsigned)snprintf(err + (n < errsize ? n : errsize), n < errsize ? errsize - n : 0,
+							" %s", v->name);
+			snprintf(err + (n < errsize ? n : errsize), n < errsize ? errsize - n : 0, ")");
+			return -2;
+		}
+		if (k->kind == 1) {
+			if (!strcasecmp(value, "true") || !strcmp(value, "1"))
+				*(bool *)f = true;
+			else if (!strcasecmp(value, "false") || !strcmp(value, "0"))
+				*(bool *)f = false;
+			else {
+				snprintf(err, errsize, "knob %s: expected true or false, got '%s'", knob, value);
+				return -2;
+			}
+			return 0;
+		}
+		char *end;
+		unsigned long long v = strtoull(value, &end, 0);
+		if (*end || end == value) {
+			snprintf(err, errsize, "knob %s: expected an unsigned integer, got '%s'", knob, value);
+			return -2;
+		}
+		*(uint64_t *)f = v;
+		return 0;
+	}
+	snprintf(err, errsize, "unknown knob '%s'", knob);
+	return -1;
+}
+
+void policy_knobs_help(void (*cb)(const char *knob, const char *values, const char *desc, void *ctx), void *ctx)
+{
+	for (unsigned i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		char vals[160] = "";
+		unsigned n = 0;
+		if (knobs[i].kind == 0)
+			for (const struct knob_value *v = knobs[i].values; v->name && n < sizeof(vals); v++)
+				n += (unsigned)snprintf(vals + n, sizeof(vals) - n, "%s%s", n ? "|" : "", v->name);
+		else
+			snprintf(vals, sizeof(vals), knobs[i].kind == 1 ? "true|false" : "integer");
+		cb(knobs[i].name, vals, knobs[i].desc, ctx);
+	}
+}

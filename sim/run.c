@@ -1,0 +1,376 @@
+/* run.c - run one scenario under one policy on one vendor: build the
+ * machine, replay the host's activity between exits, collect the result.
+ * The outer loop is kvmtool's shape: run the vCPU until it stops or pauses,
+ * do the host's work, enter again. */
+#include "sim/run.h"
+#include "debugreg/hv.h"
+#include "debugreg/policy.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_BUDGET 10000000ull
+#define DEFAULT_STACK_TOP 0x00F00000ull
+#define DEFAULT_STACK_SIZE 0x10000ull
+
+struct run_ctx {
+	const struct scenario *sc;
+	struct cpu cpu;
+	struct cost_model cost;
+	struct engine *guest;
+	struct engine *host;               /* host context (snippets, touches) or NULL */
+	struct dr_file host_ideal;         /* the host's own DRs (oracle) */
+	const struct hv_vendor *vendor;
+	void *v;                           /* vendor vCPU */
+	int pending[64];                   /* host snippets to run at the pause */
+	unsigned npending;
+	char err[256];
+};
+
+static void sync_host_ideal(struct run_ctx *r)
+{
+	struct dbg *d = r->vendor->dbg(r->v);
+	for (int i = 0; i < 4; i++)
+		r->host_ideal.dr[i] = d->host.cpu_debugreg[i];
+	r->host_ideal.dr[7] = dr7_store_value(d->host.cpu_dr7);
+	engine_set_ideal(r->host, &r->host_ideal);
+}
+
+static void host_event(struct run_ctx *r, const struct host_event *ev)
+{
+	struct dbg *d = r->vendor->dbg(r->v);
+	r->cpu.st.host_events++;
+	switch (ev->action) {
+	case HOST_INSTALL_BP:
+		host_bp_install(d, ev->bp.slot, ev->bp.addr, (unsigned)ev->bp.type, ev->bp.len,
+				ev->bp.kind == BP_PTRACE);
+		cpu_event(&r->cpu, EV_HOST, 1, ev->bp.addr, 0, "install");
+		break;
+	case HOST_REMOVE_BP:
+		host_bp_remove(d, ev->slot);
+		cpu_event(&r->cpu, EV_HOST, 2, (uint64_t)ev->slot, 0, "remove");
+		break;
+	case HOST_TOUCH:
+		sync_host_ideal(r);
+		cpu_event(&r->cpu, EV_HOST, 3, ev->addr, 0, "touch");
+		engine_touch(r->host, ev->addr, ev->size, ev->write);
+		break;
+	case HOST_RUN:
+		if (r->npending < sizeof(r->pending) / sizeof(r->pending[0]))
+			r->pending[r->npending++] = ev->snippet;
+		engine_request_pause(r->guest);
+		break;
+	}
+}
+
+static bool when_matches(const struct host_event *ev, uint64_t exit_no)
+{
+	switch (ev->when) {
+	case WHEN_EXIT: return exit_no == ev->n;
+	case WHEN_EVERY_EXIT: return ev->n && exit_no % ev->n == 0;
+	case WHEN_START: return exit_no == 0;
+	}
+	return false;
+}
+
+static void after_exit(void *ctx, uint64_t exit_no)
+{
+	struct run_ctx *r = ctx;
+	const struct scenario *sc = r->sc;
+	for (size_t i = 0; i < sc->host.nevents; i++)
+		if (sc->host.events[i].when != WHEN_START && when_matches(&sc->host.events[i], exit_no))
+			host_event(r, &sc->host.events[i]);
+}
+
+static void run_snippets(struct run_ctx *r)
+{
+	for (unsigned i = 0; i < r->npending; i++) {
+		const struct host_snippet *sn = &r->sc->host.snippets[r->pending[i]];
+		sync_host_ideal(r);
+		cpu_event(&r->cpu, EV_HOST, 0, sn->code.base, 0, sn->name);
+		enum engine_stop s = engine_run(r->host, sn->code.base);
+		if (s != STOP_HALT)
+			engine_violation(r->guest, sn->code.base, -1, "host_snippet_failed",
+					 "host snippet %s: %s", sn->name, engine_stop_message(r->host));
+	}
+	r->npending = 0;
+}
+
+static int resolve_policy(const struct scenario *sc, const char *name, struct policy *out,
+			  char *err, size_t errsize)
+{
+	for (size_t i = 0; i < sc->nvariants; i++) {
+		const struct variant *va = &sc->variants[i];
+		if (strcmp(va->name, name))
+			continue;
+		const struct policy *base = policy_find(va->base);
+		if (!base) {
+			snprintf(err, errsize, "%s:%d:%d: variant %s: unknown base policy '%s'", sc->path,
+				 va->pos.line, va->pos.col, va->name, va->base);
+			return -1;
+		}
+		*out = *base;
+		snprintf(out->name, sizeof(out->name), "%s", va->name);
+		for (size_t k = 0; k < va->nknobs; k++) {
+			char kerr[200];
+			if (policy_set_knob(out, va->knobs[k].name, va->knobs[k].value, kerr, sizeof(kerr))) {
+				snprintf(err, errsize, "%s:%d:%d: variant %s: %s", sc->path, va->knobs[k].pos.line,
+					 va->knobs[k].pos.col, va->name, kerr);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	const struct policy *p = policy_find(name);
+	if (!p) {
+		int line = 0, col = 0;
+		for (size_t i = 0; i < sc->npolicies; i++)
+			if (!strcmp(sc->policies[i], name) && sc->policy_pos) {
+				line = sc->policy_pos[i].line;
+				col = sc->policy_pos[i].col;
+			}
+		snprintf(err, errsize, "%s:%d:%d: unknown policy '%s' (see 'hvsim list policies')",
+			 sc->path ? sc->path : "-", line, col, name);
+		return -1;
+	}
+	*out = *p;
+	return 0;
+}
+
+static int load_cost(const struct scenario *sc, const char *override, struct cost_model *m,
+		     char *err, size_t errsize)
+{
+	char path[1024];
+	const char *model = override ? override : sc->cost_model;
+	if (!model)
+		cost_bundled_path("default", path, sizeof(path));
+	else if (!strchr(model, '/') && !strstr(model, ".cost"))
+		cost_bundled_path(model, path, sizeof(path));
+	else
+		snprintf(path, sizeof(path), "%s", model);
+	if (cost_load(path, m, err, errsize))
+		return -1;
+	for (size_t i = 0; i < sc->ncosts; i++)
+		if (cost_set(m, sc->costs[i].name, sc->costs[i].value)) {
+			snprintf(err, errsize, "%s:%d:%d: unknown cost entry '%s' (see 'hvsim list costs')",
+				 sc->path, sc->costs[i].pos.line, sc->costs[i].pos.col, sc->costs[i].name);
+			return -1;
+		}
+	return 0;
+}
+
+static int build_guest(struct run_ctx *r, char *err, size_t errsize)
+{
+	const struct scenario *sc = r->sc;
+	r->guest = engine_new(&r->cpu, sc->guest.mode ? sc->guest.mode : 64, false, err, errsize);
+	if (!r->guest)
+		return -1;
+	const struct code_block *cb = &sc->guest.code;
+	if (engine_map(r->guest, cb->base, cb->size, cb->bytes, cb->size)) {
+		snprintf(err, errsize, "%s:%d:%d: cannot map guest code at 0x%llx", sc->path, cb->pos.line,
+			 cb->pos.col, (unsigned long long)cb->base);
+		return -1;
+	}
+	for (size_t i = 0; i < sc->guest.ndata; i++) {
+		const struct data_region *d = &sc->guest.data[i];
+		if (engine_map(r->guest, d->addr, d->size, d->bytes, d->nbytes)) {
+			snprintf(err, errsize, "%s:%d:%d: cannot map guest data at 0x%llx", sc->path,
+				 d->pos.line, d->pos.col, (unsigned long long)d->addr);
+			return -1;
+		}
+	}
+	bool has_rsp = false;
+	for (size_t i = 0; i < sc->guest.nregs; i++)
+		if (!strcmp(sc->guest.regs[i].name, "rsp") || !strcmp(sc->guest.regs[i].name, "esp"))
+			has_rsp = true;
+	if (!has_rsp) {
+		/* A default stack for exception frames, below 16 MiB. */
+		engine_map(r->guest, DEFAULT_STACK_TOP - DEFAULT_STACK_SIZE, DEFAULT_STACK_SIZE, NULL, 0);
+		engine_reg_by_name(r->guest, sc->guest.mode == 32 ? "esp" : "rsp", DEFAULT_STACK_TOP);
+	}
+	for (size_t i = 0; i < sc->guest.nregs; i++)
+		if (engine_reg_by_name(r->guest, sc->guest.regs[i].name, sc->guest.regs[i].value)) {
+			snprintf(err, errsize, "%s:%d:%d: register '%s' does not exist in %d-bit mode", sc->path,
+				 sc->guest.regs[i].pos.line, sc->guest.regs[i].pos.col, sc->guest.regs[i].name,
+				 sc->guest.mode);
+			return -1;
+		}
+	engine_set_rip(r->guest, sc->guest.entry ? sc->guest.entry : cb->base);
+	engine_set_budget(r->guest, sc->guest.max_instructions ? sc->guest.max_instructions : DEFAULT_BUDGET,
+			  sc->guest.max_cycles);
+	return 0;
+}
+
+static int build_host(struct run_ctx *r, char *err, size_t errsize)
+{
+	const struct scenario *sc = r->sc;
+	r->host = engine_new(&r->cpu, 64, true, err, errsize);
+	if (!r->host)
+		return -1;
+	engine_map(r->host, 0x7FF00000ull, 0x10000, NULL, 0);      /* host stack */
+	engine_reg_by_name(r->host, "rsp", 0x7FF0F000ull);
+	for (size_t i = 0; i < sc->host.nsnippets; i++) {
+		const struct code_block *cb = &sc->host.snippets[i].code;
+		static const uint8_t hlt = 0xF4;
+		if (engine_map(r->host, cb->base, cb->size + 1, cb->bytes, cb->size) ||
+		    engine_mem_write(r->host, cb->base + cb->size, &hlt, 1)) {
+			snprintf(err, errsize, "%s:%d:%d: cannot map host snippet at 0x%llx", sc->path,
+				 cb->pos.line, cb->pos.col, (unsigned long long)cb->base);
+			return -1;
+		}
+	}
+	engine_set_budget(r->host, 0, 0);
+	return 0;
+}
+
+static void copy_logs(struct run_ctx *r, struct run_result *res)
+{
+	size_t ng = 0, nh = 0, vg = 0, vh = 0;
+	uint64_t dg = 0, dh = 0, xg = 0, xh = 0;
+	const struct db_record *g = engine_db_log(r->guest, &ng, &dg);
+	const struct db_record *h = r->host ? engine_db_log(r->host, &nh, &dh) : NULL;
+	res->db = calloc(ng + nh + 1, sizeof(*res->db));
+	size_t i = 0, j = 0;
+	while (i < ng || j < nh)           /* merge by cycle: deterministic */
+		res->db[res->ndb++] = (j >= nh || (i < ng && g[i].cycle <= h[j].cycle)) ? g[i++] : h[j++];
+	res->db_dropped = dg + dh;
+	const struct violation *a = engine_violations(r->guest, &vg, &xg);
+	const struct violation *b = r->host ? engine_violations(r->host, &vh, &xh) : NULL;
+	res->viol = calloc(vg + vh + 1, sizeof(*res->viol));
+	for (i = 0; i < vg; i++)
+		res->viol[res->nviol++] = a[i];
+	for (i = 0; i < vh; i++)
+		res->viol[res->nviol++] = b[i];
+	res->viol_dropped = xg + xh;
+}
+
+static void copy_memory(struct run_ctx *r, struct run_result *res)
+{
+	const struct scenario *sc = r->sc;
+	size_t total = 0;
+	for (size_t i = 0; i < sc->guest.ndata && i < 16; i++)
+		if (sc->guest.data[i].size <= (1u << 20))
+			total += sc->guest.data[i].size;
+	res->mem_copy = malloc(total + 1);
+	size_t off = 0;
+	for (size_t i = 0; i < sc->guest.ndata && res->nmem_regions < 16; i++) {
+		const struct data_region *d = &sc->guest.data[i];
+		if (d->size > (1u << 20))
+			continue;
+		engine_mem_read(r->guest, d->addr, res->mem_copy + off, d->size);
+		res->mem_regions[res->nmem_regions].addr = d->addr;
+		res->mem_regions[res->nmem_regions].size = d->size;
+		res->mem_regions[res->nmem_regions].off = off;
+		res->nmem_regions++;
+		off += d->size;
+	}
+	res->mem_size = off;
+}
+
+int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_result *res,
+	    char *err, size_t errsize)
+{
+	struct run_ctx *r = calloc(1, sizeof(*r));
+	struct policy pol;
+	int rc = -1;
+	memset(res, 0, sizeof(*res));
+	if (!r) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	r->sc = sc;
+	const char *pname = cfg->policy ? cfg->policy : (sc->npolicies ? sc->policies[0] : "bp_enabled");
+	if (resolve_policy(sc, pname, &pol, err, errsize) || load_cost(sc, cfg->cost_model, &r->cost, err, errsize))
+		goto out;
+	cpu_init(&r->cpu, &r->cost);
+	r->cpu.feat.rtm = sc->cpu_rtm;
+	r->cpu.feat.bus_lock = sc->cpu_bus_lock;
+	if (build_guest(r, err, errsize))
+		goto out;
+	enum vendor vend = cfg->vendor;
+	if (vend == VENDOR_SVM)
+		r->vendor = &svm_vendor;
+	else if (vend == VENDOR_VMX)
+		r->vendor = &vmx_vendor;
+	if (r->vendor) {
+		if (build_host(r, err, errsize))
+			goto out;
+		struct hv_config hc = { .policy = &pol, .timer_period = sc->host.timer_period,
+					.decode_assists = sc->decode_assists,
+					.host = { .after_exit = after_exit, .ctx = r } };
+		r->v = r->vendor->create(&r->cpu, r->guest, &hc);
+		struct dbg *d = r->vendor->dbg(r->v);
+		for (size_t i = 0; i < sc->host.nbps; i++) {
+			const struct host_bp *b = &sc->host.bps[i];
+			host_bp_install(d, b->slot, b->addr, (unsigned)b->type, b->len, b->kind == BP_PTRACE);
+		}
+		sync_host_ideal(r);
+		res->exit_names = r->vendor->exit_names;
+		res->nexit_names = r->vendor->nexit_names;
+	}
+	/* Counting starts with the first entry (set-up VMWRITEs are not the
+	 * policy's cost). */
+	struct stats zero;
+	memset(&zero, 0, sizeof(zero));
+	for (unsigned i = 0; i < EXIT_SLOTS; i++)
+		zero.exits[i].min = UINT64_MAX;
+	r->cpu.st = zero;
+	r->cpu.trace = cfg->trace;
+	r->cpu.trace_ctx = cfg->trace_ctx;
+	if (r->vendor) {
+		for (size_t i = 0; i < sc->host.nevents; i++)
+			if (sc->host.events[i].when == WHEN_START)
+				host_event(r, &sc->host.events[i]);
+		run_snippets(r);
+		r->vendor->enter(r->v);
+	}
+	enum engine_stop s = STOP_NONE;
+	for (;;) {
+		if (r->vendor && r->vendor->entry_pending(r->v)) {
+			run_snippets(r);
+			r->vendor->enter(r->v);
+			engine_settle(r->guest);
+		}
+		if (r->cpu.guest_mode || !r->vendor)
+			s = engine_run(r->guest, engine_rip(r->guest));
+		else
+			s = STOP_ENTRY_FAIL;
+		if (s != STOP_NONE)
+			break;
+	}
+	res->stop = s;
+	snprintf(res->stop_msg, sizeof(res->stop_msg), "%s",
+		 s == STOP_ENTRY_FAIL && !*engine_stop_message(r->guest)
+			 ? "VM entry failed: invalid guest state (reason 33)" : engine_stop_message(r->guest));
+	r->cpu.st.guest_instructions = engine_instructions(r->guest);
+	res->st = r->cpu.st;
+	for (unsigned i = 0; i < EXIT_SLOTS; i++)
+		if (res->st.exits[i].min == UINT64_MAX)
+			res->st.exits[i].min = 0;
+	snprintf(res->scenario, sizeof(res->scenario), "%s", sc->name ? sc->name : "?");
+	snprintf(res->policy, sizeof(res->policy), "%s", r->vendor ? pol.name : "none");
+	snprintf(res->vendor, sizeof(res->vendor), "%s", r->vendor ? r->vendor->name : "none");
+	snprintf(res->cost_model, sizeof(res->cost_model), "%s", r->cost.name);
+	memcpy(res->hw_dr, r->cpu.dr, sizeof(res->hw_dr));
+	memcpy(res->guest_dr, engine_ideal(r->guest)->dr, sizeof(res->guest_dr));
+	if (r->vendor) {
+		struct dbg *d = r->vendor->dbg(r->v);
+		for (int i = 0; i < 4; i++)
+			res->hv_dr[i] = d->db[i];
+		res->hv_dr[6] = d->dr6;
+		res->hv_dr[7] = d->dr7;
+	}
+	res->guest_rip = engine_rip(r->guest);
+	for (int i = 0; i < 16; i++)
+		res->gprs[i] = engine_gpr(r->guest, i);
+	copy_logs(r, res);
+	copy_memory(r, res);
+	rc = 0;
+out:
+	if (r->v)
+		r->vendor->destroy(r->v);
+	engine_free(r->guest);
+	engine_free(r->host);
+	free(r);
+	return rc;
+}

@@ -1,0 +1,484 @@
+/* kvm.c - the VMX half of the hypervisor: KVM's vmx.c logic for debug
+ * registers (handle_dr, handle_exception_nmi for #DB, vmx_sync_dirty_debug_regs,
+ * vmx_set_dr7, the register cache of vmx_vcpu_run) and the exit dispatch
+ * loop, in our own words.  Everything the debug core needs from VMX goes
+ * through struct dbg_vendor_ops below. */
+#include "vmx/vmx.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* VMX_REGS_LAZY_LOAD_SET: "updated in the cache on demand" (seed 001). */
+#define VMX_REGS_LAZY_LOAD_SET                                                              \
+	((1u << VCPU_REGS_RIP) | (1u << VCPU_REGS_RSP) | (1u << VCPU_EXREG_RFLAGS) |        \
+	 (1u << VCPU_EXREG_PDPTR) | (1u << VCPU_EXREG_SEGMENTS) | (1u << VCPU_EXREG_CR0) |   \
+	 (1u << VCPU_EXREG_CR3) | (1u << VCPU_EXREG_CR4) | (1u << VCPU_EXREG_EXIT_INFO_1) | \
+	 (1u << VCPU_EXREG_EXIT_INFO_2))
+/* Lai Jiangshan's VMX_REGS_DIRTY_SET (seed 001, patch 12): CR3 left out. */
+#define VMX_REGS_DIRTY_SET ((1u << VCPU_REGS_RIP) | (1u << VCPU_REGS_RSP))
+
+static const char *const vmx_exit_names[EXIT_SLOTS] = {
+#define EXIT_REASON(name, nr) [nr] = #name,
+#include "vmx/exit_reasons.def"
+#undef EXIT_REASON
+};
+
+/* ---- register cache ------------------------------------------------------------- */
+
+static const enum vmcs_field reg_field[NR_KVM_REGS] = {
+	[VCPU_REGS_RIP] = GUEST_RIP, [VCPU_REGS_RSP] = GUEST_RSP, [VCPU_EXREG_RFLAGS] = GUEST_RFLAGS,
+	[VCPU_EXREG_PDPTR] = GUEST_PDPTR0, [VCPU_EXREG_SEGMENTS] = GUEST_SS_AR_BYTES,
+	[VCPU_EXREG_CR0] = GUEST_CR0, [VCPU_EXREG_CR3] = GUEST_CR3, [VCPU_EXREG_CR4] = GUEST_CR4,
+	[VCPU_EXREG_EXIT_INFO_1] = EXIT_QUALIFICATION, [VCPU_EXREG_EXIT_INFO_2] = VM_EXIT_INTR_INFO,
+};
+
+/* kvm_register_read(): VMREAD on demand when not available. */
+static uint64_t reg_read(struct vmx *x, enum kvm_reg r)
+{
+	if (!(x->rc.avail & (1u << r))) {
+		x->rc.val[r] = vmcs_read(&x->vmcs, reg_field[r]);
+		x->rc.avail |= 1u << r;
+	}
+	return x->rc.val[r];
+}
+
+/* kvm_register_write(): cached, marked dirty, stored back before entry. */
+static void reg_write(struct vmx *x, enum kvm_reg r, uint64_t val)
+{
+	x->rc.val[r] = val;
+	x->rc.avail |= 1u << r;
+	x->rc.dirty |= 1u << r;
+}
+
+/* ---- vendor ops for debugreg/ --------------------------------------------------- */
+
+static void vmx_set_dr7(void *p, uint64_t val)
+{
+	struct vmx *x = p;
+	vmcs_write(&x->vmcs, GUEST_DR7, val);
+}
+
+static void vmx_set_dr_intercept(void *p, bool on)
+{
+	struct vmx *x = p;
+	/* exec_controls_setbit/clearbit(CPU_BASED_MOV_DR_EXITING): KVM keeps a
+	 * shadow of the controls, so only the VMWRITE is counted. */
+	uint64_t ctl = vmcs_hw_get(&x->vmcs, CPU_BASED_VM_EXEC_CONTROL);
+	ctl = on ? (ctl | CPU_BASED_MOV_DR_EXITING) : (ctl & ~(uint64_t)CPU_BASED_MOV_DR_EXITING);
+	vmcs_write(&x->vmcs, CPU_BASED_VM_EXEC_CONTROL, ctl);
+}
+
+static void vmx_sync_dirty_debug_regs(void *p, bool rearm)
+{
+	struct vmx *x = p;
+	struct dbg *d = &x->dbg;
+	/* vmx_sync_dirty_debug_regs: DR0-3 and DR6 from hardware, DR7 from the
+	 * VMCS; re-enable MOV-DR exiting; then reset DR6 for the host ("exc_debug
+	 * expects dr6 to be cleared", 1ccb6f983a06). */
+	for (int i = 0; i < 4; i++)
+		d->db[i] = cpu_hv_read_dr(x->cpu, i, "sync_dirty_debug_regs");
+	d->dr6 = cpu_hv_read_dr(x->cpu, 6, "sync_dirty_debug_regs");
+	d->dr7 = vmcs_read(&x->vmcs, GUEST_DR7);
+	cpu_event(x->cpu, EV_DR_SAVE, 0xCF, 0, 0, "sync_dirty_debug_regs");
+	if (rearm) {
+		vmx_set_dr_intercept(x, true);
+		cpu_event(x->cpu, EV_INTERCEPT, 1, 0, 0, "sync: re-arm");
+	}
+	if (d->pol.vmx_dr6_reset_after_sync)
+		cpu_hv_write_dr(x->cpu, 6, DR6_ACTIVE_LOW, "sync: reset host DR6");
+}
+
+static void vmx_load_guest_dr6(void *p, uint64_t dr6)
+{
+	struct vmx *x = p;
+	/* VMX has no DR6 field: the guest's DR6 goes into hardware. */
+	cpu_hv_write_dr(x->cpu, 6, dr6, "entry: guest DR6");
+}
+
+static void vmx_queue_exception(void *p, int vector, bool has_payload, uint64_t payload)
+{
+	struct vmx *x = p;
+	x->exc_pending = true;
+	x->exc_vector = vector;
+	x->exc_has_payload = has_payload;
+	x->exc_payload = payload;
+	if (vector == 1) x->cpu->st.injected_db++;
+	else if (vector == 13) x->cpu->st.injected_gp++;
+	else if (vector == 6) x->cpu->st.injected_ud++;
+	cpu_event(x->cpu, EV_INJECT, (uint64_t)vector, payload, 0, NULL);
+}
+
+static void vmx_set_load_debug_controls(void *p, bool on)
+{
+	struct vmx *x = p;
+	uint64_t ctl = vmcs_hw_get(&x->vmcs, VM_ENTRY_CONTROLS);
+	ctl = on ? (ctl | VM_ENTRY_LOAD_DEBUG_CONTROLS) : (ctl & ~(uint64_t)VM_ENTRY_LOAD_DEBUG_CONTROLS);
+	vmcs_write(&x->vmcs, VM_ENTRY_CONTROLS, ctl);
+}
+
+static uint64_t vmx_guest_debugctl(void *p)
+{
+	struct vmx *x = p;
+	return vmcs_hw_get(&x->vmcs, GUEST_IA32_DEBUGCTL);   /* KVM keeps a software copy */
+}
+
+static const struct dbg_vendor_ops vmx_dbg_ops = {
+	.name = "vmx",
+	.set_dr7 = vmx_set_dr7,
+	.set_dr_intercept = vmx_set_dr_intercept,
+	.sync_dirty_debug_regs = vmx_sync_dirty_debug_regs,
+	.load_guest_dr6 = vmx_load_guest_dr6,
+	.idle_guest_dr6 = NULL,
+	.queue_exception = vmx_queue_exception,
+	.set_load_debug_controls = vmx_set_load_debug_controls,
+	.guest_debugctl = vmx_guest_debugctl,
+};
+
+/* ---- exit handling ---------------------------------------------------------------- */
+
+/* kvm_skip_emulated_instruction(): advance RIP by the exit's instruction
+ * length; a guest single-stepping over it gets its #DB from KVM
+ * (kvm_vcpu_do_singlestep), because the CPU saved no pending BS. */
+static void skip_instruction(struct vmx *x)
+{
+	uint64_t rip = reg_read(x, VCPU_REGS_RIP);
+	uint64_t len = vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN);
+	reg_write(x, VCPU_REGS_RIP, rip + len);
+	if (reg_read(x, VCPU_EXREG_RFLAGS) & (1ull << 8))
+		vmx_queue_exception(x, 1, true, DR6_BS);
+}
+
+/* handle_dr (exit reason 29). */
+static void handle_dr(struct vmx *x)
+{
+	uint64_t qual = reg_read(x, VCPU_EXREG_EXIT_INFO_1);
+	/* Exit qualification for MOV DR (SDM Table 28-4 / arch-facts A.4):
+	 *  [2:0]  DR number as encoded (DR4/DR5 not aliased)
+	 *  [4]    direction: 0 = MOV to DR, 1 = MOV from DR
+	 *  [11:8] GPR (0 RAX ... 15 R15; 4 = RSP lives in the VMCS) */
+	int dr = (int)(qual & 7);
+	bool write = !(qual & (1u << 4));
+	int gpr = (int)((qual >> 8) & 15);
+	bool cr4_de = (reg_read(x, VCPU_EXREG_CR4) & (1ull << 3)) != 0;
+	reg_read(x, VCPU_EXREG_SEGMENTS);          /* vmx_get_cpl(): SS access rights */
+	int cpl = engine_cpl(x->eng);
+	/* "if (vmcs_readl(GUEST_DR7) & DR7_GD)": the exit beat the GD #DB. */
+	bool gd = false;
+	if (!((dr == 4 || dr == 5) && cr4_de) && cpl == 0)
+		gd = (vmcs_read(&x->vmcs, GUEST_DR7) & DR7_GD) != 0;
+	uint64_t val = 0;
+	if (write)
+		val = gpr == 4 ? reg_read(x, VCPU_REGS_RSP) : engine_gpr(x->eng, gpr);
+	if (write)
+		x->cpu->st.dr_exit_writes[dr & 7]++;
+	else
+		x->cpu->st.dr_exit_reads[dr & 7]++;
+	switch (dbg_handle_mov_dr(&x->dbg, dr, write, &val, cr4_de, cpl, gd)) {
+	case DR_EXIT_REENTER:
+		break;
+	case DR_EXIT_SKIP:
+		if (!write) {
+			if (gpr == 4)
+				reg_write(x, VCPU_REGS_RSP, val);
+			else
+				engine_set_gpr(x->eng, gpr, val);
+		}
+		skip_instruction(x);
+		break;
+	case DR_EXIT_FAULTED:
+		break;
+	}
+}
+
+/* handle_exception_nmi for #DB (and #BP reinjection). */
+static void handle_exception(struct vmx *x)
+{
+	uint32_t info = (uint32_t)reg_read(x, VCPU_EXREG_EXIT_INFO_2);
+	int vec = (int)(info & 0xFF);
+	if (vec == 1) {
+		uint64_t payload = reg_read(x, VCPU_EXREG_EXIT_INFO_1);
+		/* ICEBP (privileged software exception): skip it, then reinject. */
+		if ((info & 0x700) == INTR_TYPE_PRIV_SW_EXCEPTION) {
+			uint64_t rip = reg_read(x, VCPU_REGS_RIP);
+			reg_write(x, VCPU_REGS_RIP, rip + vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN));
+		}
+		dbg_handle_db_exit(&x->dbg, payload);
+	} else {
+		vmx_queue_exception(x, vec, false, 0);
+	}
+}
+
+static void count_exit(struct vmx *x, unsigned slot)
+{
+	x->cpu->st.exits_total++;
+	x->cpu->st.exits[slot].count++;
+	x->last_slot = slot;
+	x->exit_start = x->cpu->st.cycles_total;
+}
+
+/* Everything between a VM exit and the next VM entry. */
+static void vmx_after_exit(struct vmx *x, uint32_t reason)
+{
+	struct cpu *c = x->cpu;
+	/* vmx_vcpu_run after the exit: lazily loaded registers become
+	 * unavailable (seed 001).  Lai's v1 also dropped only the vendor
+	 * dirty set, which can leave CR3 dirty and unavailable. */
+	x->rc.avail &= ~VMX_REGS_LAZY_LOAD_SET;
+	if (x->dbg.pol.regcache == RC_PER_VENDOR_DIRTY_SET)
+		x->rc.dirty &= ~VMX_REGS_DIRTY_SET;
+	vmcs_read(&x->vmcs, VM_EXIT_REASON);       /* vmx_vcpu_run reads the exit reason */
+	/* vcpu_enter_guest after the run: DR sync and host restore. */
+	dbg_post_exit(&x->dbg);
+	int bad = regcache_invalid(&x->rc);
+	if (bad >= 0)
+		engine_violation(x->eng, engine_rip(x->eng), bad, "regcache_invalid",
+				 "after exit %llu: %s has avail=0 dirty=1 (seed 001)",
+				 (unsigned long long)x->exit_no, kvm_reg_name[bad]);
+	cpu_charge(c, CYC_HANDLER, c->cost->handler_base);
+	/* The exit-dispatch switch (vmx_handle_exit / kvm_vmx_exit_handlers). */
+	switch (reason) {
+	case EXIT_REASON_DR_ACCESS:
+		handle_dr(x);
+		break;
+	case EXIT_REASON_EXCEPTION_NMI:
+		handle_exception(x);
+		break;
+	case EXIT_REASON_CPUID: {
+		/* kvm_emulate_cpuid: the guest's CPUID model (DE set in leaf 1). */
+		uint64_t leaf = engine_gpr(x->eng, 0);
+		engine_set_gpr(x->eng, 0, leaf == 0 ? 1 : leaf == 1 ? 0x000306A9 : 0);
+		engine_set_gpr(x->eng, 3, leaf == 0 ? 0x4B4D564B : 0);        /* "KVMKVMKVM" style */
+		engine_set_gpr(x->eng, 1, leaf == 0 ? 0x564B4D56 : 0);
+		engine_set_gpr(x->eng, 2, leaf == 0 ? 0x4D : leaf == 1 ? (1u << 2) : 0);
+		cpu_charge(c, CYC_HANDLER, c->cost->handler_cpuid);
+		skip_instruction(x);
+		break;
+	}
+	case EXIT_REASON_IO_INSTRUCTION:
+		cpu_charge(c, CYC_HANDLER, c->cost->handler_io);
+		reg_read(x, VCPU_EXREG_EXIT_INFO_1);
+		skip_instruction(x);
+		break;
+	case EXIT_REASON_VMCALL:
+		engine_set_gpr(x->eng, 0, (uint64_t)-1000);     /* -KVM_ENOSYS */
+		skip_instruction(x);
+		break;
+	case EXIT_REASON_HLT:
+		/* kvm_emulate_halt: the vCPU blocks; hvsim ends the run here. */
+		skip_instruction(x);
+		x->stopped = true;
+		break;
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+		reg_read(x, VCPU_EXREG_EXIT_INFO_2);    /* handle_external_interrupt_irqoff */
+		break;
+	default:
+		break;
+	}
+	x->exit_no++;
+	if (x->cfg.host.after_exit)
+		x->cfg.host.after_exit(x->cfg.host.ctx, x->exit_no);
+}
+
+static void vmx_enter(void *p);
+
+/* A VM exit, the hypervisor, and (unless deferred) the next entry. */
+static void vmx_exit_and_run(struct vmx *x, uint32_t reason, uint64_t qual, uint32_t intr_info,
+			     uint32_t insn_len)
+{
+	vmx_hw_exit(x, reason, qual, intr_info, insn_len);
+	count_exit(x, reason);
+	cpu_event(x->cpu, EV_EXIT, vmcs_hw_get(&x->vmcs, GUEST_RIP), reason, qual, vmx_exit_names[reason]);
+	vmx_after_exit(x, reason);
+	if (x->stopped) {
+		engine_request_stop(x->eng, STOP_HALT, "guest executed HLT (HLT exit)");
+		return;
+	}
+	if (engine_pause_requested(x->eng)) {
+		x->entry_pending = true;
+		return;
+	}
+	vmx_enter(x);
+}
+
+/* ---- engine ops: what causes a VM exit ---------------------------------------------- */
+
+static bool vmx_on_insn(void *p, const struct insn_info *ii)
+{
+	struct vmx *x = p;
+	uint64_t ctl = vmcs_hw_get(&x->vmcs, CPU_BASED_VM_EXEC_CONTROL);
+	switch ((enum insn_class)ii->cls) {
+	case IC_MOV_DR:
+		/* MOV-DR exiting takes priority over #UD, #GP and the GD #DB
+		 * (SDM 25.1.3; arch-facts A.4).  DR8-15 are #UD first: they are
+		 * not "MOV DR" for the exit condition. */
+		if (!(ctl & CPU_BASED_MOV_DR_EXITING) || ii->dr > 7)
+			return false;
+		vmx_exit_and_run(x, EXIT_REASON_DR_ACCESS,
+				 (uint64_t)(ii->dr & 7) | (ii->dr_write ? 0 : 1u << 4) | (uint64_t)ii->gpr << 8,
+				 0, ii->len);
+		return true;
+	case IC_CPUID:
+		vmx_exit_and_run(x, EXIT_REASON_CPUID, 0, 0, ii->len);     /* CPUID always exits */
+		return true;
+	case IC_HLT:
+		if (!(ctl & CPU_BASED_HLT_EXITING))
+			return false;
+		vmx_exit_and_run(x, EXIT_REASON_HLT, 0, 0, ii->len);
+		return true;
+	case IC_IO: {
+		/* Exit qualification for I/O (SDM Table 28-5): size-1, direction
+		 * (1 = IN), operand encoding (1 = immediate), port in 31:16. */
+		uint64_t port = ii->io_dx ? (engine_gpr(x->eng, 2) & 0xFFFF) : ii->io_port;
+		uint64_t q = (uint64_t)(ii->io_size - 1) | (ii->io_in ? 8u : 0) | (ii->io_dx ? 0 : 64u) | port << 16;
+		vmx_exit_and_run(x, EXIT_REASON_IO_INSTRUCTION, q, 0, ii->len);
+		return true;
+	}
+	case IC_VMCALL:
+		vmx_exit_and_run(x, EXIT_REASON_VMCALL, 0, 0, ii->len);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool vmx_on_exception(void *p, int vector, uint64_t payload, bool fault, const struct insn_info *ii)
+{
+	struct vmx *x = p;
+	(void)fault;
+	if (!(vmcs_hw_get(&x->vmcs, EXCEPTION_BITMAP) & (1u << vector)))
+		return false;
+	/* SDM 27.1: a #DB that causes a VM exit does not update DR6, DR7.GD or
+	 * DEBUGCTL; the would-be DR6 bits go to the exit qualification. */
+	uint32_t type = (ii && ii->cls == IC_ICEBP) ? INTR_TYPE_PRIV_SW_EXCEPTION
+			: vector == 3 ? INTR_TYPE_SOFT_EXCEPTION : INTR_TYPE_HARD_EXCEPTION;
+	uint32_t info = INTR_INFO_VALID | type | (uint32_t)vector;
+	vmx_exit_and_run(x, EXIT_REASON_EXCEPTION_NMI, vector == 1 ? payload : 0, info,
+			 ii ? ii->len : 0);
+	return true;
+}
+
+static void vmx_boundary(void *p)
+{
+	struct vmx *x = p;
+	if (!x->cfg.timer_period || engine_instructions(x->eng) < x->next_timer)
+		return;
+	x->next_timer = engine_instructions(x->eng) + x->cfg.timer_period;
+	vmx_exit_and_run(x, EXIT_REASON_EXTERNAL_INTERRUPT, 0, INTR_INFO_VALID | 0x20, 0);
+}
+
+/* ---- entry ---------------------------------------------------------------------------- */
+
+static void vmx_enter(void *p)
+{
+	struct vmx *x = p;
+	struct cpu *c = x->cpu;
+	x->entry_pending = false;
+	/* vcpu_enter_guest before the run: DR loads per policy. */
+	dbg_pre_entry(&x->dbg);
+	/* inject_pending_event(): a queued #DB delivers its payload into DR6
+	 * (and clears GD) before vmx_inject_exception writes the VMCS. */
+	if (x->exc_pending) {
+		x->exc_pending = false;
+		if (x->exc_vector == 1 && x->exc_has_payload)
+			dbg_deliver_db_payload(&x->dbg, x->exc_payload);
+		bool err = x->exc_vector == 13 || x->exc_vector == 14 || x->exc_vector == 17 ||
+			   (x->exc_vector >= 10 && x->exc_vector <= 12) || x->exc_vector == 8;
+		if (err)
+			vmcs_write(&x->vmcs, VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
+		vmcs_write(&x->vmcs, VM_ENTRY_INTR_INFO_FIELD,
+			   INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | (err ? INTR_INFO_DELIVER_CODE : 0) |
+			   (uint32_t)x->exc_vector);
+	}
+	/* vmx_vcpu_run: store dirty RSP/RIP, then (Paolo's proposal, seed 001)
+	 * regs_dirty = 0 "even earlier".  Dirty CR3 is written by
+	 * vmx_load_mmu_pgd (KVM_REQ_LOAD_MMU_PGD). */
+	if (x->rc.dirty & (1u << VCPU_REGS_RSP))
+		vmcs_write(&x->vmcs, GUEST_RSP, x->rc.val[VCPU_REGS_RSP]);
+	if (x->rc.dirty & (1u << VCPU_REGS_RIP))
+		vmcs_write(&x->vmcs, GUEST_RIP, x->rc.val[VCPU_REGS_RIP]);
+	if (x->rc.dirty & (1u << VCPU_EXREG_CR3))
+		vmcs_write(&x->vmcs, GUEST_CR3, x->rc.val[VCPU_EXREG_CR3]);
+	if (x->dbg.pol.regcache == RC_RESET_ALL_DIRTY_EARLY)
+		x->rc.dirty = 0;
+	else
+		x->rc.dirty &= ~VMX_REGS_DIRTY_SET;
+	/* The RSP write above went to the VMCS; GPRs other than RSP live in the
+	 * engine already. */
+	c->st.entries_total++;
+	if (!vmx_hw_entry(x)) {
+		c->st.entry_failures++;
+		count_exit(x, EXIT_REASON_INVALID_STATE);
+		cpu_event(c, EV_ENTRY_FAIL, engine_rip(x->eng), EXIT_REASON_INVALID_STATE, 0, "INVALID_STATE");
+		engine_request_stop(x->eng, STOP_ENTRY_FAIL, "VM entry failed: invalid guest state (reason 33)");
+		x->stopped = true;
+		return;
+	}
+	struct exit_stat *es = &c->st.exits[x->last_slot];
+	if (x->exit_no) {
+		uint64_t dt = c->st.cycles_total - x->exit_start;
+		es->cycles += dt;
+		es->sumsq += (double)dt * (double)dt;
+		if (dt < es->min) es->min = dt;
+		if (dt > es->max) es->max = dt;
+	}
+	cpu_event(c, EV_ENTRY, engine_rip(x->eng), 0, 0, NULL);
+}
+
+/* ---- life cycle ----------------------------------------------------------------------- */
+
+static void *vmx_create(struct cpu *cpu, struct engine *eng, const struct hv_config *cfg)
+{
+	struct vmx *x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	x->cpu = cpu;
+	x->eng = eng;
+	x->cfg = *cfg;
+	x->vmcs.cpu = cpu;
+	struct vmcs *v = &x->vmcs;
+	/* KVM's VMCS set-up (setup_vmcs_config / init_vmcs): HLT, MOV-DR and
+	 * unconditional I/O exiting; load/save debug controls are required
+	 * controls; #DB is always in the exception bitmap (kvm-debugreg-logic
+	 * §2.4: "intercept that unconditionally"). */
+	vmcs_hw_set(v, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING);
+	vmcs_hw_set(v, VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_DEBUG_CONTROLS);
+	vmcs_hw_set(v, VM_EXIT_CONTROLS, VM_EXIT_SAVE_DEBUG_CONTROLS);
+	vmcs_hw_set(v, EXCEPTION_BITMAP, 1u << 1);
+	vmcs_hw_set(v, GUEST_DR7, DR7_FIXED_1);
+	vmcs_hw_set(v, GUEST_RIP, engine_rip(eng));
+	vmcs_hw_set(v, GUEST_RSP, engine_rsp(eng));
+	vmcs_hw_set(v, GUEST_RFLAGS, engine_rflags(eng));
+	vmcs_hw_set(v, GUEST_CR4, engine_cr4(eng));
+	dbg_init(&x->dbg, cpu, cfg->policy, &vmx_dbg_ops, x);
+	/* vCPU creation: regs_avail = regs_dirty = ~0 ... then the first
+	 * vmx_vcpu_run stores them; start from the post-run state. */
+	x->rc.avail = ~VMX_REGS_LAZY_LOAD_SET & ((1u << NR_KVM_REGS) - 1);
+	x->rc.dirty = 0;
+	x->next_timer = cfg->timer_period;
+	struct engine_ops ops = { .insn = vmx_on_insn, .exception = vmx_on_exception,
+				  .boundary = vmx_boundary, .ctx = x };
+	engine_set_ops(eng, &ops);
+	return x;
+}
+
+static void vmx_destroy(void *p) { free(p); }
+static bool vmx_entry_pending(void *p) { return ((struct vmx *)p)->entry_pending; }
+static struct dbg *vmx_dbg(void *p) { return &((struct vmx *)p)->dbg; }
+
+static void vmx_set_cr3(void *p, uint64_t cr3)
+{
+	/* KVM_SET_SREGS from userspace: kvm_set_cr3 caches CR3 and requests
+	 * KVM_REQ_LOAD_MMU_PGD (the cached value is dirty until stored). */
+	reg_write(p, VCPU_EXREG_CR3, cr3);
+}
+
+const struct hv_vendor vmx_vendor = {
+	.name = "vmx",
+	.exit_names = vmx_exit_names,
+	.nexit_names = EXIT_SLOTS,
+	.create = vmx_create,
+	.destroy = vmx_destroy,
+	.enter = vmx_enter,
+	.entry_pending = vmx_entry_pending,
+	.dbg = vmx_dbg,
+	.set_cr3 = vmx_set_cr3,
+};
