@@ -4,6 +4,8 @@
 #   bash scripts/build.sh          -> build/
 #   bash scripts/build.sh --asan   -> build-asan/ (-DHVSIM_SANITIZE=ON:
 #                                     AddressSanitizer + UBSan)
+# Further -DNAME=VALUE arguments are passed to the cmake configure step
+# (scripts/test.sh passes -DHVSIM_TESTS=ON).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +14,8 @@ extra=()
 for arg in "$@"; do
 	case "$arg" in
 	--asan) dir=build-asan; extra+=(-DHVSIM_SANITIZE=ON) ;;
-	*)      echo "usage: $0 [--asan]" >&2; exit 2 ;;
+	-D*)    extra+=("$arg") ;;
+	*)      echo "usage: $0 [--asan] [-DNAME=VALUE ...]" >&2; exit 2 ;;
 	esac
 done
 

@@ -8,7 +8,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir=build
-build_args=()
+# Tests on even if the build directory was configured with them off.
+build_args=(-DHVSIM_TESTS=ON)
 for arg in "$@"; do
 	case "$arg" in
 	--asan) dir=build-asan; build_args+=(--asan) ;;
@@ -24,4 +25,5 @@ if [ "$dir" = build-asan ]; then
 	export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 fi
-ctest --test-dir "$dir" --output-on-failure -j2
+# --no-tests=error: an empty test set is a failure, not a silent pass.
+ctest --test-dir "$dir" --output-on-failure -j2 --no-tests=error

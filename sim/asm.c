@@ -644,7 +644,18 @@ static int assemble_uncached(struct work *w, const char *text, int mode, uint64_
 	if (st == -1)
 		return spawn_failed(oc, "HVSIM_OBJCOPY", e, err, errsize);
 	if (st != 0) {
-		seterr(err, errsize, "objcopy failed (exit status %d)", st);
+		wpath(w, "oc.err", p, sizeof p);
+		char *et = read_file(p, NULL, 1u << 20);
+		if (et && strstr(et, "has no sections")) {
+			/* ld drops an empty .text, leaving nothing to copy */
+			seterr(err, errsize, "no code");
+		} else {
+			const char *l = et ? et : "";
+			const char *nl = strchr(l, '\n');
+			seterr(err, errsize, "objcopy failed (exit status %d): %.*s", st,
+			       nl ? (int)(nl - l) : (int)strlen(l), l);
+		}
+		free(et);
 		return -1;
 	}
 	struct stat sb;

@@ -246,23 +246,32 @@ static void copy_logs(struct run_ctx *r, struct run_result *res)
 
 static void copy_memory(struct run_ctx *r, struct run_result *res)
 {
+	/* The guest code region and the data regions (each up to 1 MiB), for
+	 * `mem.ADDR.SIZE` expectations and for reading what the guest wrote. */
 	const struct scenario *sc = r->sc;
+	uint64_t addr[17], size[17];
+	unsigned n = 0;
+	addr[n] = sc->guest.code.base;
+	size[n++] = sc->guest.code.size;
+	for (size_t i = 0; i < sc->guest.ndata && n < 16; i++) {
+		addr[n] = sc->guest.data[i].addr;
+		size[n++] = sc->guest.data[i].size;
+	}
 	size_t total = 0;
-	for (size_t i = 0; i < sc->guest.ndata && i < 16; i++)
-		if (sc->guest.data[i].size <= (1u << 20))
-			total += sc->guest.data[i].size;
+	for (unsigned i = 0; i < n; i++)
+		if (size[i] <= (1u << 20))
+			total += size[i];
 	res->mem_copy = malloc(total + 1);
 	size_t off = 0;
-	for (size_t i = 0; i < sc->guest.ndata && res->nmem_regions < 16; i++) {
-		const struct data_region *d = &sc->guest.data[i];
-		if (d->size > (1u << 20))
+	for (unsigned i = 0; i < n; i++) {
+		if (size[i] > (1u << 20))
 			continue;
-		engine_mem_read(r->guest, d->addr, res->mem_copy + off, d->size);
-		res->mem_regions[res->nmem_regions].addr = d->addr;
-		res->mem_regions[res->nmem_regions].size = d->size;
+		engine_mem_read(r->guest, addr[i], res->mem_copy + off, size[i]);
+		res->mem_regions[res->nmem_regions].addr = addr[i];
+		res->mem_regions[res->nmem_regions].size = size[i];
 		res->mem_regions[res->nmem_regions].off = off;
 		res->nmem_regions++;
-		off += d->size;
+		off += size[i];
 	}
 	res->mem_size = off;
 }

@@ -492,11 +492,11 @@ static void check_keys(struct ctx *c, node_t *map, const char *path, const char 
 			continue;
 		char hint[96] = "";
 		node_t *asmn = find(c, map, "asm", NULL);
-		if (near)
-			snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
-		else if (asmn && is_scalar(asmn) && asmn->data.scalar.style == YAML_LITERAL_SCALAR_STYLE &&
-			 pos_before(npos(asmn), npos(k)))
+		if (asmn && is_scalar(asmn) && asmn->data.scalar.style == YAML_LITERAL_SCALAR_STYLE &&
+		    pos_before(npos(asmn), npos(k)))
 			snprintf(hint, sizeof hint, " (an asm label? indent it like the rest of the asm text)");
+		else if (near)
+			snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
 		shown(sval(k), slen(k), b2, sizeof b2);
 		if (path[0])
 			fail(c, k, "unknown key '%s' in %s%s", b2, path, hint);
@@ -728,16 +728,19 @@ static void decode_hex(struct ctx *c, node_t *n, const char *path, uint64_t max,
 	const char *v = get_text(c, n, path, "a string of hex bytes");
 	size_t len = slen(n), digits = 0;
 	budget(c, n, len);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)v[i];
+		if (is_hex_space(v[i]) || hexval(v[i]) >= 0)
+			continue;
+		if (ch > 0x20 && ch < 0x7f)
+			failp(c, map_offset(c, n, i), "invalid hex digit '%c' in %s%s", ch, path,
+			      ch == 'x' || ch == 'X' ? " (write bytes without a 0x prefix)" : "");
+		failp(c, map_offset(c, n, i), "invalid hex digit (byte 0x%02x) in %s", ch, path);
+	}
 	for (size_t i = 0; i < len; ) {
 		if (is_hex_space(v[i])) {
 			i++;
 			continue;
-		}
-		if (hexval(v[i]) < 0) {
-			unsigned char ch = (unsigned char)v[i];
-			if (ch > 0x20 && ch < 0x7f)
-				failp(c, map_offset(c, n, i), "invalid hex digit '%c' in %s", ch, path);
-			failp(c, map_offset(c, n, i), "invalid hex digit (byte 0x%02x) in %s", ch, path);
 		}
 		size_t start = i;
 		while (i < len && hexval(v[i]) >= 0)
@@ -1004,6 +1007,7 @@ static void parse_cpu(struct ctx *c, node_t *n)
 {
 	static const char *const keys[] = { "model", "costs", "rtm", "bus_lock", "decode_assists", NULL };
 	struct scenario *sc = c->sc;
+	char b[128];
 	need_map(c, n, "cpu");
 	check_keys(c, n, "cpu", keys);
 	node_t *x;
@@ -1011,7 +1015,15 @@ static void parse_cpu(struct ctx *c, node_t *n)
 		const char *m = get_text(c, x, "cpu.model", "a file path");
 		sc->cost_model_pos = npos(x);
 		const char *slash = strrchr(c->file, '/');
-		if (m[0] == '/' || !slash) {
+		size_t ml = slen(x);
+		bool is_file = memchr(m, '/', ml) || (ml >= 5 && !memcmp(m + ml - 5, ".cost", 5));
+		if (!is_file) {
+			/* a bundled model name ("default", "sandybridge"): the run stage finds it */
+			if (!ident_ok(m, ml))
+				fail(c, x, "invalid cost model name %s for cpu.model: use a bundled model name "
+				     "or a path to a .cost file", describe(x, b, sizeof b));
+			sc->cost_model = xstrndup(c, m, ml);
+		} else if (m[0] == '/' || !slash) {
 			sc->cost_model = xstrndup(c, m, slen(x));
 		} else {
 			size_t dl = (size_t)(slash - c->file) + 1;
@@ -1019,7 +1031,7 @@ static void parse_cpu(struct ctx *c, node_t *n)
 			memcpy(sc->cost_model, c->file, dl);
 			memcpy(sc->cost_model + dl, m, slen(x));
 		}
-		if (access(sc->cost_model, R_OK) < 0)
+		if (is_file && access(sc->cost_model, R_OK) < 0)
 			fail(c, x, "cpu.model: cannot read '%s': %s", sc->cost_model, strerror(errno));
 	}
 	if ((x = find(c, n, "costs", NULL))) {
@@ -1474,6 +1486,7 @@ static void parse_host(struct ctx *c, node_t *n)
 
 static void check_selector(struct ctx *c, node_t *k)
 {
+	static const char *const vends[] = { "vmx", "svm", "none", NULL };
 	char b[128];
 	const char *s = sval(k);
 	size_t len = slen(k);
@@ -1481,25 +1494,21 @@ static void check_selector(struct ctx *c, node_t *k)
 	size_t nl = at ? (size_t)(at - s) : len;
 	bool ok = ident_ok(s, nl);
 	const char *vend = NULL;
-	if (ok && at) {
-		size_t vl = len - nl - 1;
-		if (vl == 3 && !memcmp(at + 1, "vmx", 3))
-			vend = "vmx";
-		else if (vl == 3 && !memcmp(at + 1, "svm", 3))
-			vend = "svm";
-		else
-			ok = false;
+	for (int i = 0; vends[i] && ok; i++) {
+		size_t vl = strlen(vends[i]);
+		if (at ? (len - nl - 1 == vl && !memcmp(at + 1, vends[i], vl)) : seq(k, vends[i]))
+			vend = vends[i];
 	}
-	if (!ok)
-		fail(c, k, "invalid expect selector '%s': use all, vmx, svm, POLICY or POLICY@vmx|svm",
+	if (!ok || (at && !vend))
+		fail(c, k, "invalid expect selector '%s': use all, vmx, svm, none, POLICY or POLICY@VENDOR",
 		     shown(s, len, b, sizeof b));
-	if (!vend && (seq(k, "vmx") || seq(k, "svm")))
-		vend = s;
 	if (!vend)
 		return;
 	enum vendor v = c->sc->vendor;
-	bool want_vmx = vend[0] == 'v';
-	if (v == VENDOR_BOTH || (v == VENDOR_VMX && want_vmx) || (v == VENDOR_SVM && !want_vmx))
+	bool match = vend[0] == 'n' ? v == VENDOR_NONE
+		   : vend[0] == 'v' ? (v == VENDOR_VMX || v == VENDOR_BOTH)
+				    : (v == VENDOR_SVM || v == VENDOR_BOTH);
+	if (match)
 		return;
 	fail(c, k, "expect.%s: the scenario's vendor is %s, so %s expectations would never be checked",
 	     shown(s, len, b, sizeof b), vendor_names[v], vend);

@@ -122,9 +122,10 @@ struct scenario {
 	struct srcpos *policy_pos;
 	struct variant *variants; size_t nvariants;
 
-	/* cpu: cost model file (NULL = the default, cpu/costs/default.cost) and
-	 * overrides.  A relative `model` is resolved against the scenario file's
-	 * directory and checked to be readable. */
+	/* cpu: cost model (NULL = the default, cpu/costs/default.cost) and
+	 * overrides.  `model` is either a bundled model name (no '/', no .cost
+	 * suffix; stored as given) or a .cost file path, which the loader resolves
+	 * against the scenario file's directory and checks to be readable. */
 	char *cost_model;
 	struct srcpos cost_model_pos;
 	struct cost_setting *costs; size_t ncosts;

@@ -55,4 +55,7 @@ set(CMAKE_DEPEND_INFO_FILES
   "CMakeFiles/hvsim_svm.dir/DependInfo.cmake"
   "CMakeFiles/hvsim_sim.dir/DependInfo.cmake"
   "CMakeFiles/hvsim.dir/DependInfo.cmake"
+  "CMakeFiles/test_dr_rules.dir/DependInfo.cmake"
+  "CMakeFiles/test_scenario_load.dir/DependInfo.cmake"
+  "CMakeFiles/test_vmx.dir/DependInfo.cmake"
   )

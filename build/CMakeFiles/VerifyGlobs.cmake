@@ -41,12 +41,25 @@ if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   file(TOUCH_NOCREATE "/work/main/build/CMakeFiles/cmake.verify_globs")
 endif()
 
+# scenario_files at CMakeLists.txt:72 (file)
+file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/scenarios/*.yaml")
+set(OLD_GLOB
+  )
+if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
+  message("-- GLOB mismatch!")
+  file(TOUCH_NOCREATE "/work/main/build/CMakeFiles/cmake.verify_globs")
+endif()
+
 # sim_srcs at CMakeLists.txt:44 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/sim/*.c")
 set(OLD_GLOB
   "/work/main/sim/asm.c"
   "/work/main/sim/cli.c"
+  "/work/main/sim/expect.c"
+  "/work/main/sim/json.c"
   "/work/main/sim/main.c"
+  "/work/main/sim/outfile.c"
+  "/work/main/sim/result.c"
   "/work/main/sim/run.c"
   "/work/main/sim/scenario.c"
   )
@@ -60,6 +73,18 @@ file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/svm/*.c")
 set(OLD_GLOB
   "/work/main/svm/kvm.c"
   "/work/main/svm/vmcb.c"
+  )
+if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
+  message("-- GLOB mismatch!")
+  file(TOUCH_NOCREATE "/work/main/build/CMakeFiles/cmake.verify_globs")
+endif()
+
+# test_srcs at CMakeLists.txt:62 (file)
+file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/tests/test_*.c")
+set(OLD_GLOB
+  "/work/main/tests/test_dr_rules.c"
+  "/work/main/tests/test_scenario_load.c"
+  "/work/main/tests/test_vmx.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")

@@ -97,10 +97,66 @@ CMakeFiles/hvsim_sim.dir/sim/cli.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_sim.dir/sim/cli.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/sim/cli.c -o CMakeFiles/hvsim_sim.dir/sim/cli.c.s
 
+CMakeFiles/hvsim_sim.dir/sim/expect.c.o: CMakeFiles/hvsim_sim.dir/flags.make
+CMakeFiles/hvsim_sim.dir/sim/expect.c.o: /work/main/sim/expect.c
+CMakeFiles/hvsim_sim.dir/sim/expect.c.o: CMakeFiles/hvsim_sim.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/hvsim_sim.dir/sim/expect.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_sim.dir/sim/expect.c.o -MF CMakeFiles/hvsim_sim.dir/sim/expect.c.o.d -o CMakeFiles/hvsim_sim.dir/sim/expect.c.o -c /work/main/sim/expect.c
+
+CMakeFiles/hvsim_sim.dir/sim/expect.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_sim.dir/sim/expect.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/sim/expect.c > CMakeFiles/hvsim_sim.dir/sim/expect.c.i
+
+CMakeFiles/hvsim_sim.dir/sim/expect.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_sim.dir/sim/expect.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/sim/expect.c -o CMakeFiles/hvsim_sim.dir/sim/expect.c.s
+
+CMakeFiles/hvsim_sim.dir/sim/json.c.o: CMakeFiles/hvsim_sim.dir/flags.make
+CMakeFiles/hvsim_sim.dir/sim/json.c.o: /work/main/sim/json.c
+CMakeFiles/hvsim_sim.dir/sim/json.c.o: CMakeFiles/hvsim_sim.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/hvsim_sim.dir/sim/json.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_sim.dir/sim/json.c.o -MF CMakeFiles/hvsim_sim.dir/sim/json.c.o.d -o CMakeFiles/hvsim_sim.dir/sim/json.c.o -c /work/main/sim/json.c
+
+CMakeFiles/hvsim_sim.dir/sim/json.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_sim.dir/sim/json.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/sim/json.c > CMakeFiles/hvsim_sim.dir/sim/json.c.i
+
+CMakeFiles/hvsim_sim.dir/sim/json.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_sim.dir/sim/json.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/sim/json.c -o CMakeFiles/hvsim_sim.dir/sim/json.c.s
+
+CMakeFiles/hvsim_sim.dir/sim/outfile.c.o: CMakeFiles/hvsim_sim.dir/flags.make
+CMakeFiles/hvsim_sim.dir/sim/outfile.c.o: /work/main/sim/outfile.c
+CMakeFiles/hvsim_sim.dir/sim/outfile.c.o: CMakeFiles/hvsim_sim.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/hvsim_sim.dir/sim/outfile.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_sim.dir/sim/outfile.c.o -MF CMakeFiles/hvsim_sim.dir/sim/outfile.c.o.d -o CMakeFiles/hvsim_sim.dir/sim/outfile.c.o -c /work/main/sim/outfile.c
+
+CMakeFiles/hvsim_sim.dir/sim/outfile.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_sim.dir/sim/outfile.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/sim/outfile.c > CMakeFiles/hvsim_sim.dir/sim/outfile.c.i
+
+CMakeFiles/hvsim_sim.dir/sim/outfile.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_sim.dir/sim/outfile.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/sim/outfile.c -o CMakeFiles/hvsim_sim.dir/sim/outfile.c.s
+
+CMakeFiles/hvsim_sim.dir/sim/result.c.o: CMakeFiles/hvsim_sim.dir/flags.make
+CMakeFiles/hvsim_sim.dir/sim/result.c.o: /work/main/sim/result.c
+CMakeFiles/hvsim_sim.dir/sim/result.c.o: CMakeFiles/hvsim_sim.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/hvsim_sim.dir/sim/result.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_sim.dir/sim/result.c.o -MF CMakeFiles/hvsim_sim.dir/sim/result.c.o.d -o CMakeFiles/hvsim_sim.dir/sim/result.c.o -c /work/main/sim/result.c
+
+CMakeFiles/hvsim_sim.dir/sim/result.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_sim.dir/sim/result.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/sim/result.c > CMakeFiles/hvsim_sim.dir/sim/result.c.i
+
+CMakeFiles/hvsim_sim.dir/sim/result.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_sim.dir/sim/result.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/sim/result.c -o CMakeFiles/hvsim_sim.dir/sim/result.c.s
+
 CMakeFiles/hvsim_sim.dir/sim/run.c.o: CMakeFiles/hvsim_sim.dir/flags.make
 CMakeFiles/hvsim_sim.dir/sim/run.c.o: /work/main/sim/run.c
 CMakeFiles/hvsim_sim.dir/sim/run.c.o: CMakeFiles/hvsim_sim.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/hvsim_sim.dir/sim/run.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/hvsim_sim.dir/sim/run.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_sim.dir/sim/run.c.o -MF CMakeFiles/hvsim_sim.dir/sim/run.c.o.d -o CMakeFiles/hvsim_sim.dir/sim/run.c.o -c /work/main/sim/run.c
 
 CMakeFiles/hvsim_sim.dir/sim/run.c.i: cmake_force
@@ -114,7 +170,7 @@ CMakeFiles/hvsim_sim.dir/sim/run.c.s: cmake_force
 CMakeFiles/hvsim_sim.dir/sim/scenario.c.o: CMakeFiles/hvsim_sim.dir/flags.make
 CMakeFiles/hvsim_sim.dir/sim/scenario.c.o: /work/main/sim/scenario.c
 CMakeFiles/hvsim_sim.dir/sim/scenario.c.o: CMakeFiles/hvsim_sim.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/hvsim_sim.dir/sim/scenario.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/hvsim_sim.dir/sim/scenario.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_sim.dir/sim/scenario.c.o -MF CMakeFiles/hvsim_sim.dir/sim/scenario.c.o.d -o CMakeFiles/hvsim_sim.dir/sim/scenario.c.o -c /work/main/sim/scenario.c
 
 CMakeFiles/hvsim_sim.dir/sim/scenario.c.i: cmake_force
@@ -129,6 +185,10 @@ CMakeFiles/hvsim_sim.dir/sim/scenario.c.s: cmake_force
 hvsim_sim_OBJECTS = \
 "CMakeFiles/hvsim_sim.dir/sim/asm.c.o" \
 "CMakeFiles/hvsim_sim.dir/sim/cli.c.o" \
+"CMakeFiles/hvsim_sim.dir/sim/expect.c.o" \
+"CMakeFiles/hvsim_sim.dir/sim/json.c.o" \
+"CMakeFiles/hvsim_sim.dir/sim/outfile.c.o" \
+"CMakeFiles/hvsim_sim.dir/sim/result.c.o" \
 "CMakeFiles/hvsim_sim.dir/sim/run.c.o" \
 "CMakeFiles/hvsim_sim.dir/sim/scenario.c.o"
 
@@ -137,11 +197,15 @@ hvsim_sim_EXTERNAL_OBJECTS =
 
 libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/sim/asm.c.o
 libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/sim/cli.c.o
+libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/sim/expect.c.o
+libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/sim/json.c.o
+libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/sim/outfile.c.o
+libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/sim/result.c.o
 libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/sim/run.c.o
 libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/sim/scenario.c.o
 libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/build.make
 libhvsim_sim.a: CMakeFiles/hvsim_sim.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Linking C static library libhvsim_sim.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Linking C static library libhvsim_sim.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/hvsim_sim.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/hvsim_sim.dir/link.txt --verbose=$(VERBOSE)
 

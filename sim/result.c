@@ -1,0 +1,647 @@
+/* result.c - the fields of a run result: lookup by path, the JSON document
+ * and the perf-kvm-stat style text report (result_io.h, docs/result-schema.md).
+ *
+ * One walk, result_visit(), enumerates every scalar field in a fixed order
+ * (no hashing, no pointers in the output); result_field() and the JSON
+ * writer are both built on it, so a path that result_field() accepts is
+ * exactly a path in the JSON document. */
+#include "sim/result_io.h"
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const gpr_names[16] = {
+	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+};
+
+/* Descriptions of the composite fields (shared with `hvsim list fields`). */
+#define D_BY_REASON  "VM exits with this exit reason (every reason of the vendor, zeros included)"
+#define D_EX_CYCLES  "cycles from exits with this reason to the next entry, summed"
+#define D_EX_MIN     "smallest per-exit cycles of this reason (0 without samples)"
+#define D_EX_MAX     "largest per-exit cycles of this reason"
+#define D_EX_SUMSQ   "sum of squared per-exit cycles of this reason (stddev column), rounded"
+#define D_HW_READS   "hypervisor reads of hardware DRn (dr4/dr5 always 0)"
+#define D_HW_WRITES  "hypervisor writes of hardware DRn (dr4/dr5 always 0)"
+#define D_EXIT_READ  "MOV-from-DRn exits, by the encoded DR number"
+#define D_EXIT_WRITE "MOV-to-DRn exits, by the encoded DR number"
+#define D_FINAL_HW   "hardware DRn at the end of the run"
+#define D_FINAL_GST  "the guest's architectural DRn at the end (oracle)"
+#define D_FINAL_HV   "the hypervisor's view of the guest's DRn at the end"
+
+static void slot_name(const struct run_result *r, unsigned i, char *buf, size_t n)
+{
+	if (r->exit_names && i < r->nexit_names && r->exit_names[i])
+		snprintf(buf, n, "%s", r->exit_names[i]);
+	else
+		snprintf(buf, n, "UNKNOWN_%u", i);
+}
+
+/* Exit slots that appear in the result: every named one, plus unnamed ones
+ * that have samples (so nothing counted is ever dropped). */
+static bool slot_shown(const struct run_result *r, unsigned i)
+{
+	if (r->exit_names && i < r->nexit_names && r->exit_names[i])
+		return true;
+	return r->st.exits[i].count != 0;
+}
+
+typedef int (*visit_cb)(void *ctx, const struct result_item *it);
+
+static int vu(visit_cb cb, void *ctx, const char *path, const char *desc, uint64_t v)
+{
+	struct result_item it = { .path = path, .desc = desc, .u = v };
+	return cb(ctx, &it);
+}
+
+static int vs(visit_cb cb, void *ctx, const char *path, const char *desc, const char *s)
+{
+	struct result_item it = { .path = path, .desc = desc, .is_str = true, .s = s ? s : "" };
+	return cb(ctx, &it);
+}
+
+#define VISIT(expr) do { int rc_ = (expr); if (rc_) return rc_; } while (0)
+
+int result_visit(const struct run_result *r, visit_cb cb, void *ctx)
+{
+	char p[192];
+
+	VISIT(vs(cb, ctx, "scenario", "scenario name", r->scenario));
+	VISIT(vs(cb, ctx, "policy", "policy or variant name", r->policy));
+	VISIT(vs(cb, ctx, "vendor", "\"vmx\", \"svm\" or \"none\" (bare metal)", r->vendor));
+	VISIT(vs(cb, ctx, "cost_model", "cost model name", r->cost_model));
+
+	for (unsigned i = 0; i < stat_ndescs; i++) {
+		uint64_t v;
+		memcpy(&v, (const char *)&r->st + stat_descs[i].offset, sizeof(v));
+		VISIT(vu(cb, ctx, stat_descs[i].path, stat_descs[i].desc, v));
+	}
+
+	VISIT(vs(cb, ctx, "guest.stop", "why the guest stopped (halt, budget, fault, triple_fault, ...)",
+		 engine_stop_name(r->stop)));
+	VISIT(vs(cb, ctx, "guest.stop_message", "detail of the stop reason", r->stop_msg));
+	VISIT(vu(cb, ctx, "guest.rip", "final guest RIP", r->guest_rip));
+	for (int i = 0; i < 16; i++) {
+		snprintf(p, sizeof(p), "guest.regs.%s", gpr_names[i]);
+		VISIT(vu(cb, ctx, p, "final guest general-purpose register", r->gprs[i]));
+	}
+
+	static const struct {
+		const char *prefix, *desc;
+		int what;
+	} ex[] = {
+		{ "exits.by_reason", D_BY_REASON, 0 }, { "exits.cycles", D_EX_CYCLES, 1 },
+		{ "exits.min", D_EX_MIN, 2 }, { "exits.max", D_EX_MAX, 3 }, { "exits.sumsq", D_EX_SUMSQ, 4 },
+	};
+	for (size_t k = 0; k < sizeof(ex) / sizeof(ex[0]); k++) {
+		for (unsigned i = 0; i < EXIT_SLOTS; i++) {
+			if (!slot_shown(r, i))
+				continue;
+			char name[64];
+			slot_name(r, i, name, sizeof(name));
+			snprintf(p, sizeof(p), "%s.%s", ex[k].prefix, name);
+			const struct exit_stat *es = &r->st.exits[i];
+			uint64_t v = 0;
+			switch (ex[k].what) {
+			case 0: v = es->count; break;
+			case 1: v = es->cycles; break;
+			case 2: v = es->count ? es->min : 0; break;
+			case 3: v = es->max; break;
+			case 4: v = es->sumsq > 0 ? (uint64_t)llround(fmin(es->sumsq, 1.8e19)) : 0; break;
+			}
+			VISIT(vu(cb, ctx, p, ex[k].desc, v));
+		}
+	}
+
+	static const struct {
+		const char *prefix, *desc;
+		size_t off;
+		bool stats;
+	} drs[] = {
+		{ "dr.hw_reads", D_HW_READS, offsetof(struct stats, dr_hw_reads), true },
+		{ "dr.hw_writes", D_HW_WRITES, offsetof(struct stats, dr_hw_writes), true },
+		{ "dr.exits.read", D_EXIT_READ, offsetof(struct stats, dr_exit_reads), true },
+		{ "dr.exits.write", D_EXIT_WRITE, offsetof(struct stats, dr_exit_writes), true },
+		{ "dr.final.hw", D_FINAL_HW, offsetof(struct run_result, hw_dr), false },
+		{ "dr.final.guest", D_FINAL_GST, offsetof(struct run_result, guest_dr), false },
+		{ "dr.final.hv", D_FINAL_HV, offsetof(struct run_result, hv_dr), false },
+	};
+	for (size_t k = 0; k < sizeof(drs) / sizeof(drs[0]); k++) {
+		const char *base = drs[k].stats ? (const char *)&r->st : (const char *)r;
+		const uint64_t *a = (const uint64_t *)(const void *)(base + drs[k].off);
+		for (int n = 0; n < 8; n++) {
+			snprintf(p, sizeof(p), "%s.dr%d", drs[k].prefix, n);
+			uint64_t v = a[n];
+			if (drs[k].stats && (n == 4 || n == 5) && k < 2)
+				v = 0;                 /* DR4/DR5 are never hardware registers */
+			VISIT(vu(cb, ctx, p, drs[k].desc, v));
+		}
+	}
+
+	VISIT(vu(cb, ctx, "db.log_dropped", "#DB records not kept in db.log (log full)", r->db_dropped));
+	VISIT(vu(cb, ctx, "violations_dropped", "violations not kept in the violations list (list full)",
+		 r->viol_dropped));
+	return 0;
+}
+
+/* ---- result_field ------------------------------------------------------ */
+
+struct find_ctx {
+	const char *path;
+	const struct result_item *found;
+	struct result_item copy;
+};
+
+static int find_cb(void *ctx, const struct result_item *it)
+{
+	struct find_ctx *fc = ctx;
+	if (strcmp(fc->path, it->path) != 0)
+		return 0;
+	fc->copy = *it;
+	fc->found = &fc->copy;
+	return 1;
+}
+
+/* mem.ADDR.SIZE: ADDR hex (0x optional), SIZE 1, 2, 4 or 8. */
+static bool parse_mem_path(const char *path, uint64_t *addr, unsigned *size)
+{
+	if (strncmp(path, "mem.", 4) != 0)
+		return false;
+	const char *a = path + 4;
+	const char *dot = strrchr(a, '.');
+	if (!dot || dot == a)
+		return false;
+	const char *h = a;
+	if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
+		h += 2;
+	if (h == dot || dot - h > 16)
+		return false;
+	uint64_t v = 0;
+	for (const char *q = h; q < dot; q++) {
+		if (!isxdigit((unsigned char)*q))
+			return false;
+		v = (v << 4) | (uint64_t)(isdigit((unsigned char)*q) ? *q - '0' : (tolower((unsigned char)*q) - 'a' + 10));
+	}
+	const char *s = dot + 1;
+	if (!(s[0] == '1' || s[0] == '2' || s[0] == '4' || s[0] == '8') || s[1])
+		return false;
+	*addr = v;
+	*size = (unsigned)(s[0] - '0');
+	return true;
+}
+
+static int mem_field(const struct run_result *r, uint64_t addr, unsigned size, uint64_t *val)
+{
+	for (unsigned i = 0; i < r->nmem_regions && i < 16; i++) {
+		uint64_t ra = r->mem_regions[i].addr, rs = r->mem_regions[i].size, off = r->mem_regions[i].off;
+		if (addr < ra || addr - ra > rs || rs - (addr - ra) < size)
+			continue;
+		uint64_t o = off + (addr - ra);
+		if (!r->mem_copy || o > r->mem_size || r->mem_size - o < size)
+			return -1;
+		uint64_t v = 0;
+		for (unsigned b = 0; b < size; b++)
+			v |= (uint64_t)r->mem_copy[o + b] << (8 * b);
+		*val = v;
+		return 0;
+	}
+	return -1;
+}
+
+int result_field(const struct run_result *r, const char *path, uint64_t *val, const char **str)
+{
+	uint64_t dummy;
+	const char *sdummy;
+	if (!val)
+		val = &dummy;
+	if (!str)
+		str = &sdummy;
+	*str = NULL;
+	*val = 0;
+	if (!path)
+		return -1;
+	if (strcmp(path, "schema") == 0) {
+		*str = RESULT_SCHEMA;
+		return 0;
+	}
+	if (strcmp(path, "version") == 0) {
+		*val = RESULT_SCHEMA_VERSION;
+		return 0;
+	}
+	if (strcmp(path, "violations.count") == 0) {
+		*val = r->nviol;
+		return 0;
+	}
+	if (strcmp(path, "db.log.count") == 0) {
+		*val = r->ndb;
+		return 0;
+	}
+	uint64_t addr;
+	unsigned size;
+	if (parse_mem_path(path, &addr, &size))
+		return mem_field(r, addr, size, val);
+
+	struct find_ctx fc = { .path = path };
+	result_visit(r, find_cb, &fc);
+	if (!fc.found)
+		return -1;
+	if (fc.found->is_str)
+		*str = fc.found->s;
+	else
+		*val = fc.found->u;
+	return 0;
+}
+
+static bool is_ident(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+bool result_field_known(const char *path, bool *is_str)
+{
+	static const struct run_result zero;
+	uint64_t v;
+	const char *s;
+	bool dummy;
+	if (!is_str)
+		is_str = &dummy;
+	*is_str = false;
+	if (!path)
+		return false;
+	if (result_field(&zero, path, &v, &s) == 0) {
+		*is_str = s != NULL;
+		return true;
+	}
+	static const char *const dyn[] = {
+		"exits.by_reason.", "exits.cycles.", "exits.min.", "exits.max.", "exits.sumsq.",
+	};
+	for (size_t i = 0; i < sizeof(dyn) / sizeof(dyn[0]); i++) {
+		size_t n = strlen(dyn[i]);
+		if (strncmp(path, dyn[i], n) == 0)
+			return is_ident(path + n);
+	}
+	uint64_t addr;
+	unsigned size;
+	if (parse_mem_path(path, &addr, &size))
+		return true;
+	if (strncmp(path, "mem.", 4) == 0) {   /* mem.LABEL.SIZE */
+		const char *a = path + 4, *dot = strrchr(a, '.');
+		if (!dot || dot == a)
+			return false;
+		char label[128];
+		size_t n = (size_t)(dot - a);
+		if (n >= sizeof(label))
+			return false;
+		memcpy(label, a, n);
+		label[n] = '\0';
+		char fake[160];
+		snprintf(fake, sizeof(fake), "mem.0.%s", dot + 1);
+		return (isalpha((unsigned char)label[0]) || label[0] == '_' || label[0] == '.') &&
+		       parse_mem_path(fake, &addr, &size);
+	}
+	return false;
+}
+
+bool result_stop_abnormal(enum engine_stop s, bool budget_ok)
+{
+	if (s == STOP_HALT)
+		return false;
+	if (s == STOP_BUDGET)
+		return !budget_ok;
+	return true;
+}
+
+void result_field_patterns(void (*cb)(const char *path, const char *type, const char *desc, void *ctx),
+			   void *ctx)
+{
+	cb("schema", "string", "\"" RESULT_SCHEMA "\" (document level)", ctx);
+	cb("version", "u64", "result schema version (document level)", ctx);
+	cb("scenario", "string", "scenario name", ctx);
+	cb("policy", "string", "policy or variant name", ctx);
+	cb("vendor", "string", "\"vmx\", \"svm\" or \"none\" (bare metal)", ctx);
+	cb("cost_model", "string", "cost model name", ctx);
+	for (unsigned i = 0; i < stat_ndescs; i++)
+		cb(stat_descs[i].path, "u64", stat_descs[i].desc, ctx);
+	cb("guest.stop", "string", "why the guest stopped: halt, budget, fault, triple_fault, "
+	   "invalid_opcode, unmapped, entry_failed, internal", ctx);
+	cb("guest.stop_message", "string", "detail of the stop reason", ctx);
+	cb("guest.rip", "u64", "final guest RIP", ctx);
+	cb("guest.regs.REG", "u64", "final guest GPR; REG = rax rcx rdx rbx rsp rbp rsi rdi r8 ... r15", ctx);
+	cb("exits.by_reason.NAME", "u64", D_BY_REASON, ctx);
+	cb("exits.cycles.NAME", "u64", D_EX_CYCLES, ctx);
+	cb("exits.min.NAME", "u64", D_EX_MIN, ctx);
+	cb("exits.max.NAME", "u64", D_EX_MAX, ctx);
+	cb("exits.sumsq.NAME", "u64", D_EX_SUMSQ, ctx);
+	cb("dr.hw_reads.drN", "u64", D_HW_READS, ctx);
+	cb("dr.hw_writes.drN", "u64", D_HW_WRITES, ctx);
+	cb("dr.exits.read.drN", "u64", D_EXIT_READ, ctx);
+	cb("dr.exits.write.drN", "u64", D_EXIT_WRITE, ctx);
+	cb("dr.final.hw.drN", "u64", D_FINAL_HW, ctx);
+	cb("dr.final.guest.drN", "u64", D_FINAL_GST, ctx);
+	cb("dr.final.hv.drN", "u64", D_FINAL_HV, ctx);
+	cb("mem.ADDR.SIZE", "u64", "guest memory at ADDR (hex or a label), SIZE 1/2/4/8 bytes little-endian "
+	   "(expectations only, not in JSON)", ctx);
+	cb("db.log", "list", "#DB records {cycle, rip, dr6, hw_dr6, hw_slots, ideal_slots, outcome, who, cause}", ctx);
+	cb("db.log.count", "u64", "records in db.log (expectations only)", ctx);
+	cb("db.log_dropped", "u64", "#DB records not kept in db.log (log full)", ctx);
+	cb("violations", "list", "correctness violations {cycle, rip, slot, kind, detail}", ctx);
+	cb("violations.count", "u64", "entries in violations (expectations only)", ctx);
+	cb("violations_dropped", "u64", "violations not kept in the violations list (list full)", ctx);
+}
+
+void run_result_free(struct run_result *res)
+{
+	if (!res)
+		return;
+	free(res->db);
+	free(res->viol);
+	free(res->mem_copy);
+	res->db = NULL;
+	res->ndb = 0;
+	res->viol = NULL;
+	res->nviol = 0;
+	res->mem_copy = NULL;
+	res->mem_size = 0;
+	res->nmem_regions = 0;
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+enum tkind { T_OBJ, T_U64, T_STR, T_DBLOG, T_VIOL };
+
+struct tnode {
+	char *key;
+	enum tkind kind;
+	uint64_t u;
+	const char *s;
+	struct tnode *kids;
+	size_t nkids, cap;
+};
+
+static struct tnode *tnode_child(struct tnode *t, const char *key, size_t keylen, enum tkind kind)
+{
+	for (size_t i = 0; i < t->nkids; i++)
+		if (strlen(t->kids[i].key) == keylen && memcmp(t->kids[i].key, key, keylen) == 0)
+			return &t->kids[i];
+	if (t->nkids == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 8;
+		struct tnode *nk = realloc(t->kids, nc * sizeof(*nk));
+		if (!nk)
+			return NULL;
+		t->kids = nk;
+		t->cap = nc;
+	}
+	struct tnode *c = &t->kids[t->nkids];
+	memset(c, 0, sizeof(*c));
+	c->key = strndup(key, keylen);
+	if (!c->key)
+		return NULL;
+	c->kind = kind;
+	t->nkids++;
+	return c;
+}
+
+/* Insert a leaf at a dotted path; intermediate objects are created in
+ * first-seen order. */
+static struct tnode *tree_insert(struct tnode *root, const char *path, enum tkind kind)
+{
+	struct tnode *t = root;
+	const char *p = path;
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		if (!dot)
+			return tnode_child(t, p, strlen(p), kind);
+		t = tnode_child(t, p, (size_t)(dot - p), T_OBJ);
+		if (!t || t->kind != T_OBJ)
+			return NULL;
+		p = dot + 1;
+	}
+}
+
+static void tree_free(struct tnode *t)
+{
+	for (size_t i = 0; i < t->nkids; i++)
+		tree_free(&t->kids[i]);
+	free(t->kids);
+	free(t->key);
+}
+
+static int tree_cb(void *ctx, const struct result_item *it)
+{
+	struct tnode *n = tree_insert(ctx, it->path, it->is_str ? T_STR : T_U64);
+	if (!n)
+		return -1;
+	n->u = it->u;
+	n->s = it->s;
+	return 0;
+}
+
+static const char *outcome_name(unsigned o)
+{
+	switch (o) {
+	case DB_DELIVERED: return "delivered";
+	case DB_MISSED: return "missed";
+	case DB_SPURIOUS: return "spurious";
+	default: return "unknown";
+	}
+}
+
+static void write_dblog(struct json_writer *w, const struct run_result *r)
+{
+	jw_array_begin(w);
+	for (size_t i = 0; i < r->ndb && r->db; i++) {
+		const struct db_record *d = &r->db[i];
+		jw_object_begin(w);
+		jw_kv_u64(w, "cycle", d->cycle);
+		jw_kv_u64(w, "rip", d->rip);
+		jw_kv_u64(w, "dr6", d->dr6);
+		jw_kv_u64(w, "hw_dr6", d->hw_dr6);
+		jw_kv_u64(w, "hw_slots", d->hw_slots);
+		jw_kv_u64(w, "ideal_slots", d->ideal_slots);
+		jw_kv_string(w, "outcome", outcome_name(d->outcome));
+		jw_kv_string(w, "who", d->host ? "host" : "guest");
+		jw_kv_string(w, "cause", d->cause ? d->cause : "");
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+static void write_viol(struct json_writer *w, const struct run_result *r)
+{
+	jw_array_begin(w);
+	for (size_t i = 0; i < r->nviol && r->viol; i++) {
+		const struct violation *v = &r->viol[i];
+		jw_object_begin(w);
+		jw_kv_u64(w, "cycle", v->cycle);
+		jw_kv_u64(w, "rip", v->rip);
+		jw_kv_i64(w, "slot", v->slot);
+		jw_kv_string(w, "kind", v->kind);
+		jw_kv_string(w, "detail", v->detail);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+static void tree_write(struct json_writer *w, const struct tnode *t, const struct run_result *r)
+{
+	switch (t->kind) {
+	case T_OBJ:
+		jw_object_begin(w);
+		for (size_t i = 0; i < t->nkids; i++) {
+			jw_key(w, t->kids[i].key);
+			tree_write(w, &t->kids[i], r);
+		}
+		jw_object_end(w);
+		break;
+	case T_U64: jw_u64(w, t->u); break;
+	case T_STR: jw_string(w, t->s); break;
+	case T_DBLOG: write_dblog(w, r); break;
+	case T_VIOL: write_viol(w, r); break;
+	}
+}
+
+void result_write_run_json(struct json_writer *w, const struct run_result *r)
+{
+	struct tnode root = { .kind = T_OBJ };
+	int rc = result_visit(r, tree_cb, &root);
+	if (rc == 0 && (!tree_insert(&root, "db.log", T_DBLOG) || !tree_insert(&root, "violations", T_VIOL)))
+		rc = -1;
+	if (rc)
+		w->err = 1;                    /* out of memory: make jw_finish fail */
+	else
+		tree_write(w, &root, r);
+	tree_free(&root);
+}
+
+int result_write_json(FILE *f, const struct run_result *const *runs, size_t nruns)
+{
+	struct json_writer w;
+	jw_init(&w, f, 2);
+	jw_object_begin(&w);
+	jw_kv_string(&w, "schema", RESULT_SCHEMA);
+	jw_kv_u64(&w, "version", RESULT_SCHEMA_VERSION);
+	jw_key(&w, "runs");
+	jw_array_begin(&w);
+	for (size_t i = 0; i < nruns; i++)
+		result_write_run_json(&w, runs[i]);
+	jw_array_end(&w);
+	jw_object_end(&w);
+	return jw_finish(&w);
+}
+
+/* ---- text ------------------------------------------------------------- */
+
+#define TEXT_MAX_VIOLATIONS 20
+
+struct row { unsigned slot; char name[64]; const struct exit_stat *es; };
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (x->es->count != y->es->count)
+		return x->es->count > y->es->count ? -1 : 1;
+	int c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+/* Relative standard deviation of the mean, in percent (perf's "+-"):
+ * sample stddev / sqrt(n) / mean * 100. */
+static double rel_stddev_mean(const struct exit_stat *es)
+{
+	if (es->count < 2 || es->cycles == 0)
+		return 0.0;
+	double n = (double)es->count;
+	double mean = (double)es->cycles / n;
+	double var = (es->sumsq - n * mean * mean) / (n - 1.0);
+	if (!(var > 0.0))
+		return 0.0;
+	return sqrt(var / n) / mean * 100.0;
+}
+
+static void print_dr_line(FILE *f, const char *label, const uint64_t *a)
+{
+	static const int regs[] = { 0, 1, 2, 3, 6, 7 };
+	fprintf(f, "%s:", label);
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		fprintf(f, " dr%d %" PRIu64, regs[i], a[regs[i]]);
+	fputc('\n', f);
+}
+
+void result_render_text(FILE *f, const struct run_result *r)
+{
+	struct row rows[EXIT_SLOTS];
+	size_t nrows = 0;
+	uint64_t total_n = 0, total_cyc = 0;
+	for (unsigned i = 0; i < EXIT_SLOTS; i++) {
+		const struct exit_stat *es = &r->st.exits[i];
+		if (!es->count)
+			continue;
+		rows[nrows].slot = i;
+		rows[nrows].es = es;
+		slot_name(r, i, rows[nrows].name, sizeof(rows[nrows].name));
+		nrows++;
+		total_n += es->count;
+		total_cyc += es->cycles;
+	}
+	qsort(rows, nrows, sizeof(rows[0]), row_cmp);
+
+	fprintf(f, "Analyze events for scenario %s, policy %s (%s), all VCPUs:\n\n",
+		r->scenario, r->policy, r->vendor[0] ? r->vendor : "none");
+	fprintf(f, "%20s %10s %9s %9s %11s %11s %16s\n",
+		"VM-EXIT", "Samples", "Samples%", "Time%", "Min Cyc", "Max Cyc", "Avg cyc");
+	for (size_t k = 0; k < nrows; k++) {
+		const struct exit_stat *es = rows[k].es;
+		double sp = total_n ? 100.0 * (double)es->count / (double)total_n : 0.0;
+		double tp = total_cyc ? 100.0 * (double)es->cycles / (double)total_cyc : 0.0;
+		uint64_t avg = (es->cycles + es->count / 2) / es->count;
+		fprintf(f, "%20s %10" PRIu64 " %8.2f%% %8.2f%% %11" PRIu64 " %11" PRIu64 " %8" PRIu64
+			" ( +-%7.2f%% )\n",
+			rows[k].name, es->count, sp, tp, es->min, es->max, avg, rel_stddev_mean(es));
+	}
+	fprintf(f, "\nTotal Samples:%" PRIu64 ", Total events handled cycles:%" PRIu64 ".\n\n",
+		total_n, total_cyc);
+
+	const struct stats *s = &r->st;
+	bool svm = strcmp(r->vendor, "svm") == 0;
+	fprintf(f, "guest instructions: %" PRIu64 "\n", s->guest_instructions);
+	fprintf(f, "DR loads (guest): %" PRIu64 "\n", s->dr_guest_loads);
+	fprintf(f, "host restores: %" PRIu64 "\n", s->dr_host_restores);
+	fprintf(f, "syncs: %" PRIu64 "\n", s->dr_syncs);
+	print_dr_line(f, "hw DR reads", s->dr_hw_reads);
+	print_dr_line(f, "hw DR writes", s->dr_hw_writes);
+	fprintf(f, "%s reads: %" PRIu64 "\n", svm ? "VMCB" : "VMCS", s->vmcs_reads);
+	fprintf(f, "%s writes: %" PRIu64 "\n", svm ? "VMCB" : "VMCS", s->vmcs_writes);
+	fprintf(f, "modeled cycles: %" PRIu64 " (guest %" PRIu64 ", transition %" PRIu64 ", handler %" PRIu64
+		", dr %" PRIu64 ", %s %" PRIu64 ", host %" PRIu64 ")\n",
+		s->cycles_total, s->cycles_guest, s->cycles_transition, s->cycles_handler, s->cycles_dr,
+		svm ? "vmcb" : "vmcs", s->cycles_vmcs, s->cycles_host);
+	fprintf(f, "#DB guest: delivered %" PRIu64 ", missed %" PRIu64 ", spurious %" PRIu64 "\n",
+		s->db_guest_delivered, s->db_guest_missed, s->db_guest_spurious);
+	fprintf(f, "#DB host: delivered %" PRIu64 ", missed %" PRIu64 ", spurious %" PRIu64 "\n",
+		s->db_host_delivered, s->db_host_missed, s->db_host_spurious);
+	if (r->stop_msg[0])
+		fprintf(f, "guest stop: %s (%s)\n", engine_stop_name(r->stop), r->stop_msg);
+	else
+		fprintf(f, "guest stop: %s\n", engine_stop_name(r->stop));
+	uint64_t nv = (uint64_t)r->nviol + r->viol_dropped;
+	fprintf(f, "violations: %" PRIu64 "\n", nv);
+	size_t shown = 0;
+	for (size_t i = 0; i < r->nviol && r->viol && shown < TEXT_MAX_VIOLATIONS; i++, shown++) {
+		const struct violation *v = &r->viol[i];
+		fprintf(f, "  cycle %" PRIu64 " rip 0x%" PRIx64, v->cycle, v->rip);
+		if (v->slot >= 0)
+			fprintf(f, " slot %d", v->slot);
+		fprintf(f, " %s: %s\n", v->kind, v->detail);
+	}
+	if (nv > shown)
+		fprintf(f, "  ... %" PRIu64 " more\n", nv - shown);
+}
