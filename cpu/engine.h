@@ -200,4 +200,22 @@ uint64_t engine_instructions(struct engine *e);
  * site); exposed for tests and `hvsim disasm`. */
 int engine_classify(const uint8_t *bytes, size_t n, int mode, struct insn_info *ii);
 
+/* Per-instruction observation (cpu/insn_hook.c; separate from the hooks
+ * above).  Installing either of these adds one code hook on every guest
+ * instruction, which makes the run several times slower; neither changes
+ * what the guest does, counts or costs.  They run before the instruction at
+ * `rip` executes (before its site hook: an instruction that causes a VM exit
+ * and is re-entered is observed again).
+ *   - trace: emit EV_INSN (a = rip, s = Capstone disassembly) through the
+ *     CPU's trace sink (hvsim run --trace-insns);
+ *   - observer: call `cb` (hvsim step); it may call engine_request_stop(),
+ *     in which case the instruction does not execute and engine_run()
+ *     returns that stop. */
+typedef void (*engine_insn_cb)(void *ctx, struct engine *e, uint64_t rip);
+void engine_trace_insns(struct engine *e, bool on);
+void engine_set_insn_observer(struct engine *e, engine_insn_cb cb, void *ctx);
+/* Capstone disassembly of the instruction at rip ("mov dr7, rax");
+ * 0, or -1 if it cannot be read or decoded ("(bad)" in buf). */
+int engine_disasm(struct engine *e, uint64_t rip, char *buf, size_t size);
+
 #endif

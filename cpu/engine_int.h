@@ -103,6 +103,13 @@ struct engine {
 	struct violation *viol;     /* violations (capped at VIOL_MAX) */
 	size_t nviol;
 	uint64_t viol_dropped;
+
+	/* per-instruction observation (insn_hook.c) */
+	uc_hook h_insn;             /* code hook on everything, while wanted */
+	bool insn_hooked;
+	bool trace_insns;           /* emit EV_INSN */
+	engine_insn_cb insn_cb;     /* observer (hvsim step) */
+	void *insn_ctx;
 };
 
 /* decode.c */

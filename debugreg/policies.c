@@ -142,6 +142,8 @@ static const struct knob knobs[] = {
 	{ "eager_save", "save guest DR0-3/DR6 on every exit", OFF(eager_save), 1, NULL },
 	{ "skip_dbgctl_load", "clear VM_ENTRY_LOAD_DEBUG_CONTROLS when DR7 == host DR7 == 0x400 (seed 003)", OFF(skip_dbgctl_load), 1, NULL },
 	{ "need_reload_on_set_dr", "every __kvm_set_dr sets NEED_RELOAD (2020 RFC)", OFF(need_reload_on_set_dr), 1, NULL },
+	{ "no_save_debug_controls", "VMX: clear the VM-exit control 'save debug controls' (SDM 27.3.1)", OFF(no_save_debug_controls), 1, NULL },
+	{ "no_load_debug_controls", "VMX: clear the VM-entry control 'load debug controls' (SDM 26.3.2.1)", OFF(no_load_debug_controls), 1, NULL },
 };
 
 int policy_set_knob(struct policy *p, const char *knob, const char *value, char *err, unsigned errsize)

@@ -60,6 +60,8 @@ struct policy {
 	bool eager_save;               /* save guest DR0-3/DR6 from hardware on every exit (eager) */
 	bool skip_dbgctl_load;         /* clear VM_ENTRY_LOAD_DEBUG_CONTROLS when DR7 == host DR7 == 0x400 (seed 003) */
 	bool need_reload_on_set_dr;    /* RFC: every __kvm_set_dr sets NEED_RELOAD */
+	bool no_save_debug_controls;   /* VMX: VM_EXIT_SAVE_DEBUG_CONTROLS cleared (KVM requires it set) */
+	bool no_load_debug_controls;   /* VMX: VM_ENTRY_LOAD_DEBUG_CONTROLS cleared (KVM requires it set) */
 };
 
 /* Knob table for variants and `hvsim list policies`. */

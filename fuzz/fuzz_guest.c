@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char template_fmt[] =
 	"version: 1\n"
 	"name: fuzz_guest_%d\n"
+	"summary: guest code from the fuzzer\n"
 	"vendor: vmx\n"
 	"guest:\n"
 	"  mode: %d\n"

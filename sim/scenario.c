@@ -638,6 +638,8 @@ static uint64_t get_uint(struct ctx *c, node_t *n, const char *path)
 static uint64_t get_uint_range(struct ctx *c, node_t *n, const char *path, uint64_t lo, uint64_t hi)
 {
 	uint64_t v = get_uint(c, n, path);
+	if (hi == UINT64_MAX && v < lo)
+		fail(c, n, "%s must be at least %" PRIu64 ", got %" PRIu64, path, lo, v);
 	if (v < lo || v > hi)
 		fail(c, n, "%s must be between %" PRIu64 " and %" PRIu64 ", got %" PRIu64, path, lo, hi, v);
 	return v;

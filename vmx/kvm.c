@@ -440,8 +440,8 @@ static void *vmx_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	 * controls; #DB is always in the exception bitmap (kvm-debugreg-logic
 	 * §2.4: "intercept that unconditionally"). */
 	vmcs_hw_set(v, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING);
-	vmcs_hw_set(v, VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_DEBUG_CONTROLS);
-	vmcs_hw_set(v, VM_EXIT_CONTROLS, VM_EXIT_SAVE_DEBUG_CONTROLS);
+	vmcs_hw_set(v, VM_ENTRY_CONTROLS, cfg->policy->no_load_debug_controls ? 0 : VM_ENTRY_LOAD_DEBUG_CONTROLS);
+	vmcs_hw_set(v, VM_EXIT_CONTROLS, cfg->policy->no_save_debug_controls ? 0 : VM_EXIT_SAVE_DEBUG_CONTROLS);
 	vmcs_hw_set(v, EXCEPTION_BITMAP, 1u << 1);
 	vmcs_hw_set(v, GUEST_DR7, DR7_FIXED_1);
 	vmcs_hw_set(v, GUEST_RIP, engine_rip(eng));
