@@ -48,13 +48,18 @@ void dbg_init(struct dbg *d, struct cpu *cpu, const struct policy *pol,
 
 /* kvm_update_dr0123(): eff_db follows db unless the host debugger owns the
  * breakpoints (KVM_GUESTDBG_USE_HW_BP, not modelled: guest_debug = 0).  From
- * ae561edeb421 (Nov 2014) to 34e9f860071f (2021) it also forced a reload. */
+ * ae561edeb421 (Nov 2014) to 34e9f860071f (2021) it also forced a reload.
+ * The 2020 RFC (seed 000, patch 1/3 "Rename KVM_DEBUGREG_RELOAD to
+ * KVM_DEBUGREG_NEED_RELOAD") kept that behaviour under the new name, so
+ * with load = need_reload the flag raised here is NEED_RELOAD. */
 void kvm_update_dr0123(struct dbg *d)
 {
 	for (int i = 0; i < 4; i++)
 		d->eff_db[i] = d->db[i];
 	if (d->pol.reload_flag)
-		set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_RELOAD, "update_dr0123");
+		set_sdr(d, d->switch_db_regs | (d->pol.load == LOAD_IF_NEED_RELOAD ? KVM_DEBUGREG_NEED_RELOAD
+										     : KVM_DEBUGREG_RELOAD),
+			"update_dr0123");
 }
 
 /* kvm_update_dr7(): the effective DR7 goes to the VMCS/VMCB field and
@@ -188,6 +193,13 @@ void dbg_handle_db_exit(struct dbg *d, uint64_t payload)
 
 void dbg_deliver_db_payload(struct dbg *d, uint64_t payload)
 {
+	/* Xen-style sticky window (MOV-DR exiting off until deschedule): the
+	 * guest's DRs live in hardware and the VMCS, so the #DB intercept
+	 * works on those: read them, update DR6, write it back (Xen's #DB
+	 * intercept writes DR6 itself [memory]; kvm-debugreg-logic §8 XEN). */
+	bool sticky = d->pol.movdr == MOVDR_STICKY && (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT);
+	if (sticky)
+		d->ops->sync_dirty_debug_regs(d->v, false);
 	/* kvm_deliver_exception_payload(): B0-B3 report only this event, the
 	 * active-low and fixed bits read 1, bit 12 is cleared; then the
 	 * injection clears DR7.GD like the CPU does (SDM 17.2.4). */
@@ -196,6 +208,12 @@ void dbg_deliver_db_payload(struct dbg *d, uint64_t payload)
 		d->dr7 &= ~DR7_GD;
 		kvm_update_dr7(d);
 	}
+	/* KVM delivers the payload in inject_pending_event(), before the DR
+	 * block of vcpu_enter_guest() loads DR6; the vendors here call the
+	 * pre-entry step first, so if that step already put the guest's DR6
+	 * in place for this entry, put the updated value there too. */
+	if (sticky || d->guest_dr6_loaded)
+		d->ops->load_guest_dr6(d->v, d->dr6);
 }
 
 /* ---- the host's hw_breakpoint layer ------------------------------------------ */

@@ -63,6 +63,7 @@ struct dbg {
 	const struct dbg_vendor_ops *ops;
 	void *v;                       /* vendor context */
 	bool dbgctl_load_cleared;      /* skip_dbgctl_load currently cleared the control */
+	bool guest_dr6_loaded;         /* this entry's pre-entry step put dr6 in hardware (VMX) / the VMCB (SVM) */
 };
 
 void dbg_init(struct dbg *d, struct cpu *cpu, const struct policy *pol,

@@ -1,14 +1,55 @@
 /* switch.c - the debug-register steps of vcpu_enter_guest(): what KVM does
  * just before VM entry and right after VM exit.  One function each; the
- * policy knobs choose the era (kvm-debugreg-logic.md §2-§5, §8). */
+ * policy knobs choose the era (kvm-debugreg-logic.md §2-§5, §8).
+ *
+ * The two steps, for every preset (R = guest DR0-3 written to hardware):
+ *
+ *   entry                                   exit
+ *   [2.6.29: read host DR6/7 (+DR0-3)]      [WONT_EXIT: sync + re-arm]
+ *   [dirty bit: set/clear traps,            [dirty bit: save guest, restore host]
+ *    save host DRs]                         host restore per host_restore knob
+ *   if load condition: DR7 <- 0|0x400, R,
+ *      DR6 per knob
+ *   elif host bps (5.15+): DR7 <- 0x400
+ *   [skip_dbgctl_load: toggle the entry control]
+ */
 #include "debugreg/core.h"
+
+static void flags(struct dbg *d, unsigned nv, const char *cause)
+{
+	if (nv != d->switch_db_regs)
+		cpu_event(d->cpu, EV_FLAGS, d->switch_db_regs, nv, 0, cause);
+	d->switch_db_regs = nv;
+}
+
+static void intercept(struct dbg *d, bool on, const char *cause)
+{
+	if (d->intercepting == on)
+		return;
+	d->intercepting = on;
+	d->ops->set_dr_intercept(d->v, on);
+	cpu_event(d->cpu, EV_INTERCEPT, on, 0, 0, cause);
+}
+
+/* The Xen-style window: MOV-DR exiting stays off and the guest's DRs stay
+ * in hardware until the vCPU is descheduled (not modelled). */
+static bool sticky_window(const struct dbg *d)
+{
+	return d->pol.movdr == MOVDR_STICKY && (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT);
+}
 
 static bool want_load(struct dbg *d)
 {
 	unsigned sdr = d->switch_db_regs;
+	/* Xen: the first MOV-DR exit loaded the guest's DRs
+	 * (__restore_debug_registers); nothing reloads them on entry unless
+	 * something clobbered them after an exit (a host restore, set below
+	 * as RELOAD). */
+	if (sticky_window(d))
+		return (sdr & KVM_DEBUGREG_RELOAD) != 0;
 	switch (d->pol.load) {
 	case LOAD_IF_SDR:
-		/* 3.15+: "if (unlikely(vcpu->arch.switch_db_regs))" — any of
+		/* 3.15+: "if (unlikely(vcpu->arch.switch_db_regs))" - any of
 		 * BP_ENABLED, WONT_EXIT, RELOAD. */
 		return (sdr & (KVM_DEBUGREG_BP_ENABLED | KVM_DEBUGREG_WONT_EXIT | KVM_DEBUGREG_RELOAD)) != 0;
 	case LOAD_IF_BP_ENABLED:
@@ -16,7 +57,9 @@ static bool want_load(struct dbg *d)
 		 * breakpoint" (c863901075a4 computes it from the effective DR7). */
 		return (sdr & (KVM_DEBUGREG_BP_ENABLED | KVM_DEBUGREG_WONT_EXIT)) != 0;
 	case LOAD_IF_NEED_RELOAD:
-		/* The 2020 RFC (seed 000): only the one-shot NEED_RELOAD. */
+		/* The 2020 RFC (seed 000, patch 3/3 "skip DRn reload if previous VM
+		 * exit is DR access VM exit"): only the one-shot NEED_RELOAD; the
+		 * WONT_EXIT transition no longer forces a reload. */
 		return (sdr & KVM_DEBUGREG_NEED_RELOAD) != 0;
 	case LOAD_IF_DIRTY:
 		return (sdr & KVM_DEBUGREG_DIRTY) != 0;
@@ -26,9 +69,45 @@ static bool want_load(struct dbg *d)
 	return false;
 }
 
+/* Whether this entry also puts the guest's DR6 in place. */
+static bool want_dr6(const struct dbg *d)
+{
+	/* Before 5.15 DR6 went in with DR0-3 (the vendor set_dr6 / "DR6 that
+	 * was not synced before"); since 375e28ffc0cf only when the guest can
+	 * touch it directly (WONT_EXIT).  The eager reference and the dirty-bit
+	 * scheme run the guest without MOV-DR exits, so they always need it. */
+	return d->pol.load_dr6_always || (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT) ||
+	       d->pol.load == LOAD_ALWAYS || d->pol.load == LOAD_IF_DIRTY;
+}
+
+/* Dirty-bit scheme (seed 004, Zhichao Huang's arm patch) on entry:
+ * "If debug is actively in use (ARM_DSCR_MDBGEN set), set the dirty bit,
+ * disable the traps, save host registers, restore guest registers.  If the
+ * dirty bit is set ..., disable the traps, save host registers, restore
+ * guest registers.  Otherwise, enable the traps."  x86's analogue of
+ * MDBGEN: the guest's DR7 arms a breakpoint.  Restoring the guest's
+ * registers is the common load below. */
+static void dirty_bit_entry(struct dbg *d)
+{
+	struct cpu *c = d->cpu;
+	if (d->dr7 & DR7_BP_EN_MASK)
+		flags(d, d->switch_db_regs | KVM_DEBUGREG_DIRTY, "dirty: guest DR7 armed");
+	bool dirty = (d->switch_db_regs & KVM_DEBUGREG_DIRTY) != 0;
+	intercept(d, !dirty, dirty ? "dirty: stop trapping" : "clean: trap");
+	if (!dirty)
+		return;
+	/* "save host registers": what is in hardware now (hvsim's x86 host keeps
+	 * its breakpoints in hardware between exits, like ARM's host). */
+	for (int i = 0; i < 4; i++)
+		d->host.saved_dr[i] = cpu_hv_read_dr(c, i, "dirty: save host");
+	d->host.saved_dr[6] = cpu_hv_read_dr(c, 6, "dirty: save host");
+	d->host.saved_dr[7] = cpu_hv_read_dr(c, 7, "dirty: save host");
+}
+
 void dbg_pre_entry(struct dbg *d)
 {
 	struct cpu *c = d->cpu;
+	d->guest_dr6_loaded = false;
 	/* 2.6.29 (42dbaa5a0574): save the host's DR6/DR7 on every entry, and
 	 * DR0-3 too when the guest's registers are going in. */
 	if (d->pol.save_host_on_entry) {
@@ -38,50 +117,48 @@ void dbg_pre_entry(struct dbg *d)
 			for (int i = 0; i < 4; i++)
 				d->host.saved_dr[i] = cpu_hv_read_dr(c, i, "2.6.29: save host");
 	}
-	/* ARM dirty-bit scheme (seed 004) on entry: "If debug is actively in
-	 * use (MDBGEN) set the dirty bit ... If the dirty bit is set disable
-	 * the traps, ... restore guest registers.  Otherwise enable the traps."
-	 * x86's analogue of MDBGEN: the guest's DR7 arms a breakpoint. */
-	if (d->pol.movdr == MOVDR_DIRTY_BIT) {
-		if (d->dr7 & DR7_BP_EN_MASK)
-			d->switch_db_regs |= KVM_DEBUGREG_DIRTY;
-		bool dirty = (d->switch_db_regs & KVM_DEBUGREG_DIRTY) != 0;
-		if (d->intercepting == dirty) {
-			d->intercepting = !dirty;
-			d->ops->set_dr_intercept(d->v, !dirty);
-			cpu_event(c, EV_INTERCEPT, !dirty, 0, 0, dirty ? "dirty: stop trapping" : "clean: trap");
-		}
-	}
+	if (d->pol.movdr == MOVDR_DIRTY_BIT)
+		dirty_bit_entry(d);
 	if (want_load(d)) {
 		/* Disarm first so no half-loaded breakpoint can fire, then load
 		 * DR0-3 (eff_db).  DR7 itself travels in the VMCS/VMCB. */
 		cpu_hv_write_dr(c, 7, d->pol.preentry_dr7, "entry: disarm");
 		for (int i = 0; i < 4; i++)
 			cpu_hv_write_dr(c, i, d->eff_db[i], "entry: load guest");
-		/* DR6: before 5.15 loaded with DR0-3; since 375e28ffc0cf only
-		 * when the guest can touch it directly (WONT_EXIT). */
-		if (d->pol.load_dr6_always || (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT) ||
-		    d->pol.load == LOAD_ALWAYS || d->pol.load == LOAD_IF_DIRTY)
+		if (want_dr6(d)) {
 			d->ops->load_guest_dr6(d->v, d->dr6);
+			d->guest_dr6_loaded = true;
+		}
 		c->st.dr_guest_loads++;
-		cpu_event(c, EV_DR_LOAD, 0xF, d->switch_db_regs, 0,
-			  d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT ? "WONT_EXIT"
-			  : d->switch_db_regs & KVM_DEBUGREG_BP_ENABLED ? "BP_ENABLED"
-			  : d->switch_db_regs & KVM_DEBUGREG_RELOAD ? "RELOAD"
-			  : d->switch_db_regs & KVM_DEBUGREG_NEED_RELOAD ? "NEED_RELOAD"
-			  : d->switch_db_regs & KVM_DEBUGREG_DIRTY ? "DIRTY" : "always");
-		d->switch_db_regs &= ~(KVM_DEBUGREG_RELOAD | KVM_DEBUGREG_NEED_RELOAD);
+		unsigned sdr = d->switch_db_regs;
+		cpu_event(c, EV_DR_LOAD, d->guest_dr6_loaded ? 0x4F : 0xF, sdr, 0,
+			  sticky_window(d) ? "xen: reload after host restore"
+			  : sdr & KVM_DEBUGREG_WONT_EXIT ? "WONT_EXIT"
+			  : sdr & KVM_DEBUGREG_BP_ENABLED ? "BP_ENABLED"
+			  : sdr & KVM_DEBUGREG_RELOAD ? "RELOAD"
+			  : sdr & KVM_DEBUGREG_NEED_RELOAD ? "NEED_RELOAD"
+			  : sdr & KVM_DEBUGREG_DIRTY ? "DIRTY" : "always");
+		/* One-shot flags are consumed by the load (RELOAD: ae561edeb421;
+		 * NEED_RELOAD: the RFC's "&= ~KVM_DEBUGREG_NEED_RELOAD"). */
+		flags(d, sdr & ~(KVM_DEBUGREG_RELOAD | KVM_DEBUGREG_NEED_RELOAD), "entry: reloaded");
 	} else if (d->pol.preentry_disarm_host && hw_breakpoint_active(d)) {
 		/* f85d40160691: "Disable hardware breakpoints unconditionally
 		 * before kvm_x86->run()" so no host #DB fires in the entry path. */
 		cpu_hv_write_dr(c, 7, DR7_FIXED_1, "entry: disarm host");
 	}
-	if (!(d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT) && d->ops->idle_guest_dr6 &&
-	    d->pol.load != LOAD_ALWAYS && d->pol.load != LOAD_IF_DIRTY)
+	/* SVM since 2020: run with the "no event" DR6 in the VMCB unless the
+	 * guest can write DR6 freely (svm_vcpu_run).  NULL on VMX. */
+	if (d->ops->idle_guest_dr6 && !d->guest_dr6_loaded && !sticky_window(d) &&
+	    !(d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT) && d->pol.load != LOAD_ALWAYS &&
+	    d->pol.load != LOAD_IF_DIRTY)
 		d->ops->idle_guest_dr6(d->v);
 	/* Seed 003, Paolo Bonzini: "skip the LOAD_DEBUG_CONTROLS vm-entry
 	 * control if DR7 == host DR7 == 0x400 && MOV DR exits are enabled ...
-	 * there's also the DEBUGCTL MSR to take into account". */
+	 * there's also the DEBUGCTL MSR to take into account".  Checked here,
+	 * after the loads, against what the hardware will hold at entry: with
+	 * the control clear the guest runs with the host's DR7 and DEBUGCTL
+	 * (SDM 26.3.2.1), which is correct exactly when they equal the guest's
+	 * and the guest cannot change DR7 without an exit. */
 	if (d->pol.skip_dbgctl_load && d->ops->set_load_debug_controls) {
 		bool skip = d->intercepting && d->dr7 == DR7_FIXED_1 && c->dr[7] == DR7_FIXED_1 &&
 			    d->ops->guest_debugctl(d->v) == c->debugctl;
@@ -92,54 +169,47 @@ void dbg_pre_entry(struct dbg *d)
 	}
 }
 
-void dbg_post_exit(struct dbg *d)
+/* Would the host_restore knob restore the host's DRs after this exit? */
+static bool host_restore_due(const struct dbg *d)
 {
-	struct cpu *c = d->cpu;
-	bool restored = false;
-	/* "Do this here before restoring debug registers on the host.  And
-	 * since we do this before handling the vmexit, a DR access vmexit can
-	 * (a) read the correct value of the debug registers, (b) set
-	 * KVM_DEBUGREG_WONT_EXIT again." (seed 003) */
-	if ((d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT) || d->pol.eager_save) {
-		bool rearm = d->pol.movdr == MOVDR_WONT_EXIT;
-		d->ops->sync_dirty_debug_regs(d->v, rearm);
-		if (rearm) {
-			d->intercepting = true;
-			d->switch_db_regs &= ~KVM_DEBUGREG_WONT_EXIT;
-		}
-		c->st.dr_syncs++;
-		kvm_update_dr0123(d);
-		kvm_update_dr7(d);
-		d->switch_db_regs &= ~KVM_DEBUGREG_RELOAD;
-	}
-	/* ARM dirty bit on exit: "If the dirty bit is set, save guest
-	 * registers, restore host registers and clear the dirty bit". */
-	if (d->pol.movdr == MOVDR_DIRTY_BIT && (d->switch_db_regs & KVM_DEBUGREG_DIRTY)) {
-		d->ops->sync_dirty_debug_regs(d->v, false);
-		c->st.dr_syncs++;
-		kvm_update_dr0123(d);
-		kvm_update_dr7(d);
-		d->switch_db_regs &= ~KVM_DEBUGREG_DIRTY;
-		hw_breakpoint_restore(d, "dirty: restore host");
-		restored = true;
-	}
-	if (restored)
-		return;
 	switch (d->pol.host_restore) {
 	case HR_ACTIVE_BREAKPOINTS:
-		if (hw_breakpoint_active(d))
-			hw_breakpoint_restore(d, "exit: host bp active");
+		return hw_breakpoint_active(d);
+	case HR_TIF_DEBUG_ONLY:
+		/* Seed 002, the v3 hunk of the perf rewrite: "if (unlikely(
+		 * vcpu->arch.switch_db_regs || test_thread_flag(TIF_DEBUG)))
+		 * hw_breakpoint_restore();" - TIF_DEBUG covers ptrace breakpoints
+		 * only, so a perf breakpoint of the host stays disarmed (VM exit
+		 * left DR7 = 0x400) whenever the guest has no switch_db_regs. */
+		return (d->switch_db_regs & (KVM_DEBUGREG_BP_ENABLED | KVM_DEBUGREG_WONT_EXIT |
+					     KVM_DEBUGREG_RELOAD)) || d->host.tif_debug;
+	case HR_ALWAYS:
+	case HR_SAVED_ON_ENTRY:
+		return true;
+	case HR_NEVER:
+		return false;
+	}
+	return false;
+}
+
+static void host_restore(struct dbg *d)
+{
+	struct cpu *c = d->cpu;
+	switch (d->pol.host_restore) {
+	case HR_ACTIVE_BREAKPOINTS:
+		hw_breakpoint_restore(d, "exit: host bp active");
 		break;
 	case HR_TIF_DEBUG_ONLY:
-		/* 2.6.32 (seed 002): "if (unlikely(vcpu->arch.switch_db_regs ||
-		 * test_thread_flag(TIF_DEBUG)))": perf breakpoints are missed. */
-		if ((d->switch_db_regs & KVM_DEBUGREG_BP_ENABLED) || d->host.tif_debug)
-			hw_breakpoint_restore(d, "exit: sdr || TIF_DEBUG");
+		hw_breakpoint_restore(d, "exit: sdr || TIF_DEBUG");
 		break;
 	case HR_ALWAYS:
+		/* 2.6.33 (24f1e32c60c4 v4): "Restore the breakpoints
+		 * unconditionally on kvm guest exit". */
 		hw_breakpoint_restore(d, "exit: unconditional");
 		break;
 	case HR_SAVED_ON_ENTRY:
+		/* 2.6.29: DR0-3 back (DR7 <- 0 first) if the guest's were loaded,
+		 * then the host DR6/DR7 saved on entry, on every exit. */
 		if (d->switch_db_regs & KVM_DEBUGREG_BP_ENABLED) {
 			cpu_hv_write_dr(c, 7, 0, "2.6.29: restore host");
 			for (int i = 0; i < 4; i++)
@@ -148,8 +218,71 @@ void dbg_post_exit(struct dbg *d)
 		cpu_hv_write_dr(c, 6, d->host.saved_dr[6], "2.6.29: restore host");
 		cpu_hv_write_dr(c, 7, d->host.saved_dr[7], "2.6.29: restore host");
 		c->st.dr_host_restores++;
+		cpu_event(c, EV_DR_RESTORE, 0xC0 | (d->switch_db_regs & KVM_DEBUGREG_BP_ENABLED ? 0xF : 0), 0,
+			  0, "2.6.29: restore host");
 		break;
 	case HR_NEVER:
 		break;
 	}
+}
+
+void dbg_post_exit(struct dbg *d)
+{
+	struct cpu *c = d->cpu;
+	/* "Do this here before restoring debug registers on the host.  And
+	 * since we do this before handling the vmexit, a DR access vmexit can
+	 * (a) read the correct value of the debug registers, (b) set
+	 * KVM_DEBUGREG_WONT_EXIT again." (seed 003)  The eager reference saves
+	 * the guest's registers after every exit the same way, without the
+	 * re-arm. */
+	bool lazy = d->pol.movdr == MOVDR_WONT_EXIT && (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT);
+	if (lazy || d->pol.eager_save) {
+		d->ops->sync_dirty_debug_regs(d->v, lazy);
+		if (lazy) {
+			d->intercepting = true;
+			flags(d, d->switch_db_regs & ~KVM_DEBUGREG_WONT_EXIT, "sync_dirty_debug_regs");
+		}
+		c->st.dr_syncs++;
+		kvm_update_dr0123(d);
+		kvm_update_dr7(d);
+		/* "vcpu->arch.switch_db_regs &= ~KVM_DEBUGREG_RELOAD" at the end
+		 * of the block (2014-2021); the RFC renamed the flag, so there it
+		 * clears NEED_RELOAD: the entry after a lazy window reloads
+		 * nothing (seed 000; kvm-debugreg-logic §4.2 "RFC EXIT"). */
+		flags(d, d->switch_db_regs & ~(d->pol.load == LOAD_IF_NEED_RELOAD ? KVM_DEBUGREG_NEED_RELOAD
+										      : KVM_DEBUGREG_RELOAD),
+		      "sync: reload flag consumed");
+	}
+	/* Dirty-bit scheme on exit: "If the dirty bit is set, save guest
+	 * registers, restore host registers and clear the dirty bit.  This
+	 * ensure that the host can now use the debug registers." (seed 004) */
+	if (d->pol.movdr == MOVDR_DIRTY_BIT && (d->switch_db_regs & KVM_DEBUGREG_DIRTY)) {
+		d->ops->sync_dirty_debug_regs(d->v, false);
+		c->st.dr_syncs++;
+		kvm_update_dr0123(d);
+		kvm_update_dr7(d);
+		flags(d, d->switch_db_regs & ~KVM_DEBUGREG_DIRTY, "dirty: exit");
+		/* The VM exit left DR7 = 0x400 (SDM 27.5.1): nothing is armed
+		 * while DR0-3 go back. */
+		for (int i = 0; i < 4; i++)
+			cpu_hv_write_dr(c, i, d->host.saved_dr[i], "dirty: restore host");
+		cpu_hv_write_dr(c, 6, d->host.saved_dr[6], "dirty: restore host");
+		cpu_hv_write_dr(c, 7, d->host.saved_dr[7], "dirty: restore host");
+		c->st.dr_host_restores++;
+		cpu_event(c, EV_DR_RESTORE, 0xCF, 0, 0, "dirty: restore host");
+		return;
+	}
+	if (!host_restore_due(d))
+		return;
+	/* Xen-style window: the guest's registers are only in hardware; save
+	 * them before the host's go in (what Xen does at deschedule) and
+	 * reload them on the next entry. */
+	if (sticky_window(d)) {
+		d->ops->sync_dirty_debug_regs(d->v, false);
+		c->st.dr_syncs++;
+		kvm_update_dr0123(d);
+		kvm_update_dr7(d);
+		flags(d, d->switch_db_regs | KVM_DEBUGREG_RELOAD, "xen: host restore clobbers guest DRs");
+	}
+	host_restore(d);
 }

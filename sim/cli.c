@@ -58,6 +58,9 @@ static const char exit_codes_text[] =
 
 /* ---- small helpers ---------------------------------------------------- */
 
+/* "hvsim: MESSAGE (see 'hvsim help VERB')"; verb NULL = general help, "" =
+ * no pointer. */
+
 static int usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int usage_error(const char *verb, const char *fmt, ...)
 {
@@ -66,10 +69,12 @@ static int usage_error(const char *verb, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	if (verb)
+	if (verb && *verb)
 		fprintf(stderr, " (see 'hvsim help %s')\n", verb);
-	else
+	else if (!verb)
 		fputs(" (see 'hvsim help')\n", stderr);
+	else
+		fputc('\n', stderr);
 	return HVSIM_EXIT_USAGE;
 }
 
@@ -216,12 +221,12 @@ static int parse_opts(const struct cmd *c, int argc, char **argv, const struct o
 			else if (strcmp(val, "none") == 0)
 				o->vendor = VENDOR_NONE;
 			else
-				return usage_error(c->name, "bad value '%s' for --vendor (want vmx, svm, both or none)",
+				return usage_error(c->name, "bad value '%s' for --vendor, want vmx, svm, both or none",
 						   val);
 			break;
 		case OPT_FORMAT:
 			if (strcmp(val, "text") != 0 && strcmp(val, "json") != 0)
-				return usage_error(c->name, "bad value '%s' for --format (want text or json)", val);
+				return usage_error(c->name, "bad value '%s' for --format, want text or json", val);
 			o->format = val;
 			break;
 		case OPT_OUTPUT:
@@ -343,8 +348,7 @@ static int plan_build(const struct cmd *c, const struct scenario *sc, const stru
 				rc = plan_add_all(p, sc) ? HVSIM_EXIT_INTERNAL : 0;
 			} else if (!expect_policy_known(sc, n)) {
 				plan_free(p);
-				return usage_error(NULL, "unknown policy '%s' (see 'hvsim list policies')", n) ,
-				       HVSIM_EXIT_USAGE;
+				return usage_error("", "unknown policy '%s' (see 'hvsim list policies')", n);
 			} else {
 				rc = plan_add(p, n) ? HVSIM_EXIT_INTERNAL : 0;
 			}
@@ -373,7 +377,6 @@ static int plan_build(const struct cmd *c, const struct scenario *sc, const stru
 		p->ven[0] = v;
 		p->nven = 1;
 	}
-	(void)c;
 	return 0;
 }
 
@@ -721,6 +724,7 @@ static int sym_cmp(const void *a, const void *b)
 }
 
 #define DISASM_TEXT_COL 32
+#define DISASM_ZERO_RUN 8      /* collapse at least this many zero bytes */
 
 static int disasm_block(FILE *f, const char *title, const struct code_block *cb, int mode)
 {
@@ -774,8 +778,21 @@ static int disasm_block(FILE *f, const char *title, const struct code_block *cb,
 			si++;                  /* labels inside an instruction are not shown */
 		for (; si < cb->nsyms && syms[si].addr == at; si++)
 			fprintf(f, "%s:\n", syms[si].name ? syms[si].name : "?");
-		char text[160], hex[64];
+		char text[224], hex[64];
 		size_t len;
+		/* Runs of zero bytes (data, padding) are collapsed, up to the
+		 * next label. */
+		size_t z = 0;
+		uint64_t stop = si < cb->nsyms ? syms[si].addr : UINT64_MAX;
+		while (z < left && code[z] == 0 && at + z < stop)
+			z++;
+		if (z >= DISASM_ZERO_RUN) {
+			fprintf(f, "0x%016" PRIx64 ":  %-*s    (%zu zero bytes)\n", at, bytes_w, "00 ...", z);
+			code += z;
+			left -= z;
+			addr += z;
+			continue;
+		}
 		if (insn && cs_disasm_iter(h, &code, &left, &addr, insn)) {
 			len = insn->size;
 			if (insn->op_str[0])
@@ -1007,7 +1024,7 @@ static int cmd_list(const struct cmd *c, int argc, char **argv)
 	} else if (strcmp(what, "costs") == 0) {
 		rc = list_costs();
 	} else {
-		rc = usage_error(c->name, "unknown list '%s' (want policies, scenarios, fields or costs)", what);
+		rc = usage_error(c->name, "unknown list '%s', want policies, scenarios, fields or costs", what);
 	}
 	if (fflush(stdout) != 0 && rc == HVSIM_EXIT_OK)
 		rc = HVSIM_EXIT_ERROR;

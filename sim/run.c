@@ -326,6 +326,11 @@ int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_
 	r->cpu.st = zero;
 	r->cpu.trace = cfg->trace;
 	r->cpu.trace_ctx = cfg->trace_ctx;
+	if (cfg->trace_insns)
+		engine_trace_insns(r->guest, true);
+	if (cfg->attach)
+		cfg->attach(cfg->trace_ctx, &(struct run_machine){ .cpu = &r->cpu, .guest = r->guest,
+				.host = r->host, .vendor = r->vendor, .v = r->v });
 	if (r->vendor) {
 		for (size_t i = 0; i < sc->host.nevents; i++)
 			if (sc->host.events[i].when == WHEN_START)

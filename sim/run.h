@@ -11,6 +11,19 @@
 #define RESULT_SCHEMA "hvsim-result"
 #define RESULT_SCHEMA_VERSION 1
 
+struct hv_vendor;
+
+/* The machine of a run, for interactive tools (hvsim step, hvsim explain):
+ * valid from the attach callback until sim_run() returns.  Read-only use
+ * (and engine_set_insn_observer / engine_request_stop on the guest). */
+struct run_machine {
+	struct cpu *cpu;               /* the physical CPU */
+	struct engine *guest;          /* guest engine */
+	struct engine *host;           /* host-context engine (NULL on bare metal) */
+	const struct hv_vendor *vendor;  /* NULL on bare metal */
+	void *v;                       /* vendor vCPU (struct vmx * when vendor->name is "vmx") */
+};
+
 /* Options of one run. */
 struct run_config {
 	const char *policy;            /* policy or variant name (NULL = first of the scenario) */
@@ -19,6 +32,9 @@ struct run_config {
 	void (*trace)(void *ctx, const struct sim_event *ev);   /* event sink (NULL = none) */
 	void *trace_ctx;
 	bool trace_insns;              /* emit EV_INSN for every guest instruction (slow) */
+	/* called once with trace_ctx when the machine is built, before the
+	 * first entry (NULL = none) */
+	void (*attach)(void *ctx, const struct run_machine *m);
 };
 
 /* The result of one run: the stable contract behind the JSON output

@@ -15,6 +15,8 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/cpu/dr.c" "CMakeFiles/hvsim_cpu.dir/cpu/dr.c.o" "gcc" "CMakeFiles/hvsim_cpu.dir/cpu/dr.c.o.d"
   "/work/main/cpu/engine.c" "CMakeFiles/hvsim_cpu.dir/cpu/engine.c.o" "gcc" "CMakeFiles/hvsim_cpu.dir/cpu/engine.c.o.d"
   "/work/main/cpu/exec.c" "CMakeFiles/hvsim_cpu.dir/cpu/exec.c.o" "gcc" "CMakeFiles/hvsim_cpu.dir/cpu/exec.c.o.d"
+  "/work/main/cpu/insn_hook.c" "CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.o" "gcc" "CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.o.d"
+  "/work/main/cpu/kvm.c" "CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.o" "gcc" "CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.o.d"
   "/work/main/cpu/stats.c" "CMakeFiles/hvsim_cpu.dir/cpu/stats.c.o" "gcc" "CMakeFiles/hvsim_cpu.dir/cpu/stats.c.o.d"
   )
 

@@ -167,10 +167,38 @@ CMakeFiles/hvsim_cpu.dir/cpu/exec.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_cpu.dir/cpu/exec.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/cpu/exec.c -o CMakeFiles/hvsim_cpu.dir/cpu/exec.c.s
 
+CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.o: CMakeFiles/hvsim_cpu.dir/flags.make
+CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.o: /work/main/cpu/insn_hook.c
+CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.o: CMakeFiles/hvsim_cpu.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.o -MF CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.o.d -o CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.o -c /work/main/cpu/insn_hook.c
+
+CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/cpu/insn_hook.c > CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.i
+
+CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/cpu/insn_hook.c -o CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.s
+
+CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.o: CMakeFiles/hvsim_cpu.dir/flags.make
+CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.o: /work/main/cpu/kvm.c
+CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.o: CMakeFiles/hvsim_cpu.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.o -MF CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.o.d -o CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.o -c /work/main/cpu/kvm.c
+
+CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/cpu/kvm.c > CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.i
+
+CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/cpu/kvm.c -o CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.s
+
 CMakeFiles/hvsim_cpu.dir/cpu/stats.c.o: CMakeFiles/hvsim_cpu.dir/flags.make
 CMakeFiles/hvsim_cpu.dir/cpu/stats.c.o: /work/main/cpu/stats.c
 CMakeFiles/hvsim_cpu.dir/cpu/stats.c.o: CMakeFiles/hvsim_cpu.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/hvsim_cpu.dir/cpu/stats.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/hvsim_cpu.dir/cpu/stats.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/hvsim_cpu.dir/cpu/stats.c.o -MF CMakeFiles/hvsim_cpu.dir/cpu/stats.c.o.d -o CMakeFiles/hvsim_cpu.dir/cpu/stats.c.o -c /work/main/cpu/stats.c
 
 CMakeFiles/hvsim_cpu.dir/cpu/stats.c.i: cmake_force
@@ -190,6 +218,8 @@ hvsim_cpu_OBJECTS = \
 "CMakeFiles/hvsim_cpu.dir/cpu/dr.c.o" \
 "CMakeFiles/hvsim_cpu.dir/cpu/engine.c.o" \
 "CMakeFiles/hvsim_cpu.dir/cpu/exec.c.o" \
+"CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.o" \
+"CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.o" \
 "CMakeFiles/hvsim_cpu.dir/cpu/stats.c.o"
 
 # External object files for target hvsim_cpu
@@ -202,10 +232,12 @@ libhvsim_cpu.a: CMakeFiles/hvsim_cpu.dir/cpu/deliver.c.o
 libhvsim_cpu.a: CMakeFiles/hvsim_cpu.dir/cpu/dr.c.o
 libhvsim_cpu.a: CMakeFiles/hvsim_cpu.dir/cpu/engine.c.o
 libhvsim_cpu.a: CMakeFiles/hvsim_cpu.dir/cpu/exec.c.o
+libhvsim_cpu.a: CMakeFiles/hvsim_cpu.dir/cpu/insn_hook.c.o
+libhvsim_cpu.a: CMakeFiles/hvsim_cpu.dir/cpu/kvm.c.o
 libhvsim_cpu.a: CMakeFiles/hvsim_cpu.dir/cpu/stats.c.o
 libhvsim_cpu.a: CMakeFiles/hvsim_cpu.dir/build.make
 libhvsim_cpu.a: CMakeFiles/hvsim_cpu.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Linking C static library libhvsim_cpu.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Linking C static library libhvsim_cpu.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/hvsim_cpu.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/hvsim_cpu.dir/link.txt --verbose=$(VERBOSE)
 

@@ -1,0 +1,123 @@
+/* kvm.h - run a guest program on the real /dev/kvm: hvsim's reference
+ * backend (docs/kvm-reference.md).
+ *
+ * The same bytes at the same addresses as the simulator, in 64-bit long mode
+ * (identity-mapped 4-KiB page tables, a GDT and a TSS built here) or 32-bit
+ * protected mode (flat segments, no paging), CPL 0, never real mode.  The
+ * guest builds its own IDT, as scenario code does.  Exits to user space
+ * (port I/O) are where the caller runs the host's events; host breakpoints
+ * are real perf hardware breakpoints (perf_event_open PERF_TYPE_BREAKPOINT)
+ * on the thread that calls KVM_RUN.  HLT ends the run.
+ *
+ * Nothing here depends on the rest of hvsim (only libc and the Linux UAPI
+ * headers): the same file is linked statically into the reference-2 runner
+ * (scripts/kvm-amd-tcg/) that runs inside a kernel booted under QEMU. */
+#ifndef HVSIM_CPU_KVM_H
+#define HVSIM_CPU_KVM_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Which module implements /dev/kvm (from /sys/module). */
+enum kvm_module { KVM_MODULE_NONE = 0, KVM_MODULE_INTEL, KVM_MODULE_AMD, KVM_MODULE_PVM,
+		  KVM_MODULE_OTHER };
+enum kvm_module kvm_module_detect(void);
+const char *kvm_module_name(enum kvm_module m);     /* "kvm_intel", "kvm_amd", "kvm_pvm", ... */
+
+/* Why kvm_ref_new() failed. */
+enum kvm_err {
+	KVM_ERR_UNAVAILABLE = 1,   /* /dev/kvm absent or unusable: a skip (exit code 3) */
+	KVM_ERR_UNSUPPORTED,       /* the guest cannot be placed on the reference (exit code 3) */
+	KVM_ERR_INTERNAL,          /* an ioctl failed unexpectedly */
+};
+
+/* One piece of guest memory, identity-mapped (linear = physical). */
+struct kvm_mem {
+	uint64_t addr, size;
+	const void *bytes;         /* initial contents (NULL = zero) */
+	size_t nbytes;
+};
+
+struct kvm_ref;
+
+struct kvm_guest_spec {
+	int mode;                          /* 64 or 32 */
+	const struct kvm_mem *mem;
+	size_t nmem;
+	uint64_t rip;
+	uint64_t gpr[16];                  /* SDM order: RAX RCX RDX RBX RSP RBP RSI RDI R8-R15 */
+	uint64_t rflags;                   /* bit 1 is forced on */
+	uint64_t cr4_extra;                /* CR4 bits the scenario sets (e.g. DE) */
+	bool cpu_rtm, cpu_bus_lock;        /* expose RTM / bus-lock detect in CPUID (DR6 active-low bits) */
+	bool guest_debug;                  /* KVM_SET_GUEST_DEBUG(ENABLE) */
+	unsigned timeout_ms;               /* wall-clock bound of kvm_ref_run (0 = 10 s) */
+	uint64_t max_user_exits;           /* bound on exits to user space (0 = 10M) */
+	/* Called after every exit to user space that is not HLT (port I/O):
+	 * n is its 1-based number.  The host's events run here. */
+	void (*on_user_exit)(void *ctx, struct kvm_ref *k, uint64_t n);
+	void *ctx;
+};
+
+enum kvm_stop {
+	KVM_STOP_HALT = 0,        /* guest executed HLT */
+	KVM_STOP_TIMEOUT,         /* wall-clock bound or exit bound reached */
+	KVM_STOP_SHUTDOWN,        /* triple fault */
+	KVM_STOP_MMIO,            /* access outside guest memory */
+	KVM_STOP_EMULATION,       /* KVM's emulator gave up (internal error exit) */
+	KVM_STOP_ENTRY_FAIL,      /* VM entry failed */
+	KVM_STOP_OTHER,           /* another exit reason (see message) */
+};
+const char *kvm_stop_name(enum kvm_stop s);
+
+/* One per-vCPU statistic from KVM_GET_STATS_FD (cumulative ones are
+ * deltas over the run, others the final value). */
+struct kvm_stat_val {
+	char name[48];
+	uint64_t value;
+	bool cumulative;
+};
+
+#define KVM_MAX_STATS 96
+
+struct kvm_ref_result {
+	enum kvm_module module;
+	enum kvm_stop stop;
+	char stop_msg[200];
+	uint64_t rip, rflags, gpr[16];
+	uint64_t db[4], dr6, dr7;          /* KVM_GET_DEBUGREGS after the run */
+	uint64_t user_exits;               /* exits seen by user space, HLT included */
+	uint64_t io_exits;                 /* of which port I/O */
+	uint64_t elapsed_ns;               /* wall-clock time inside the run loop */
+	struct kvm_stat_val stats[KVM_MAX_STATS];
+	unsigned nstats;
+	uint64_t host_bp_hits[4];          /* perf counts per scenario slot */
+	uint64_t host_bp_hits_total;
+};
+
+/* Create the VM and the vCPU and load the guest.  NULL on failure with a
+ * one-line message in err and the reason in *why. */
+struct kvm_ref *kvm_ref_new(const struct kvm_guest_spec *g, enum kvm_err *why, char *err,
+			    size_t errsize);
+/* Run until HLT or a stop condition.  0, or -1 with a message in err if an
+ * ioctl failed. */
+int kvm_ref_run(struct kvm_ref *k, struct kvm_ref_result *res, char *err, size_t errsize);
+void kvm_ref_free(struct kvm_ref *k);
+
+/* Guest memory (identity-mapped): 0, or -1 outside guest memory. */
+int kvm_ref_mem_read(struct kvm_ref *k, uint64_t addr, void *buf, size_t n);
+
+/* Look up a stat of a result by name; false if KVM does not have it. */
+bool kvm_ref_stat(const struct kvm_ref_result *r, const char *name, uint64_t *val);
+
+/* Host activity between runs of the vCPU (from on_user_exit, or before
+ * kvm_ref_run).  Breakpoints: type 0 execute, 1 write, 3 read/write; the
+ * slot is the scenario's (perf chooses the hardware slot itself). */
+int kvm_ref_host_bp_install(struct kvm_ref *k, int slot, uint64_t addr, int type, unsigned len,
+			    char *err, size_t errsize);
+int kvm_ref_host_bp_remove(struct kvm_ref *k, int slot);
+/* A host data access at a host linear address (the page is mapped into
+ * this process on first use); -1 with a message if it cannot be mapped. */
+int kvm_ref_host_touch(struct kvm_ref *k, uint64_t addr, unsigned size, bool write, char *err,
+		       size_t errsize);
+
+#endif

@@ -1,0 +1,143 @@
+/* trace.h - the event trace: the JSONL format (docs/trace-schema.md), a
+ * sink that writes it during a run, a reader, and its derived renderings
+ * (trace-cmd style text, Chrome/Perfetto trace-event JSON).
+ *
+ * Everything about an event's fields comes from cpu/events.def: the table
+ * below is generated from it with an X-macro and its `fields` column is
+ * parsed once into struct ev_field (name, payload slot, type).  The JSONL
+ * writer, the reader, the text printer and the docs all walk that one list,
+ * so a field added there appears everywhere in the same order.
+ *
+ * Canonical form (one JSON object per line, compact, keys in this order):
+ *   {"schema":"hvsim-trace","version":1,"scenario":"s","policy":"p","vendor":"vmx"}
+ *   {"c":1234,"ev":"kvm_exit","vcpu":0,"reason":"DR_ACCESS","rip":"0x1003","info1":"0x7","info2":"0x0"}
+ * A file may hold several runs; each starts with its own header line. */
+#ifndef HVSIM_SIM_TRACE_H
+#define HVSIM_SIM_TRACE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "cpu/cpu.h"
+
+#define TRACE_SCHEMA "hvsim-trace"
+#define TRACE_SCHEMA_VERSION 1
+/* Chrome/Perfetto timestamps are microseconds; hvsim has cycles.  The
+ * export uses a nominal 1 GHz clock: 1 cycle = 1 ns = 0.001 us. */
+#define TRACE_NOMINAL_HZ 1000000000ull
+
+/* ---- the event table ---------------------------------------------------- */
+
+enum ev_ftype {
+	EVF_HEX,        /* x */
+	EVF_HEX16,      /* X: 16 hex digits in text */
+	EVF_UDEC,       /* u */
+	EVF_IDEC,       /* i */
+	EVF_STR,        /* s */
+	EVF_ENUM,       /* name list */
+};
+
+#define EV_MAX_FIELDS 6
+#define EV_MAX_ENUM 6
+
+struct ev_field {
+	char name[16];                 /* JSON key and text label */
+	char slot;                     /* 'a', 'b', 'c', 'd' or 's' */
+	enum ev_ftype type;
+	char enums[EV_MAX_ENUM][16];   /* EVF_ENUM: names by value */
+	unsigned nenums;
+};
+
+struct ev_desc {
+	enum sim_event_id id;
+	const char *name;              /* "kvm_exit" */
+	const char *spec;              /* the fields column of events.def */
+	const char *desc;              /* one line */
+	struct ev_field f[EV_MAX_FIELDS];
+	unsigned nf;
+};
+
+/* Descriptor of an event id / name (NULL if unknown). */
+const struct ev_desc *trace_event(enum sim_event_id id);
+const struct ev_desc *trace_event_by_name(const char *name);
+/* Payload word of a slot ('a'..'d'); 0 for 's'. */
+uint64_t trace_slot_value(const struct sim_event *ev, char slot);
+
+/* The catalogue for `hvsim list events`: fmt "text" or "md" (the latter
+ * is docs/trace-schema.md verbatim). */
+void trace_list_events(FILE *f, const char *fmt);
+
+/* ---- writing ------------------------------------------------------------ */
+
+struct trace_writer {
+	FILE *f;
+	unsigned vcpu;                 /* vcpu number written on every line */
+	uint64_t nevents;              /* events written */
+	bool skip_hw_dr;               /* leave out dr_read/dr_write (not used by default) */
+};
+
+void trace_writer_init(struct trace_writer *w, FILE *f);
+/* The header line that opens a run. */
+void trace_write_header(struct trace_writer *w, const char *scenario, const char *policy,
+			const char *vendor);
+/* run_config.trace sink (ctx = struct trace_writer *). */
+void trace_sink_jsonl(void *ctx, const struct sim_event *ev);
+/* One event as a compact JSON object plus newline. */
+void trace_write_event(FILE *f, const struct sim_event *ev, unsigned vcpu);
+
+/* ---- reading, and in-memory traces --------------------------------------- */
+
+struct trace_rec {
+	struct sim_event ev;           /* s owned by the trace (strdup) */
+	unsigned vcpu;
+};
+
+struct trace_run {
+	char scenario[128];
+	char policy[64];
+	char vendor[16];
+	struct trace_rec *r;
+	size_t n, cap;
+	uint64_t dropped;              /* events not kept (cap reached) */
+};
+
+struct trace_log {
+	struct trace_run *runs;
+	size_t nruns;
+	size_t max_events;             /* per run, 0 = unlimited (collecting sink) */
+};
+
+/* Parse a JSONL trace.  Returns 0, or -1 with "path:line:col: message". */
+int trace_read(const char *path, struct trace_log *log, char *err, size_t errsize);
+int trace_parse(const char *path, const char *buf, size_t len, struct trace_log *log, char *err,
+		size_t errsize);
+void trace_log_free(struct trace_log *log);
+/* Start a run in a log (collecting sink); returns it or NULL (no memory). */
+struct trace_run *trace_log_begin(struct trace_log *log, const char *scenario, const char *policy,
+				  const char *vendor);
+/* Append an event (the string is copied); -1 on out of memory. */
+int trace_run_add(struct trace_run *run, const struct sim_event *ev, unsigned vcpu, size_t max);
+/* run_config.trace sink that collects into the last run of a log
+ * (ctx = struct trace_log *). */
+void trace_sink_collect(void *ctx, const struct sim_event *ev);
+
+/* ---- renderings ------------------------------------------------------------- */
+
+/* trace-cmd style line without newline:
+ *   "  hvsim-0 [000] 1234: kvm_exit: vcpu 0 reason DR_ACCESS rip 0x1003 info1 0x0000000000000007 ..."
+ * (timestamps = false drops the "1234: " column). */
+void trace_format_line(FILE *f, const struct trace_rec *r, bool timestamps);
+/* Whole log as text (a "# scenario ..." comment line opens each run). */
+void trace_render_text(FILE *f, const struct trace_log *log, bool timestamps);
+/* Chrome/Perfetto trace-event JSON: pid = run (named by policy), tid =
+ * vcpu, X spans for guest and exit-handling intervals, i events for the
+ * DR and #DB events.  Returns 0, -1 on a stream error. */
+int trace_render_chrome(FILE *f, const struct trace_log *log);
+/* Cycle of record i clamped to be monotonic (block-level cycle charging
+ * can make a later event carry a smaller count, see trace-schema.md). */
+uint64_t trace_mono_cycle(const struct trace_run *run, size_t i, uint64_t *prev);
+
+/* Names of switch_db_regs bits, "BP_ENABLED|WONT_EXIT" ("0" if none). */
+void trace_sdr_names(unsigned flags, char *buf, size_t size);
+
+#endif
