@@ -394,7 +394,10 @@ static int run_plan(const struct scenario *sc, const struct plan *p, const char 
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < p->npol; i++) {
-		for (size_t j = 0; j < p->nven; j++, k++) {
+		for (size_t j = 0; j < p->nven; j++) {
+			/* Bare metal has no policy: one run is enough. */
+			if (p->ven[j] == VENDOR_NONE && i > 0)
+				continue;
 			struct run_config cfg = { .policy = p->pol[i], .vendor = p->ven[j], .cost_model = cost };
 			char err[ERRSZ] = "";
 			struct run_result *r = &res[k];
@@ -412,10 +415,11 @@ static int run_plan(const struct scenario *sc, const struct plan *p, const char 
 				snprintf(r->policy, sizeof(r->policy), "%s", p->pol[i]);
 			if (!r->vendor[0])
 				snprintf(r->vendor, sizeof(r->vendor), "%s", vendor_str(p->ven[j]));
+			k++;
 		}
 	}
 	*resp = res;
-	*nresp = n;
+	*nresp = k;
 	return 0;
 }
 
@@ -953,7 +957,21 @@ static int list_scenarios(void)
 			rc = HVSIM_EXIT_ERROR;
 			continue;
 		}
-		printf("%-28s %s\n", scen_name(sc), sc->summary ? sc->summary : "");
+		printf("%-28s ", scen_name(sc));
+		/* the summary on one line, whitespace runs folded */
+		bool space = false, started = false;
+		for (const char *q = sc->summary ? sc->summary : ""; *q; q++) {
+			if (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') {
+				space = started;
+				continue;
+			}
+			if (space)
+				putchar(' ');
+			started = true;
+			space = false;
+			putchar(*q);
+		}
+		putchar('\n');
 		scenario_free(sc);
 	}
 	free_names(names, n);
@@ -1026,8 +1044,6 @@ static int cmd_list(const struct cmd *c, int argc, char **argv)
 	} else {
 		rc = usage_error(c->name, "unknown list '%s', want policies, scenarios, fields or costs", what);
 	}
-	if (fflush(stdout) != 0 && rc == HVSIM_EXIT_OK)
-		rc = HVSIM_EXIT_ERROR;
 out:
 	opts_free(&o);
 	return rc;
@@ -1134,6 +1150,17 @@ static void print_general_help(FILE *f)
 		exit_codes_text);
 }
 
+/* Output printed directly to stdout (lists, check lines) must have
+ * arrived: a write error is an I/O error. */
+static int finish_stdout(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "-:0:0: cannot write standard output: %s\n", strerror(errno));
+		return worse(rc, HVSIM_EXIT_ERROR);
+	}
+	return rc;
+}
+
 int hvsim_main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -1143,11 +1170,11 @@ int hvsim_main(int argc, char **argv)
 	const char *verb = argv[1];
 	if (strcmp(verb, "--version") == 0 || strcmp(verb, "-V") == 0) {
 		printf("hvsim %s\n", HVSIM_VERSION);
-		return fflush(stdout) ? HVSIM_EXIT_ERROR : HVSIM_EXIT_OK;
+		return finish_stdout(HVSIM_EXIT_OK);
 	}
 	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) {
 		print_general_help(stdout);
-		return fflush(stdout) ? HVSIM_EXIT_ERROR : HVSIM_EXIT_OK;
+		return finish_stdout(HVSIM_EXIT_OK);
 	}
 	if (verb[0] == '-')
 		return usage_error(NULL, "unknown option '%s'", verb);
@@ -1155,7 +1182,5 @@ int hvsim_main(int argc, char **argv)
 	if (!c)
 		return usage_error(NULL, "unknown command '%s'", verb);
 	int rc = c->fn(c, argc - 1, argv + 1);
-	if (fflush(stdout) != 0 && rc == HVSIM_EXIT_OK)
-		rc = HVSIM_EXIT_ERROR;
-	return rc;
+	return finish_stdout(rc);
 }

@@ -511,6 +511,12 @@ void result_write_run_json(struct json_writer *w, const struct run_result *r)
 {
 	struct tnode root = { .kind = T_OBJ };
 	int rc = result_visit(r, tree_cb, &root);
+	/* The per-reason objects exist even without reasons (bare metal). */
+	static const char *const always[] = { "exits.by_reason", "exits.cycles", "exits.min", "exits.max",
+					      "exits.sumsq" };
+	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]) && rc == 0; i++)
+		if (!tree_insert(&root, always[i], T_OBJ))
+			rc = -1;
 	if (rc == 0 && (!tree_insert(&root, "db.log", T_DBLOG) || !tree_insert(&root, "violations", T_VIOL)))
 		rc = -1;
 	if (rc)
@@ -565,6 +571,20 @@ static double rel_stddev_mean(const struct exit_stat *es)
 	if (!(var > 0.0))
 		return 0.0;
 	return sqrt(var / n) / mean * 100.0;
+}
+
+/* Text without control characters (one report line stays one line). */
+static void put_clean(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 0x20 || c == 0x7f)
+			fputc(' ', f);
+		else
+			fputc(c, f);
+	}
 }
 
 static void print_dr_line(FILE *f, const char *label, const uint64_t *a)
@@ -628,10 +648,13 @@ void result_render_text(FILE *f, const struct run_result *r)
 		s->db_guest_delivered, s->db_guest_missed, s->db_guest_spurious);
 	fprintf(f, "#DB host: delivered %" PRIu64 ", missed %" PRIu64 ", spurious %" PRIu64 "\n",
 		s->db_host_delivered, s->db_host_missed, s->db_host_spurious);
-	if (r->stop_msg[0])
-		fprintf(f, "guest stop: %s (%s)\n", engine_stop_name(r->stop), r->stop_msg);
-	else
-		fprintf(f, "guest stop: %s\n", engine_stop_name(r->stop));
+	fprintf(f, "guest stop: %s", engine_stop_name(r->stop));
+	if (r->stop_msg[0]) {
+		fputs(" (", f);
+		put_clean(f, r->stop_msg);
+		fputc(')', f);
+	}
+	fputc('\n', f);
 	uint64_t nv = (uint64_t)r->nviol + r->viol_dropped;
 	fprintf(f, "violations: %" PRIu64 "\n", nv);
 	size_t shown = 0;
@@ -640,7 +663,13 @@ void result_render_text(FILE *f, const struct run_result *r)
 		fprintf(f, "  cycle %" PRIu64 " rip 0x%" PRIx64, v->cycle, v->rip);
 		if (v->slot >= 0)
 			fprintf(f, " slot %d", v->slot);
-		fprintf(f, " %s: %s\n", v->kind, v->detail);
+		fputc(' ', f);
+		put_clean(f, v->kind);
+		if (v->detail[0]) {
+			fputs(": ", f);
+			put_clean(f, v->detail);
+		}
+		fputc('\n', f);
 	}
 	if (nv > shown)
 		fprintf(f, "  ... %" PRIu64 " more\n", nv - shown);

@@ -60,6 +60,12 @@ static void host_event(struct run_ctx *r, const struct host_event *ev)
 			r->pending[r->npending++] = ev->snippet;
 		engine_request_pause(r->guest);
 		break;
+	case HOST_SET_CR3:
+		/* KVM_SET_SREGS between two KVM_RUNs (seed 001 regcache). */
+		if (r->vendor->set_cr3)
+			r->vendor->set_cr3(r->v, ev->cr3);
+		cpu_event(&r->cpu, EV_HOST, 4, ev->cr3, 0, "set_cr3");
+		break;
 	}
 }
 
@@ -307,7 +313,12 @@ int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_
 		struct hv_config hc = { .policy = &pol, .timer_period = sc->host.timer_period,
 					.decode_assists = sc->decode_assists,
 					.host = { .after_exit = after_exit, .ctx = r } };
-		r->v = r->vendor->create(&r->cpu, r->guest, &hc);
+		r->v = r->vendor->create ? r->vendor->create(&r->cpu, r->guest, &hc) : NULL;
+		if (!r->v) {
+			snprintf(err, errsize, "%s:0:0: vendor %s is not available in this build", sc->path,
+				 r->vendor->name);
+			goto out;
+		}
 		struct dbg *d = r->vendor->dbg(r->v);
 		for (size_t i = 0; i < sc->host.nbps; i++) {
 			const struct host_bp *b = &sc->host.bps[i];
