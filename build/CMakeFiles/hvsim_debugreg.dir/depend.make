@@ -1,2 +1,0 @@
-# Empty dependencies file for hvsim_debugreg.
-# This may be replaced when dependencies are built.

@@ -1,2 +1,0 @@
-# Empty dependencies file for hvsim_svm.
-# This may be replaced when dependencies are built.

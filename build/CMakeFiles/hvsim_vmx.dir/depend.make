@@ -1,2 +1,0 @@
-# Empty dependencies file for hvsim_vmx.
-# This may be replaced when dependencies are built.
