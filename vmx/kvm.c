@@ -158,7 +158,8 @@ static void handle_dr(struct vmx *x)
 	int dr = (int)(qual & 7);
 	bool write = !(qual & (1u << 4));
 	int gpr = (int)((qual >> 8) & 15);
-	bool cr4_de = (reg_read(x, VCPU_EXREG_CR4) & (1ull << 3)) != 0;
+	/* kvm_require_dr(): CR4 is consulted only for DR4/DR5. */
+	bool cr4_de = (dr == 4 || dr == 5) && (reg_read(x, VCPU_EXREG_CR4) & (1ull << 3)) != 0;
 	reg_read(x, VCPU_EXREG_SEGMENTS);          /* vmx_get_cpl(): SS access rights */
 	int cpl = engine_cpl(x->eng);
 	/* "if (vmcs_readl(GUEST_DR7) & DR7_GD)": the exit beat the GD #DB. */

@@ -1,0 +1,41 @@
+/* fields.c - the hypervisor's VMCB loads and stores, counted and costed. */
+#include "svm/fields.h"
+
+const uint16_t vmcb_offset[VMCB_NFIELDS] = {
+#define VMCB_FIELD(name, off, bytes) [name] = off,
+#include "svm/fields.def"
+#undef VMCB_FIELD
+};
+
+const uint8_t vmcb_bytes[VMCB_NFIELDS] = {
+#define VMCB_FIELD(name, off, bytes) [name] = bytes,
+#include "svm/fields.def"
+#undef VMCB_FIELD
+};
+
+const char *const vmcb_field_name[VMCB_NFIELDS] = {
+#define VMCB_FIELD(name, off, bytes) [name] = #name,
+#include "svm/fields.def"
+#undef VMCB_FIELD
+};
+
+uint64_t vmcb_read(struct vmcb *v, enum vmcb_field f)
+{
+	v->cpu->st.vmcs_reads++;
+	cpu_charge(v->cpu, CYC_VMCS, v->cpu->cost->vmcb_read);
+	return v->f[f];
+}
+
+void vmcb_write(struct vmcb *v, enum vmcb_field f, uint64_t x)
+{
+	v->cpu->st.vmcs_writes++;
+	cpu_charge(v->cpu, CYC_VMCS, v->cpu->cost->vmcb_write);
+	v->f[f] = vmcb_truncate(f, x);
+}
+
+void vmcb_mark_dirty(struct vmcb *v, uint32_t clean_bit)
+{
+	/* `clean &= ~bit` compiles to one read-modify-write of the field;
+	 * counted as one store. */
+	vmcb_write(v, VMCB_CLEAN, v->f[VMCB_CLEAN] & ~(uint64_t)clean_bit);
+}

@@ -1,1 +1,0 @@
-typedef int hvsim_placeholder_t;
