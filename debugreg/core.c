@@ -137,7 +137,7 @@ enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_
 	 * general-detect #DB (DR6.BD) instead of the access.  On SVM the
 	 * hardware delivered it before the intercept (POST_EX). */
 	if (guest_gd) {
-		d->ops->queue_exception(d->v, 1, true, DR6_BD);
+		dbg_handle_db_exit(d, DR6_BD);
 		return DR_EXIT_FAULTED;
 	}
 	switch (d->pol.movdr) {
@@ -189,10 +189,36 @@ void dbg_handle_db_exit(struct dbg *d, uint64_t payload)
 	/* handle_exception_nmi / db_interception with guest_debug == 0: queue
 	 * #DB with the exit's DR6 bits as payload. */
 	d->ops->queue_exception(d->v, 1, true, payload);
+	d->db_payload_queued = true;
+	d->db_payload_done = false;
+	d->db_payload = payload;
 }
 
+/* kvm_deliver_exception_payload(): B0-B3 report only this event, the
+ * active-low and fixed bits read 1, bit 12 is cleared; then the injection
+ * clears DR7.GD like the CPU does (SDM 17.2.4). */
+static void apply_db_payload(struct dbg *d, uint64_t payload)
+{
+	d->dr6 = dr6_after_db(d->dr6, payload, &d->cpu->feat);
+	if (d->dr7 & DR7_GD) {
+		d->dr7 &= ~DR7_GD;
+		kvm_update_dr7(d);
+	}
+}
+
+/* A payload this core queued may already have been delivered by
+ * dbg_pre_entry() (switch.c: KVM delivers it in inject_pending_event(),
+ * before the DR block of vcpu_enter_guest() loads the guest's DR6, while a
+ * vendor may call dbg_pre_entry() first, as vmx/kvm.c does); the vendor's
+ * own call for it is then a no-op. */
 void dbg_deliver_db_payload(struct dbg *d, uint64_t payload)
 {
+	if (d->db_payload_done && payload == d->db_payload) {
+		d->db_payload_done = false;            /* delivered by dbg_pre_entry */
+		return;
+	}
+	d->db_payload_queued = false;
+	d->db_payload_done = false;
 	/* Xen-style sticky window (MOV-DR exiting off until deschedule): the
 	 * guest's DRs live in hardware and the VMCS, so the #DB intercept
 	 * works on those: read them, update DR6, write it back (Xen's #DB
@@ -200,18 +226,10 @@ void dbg_deliver_db_payload(struct dbg *d, uint64_t payload)
 	bool sticky = d->pol.movdr == MOVDR_STICKY && (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT);
 	if (sticky)
 		d->ops->sync_dirty_debug_regs(d->v, false);
-	/* kvm_deliver_exception_payload(): B0-B3 report only this event, the
-	 * active-low and fixed bits read 1, bit 12 is cleared; then the
-	 * injection clears DR7.GD like the CPU does (SDM 17.2.4). */
-	d->dr6 = dr6_after_db(d->dr6, payload, &d->cpu->feat);
-	if (d->dr7 & DR7_GD) {
-		d->dr7 &= ~DR7_GD;
-		kvm_update_dr7(d);
-	}
-	/* KVM delivers the payload in inject_pending_event(), before the DR
-	 * block of vcpu_enter_guest() loads DR6; the vendors here call the
-	 * pre-entry step first, so if that step already put the guest's DR6
-	 * in place for this entry, put the updated value there too. */
+	apply_db_payload(d, payload);
+	/* A payload the core did not queue (e.g. the vendor's single-step #DB
+	 * after an emulated instruction) arriving after the pre-entry step put
+	 * the guest's DR6 in place: put the updated value there too. */
 	if (sticky || d->guest_dr6_loaded)
 		d->ops->load_guest_dr6(d->v, d->dr6);
 }

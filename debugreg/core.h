@@ -64,6 +64,9 @@ struct dbg {
 	void *v;                       /* vendor context */
 	bool dbgctl_load_cleared;      /* skip_dbgctl_load currently cleared the control */
 	bool guest_dr6_loaded;         /* this entry's pre-entry step put dr6 in hardware (VMX) / the VMCB (SVM) */
+	bool db_payload_queued;        /* dbg_handle_db_exit queued a #DB whose payload is not delivered yet */
+	bool db_payload_done;          /* dbg_pre_entry delivered it already (the vendor's call is a no-op) */
+	uint64_t db_payload;           /* that payload */
 };
 
 void dbg_init(struct dbg *d, struct cpu *cpu, const struct policy *pol,

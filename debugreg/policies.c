@@ -10,79 +10,170 @@
 #include "cpu/dr.h"
 #define DR7_FIXED_1_VAL DR7_FIXED_1
 
-/* Today's KVM (Linux 6.x, the 2025 x86/debug cleanup writes 0x400): lazy
- * MOV-DR exits with WONT_EXIT, reload DR0-3 on every entry while any
- * switch_db_regs bit is set, guest DR6 only under WONT_EXIT, host DR7
- * disarmed before entry, host restore iff host breakpoints are active. */
+/* Knobs shared by the 5.15+ presets (K21, kvm-debugreg-logic §4.4, §5.3):
+ * lazy MOV-DR exits with WONT_EXIT, DR0-3 reloaded on every entry while any
+ * switch_db_regs bit is set (RELOAD gone, 34e9f860071f), guest DR6 only
+ * under WONT_EXIT (375e28ffc0cf), hardware DR6 reset right after the VMX
+ * sync (1ccb6f983a06), host DR7 disarmed before entry when the host has
+ * breakpoints and the guest's are not going in (f85d40160691), host
+ * restore iff the host has active breakpoints. */
 #define K21_BASE                                                         \
 	.movdr = MOVDR_WONT_EXIT, .load = LOAD_IF_SDR,                   \
 	.host_restore = HR_ACTIVE_BREAKPOINTS, .regcache = RC_RESET_ALL_DIRTY_EARLY, \
 	.preentry_disarm_host = true, .vmx_dr6_reset_after_sync = true
 
+/* Knobs shared by the always-exit presets (K08-K11, §2): every guest MOV DR
+ * exits and is emulated against db[]/dr6/dr7; DR0-3 go in with DR7 <- 0
+ * first on entries where the effective DR7 arms a breakpoint. */
+#define ALWAYS_EXIT_BASE                                                 \
+	.movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED,              \
+	.regcache = RC_RESET_ALL_DIRTY_EARLY, .preentry_dr7 = 0
+
 static const struct policy presets[] = {
+	/* bp_enabled - KVM as it is today (Linux 6.x, x86.c vcpu_enter_guest,
+	 * kvm-debugreg-logic §5.3): the K21 knobs with DR7 <- 0x400 (the 2025
+	 * x86/debug cleanup; it was 0 before).  The flag that names it,
+	 * KVM_DEBUGREG_BP_ENABLED, is what makes every entry reload DR0-3
+	 * while the guest has a breakpoint armed, which Sean Christopherson
+	 * defended against the 2020 RFC: "Loading DRs on every VM-Enter _is_
+	 * necessary if there are breakpoints enabled for the guest" (seed 000). */
 	{ .name = "bp_enabled", K21_BASE, .preentry_dr7 = DR7_FIXED_1_VAL,
-	  .summary = "current KVM: BP_ENABLED + WONT_EXIT, DR0-3 reloaded on every entry while armed",
-	  .ref = "x86.c vcpu_enter_guest (6.x); 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691; seed 000 (Sean Christopherson)" },
+	  .summary = "current KVM (default): lazy MOV-DR exits, DR0-3 reloaded on every entry while a guest bp is armed",
+	  .ref = "x86.c vcpu_enter_guest (6.x); 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691; "
+		 "Sean Christopherson, Re: [RFC PATCH 2/3] (2020-04-23), seed 000" },
+
+	/* eager - the correct-but-slow reference, not a KVM version: MOV-DR
+	 * exiting never on; every entry loads DR0-3 and DR6 (DR7 via the VMCS),
+	 * every exit saves the guest's DR0-3/DR6 and restores the host's
+	 * (hw_breakpoint_restore) whether anyone uses them or not.  What Paolo
+	 * Bonzini calls the cost "you would incur ... always" (seed 003). */
 	{ .name = "eager", .movdr = MOVDR_PASSTHROUGH, .load = LOAD_ALWAYS,
 	  .host_restore = HR_ALWAYS, .regcache = RC_RESET_ALL_DIRTY_EARLY, .eager_save = true,
 	  .load_dr6_always = true, .preentry_dr7 = 0,
-	  .summary = "reference: no MOV-DR exits, save and load every DR on every exit and entry",
-	  .ref = "correct-but-slow baseline (kvm-debugreg-logic §8 counting conventions)" },
-	{ .name = "always_exit", .movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED,
-	  .host_restore = HR_ACTIVE_BREAKPOINTS, .regcache = RC_RESET_ALL_DIRTY_EARLY,
-	  .load_dr6_always = true, .preentry_dr7 = 0,
-	  .summary = "KVM before 2014: every guest MOV DR exits and is emulated; switch when switch_db_regs",
-	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (hw_breakpoint_active gate); seed 002 era" },
+	  .summary = "reference: no MOV-DR exits, switch every DR on every entry and exit",
+	  .ref = "correct-but-slow baseline; Paolo Bonzini, Re: [PATCH 3/7] (2014-03-09), seed 003" },
+
+	/* always_exit - KVM before the 2014 lazy-switch series (K11, Linux
+	 * 3.0-3.14): every guest MOV DR exits and is emulated; DR0-3 (and DR6,
+	 * VMX 2010 "Only reload debug register 6 if we're running with the
+	 * guest's debug registers") go in while the effective DR7 arms a
+	 * breakpoint; host restore iff hw_breakpoint_active().  The same knobs
+	 * as linux-3.0, under the name the 2014 discussion uses. */
+	{ .name = "always_exit", ALWAYS_EXIT_BASE, .host_restore = HR_ACTIVE_BREAKPOINTS,
+	  .load_dr6_always = true,
+	  .summary = "KVM before 2014: every guest MOV DR exits and is emulated; switch while a guest bp is armed",
+	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757); c77fb5fe6f03 changelog (seed 003)" },
+
+	/* need_reload - the rejected 2020 RFC (K14 base of v5.7 + patches 1-3):
+	 * RELOAD renamed NEED_RELOAD, BP_ENABLED dropped (kvm_update_dr7 sets
+	 * NEED_RELOAD when DR7 arms a breakpoint, every __kvm_set_dr sets it),
+	 * entry reloads DR0-3/DR6 only on NEED_RELOAD, the WONT_EXIT transition
+	 * no longer forces a reload.  With a host breakpoint active every exit
+	 * ends in hw_breakpoint_restore() and the next entry runs the guest's
+	 * DR7 over the host's DR0-3: the guest misses its breakpoints (seed 000). */
 	{ .name = "need_reload", .movdr = MOVDR_WONT_EXIT, .load = LOAD_IF_NEED_RELOAD,
 	  .host_restore = HR_ACTIVE_BREAKPOINTS, .regcache = RC_RESET_ALL_DIRTY_EARLY,
-	  .load_dr6_always = true, .preentry_dr7 = 0, .need_reload_on_set_dr = true,
-	  .summary = "2020 RFC: BP_ENABLED dropped, DR0-3 reloaded only after a DR write (rejected: misses guest #DBs)",
-	  .ref = "[RFC PATCH 0/3] kvm: x86: Cleanup and optimazation of switch_db_regs (Xiaoyao Li, 2020-04-16); seed 000" },
+	  .reload_flag = true, .load_dr6_always = true, .preentry_dr7 = 0, .need_reload_on_set_dr = true,
+	  .summary = "2020 RFC (rejected): DR0-3 reloaded only after a DR write; misses guest #DBs under host bps",
+	  .ref = "[RFC PATCH 0/3] kvm: x86: Cleanup and optimazation of switch_db_regs (Xiaoyao Li, "
+		 "2020-04-16, <20200416101509.73526-1-xiaoyao.li@intel.com>); seed 000" },
+
+	/* dirty_bit - the arm32 dirty-bit scheme of seed 004 transplanted to
+	 * x86: a trapped MOV DR write is emulated and sets DIRTY (reads are
+	 * emulated and do not); an entry with DIRTY, or with the guest's DR7
+	 * arming a breakpoint (the analogue of DBGDSCR.MDBGEN), stops trapping,
+	 * saves the host's DRs and loads the guest's; the exit after it saves
+	 * the guest's, restores the host's and clears DIRTY.  Without DIRTY the
+	 * exit falls back to host_restore, because on x86 the VM exit itself
+	 * disarms the host (DR7 = 0x400). */
 	{ .name = "dirty_bit", .movdr = MOVDR_DIRTY_BIT, .load = LOAD_IF_DIRTY,
 	  .host_restore = HR_ACTIVE_BREAKPOINTS, .regcache = RC_RESET_ALL_DIRTY_EARLY,
 	  .load_dr6_always = true, .preentry_dr7 = 0,
-	  .summary = "ARM's dirty bit on x86: trap until touched, then switch everything; always switch while armed",
-	  .ref = "[PATCH 08/10] KVM: arm: implement dirty bit mechanism for debug registers (Zhichao Huang, 2015); seed 004" },
+	  .summary = "ARM's dirty bit on x86: trap until written, then switch everything; always switch while armed",
+	  .ref = "[PATCH 08/10] KVM: arm: implement dirty bit mechanism for debug registers "
+		 "(Zhichao Huang, 2015-05-15); seed 004" },
+
+	/* skip_dbgctl_load - bp_enabled plus the optimization Paolo Bonzini
+	 * floated and did not make (seed 003): clear VM_ENTRY_LOAD_DEBUG_CONTROLS
+	 * while the guest's DR7 and the hardware's are both 0x400, MOV-DR
+	 * exiting is on and the guest's DEBUGCTL equals the host's, so VM entry
+	 * skips loading DR7/DEBUGCTL (priced as vmx.entry_load_debug). */
 	{ .name = "skip_dbgctl_load", K21_BASE, .preentry_dr7 = DR7_FIXED_1_VAL, .skip_dbgctl_load = true,
 	  .summary = "bp_enabled + clear VM_ENTRY_LOAD_DEBUG_CONTROLS when DR7 == host DR7 == 0x400 and MOV DR exits",
-	  .ref = "Paolo Bonzini, Re: [PATCH 3/7] KVM: x86: Allow the guest to run with dirty debug registers (2014-03-09); seed 003" },
-	/* History (kvm-debugreg-logic §8). */
-	{ .name = "linux-2.6.29", .movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED,
-	  .host_restore = HR_SAVED_ON_ENTRY, .save_host_on_entry = true, .load_dr6_always = false,
-	  .preentry_dr7 = 0, .regcache = RC_RESET_ALL_DIRTY_EARLY,
-	  .summary = "K08: always exit; save host DR6/7 on entry, restore them on every exit",
-	  .ref = "42dbaa5a0574 KVM: x86: Virtualize debug registers (Jan Kiszka, 2008)" },
-	{ .name = "linux-2.6.32", .movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED,
-	  .host_restore = HR_TIF_DEBUG_ONLY, .preentry_dr7 = 0, .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .ref = "Paolo Bonzini, Re: [PATCH 3/7] KVM: x86: Allow the guest to run with dirty debug registers "
+		 "(2014-03-09), seed 003" },
+
+	/* ---- history (kvm-debugreg-logic §2-§4, §8) ---- */
+
+	/* linux-2.6.29 - K08, the first guest debug-register support (§2.1):
+	 * always exit; every entry reads the host's DR6/DR7 (and DR0-3 when the
+	 * guest's go in), every exit writes them back. */
+	{ .name = "linux-2.6.29", ALWAYS_EXIT_BASE, .host_restore = HR_SAVED_ON_ENTRY,
+	  .save_host_on_entry = true,
+	  .summary = "K08: always exit; save host DR6/7 (+DR0-3) on every entry, restore them on every exit",
+	  .ref = "42dbaa5a0574 KVM: x86: Virtualize debug registers (Jan Kiszka, Dec 2008)" },
+
+	/* linux-2.6.32 - K09 (§2.2): the entry-time save was dropped; the exit
+	 * restores the host's registers only "if (switch_db_regs ||
+	 * TIF_DEBUG)".  TIF_DEBUG covers ptrace breakpoints only, so a host
+	 * perf breakpoint is lost after the first exit unless the guest has
+	 * one armed - the hole Jan Kiszka pointed out in the v3 hunk of the
+	 * perf rewrite (seed 002). */
+	{ .name = "linux-2.6.32", ALWAYS_EXIT_BASE, .host_restore = HR_TIF_DEBUG_ONLY,
 	  .summary = "K09: always exit; restore host DRs only if switch_db_regs or TIF_DEBUG (perf bps lost)",
-	  .ref = "seed 002 (Jan Kiszka, 2009-11-02): the v3 hunk of hw-breakpoints on perf events" },
-	{ .name = "linux-2.6.33", .movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED,
-	  .host_restore = HR_ALWAYS, .preentry_dr7 = 0, .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .ref = "Jan Kiszka, Re: [PATCH 4/6] hw-breakpoints: Rewrite the hw-breakpoints layer on top of "
+		 "perf events (2009-11-02), seed 002" },
+
+	/* linux-2.6.33 - K33 (§2.3): the perf rewrite as merged (v4):
+	 * "Restore the breakpoints unconditionally on kvm guest exit". */
+	{ .name = "linux-2.6.33", ALWAYS_EXIT_BASE, .host_restore = HR_ALWAYS,
 	  .summary = "K33: always exit; hw_breakpoint_restore() on every exit",
-	  .ref = "24f1e32c60c4 hw-breakpoints: Rewrite the hw-breakpoints layer on top of perf events (v4)" },
-	{ .name = "linux-3.0", .movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED,
-	  .host_restore = HR_ACTIVE_BREAKPOINTS, .load_dr6_always = true, .preentry_dr7 = 0,
-	  .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	  .ref = "24f1e32c60c4 hw-breakpoints: Rewrite the hw-breakpoints layer on top of perf events "
+		 "(F. Weisbecker, Dec 2009, changelog v4)" },
+
+	/* linux-3.0 - K11 (§2.4): restore gated on hw_breakpoint_active();
+	 * guest DR6 loaded with DR0-3 (VMX, 2010). */
+	{ .name = "linux-3.0", ALWAYS_EXIT_BASE, .host_restore = HR_ACTIVE_BREAKPOINTS,
+	  .load_dr6_always = true,
 	  .summary = "K11: always exit; restore iff host breakpoints are active (same knobs as always_exit)",
 	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757)" },
+
+	/* linux-3.15 - K14 (§3.2) without RELOAD: the first MOV DR with no host
+	 * debugger turns exiting off (WONT_EXIT) and re-executes; the next exit
+	 * syncs and re-arms; entries with any switch_db_regs bit write DR7 <- 0,
+	 * DR0-3 and DR6. */
 	{ .name = "linux-3.15", .movdr = MOVDR_WONT_EXIT, .load = LOAD_IF_SDR,
 	  .host_restore = HR_ACTIVE_BREAKPOINTS, .load_dr6_always = true, .preentry_dr7 = 0,
 	  .regcache = RC_RESET_ALL_DIRTY_EARLY,
 	  .summary = "K14: lazy MOV-DR exits with WONT_EXIT, DR6 loaded with DR0-3, DR7 <- 0 before loading",
-	  .ref = "c77fb5fe6f03 / 81908bf44340 KVM: x86/vmx: Allow the guest to run with dirty debug registers (2014); seed 003" },
+	  .ref = "c77fb5fe6f03 / 81908bf44340 KVM: x86/vmx: Allow the guest to run with dirty debug "
+		 "registers (Paolo Bonzini, 2014); seed 003" },
+
+	/* linux-3.19 - K14 + KVM_DEBUGREG_RELOAD (§3.2): kvm_update_dr0123()
+	 * (vCPU reset, KVM_SET_DEBUGREGS, the WONT_EXIT sync) forces one reload
+	 * on the next entry; cleared by that entry or at the end of the sync. */
 	{ .name = "linux-3.19", .movdr = MOVDR_WONT_EXIT, .load = LOAD_IF_SDR,
 	  .host_restore = HR_ACTIVE_BREAKPOINTS, .load_dr6_always = true, .preentry_dr7 = 0,
 	  .reload_flag = true, .regcache = RC_RESET_ALL_DIRTY_EARLY,
-	  .summary = "K14 + KVM_DEBUGREG_RELOAD (one extra reload after reset/SET_DEBUGREGS/sync)",
-	  .ref = "ae561edeb421 KVM: x86: DR0-DR3 are not clear on reset (Nadav Amit, 2014)" },
+	  .summary = "K14 + KVM_DEBUGREG_RELOAD (one extra reload after reset/SET_DEBUGREGS)",
+	  .ref = "ae561edeb421 KVM: x86: DR0-DR3 are not clear on reset (Nadav Amit, Nov 2014)" },
+
+	/* linux-5.15 - K21 as merged in 2021 (§4.4): the K21 knobs with the
+	 * pre-2025 DR7 <- 0 before loading. */
 	{ .name = "linux-5.15", K21_BASE, .preentry_dr7 = 0,
 	  .summary = "K21: RELOAD removed, DR6 only under WONT_EXIT, host DR7 disarmed before entry (DR7 <- 0)",
-	  .ref = "34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691 (2021)" },
+	  .ref = "34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691 (Lai Jiangshan, Paolo Bonzini, 2021)" },
+
+	/* xen - Xen's HVM policy, for comparison (§8 XEN): the first MOV-DR exit
+	 * loads the guest's DRs and turns exiting off until the vCPU is
+	 * descheduled (flag_dr_dirty); no per-exit sync, no per-entry reload.
+	 * Xen itself runs no host breakpoints on the guest's CPU (host_restore
+	 * never); deschedule (the save) is not modelled. */
 	{ .name = "xen", .movdr = MOVDR_STICKY, .load = LOAD_IF_SDR,
 	  .host_restore = HR_NEVER, .load_dr6_always = true, .preentry_dr7 = 0,
 	  .regcache = RC_RESET_ALL_DIRTY_EARLY,
-	  .summary = "Xen comparison: first access loads guest DRs, MOV-DR exits stay off (no deschedule modelled)",
-	  .ref = "Xen vmx.c vmx_dr_access / flag_dr_dirty (kvm-debugreg-logic §8, [memory] for the save side)" },
+	  .summary = "Xen comparison: first MOV DR loads the guest's DRs, exits stay off (no deschedule modelled)",
+	  .ref = "Xen vmx.c vmx_dr_access / flag_dr_dirty (kvm-debugreg-logic §8; save side [memory])" },
 };
 
 #define NPRESETS (sizeof(presets) / sizeof(presets[0]))

@@ -108,6 +108,16 @@ void dbg_pre_entry(struct dbg *d)
 {
 	struct cpu *c = d->cpu;
 	d->guest_dr6_loaded = false;
+	/* inject_pending_event() comes before the DR block in vcpu_enter_guest():
+	 * deliver the payload of a #DB this core queued now, so the DR6 loaded
+	 * below already has it (not in the Xen-style window, where the #DB
+	 * works on the hardware registers, core.c). */
+	if (d->db_payload_queued && !sticky_window(d)) {
+		uint64_t payload = d->db_payload;
+		dbg_deliver_db_payload(d, payload);
+		d->db_payload_done = true;
+		d->db_payload = payload;
+	}
 	/* 2.6.29 (42dbaa5a0574): save the host's DR6/DR7 on every entry, and
 	 * DR0-3 too when the guest's registers are going in. */
 	if (d->pol.save_host_on_entry) {
@@ -229,6 +239,8 @@ static void host_restore(struct dbg *d)
 void dbg_post_exit(struct dbg *d)
 {
 	struct cpu *c = d->cpu;
+	d->guest_dr6_loaded = false;           /* the guest is out: nothing of this entry is live */
+	d->db_payload_done = false;
 	/* "Do this here before restoring debug registers on the host.  And
 	 * since we do this before handling the vmexit, a DR access vmexit can
 	 * (a) read the correct value of the debug registers, (b) set

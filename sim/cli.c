@@ -23,6 +23,8 @@
 #include "sim/result_io.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
+#include "sim/cmds.h"           /* trace, report, explain, step (sim/cmd_*.c) */
+#include "sim/trace.h"
 
 #ifndef HVSIM_VERSION
 #define HVSIM_VERSION "0.0.0"
@@ -42,6 +44,8 @@ struct cmd {
 };
 
 static const struct cmd *find_cmd(const char *name);
+int cmd_compare(const struct cmd *c, int argc, char **argv); extern const char cmd_compare_usage[], cmd_compare_summary[], cmd_compare_help[];
+int cmd_kvm(const struct cmd *c, int argc, char **argv), cmd_diff(const struct cmd *c, int argc, char **argv); extern const char cmd_kvm_usage[], cmd_kvm_summary[], cmd_kvm_help[], cmd_diff_usage[], cmd_diff_summary[], cmd_diff_help[];
 static void print_general_help(FILE *f);
 
 static const char exit_codes_text[] =
@@ -121,7 +125,7 @@ static const char *scen_name(const struct scenario *sc)
 
 /* ---- option parsing ---------------------------------------------------- */
 
-enum opt_id { OPT_POLICY = 1, OPT_VENDOR, OPT_FORMAT, OPT_OUTPUT, OPT_COST };
+enum opt_id { OPT_POLICY = 1, OPT_VENDOR, OPT_FORMAT, OPT_OUTPUT, OPT_COST, OPT_TRACE, OPT_TRACE_INSNS };
 
 struct optspec {
 	const char *lng;               /* without "--" */
@@ -137,6 +141,8 @@ struct opts {
 	const char *format;            /* "text" / "json" */
 	const char *output;
 	const char *cost;
+	const char *trace;             /* run --trace FILE */
+	bool trace_insns;              /* run --trace-insns (a flag: takes no value) */
 	const char **pos;              /* positional arguments */
 	size_t npos;
 };
@@ -199,6 +205,12 @@ static int parse_opts(const struct cmd *c, int argc, char **argv, const struct o
 			if (a[2])
 				val = a + 2;
 		}
+		if (s->id == OPT_TRACE_INSNS) {
+			if (val)
+				return usage_error(c->name, "option '%s' takes no value", shown);
+			o->trace_insns = true;
+			continue;
+		}
 		if (!val) {
 			if (i + 1 >= argc)
 				return usage_error(c->name, "option '%s' needs a value", shown);
@@ -238,6 +250,11 @@ static int parse_opts(const struct cmd *c, int argc, char **argv, const struct o
 			if (!*val)
 				return usage_error(c->name, "option '%s' needs a value", shown);
 			o->cost = val;
+			break;
+		case OPT_TRACE:
+			if (!*val)
+				return usage_error(c->name, "option '%s' needs a value", shown);
+			o->trace = val;
 			break;
 		}
 	}
@@ -288,6 +305,8 @@ struct plan {
 	size_t npol, cap;
 	enum vendor ven[2];
 	size_t nven;
+	struct trace_writer *tw;       /* run --trace: one header + events per run (NULL = none) */
+	bool trace_insns;
 };
 
 static void plan_free(struct plan *p)
@@ -399,6 +418,13 @@ static int run_plan(const struct scenario *sc, const struct plan *p, const char 
 			if (p->ven[j] == VENDOR_NONE && i > 0)
 				continue;
 			struct run_config cfg = { .policy = p->pol[i], .vendor = p->ven[j], .cost_model = cost };
+			if (p->tw) {
+				trace_write_header(p->tw, scen_name(sc), p->ven[j] == VENDOR_NONE ? "none" : p->pol[i],
+						   vendor_str(p->ven[j]));
+				cfg.trace = trace_sink_jsonl;
+				cfg.trace_ctx = p->tw;
+				cfg.trace_insns = p->trace_insns;
+			}
 			char err[ERRSZ] = "";
 			struct run_result *r = &res[k];
 			if (sim_run(sc, &cfg, r, err, sizeof(err)) != 0) {
@@ -460,12 +486,28 @@ static const struct optspec run_specs[] = {
 	{ "output", 'o', OPT_OUTPUT }, { "cost", 0, OPT_COST }, { NULL, 0, 0 },
 };
 
+static const struct optspec run_trace_specs[] = {
+	{ "policy", 'p', OPT_POLICY }, { "vendor", 0, OPT_VENDOR }, { "format", 0, OPT_FORMAT },
+	{ "output", 'o', OPT_OUTPUT }, { "cost", 0, OPT_COST }, { "trace", 0, OPT_TRACE },
+	{ "trace-insns", 0, OPT_TRACE_INSNS }, { NULL, 0, 0 },
+};
+
 static int cmd_run(const struct cmd *c, int argc, char **argv)
 {
 	struct opts o;
-	int rc = parse_opts(c, argc, argv, run_specs, &o);
+	struct outfile tf;
+	struct trace_writer tw;
+	int rc = parse_opts(c, argc, argv, run_trace_specs, &o);
 	if (rc >= 0)
 		goto out_opts;
+	if (o.trace_insns && !o.trace) {
+		rc = usage_error(c->name, "--trace-insns needs --trace FILE");
+		goto out_opts;
+	}
+	if (o.trace && !strcmp(o.trace, "-") && (!o.output || !strcmp(o.output, "-"))) {
+		rc = usage_error(c->name, "--trace - and the result cannot both go to standard output (use -o)");
+		goto out_opts;
+	}
 	if (o.npos != 1) {
 		rc = o.npos ? usage_error(c->name, "run takes one SCENARIO, got %zu", o.npos)
 			    : usage_error(c->name, "run needs a SCENARIO");
@@ -488,9 +530,27 @@ static int cmd_run(const struct cmd *c, int argc, char **argv)
 		goto out_sc;
 	struct run_result *res = NULL;
 	size_t nres = 0;
+	if (o.trace) {
+		if (outfile_open(&tf, o.trace, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			rc = HVSIM_EXIT_ERROR;
+			goto out_plan;
+		}
+		trace_writer_init(&tw, tf.f);
+		p.tw = &tw;
+		p.trace_insns = o.trace_insns;
+	}
 	rc = run_plan(sc, &p, o.cost, &res, &nres);
-	if (rc)
+	if (rc) {
+		if (o.trace)
+			outfile_abort(&tf);
 		goto out_plan;
+	}
+	if (o.trace && outfile_commit(&tf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		rc = HVSIM_EXIT_ERROR;
+		goto out_res;
+	}
 
 	for (size_t i = 0; i < nres; i++)
 		rc = worse(rc, stop_status(sc, &res[i], true));
@@ -1022,6 +1082,8 @@ static int list_costs(void)
 
 static int cmd_list(const struct cmd *c, int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "events") == 0)
+		return cmd_list_events(argc - 1, argv + 1);      /* sim/cmd_trace.c */
 	struct opts o;
 	int rc = parse_opts(c, argc, argv, NULL, &o);
 	if (rc >= 0)
@@ -1094,7 +1156,8 @@ out:
 
 static const struct cmd cmds[] = {
 	{ "run", cmd_run,
-	  "hvsim run SCENARIO [-p POLICY]... [--vendor vmx|svm|both|none] [--format text|json] [-o FILE] [--cost MODEL]",
+	  "hvsim run SCENARIO [-p POLICY]... [--vendor vmx|svm|both|none] [--format text|json] [-o FILE] [--cost MODEL]\n"
+	  "                 [--trace FILE [--trace-insns]]",
 	  "Run a scenario under each policy on each vendor and report the result.",
 	  "options:\n"
 	  "  -p, --policy POLICY  policy or scenario variant to run; repeatable; \"all\" = every\n"
@@ -1105,6 +1168,9 @@ static const struct cmd cmds[] = {
 	  "                       json: one document {\"schema\":\"hvsim-result\",\"version\":1,\"runs\":[...]}\n"
 	  "  -o, --output FILE    write to FILE, atomically (\"-\" = standard output, the default)\n"
 	  "      --cost MODEL     cost model name or .cost file, instead of the scenario's\n"
+	  "      --trace FILE     write the event trace (JSONL, docs/trace-schema.md) to FILE,\n"
+	  "                       atomically; one header line opens each run ('hvsim trace FILE')\n"
+	  "      --trace-insns    also trace every guest instruction (Capstone text; slow)\n"
 	  "\nRuns go policy by policy, each on every vendor.  The result fields are listed by\n"
 	  "'hvsim list fields' and documented in docs/result-schema.md.\n" },
 	{ "check", cmd_check,
@@ -1116,6 +1182,7 @@ static const struct cmd cmds[] = {
 	  "  SUMMARY: 12 checks, 1 failed\n"
 	  "A run whose guest stops abnormally fails unless an expectation of that run\n"
 	  "tests guest.stop.  Options as for 'hvsim run'.\n" },
+	{ "compare", cmd_compare, cmd_compare_usage, cmd_compare_summary, cmd_compare_help },   /* sim/cmd_compare.c */
 	{ "validate", cmd_validate, "hvsim validate SCENARIO...",
 	  "Load and assemble scenarios and check policy names and expectation fields.",
 	  "Prints \"ok: FILE\" for each valid file; problems go to stderr as file:line:col: message.\n" },
@@ -1123,7 +1190,13 @@ static const struct cmd cmds[] = {
 	  "Disassemble a scenario's guest code and host snippets, marking the sites.",
 	  "Instructions the simulator treats specially (MOV DR, CPUID, HLT, IN/OUT, VMCALL,\n"
 	  "VMMCALL, ICEBP, IRET, RDMSR, WRMSR) end with \"; site: NAME\".\n" },
-	{ "list", cmd_list, "hvsim list policies|scenarios|fields|costs",
+	{ "trace", cmd_trace, CMD_TRACE_USAGE, CMD_TRACE_SUMMARY, CMD_TRACE_HELP },
+	{ "report", cmd_report, CMD_REPORT_USAGE, CMD_REPORT_SUMMARY, CMD_REPORT_HELP },
+	{ "explain", cmd_explain, CMD_EXPLAIN_USAGE, CMD_EXPLAIN_SUMMARY, CMD_EXPLAIN_HELP },
+	{ "step", cmd_step, CMD_STEP_USAGE, CMD_STEP_SUMMARY, CMD_STEP_HELP },
+	{ "kvm", cmd_kvm, cmd_kvm_usage, cmd_kvm_summary, cmd_kvm_help },   /* sim/cmd_kvm.c */
+	{ "diff", cmd_diff, cmd_diff_usage, cmd_diff_summary, cmd_diff_help },   /* sim/cmd_kvm.c */
+	{ "list", cmd_list, "hvsim list policies|scenarios|fields|costs|events",
 	  "List policies, bundled scenarios, result fields or cost models.",
 	  "Scenarios and cost models are read from $HVSIM_SOURCE_DIR (default: the source tree\n"
 	  "hvsim was built from).\n" },

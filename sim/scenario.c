@@ -1351,7 +1351,7 @@ static void parse_snippets(struct ctx *c, node_t *n)
 static void parse_events(struct ctx *c, node_t *n)
 {
 	static const char *const keys[] = { "exit", "every_exit", "start", "run", "install",
-					    "remove", "touch", NULL };
+					    "remove", "touch", "set_cr3", NULL };
 	static const char *const touch_keys[] = { "addr", "size", "write", NULL };
 	struct scenario *sc = c->sc;
 	need_seq(c, n, "host.events");
@@ -1378,14 +1378,14 @@ static void parse_events(struct ctx *c, node_t *n)
 			if (*pk)
 				fail(c, k, "%s has both '%s' and '%s': use exactly one %s", p, sval(*pk),
 				     sval(k), is_when ? "of 'exit', 'every_exit' or 'start'"
-						      : "action ('run', 'install', 'remove' or 'touch')");
+						      : "action ('run', 'install', 'remove', 'touch' or 'set_cr3')");
 			*pk = k;
 			*pv = N(c, kp->value);
 		}
 		if (!wk)
 			fail(c, m, "%s needs one of 'exit', 'every_exit' or 'start'", p);
 		if (!ak)
-			fail(c, m, "%s needs an action: one of 'run', 'install', 'remove' or 'touch'", p);
+			fail(c, m, "%s needs an action: one of 'run', 'install', 'remove', 'touch' or 'set_cr3'", p);
 		subpath(q, sizeof q, p, sval(wk));
 		if (seq(wk, "exit")) {
 			ev->when = WHEN_EXIT;
@@ -1419,6 +1419,13 @@ static void parse_events(struct ctx *c, node_t *n)
 		} else if (seq(ak, "remove")) {
 			ev->action = HOST_REMOVE_BP;
 			ev->slot = (int)get_uint_range(c, av, q, 0, 3);
+		} else if (seq(ak, "set_cr3")) {
+			/* KVM_SET_SREGS from userspace; CR3 bits 63:52 are reserved
+			 * (SDM Vol.3 4.5, MAXPHYADDR <= 52). */
+			ev->action = HOST_SET_CR3;
+			ev->cr3 = get_uint(c, av, q);
+			if (ev->cr3 >> 52)
+				fail(c, av, "%s 0x%" PRIx64 " sets reserved CR3 bits 63:52", q, ev->cr3);
 		} else {
 			ev->action = HOST_TOUCH;
 			need_map(c, av, q);

@@ -67,6 +67,7 @@ enum host_action {
 	HOST_INSTALL_BP,    /* install a host breakpoint from IRQ context (`install: {...}`) */
 	HOST_REMOVE_BP,     /* remove the host breakpoint in a slot (`remove: SLOT`) */
 	HOST_TOUCH,         /* host data access (`touch: {addr, size, write}`) */
+	HOST_SET_CR3,       /* userspace KVM_SET_SREGS writes guest CR3 (`set_cr3: VALUE`, seed 001) */
 };
 struct host_event {
 	enum when_kind when;
@@ -76,6 +77,7 @@ struct host_event {
 	struct host_bp bp;             /* HOST_INSTALL_BP */
 	int slot;                      /* HOST_REMOVE_BP */
 	uint64_t addr; unsigned size; bool write;  /* HOST_TOUCH */
+	uint64_t cr3;                  /* HOST_SET_CR3 */
 	struct srcpos pos;
 };
 

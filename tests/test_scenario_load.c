@@ -456,7 +456,7 @@ Test(scenario_load, event_needs_exactly_one_trigger_and_one_action)
 	fails_with(HEAD "guest: {base: 0x1000, code: 90}\nhost:\n  events: [{remove: 1}]\n",
 		   "t.yaml:6:12: host.events[0] needs one of 'exit', 'every_exit' or 'start'");
 	fails_with(HEAD "guest: {base: 0x1000, code: 90}\nhost:\n  events: [{exit: 1}]\n",
-		   "t.yaml:6:12: host.events[0] needs an action: one of 'run', 'install', 'remove' or 'touch'");
+		   "t.yaml:6:12: host.events[0] needs an action: one of 'run', 'install', 'remove', 'touch' or 'set_cr3'");
 	fails_with(HEAD "guest: {base: 0x1000, code: 90}\nhost:\n  events: [{exit: 1, run: nope}]\n",
 		   "t.yaml:6:27: unknown snippet 'nope' for host.events[0].run (host.snippets is empty)");
 }

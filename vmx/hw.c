@@ -67,6 +67,7 @@ bool vmx_hw_entry(struct vmx *x)
 		c->dr[7] = (vmcs_hw_get(v, GUEST_DR7) & ~0xD000ull) | DR7_FIXED_1;
 		c->debugctl = vmcs_hw_get(v, GUEST_IA32_DEBUGCTL);
 		c->dr_gen++;
+		cpu_charge(c, CYC_TRANSITION, c->cost->vmentry_load_debug);
 	}
 	/* Guest RIP/RSP/RFLAGS from the VMCS. */
 	engine_set_rip(x->eng, vmcs_hw_get(v, GUEST_RIP));

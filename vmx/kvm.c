@@ -373,10 +373,9 @@ static void vmx_enter(void *p)
 	struct vmx *x = p;
 	struct cpu *c = x->cpu;
 	x->entry_pending = false;
-	/* vcpu_enter_guest before the run: DR loads per policy. */
-	dbg_pre_entry(&x->dbg);
-	/* inject_pending_event(): a queued #DB delivers its payload into DR6
-	 * (and clears GD) before vmx_inject_exception writes the VMCS. */
+	/* vcpu_enter_guest: kvm_check_and_inject_events() comes first: a queued
+	 * #DB delivers its payload into DR6 (and clears GD) before
+	 * vmx_inject_exception writes the VMCS ... */
 	if (x->exc_pending) {
 		x->exc_pending = false;
 		if (x->exc_vector == 1 && x->exc_has_payload)
@@ -389,6 +388,9 @@ static void vmx_enter(void *p)
 			   INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | (err ? INTR_INFO_DELIVER_CODE : 0) |
 			   (uint32_t)x->exc_vector);
 	}
+	/* ... then the debug-register block of vcpu_enter_guest: DR loads per
+	 * policy (with the DR6 the injection just updated). */
+	dbg_pre_entry(&x->dbg);
 	/* vmx_vcpu_run: store dirty RSP/RIP, then (Paolo's proposal, seed 001)
 	 * regs_dirty = 0 "even earlier".  Dirty CR3 is written by
 	 * vmx_load_mmu_pgd (KVM_REQ_LOAD_MMU_PGD). */
