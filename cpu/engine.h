@@ -204,8 +204,10 @@ int engine_classify(const uint8_t *bytes, size_t n, int mode, struct insn_info *
  * above).  Installing either of these adds one code hook on every guest
  * instruction, which makes the run several times slower; neither changes
  * what the guest does, counts or costs.  They run before the instruction at
- * `rip` executes (before its site hook: an instruction that causes a VM exit
- * and is re-entered is observed again).
+ * `rip` executes, once per execution (before its site hook, so an
+ * instruction that causes a VM exit appears before the kvm_exit event; its
+ * re-execution after the exit happens inside the site hook and is not
+ * observed a second time).
  *   - trace: emit EV_INSN (a = rip, s = Capstone disassembly) through the
  *     CPU's trace sink (hvsim run --trace-insns);
  *   - observer: call `cb` (hvsim step); it may call engine_request_stop(),

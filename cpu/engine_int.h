@@ -57,6 +57,8 @@ struct engine {
 	unsigned nmem;
 	bool dr_dirty;              /* ideal DRs changed: re-evaluate hooks at hook exit */
 	uint64_t seen_gen;          /* cpu->dr_gen the hooks were built for */
+	uint64_t bp_key[10];        /* hw and ideal DR0-3, DR7 the hooks were built for */
+	bool bp_key_valid;
 	bool need_restart;          /* hooks changed inside emulation: retranslate */
 	uint64_t site_oracle_addr;  /* site whose oracle step already ran (paused mid-site) */
 	bool site_oracle_done;
@@ -76,6 +78,7 @@ struct engine {
 	bool done;                  /* this boundary already processed ... */
 	uint64_t done_addr;         /* ... at this address */
 	const struct block *blk;    /* block being executed */
+	const struct block *last_blk;  /* last block seen by the block hook (lookup cache) */
 	uint64_t blk_seq;           /* blocks entered */
 
 	/* limits and counts */

@@ -387,13 +387,25 @@ static void flush_all(struct engine *e)
 }
 
 /* Install exactly the execute/data hooks the hardware and the owner's DRs
- * need.  Cheap when nothing changed. */
-static void update_bp_hooks(struct engine *e)
+ * need.  Cheap when nothing changed (update_bp_hooks below). */
+static void update_bp_hooks_slow(struct engine *e)
 {
-	if (!e->dr_dirty && e->seen_gen == e->cpu->dr_gen)
-		return;
 	e->dr_dirty = false;
 	e->seen_gen = e->cpu->dr_gen;
+	/* Fast path: the hypervisor rewrites the hardware DRs around every VM
+	 * exit and entry (dr_gen moves each time), mostly with the values they
+	 * already had.  The hooks depend only on DR0-3 and DR7 of both files. */
+	uint64_t key[10];
+	const uint64_t *hw = e->cpu->dr, *id = e->ideal->dr;
+	key[0] = hw[0]; key[1] = hw[1]; key[2] = hw[2]; key[3] = hw[3]; key[4] = hw[7];
+	key[5] = id[0]; key[6] = id[1]; key[7] = id[2]; key[8] = id[3]; key[9] = id[7];
+	bool same_key = e->bp_key_valid;
+	for (int i = 0; same_key && i < 10; i++)
+		same_key = key[i] == e->bp_key[i];
+	if (same_key)
+		return;
+	memcpy(e->bp_key, key, sizeof(key));
+	e->bp_key_valid = true;
 	uint64_t ex[8], lo[8], hi[8];
 	unsigned nex = 0, nmem = 0;
 	const uint64_t *files[2] = { e->cpu->dr, e->ideal->dr };
@@ -465,6 +477,15 @@ static void update_bp_hooks(struct engine *e)
 		e->need_restart = true;
 }
 
+/* Called on every hook exit and block boundary: keep the common case (no DR
+ * written since the last call) to two compares. */
+static inline void update_bp_hooks(struct engine *e)
+{
+	if (__builtin_expect(!e->dr_dirty && e->seen_gen == e->cpu->dr_gen, 1))
+		return;
+	update_bp_hooks_slow(e);
+}
+
 /* ---- hook exits ------------------------------------------------------------------- */
 
 void engine_leave_block(struct engine *e, uint64_t first_not_executed)
@@ -534,17 +555,23 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
 	struct engine *e = user;
 	e->done = false;
-	bool fresh;
-	const struct block *b = block_get(e, addr, size, &fresh);
-	if (fresh) {
-		/* New sites were hooked: this block was translated without them
-		 * (unicorn-facts §2.1 UC_HOOK_BLOCK): drop it and restart here. */
-		uc_ctl_remove_cache(uc, addr, (uint64_t)addr + size);
-		e->blk = NULL;
-		e->resume_rip = addr;
-		e->restart = true;
-		uc_emu_stop(uc);
-		return;
+	/* Loops re-enter the block they just left: try it before the hash. */
+	const struct block *b = e->last_blk;
+	if (__builtin_expect(!b || b->addr != addr || b->size != size, 0)) {
+		bool fresh;
+		b = block_get(e, addr, size, &fresh);
+		if (fresh) {
+			/* New sites were hooked: this block was translated without
+			 * them (unicorn-facts §2.1 UC_HOOK_BLOCK): drop it and
+			 * restart here. */
+			uc_ctl_remove_cache(uc, addr, (uint64_t)addr + size);
+			e->blk = NULL;
+			e->resume_rip = addr;
+			e->restart = true;
+			uc_emu_stop(uc);
+			return;
+		}
+		e->last_blk = b;
 	}
 	e->blk_seq++;
 	e->blk = NULL;
@@ -580,7 +607,9 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		e->cpu->st.host_instructions += b->n;
 		cpu_charge(e->cpu, CYC_HOST, b->n * e->cpu->cost->host_insn);
 	} else {
-		cpu_charge(e->cpu, CYC_GUEST, b->cost);
+		/* cpu_charge(CYC_GUEST), in line: this runs once per block */
+		e->cpu->st.cycles_guest += b->cost;
+		e->cpu->st.cycles_total += b->cost;
 	}
 }
 

@@ -6,11 +6,10 @@
  * (sites, armed breakpoints); this file adds one more UC_HOOK_CODE over the
  * whole address space only while somebody wants to see every instruction.
  * The hook reads state and never changes it, so a traced or stepped run
- * produces the same counters as an untraced one.  Unicorn calls the hooks of
- * an address in the order they were added (unicorn-facts §2.1); this one is
- * added before the first block is decoded, so it runs before the site hook of
- * the same instruction and an instruction that causes a VM exit is observed
- * before its kvm_exit event. */
+ * produces the same counters as an untraced one.  It is added before the
+ * first block is decoded, ahead of the site hooks; Unicorn then calls it
+ * first for an instruction that is also a site (observed: in a trace the
+ * `insn` line of a MOV DR precedes its kvm_exit, tests/test_reports.c). */
 #include "cpu/engine_int.h"
 #include <stdio.h>
 #include <string.h>

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Which module implements /dev/kvm (from /sys/module). */
 enum kvm_module { KVM_MODULE_NONE = 0, KVM_MODULE_INTEL, KVM_MODULE_AMD, KVM_MODULE_PVM,
@@ -92,6 +93,7 @@ struct kvm_ref_result {
 	unsigned nstats;
 	uint64_t host_bp_hits[4];          /* perf counts per scenario slot */
 	uint64_t host_bp_hits_total;
+	bool cpuid_rtm, cpuid_bus_lock;    /* what the guest's CPUID really shows (KVM_GET_CPUID2) */
 };
 
 /* Create the VM and the vCPU and load the guest.  NULL on failure with a
@@ -119,5 +121,93 @@ int kvm_ref_host_bp_remove(struct kvm_ref *k, int slot);
  * this process on first use); -1 with a message if it cannot be mapped. */
 int kvm_ref_host_touch(struct kvm_ref *k, uint64_t addr, unsigned size, bool write, char *err,
 		       size_t errsize);
+
+/* ---- guest images: a scenario's guest, host activity and log symbols as
+ * a self-contained text file, so that the same run can be repeated by the
+ * static reference-2 runner inside another kernel (scripts/kvm-amd-tcg/).
+ *
+ *   hvsim-kvm-image 1
+ *   name NAME
+ *   mode 64|32
+ *   rip ADDR
+ *   gpr N VALUE                       (SDM numbering, only non-zero ones)
+ *   rflags VALUE / cr4 VALUE / rtm 0|1 / bus_lock 0|1 / guest_debug 0|1
+ *   mem ADDR SIZE HEXBYTES|-          (- = zero-filled)
+ *   bp SLOT ADDR TYPE LEN             (host breakpoint installed before the run)
+ *   event start|exit|every N install SLOT ADDR TYPE LEN
+ *   event start|exit|every N remove SLOT
+ *   event start|exit|every N touch ADDR SIZE WRITE
+ *   sym count|log|log_end|riplog|res|res_end ADDR
+ *   end
+ *
+ * Numbers are hexadecimal with 0x or decimal.  `exit N` = after the Nth
+ * exit to user space, `every N` = after every Nth one. */
+
+#define KVM_IMG_MAX_MEM 24
+#define KVM_IMG_MAX_EVENTS 64
+#define KVM_LOG_MAX 4096
+#define KVM_RES_MAX 512
+#define KVM_MAX_EXIT_REASONS 64
+
+struct kvm_img_event {
+	int when;                          /* 0 start, 1 exit N, 2 every N */
+	uint64_t n;
+	int action;                        /* 0 install, 1 remove, 2 touch */
+	int slot, type;
+	uint64_t addr;
+	unsigned len;                      /* install: length; touch: size */
+	bool write;
+};
+
+struct kvm_image {
+	char name[128];
+	struct kvm_guest_spec spec;        /* mem points into mem[] below */
+	struct kvm_mem mem[KVM_IMG_MAX_MEM];
+	uint8_t *owned[KVM_IMG_MAX_MEM];   /* bytes owned by the image (reader) */
+	struct { int slot, type; uint64_t addr; unsigned len; } bp[4];
+	unsigned nbp;
+	struct kvm_img_event ev[KVM_IMG_MAX_EVENTS];
+	unsigned nev;
+	/* guest symbols of the #DB-log convention (docs/kvm-reference.md) */
+	bool has_count, has_log, has_log_end, has_riplog, has_res;
+	uint64_t sym_count, sym_log, sym_log_end, sym_riplog, sym_res, sym_res_end;
+};
+
+/* Write / read an image.  kvm_image_read: 0, or -1 with "LINE: message". */
+int kvm_image_write(FILE *f, const struct kvm_image *img);
+int kvm_image_read(const char *buf, size_t len, struct kvm_image *img, char *err, size_t errsize);
+void kvm_image_free(struct kvm_image *img);
+/* 64-bit FNV-1a of the written image: the cache key of reference results. */
+uint64_t kvm_image_hash(const struct kvm_image *img);
+
+/* What a reference run measured. */
+struct kvm_outcome {
+	struct kvm_ref_result r;
+	uint64_t count;                    /* guest `count` */
+	uint64_t log[KVM_LOG_MAX];         /* guest `log` (DR6 per #DB) */
+	uint64_t riplog[KVM_LOG_MAX];      /* guest `riplog` (frame RIP per #DB) */
+	size_t nlog;
+	uint64_t res[KVM_RES_MAX];         /* guest words between `res` and `res_end` */
+	size_t nres;
+	/* exit reasons counted by the kvm:kvm_exit tracepoint (reference 2) */
+	/* `induced`: of these, MOV-DR exits that only happened because a noise
+	 * exit (timer interrupt, NPF) closed a WONT_EXIT window early (runner.c) */
+	struct { uint32_t code; uint64_t count, induced; } exits[KVM_MAX_EXIT_REASONS];
+	unsigned nexits;
+	char kernel[96];                   /* uname -r of the kernel that ran it */
+	char error[200];                   /* non-empty: the run could not be made */
+	int error_kind;                    /* enum kvm_err of a failed run */
+};
+
+/* Run an image on /dev/kvm: install the host breakpoints, run the start
+ * events, run the guest with the other events at exits to user space, read
+ * the log symbols.  `done` (optional) sees the VM before it is destroyed.
+ * 0, or -1 with out->error / out->error_kind set. */
+int kvm_image_run(const struct kvm_image *img, struct kvm_outcome *out,
+		  void (*done)(void *ctx, struct kvm_ref *k), void *ctx);
+
+/* Outcome as text ("hvsim-kvm-outcome 1" ... "end"), and back. */
+int kvm_outcome_write(FILE *f, const struct kvm_outcome *o);
+int kvm_outcome_read(const char *buf, size_t len, struct kvm_outcome *o, char *err, size_t errsize);
 
 #endif

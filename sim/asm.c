@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -379,6 +380,14 @@ static int run(struct work *w, char *const argv[], const char *out_name, const c
 		*spawn_err = rc;
 		return -1;
 	}
+	/* Bound what one tool run may cost.  GNU as 2.40 needs time and error
+	 * output exponential in the nesting of an unterminated "[" operand
+	 * ("lidt [[[[...", found by fuzz/fuzz_scenario.c): without limits the
+	 * load hangs and fills TMPDIR.  A tool killed by a limit is reported
+	 * like a failed one (its first error lines). */
+	struct rlimit cpu = { 30, 35 }, fsize = { 64u << 20, 64u << 20 };
+	prlimit(pid, RLIMIT_CPU, &cpu, NULL);
+	prlimit(pid, RLIMIT_FSIZE, &fsize, NULL);
 	int st;
 	while (waitpid(pid, &st, 0) < 0) {
 		if (errno != EINTR) {

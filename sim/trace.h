@@ -127,15 +127,19 @@ void trace_sink_collect(void *ctx, const struct sim_event *ev);
  *   "  hvsim-0 [000] 1234: kvm_exit: vcpu 0 reason DR_ACCESS rip 0x1003 info1 0x0000000000000007 ..."
  * (timestamps = false drops the "1234: " column). */
 void trace_format_line(FILE *f, const struct trace_rec *r, bool timestamps);
+/* The same without the "  hvsim-0 [000] 1234: " prefix: "kvm_exit: vcpu 0 ...". */
+void trace_format_event(FILE *f, const struct trace_rec *r);
 /* Whole log as text (a "# scenario ..." comment line opens each run). */
 void trace_render_text(FILE *f, const struct trace_log *log, bool timestamps);
 /* Chrome/Perfetto trace-event JSON: pid = run (named by policy), tid =
  * vcpu, X spans for guest and exit-handling intervals, i events for the
  * DR and #DB events.  Returns 0, -1 on a stream error. */
 int trace_render_chrome(FILE *f, const struct trace_log *log);
-/* Cycle of record i clamped to be monotonic (block-level cycle charging
- * can make a later event carry a smaller count, see trace-schema.md). */
-uint64_t trace_mono_cycle(const struct trace_run *run, size_t i, uint64_t *prev);
+/* Event cycles made monotonic (running maximum): cycles are charged per
+ * translated block, so an event inside a block left early can carry a
+ * larger count than the next one (docs/trace-schema.md).  Returns a
+ * malloc'ed array of run->n values, NULL on out of memory. */
+uint64_t *trace_mono_cycles(const struct trace_run *run);
 
 /* Names of switch_db_regs bits, "BP_ENABLED|WONT_EXIT" ("0" if none). */
 void trace_sdr_names(unsigned flags, char *buf, size_t size);

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# run.sh - reference 2: run scenarios' guests on a real kvm_amd inside a
+# Debian kernel booted under QEMU TCG with an SVM-capable CPU, and cache the
+# outcomes for `hvsim diff --ref kvm-amd-tcg` (docs/kvm-reference.md).
+#
+#   bash scripts/kvm-amd-tcg/run.sh [--force] [--tries N] [--timeout SEC] SCENARIO...
+#
+# For each scenario `hvsim kvm SCENARIO --export` writes the guest image and
+# prints its key (a hash of the image); an outcome already in the cache
+# ($HVSIM_KVM_TCG_CACHE, default scripts/kvm-amd-tcg/cache/KEY.out) is kept
+# unless --force.  The missing ones go into one initramfs (/init = the static
+# runner, /modules, /images) and one boot:
+#   qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -m 512 -smp 1 -nographic
+#     -no-reboot -kernel vmlinuz -initrd initrd -append "console=ttyS0 panic=-1 quiet"
+# bounded by `timeout` (default 600 s) and retried (default 3 tries) for the
+# outcomes still missing; one boot per scenario (see below).  Each outcome
+# is written atomically as KEY.out.
+# The hvsim binary is $HVSIM or build/hvsim.  Exit status 0 when every
+# scenario has an outcome, 1 otherwise (the serial log path is printed),
+# 2 on usage errors.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+work="${HVSIM_KVM_TCG_WORK:-${HOME:-/root}/.cache/hvsim/kvm-amd-tcg}"
+cache="${HVSIM_KVM_TCG_CACHE:-$root/scripts/kvm-amd-tcg/cache}"
+hvsim="${HVSIM:-$root/build/hvsim}"
+force=0 tries=3 tmo=600
+scen=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--force) force=1 ;;
+	--tries) tries="$2"; shift ;;
+	--timeout) tmo="$2"; shift ;;
+	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	*) scen+=("$1") ;;
+	esac
+	shift
+done
+[ ${#scen[@]} -gt 0 ] || { echo "usage: $0 [--force] [--tries N] [--timeout SEC] SCENARIO..." >&2; exit 2; }
+[ -x "$hvsim" ] || { echo "run.sh: no hvsim binary at $hvsim (build first, or set HVSIM)" >&2; exit 2; }
+command -v qemu-system-x86_64 >/dev/null || { echo "run.sh: qemu-system-x86_64 missing (apt-get install qemu-system-x86)" >&2; exit 1; }
+command -v cpio >/dev/null || { echo "run.sh: cpio missing (apt-get install cpio)" >&2; exit 1; }
+
+bash "$root/scripts/kvm-amd-tcg/build.sh" >/dev/null
+mkdir -p "$cache"
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/root/modules" "$stage/root/images"
+cp "$work/runner" "$stage/root/init"
+cp "$work/modules/"*.ko "$stage/root/modules/"
+
+declare -A name_of=()
+for sc in "${scen[@]}"; do
+	set +e
+	key=$("$hvsim" kvm "$sc" --export "$stage/export.img")
+	st=$?
+	set -e
+	if [ $st -ne 0 ]; then
+		echo "run.sh: $sc: cannot be exported (hvsim kvm exit status $st), skipped" >&2
+		continue
+	fi
+	if [ "$force" = 0 ] && [ -s "$cache/$key.out" ]; then
+		echo "cached: $sc -> $cache/$key.out"
+		rm -f "$stage/export.img"
+		continue
+	fi
+	mv "$stage/export.img" "$stage/root/images/$key.img"
+	name_of[$key]="$sc"
+done
+
+# One boot per image: under QEMU TCG, breakpoints that one VM armed through
+# native MOV DR7 survive into the next VM of the same boot (observed: a
+# spurious #DB at an address of the previous scenario's DR0; see
+# docs/kvm-reference.md "tcg-stale-breakpoints"), so VMs never share a boot.
+status=0
+for img in "$stage/root/images/"*.img; do
+	[ -e "$img" ] || continue
+	key=$(basename "$img" .img)
+	mkdir -p "$stage/one/modules" "$stage/one/images"
+	rm -f "$stage/one/images/"*
+	cp "$stage/root/init" "$stage/one/init"
+	cp "$stage/root/modules/"*.ko "$stage/one/modules/"
+	cp "$img" "$stage/one/images/"
+	(cd "$stage/one" && find . | cpio -o -H newc --quiet) > "$stage/initrd"
+	done_one=0
+	for ((try = 1; try <= tries; try++)); do
+		log="$stage/serial.$key.$try.log"
+		set +e
+		timeout "$tmo" qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -m 512 -smp 1 \
+			-nographic -no-reboot -kernel "$work/vmlinuz" -initrd "$stage/initrd" \
+			-append "console=ttyS0 panic=-1 quiet" </dev/null >"$log" 2>&1
+		qst=$?
+		set -e
+		[ $qst -eq 0 ] || echo "run.sh: ${name_of[$key]}: qemu exit status $qst (124 = timeout after ${tmo}s), try $try/$tries" >&2
+		rm -rf "$stage/out" && mkdir -p "$stage/out"
+		# the outcome is between "=== hvsim-outcome KEY.img ===" and "=== end ==="
+		tr -d '\r' < "$log" | awk -v dir="$stage/out" '
+			/^=== hvsim-outcome .* ===$/ { name = $3; sub(/\.img$/, "", name); f = dir "/" name ".out"; next }
+			/^=== end ===$/ { if (f) close(f); f = ""; next }
+			f { print > f }'
+		out="$stage/out/$key.out"
+		if [ -s "$out" ] && tail -1 "$out" | grep -qx end; then
+			cp "$out" "$cache/$key.out.tmp.$$" && mv "$cache/$key.out.tmp.$$" "$cache/$key.out"
+			echo "measured: ${name_of[$key]} -> $cache/$key.out"
+			done_one=1
+			break
+		fi
+	done
+	if [ $done_one = 0 ]; then
+		keep="${TMPDIR:-/tmp}/hvsim-kvm-amd-tcg.$key.log"
+		cp "$log" "$keep"
+		echo "run.sh: no outcome for ${name_of[$key]} after $tries tries; serial log: $keep" >&2
+		status=1
+	fi
+done
+exit $status
