@@ -51,6 +51,7 @@ int engine_classify(const uint8_t *b, size_t n, int mode, struct insn_info *ii)
 	switch (op) {
 	case 0xF4: ii->cls = IC_HLT; ii->len = (uint8_t)(i + 1); return 0;
 	case 0xF1: ii->cls = IC_ICEBP; ii->len = (uint8_t)(i + 1); return 0;
+	case 0x9D: ii->cls = IC_POPF; ii->opsize = opsize; ii->len = (uint8_t)(i + 1); return 0;
 	case 0xCF:
 		ii->cls = opsize ? IC_BAD : IC_IRET;
 		ii->len = (uint8_t)(i + 1);

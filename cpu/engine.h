@@ -42,6 +42,7 @@ enum insn_class {
 	IC_IRET,        /* CF: emulated (exception return, RF) */
 	IC_RDMSR,       /* 0F 32: IA32_DEBUGCTL modelled, others native value 0 */
 	IC_WRMSR,       /* 0F 30 */
+	IC_POPF,        /* 9D: emulated only while TF = 1 (the trap after a POPF that clears TF) */
 	IC_BAD,         /* LOCK MOV DR, string I/O, 16-bit IRET: unsupported */
 };
 
@@ -57,6 +58,7 @@ struct insn_info {
 	uint8_t io_size;       /* IO: 1, 2 or 4 bytes */
 	uint16_t io_port;      /* IO: immediate port (io_dx = false) */
 	bool rex_w;            /* IRET: IRETQ */
+	bool opsize;           /* 66 prefix (POPF: 16-bit operand) */
 	bool lock;             /* LOCK prefix present */
 };
 

@@ -45,6 +45,7 @@ struct cmd {
 
 static const struct cmd *find_cmd(const char *name);
 int cmd_compare(const struct cmd *c, int argc, char **argv); extern const char cmd_compare_usage[], cmd_compare_summary[], cmd_compare_help[];
+int cmd_sweep(const struct cmd *c, int argc, char **argv); extern const char cmd_sweep_usage[], cmd_sweep_summary[], cmd_sweep_help[];
 int cmd_kvm(const struct cmd *c, int argc, char **argv), cmd_diff(const struct cmd *c, int argc, char **argv); extern const char cmd_kvm_usage[], cmd_kvm_summary[], cmd_kvm_help[], cmd_diff_usage[], cmd_diff_summary[], cmd_diff_help[];
 static void print_general_help(FILE *f);
 
@@ -1183,6 +1184,7 @@ static const struct cmd cmds[] = {
 	  "A run whose guest stops abnormally fails unless an expectation of that run\n"
 	  "tests guest.stop.  Options as for 'hvsim run'.\n" },
 	{ "compare", cmd_compare, cmd_compare_usage, cmd_compare_summary, cmd_compare_help },   /* sim/cmd_compare.c */
+	{ "sweep", cmd_sweep, cmd_sweep_usage, cmd_sweep_summary, cmd_sweep_help },   /* sim/cmd_sweep.c */
 	{ "validate", cmd_validate, "hvsim validate SCENARIO...",
 	  "Load and assemble scenarios and check policy names and expectation fields.",
 	  "Prints \"ok: FILE\" for each valid file; problems go to stderr as file:line:col: message.\n" },

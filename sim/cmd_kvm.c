@@ -808,6 +808,12 @@ static const char *bit_known(struct diff *d, bool tcg, bool gd_dbs, uint64_t pre
 	return NULL;
 }
 
+static const char *gd_note(struct diff *d)
+{
+	note_known(d, "tcg-no-gd", NULL);
+	return "tcg-no-gd (unverified)";
+}
+
 /* The byte of the image at a guest address (-1 if none). */
 static int image_byte(const struct kvm_image *img, uint64_t addr)
 {
@@ -1141,7 +1147,7 @@ int cmd_diff(const struct cmd *c, int argc, char **argv)
 		/* A general-detect #DB that TCG does not raise changes the exits that
 		 * follow; that cannot be checked count by count. */
 		for (int k = 0; k < NCAT; k++)
-			rowu(&d, cat_names[k], true, pc[k], true, mc[k], log_known && gd_dbs ? "tcg-no-gd (unverified)" : NULL,
+			rowu(&d, cat_names[k], true, pc[k], true, mc[k], gd_dbs && pc[k] != mc[k] ? gd_note(&d) : NULL,
 			     false);
 	} else if (mod == KVM_MODULE_INTEL || mod == KVM_MODULE_AMD) {
 		uint64_t io = 0, hlt = 0;

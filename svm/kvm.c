@@ -395,8 +395,13 @@ static void svm_exit_and_run(struct svm *s, uint64_t code, uint64_t info1, uint6
 	cpu_event(s->cpu, EV_EXIT, vmcb_hw_get(&s->vmcb, RIP), code, info1, svm_exit_names[slot]);
 	svm_after_exit(s);
 	if (s->stopped) {
-		if (code == SVM_EXIT_HLT)
+		if (code == SVM_EXIT_HLT) {
+			/* KVM skipped the HLT before returning KVM_EXIT_HLT: the
+			 * vCPU's RIP is past it (measured on both references,
+			 * docs/kvm-reference.md). */
+			engine_set_rip(s->eng, s->rc.val[VCPU_REGS_RIP]);
 			engine_request_stop(s->eng, STOP_HALT, "guest executed HLT (HLT intercept)");
+		}
 		return;
 	}
 	if (engine_pause_requested(s->eng)) {

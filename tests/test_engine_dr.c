@@ -205,3 +205,18 @@ Test(engine_dr, execute_breakpoint_is_a_fault_and_rf_suppresses_once)
 	cr_assert_eq(LOG(&r, 0), 0xFFFF0FF1);
 	run_result_free(&r);
 }
+
+/* SDM Vol.3 17.3.1.4: the trap follows every instruction that began with
+ * TF = 1, so a POPF that clears TF still traps once: pushfq/and/popfq after
+ * two NOPs give 5 traps (nop, nop, pushfq, and, popfq), each DR6 =
+ * 0xFFFF4FF0 (also measured on real kvm_amd and /dev/kvm, docs/kvm-reference.md). */
+Test(engine_dr, popf_that_clears_tf_still_traps)
+{
+	struct run_result r;
+	run_guest("  pushfq\n  or qword ptr [rsp], 0x100\n  popfq\n  nop\n  nop\n"
+		  "  pushfq\n  and qword ptr [rsp], ~0x100\n  popfq\n  nop\n  nop\n", &r);
+	cr_assert_eq(COUNT(&r), 5);
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(LOG(&r, i), 0xFFFF4FF0);
+	run_result_free(&r);
+}

@@ -149,7 +149,7 @@ static uint64_t sym(const char *rel, const char *name)
 
 /* ---- reference 1: guest-visible outcomes, values from the SDM ----------- */
 
-#define R1(name) Test(kvm_ref1, name, .timeout = 60)
+#define R1(name) Test(kvm_ref1, name)
 
 /* SDM Vol.3 17.2.4: DR7 is 400H after reset; a MOV to DR0 stores the value. */
 R1(dr0_writes_read_back)
@@ -263,7 +263,7 @@ R1(general_detect)
  * = the next instruction. */
 R1(single_step)
 {
-	const char *rel = "tests/data/kvmref_single_step.yaml";
+	const char *rel = "scenarios/kvmref_single_step.yaml";
 	struct kvm_outcome *o = measure(rel);
 	cr_assert_eq(o->r.stop, KVM_STOP_HALT, "%s", o->r.stop_msg);
 	cr_assert_eq(o->count, 5);
@@ -340,7 +340,7 @@ static const char *const bundled[] = {
 	"scenarios/kvmref_gd.yaml",         "scenarios/kvmref_data_bp.yaml",
 };
 
-Test(kvm_ref1, diff_guest_visible, .timeout = 120)
+Test(kvm_ref1, diff_guest_visible)
 {
 	for (size_t i = 0; i < sizeof(bundled) / sizeof(bundled[0]); i++)
 		diff_rows(bundled[i], "kvm");
@@ -348,10 +348,10 @@ Test(kvm_ref1, diff_guest_visible, .timeout = 120)
 
 /* After HLT, KVM has skipped the instruction (kvm_emulate_halt ->
  * kvm_skip_emulated_instruction) before KVM_EXIT_HLT, so RIP is the next
- * instruction; hvsim's VMX and SVM runs report the HLT's own address
- * (vmx/kvm.c, svm/kvm.c stop before the entry that would load the skipped
- * RIP).  Disabled until that is fixed: then `hvsim diff` exits 0. */
-Test(kvm_ref1, diff_guest_rip, .timeout = 60, .disabled = true)
+ * instruction; hvsim's VMX and SVM runs now report the same (vmx/kvm.c,
+ * svm/kvm.c apply the skipped RIP when the run ends at HLT), so `hvsim diff`
+ * exits 0. */
+Test(kvm_ref1, diff_guest_rip)
 {
 	char file[1024], err[2048];
 	char *out;
@@ -384,7 +384,7 @@ static uint64_t code(const struct kvm_outcome *o, uint32_t c)
 	return 0;
 }
 
-#define R2(name) Test(kvm_ref2, name, .timeout = 60)
+#define R2(name) Test(kvm_ref2, name)
 
 /* SVM exit codes: APM Vol.2 Appendix C (0x20-0x3F DR, 0x41 #DB, 0x72 CPUID,
  * 0x78 HLT, 0x7B IOIO).  Expected counts: the scenario comments (KVM's
@@ -430,7 +430,7 @@ R2(cpuid_calibration)
 	free(o);
 }
 
-Test(kvm_ref2, diff_guest_visible_and_exits, .timeout = 120)
+Test(kvm_ref2, diff_guest_visible_and_exits)
 {
 	for (size_t i = 0; i < sizeof(bundled) / sizeof(bundled[0]); i++)
 		diff_rows(bundled[i], "kvm-amd-tcg");
@@ -470,6 +470,7 @@ Test(kvm_formats, image_round_trip)
 	cr_expect_eq(kvm_image_hash(&a), kvm_image_hash(&b));
 	cr_expect_eq(b.mem[0].nbytes, sizeof(code));
 	cr_expect_eq(memcmp(b.mem[0].bytes, code, sizeof(code)), 0);
+	kvm_image_free(&b);
 	/* truncated: no "end" */
 	t1[l1 - 4] = 0;
 	cr_expect_neq(kvm_image_read(t1, l1 - 4, &b, err, sizeof(err)), 0);

@@ -290,6 +290,9 @@ static void vmx_exit_and_run(struct vmx *x, uint32_t reason, uint64_t qual, uint
 	cpu_event(x->cpu, EV_EXIT, vmcs_hw_get(&x->vmcs, GUEST_RIP), reason, qual, vmx_exit_names[reason]);
 	vmx_after_exit(x, reason);
 	if (x->stopped) {
+		/* kvm_emulate_halt skipped the HLT before KVM_EXIT_HLT: the vCPU's
+		 * RIP is past it (measured on both references, docs/kvm-reference.md). */
+		engine_set_rip(x->eng, x->rc.val[VCPU_REGS_RIP]);
 		engine_request_stop(x->eng, STOP_HALT, "guest executed HLT (HLT exit)");
 		return;
 	}
