@@ -1,0 +1,249 @@
+/* test_sweep.c - `hvsim sweep` (docs/sweep.md): the output does not depend
+ * on --jobs, shards concatenate to the whole, the JSON is the document of
+ * `hvsim run --format json` for the same runs, the CSV has one row per job
+ * in job order, and bad arguments fail without output.
+ *
+ * The expected values come from the contract in docs/sweep.md and from
+ * another command (hvsim run) over the same input, never from a sweep
+ * itself.  Uses the binary named by $HVSIM (set by ctest); skipped
+ * without it. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/json.h"
+
+extern char **environ;
+
+static char dir[256];
+
+static void setup(void)
+{
+	const char *t = getenv("TMPDIR");
+	snprintf(dir, sizeof dir, "%s/hvsim-sweep-XXXXXX", t && *t ? t : "/tmp");
+	cr_assert(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	for (struct dirent *de; (de = readdir(d));) {
+		if (de->d_name[0] == '.')
+			continue;
+		char p[600];
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+TestSuite(sweep, .init = setup, .fini = teardown, .timeout = 300);
+
+static const char *hvsim(void)
+{
+	const char *h = getenv("HVSIM");
+	if (!h || !*h)
+		cr_skip_test("HVSIM is not set");
+	return h;
+}
+
+static const char *scenario(const char *name)
+{
+	static char p[4096];
+	const char *s = getenv("HVSIM_SOURCE_DIR");
+	cr_assert(s && *s, "HVSIM_SOURCE_DIR is not set");
+	snprintf(p, sizeof p, "%s/scenarios/%s", s, name);
+	if (access(p, R_OK))
+		cr_skip_test("%s is not bundled", name);
+	return p;
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, len = 0, r;
+	char *b = malloc(cap + 1);
+	while (b && (r = fread(b + len, 1, cap - len, f)) > 0) {
+		len += r;
+		if (len == cap)
+			b = realloc(b, (cap *= 2) + 1);
+	}
+	fclose(f);
+	if (b)
+		b[len] = 0;
+	if (n)
+		*n = len;
+	return b;
+}
+
+/* Run hvsim with argv (NULL-terminated, argv[0] ignored); stdout to
+ * DIR/stdout, stderr to DIR/stderr; returns the exit status. */
+static int run(const char *const *args)
+{
+	char *argv[40];
+	int k = 0;
+	argv[k++] = (char *)hvsim();
+	for (int i = 0; args[i] && k < 39; i++)
+		argv[k++] = (char *)args[i];
+	argv[k] = NULL;
+	char outp[600], errp[600];
+	snprintf(outp, sizeof outp, "%s/stdout", dir);
+	snprintf(errp, sizeof errp, "%s/stderr", dir);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	pid_t pid;
+	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	int rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (rc != 0) {
+		char *e = slurp(errp, NULL);
+		cr_log_info("exit %d, stderr: %s", rc, e ? e : "");
+		free(e);
+	}
+	return rc;
+}
+
+static const char *path(const char *name)
+{
+	static char p[4][600];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
+	return p[k];
+}
+
+static void assert_same(const char *a, const char *b)
+{
+	size_t na, nb;
+	char *x = slurp(a, &na), *y = slurp(b, &nb);
+	cr_assert(x && y, "missing output %s or %s", a, b);
+	cr_assert_gt(na, 0);
+	size_t i = 0;
+	while (i < na && i < nb && x[i] == y[i])
+		i++;
+	cr_assert(na == nb && i == na, "%s and %s differ at byte %zu", a, b, i);
+	free(x);
+	free(y);
+}
+
+static size_t count_lines(const char *p)
+{
+	char *t = slurp(p, NULL);
+	cr_assert(t);
+	size_t n = 0;
+	for (char *c = t; *c; c++)
+		n += *c == '\n';
+	free(t);
+	return n;
+}
+
+Test(sweep, json_is_the_run_document)
+{
+	/* docs/sweep.md: the JSON is exactly what hvsim run writes for the
+	 * same runs (same order: policy, then vendor) */
+	const char *s = scenario("vmx_dr_once_out_loop.yaml");
+	const char *r[] = { "run", s, "-p", "all", "--vendor", "vmx", "--format", "json", "-o", path("run.json"), NULL };
+	cr_assert_eq(run(r), 0);
+	const char *w[] = { "sweep", s, "--vendor", "vmx", "--format", "json", "-o", path("sweep.json"), NULL };
+	cr_assert_eq(run(w), 0);
+	assert_same(path("run.json"), path("sweep.json"));
+}
+
+Test(sweep, csv_one_row_per_run_in_job_order)
+{
+	/* as many rows as hvsim run makes runs, index 0..n-1, in the same
+	 * policy order */
+	const char *s = scenario("vmx_dr_once_out_loop.yaml");
+	const char *r[] = { "run", s, "-p", "all", "--vendor", "vmx", "--format", "json", "-o", path("run.json"), NULL };
+	cr_assert_eq(run(r), 0);
+	size_t n;
+	char *doc = slurp(path("run.json"), &n), jerr[200];
+	struct json_value *v = json_parse(doc, n, jerr, sizeof jerr);
+	cr_assert(v, "%s", jerr);
+	const struct json_value *runs = json_get(v, "runs");
+	cr_assert(runs && runs->n > 1);
+	const char *w[] = { "sweep", s, "--vendor", "vmx", "-o", path("sweep.csv"), NULL };
+	cr_assert_eq(run(w), 0);
+	char *csv = slurp(path("sweep.csv"), NULL);
+	cr_assert(!strncmp(csv, "index,scenario,policy,vendor,cost_model,", 41), "header: %.80s", csv);
+	char *line = strchr(csv, '\n');
+	for (size_t i = 0; i < runs->n; i++) {
+		cr_assert(line && line[1], "row %zu missing", i);
+		line++;
+		const struct json_value *pol = json_get(&runs->items[i], "policy");
+		char want[200];
+		snprintf(want, sizeof want, "%zu,vmx_dr_once_out_loop,%s,vmx,", i, pol->s);
+		cr_assert(!strncmp(line, want, strlen(want)), "row %zu: %.80s, want %s", i, line, want);
+		line = strchr(line, '\n');
+	}
+	cr_assert(line && !line[1], "more rows than runs");
+	free(csv);
+	json_free(v);
+	free(doc);
+}
+
+Test(sweep, jobs_do_not_change_the_bytes)
+{
+	const char *a[] = { "sweep", "--jobs", "1", "-o", path("j1.csv"), NULL };
+	cr_assert_eq(run(a), 0);
+	const char *b[] = { "sweep", "--jobs", "3", "-o", path("j3.csv"), NULL };
+	cr_assert_eq(run(b), 0);
+	assert_same(path("j1.csv"), path("j3.csv"));
+}
+
+Test(sweep, shards_concatenate_to_the_whole)
+{
+	const char *a[] = { "sweep", "-o", path("all.csv"), NULL };
+	cr_assert_eq(run(a), 0);
+	FILE *m = fopen(path("merged.csv"), "wb");
+	cr_assert(m);
+	for (int i = 0; i < 3; i++) {
+		char sh[16], name[32];
+		snprintf(sh, sizeof sh, "%d/3", i);
+		snprintf(name, sizeof name, "part%d.csv", i);
+		const char *b[] = { "sweep", "--shard", sh, "-o", path(name), NULL };
+		cr_assert_eq(run(b), 0);
+		char *t = slurp(path(name), NULL);
+		cr_assert(t);
+		/* keep the first header only (docs/sweep.md) */
+		fputs(i == 0 ? t : strchr(t, '\n') + 1, m);
+		free(t);
+	}
+	fclose(m);
+	assert_same(path("all.csv"), path("merged.csv"));
+	cr_assert_gt(count_lines(path("all.csv")), 3);
+}
+
+Test(sweep, bad_cost_model_writes_nothing)
+{
+	const char *a[] = { "sweep", "--cost", "default,no_such_model", "-o", path("x.csv"), NULL };
+	cr_assert_eq(run(a), 4);
+	cr_assert(access(path("x.csv"), F_OK) != 0, "output written despite the error");
+}
+
+Test(sweep, bad_shard_is_a_usage_error)
+{
+	const char *a[] = { "sweep", "--shard", "3/3", "-o", path("x.csv"), NULL };
+	cr_assert_eq(run(a), 2);
+	const char *b[] = { "sweep", "--shard", "1", "-o", path("x.csv"), NULL };
+	cr_assert_eq(run(b), 2);
+	cr_assert(access(path("x.csv"), F_OK) != 0);
+}
