@@ -796,11 +796,11 @@ Test(cli, run_trace_report_and_trace_text_agree)
 {
 	const char *h = hvsim(), *sc = seed000();
 	char *d = tmpdir(), cmd[4096], *out = NULL, *text = NULL;
-	snprintf(cmd, sizeof(cmd), "%s run %s -p need_reload --trace %s/t.jsonl --trace-insns --format json -o %s/r.json",
+	snprintf(cmd, sizeof(cmd), "%s run %s -p need_reload --vendor vmx --trace %s/t.jsonl --trace-insns --format json -o %s/r.json",
 		 h, sc, d, d);
 	cr_assert_eq(sh(cmd, NULL), 0, "%s", cmd);
 	/* report's vmexit text is the table `hvsim run` prints */
-	snprintf(cmd, sizeof(cmd), "%s run %s -p need_reload", h, sc);
+	snprintf(cmd, sizeof(cmd), "%s run %s -p need_reload --vendor vmx", h, sc);
 	cr_assert_eq(sh(cmd, &text), 0);
 	snprintf(cmd, sizeof(cmd), "%s report %s/r.json", h, d);
 	cr_assert_eq(sh(cmd, &out), 0);
