@@ -120,6 +120,10 @@ struct engine_ops {
 			  const struct insn_info *ii);
 	/* Start of a translated block in guest mode: timers. */
 	void (*boundary)(void *ctx);
+	/* The instruction/cycle budget ran out in guest mode: the hypervisor
+	 * takes its timer exit (VMX preemption timer / SVM INTR) and the run
+	 * ends there. */
+	void (*budget)(void *ctx);
 	/* CPUID executed natively (bare metal): fill eax..edx; NULL = zeros. */
 	void *ctx;
 };

@@ -610,6 +610,8 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		engine_request_stop(e, STOP_BUDGET, NULL);
 		snprintf(e->stop_msg, sizeof(e->stop_msg), "budget exhausted after %llu instructions",
 			 (unsigned long long)e->insns);
+		if (!e->host && e->ops.budget)
+			e->ops.budget(e->ops.ctx);
 		uc_emu_stop(uc);
 		return;
 	}

@@ -386,6 +386,19 @@ static void svm_after_exit(struct svm *s)
 
 static void svm_enter(void *p);
 
+/* The budget-end exit: SVM has no preemption timer; KVM's hrtimer
+ * interrupt is a physical INTR intercept (exit code 0x60, APM Appendix C).
+ * hvsim stops there without the next VMRUN. */
+static void svm_budget(void *p)
+{
+	struct svm *s = p;
+	svm_hw_exit(s, SVM_EXIT_INTR, 0, 0, 0);
+	unsigned slot = svm_exit_slot(SVM_EXIT_INTR);
+	count_exit(s, slot);
+	cpu_event(s->cpu, EV_EXIT, vmcb_hw_get(&s->vmcb, RIP), SVM_EXIT_INTR, 0, svm_exit_names[slot]);
+	dbg_post_exit(&s->dbg);
+}
+
 /* A #VMEXIT, the hypervisor, and (unless deferred) the next VMRUN. */
 static void svm_exit_and_run(struct svm *s, uint64_t code, uint64_t info1, uint64_t info2, uint64_t nrip)
 {
@@ -630,7 +643,7 @@ static void *svm_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	s->rc.val[VCPU_EXREG_CR4] = engine_cr4(eng);
 	s->rax = engine_gpr(eng, 0);
 	s->next_timer = cfg->timer_period;
-	struct engine_ops ops = { .insn = svm_on_insn, .exception = svm_on_exception,
+	struct engine_ops ops = { .insn = svm_on_insn, .exception = svm_on_exception, .budget = svm_budget,
 				  .boundary = svm_boundary, .ctx = s };
 	engine_set_ops(eng, &ops);
 	return s;

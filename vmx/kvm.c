@@ -369,6 +369,19 @@ static void vmx_boundary(void *p)
 	vmx_exit_and_run(x, EXIT_REASON_EXTERNAL_INTERRUPT, 0, INTR_INFO_VALID | 0x20, 0);
 }
 
+/* The budget-end exit: KVM arms the VMX-preemption timer for the end of the
+ * run (SDM 25.5.1: when the timer counts down to zero the processor takes a
+ * VM exit, basic reason 52); hvsim stops there without re-entering. */
+static void vmx_budget(void *p)
+{
+	struct vmx *x = p;
+	vmx_hw_exit(x, EXIT_REASON_PREEMPTION_TIMER, 0, 0, 0);
+	count_exit(x, EXIT_REASON_PREEMPTION_TIMER);
+	cpu_event(x->cpu, EV_EXIT, vmcs_hw_get(&x->vmcs, GUEST_RIP), EXIT_REASON_PREEMPTION_TIMER, 0,
+		  vmx_exit_names[EXIT_REASON_PREEMPTION_TIMER]);
+	dbg_post_exit(&x->dbg);
+}
+
 /* ---- entry ---------------------------------------------------------------------------- */
 
 static void vmx_enter(void *p)
@@ -460,7 +473,7 @@ static void *vmx_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	x->rc.avail = ~VMX_REGS_LAZY_LOAD_SET & ((1u << NR_KVM_REGS) - 1);
 	x->rc.dirty = 0;
 	x->next_timer = cfg->timer_period;
-	struct engine_ops ops = { .insn = vmx_on_insn, .exception = vmx_on_exception,
+	struct engine_ops ops = { .insn = vmx_on_insn, .exception = vmx_on_exception, .budget = vmx_budget,
 				  .boundary = vmx_boundary, .ctx = x };
 	engine_set_ops(eng, &ops);
 	return x;
