@@ -12,7 +12,7 @@
  *       --vendor both` spawned for each scenario (the hvsim binary next to
  *       this one, or $HVSIM), and the same runs in-process on a pool of
  *       threads (sim_run only) (target < 10 s on 2 cores);
- *   (d) peak RSS of one run (a child process per run, wait4 ru_maxrss) for
+ *   (d) peak RSS of one run (VmHWM of a fresh child process per run) for
  *       two run lengths 10x apart, tracing off: must not grow with length.
  *
  * Each timed figure is the median of --reps repetitions (default 5).  The
@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -416,26 +415,61 @@ static void bench_c(struct figures *f)
 
 /* ---- (d) peak RSS vs run length ---------------------------------------------------------- */
 
+/* Peak RSS (VmHWM, KiB) of the calling process. */
+static long vm_hwm(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmHWM:", 6))
+			kb = strtol(line + 6, NULL, 10);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* `bench_hvsim --rss-child N`: one run of N exits in a fresh process, then
+ * print its VmHWM.  A fresh process (fork + exec) so that nothing of the
+ * parent's memory is counted. */
+static int rss_child(unsigned long long iters)
+{
+	struct scenario *sc = make_scenario("bench_rss", "vmx", exit_hex, "rcx", iters);
+	struct run_result res;
+	timed_run(sc, VENDOR_VMX, &res);
+	int ok = res.st.exits_total == iters + 1;
+	run_result_free(&res);
+	scenario_free(sc);
+	printf("%ld\n", vm_hwm());
+	return ok ? 0 : 1;
+}
+
 static long child_rss(unsigned long long iters)
 {
+	int fd[2];
+	if (pipe(fd))
+		die("pipe", "failed");
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
 		die("fork", "failed");
 	if (pid == 0) {
-		struct scenario *sc = make_scenario("bench_rss", "vmx", exit_hex, "rcx", iters);
-		struct run_result res;
-		timed_run(sc, VENDOR_VMX, &res);
-		int ok = res.st.exits_total == iters + 1;
-		run_result_free(&res);
-		scenario_free(sc);
-		_exit(ok ? 0 : 1);
+		char n[32];
+		snprintf(n, sizeof(n), "%llu", iters);
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		execl("/proc/self/exe", "bench_hvsim", "--rss-child", n, (char *)NULL);
+		_exit(127);
 	}
+	close(fd[1]);
+	char buf[64] = "";
+	ssize_t r = read(fd[0], buf, sizeof(buf) - 1);
+	close(fd[0]);
 	int st;
-	struct rusage ru;
-	if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) || r <= 0)
 		die("rss child", "failed");
-	return ru.ru_maxrss;
+	return strtol(buf, NULL, 10);
 }
 
 static void bench_d(struct figures *f, unsigned long long iters)
@@ -460,6 +494,8 @@ int main(int argc, char **argv)
 			reps = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--rss-child") && i + 1 < argc)
+			return rss_child(strtoull(argv[i + 1], NULL, 10));
 		else {
 			fprintf(stderr, "usage: bench_hvsim [--quick] [--reps N] [--check] [--only a|b|c|d]\n");
 			return 2;

@@ -226,6 +226,9 @@ const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bo
 
 void decode_free(struct engine *e)
 {
+	free(e->poison);
+	e->poison = NULL;
+	e->npoison = e->cap_poison = 0;
 	for (unsigned i = 0; i < HASH_SIZE; i++) {
 		for (struct block *b = e->blocks[i], *n; b; b = n) {
 			n = b->next;
@@ -238,4 +241,193 @@ void decode_free(struct engine *e)
 			free(s);
 		}
 	}
+}
+
+/* ---- poison: instructions Unicorn 2.0.1 cannot translate ------------------
+ *
+ * FF /3 (CALL FAR) and FF /5 (JMP FAR) take a far pointer in memory; with a
+ * register operand (ModRM.mod = 11) the encoding is invalid and raises #UD
+ * (SDM Vol.2 CALL/JMP: "m16:16/m16:32/m16:64"; opcode map, group 5, "Ep").
+ * Unicorn 2.0.1's translator lacks that check and aborts the whole process
+ * with "tcg fatal error" while translating the block (found by
+ * fuzz/fuzz_guest.c; unicorn-engine/unicorn issue #1716; later QEMU rejects
+ * mod = 11 there).  Hooks run only after a block is translated, so the only
+ * way to stop Unicorn in front of such an instruction is its exit list, which
+ * the translator checks at every instruction start: every address where one
+ * can start (the FF byte, and any run of up to 14 prefix bytes before it) is
+ * registered as an exit, and engine_run() reports a stop there as an invalid
+ * opcode.  The guest bytes are rescanned wherever they change: at mapping,
+ * on host writes (engine_mem_write) and on guest stores (poison_smc_hook). */
+
+static bool poison_prefix(int mode, uint8_t b)
+{
+	switch (b) {
+	case 0xF0: case 0xF2: case 0xF3: case 0x2E: case 0x36: case 0x3E: case 0x26:
+	case 0x64: case 0x65: case 0x66: case 0x67:
+		return true;
+	default:
+		return mode == 64 && (b & 0xF0) == 0x40;      /* REX (INC/DEC in 32-bit mode) */
+	}
+}
+
+static bool poison_modrm(uint8_t m)
+{
+	unsigned reg = (m >> 3) & 7;
+	return (m >> 6) == 3 && (reg == 3 || reg == 5);
+}
+
+bool poison_at(const struct engine *e, uint64_t addr)
+{
+	size_t lo = 0, hi = e->npoison;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (e->poison[mid] < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < e->npoison && e->poison[lo] == addr;
+}
+
+static bool poison_add(struct engine *e, uint64_t addr)
+{
+	size_t lo = 0, hi = e->npoison;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (e->poison[mid] < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < e->npoison && e->poison[lo] == addr)
+		return false;
+	if (e->npoison == e->cap_poison) {
+		size_t nc = e->cap_poison ? e->cap_poison * 2 : 16;
+		uint64_t *np = realloc(e->poison, nc * sizeof(*np));
+		if (!np)
+			abort();
+		e->poison = np;
+		e->cap_poison = nc;
+	}
+	memmove(e->poison + lo + 1, e->poison + lo, (e->npoison - lo) * sizeof(*e->poison));
+	e->poison[lo] = addr;
+	e->npoison++;
+	return true;
+}
+
+/* Hand the exit list (poison + the sentinel `until`) to Unicorn; allowed
+ * inside hooks, and takes effect for every block translated afterwards. */
+static void poison_apply(struct engine *e)
+{
+	uint64_t *ex = malloc((e->npoison + 1) * sizeof(*ex));
+	if (!ex)
+		abort();
+	memcpy(ex, e->poison, e->npoison * sizeof(*ex));
+	ex[e->npoison] = e->mode == 64 ? SENTINEL64 : SENTINEL32;
+	if (!e->exits_on) {
+		uc_ctl_exits_enable(e->uc);
+		e->exits_on = true;
+	}
+	uc_ctl_set_exits(e->uc, ex, e->npoison + 1);
+	free(ex);
+}
+
+/* Scan buf (guest bytes at base..base+n) for poison starts. */
+static bool poison_scan_buf(struct engine *e, uint64_t base, const uint8_t *buf, size_t n)
+{
+	bool added = false;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (buf[i] != 0xFF || !poison_modrm(buf[i + 1]))
+			continue;
+		added |= poison_add(e, base + i);
+		for (size_t j = i; j > 0 && i - (j - 1) < 15 && poison_prefix(e->mode, buf[j - 1]); j--)
+			added |= poison_add(e, base + j - 1);
+	}
+	return added;
+}
+
+/* Read guest bytes [lo, hi) that are mapped; unmapped ones read as 0. */
+static void read_mapped(struct engine *e, uint64_t lo, uint8_t *buf, size_t n)
+{
+	memset(buf, 0, n);
+	uint64_t hi = lo + n;
+	for (unsigned m = 0; m < e->nmaps; m++) {
+		uint64_t a = e->maps[m].addr, b = a + e->maps[m].size;
+		if (b <= lo || a >= hi)
+			continue;
+		uint64_t s = a > lo ? a : lo, t = b < hi ? b : hi;
+		uc_mem_read(e->uc, s, buf + (s - lo), t - s);
+	}
+}
+
+void poison_scan(struct engine *e, uint64_t addr, uint64_t n)
+{
+	if (!n)
+		return;
+	/* 14 prefix bytes before an FF that the change completes, and the ModRM
+	 * byte after an FF it writes */
+	uint64_t lo = addr > 15 ? addr - 15 : 0, hi = addr + n + 1;
+	if (hi < addr)
+		hi = UINT64_MAX;
+	bool added = false;
+	uint8_t buf[4096 + 32];
+	for (uint64_t a = lo; a < hi;) {
+		/* chunks overlap by 16 bytes so that no pair or prefix run is cut */
+		uint64_t len = hi - a > 4096 + 16 ? 4096 + 16 : hi - a;
+		read_mapped(e, a, buf, (size_t)len);
+		added |= poison_scan_buf(e, a, buf, (size_t)len);
+		if (len < 4096 + 16)
+			break;
+		a += 4096;
+	}
+	if (added)
+		poison_apply(e);
+}
+
+/* Guest stores.  A store can create a poison start only by writing the FF
+ * byte or the ModRM byte of a pair, or a prefix byte in front of an
+ * existing pair; anything else returns after a few compares (a store to
+ * guest memory costs ~150 ns in Unicorn 2.0.1 anyway, unicorn-facts §2.3
+ * pitfall 11). */
+void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
+{
+	struct engine *e = user;
+	(void)uc;
+	(void)type;
+	if (size <= 0)
+		return;
+	/* the softmmu store helpers report 1, 2, 4 or 8 bytes (wider stores
+	 * arrive as several) */
+	unsigned n = size > 8 ? 8 : (unsigned)size;
+	uint64_t v = (uint64_t)value;
+	bool pair = false, prefix = false;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t b = (uint8_t)(v >> (8 * i));
+		pair |= b == 0xFF || poison_modrm(b);
+		prefix |= poison_prefix(e->mode, b);
+	}
+	if (!pair) {
+		if (!prefix || !e->npoison)
+			return;
+		/* a prefix run ending at an existing pair within 14 bytes? */
+		size_t lo = 0, hi = e->npoison;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (e->poison[mid] <= addr)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == e->npoison || e->poison[lo] > addr + n + 14)
+			return;
+	}
+	/* The hook runs before the store: scan the window with the new bytes. */
+	uint64_t wlo = addr > 15 ? addr - 15 : 0;
+	uint8_t buf[15 + 8 + 15];
+	size_t len = (size_t)(addr - wlo) + n + 15;
+	read_mapped(e, wlo, buf, len);
+	for (unsigned i = 0; i < n; i++)
+		buf[addr - wlo + i] = (uint8_t)(v >> (8 * i));
+	if (poison_scan_buf(e, wlo, buf, len))
+		poison_apply(e);
 }

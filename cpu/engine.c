@@ -156,6 +156,7 @@ struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_
 	uc_hook_add(e->uc, &e->h_block, UC_HOOK_BLOCK, (void *)engine_block_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_intr, UC_HOOK_INTR, (void *)engine_intr_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_invalid, UC_HOOK_INSN_INVALID, (void *)engine_invalid_hook, e, 1, 0);
+	uc_hook_add(e->uc, &e->h_smc, UC_HOOK_MEM_WRITE, (void *)poison_smc_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_unmapped, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
 		    (void *)engine_unmapped_hook, e, 1, 0);
 	return e;
@@ -233,6 +234,7 @@ int engine_map(struct engine *e, uint64_t addr, uint64_t size, const void *bytes
 	}
 	if (bytes && nbytes && uc_mem_write(e->uc, addr, bytes, nbytes) != UC_ERR_OK)
 		return -1;
+	poison_scan(e, addr, bytes ? nbytes : 0);
 	return 0;
 }
 
@@ -243,7 +245,10 @@ int engine_mem_read(struct engine *e, uint64_t addr, void *buf, size_t n)
 
 int engine_mem_write(struct engine *e, uint64_t addr, const void *buf, size_t n)
 {
-	return uc_mem_write(e->uc, addr, buf, n) == UC_ERR_OK ? 0 : -1;
+	if (uc_mem_write(e->uc, addr, buf, n) != UC_ERR_OK)
+		return -1;
+	poison_scan(e, addr, n);
+	return 0;
 }
 
 /* ---- logs -------------------------------------------------------------- */

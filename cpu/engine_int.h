@@ -79,6 +79,15 @@ struct engine {
 	uint64_t done_addr;         /* ... at this address */
 	const struct block *blk;    /* block being executed */
 	const struct block *last_blk;  /* last block seen by the block hook (lookup cache) */
+
+	/* Unicorn 2.0.1 aborts the process when it translates FF /3 or FF /5
+	 * with a register operand (decode.c, "poison"): every address where
+	 * such an instruction can start is a Unicorn exit, so translation
+	 * stops in front of it and engine_run() reports an invalid opcode. */
+	uint64_t *poison;           /* sorted */
+	size_t npoison, cap_poison;
+	bool exits_on;              /* uc exits enabled (first poison found) */
+	uc_hook h_smc;              /* guest stores: new poison (self-modifying code) */
 	uint64_t blk_seq;           /* blocks entered */
 
 	/* limits and counts */
@@ -115,10 +124,18 @@ struct engine {
 	void *insn_ctx;
 };
 
+/* the fixed `until` of every uc_emu_start, outside guest code (unicorn-facts §2 pitfall 5) */
+#define SENTINEL64 0xFFFFFFFFFFFFF000ull
+#define SENTINEL32 0xFFFFF000ull
+
 /* decode.c */
 const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
 struct site *site_find(struct engine *e, uint64_t addr);
 void decode_free(struct engine *e);
+/* poison: instructions Unicorn 2.0.1 cannot translate */
+void poison_scan(struct engine *e, uint64_t addr, uint64_t n);   /* after [addr, addr+n) changed */
+bool poison_at(const struct engine *e, uint64_t addr);
+void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user);
 
 /* deliver.c */
 bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,

@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SENTINEL64 0xFFFFFFFFFFFFF000ull   /* fixed `until` outside guest code (unicorn-facts §2 pitfall 5) */
-#define SENTINEL32 0xFFFFF000ull
 #define RFL_TF (1ull << 8)
 #define CR4_DE (1ull << 3)
 
@@ -580,13 +578,43 @@ void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	hook_exit(e, addr, addr);
 }
 
-void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+/* The rest of the block hook once ops.boundary has run: stop or restart if
+ * the layer asked for it (or changed the DRs so that hooks must be rebuilt).
+ * Returns true if the block runs. */
+static bool after_boundary(struct engine *e, uc_engine *uc, uint64_t addr)
 {
-	struct engine *e = user;
+	if (e->stop_req || e->pause_req || e->cur_rip != addr) {
+		update_bp_hooks(e);
+		e->resume_rip = e->cur_rip;
+		e->restart = !e->stop_req && !e->pause_req;
+		uc_emu_stop(uc);
+		return false;
+	}
+	update_bp_hooks(e);
+	if (e->need_restart) {
+		e->resume_rip = addr;
+		e->restart = true;
+		uc_emu_stop(uc);
+		return false;
+	}
+	return true;
+}
+
+static inline bool over_budget(const struct engine *e)
+{
+	return (e->max_insns && e->insns >= e->max_insns) ||
+	       (e->max_cycles && e->cpu->st.cycles_total >= e->max_cycles);
+}
+
+/* Every case of the block hook: a block not seen last time (decode, new
+ * sites), the budget, host context. */
+static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engine *uc, uint64_t addr,
+						      uint32_t size)
+{
 	e->done = false;
 	/* Loops re-enter the block they just left: try it before the hash. */
 	const struct block *b = e->last_blk;
-	if (__builtin_expect(!b || b->addr != addr || b->size != size, 0)) {
+	if (!b || b->addr != addr || b->size != size) {
 		bool fresh;
 		b = block_get(e, addr, size, &fresh);
 		if (fresh) {
@@ -605,8 +633,7 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	e->blk_seq++;
 	e->blk = NULL;
 	e->cur_rip = addr;
-	if ((e->max_insns && e->insns >= e->max_insns) ||
-	    (e->max_cycles && e->cpu->st.cycles_total >= e->max_cycles)) {
+	if (over_budget(e)) {
 		engine_request_stop(e, STOP_BUDGET, NULL);
 		snprintf(e->stop_msg, sizeof(e->stop_msg), "budget exhausted after %llu instructions",
 			 (unsigned long long)e->insns);
@@ -617,20 +644,8 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	}
 	if (!e->host && e->ops.boundary && !(e->pend_hw | e->pend_ideal)) {
 		e->ops.boundary(e->ops.ctx);
-		if (e->stop_req || e->pause_req || e->cur_rip != addr) {
-			update_bp_hooks(e);
-			e->resume_rip = e->cur_rip;
-			e->restart = !e->stop_req && !e->pause_req;
-			uc_emu_stop(uc);
+		if (!after_boundary(e, uc, addr))
 			return;
-		}
-		update_bp_hooks(e);
-		if (e->need_restart) {
-			e->resume_rip = addr;
-			e->restart = true;
-			uc_emu_stop(uc);
-			return;
-		}
 	}
 	e->blk = b;
 	e->insns += b->n;
@@ -638,10 +653,41 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		e->cpu->st.host_instructions += b->n;
 		cpu_charge(e->cpu, CYC_HOST, b->n * e->cpu->cost->host_insn);
 	} else {
-		/* cpu_charge(CYC_GUEST), in line: this runs once per block */
-		e->cpu->st.cycles_guest += b->cost;
-		e->cpu->st.cycles_total += b->cost;
+		cpu_charge(e->cpu, CYC_GUEST, b->cost);
 	}
+}
+
+/* Runs before every translated block: the hottest function of a run with
+ * few exits (bench/bench_hvsim.c (a)).  The common case -- the guest
+ * re-enters the block it just left, within budget -- is kept small so that
+ * it needs almost no registers saved; everything else is block_hook_full(),
+ * with the same effects. */
+void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	struct engine *e = user;
+	const struct block *b = e->last_blk;
+	if (__builtin_expect(!b || b->addr != addr || b->size != size || e->host || over_budget(e), 0)) {
+		block_hook_full(e, uc, addr, size);
+		return;
+	}
+	e->done = false;
+	e->blk_seq++;
+	e->blk = NULL;
+	e->cur_rip = addr;
+	if (e->ops.boundary && !(e->pend_hw | e->pend_ideal)) {
+		e->ops.boundary(e->ops.ctx);
+		/* what after_boundary() would act on; otherwise it does nothing */
+		if (__builtin_expect(e->stop_req || e->pause_req || e->cur_rip != e->last_blk->addr ||
+				     e->dr_dirty || e->seen_gen != e->cpu->dr_gen || e->need_restart, 0) &&
+		    !after_boundary(e, e->uc, e->last_blk->addr))
+			return;
+		b = e->last_blk;
+	}
+	e->blk = b;
+	e->insns += b->n;
+	/* cpu_charge(CYC_GUEST), in line */
+	e->cpu->st.cycles_guest += b->cost;
+	e->cpu->st.cycles_total += b->cost;
 }
 
 void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
@@ -764,6 +810,22 @@ enum engine_stop engine_run(struct engine *e, uint64_t rip)
 		if (e->pause_req) {
 			e->cur_rip = e->resume_rip;
 			return STOP_NONE;
+		}
+		if (!e->restart && e->npoison) {
+			uint64_t r = 0;
+			uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &r);
+			if (poison_at(e, r)) {
+				/* stopped in front of an instruction Unicorn cannot
+				 * translate (decode.c): #UD on hardware */
+				uint8_t b[4] = { 0 };
+				uc_mem_read(e->uc, r, b, sizeof(b));
+				e->cur_rip = r;
+				e->stop = STOP_UD;
+				snprintf(e->stop_msg, sizeof(e->stop_msg),
+					 "invalid opcode at 0x%llx (bytes %02x %02x %02x %02x: far CALL/JMP needs a "
+					 "memory operand)", (unsigned long long)r, b[0], b[1], b[2], b[3]);
+				return e->stop;
+			}
 		}
 		if (!e->restart) {
 			e->stop = STOP_UNMAPPED;

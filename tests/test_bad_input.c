@@ -418,6 +418,20 @@ Test(bad_input, invalid_opcode)
 			  7, 9, "invalid_opcode", "invalid opcode at 0x1001");
 }
 
+Test(bad_input, far_call_with_register_operand)
+{
+	/* FF /3 with ModRM.mod = 11 ("call far rcx") has no memory operand: #UD
+	 * (SDM Vol.2 CALL, m16:64 only; opcode map group 5 "Ep").  Unicorn
+	 * 2.0.1 aborts the process translating it; hvsim must stop the guest
+	 * instead (found by fuzz/fuzz_guest.c). */
+	expect_guest_stop(HEAD
+			  "vendor: vmx\n"
+			  "guest:\n"
+			  "  base: 0x1000\n"
+			  "  code: \"90 48 31 c0 ff d9 f4\"\n",
+			  7, 9, "invalid_opcode", "invalid opcode at 0x1004");
+}
+
 Test(bad_input, triple_fault)
 {
 	/* IDT limit 7 holds no 16-byte gate: INT3 cannot be delivered (#GP),
