@@ -19,7 +19,7 @@ pkgs=(cmake gcc make pkg-config binutils
 
 for arg in "$@"; do
 	case "$arg" in
-	--with-fuzz)    pkgs+=(clang) ;;      # libFuzzer targets (-DHVSIM_FUZZ=ON)
+	--with-fuzz)    pkgs+=(clang libclang-rt-dev) ;;   # libFuzzer targets (-DHVSIM_FUZZ=ON); the fuzzer/sanitizer runtimes are in libclang-rt-dev
 	--with-browser) pkgs+=(chromium) ;;   # browser tests
 	-h|--help)      usage ;;
 	*)              echo "setup.sh: unknown argument: $arg" >&2; usage ;;
