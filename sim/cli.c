@@ -25,6 +25,7 @@
 #include "sim/scenario.h"
 #include "sim/cmds.h"           /* trace, report, explain, step (sim/cmd_*.c) */
 #include "sim/trace.h"
+#include "sim/verb.h"
 
 #ifndef HVSIM_VERSION
 #define HVSIM_VERSION "0.0.0"
@@ -302,8 +303,7 @@ static int check_scenario(const struct scenario *sc)
 /* ---- run plan: which policies on which vendors ------------------------- */
 
 struct plan {
-	char **pol;                    /* owned copies */
-	size_t npol, cap;
+	struct verb_names pol;         /* owned copies (sim/verb.h) */
 	enum vendor ven[2];
 	size_t nven;
 	struct trace_writer *tw;       /* run --trace: one header + events per run (NULL = none) */
@@ -312,48 +312,8 @@ struct plan {
 
 static void plan_free(struct plan *p)
 {
-	for (size_t i = 0; i < p->npol; i++)
-		free(p->pol[i]);
-	free(p->pol);
+	verb_names_free(&p->pol);
 	memset(p, 0, sizeof(*p));
-}
-
-static int plan_add(struct plan *p, const char *name)
-{
-	for (size_t i = 0; i < p->npol; i++)
-		if (strcmp(p->pol[i], name) == 0)
-			return 0;
-	if (p->npol == p->cap) {
-		size_t nc = p->cap ? p->cap * 2 : 8;
-		char **np = realloc(p->pol, nc * sizeof(*np));
-		if (!np)
-			return -1;
-		p->pol = np;
-		p->cap = nc;
-	}
-	if (!(p->pol[p->npol] = strdup(name)))
-		return -1;
-	p->npol++;
-	return 0;
-}
-
-struct plan_add_ctx { struct plan *p; int rc; };
-
-static void plan_add_cb(const char *name, const char *summary, void *ctx)
-{
-	struct plan_add_ctx *a = ctx;
-	if (plan_add(a->p, name) != 0)
-		a->rc = -1;
-}
-
-static int plan_add_all(struct plan *p, const struct scenario *sc)
-{
-	struct plan_add_ctx a = { p, 0 };
-	policy_list(plan_add_cb, &a);
-	for (size_t i = 0; i < sc->nvariants && a.rc == 0; i++)
-		if (sc->variants[i].name)
-			a.rc = plan_add(p, sc->variants[i].name);
-	return a.rc;
 }
 
 /* Returns 0 or an exit code (message printed). */
@@ -365,23 +325,23 @@ static int plan_build(const struct cmd *c, const struct scenario *sc, const stru
 		for (size_t i = 0; i < o->npolicies && rc == 0; i++) {
 			const char *n = o->policies[i];
 			if (strcmp(n, "all") == 0) {
-				rc = plan_add_all(p, sc) ? HVSIM_EXIT_INTERNAL : 0;
+				rc = verb_names_add_all(&p->pol, sc) ? HVSIM_EXIT_INTERNAL : 0;
 			} else if (!expect_policy_known(sc, n)) {
 				plan_free(p);
 				return usage_error("", "unknown policy '%s' (see 'hvsim list policies')", n);
 			} else {
-				rc = plan_add(p, n) ? HVSIM_EXIT_INTERNAL : 0;
+				rc = verb_names_add(&p->pol, n) ? HVSIM_EXIT_INTERNAL : 0;
 			}
 		}
 	} else if (sc->npolicies) {
 		for (size_t i = 0; i < sc->npolicies && rc == 0; i++) {
 			if (strcmp(sc->policies[i], "all") == 0)
-				rc = plan_add_all(p, sc) ? HVSIM_EXIT_INTERNAL : 0;
+				rc = verb_names_add_all(&p->pol, sc) ? HVSIM_EXIT_INTERNAL : 0;
 			else
-				rc = plan_add(p, sc->policies[i]) ? HVSIM_EXIT_INTERNAL : 0;
+				rc = verb_names_add(&p->pol, sc->policies[i]) ? HVSIM_EXIT_INTERNAL : 0;
 		}
 	} else {
-		rc = plan_add(p, "bp_enabled") ? HVSIM_EXIT_INTERNAL : 0;
+		rc = verb_names_add(&p->pol, "bp_enabled") ? HVSIM_EXIT_INTERNAL : 0;
 	}
 	if (rc) {
 		fprintf(stderr, "hvsim: out of memory\n");
@@ -406,21 +366,21 @@ static int plan_build(const struct cmd *c, const struct scenario *sc, const stru
 static int run_plan(const struct scenario *sc, const struct plan *p, const char *cost,
 		    struct run_result **resp, size_t *nresp)
 {
-	size_t n = p->npol * p->nven;
+	size_t n = p->pol.n * p->nven;
 	struct run_result *res = calloc(n ? n : 1, sizeof(*res));
 	if (!res) {
 		fprintf(stderr, "hvsim: out of memory\n");
 		return HVSIM_EXIT_INTERNAL;
 	}
 	size_t k = 0;
-	for (size_t i = 0; i < p->npol; i++) {
+	for (size_t i = 0; i < p->pol.n; i++) {
 		for (size_t j = 0; j < p->nven; j++) {
 			/* Bare metal has no policy: one run is enough. */
 			if (p->ven[j] == VENDOR_NONE && i > 0)
 				continue;
-			struct run_config cfg = { .policy = p->pol[i], .vendor = p->ven[j], .cost_model = cost };
+			struct run_config cfg = { .policy = p->pol.v[i], .vendor = p->ven[j], .cost_model = cost };
 			if (p->tw) {
-				trace_write_header(p->tw, scen_name(sc), p->ven[j] == VENDOR_NONE ? "none" : p->pol[i],
+				trace_write_header(p->tw, scen_name(sc), p->ven[j] == VENDOR_NONE ? "none" : p->pol.v[i],
 						   vendor_str(p->ven[j]));
 				cfg.trace = trace_sink_jsonl;
 				cfg.trace_ctx = p->tw;
@@ -439,7 +399,7 @@ static int run_plan(const struct scenario *sc, const struct plan *p, const char 
 			if (!r->scenario[0])
 				snprintf(r->scenario, sizeof(r->scenario), "%s", scen_name(sc));
 			if (!r->policy[0])
-				snprintf(r->policy, sizeof(r->policy), "%s", p->pol[i]);
+				snprintf(r->policy, sizeof(r->policy), "%s", p->pol.v[i]);
 			if (!r->vendor[0])
 				snprintf(r->vendor, sizeof(r->vendor), "%s", vendor_str(p->ven[j]));
 			k++;

@@ -30,6 +30,7 @@
 #include "sim/result_io.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
+#include "sim/verb.h"
 
 #define ERRSZ 1024
 #define MAX_JOBS 256
@@ -76,17 +77,7 @@ const char cmd_compare_help[] =
 	"is what it compares) or a column's vendor is not implemented; bad input in the\n"
 	"scenario (e.g. an unknown variant knob) fails with 4 and writes nothing.\n";
 
-static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("hvsim: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see 'hvsim help compare')\n", stderr);
-	return HVSIM_EXIT_USAGE;
-}
+static const struct verb_spec compare_spec = { "compare", cmd_compare_usage, cmd_compare_summary, cmd_compare_help };
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -119,10 +110,11 @@ static int parse_formats(const char *val, struct copts *o)
 			if (strlen(fmt_name[i]) == n && !strncmp(fmt_name[i], p, n))
 				f = i;
 		if (f < 0)
-			return usage("bad value '%.*s' in --format, want text, json, md or csv", (int)(n < 40 ? n : 40), p);
+			return verb_usage(&compare_spec, "bad value '%.*s' in --format, want text, json, md or csv",
+					  (int)(n < 40 ? n : 40), p);
 		for (size_t i = 0; i < o->nfmts; i++)
 			if (o->fmts[i] == (enum fmt)f)
-				return usage("format '%s' given twice in --format", fmt_name[f]);
+				return verb_usage(&compare_spec, "format '%s' given twice in --format", fmt_name[f]);
 		o->fmts[o->nfmts++] = (enum fmt)f;
 		if (!p[n])
 			break;
@@ -131,9 +123,63 @@ static int parse_formats(const char *val, struct copts *o)
 	return -1;
 }
 
+/* One argument (verb_walk); -1 to go on, or an exit code. */
+static int compare_arg(int id, const char *val, void *ctx)
+{
+	struct copts *o = ctx;
+	switch (id) {
+	case VERB_ARG_POS:
+		if (o->scenario)
+			return verb_usage(&compare_spec, "compare takes one scenario, got '%s' and '%s'", o->scenario, val);
+		o->scenario = val;
+		break;
+	case VERB_ARG_HELP:
+		printf("usage: %s\n\n%s\n\n%s", cmd_compare_usage, cmd_compare_summary, cmd_compare_help);
+		return HVSIM_EXIT_OK;
+	case 0:
+		o->pol[o->npol++] = val;
+		break;
+	case 1:
+		o->baseline = val;
+		break;
+	case 2:
+		o->vendor_set = true;
+		if (verb_vendor_multi(&compare_spec, val, &o->vendor))
+			return HVSIM_EXIT_USAGE;
+		break;
+	case 3: {
+		int rc = parse_formats(val, o);
+		if (rc >= 0)
+			return rc;
+		break;
+	}
+	case 4:
+		o->output = val;
+		break;
+	case 5: {
+		char *end;
+		unsigned long v = strtoul(val, &end, 10);
+		if (*end || val[0] == '-' || v < 1 || v > MAX_JOBS)
+			return verb_usage(&compare_spec, "bad value '%s' for --jobs, want a number from 1 to %d",
+					  val, MAX_JOBS);
+		o->jobs = (unsigned)v;
+		break;
+	}
+	case 6:
+		o->cost = val;
+		break;
+	}
+	return -1;
+}
+
 /* Returns -1 to go on, or an exit code. */
 static int parse_args(int argc, char **argv, struct copts *o)
 {
+	static const struct verb_opt spec[] = {
+		{ "policy", 'p', NULL, NULL }, { "baseline", 0, NULL, NULL }, { "vendor", 0, NULL, NULL },
+		{ "format", 0, NULL, NULL }, { "output", 'o', NULL, NULL }, { "jobs", 'j', NULL, NULL },
+		{ "cost", 0, NULL, NULL }, { NULL, 0, NULL, NULL },
+	};
 	memset(o, 0, sizeof(*o));
 	o->fmts[0] = F_TEXT;
 	o->nfmts = 1;
@@ -143,100 +189,11 @@ static int parse_args(int argc, char **argv, struct copts *o)
 		fputs("hvsim: out of memory\n", stderr);
 		return HVSIM_EXIT_INTERNAL;
 	}
-	bool dashdash = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (dashdash || a[0] != '-' || a[1] == '\0') {
-			if (o->scenario)
-				return usage("compare takes one scenario, got '%s' and '%s'", o->scenario, a);
-			o->scenario = a;
-			continue;
-		}
-		if (!strcmp(a, "--")) {
-			dashdash = true;
-			continue;
-		}
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			printf("usage: %s\n\n%s\n\n%s", cmd_compare_usage, cmd_compare_summary, cmd_compare_help);
-			return HVSIM_EXIT_OK;
-		}
-		static const struct { const char *lng; char shrt; } spec[] = {
-			{ "policy", 'p' }, { "baseline", 0 }, { "vendor", 0 }, { "format", 0 },
-			{ "output", 'o' }, { "jobs", 'j' }, { "cost", 0 },
-		};
-		int id = -1;
-		const char *val = NULL;
-		char shown[64];
-		if (a[1] == '-') {
-			const char *eq = strchr(a + 2, '=');
-			size_t n = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
-			for (int k = 0; k < (int)(sizeof(spec) / sizeof(spec[0])); k++)
-				if (strlen(spec[k].lng) == n && !memcmp(spec[k].lng, a + 2, n))
-					id = k;
-			snprintf(shown, sizeof(shown), "--%.*s", (int)(n < 40 ? n : 40), a + 2);
-			if (eq)
-				val = eq + 1;
-		} else {
-			for (int k = 0; k < (int)(sizeof(spec) / sizeof(spec[0])); k++)
-				if (spec[k].shrt && spec[k].shrt == a[1])
-					id = k;
-			snprintf(shown, sizeof(shown), "-%c", a[1]);
-			if (a[2])
-				val = a + 2;
-		}
-		if (id < 0)
-			return usage("unknown option '%s'", shown);
-		if (!val) {
-			if (i + 1 >= argc)
-				return usage("option '%s' needs a value", shown);
-			val = argv[++i];
-		}
-		if (!*val)
-			return usage("option '%s' needs a value", shown);
-		switch (id) {
-		case 0:
-			o->pol[o->npol++] = val;
-			break;
-		case 1:
-			o->baseline = val;
-			break;
-		case 2:
-			o->vendor_set = true;
-			if (!strcmp(val, "vmx"))
-				o->vendor = VENDOR_VMX;
-			else if (!strcmp(val, "svm"))
-				o->vendor = VENDOR_SVM;
-			else if (!strcmp(val, "both"))
-				o->vendor = VENDOR_BOTH;
-			else if (!strcmp(val, "none"))
-				o->vendor = VENDOR_NONE;
-			else
-				return usage("bad value '%s' for --vendor, want vmx, svm, both or none", val);
-			break;
-		case 3: {
-			int rc = parse_formats(val, o);
-			if (rc >= 0)
-				return rc;
-			break;
-		}
-		case 4:
-			o->output = val;
-			break;
-		case 5: {
-			char *end;
-			unsigned long v = strtoul(val, &end, 10);
-			if (*end || val[0] == '-' || v < 1 || v > MAX_JOBS)
-				return usage("bad value '%s' for --jobs, want a number from 1 to %d", val, MAX_JOBS);
-			o->jobs = (unsigned)v;
-			break;
-		}
-		case 6:
-			o->cost = val;
-			break;
-		}
-	}
+	int rc = verb_walk(&compare_spec, argc, argv, spec, compare_arg, o);
+	if (rc >= 0)
+		return rc;
 	if (!o->scenario)
-		return usage("compare needs a scenario file");
+		return verb_usage(&compare_spec, "compare needs a scenario file");
 	return -1;
 }
 
@@ -246,7 +203,7 @@ struct col {
 	char name[192];                /* "policy@vendor" */
 	const char *policy;            /* points into struct plan */
 	enum vendor vendor;
-	size_t pol_index;              /* index into plan.pol */
+	size_t pol_index;              /* index into plan.pol.v */
 	int rc;                        /* 0 = result valid, -1 = error (err) */
 	bool unavailable;              /* the error is a missing vendor, not bad input */
 	char err[ERRSZ];
@@ -254,8 +211,7 @@ struct col {
 };
 
 struct plan {
-	char **pol;
-	size_t npol, cap;
+	struct verb_names pol;         /* policy names, in column order */
 	enum vendor ven[2];
 	size_t nven;
 	struct col *cols;
@@ -263,50 +219,9 @@ struct plan {
 	size_t baseline;               /* index into pol */
 };
 
-static int plan_add(struct plan *p, const char *name)
-{
-	for (size_t i = 0; i < p->npol; i++)
-		if (!strcmp(p->pol[i], name))
-			return 0;
-	if (p->npol == p->cap) {
-		size_t nc = p->cap ? p->cap * 2 : 16;
-		char **np = realloc(p->pol, nc * sizeof(*np));
-		if (!np)
-			return -1;
-		p->pol = np;
-		p->cap = nc;
-	}
-	if (!(p->pol[p->npol] = strdup(name)))
-		return -1;
-	p->npol++;
-	return 0;
-}
-
-struct add_all { struct plan *p; int rc; };
-
-static void add_all_cb(const char *name, const char *summary, void *ctx)
-{
-	struct add_all *a = ctx;
-	(void)summary;
-	if (a->rc == 0)
-		a->rc = plan_add(a->p, name);
-}
-
-static int plan_add_all(struct plan *p, const struct scenario *sc)
-{
-	struct add_all a = { p, 0 };
-	policy_list(add_all_cb, &a);
-	for (size_t i = 0; i < sc->nvariants && a.rc == 0; i++)
-		if (sc->variants[i].name)
-			a.rc = plan_add(p, sc->variants[i].name);
-	return a.rc;
-}
-
 static void plan_free(struct plan *p)
 {
-	for (size_t i = 0; i < p->npol; i++)
-		free(p->pol[i]);
-	free(p->pol);
+	verb_names_free(&p->pol);
 	for (size_t i = 0; i < p->ncols; i++)
 		run_result_free(&p->cols[i].res);
 	free(p->cols);
@@ -325,30 +240,30 @@ static int plan_build(const struct scenario *sc, const struct copts *o, struct p
 	if (o->npol) {
 		for (size_t i = 0; i < o->npol && !rc; i++) {
 			if (!strcmp(o->pol[i], "all"))
-				rc = plan_add_all(p, sc);
+				rc = verb_names_add_all(&p->pol, sc);
 			else if (!expect_policy_known(sc, o->pol[i])) {
 				fprintf(stderr, "hvsim: unknown policy '%s' (see 'hvsim list policies')\n", o->pol[i]);
 				return HVSIM_EXIT_USAGE;
 			}
 			else
-				rc = plan_add(p, o->pol[i]);
+				rc = verb_names_add(&p->pol, o->pol[i]);
 		}
 	} else if (sc->npolicies) {
 		for (size_t i = 0; i < sc->npolicies && !rc; i++) {
 			const char *n = sc->policies[i];
 			if (!strcmp(n, "all")) {
-				rc = plan_add_all(p, sc);
+				rc = verb_names_add_all(&p->pol, sc);
 			} else if (!expect_policy_known(sc, n)) {
 				struct srcpos pos = sc->policy_pos ? sc->policy_pos[i] : (struct srcpos){ 0, 0 };
 				fprintf(stderr, "%s:%d:%d: unknown policy '%s' (see 'hvsim list policies')\n",
 					sc->path ? sc->path : "?", pos.line, pos.col, n);
 				return HVSIM_EXIT_ERROR;
 			} else {
-				rc = plan_add(p, n);
+				rc = verb_names_add(&p->pol, n);
 			}
 		}
 	} else {
-		rc = plan_add(p, "bp_enabled");
+		rc = verb_names_add(&p->pol, "bp_enabled");
 	}
 	if (rc) {
 		fputs("hvsim: out of memory\n", stderr);
@@ -357,10 +272,10 @@ static int plan_build(const struct scenario *sc, const struct copts *o, struct p
 	p->baseline = 0;
 	if (o->baseline) {
 		size_t i;
-		for (i = 0; i < p->npol && strcmp(p->pol[i], o->baseline); i++)
+		for (i = 0; i < p->pol.n && strcmp(p->pol.v[i], o->baseline); i++)
 			;
-		if (i == p->npol)
-			return usage("baseline '%s' is not one of the compared policies", o->baseline);
+		if (i == p->pol.n)
+			return verb_usage(&compare_spec, "baseline '%s' is not one of the compared policies", o->baseline);
 		p->baseline = i;
 	}
 	enum vendor v = o->vendor_set ? o->vendor : sc->vendor;
@@ -372,7 +287,7 @@ static int plan_build(const struct scenario *sc, const struct copts *o, struct p
 		p->ven[0] = v;
 		p->nven = 1;
 	}
-	p->ncols = p->npol * p->nven;
+	p->ncols = p->pol.n * p->nven;
 	p->cols = calloc(p->ncols, sizeof(*p->cols));
 	if (!p->cols) {
 		fputs("hvsim: out of memory\n", stderr);
@@ -380,12 +295,12 @@ static int plan_build(const struct scenario *sc, const struct copts *o, struct p
 	}
 	size_t k = 0;
 	for (size_t j = 0; j < p->nven; j++)          /* vendor-major: vmx columns, then svm */
-		for (size_t i = 0; i < p->npol; i++, k++) {
+		for (size_t i = 0; i < p->pol.n; i++, k++) {
 			struct col *c = &p->cols[k];
-			c->policy = p->pol[i];
+			c->policy = p->pol.v[i];
 			c->pol_index = i;
 			c->vendor = p->ven[j];
-			snprintf(c->name, sizeof(c->name), "%s@%s", p->pol[i], vendor_name(p->ven[j]));
+			snprintf(c->name, sizeof(c->name), "%s@%s", p->pol.v[i], vendor_name(p->ven[j]));
 		}
 	return -1;
 }
@@ -686,7 +601,7 @@ static void summarize(const struct plan *p, const struct col *c, struct summary 
 		len = appendf(s->text, n, len, "%s: baseline", c->name);
 	} else if (!s->base || s->base->rc) {
 		len = appendf(s->text, n, len, "%s: no baseline on %s (%s@%s %s)", c->name, vendor_name(c->vendor),
-			      p->pol[p->baseline], vendor_name(c->vendor), s->base ? "failed" : "not run");
+			      p->pol.v[p->baseline], vendor_name(c->vendor), s->base ? "failed" : "not run");
 		s->base = NULL;
 	} else {
 		fill_metrics(s->m, &s->base->res, true);
@@ -746,7 +661,7 @@ static void render_text(FILE *f, const struct view *w)
 	const struct table *t = w->t;
 	fprintf(f, "%s (%s): %s\n", w->sc->name ? w->sc->name : "?", w->sc->path ? w->sc->path : "?",
 		w->sc->summary ? w->sc->summary : "");
-	fprintf(f, "cost model %s, baseline %s\n\n", w->cost_model, p->pol[p->baseline]);
+	fprintf(f, "cost model %s, baseline %s\n\n", w->cost_model, p->pol.v[p->baseline]);
 	size_t w0 = strlen("metric");
 	for (size_t i = 0; i < t->n; i++)
 		if (strlen(t->rows[i].name) > w0)
@@ -796,7 +711,7 @@ static void render_text(FILE *f, const struct view *w)
 			notes = true;
 		}
 	}
-	fprintf(f, "\nSummary (each against %s on the same vendor):\n", p->pol[p->baseline]);
+	fprintf(f, "\nSummary (each against %s on the same vendor):\n", p->pol.v[p->baseline]);
 	for (size_t k = 0; k < p->ncols; k++)
 		fprintf(f, "  %s\n", w->sum[k].text);
 }
@@ -819,7 +734,7 @@ static void render_md(FILE *f, const struct view *w)
 	fputs("\n\n", f);
 	md_cell(f, w->sc->summary ? w->sc->summary : "");
 	fprintf(f, "\n\nScenario `%s`, cost model `%s`, baseline `%s`.\n\n", w->sc->path ? w->sc->path : "?",
-		w->cost_model, p->pol[p->baseline]);
+		w->cost_model, p->pol.v[p->baseline]);
 	fputs("| metric |", f);
 	for (size_t k = 0; k < p->ncols; k++) {
 		fputc(' ', f);
@@ -911,7 +826,7 @@ static int render_json(FILE *f, const struct view *w)
 	jw_kv_string(&jw, "scenario", w->sc->name);
 	jw_kv_string(&jw, "file", w->sc->path);
 	jw_kv_string(&jw, "cost_model", w->cost_model);
-	jw_kv_string(&jw, "baseline", p->pol[p->baseline]);
+	jw_kv_string(&jw, "baseline", p->pol.v[p->baseline]);
 	jw_key(&jw, "columns");
 	jw_array_begin(&jw);
 	for (size_t k = 0; k < p->ncols; k++)

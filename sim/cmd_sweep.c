@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +41,7 @@
 #include "sim/result_io.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
+#include "sim/verb.h"
 
 #ifndef HVSIM_SOURCE_DIR
 #define HVSIM_SOURCE_DIR "."
@@ -91,57 +91,12 @@ const char cmd_sweep_help[] =
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("hvsim: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see 'hvsim help sweep')\n", stderr);
-	return HVSIM_EXIT_USAGE;
-}
+static const struct verb_spec sweep_spec = { "sweep", cmd_sweep_usage, cmd_sweep_summary, cmd_sweep_help };
 
 static int oom(void)
 {
 	fputs("hvsim: out of memory\n", stderr);
 	return HVSIM_EXIT_INTERNAL;
-}
-
-/* A growable array of owned strings. */
-struct strv { char **v; size_t n, cap; };
-
-static int strv_add(struct strv *s, const char *str)
-{
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 16;
-		char **nv = realloc(s->v, nc * sizeof(*nv));
-		if (!nv)
-			return -1;
-		s->v = nv;
-		s->cap = nc;
-	}
-	if (!(s->v[s->n] = strdup(str)))
-		return -1;
-	s->n++;
-	return 0;
-}
-
-static bool strv_has(const struct strv *s, const char *str)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], str))
-			return true;
-	return false;
-}
-
-static void strv_free(struct strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -167,7 +122,7 @@ struct sopts {
 	size_t npol;
 	bool vendor_set;
 	enum vendor vendor;
-	struct strv costs;             /* --cost list (empty = scenario's own) */
+	struct verb_names costs;       /* --cost list (empty = scenario's own) */
 	bool fmt_set;
 	enum sfmt fmt;
 	const char *output;
@@ -181,11 +136,11 @@ static int parse_shard(const char *val, struct sopts *o)
 	errno = 0;
 	unsigned long i = strtoul(val, &end, 10);
 	if (end == val || *end != '/' || errno || val[0] == '-')
-		return usage("bad value '%s' for --shard, want I/N (e.g. 0/8)", val);
+		return verb_usage(&sweep_spec, "bad value '%s' for --shard, want I/N (e.g. 0/8)", val);
 	const char *q = end + 1;
 	unsigned long n = strtoul(q, &end, 10);
 	if (end == q || *end || errno || q[0] == '-' || n == 0 || n > 1000000 || i >= n)
-		return usage("bad value '%s' for --shard, want I/N with 0 <= I < N", val);
+		return verb_usage(&sweep_spec, "bad value '%s' for --shard, want I/N with 0 <= I < N", val);
 	o->shard_i = (unsigned)i;
 	o->shard_n = (unsigned)n;
 	return -1;
@@ -197,15 +152,15 @@ static int parse_costs(const char *val, struct sopts *o)
 	for (;;) {
 		size_t n = strcspn(p, ",");
 		if (n == 0)
-			return usage("empty cost model name in --cost '%s'", val);
+			return verb_usage(&sweep_spec, "empty cost model name in --cost '%s'", val);
 		char *name = strndup(p, n);
 		if (!name)
 			return oom();
-		bool dup = strv_has(&o->costs, name);
-		int rc = dup ? 0 : strv_add(&o->costs, name);
+		bool dup = verb_names_has(&o->costs, name);
+		int rc = dup ? 0 : verb_names_push(&o->costs, name);
 		free(name);
 		if (dup)
-			return usage("cost model '%.*s' given twice in --cost", (int)(n < 60 ? n : 60), p);
+			return verb_usage(&sweep_spec, "cost model '%.*s' given twice in --cost", (int)(n < 60 ? n : 60), p);
 		if (rc)
 			return oom();
 		if (!p[n])
@@ -214,9 +169,62 @@ static int parse_costs(const char *val, struct sopts *o)
 	}
 }
 
+/* One argument (verb_walk); -1 to go on, or an exit code. */
+static int sweep_arg(int id, const char *val, void *ctx)
+{
+	struct sopts *o = ctx;
+	switch (id) {
+	case VERB_ARG_POS:
+		o->pos[o->npos++] = val;
+		break;
+	case VERB_ARG_HELP:
+		printf("usage: %s\n\n%s\n\n%s", cmd_sweep_usage, cmd_sweep_summary, cmd_sweep_help);
+		return HVSIM_EXIT_OK;
+	case 0:
+		o->pol[o->npol++] = val;
+		break;
+	case 1:
+		o->vendor_set = true;
+		if (verb_vendor_multi(&sweep_spec, val, &o->vendor))
+			return HVSIM_EXIT_USAGE;
+		break;
+	case 2:
+		return parse_costs(val, o);
+	case 3:
+		o->fmt_set = true;
+		if (!strcmp(val, "csv"))
+			o->fmt = SF_CSV;
+		else if (!strcmp(val, "json"))
+			o->fmt = SF_JSON;
+		else
+			return verb_usage(&sweep_spec, "bad value '%s' for --format, want csv or json", val);
+		break;
+	case 4:
+		o->output = val;
+		break;
+	case 5: {
+		char *end;
+		errno = 0;
+		unsigned long j = strtoul(val, &end, 10);
+		if (*end || errno || val[0] == '-' || j < 1 || j > MAX_JOBS)
+			return verb_usage(&sweep_spec, "bad value '%s' for --jobs, want 1-%d", val, MAX_JOBS);
+		o->jobs = (unsigned)j;
+		break;
+	}
+	case 6:
+		return parse_shard(val, o);
+	}
+	return -1;
+}
+
 /* Returns -1 to go on, or an exit code. */
 static int parse_args(int argc, char **argv, struct sopts *o)
 {
+	static const struct verb_opt spec[] = {
+		{ "policy", 'p', NULL, NULL }, { "vendor", 0, NULL, NULL }, { "cost", 0, NULL, NULL },
+		{ "format", 0, NULL, NULL }, { "output", 'o', NULL, NULL }, { "jobs", 'j', NULL, NULL },
+		{ "shard", 0, NULL, NULL }, { NULL, 0, NULL, NULL },
+	};
 	o->pol = calloc((size_t)argc + 1, sizeof(*o->pol));
 	o->pos = calloc((size_t)argc + 1, sizeof(*o->pos));
 	if (!o->pol || !o->pos)
@@ -224,103 +232,9 @@ static int parse_args(int argc, char **argv, struct sopts *o)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	o->jobs = ncpu < 1 ? 1 : ncpu > MAX_JOBS ? MAX_JOBS : (unsigned)ncpu;
 	o->shard_n = 1;
-	bool dashdash = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (dashdash || a[0] != '-' || a[1] == '\0') {
-			o->pos[o->npos++] = a;
-			continue;
-		}
-		if (!strcmp(a, "--")) {
-			dashdash = true;
-			continue;
-		}
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			printf("usage: %s\n\n%s\n\n%s", cmd_sweep_usage, cmd_sweep_summary, cmd_sweep_help);
-			return HVSIM_EXIT_OK;
-		}
-		static const struct { const char *lng; char shrt; } spec[] = {
-			{ "policy", 'p' }, { "vendor", 0 }, { "cost", 0 }, { "format", 0 },
-			{ "output", 'o' }, { "jobs", 'j' }, { "shard", 0 },
-		};
-		int id = -1;
-		const char *val = NULL;
-		char shown[64];
-		if (a[1] == '-') {
-			const char *eq = strchr(a + 2, '=');
-			size_t n = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
-			for (int k = 0; k < (int)(sizeof(spec) / sizeof(spec[0])); k++)
-				if (strlen(spec[k].lng) == n && !memcmp(spec[k].lng, a + 2, n))
-					id = k;
-			snprintf(shown, sizeof(shown), "--%.*s", (int)(n < 40 ? n : 40), a + 2);
-			if (eq)
-				val = eq + 1;
-		} else {
-			for (int k = 0; k < (int)(sizeof(spec) / sizeof(spec[0])); k++)
-				if (spec[k].shrt && spec[k].shrt == a[1])
-					id = k;
-			snprintf(shown, sizeof(shown), "-%c", a[1]);
-			if (a[2])
-				val = a + 2;
-		}
-		if (id < 0)
-			return usage("unknown option '%s'", shown);
-		if (!val) {
-			if (i + 1 >= argc)
-				return usage("option '%s' needs a value", shown);
-			val = argv[++i];
-		}
-		if (!*val)
-			return usage("option '%s' needs a value", shown);
-		int rc = -1;
-		switch (id) {
-		case 0:
-			o->pol[o->npol++] = val;
-			break;
-		case 1:
-			o->vendor_set = true;
-			if (!strcmp(val, "vmx"))
-				o->vendor = VENDOR_VMX;
-			else if (!strcmp(val, "svm"))
-				o->vendor = VENDOR_SVM;
-			else if (!strcmp(val, "both"))
-				o->vendor = VENDOR_BOTH;
-			else if (!strcmp(val, "none"))
-				o->vendor = VENDOR_NONE;
-			else
-				return usage("bad value '%s' for --vendor, want vmx, svm, both or none", val);
-			break;
-		case 2:
-			rc = parse_costs(val, o);
-			break;
-		case 3:
-			o->fmt_set = true;
-			if (!strcmp(val, "csv"))
-				o->fmt = SF_CSV;
-			else if (!strcmp(val, "json"))
-				o->fmt = SF_JSON;
-			else
-				return usage("bad value '%s' for --format, want csv or json", val);
-			break;
-		case 4:
-			o->output = val;
-			break;
-		case 5: {
-			char *end;
-			errno = 0;
-			unsigned long j = strtoul(val, &end, 10);
-			if (*end || errno || val[0] == '-' || j < 1 || j > MAX_JOBS)
-				return usage("bad value '%s' for --jobs, want 1-%d", val, MAX_JOBS);
-			o->jobs = (unsigned)j;
-			break;
-		}
-		case 6:
-			rc = parse_shard(val, o);
-			break;
-		}
-		if (rc >= 0)
-			return rc;
-	}
+	int rc = verb_walk(&sweep_spec, argc, argv, spec, sweep_arg, o);
+	if (rc >= 0)
+		return rc;
 	if (!o->fmt_set && o->output) {
 		size_t n = strlen(o->output);
 		if (n > 5 && !strcmp(o->output + n - 5, ".json"))
@@ -338,20 +252,20 @@ static const char *source_dir(void)
 }
 
 /* Expand a directory argument into its *.yaml files, in name order. */
-static int add_dir(const char *dir, struct strv *files)
+static int add_dir(const char *dir, struct verb_names *files)
 {
 	DIR *d = opendir(dir);
 	if (!d) {
 		fprintf(stderr, "%s:0:0: cannot read directory: %s\n", dir, strerror(errno));
 		return HVSIM_EXIT_ERROR;
 	}
-	struct strv names = { 0 };
+	struct verb_names names = { 0 };
 	int rc = 0;
 	for (struct dirent *de; (de = readdir(d));) {
 		size_t l = strlen(de->d_name);
 		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".yaml"))
 			continue;
-		if (strv_add(&names, de->d_name)) {
+		if (verb_names_push(&names, de->d_name)) {
 			rc = -1;
 			break;
 		}
@@ -365,36 +279,22 @@ static int add_dir(const char *dir, struct strv *files)
 			rc = -1;
 			break;
 		}
-		rc = strv_add(files, p);
+		rc = verb_names_push(files, p);
 		free(p);
 	}
-	strv_free(&names);
+	verb_names_free(&names);
 	return rc ? oom() : 0;
 }
 
 /* The policies of one scenario: -p names (checked), or every preset and
  * the scenario's variants ("all", the default). */
-struct add_ctx { struct strv *s; int rc; };
-static void add_policy_cb(const char *name, const char *summary, void *ctx)
-{
-	(void)summary;
-	struct add_ctx *a = ctx;
-	if (!a->rc && !strv_has(a->s, name))
-		a->rc = strv_add(a->s, name);
-}
-
-static int scenario_policies(const struct scenario *sc, const struct sopts *o, struct strv *out)
+static int scenario_policies(const struct scenario *sc, const struct sopts *o, struct verb_names *out)
 {
 	size_t n = o->npol ? o->npol : 1;
 	for (size_t i = 0; i < n; i++) {
 		const char *name = o->npol ? o->pol[i] : "all";
 		if (!strcmp(name, "all")) {
-			struct add_ctx a = { out, 0 };
-			policy_list(add_policy_cb, &a);
-			for (size_t k = 0; k < sc->nvariants && !a.rc; k++)
-				if (sc->variants[k].name && !strv_has(out, sc->variants[k].name))
-					a.rc = strv_add(out, sc->variants[k].name);
-			if (a.rc)
+			if (verb_names_add_all(out, sc))
 				return oom();
 			continue;
 		}
@@ -403,7 +303,7 @@ static int scenario_policies(const struct scenario *sc, const struct sopts *o, s
 				sc->path ? sc->path : "?");
 			return HVSIM_EXIT_USAGE;
 		}
-		if (!strv_has(out, name) && strv_add(out, name))
+		if (verb_names_add(out, name))
 			return oom();
 	}
 	return 0;
@@ -457,7 +357,7 @@ struct job {
  * beyond it (an exit slot without a name) becomes an extra column at the
  * end, in job order. */
 struct columns {
-	struct strv names;
+	struct verb_names names;
 	size_t *slot;                  /* open addressing: column index + 1, 0 = empty */
 	size_t nslot;
 };
@@ -501,7 +401,7 @@ static int col_add(struct columns *c, const char *path)
 		c->slot = nt;
 		c->nslot = ns;
 	}
-	if (strv_add(&c->names, path))
+	if (verb_names_push(&c->names, path))
 		return -1;
 	size_t i = hash_str(path) & (c->nslot - 1);
 	while (c->slot[i])
@@ -537,7 +437,7 @@ static int columns_build(struct columns *c)
 
 static void columns_free(struct columns *c)
 {
-	strv_free(&c->names);
+	verb_names_free(&c->names);
 	free(c->slot);
 }
 
@@ -560,7 +460,7 @@ static void csv_cell(FILE *f, const char *s)
 struct row_ctx {
 	const struct columns *cols;
 	char **cells;
-	struct strv extra;             /* path, value, path, value, ... */
+	struct verb_names extra;       /* path, value, path, value, ... */
 	int rc;
 };
 
@@ -575,7 +475,7 @@ static int row_visit_cb(void *ctx, const struct result_item *it)
 	}
 	long k = col_find(r->cols, it->path);
 	if (k < 0) {
-		if (strv_add(&r->extra, it->path) || strv_add(&r->extra, val))
+		if (verb_names_push(&r->extra, it->path) || verb_names_push(&r->extra, val))
 			r->rc = -1;
 		return r->rc;
 	}
@@ -615,7 +515,7 @@ static int render_csv(const struct columns *cols, const struct run_result *res, 
 	for (size_t k = 0; k < cols->names.n; k++)
 		free(r.cells[k]);
 	free(r.cells);
-	strv_free(&r.extra);
+	verb_names_free(&r.extra);
 	return r.rc;
 }
 
@@ -779,12 +679,12 @@ static const char *extras_of(const char *text)
 
 static int write_csv(FILE *f, const struct columns *cols, const struct job *jobs, size_t n)
 {
-	struct strv extra = { 0 };
+	struct verb_names extra = { 0 };
 	for (size_t i = 0; i < n; i++)
 		for (const char *x = extras_of(jobs[i].text); *x;) {
 			const char *v = x + strlen(x) + 1;
-			if (!strv_has(&extra, x) && strv_add(&extra, x)) {
-				strv_free(&extra);
+			if (verb_names_add(&extra, x)) {
+				verb_names_free(&extra);
 				return -1;
 			}
 			x = v + strlen(v) + 1;
@@ -814,7 +714,7 @@ static int write_csv(FILE *f, const struct columns *cols, const struct job *jobs
 		}
 		fputc('\n', f);
 	}
-	strv_free(&extra);
+	verb_names_free(&extra);
 	return ferror(f) ? -1 : 0;
 }
 
@@ -824,9 +724,9 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 {
 	(void)c;
 	struct sopts o;
-	struct strv files = { 0 };
+	struct verb_names files = { 0 };
 	struct scenario **scs = NULL;
-	struct strv *pols = NULL;
+	struct verb_names *pols = NULL;
 	struct job *jobs = NULL;
 	size_t njobs = 0;
 	struct columns cols;
@@ -847,13 +747,13 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 		struct stat st;
 		if (stat(o.pos[i], &st) == 0 && S_ISDIR(st.st_mode))
 			rc = add_dir(o.pos[i], &files);
-		else if (strv_add(&files, o.pos[i]))
+		else if (verb_names_push(&files, o.pos[i]))
 			rc = oom();
 	}
 	if (rc)
 		goto out;
 	if (!files.n) {
-		rc = usage("no scenario files to sweep");
+		rc = verb_usage(&sweep_spec, "no scenario files to sweep");
 		goto out;
 	}
 	for (size_t i = 0; i < o.costs.n && !rc; i++)
@@ -983,12 +883,12 @@ out:
 		if (scs)
 			scenario_free(scs[s]);
 		if (pols)
-			strv_free(&pols[s]);
+			verb_names_free(&pols[s]);
 	}
 	free(scs);
 	free(pols);
-	strv_free(&files);
-	strv_free(&o.costs);
+	verb_names_free(&files);
+	verb_names_free(&o.costs);
 	free(o.pol);
 	free(o.pos);
 	return rc;

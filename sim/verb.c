@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "debugreg/policy_names.h"
 #include "sim/outfile.h"
 #include "sim/result_io.h"
 
@@ -28,18 +29,16 @@ int verb_usage(const struct verb_spec *v, const char *fmt, ...)
 	return HVSIM_EXIT_USAGE;
 }
 
-int verb_parse(const struct verb_spec *v, int argc, char **argv, const struct verb_opt *opts,
-	       const char **pos, size_t maxpos, size_t *npos)
+int verb_walk(const struct verb_spec *v, int argc, char **argv, const struct verb_opt *opts, verb_arg_fn on_arg,
+	      void *ctx)
 {
-	*npos = 0;
 	bool dashdash = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		int rc;
 		if (dashdash || a[0] != '-' || a[1] == '\0') {
-			if (*npos == maxpos)
-				return verb_usage(v, "%s takes %zu argument%s, got more ('%s')", v->name, maxpos,
-						  maxpos == 1 ? "" : "s", a);
-			pos[(*npos)++] = a;
+			if ((rc = on_arg(VERB_ARG_POS, a, ctx)) >= 0)
+				return rc;
 			continue;
 		}
 		if (!strcmp(a, "--")) {
@@ -47,8 +46,9 @@ int verb_parse(const struct verb_spec *v, int argc, char **argv, const struct ve
 			continue;
 		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			verb_help(stdout, v);
-			return HVSIM_EXIT_OK;
+			if ((rc = on_arg(VERB_ARG_HELP, NULL, ctx)) >= 0)
+				return rc;
+			continue;
 		}
 		const struct verb_opt *o = NULL;
 		const char *val = NULL;
@@ -75,19 +75,54 @@ int verb_parse(const struct verb_spec *v, int argc, char **argv, const struct ve
 		if (o->flag) {
 			if (val)
 				return verb_usage(v, "option '%s' takes no value", shown);
-			*o->flag = true;
-			continue;
-		}
-		if (!val) {
-			if (i + 1 >= argc)
+		} else {
+			if (!val) {
+				if (i + 1 >= argc)
+					return verb_usage(v, "option '%s' needs a value", shown);
+				val = argv[++i];
+			}
+			if (!*val)
 				return verb_usage(v, "option '%s' needs a value", shown);
-			val = argv[++i];
 		}
-		if (!*val)
-			return verb_usage(v, "option '%s' needs a value", shown);
-		*o->value = val;
+		if ((rc = on_arg((int)(o - opts), val, ctx)) >= 0)
+			return rc;
 	}
 	return -1;
+}
+
+struct parse_ctx {
+	const struct verb_spec *v;
+	const struct verb_opt *opts;
+	const char **pos;
+	size_t maxpos, *npos;
+};
+
+static int parse_arg(int id, const char *val, void *ctx)
+{
+	struct parse_ctx *p = ctx;
+	if (id == VERB_ARG_HELP) {
+		verb_help(stdout, p->v);
+		return HVSIM_EXIT_OK;
+	}
+	if (id == VERB_ARG_POS) {
+		if (*p->npos == p->maxpos)
+			return verb_usage(p->v, "%s takes %zu argument%s, got more ('%s')", p->v->name, p->maxpos,
+					  p->maxpos == 1 ? "" : "s", val);
+		p->pos[(*p->npos)++] = val;
+	} else if (p->opts[id].flag) {
+		*p->opts[id].flag = true;
+	} else {
+		*p->opts[id].value = val;
+	}
+	return -1;
+}
+
+int verb_parse(const struct verb_spec *v, int argc, char **argv, const struct verb_opt *opts,
+	       const char **pos, size_t maxpos, size_t *npos)
+{
+	struct parse_ctx p = { v, opts, pos, maxpos, npos };
+	*npos = 0;
+	return verb_walk(v, argc, argv, opts, parse_arg, &p);
 }
 
 int verb_number(const char *s, unsigned long long *v)
@@ -182,4 +217,76 @@ int verb_vendor(const struct verb_spec *v, const struct scenario *sc, const char
 	else
 		return verb_usage(v, "bad value '%s' for --vendor, want vmx, svm or none", opt);
 	return 0;
+}
+
+int verb_vendor_multi(const struct verb_spec *v, const char *val, enum vendor *out)
+{
+	if (!strcmp(val, "vmx"))
+		*out = VENDOR_VMX;
+	else if (!strcmp(val, "svm"))
+		*out = VENDOR_SVM;
+	else if (!strcmp(val, "both"))
+		*out = VENDOR_BOTH;
+	else if (!strcmp(val, "none"))
+		*out = VENDOR_NONE;
+	else
+		return verb_usage(v, "bad value '%s' for --vendor, want vmx, svm, both or none", val);
+	return 0;
+}
+
+int verb_names_push(struct verb_names *s, const char *name)
+{
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 16;
+		char **nv = realloc(s->v, nc * sizeof(*nv));
+		if (!nv)
+			return -1;
+		s->v = nv;
+		s->cap = nc;
+	}
+	if (!(s->v[s->n] = strdup(name)))
+		return -1;
+	s->n++;
+	return 0;
+}
+
+bool verb_names_has(const struct verb_names *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], name))
+			return true;
+	return false;
+}
+
+int verb_names_add(struct verb_names *s, const char *name)
+{
+	return verb_names_has(s, name) ? 0 : verb_names_push(s, name);
+}
+
+struct names_all { struct verb_names *s; int rc; };
+
+static void names_all_cb(const char *name, const char *summary, void *ctx)
+{
+	struct names_all *a = ctx;
+	(void)summary;
+	if (a->rc == 0)
+		a->rc = verb_names_add(a->s, name);
+}
+
+int verb_names_add_all(struct verb_names *s, const struct scenario *sc)
+{
+	struct names_all a = { s, 0 };
+	policy_list(names_all_cb, &a);
+	for (size_t i = 0; i < sc->nvariants && a.rc == 0; i++)
+		if (sc->variants[i].name)
+			a.rc = verb_names_add(s, sc->variants[i].name);
+	return a.rc;
+}
+
+void verb_names_free(struct verb_names *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
 }
