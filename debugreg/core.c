@@ -10,20 +10,27 @@
 
 #define BP_EN DR7_BP_EN_MASK
 
-static void set_sdr(struct dbg *d, unsigned nv, const char *cause)
+void dbg_set_sdr(struct dbg *d, unsigned nv, const char *cause)
 {
 	if (nv != d->switch_db_regs)
 		cpu_event(d->cpu, EV_FLAGS, d->switch_db_regs, nv, 0, cause);
 	d->switch_db_regs = nv;
 }
 
-static void set_intercept(struct dbg *d, bool on, const char *cause)
+void dbg_set_intercept(struct dbg *d, bool on, const char *cause)
 {
 	if (d->intercepting == on)
 		return;
 	d->intercepting = on;
 	d->ops->set_dr_intercept(d->v, on);
 	cpu_event(d->cpu, EV_INTERCEPT, on, 0, 0, cause);
+}
+
+/* The Xen-style window: MOV-DR exiting stays off and the guest's DRs stay
+ * in hardware until the vCPU is descheduled (not modelled). */
+bool dbg_sticky_window(const struct dbg *d)
+{
+	return d->pol.movdr == MOVDR_STICKY && (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT);
 }
 
 void dbg_init(struct dbg *d, struct cpu *cpu, const struct policy *pol,
@@ -57,7 +64,7 @@ void kvm_update_dr0123(struct dbg *d)
 	for (int i = 0; i < 4; i++)
 		d->eff_db[i] = d->db[i];
 	if (d->pol.reload_flag)
-		set_sdr(d, d->switch_db_regs | (d->pol.load == LOAD_IF_NEED_RELOAD ? KVM_DEBUGREG_NEED_RELOAD
+		dbg_set_sdr(d, d->switch_db_regs | (d->pol.load == LOAD_IF_NEED_RELOAD ? KVM_DEBUGREG_NEED_RELOAD
 										     : KVM_DEBUGREG_RELOAD),
 			"update_dr0123");
 }
@@ -79,7 +86,7 @@ void kvm_update_dr7(struct dbg *d)
 		if (dr7 & BP_EN)
 			sdr |= KVM_DEBUGREG_BP_ENABLED;
 	}
-	set_sdr(d, sdr, "update_dr7");
+	dbg_set_sdr(d, sdr, "update_dr7");
 }
 
 /* __kvm_set_dr(): n is already aliased (DR4 -> 6, DR5 -> 7). */
@@ -105,7 +112,7 @@ int kvm_set_dr(struct dbg *d, int n, uint64_t val)
 		return 1;
 	}
 	if (d->pol.need_reload_on_set_dr)
-		set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_NEED_RELOAD, "set_dr");
+		dbg_set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_NEED_RELOAD, "set_dr");
 	return 0;
 }
 
@@ -146,8 +153,8 @@ enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_
 		 * reenter on this instruction.  The next vmexit will retrieve the
 		 * full state" (KVM comment, 3.15+; seed 003). */
 		if (d->guest_debug == 0) {
-			set_intercept(d, false, "first MOV DR: WONT_EXIT");
-			set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_WONT_EXIT, "handle_dr");
+			dbg_set_intercept(d, false, "first MOV DR: WONT_EXIT");
+			dbg_set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_WONT_EXIT, "handle_dr");
 			return DR_EXIT_REENTER;
 		}
 		break;
@@ -160,8 +167,8 @@ enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_
 				cpu_hv_write_dr(d->cpu, i, d->eff_db[i], "xen: restore guest");
 			d->ops->load_guest_dr6(d->v, d->dr6);
 			d->cpu->st.dr_guest_loads++;
-			set_intercept(d, false, "xen: flag_dr_dirty");
-			set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_WONT_EXIT, "xen");
+			dbg_set_intercept(d, false, "xen: flag_dr_dirty");
+			dbg_set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_WONT_EXIT, "xen");
 			return DR_EXIT_REENTER;
 		}
 		break;
@@ -177,7 +184,7 @@ enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_
 			return DR_EXIT_FAULTED;
 		}
 		if (d->pol.movdr == MOVDR_DIRTY_BIT)
-			set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_DIRTY, "trap_debug: dirty");
+			dbg_set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_DIRTY, "trap_debug: dirty");
 	} else {
 		*gpr_val = kvm_get_dr(d, n);
 	}
@@ -223,7 +230,7 @@ void dbg_deliver_db_payload(struct dbg *d, uint64_t payload)
 	 * guest's DRs live in hardware and the VMCS, so the #DB intercept
 	 * works on those: read them, update DR6, write it back (Xen's #DB
 	 * intercept writes DR6 itself [memory]; kvm-debugreg-logic §8 XEN). */
-	bool sticky = d->pol.movdr == MOVDR_STICKY && (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT);
+	bool sticky = dbg_sticky_window(d);
 	if (sticky)
 		d->ops->sync_dirty_debug_regs(d->v, false);
 	apply_db_payload(d, payload);

@@ -69,6 +69,13 @@ struct dbg {
 	uint64_t db_payload;           /* that payload */
 };
 
+/* switch_db_regs and MOV-DR interception changes, traced (EV_FLAGS /
+ * EV_INTERCEPT). */
+void dbg_set_sdr(struct dbg *d, unsigned nv, const char *cause);
+void dbg_set_intercept(struct dbg *d, bool on, const char *cause);
+/* Xen-style window: MOV-DR exiting off for good, guest DRs in hardware. */
+bool dbg_sticky_window(const struct dbg *d);
+
 void dbg_init(struct dbg *d, struct cpu *cpu, const struct policy *pol,
 	      const struct dbg_vendor_ops *ops, void *v);
 

@@ -15,29 +15,6 @@
  */
 #include "debugreg/core.h"
 
-static void flags(struct dbg *d, unsigned nv, const char *cause)
-{
-	if (nv != d->switch_db_regs)
-		cpu_event(d->cpu, EV_FLAGS, d->switch_db_regs, nv, 0, cause);
-	d->switch_db_regs = nv;
-}
-
-static void intercept(struct dbg *d, bool on, const char *cause)
-{
-	if (d->intercepting == on)
-		return;
-	d->intercepting = on;
-	d->ops->set_dr_intercept(d->v, on);
-	cpu_event(d->cpu, EV_INTERCEPT, on, 0, 0, cause);
-}
-
-/* The Xen-style window: MOV-DR exiting stays off and the guest's DRs stay
- * in hardware until the vCPU is descheduled (not modelled). */
-static bool sticky_window(const struct dbg *d)
-{
-	return d->pol.movdr == MOVDR_STICKY && (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT);
-}
-
 static bool want_load(struct dbg *d)
 {
 	unsigned sdr = d->switch_db_regs;
@@ -45,7 +22,7 @@ static bool want_load(struct dbg *d)
 	 * (__restore_debug_registers); nothing reloads them on entry unless
 	 * something clobbered them after an exit (a host restore, set below
 	 * as RELOAD). */
-	if (sticky_window(d))
+	if (dbg_sticky_window(d))
 		return (sdr & KVM_DEBUGREG_RELOAD) != 0;
 	switch (d->pol.load) {
 	case LOAD_IF_SDR:
@@ -91,9 +68,9 @@ static void dirty_bit_entry(struct dbg *d)
 {
 	struct cpu *c = d->cpu;
 	if (d->dr7 & DR7_BP_EN_MASK)
-		flags(d, d->switch_db_regs | KVM_DEBUGREG_DIRTY, "dirty: guest DR7 armed");
+		dbg_set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_DIRTY, "dirty: guest DR7 armed");
 	bool dirty = (d->switch_db_regs & KVM_DEBUGREG_DIRTY) != 0;
-	intercept(d, !dirty, dirty ? "dirty: stop trapping" : "clean: trap");
+	dbg_set_intercept(d, !dirty, dirty ? "dirty: stop trapping" : "clean: trap");
 	if (!dirty)
 		return;
 	/* "save host registers": what is in hardware now (hvsim's x86 host keeps
@@ -112,7 +89,7 @@ void dbg_pre_entry(struct dbg *d)
 	 * deliver the payload of a #DB this core queued now, so the DR6 loaded
 	 * below already has it (not in the Xen-style window, where the #DB
 	 * works on the hardware registers, core.c). */
-	if (d->db_payload_queued && !sticky_window(d)) {
+	if (d->db_payload_queued && !dbg_sticky_window(d)) {
 		uint64_t payload = d->db_payload;
 		dbg_deliver_db_payload(d, payload);
 		d->db_payload_done = true;
@@ -142,7 +119,7 @@ void dbg_pre_entry(struct dbg *d)
 		c->st.dr_guest_loads++;
 		unsigned sdr = d->switch_db_regs;
 		cpu_event(c, EV_DR_LOAD, d->guest_dr6_loaded ? 0x4F : 0xF, sdr, 0,
-			  sticky_window(d) ? "xen: reload after host restore"
+			  dbg_sticky_window(d) ? "xen: reload after host restore"
 			  : sdr & KVM_DEBUGREG_WONT_EXIT ? "WONT_EXIT"
 			  : sdr & KVM_DEBUGREG_BP_ENABLED ? "BP_ENABLED"
 			  : sdr & KVM_DEBUGREG_RELOAD ? "RELOAD"
@@ -150,7 +127,7 @@ void dbg_pre_entry(struct dbg *d)
 			  : sdr & KVM_DEBUGREG_DIRTY ? "DIRTY" : "always");
 		/* One-shot flags are consumed by the load (RELOAD: ae561edeb421;
 		 * NEED_RELOAD: the RFC's "&= ~KVM_DEBUGREG_NEED_RELOAD"). */
-		flags(d, sdr & ~(KVM_DEBUGREG_RELOAD | KVM_DEBUGREG_NEED_RELOAD), "entry: reloaded");
+		dbg_set_sdr(d, sdr & ~(KVM_DEBUGREG_RELOAD | KVM_DEBUGREG_NEED_RELOAD), "entry: reloaded");
 	} else if (d->pol.preentry_disarm_host && hw_breakpoint_active(d)) {
 		/* f85d40160691: "Disable hardware breakpoints unconditionally
 		 * before kvm_x86->run()" so no host #DB fires in the entry path. */
@@ -158,7 +135,7 @@ void dbg_pre_entry(struct dbg *d)
 	}
 	/* SVM since 2020: run with the "no event" DR6 in the VMCB unless the
 	 * guest can write DR6 freely (svm_vcpu_run).  NULL on VMX. */
-	if (d->ops->idle_guest_dr6 && !d->guest_dr6_loaded && !sticky_window(d) &&
+	if (d->ops->idle_guest_dr6 && !d->guest_dr6_loaded && !dbg_sticky_window(d) &&
 	    !(d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT) && d->pol.load != LOAD_ALWAYS &&
 	    d->pol.load != LOAD_IF_DIRTY)
 		d->ops->idle_guest_dr6(d->v);
@@ -252,7 +229,7 @@ void dbg_post_exit(struct dbg *d)
 		d->ops->sync_dirty_debug_regs(d->v, lazy);
 		if (lazy) {
 			d->intercepting = true;
-			flags(d, d->switch_db_regs & ~KVM_DEBUGREG_WONT_EXIT, "sync_dirty_debug_regs");
+			dbg_set_sdr(d, d->switch_db_regs & ~KVM_DEBUGREG_WONT_EXIT, "sync_dirty_debug_regs");
 		}
 		c->st.dr_syncs++;
 		kvm_update_dr0123(d);
@@ -261,7 +238,7 @@ void dbg_post_exit(struct dbg *d)
 		 * of the block (2014-2021); the RFC renamed the flag, so there it
 		 * clears NEED_RELOAD: the entry after a lazy window reloads
 		 * nothing (seed 000; kvm-debugreg-logic §4.2 "RFC EXIT"). */
-		flags(d, d->switch_db_regs & ~(d->pol.load == LOAD_IF_NEED_RELOAD ? KVM_DEBUGREG_NEED_RELOAD
+		dbg_set_sdr(d, d->switch_db_regs & ~(d->pol.load == LOAD_IF_NEED_RELOAD ? KVM_DEBUGREG_NEED_RELOAD
 										      : KVM_DEBUGREG_RELOAD),
 		      "sync: reload flag consumed");
 	}
@@ -273,7 +250,7 @@ void dbg_post_exit(struct dbg *d)
 		c->st.dr_syncs++;
 		kvm_update_dr0123(d);
 		kvm_update_dr7(d);
-		flags(d, d->switch_db_regs & ~KVM_DEBUGREG_DIRTY, "dirty: exit");
+		dbg_set_sdr(d, d->switch_db_regs & ~KVM_DEBUGREG_DIRTY, "dirty: exit");
 		/* The VM exit left DR7 = 0x400 (SDM 27.5.1): nothing is armed
 		 * while DR0-3 go back. */
 		for (int i = 0; i < 4; i++)
@@ -289,12 +266,12 @@ void dbg_post_exit(struct dbg *d)
 	/* Xen-style window: the guest's registers are only in hardware; save
 	 * them before the host's go in (what Xen does at deschedule) and
 	 * reload them on the next entry. */
-	if (sticky_window(d)) {
+	if (dbg_sticky_window(d)) {
 		d->ops->sync_dirty_debug_regs(d->v, false);
 		c->st.dr_syncs++;
 		kvm_update_dr0123(d);
 		kvm_update_dr7(d);
-		flags(d, d->switch_db_regs | KVM_DEBUGREG_RELOAD, "xen: host restore clobbers guest DRs");
+		dbg_set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_RELOAD, "xen: host restore clobbers guest DRs");
 	}
 	host_restore(d);
 }
