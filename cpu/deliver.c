@@ -143,8 +143,6 @@ bool emulate_iret(struct engine *e, const struct insn_info *ii)
 	e->rf = (fl & RF_RF) != 0;
 	e->rf_rip = rip;
 	e->rf_seq = e->blk_seq + 1;
-	uint64_t cur = 0;
-	uc_reg_read(e->uc, UC_X86_REG_RFLAGS, &cur);
 	/* CPL 0: IOPL, IF, TF and the arithmetic flags are all restored;
 	 * VM/RF are kept out of Unicorn's copy. */
 	fl = (fl & 0x3F7FD5ull & ~RF_RF & ~RF_VM) | 2;
@@ -153,6 +151,5 @@ bool emulate_iret(struct engine *e, const struct insn_info *ii)
 	engine_set_rip(e, rip);
 	(void)cs;
 	(void)ss;
-	(void)cur;
 	return true;
 }

@@ -24,7 +24,6 @@ struct run_ctx {
 	void *v;                           /* vendor vCPU */
 	int pending[64];                   /* host snippets to run at the pause */
 	unsigned npending;
-	char err[256];
 };
 
 static void sync_host_ideal(struct run_ctx *r)
