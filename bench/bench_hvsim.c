@@ -39,7 +39,7 @@
 #include "debugreg/hv.h"
 #include "debugreg/policy_names.h"
 #include "sim/run.h"
-#include "sim/scenario.h"
+#include "sim/loader/scenario.h"
 
 #ifndef HVSIM_SOURCE_DIR
 #define HVSIM_SOURCE_DIR "."

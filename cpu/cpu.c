@@ -11,8 +11,9 @@ void cpu_init(struct cpu *c, const struct cost_model *cost)
 	/* Power-up/INIT values: DR0-DR3 = 0, DR6 = 0xFFFF0FF0, DR7 = 0x400
 	 * (SDM Vol.3 Table 10-1 "IA-32 and Intel 64 Processor States Following
 	 * Power-up, Reset, or INIT"; arch-facts A.1: XTF checks these). */
-	c->dr[6] = DR6_ACTIVE_LOW;
-	c->dr[7] = DR7_FIXED_1;
+	cpu_dr_write(c, 6, DR6_ACTIVE_LOW, DRW_PROCESSOR, "reset");
+	cpu_dr_write(c, 7, DR7_FIXED_1, DRW_PROCESSOR, "reset");
+	c->dr_gen = 0;
 	for (unsigned i = 0; i < EXIT_SLOTS; i++)
 		c->st.exits[i].min = UINT64_MAX;
 }
@@ -49,20 +50,39 @@ uint64_t cpu_hv_read_dr(struct cpu *c, int n, const char *cause)
 	return c->dr[n];
 }
 
-void cpu_hv_write_dr(struct cpu *c, int n, uint64_t val, const char *cause)
+void cpu_dr_write(struct cpu *c, int n, uint64_t val, enum dr_writer who, const char *cause)
 {
+	/* validate: the hypervisor never writes invalid values (KVM checks
+	 * them before, kvm_set_dr), so one is an internal error; the guest's
+	 * and host's own MOVs were checked by dr_mov_check() (#GP) before. */
 	assert(n >= 0 && n <= 7 && n != 4 && n != 5);
-	/* validate -> apply -> record */
-	if (n == 6) {
-		assert(!(val & DR6_RESERVED_HI));
-		val = dr6_store_value(val, &c->feat);
-	} else if (n == 7) {
-		assert(!(val & DR7_RESERVED_HI));
-		val = dr7_store_value(val);
-	}
+	if (who == DRW_HV)
+		assert(!(n == 6 && (val & DR6_RESERVED_HI)) && !(n == 7 && (val & DR7_RESERVED_HI)));
+	/* apply */
+	if (who != DRW_PROCESSOR)
+		val = n == 6 ? dr6_store_value(val, &c->feat) : n == 7 ? dr7_store_value(val) : val;
 	c->dr[n] = val;
 	c->dr_gen++;
-	c->st.dr_hw_writes[n]++;
-	cpu_charge(c, CYC_DR, n == 7 ? c->cost->hw_dr7_write : c->cost->hw_dr_write);
-	cpu_event(c, EV_DR_WRITE, (uint64_t)n, val, 0, cause);
+	/* count, charge, trace */
+	switch (who) {
+	case DRW_HV:
+		c->st.dr_hw_writes[n]++;
+		cpu_charge(c, CYC_DR, n == 7 ? c->cost->hw_dr7_write : c->cost->hw_dr_write);
+		cpu_event(c, EV_DR_WRITE, (uint64_t)n, val, 0, cause);
+		break;
+	case DRW_GUEST:
+	case DRW_HOST:
+		c->st.dr_guest_native_writes++;
+		cpu_charge(c, who == DRW_HOST ? CYC_HOST : CYC_GUEST,
+			   n == 7 ? c->cost->mov_dr7_write : c->cost->mov_dr_write);
+		break;
+	case DRW_HOST_KERNEL:
+	case DRW_PROCESSOR:
+		break;
+	}
+}
+
+void cpu_hv_write_dr(struct cpu *c, int n, uint64_t val, const char *cause)
+{
+	cpu_dr_write(c, n, val, DRW_HV, cause);
 }

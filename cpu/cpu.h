@@ -11,9 +11,12 @@
  *     written, kept by the correctness oracle (struct dr_file in sim/oracle.h)
  *     and, separately, by the hypervisor's own bookkeeping (debugreg/).
  *
- * All hypervisor accesses to hardware DRs go through cpu_hv_read_dr() and
- * cpu_hv_write_dr(): the single choke point that validates, applies, counts
- * (dr.hw_reads / dr.hw_writes) and charges cycles (Spike's csr_t shape). */
+ * Every write to a hardware DR, whoever makes it, goes through one function,
+ * cpu_dr_write(): validate -> apply -> bump dr_gen -> count -> charge ->
+ * trace (Spike's csr_t shape).  The engines re-arm their breakpoint hooks
+ * when dr_gen moves, so a write that bypassed it would be a breakpoint that
+ * silently never fires; tests/check_layout.sh fails the build's tests if
+ * any other file assigns to `dr[]` of a struct cpu. */
 #ifndef HVSIM_CPU_CPU_H
 #define HVSIM_CPU_CPU_H
 #include <stdbool.h>
@@ -67,5 +70,21 @@ void cpu_event(struct cpu *c, enum sim_event_id id, uint64_t a, uint64_t b,
  * error (asserted). `cause` is recorded in the trace. */
 uint64_t cpu_hv_read_dr(struct cpu *c, int n, const char *cause);
 void cpu_hv_write_dr(struct cpu *c, int n, uint64_t val, const char *cause);
+
+/* Who writes a hardware DR, which decides what is counted and charged. */
+enum dr_writer {
+	DRW_HV,          /* the hypervisor's MOV to DRn in host context: dr.hw_writes, CYC_DR, EV_DR_WRITE */
+	DRW_GUEST,       /* the guest's own MOV to DRn executed natively: dr.guest_native_writes, CYC_GUEST */
+	DRW_HOST,        /* host code's own MOV to DRn (host snippets): dr.guest_native_writes, CYC_HOST */
+	DRW_HOST_KERNEL, /* the host's hw_breakpoint layer (arch_install_hw_breakpoint): not a hypervisor access */
+	DRW_PROCESSOR,   /* the processor itself: #DB delivery, VM entry/exit loads; value stored as given */
+};
+
+/* The one write path.  n is 0-3, 6 or 7.  For every writer except
+ * DRW_PROCESSOR the value is stored as the CPU stores a MOV to DRn
+ * (dr6_store_value / dr7_store_value); the processor's own loads compute
+ * their exact value (SDM 27.5.1, 26.3.2.1; APM 15.5.1, 15.6) and are stored
+ * unchanged. */
+void cpu_dr_write(struct cpu *c, int n, uint64_t val, enum dr_writer who, const char *cause);
 
 #endif

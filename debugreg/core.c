@@ -274,15 +274,13 @@ void host_bp_install(struct dbg *d, int slot, uint64_t addr, unsigned type, unsi
 	/* arch_install_hw_breakpoint() writes the hardware right away, from
 	 * whatever context it runs in (IPI, seed 000 "DRs can be changed from
 	 * interrupt context as well").  Not a hypervisor access. */
-	d->cpu->dr[slot] = addr;
-	d->cpu->dr[7] = dr7_store_value(dr7);
-	d->cpu->dr_gen++;
+	cpu_dr_write(d->cpu, slot, addr, DRW_HOST_KERNEL, "hw_breakpoint install");
+	cpu_dr_write(d->cpu, 7, dr7, DRW_HOST_KERNEL, "hw_breakpoint install");
 }
 
 void host_bp_remove(struct dbg *d, int slot)
 {
 	d->host.cpu_dr7 &= ~(3ull << (slot * 2));
 	d->host.cpu_debugreg[slot] = 0;
-	d->cpu->dr[7] = dr7_store_value(d->host.cpu_dr7);
-	d->cpu->dr_gen++;
+	cpu_dr_write(d->cpu, 7, d->host.cpu_dr7, DRW_HOST_KERNEL, "hw_breakpoint uninstall");
 }

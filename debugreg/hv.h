@@ -4,7 +4,7 @@
 #define HVSIM_DEBUGREG_HV_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "cpu/engine.h"
+struct engine;                 /* cpu/engine/engine.h (the vendor drives it) */
 #include "debugreg/core.h"
 
 /* Called by the vendor after every exit has been handled, before the next

@@ -27,7 +27,7 @@
 #include <string.h>
 #include "debugreg/policy.h"
 #include "sim/run.h"
-#include "sim/scenario.h"
+#include "sim/loader/scenario.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "debugreg/policy_names.h"
-#include "sim/result_io.h"
+#include "sim/result.h"
 
 static bool is_vendor(const char *s, size_t n)
 {

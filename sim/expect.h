@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "sim/run.h"
-#include "sim/scenario.h"
+#include "sim/loader/scenario.h"
 
 /* Does `selector` select the run of `policy` on `vendor` ("vmx", ...)? */
 bool expect_selector_matches(const char *selector, const char *policy, const char *vendor);

@@ -4,9 +4,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "cpu/engine.h"
+#include "cpu/engine/engine.h"
 #include "cpu/stats.h"
-#include "sim/scenario.h"
+#include "sim/loader/scenario.h"
 
 #define RESULT_SCHEMA "hvsim-result"
 #define RESULT_SCHEMA_VERSION 1

@@ -68,9 +68,8 @@ void svm_hw_exit(struct svm *s, uint64_t code, uint64_t info1, uint64_t info2, u
 	 * are neither saved nor loaded (the VMCB has no slots for them), so
 	 * the guest's addresses stay in the hardware.  VMCB_CLEAN is never
 	 * written by the processor. */
-	c->dr[7] = s->host_dr7 & ~DR7_BP_EN_MASK;
-	c->dr[6] = s->host_dr6;
-	c->dr_gen++;
+	cpu_dr_write(c, 7, s->host_dr7 & ~DR7_BP_EN_MASK, DRW_PROCESSOR, "#vmexit");
+	cpu_dr_write(c, 6, s->host_dr6, DRW_PROCESSOR, "#vmexit");
 	c->guest_mode = false;
 	cpu_charge(c, CYC_TRANSITION, c->cost->svm_exit);
 }
@@ -113,9 +112,8 @@ bool svm_hw_vmrun(struct svm *s)
 		vmcb_hw_set(v, NRIP, 0);
 		/* "If an illegal state has been loaded, the processor exits back to
 		 * the host (Section 15.6)": the host reload of #VMEXIT applies. */
-		c->dr[7] = s->host_dr7 & ~DR7_BP_EN_MASK;
-		c->dr[6] = s->host_dr6;
-		c->dr_gen++;
+		cpu_dr_write(c, 7, s->host_dr7 & ~DR7_BP_EN_MASK, DRW_PROCESSOR, "#vmexit");
+		cpu_dr_write(c, 6, s->host_dr6, DRW_PROCESSOR, "#vmexit");
 		c->guest_mode = false;
 		cpu_charge(c, CYC_TRANSITION, c->cost->svm_exit);
 		return false;
@@ -123,8 +121,8 @@ bool svm_hw_vmrun(struct svm *s)
 	/* Loading guest state: "DR6 and DR7—The guest's breakpoint state"
 	 * (15.5.1).  DR7 with bit 10 forced to 1 (Bochs ORs 0x400, arch-facts
 	 * A.5); DR6 reads back with its fixed bits (arch-facts A.1). */
-	c->dr[6] = dr6_store_value(dr6, &c->feat);
-	c->dr[7] = dr7 | DR7_FIXED_1;
+	cpu_dr_write(c, 6, dr6_store_value(dr6, &c->feat), DRW_PROCESSOR, "vmrun");
+	cpu_dr_write(c, 7, dr7 | DR7_FIXED_1, DRW_PROCESSOR, "vmrun");
 	s->dr_cache.dr6 = c->dr[6];
 	s->dr_cache.dr7 = c->dr[7];
 	s->dr_cache.valid = true;
@@ -134,7 +132,6 @@ bool svm_hw_vmrun(struct svm *s)
 		s->host_debugctl = c->debugctl;
 		c->debugctl = vmcb_hw_get(v, DBGCTL);
 	}
-	c->dr_gen++;
 	/* RIP, RSP, RAX, RFLAGS: always from the VMCB ("explicitly not cached",
 	 * 15.15.3). */
 	engine_set_rip(s->eng, vmcb_hw_get(v, RIP));

@@ -517,10 +517,9 @@ static bool svm_on_exception(void *p, int vector, uint64_t payload, bool fault, 
 		 * faults and traps are permitted to write DR6 and DR7 before the
 		 * intercept)" (APM 15.12.2): the DR6 update of a delivered #DB and
 		 * the GD clear of a general-detect fault (arch-facts A.1, A.2). */
-		c->dr[6] = dr6_after_db(c->dr[6], payload, &c->feat);
+		cpu_dr_write(c, 6, dr6_after_db(c->dr[6], payload, &c->feat), DRW_PROCESSOR, "#DB");
 		if (payload & DR6_BD)
-			c->dr[7] &= ~DR7_GD;
-		c->dr_gen++;
+			cpu_dr_write(c, 7, c->dr[7] & ~DR7_GD, DRW_PROCESSOR, "#DB(GD)");
 	}
 	/* EXITINFO1 would hold the error code of #NP/#SS/#GP/#AC... (15.12);
 	 * only #DB (and #BP) are intercepted here, which have none.  nRIP is 0

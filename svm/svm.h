@@ -5,7 +5,7 @@
 #define HVSIM_SVM_SVM_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "cpu/engine.h"
+#include "cpu/engine/engine.h"
 #include "debugreg/core.h"
 #include "debugreg/hv.h"
 #include "debugreg/regcache.h"

@@ -29,7 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim/json.h"
+#include "sim/render/json.h"
 
 extern char **environ;
 

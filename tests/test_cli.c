@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "sim/expect.h"
-#include "sim/json.h"
-#include "sim/outfile.h"
-#include "sim/result_io.h"
+#include "sim/render/json.h"
+#include "sim/util/outfile.h"
+#include "sim/render/result_out.h"
 #include "sim/run.h"
 
 extern char **environ;

@@ -25,8 +25,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "cpu/kvm.h"
-#include "sim/scenario.h"
+#include "sim/ref/devkvm.h"
+#include "sim/loader/scenario.h"
 
 extern char **environ;
 

@@ -28,13 +28,13 @@
 #include <unistd.h>
 
 #include "debugreg/core.h"
-#include "sim/html.h"
-#include "sim/json.h"
-#include "sim/narrate.h"
-#include "sim/report.h"
-#include "sim/result_io.h"
-#include "sim/svg.h"
-#include "sim/trace.h"
+#include "sim/render/html.h"
+#include "sim/render/json.h"
+#include "sim/render/narrate.h"
+#include "sim/render/report.h"
+#include "sim/render/result_out.h"
+#include "sim/render/svg.h"
+#include "sim/render/trace.h"
 
 /* ---- helpers --------------------------------------------------------------- */
 

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/asm.h"
-#include "sim/scenario.h"
+#include "sim/loader/asm.h"
+#include "sim/loader/scenario.h"
 
 #ifndef HVSIM_SOURCE_DIR
 #define HVSIM_SOURCE_DIR "."

@@ -53,7 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sim/run.h"
-#include "sim/scenario.h"
+#include "sim/loader/scenario.h"
 #include "svm/svm.h"
 
 #ifndef HVSIM_SOURCE_DIR

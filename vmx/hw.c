@@ -35,9 +35,8 @@ void vmx_hw_exit(struct vmx *x, uint32_t reason, uint64_t qual, uint32_t intr_in
 	/* 27.5.1: "DR7 is set to 400H" and "The IA32_DEBUGCTL MSR is cleared to
 	 * 00000000_00000000H", on every exit regardless of controls.  DR0-DR3
 	 * and DR6 are not touched (arch-facts A.4). */
-	c->dr[7] = DR7_FIXED_1;
+	cpu_dr_write(c, 7, DR7_FIXED_1, DRW_PROCESSOR, "vm exit");
 	c->debugctl = 0;
-	c->dr_gen++;
 	c->guest_mode = false;
 	cpu_charge(c, CYC_TRANSITION, c->cost->vmexit);
 }
@@ -64,9 +63,9 @@ bool vmx_hw_entry(struct vmx *x)
 	 * its field.  Without the control the host's values stay (observed by
 	 * kvm-unit-tests dbgctls: the guest sees the host's 0x402). */
 	if (load_dbg) {
-		c->dr[7] = (vmcs_hw_get(v, GUEST_DR7) & ~0xD000ull) | DR7_FIXED_1;
+		cpu_dr_write(c, 7, (vmcs_hw_get(v, GUEST_DR7) & ~0xD000ull) | DR7_FIXED_1,
+			     DRW_PROCESSOR, "vm entry");
 		c->debugctl = vmcs_hw_get(v, GUEST_IA32_DEBUGCTL);
-		c->dr_gen++;
 		cpu_charge(c, CYC_TRANSITION, c->cost->vmentry_load_debug);
 	}
 	/* Guest RIP/RSP/RFLAGS from the VMCS. */

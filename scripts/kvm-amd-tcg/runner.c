@@ -14,7 +14,7 @@
  * command line on this machine's /dev/kvm and prints the outcomes; the
  * tracepoint is used if tracefs is mounted and writable. */
 #define _GNU_SOURCE
-#include "cpu/kvm.h"
+#include "sim/ref/devkvm.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,433 @@
+/* decode.c - find the instructions hvsim must handle itself ("sites") and
+ * price every instruction, once per translated block.
+ *
+ * Sites are recognised from the bytes (prefixes, REX, opcode, ModRM) rather
+ * than from Capstone's operand data, because Capstone 4 reports MOV DR as a
+ * plain X86_INS_MOV and decodes DR8-DR15 forms that hardware rejects
+ * (unicorn-facts §5).  Capstone is used for lengths and instruction classes.
+ * Decoding is cached per block address (unicorn-facts §3: a cached lookup is
+ * ~2 ns against 0.3-0.5 us for a decode). */
+#include "cpu/engine/engine_int.h"
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned hash64(uint64_t a)
+{
+	a ^= a >> 33;
+	a *= 0xff51afd7ed558ccdull;
+	a ^= a >> 33;
+	return (unsigned)(a & (HASH_SIZE - 1));
+}
+
+int engine_classify(const uint8_t *b, size_t n, int mode, struct insn_info *ii)
+{
+	size_t i = 0;
+	bool rex_r = false, rex_b = false, rex_w = false, opsize = false;
+	memset(ii, 0, sizeof(*ii));
+	ii->dr = -1;
+	ii->gpr = -1;
+	/* legacy prefixes */
+	while (i < n && i < 14) {
+		uint8_t p = b[i];
+		if (p == 0xF0)
+			ii->lock = true;
+		else if (p == 0x66)
+			opsize = true;
+		else if (!(p == 0x67 || p == 0xF2 || p == 0xF3 || p == 0x2E || p == 0x36 ||
+			   p == 0x3E || p == 0x26 || p == 0x64 || p == 0x65))
+			break;
+		i++;
+	}
+	if (mode == 64 && i < n && (b[i] & 0xF0) == 0x40) {
+		rex_w = b[i] & 8;
+		rex_r = b[i] & 4;
+		rex_b = b[i] & 1;
+		i++;
+	}
+	if (i >= n)
+		return -1;
+	uint8_t op = b[i];
+	ii->rex_w = rex_w;
+	switch (op) {
+	case 0xF4: ii->cls = IC_HLT; ii->len = (uint8_t)(i + 1); return 0;
+	case 0xF1: ii->cls = IC_ICEBP; ii->len = (uint8_t)(i + 1); return 0;
+	case 0x9D: ii->cls = IC_POPF; ii->opsize = opsize; ii->len = (uint8_t)(i + 1); return 0;
+	case 0xCF:
+		ii->cls = opsize ? IC_BAD : IC_IRET;
+		ii->len = (uint8_t)(i + 1);
+		return 0;
+	case 0xE4: case 0xE5: case 0xE6: case 0xE7:
+		if (i + 1 >= n)
+			return -1;
+		ii->cls = IC_IO;
+		ii->io_in = op < 0xE6;
+		ii->io_size = (op & 1) ? (opsize ? 2 : 4) : 1;
+		ii->io_port = b[i + 1];
+		ii->len = (uint8_t)(i + 2);
+		return 0;
+	case 0xEC: case 0xED: case 0xEE: case 0xEF:
+		ii->cls = IC_IO;
+		ii->io_in = op < 0xEE;
+		ii->io_dx = true;
+		ii->io_size = (op & 1) ? (opsize ? 2 : 4) : 1;
+		ii->len = (uint8_t)(i + 1);
+		return 0;
+	case 0x6C: case 0x6D: case 0x6E: case 0x6F:     /* INS/OUTS: not modelled */
+		ii->cls = IC_BAD;
+		ii->len = (uint8_t)(i + 1);
+		return 0;
+	case 0x0F:
+		break;
+	default:
+		return 0;
+	}
+	if (i + 1 >= n)
+		return -1;
+	uint8_t op2 = b[i + 1];
+	switch (op2) {
+	case 0xA2: ii->cls = IC_CPUID; ii->len = (uint8_t)(i + 2); return 0;
+	case 0x32: ii->cls = IC_RDMSR; ii->len = (uint8_t)(i + 2); return 0;
+	case 0x30: ii->cls = IC_WRMSR; ii->len = (uint8_t)(i + 2); return 0;
+	case 0x01:
+		if (i + 2 >= n)
+			return -1;
+		if (b[i + 2] == 0xC1) { ii->cls = IC_VMCALL; ii->len = (uint8_t)(i + 3); }
+		else if (b[i + 2] == 0xD9) { ii->cls = IC_VMMCALL; ii->len = (uint8_t)(i + 3); }
+		return 0;
+	case 0x21: case 0x23: {
+		if (i + 2 >= n)
+			return -1;
+		/* MOV DR always uses the register form: ModRM.mod is ignored
+		 * (SDM Vol.2 MOV DR; unicorn-facts §5: 0F 23 30 = mov dr6, rax). */
+		uint8_t modrm = b[i + 2];
+		ii->cls = ii->lock ? IC_BAD : IC_MOV_DR;
+		ii->dr_write = op2 == 0x23;
+		ii->dr = (int8_t)(((modrm >> 3) & 7) | (rex_r ? 8 : 0));
+		ii->gpr = (int8_t)((modrm & 7) | (rex_b ? 8 : 0));
+		ii->len = (uint8_t)(i + 3);
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+static uint64_t insn_cost(const struct engine *e, const cs_insn *in)
+{
+	const struct cost_model *c = e->cpu->cost;
+	const cs_detail *d = in->detail;
+	if (!d)
+		return c->insn_other;
+	for (unsigned g = 0; g < d->groups_count; g++) {
+		uint8_t gr = d->groups[g];
+		if (gr == CS_GRP_JUMP || gr == CS_GRP_CALL || gr == CS_GRP_RET || gr == CS_GRP_IRET)
+			return c->insn_branch;
+		if (gr == CS_GRP_PRIVILEGE || gr == CS_GRP_INT)
+			return c->insn_other;
+	}
+	bool load = false, store = false;
+	for (unsigned o = 0; o < d->x86.op_count; o++) {
+		const cs_x86_op *op = &d->x86.operands[o];
+		if (op->type != X86_OP_MEM)
+			continue;
+		if (op->access & CS_AC_WRITE)
+			store = true;
+		else
+			load = true;
+	}
+	if (store)
+		return c->insn_store;
+	if (load)
+		return c->insn_load;
+	return c->insn_alu;
+}
+
+struct site *site_find(struct engine *e, uint64_t addr)
+{
+	for (struct site *s = e->sites[hash64(addr)]; s; s = s->next)
+		if (s->ii.rip == addr)
+			return s;
+	return NULL;
+}
+
+static void site_add(struct engine *e, const struct insn_info *ii)
+{
+	struct site *s = calloc(1, sizeof(*s));
+	if (!s)
+		abort();
+	s->ii = *ii;
+	unsigned h = hash64(ii->rip);
+	s->next = e->sites[h];
+	e->sites[h] = s;
+	e->nsites++;
+	uc_hook_add(e->uc, &s->hook, UC_HOOK_CODE, (void *)engine_code_hook, e, ii->rip, ii->rip);
+}
+
+const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites)
+{
+	unsigned h = hash64(addr ^ ((uint64_t)size << 48));
+	*new_sites = false;
+	for (struct block *b = e->blocks[h]; b; b = b->next)
+		if (b->addr == addr && b->size == size)
+			return b;
+	struct block *b = calloc(1, sizeof(*b));
+	if (!b)
+		abort();
+	b->addr = addr;
+	b->size = size;
+	uint8_t *buf = malloc(size ? size : 1);
+	if (!buf)
+		abort();
+	if (uc_mem_read(e->uc, addr, buf, size) != UC_ERR_OK)
+		size = 0;
+	const uint8_t *p = buf;
+	size_t left = size;
+	uint64_t a = addr;
+	cs_insn *in = cs_malloc(e->cs);
+	unsigned cap = 0;
+	while (left > 0) {
+		const uint8_t *p0 = p;
+		uint64_t a0 = a;
+		size_t l0 = left;
+		bool ok = cs_disasm_iter(e->cs, &p, &left, &a, in);
+		uint64_t len = ok ? in->size : 1;
+		if (b->n == cap) {
+			cap = cap ? cap * 2 : 8;
+			b->iaddr = realloc(b->iaddr, cap * sizeof(uint64_t));
+			b->icost = realloc(b->icost, cap * sizeof(uint64_t));
+			if (!b->iaddr || !b->icost)
+				abort();
+		}
+		b->iaddr[b->n] = a0;
+		b->icost[b->n] = ok ? insn_cost(e, in) : e->cpu->cost->insn_other;
+		b->cost += b->icost[b->n];
+		b->n++;
+		struct insn_info ii;
+		if (engine_classify(p0, l0, e->mode, &ii) == 0 && ii.cls != IC_NONE) {
+			ii.rip = a0;
+			if (!site_find(e, a0)) {
+				site_add(e, &ii);
+				*new_sites = true;
+			}
+			len = ii.len;
+		}
+		if (!ok) {
+			p = p0 + len;
+			left = l0 > len ? l0 - len : 0;
+			a = a0 + len;
+		}
+	}
+	cs_free(in, 1);
+	free(buf);
+	b->next = e->blocks[h];
+	e->blocks[h] = b;
+	return b;
+}
+
+void decode_free(struct engine *e)
+{
+	free(e->poison);
+	e->poison = NULL;
+	e->npoison = e->cap_poison = 0;
+	for (unsigned i = 0; i < HASH_SIZE; i++) {
+		for (struct block *b = e->blocks[i], *n; b; b = n) {
+			n = b->next;
+			free(b->iaddr);
+			free(b->icost);
+			free(b);
+		}
+		for (struct site *s = e->sites[i], *n; s; s = n) {
+			n = s->next;
+			free(s);
+		}
+	}
+}
+
+/* ---- poison: instructions Unicorn 2.0.1 cannot translate ------------------
+ *
+ * FF /3 (CALL FAR) and FF /5 (JMP FAR) take a far pointer in memory; with a
+ * register operand (ModRM.mod = 11) the encoding is invalid and raises #UD
+ * (SDM Vol.2 CALL/JMP: "m16:16/m16:32/m16:64"; opcode map, group 5, "Ep").
+ * Unicorn 2.0.1's translator lacks that check and aborts the whole process
+ * with "tcg fatal error" while translating the block (found by
+ * fuzz/fuzz_guest.c; unicorn-engine/unicorn issue #1716; later QEMU rejects
+ * mod = 11 there).  Hooks run only after a block is translated, so the only
+ * way to stop Unicorn in front of such an instruction is its exit list, which
+ * the translator checks at every instruction start: every address where one
+ * can start (the FF byte, and any run of up to 14 prefix bytes before it) is
+ * registered as an exit, and engine_run() reports a stop there as an invalid
+ * opcode.  The guest bytes are rescanned wherever they change: at mapping,
+ * on host writes (engine_mem_write) and on guest stores (poison_smc_hook). */
+
+static bool poison_prefix(int mode, uint8_t b)
+{
+	switch (b) {
+	case 0xF0: case 0xF2: case 0xF3: case 0x2E: case 0x36: case 0x3E: case 0x26:
+	case 0x64: case 0x65: case 0x66: case 0x67:
+		return true;
+	default:
+		return mode == 64 && (b & 0xF0) == 0x40;      /* REX (INC/DEC in 32-bit mode) */
+	}
+}
+
+static bool poison_modrm(uint8_t m)
+{
+	unsigned reg = (m >> 3) & 7;
+	return (m >> 6) == 3 && (reg == 3 || reg == 5);
+}
+
+bool poison_at(const struct engine *e, uint64_t addr)
+{
+	size_t lo = 0, hi = e->npoison;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (e->poison[mid] < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < e->npoison && e->poison[lo] == addr;
+}
+
+static bool poison_add(struct engine *e, uint64_t addr)
+{
+	size_t lo = 0, hi = e->npoison;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (e->poison[mid] < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < e->npoison && e->poison[lo] == addr)
+		return false;
+	if (e->npoison == e->cap_poison) {
+		size_t nc = e->cap_poison ? e->cap_poison * 2 : 16;
+		uint64_t *np = realloc(e->poison, nc * sizeof(*np));
+		if (!np)
+			abort();
+		e->poison = np;
+		e->cap_poison = nc;
+	}
+	memmove(e->poison + lo + 1, e->poison + lo, (e->npoison - lo) * sizeof(*e->poison));
+	e->poison[lo] = addr;
+	e->npoison++;
+	return true;
+}
+
+/* Hand the exit list (poison + the sentinel `until`) to Unicorn; allowed
+ * inside hooks, and takes effect for every block translated afterwards. */
+static void poison_apply(struct engine *e)
+{
+	uint64_t *ex = malloc((e->npoison + 1) * sizeof(*ex));
+	if (!ex)
+		abort();
+	memcpy(ex, e->poison, e->npoison * sizeof(*ex));
+	ex[e->npoison] = e->mode == 64 ? SENTINEL64 : SENTINEL32;
+	if (!e->exits_on) {
+		uc_ctl_exits_enable(e->uc);
+		e->exits_on = true;
+	}
+	uc_ctl_set_exits(e->uc, ex, e->npoison + 1);
+	free(ex);
+}
+
+/* Scan buf (guest bytes at base..base+n) for poison starts. */
+static bool poison_scan_buf(struct engine *e, uint64_t base, const uint8_t *buf, size_t n)
+{
+	bool added = false;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (buf[i] != 0xFF || !poison_modrm(buf[i + 1]))
+			continue;
+		added |= poison_add(e, base + i);
+		for (size_t j = i; j > 0 && i - (j - 1) < 15 && poison_prefix(e->mode, buf[j - 1]); j--)
+			added |= poison_add(e, base + j - 1);
+	}
+	return added;
+}
+
+/* Read guest bytes [lo, hi) that are mapped; unmapped ones read as 0. */
+static void read_mapped(struct engine *e, uint64_t lo, uint8_t *buf, size_t n)
+{
+	memset(buf, 0, n);
+	uint64_t hi = lo + n;
+	for (unsigned m = 0; m < e->nmaps; m++) {
+		uint64_t a = e->maps[m].addr, b = a + e->maps[m].size;
+		if (b <= lo || a >= hi)
+			continue;
+		uint64_t s = a > lo ? a : lo, t = b < hi ? b : hi;
+		uc_mem_read(e->uc, s, buf + (s - lo), t - s);
+	}
+}
+
+void poison_scan(struct engine *e, uint64_t addr, uint64_t n)
+{
+	if (!n)
+		return;
+	/* 14 prefix bytes before an FF that the change completes, and the ModRM
+	 * byte after an FF it writes */
+	uint64_t lo = addr > 15 ? addr - 15 : 0, hi = addr + n + 1;
+	if (hi < addr)
+		hi = UINT64_MAX;
+	bool added = false;
+	uint8_t buf[4096 + 32];
+	for (uint64_t a = lo; a < hi;) {
+		/* chunks overlap by 16 bytes so that no pair or prefix run is cut */
+		uint64_t len = hi - a > 4096 + 16 ? 4096 + 16 : hi - a;
+		read_mapped(e, a, buf, (size_t)len);
+		added |= poison_scan_buf(e, a, buf, (size_t)len);
+		if (len < 4096 + 16)
+			break;
+		a += 4096;
+	}
+	if (added)
+		poison_apply(e);
+}
+
+/* Guest stores.  A store can create a poison start only by writing the FF
+ * byte or the ModRM byte of a pair, or a prefix byte in front of an
+ * existing pair; anything else returns after a few compares (a store to
+ * guest memory costs ~150 ns in Unicorn 2.0.1 anyway, unicorn-facts §2.3
+ * pitfall 11). */
+void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
+{
+	struct engine *e = user;
+	(void)uc;
+	(void)type;
+	if (size <= 0)
+		return;
+	/* the softmmu store helpers report 1, 2, 4 or 8 bytes (wider stores
+	 * arrive as several) */
+	unsigned n = size > 8 ? 8 : (unsigned)size;
+	uint64_t v = (uint64_t)value;
+	bool pair = false, prefix = false;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t b = (uint8_t)(v >> (8 * i));
+		pair |= b == 0xFF || poison_modrm(b);
+		prefix |= poison_prefix(e->mode, b);
+	}
+	if (!pair) {
+		if (!prefix || !e->npoison)
+			return;
+		/* a prefix run ending at an existing pair within 14 bytes? */
+		size_t lo = 0, hi = e->npoison;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (e->poison[mid] <= addr)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == e->npoison || e->poison[lo] > addr + n + 14)
+			return;
+	}
+	/* The hook runs before the store: scan the window with the new bytes. */
+	uint64_t wlo = addr > 15 ? addr - 15 : 0;
+	uint8_t buf[15 + 8 + 15];
+	size_t len = (size_t)(addr - wlo) + n + 15;
+	read_mapped(e, wlo, buf, len);
+	for (unsigned i = 0; i < n; i++)
+		buf[addr - wlo + i] = (uint8_t)(v >> (8 * i));
+	if (poison_scan_buf(e, wlo, buf, len))
+		poison_apply(e);
+}

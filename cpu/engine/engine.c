@@ -1,0 +1,324 @@
+/* engine.c - hooks, the run loop, native semantics of the sites, and the
+ * #DB oracle.  See engine.h for the design. */
+#include "cpu/engine/engine_int.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+static const char *const stop_names[] = {
+	[STOP_NONE] = "none", [STOP_HALT] = "halt", [STOP_BUDGET] = "budget",
+	[STOP_FAULT] = "fault", [STOP_TRIPLE] = "triple_fault", [STOP_UD] = "invalid_opcode",
+	[STOP_UNMAPPED] = "unmapped", [STOP_ENTRY_FAIL] = "entry_failed", [STOP_INTERNAL] = "internal",
+};
+
+const char *engine_stop_name(enum engine_stop s)
+{
+	return s <= STOP_INTERNAL ? stop_names[s] : "?";
+}
+
+
+/* ---- registers ------------------------------------------------------- */
+
+int uc_gpr_id(int mode, int gpr)
+{
+	static const int r64[16] = { UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+				     UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+				     UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+				     UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15 };
+	static const int r32[8] = { UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX,
+				    UC_X86_REG_ESP, UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI };
+	if (gpr < 0 || gpr > 15)
+		return -1;
+	return mode == 64 ? r64[gpr] : (gpr < 8 ? r32[gpr] : -1);
+}
+
+uint64_t engine_gpr(struct engine *e, int gpr)
+{
+	uint64_t v = 0;
+	int id = uc_gpr_id(e->mode, gpr);
+	if (id >= 0)
+		uc_reg_read(e->uc, id, &v);
+	return e->mode == 32 ? (v & 0xFFFFFFFFull) : v;
+}
+
+void engine_set_gpr(struct engine *e, int gpr, uint64_t v)
+{
+	int id = uc_gpr_id(e->mode, gpr);
+	if (e->mode == 32)
+		v &= 0xFFFFFFFFull;
+	if (id >= 0)
+		uc_reg_write(e->uc, id, &v);
+}
+
+uint64_t engine_rip(struct engine *e) { return e->cur_rip; }
+
+void engine_set_rip(struct engine *e, uint64_t rip)
+{
+	e->cur_rip = e->mode == 32 ? (rip & 0xFFFFFFFFull) : rip;
+	if (!e->in_emu) {
+		uint64_t v = e->cur_rip;
+		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &v);
+	}
+}
+
+uint64_t engine_rflags(struct engine *e)
+{
+	uint64_t v = 0;
+	uc_reg_read(e->uc, UC_X86_REG_RFLAGS, &v);
+	v &= ~(1ull << 16);
+	return v | (e->rf ? (1ull << 16) : 0);
+}
+
+void engine_set_rflags(struct engine *e, uint64_t fl)
+{
+	e->rf = (fl & (1ull << 16)) != 0;
+	if (e->rf) {
+		e->rf_rip = e->cur_rip;
+		e->rf_seq = e->blk_seq + 1;
+	}
+	fl = (fl & ~(1ull << 16)) | 2;
+	uc_reg_write(e->uc, UC_X86_REG_RFLAGS, &fl);
+}
+
+uint64_t engine_rsp(struct engine *e) { return engine_gpr(e, 4); }
+
+uint64_t engine_cr4(struct engine *e)
+{
+	uint64_t v = 0;
+	uc_reg_read(e->uc, UC_X86_REG_CR4, &v);
+	return v;
+}
+
+int engine_cpl(struct engine *e)
+{
+	uint64_t cs = 0;
+	uc_reg_read(e->uc, UC_X86_REG_CS, &cs);
+	return (int)(cs & 3);
+}
+
+int engine_reg_by_name(struct engine *e, const char *name, uint64_t val)
+{
+	static const struct { const char *n; int id; } t[] = {
+		{ "rax", UC_X86_REG_RAX }, { "rbx", UC_X86_REG_RBX }, { "rcx", UC_X86_REG_RCX },
+		{ "rdx", UC_X86_REG_RDX }, { "rsi", UC_X86_REG_RSI }, { "rdi", UC_X86_REG_RDI },
+		{ "rbp", UC_X86_REG_RBP }, { "rsp", UC_X86_REG_RSP }, { "r8", UC_X86_REG_R8 },
+		{ "r9", UC_X86_REG_R9 }, { "r10", UC_X86_REG_R10 }, { "r11", UC_X86_REG_R11 },
+		{ "r12", UC_X86_REG_R12 }, { "r13", UC_X86_REG_R13 }, { "r14", UC_X86_REG_R14 },
+		{ "r15", UC_X86_REG_R15 }, { "eax", UC_X86_REG_EAX }, { "ebx", UC_X86_REG_EBX },
+		{ "ecx", UC_X86_REG_ECX }, { "edx", UC_X86_REG_EDX }, { "esi", UC_X86_REG_ESI },
+		{ "edi", UC_X86_REG_EDI }, { "ebp", UC_X86_REG_EBP }, { "esp", UC_X86_REG_ESP },
+		{ "cr0", UC_X86_REG_CR0 }, { "cr4", UC_X86_REG_CR4 },
+	};
+	if (!strcmp(name, "rflags")) {
+		engine_set_rflags(e, val);
+		return 0;
+	}
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(t[i].n, name)) {
+			if (e->mode == 32 && name[0] == 'r' && strcmp(name, "rflags"))
+				return -1;
+			uc_reg_write(e->uc, t[i].id, &val);
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- life cycle ------------------------------------------------------- */
+
+struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_t errsize)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	if (!e) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	e->cpu = cpu;
+	e->mode = mode;
+	e->host = host;
+	e->ideal = &e->own_ideal;
+	e->own_ideal.dr[6] = DR6_ACTIVE_LOW;
+	e->own_ideal.dr[7] = DR7_FIXED_1;
+	uc_err ue = uc_open(UC_ARCH_X86, mode == 64 ? UC_MODE_64 : UC_MODE_32, &e->uc);
+	if (ue != UC_ERR_OK) {
+		snprintf(err, errsize, "unicorn: %s", uc_strerror(ue));
+		free(e);
+		return NULL;
+	}
+	if (cs_open(CS_ARCH_X86, mode == 64 ? CS_MODE_64 : CS_MODE_32, &e->cs) != CS_ERR_OK) {
+		snprintf(err, errsize, "capstone: cannot open");
+		uc_close(e->uc);
+		free(e);
+		return NULL;
+	}
+	cs_option(e->cs, CS_OPT_DETAIL, CS_OPT_ON);
+	uc_hook_add(e->uc, &e->h_block, UC_HOOK_BLOCK, (void *)engine_block_hook, e, 1, 0);
+	uc_hook_add(e->uc, &e->h_intr, UC_HOOK_INTR, (void *)engine_intr_hook, e, 1, 0);
+	uc_hook_add(e->uc, &e->h_invalid, UC_HOOK_INSN_INVALID, (void *)engine_invalid_hook, e, 1, 0);
+	uc_hook_add(e->uc, &e->h_smc, UC_HOOK_MEM_WRITE, (void *)poison_smc_hook, e, 1, 0);
+	uc_hook_add(e->uc, &e->h_unmapped, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
+		    (void *)engine_unmapped_hook, e, 1, 0);
+	return e;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	decode_free(e);
+	uc_close(e->uc);
+	cs_close(&e->cs);
+	free(e->dblog);
+	free(e->viol);
+	free(e);
+}
+
+void engine_set_ops(struct engine *e, const struct engine_ops *ops)
+{
+	if (ops)
+		e->ops = *ops;
+	else
+		memset(&e->ops, 0, sizeof(e->ops));
+}
+
+void engine_set_ideal(struct engine *e, struct dr_file *ideal)
+{
+	e->ideal = ideal ? ideal : &e->own_ideal;
+	e->dr_dirty = true;
+}
+
+struct dr_file *engine_ideal(struct engine *e) { return e->ideal; }
+uint64_t engine_instructions(struct engine *e) { return e->insns; }
+
+void engine_set_budget(struct engine *e, uint64_t max_insns, uint64_t max_cycles)
+{
+	e->max_insns = max_insns;
+	e->max_cycles = max_cycles;
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+static bool page_mapped(struct engine *e, uint64_t pg)
+{
+	for (unsigned i = 0; i < e->nmaps; i++)
+		if (pg >= e->maps[i].addr && pg < e->maps[i].addr + e->maps[i].size)
+			return true;
+	return false;
+}
+
+int engine_map(struct engine *e, uint64_t addr, uint64_t size, const void *bytes, size_t nbytes)
+{
+	uint64_t lo = addr & ~0xFFFull, hi = (addr + size + 0xFFF) & ~0xFFFull;
+	if (size == 0)
+		hi = lo + 0x1000;
+	uint64_t run = 0;
+	bool in_run = false;
+	for (uint64_t pg = lo; pg <= hi; pg += 0x1000) {
+		bool need = pg < hi && !page_mapped(e, pg);
+		if (need && !in_run) {
+			run = pg;
+			in_run = true;
+		} else if (!need && in_run) {
+			if (e->nmaps >= sizeof(e->maps) / sizeof(e->maps[0]))
+				return -1;
+			if (uc_mem_map(e->uc, run, pg - run, UC_PROT_ALL) != UC_ERR_OK)
+				return -1;
+			e->maps[e->nmaps].addr = run;
+			e->maps[e->nmaps].size = pg - run;
+			e->nmaps++;
+			in_run = false;
+		}
+		if (pg == hi)
+			break;
+	}
+	if (bytes && nbytes && uc_mem_write(e->uc, addr, bytes, nbytes) != UC_ERR_OK)
+		return -1;
+	poison_scan(e, addr, bytes ? nbytes : 0);
+	return 0;
+}
+
+int engine_mem_read(struct engine *e, uint64_t addr, void *buf, size_t n)
+{
+	return uc_mem_read(e->uc, addr, buf, n) == UC_ERR_OK ? 0 : -1;
+}
+
+int engine_mem_write(struct engine *e, uint64_t addr, const void *buf, size_t n)
+{
+	if (uc_mem_write(e->uc, addr, buf, n) != UC_ERR_OK)
+		return -1;
+	poison_scan(e, addr, n);
+	return 0;
+}
+
+/* ---- logs -------------------------------------------------------------- */
+
+void db_log_public(struct engine *e, uint64_t rip, unsigned hw, unsigned ideal,
+		   enum db_outcome out, const char *cause)
+{
+	struct cpu *c = e->cpu;
+	if (e->host) {
+		if (out == DB_MISSED) c->st.db_host_missed++;
+		else if (out == DB_SPURIOUS) { c->st.db_host_spurious++; c->st.db_host_delivered++; }
+		else c->st.db_host_delivered++;
+	} else {
+		if (out == DB_MISSED) c->st.db_guest_missed++;
+		else if (out == DB_SPURIOUS) { c->st.db_guest_spurious++; c->st.db_guest_delivered++; }
+		else c->st.db_guest_delivered++;
+	}
+	cpu_event(c, out == DB_MISSED ? EV_DB_MISSED : out == DB_SPURIOUS ? EV_DB_SPURIOUS : EV_DB,
+		  rip, out == DB_DELIVERED ? e->ideal->dr[6] : (uint64_t)(hw | ideal), e->host,
+		  cause);
+	if (e->ndb >= DB_LOG_MAX) {
+		e->db_dropped++;
+		return;
+	}
+	if (!e->dblog && !(e->dblog = calloc(DB_LOG_MAX, sizeof(*e->dblog))))
+		abort();
+	struct db_record *r = &e->dblog[e->ndb++];
+	r->cycle = c->st.cycles_total;
+	r->rip = rip;
+	r->dr6 = e->ideal->dr[6];
+	r->hw_dr6 = c->dr[6];
+	r->hw_slots = (uint8_t)hw;
+	r->ideal_slots = (uint8_t)ideal;
+	r->outcome = (uint8_t)out;
+	r->host = e->host;
+	r->cause = cause;
+}
+
+void engine_violation(struct engine *e, uint64_t rip, int slot, const char *kind, const char *fmt, ...)
+{
+	cpu_event(e->cpu, EV_VIOLATION, rip, (uint64_t)(int64_t)slot, 0, kind);
+	if (e->nviol >= VIOL_MAX) {
+		e->viol_dropped++;
+		return;
+	}
+	if (!e->viol && !(e->viol = calloc(VIOL_MAX, sizeof(*e->viol))))
+		abort();
+	struct violation *v = &e->viol[e->nviol++];
+	v->cycle = e->cpu->st.cycles_total;
+	v->rip = rip;
+	v->slot = slot;
+	snprintf(v->kind, sizeof(v->kind), "%s", kind);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->detail, sizeof(v->detail), fmt, ap);
+	va_end(ap);
+}
+
+const struct db_record *engine_db_log(struct engine *e, size_t *n, uint64_t *dropped)
+{
+	*n = e->ndb;
+	*dropped = e->db_dropped;
+	return e->dblog;
+}
+
+const struct violation *engine_violations(struct engine *e, size_t *n, uint64_t *dropped)
+{
+	*n = e->nviol;
+	*dropped = e->viol_dropped;
+	return e->viol;
+}
+
+const char *engine_stop_message(struct engine *e) { return e->stop_msg; }

@@ -1,0 +1,158 @@
+/* engine_int.h - the engine's private state, shared by cpu/engine.c,
+ * cpu/decode.c and cpu/deliver.c only. */
+#ifndef HVSIM_CPU_ENGINE_INT_H
+#define HVSIM_CPU_ENGINE_INT_H
+#include <capstone/capstone.h>
+#include <unicorn/unicorn.h>
+#include "cpu/engine/engine.h"
+
+/* A decoded translated block: instruction addresses and cumulative cost. */
+struct block {
+	uint64_t addr;              /* first instruction */
+	uint32_t size;              /* bytes, as Unicorn reports the TB */
+	uint32_t n;                 /* instructions */
+	uint64_t cost;              /* guest cycles of the whole block */
+	uint64_t *iaddr;            /* address of instruction i */
+	uint64_t *icost;            /* cost of instruction i */
+	struct block *next;         /* hash chain */
+};
+
+/* A sensitive instruction and its hook. */
+struct site {
+	struct insn_info ii;        /* decoded instruction */
+	uc_hook hook;               /* its single-address code hook */
+	struct site *next;          /* hash chain */
+};
+
+#define HASH_BITS 12
+#define HASH_SIZE (1u << HASH_BITS)
+
+struct engine {
+	uc_engine *uc;              /* the Unicorn instance */
+	csh cs;                     /* Capstone handle (detail on) */
+	int mode;                   /* 64 or 32 */
+	bool host;                  /* host context engine */
+	struct cpu *cpu;            /* the shared physical CPU */
+	struct engine_ops ops;      /* virtualization layer (zeroed = bare metal) */
+	struct dr_file *ideal;      /* owner's architectural DRs (oracle) */
+	struct dr_file own_ideal;   /* default storage for ideal */
+
+	struct block *blocks[HASH_SIZE];   /* decode cache of blocks */
+	struct site *sites[HASH_SIZE];     /* sensitive instructions */
+	unsigned nsites;
+
+	/* mapped memory, page runs */
+	struct { uint64_t addr, size; } maps[64];
+	unsigned nmaps;
+
+	/* hooks */
+	uc_hook h_block, h_intr, h_invalid, h_unmapped;
+	uc_hook h_global;           /* code hook on everything (precise mode) */
+	bool precise;               /* h_global installed */
+	uc_hook h_exec[8];          /* execute-breakpoint hooks */
+	uint64_t exec_addr[8];
+	unsigned nexec;
+	uc_hook h_mem[8];           /* data-breakpoint hooks */
+	uint64_t mem_lo[8], mem_hi[8];
+	unsigned nmem;
+	bool dr_dirty;              /* ideal DRs changed: re-evaluate hooks at hook exit */
+	uint64_t seen_gen;          /* cpu->dr_gen the hooks were built for */
+	uint64_t bp_key[10];        /* hw and ideal DR0-3, DR7 the hooks were built for */
+	bool bp_key_valid;
+	bool need_restart;          /* hooks changed inside emulation: retranslate */
+	uint64_t site_oracle_addr;  /* site whose oracle step already ran (paused mid-site) */
+	bool site_oracle_done;
+	uint64_t site_expect_read;  /* expected MOV-from-DR value of that site */
+	int site_ideal_fault;       /* ideal outcome of that site (enum dr_fault) */
+	unsigned exp_hw;            /* hardware slots of the #DB being resolved */
+
+	/* execution control */
+	bool in_emu;                /* inside uc_emu_start */
+	uint64_t cur_rip;           /* architectural RIP as the hooks see it */
+	bool stop_req;              /* stop the run (e->stop says why) */
+	bool pause_req;             /* return to the caller, then resume */
+	bool restart;               /* stop+restart at resume_rip (retranslation) */
+	uint64_t resume_rip;
+	enum engine_stop stop;
+	char stop_msg[200];
+	bool done;                  /* this boundary already processed ... */
+	uint64_t done_addr;         /* ... at this address */
+	const struct block *blk;    /* block being executed */
+	const struct block *last_blk;  /* last block seen by the block hook (lookup cache) */
+
+	/* Unicorn 2.0.1 aborts the process when it translates FF /3 or FF /5
+	 * with a register operand (decode.c, "poison"): every address where
+	 * such an instruction can start is a Unicorn exit, so translation
+	 * stops in front of it and engine_run() reports an invalid opcode. */
+	uint64_t *poison;           /* sorted */
+	size_t npoison, cap_poison;
+	bool exits_on;              /* uc exits enabled (first poison found) */
+	uc_hook h_smc;              /* guest stores: new poison (self-modifying code) */
+	uint64_t blk_seq;           /* blocks entered */
+
+	/* limits and counts */
+	uint64_t insns, max_insns, max_cycles;
+
+	/* RF: suppress instruction breakpoints for the first instruction after
+	 * an IRET that popped RF = 1 (SDM 17.3.1.1) */
+	bool rf;
+	uint64_t rf_rip, rf_seq;
+
+	/* data-breakpoint traps pending for the next instruction boundary */
+	unsigned pend_hw, pend_ideal;
+	uint64_t pend_rip;
+
+	/* oracle: one expected #DB being resolved */
+	bool exp_active, exp_consumed;
+	unsigned exp_slots;
+	const char *exp_cause;
+	uint64_t exp_rip;
+	uint64_t deliver_seq;       /* exceptions delivered so far */
+
+	struct db_record *dblog;    /* #DB log (capped at DB_LOG_MAX) */
+	size_t ndb;
+	uint64_t db_dropped;
+	struct violation *viol;     /* violations (capped at VIOL_MAX) */
+	size_t nviol;
+	uint64_t viol_dropped;
+
+	/* per-instruction observation (insn_hook.c) */
+	uc_hook h_insn;             /* code hook on everything, while wanted */
+	bool insn_hooked;
+	bool trace_insns;           /* emit EV_INSN */
+	engine_insn_cb insn_cb;     /* observer (hvsim step) */
+	void *insn_ctx;
+};
+
+/* the fixed `until` of every uc_emu_start, outside guest code (unicorn-facts §2 pitfall 5) */
+#define SENTINEL64 0xFFFFFFFFFFFFF000ull
+#define SENTINEL32 0xFFFFF000ull
+
+/* decode.c */
+const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
+struct site *site_find(struct engine *e, uint64_t addr);
+void decode_free(struct engine *e);
+/* poison: instructions Unicorn 2.0.1 cannot translate */
+void poison_scan(struct engine *e, uint64_t addr, uint64_t n);   /* after [addr, addr+n) changed */
+bool poison_at(const struct engine *e, uint64_t addr);
+void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user);
+
+/* deliver.c */
+bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,
+		       bool soft);
+bool emulate_iret(struct engine *e, const struct insn_info *ii);
+
+/* exec.c: hooks */
+void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user);
+void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user);
+void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user);
+bool engine_invalid_hook(uc_engine *uc, void *user);
+bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user);
+
+/* engine.c */
+void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool write);
+void engine_leave_block(struct engine *e, uint64_t first_not_executed);
+void db_log_public(struct engine *e, uint64_t rip, unsigned hw, unsigned ideal, enum db_outcome out, const char *cause);
+int uc_gpr_id(int mode, int gpr);
+
+#endif

@@ -1,0 +1,840 @@
+/* exec.c - the engine's hooks and run loop: breakpoint detection, native
+ * semantics of the sites, and the #DB oracle.
+ *
+ * The oracle: at every point where the hardware may raise a #DB (execute
+ * breakpoint check, data access, single-step, ICEBP, general detect) the
+ * engine evaluates the same condition twice, once against the hardware DRs
+ * (struct cpu) and once against the owner's architectural DRs (e->ideal).
+ * If the owner's DRs call for a #DB an "expectation" is opened; the
+ * hardware path then runs synchronously (possibly through a VM exit, the
+ * hypervisor and a re-injection); a #DB that reaches the owner's handler
+ * while the expectation is open is "delivered", one that arrives with no
+ * expectation is "spurious", and an expectation still open at the end is
+ * "missed". */
+#include "cpu/engine/engine_int.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RFL_TF (1ull << 8)
+#define CR4_DE (1ull << 3)
+
+/* ---- the oracle ---------------------------------------------------------- */
+
+static void expect_begin(struct engine *e, unsigned ideal_slots, uint64_t event, const char *cause)
+{
+	e->exp_active = true;
+	e->exp_consumed = false;
+	e->exp_slots = ideal_slots;
+	e->exp_cause = cause;
+	e->exp_rip = e->cur_rip;
+	e->exp_hw = 0;
+	/* The owner's DR6 as the SDM says it reads after this #DB. */
+	e->ideal->dr[6] = dr6_after_db(e->ideal->dr[6], event, &e->cpu->feat);
+	if (event & DR6_BD)
+		e->ideal->dr[7] &= ~DR7_GD;     /* GD cleared on delivery (SDM 17.2.4) */
+	e->dr_dirty = true;
+}
+
+static void expect_end(struct engine *e)
+{
+	/* A VM entry deferred to the outer loop may still deliver it:
+	 * engine_settle() resolves the expectation after that entry. */
+	if (e->pause_req)
+		return;
+	if (e->exp_active && !e->exp_consumed)
+		db_log_public(e, e->exp_rip, e->exp_hw, e->exp_slots, DB_MISSED, e->exp_cause);
+	e->exp_active = false;
+}
+
+void engine_note_db_delivery(struct engine *e, uint64_t dr6_seen)
+{
+	(void)dr6_seen;
+	if (e->exp_active && !e->exp_consumed) {
+		e->exp_consumed = true;
+		if (e->exp_hw && e->exp_slots && e->exp_hw != e->exp_slots)
+			engine_violation(e, e->exp_rip, -1, "db_slot_mismatch",
+					 "#DB delivered for hardware slots 0x%x, the owner armed 0x%x",
+					 e->exp_hw, e->exp_slots);
+		db_log_public(e, e->exp_rip, e->exp_hw, e->exp_slots, DB_DELIVERED, e->exp_cause);
+	} else {
+		db_log_public(e, e->cur_rip, e->exp_hw, 0, DB_SPURIOUS, "spurious");
+	}
+}
+
+/* ---- raising exceptions ---------------------------------------------------- */
+
+void engine_deliver(struct engine *e, int vector, bool fault, bool has_error, uint32_t error)
+{
+	if (e->host) {
+		/* Host context: the host's #DB handler (perf/ptrace overflow) runs
+		 * and returns; an execute breakpoint returns with RF set, which we
+		 * get for free by not redirecting. */
+		if (vector == 1) {
+			engine_note_db_delivery(e, e->cpu->dr[6]);
+			cpu_charge(e->cpu, CYC_HOST, e->cpu->cost->host_db);
+		}
+		return;
+	}
+	if (vector == 1)
+		engine_note_db_delivery(e, e->ideal->dr[6]);
+	if (deliver_exception(e, vector, fault, has_error, error, false))
+		return;
+	/* No IDT.  A #DB is recorded and execution resumes (an execute
+	 * breakpoint then behaves as if the handler returned with RF = 1). */
+	if (vector == 1 || vector == 3)
+		return;
+	engine_request_stop(e, STOP_FAULT, NULL);
+	snprintf(e->stop_msg, sizeof(e->stop_msg),
+		 "guest raised exception %d at 0x%llx and has no IDT", vector,
+		 (unsigned long long)e->cur_rip);
+}
+
+static void raise_exception(struct engine *e, int vector, bool fault, bool has_error,
+			    const struct insn_info *ii)
+{
+	if (!e->host && e->ops.exception && e->ops.exception(e->ops.ctx, vector, 0, fault, ii))
+		return;
+	engine_deliver(e, vector, fault, has_error, 0);
+}
+
+/* The hardware raises #DB with DR6-format event bits `payload`. */
+static void raise_db(struct engine *e, uint64_t payload, bool fault, unsigned hw_slots,
+		     const struct insn_info *ii)
+{
+	e->exp_hw = hw_slots;
+	/* VMX: a #DB that causes a VM exit leaves DR6/DR7 alone and reports the
+	 * bits in the exit qualification (SDM 27.1); the layer decides. */
+	if (!e->host && e->ops.exception && e->ops.exception(e->ops.ctx, 1, payload, fault, ii))
+		return;
+	struct cpu *c = e->cpu;
+	cpu_dr_write(c, 6, dr6_after_db(c->dr[6], payload, &c->feat), DRW_PROCESSOR, "#DB");
+	if (payload & DR6_BD)
+		cpu_dr_write(c, 7, c->dr[7] & ~DR7_GD, DRW_PROCESSOR, "#DB(GD)");
+	if (ii && ii->cls == IC_ICEBP)
+		e->cur_rip = ii->rip + ii->len;   /* ICEBP is a trap */
+	engine_deliver(e, 1, fault, false, 0);
+}
+
+/* ---- breakpoint checks ------------------------------------------------------ */
+
+void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool write)
+{
+	unsigned hw = dr_match_data(e->cpu->dr, addr, size, write);
+	unsigned id = dr_match_data(e->ideal->dr, addr, size, write);
+	if (hw | id) {
+		e->pend_hw |= hw;
+		e->pend_ideal |= id;
+		e->pend_rip = e->cur_rip;
+	}
+}
+
+/* Deliver the data-breakpoint traps of the previous instruction. */
+static void boundary_traps(struct engine *e)
+{
+	if (!(e->pend_hw | e->pend_ideal))
+		return;
+	unsigned hw = e->pend_hw, id = e->pend_ideal;
+	e->pend_hw = e->pend_ideal = 0;
+	if (id)
+		expect_begin(e, id, id, "data");
+	if (hw)
+		raise_db(e, hw, false, hw, NULL);
+	expect_end(e);
+}
+
+static void check_exec(struct engine *e, uint64_t addr)
+{
+	if (e->rf && e->rf_rip == addr && e->rf_seq == e->blk_seq) {
+		e->rf = false;                     /* RF: skip this one instruction */
+		return;
+	}
+	unsigned hw = dr_match_exec(e->cpu->dr, addr);
+	unsigned id = dr_match_exec(e->ideal->dr, addr);
+	if (!(hw | id))
+		return;
+	if (id)
+		expect_begin(e, id, id, "exec");
+	if (hw)
+		raise_db(e, hw, true, hw, NULL);
+	expect_end(e);
+}
+
+/* ---- native semantics of the sites -------------------------------------------- */
+
+static void retire(struct engine *e, const struct insn_info *ii, bool tf)
+{
+	e->cur_rip = ii->rip + ii->len;
+	if (tf) {
+		/* single-step trap after the instruction (SDM 17.3.1.4) */
+		expect_begin(e, 0, DR6_BS, "single-step");
+		raise_db(e, DR6_BS, false, 0, ii);
+		expect_end(e);
+	}
+}
+
+static void native_mov_dr(struct engine *e, const struct insn_info *ii, bool tf)
+{
+	struct cpu *c = e->cpu;
+	bool de = (engine_cr4(e) & CR4_DE) != 0;
+	uint64_t val = ii->dr_write ? engine_gpr(e, ii->gpr) : 0;
+	switch (dr_mov_check(ii->dr, ii->dr_write, val, de, c->dr[7], engine_cpl(e))) {
+	case DR_FAULT_UD:
+		raise_exception(e, 6, true, false, ii);
+		return;
+	case DR_FAULT_DB_GD:
+		raise_db(e, DR6_BD, true, 0, ii);
+		return;
+	case DR_FAULT_GP:
+		raise_exception(e, 13, true, true, ii);
+		return;
+	case DR_OK:
+		break;
+	}
+	int a = dr_alias(ii->dr);
+	if (ii->dr_write) {
+		cpu_dr_write(c, a, val, e->host ? DRW_HOST : DRW_GUEST, "mov dr");
+	} else {
+		engine_set_gpr(e, ii->gpr, c->dr[a]);
+		c->st.dr_guest_native_reads++;
+		cpu_charge(c, e->host ? CYC_HOST : CYC_GUEST, c->cost->mov_dr_read);
+	}
+	cpu_event(c, EV_GUEST_MOVDR, ii->rip, (uint64_t)ii->dr, c->dr[a],
+		  ii->dr_write ? "W" : "R");
+	retire(e, ii, tf);
+}
+
+static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
+{
+	switch ((enum insn_class)ii->cls) {
+	case IC_MOV_DR:
+		native_mov_dr(e, ii, tf);
+		return;
+	case IC_CPUID: {
+		/* Bare-metal CPUID: leaf 1 reports DE (EDX bit 2), which Unicorn's
+		 * own CPUID lacks (unicorn-facts §1). */
+		uint64_t leaf = engine_gpr(e, 0), a = 0, b = 0, cc = 0, d = 0;
+		if (leaf == 0) {
+			a = 1;
+			b = 0x69737668; d = 0x6D69736D; cc = 0x20202020;   /* "hvsimsim    " */
+		} else if (leaf == 1) {
+			a = 0x000306A9;
+			d = 1u << 2;
+		}
+		engine_set_gpr(e, 0, a); engine_set_gpr(e, 3, b);
+		engine_set_gpr(e, 1, cc); engine_set_gpr(e, 2, d);
+		retire(e, ii, tf);
+		return;
+	}
+	case IC_HLT:
+		e->cur_rip = ii->rip + ii->len;
+		engine_request_stop(e, STOP_HALT, "guest executed HLT");
+		return;
+	case IC_IO:
+		if (ii->io_in)
+			engine_set_gpr(e, 0, (engine_gpr(e, 0) & ~((1ull << (8 * ii->io_size)) - 1)) |
+					     ((1ull << (8 * ii->io_size)) - 1));
+		retire(e, ii, tf);
+		return;
+	case IC_VMCALL:
+	case IC_VMMCALL:
+		raise_exception(e, 6, true, false, ii);   /* outside VMX/SVM guest mode: #UD */
+		return;
+	case IC_ICEBP:
+		/* INT1: a #DB trap with no DR6 status bit (kvm-unit-tests 027ea799,
+		 * arch-facts A.1). */
+		expect_begin(e, 0, 0, "icebp");
+		raise_db(e, 0, false, 0, ii);
+		expect_end(e);
+		return;
+	case IC_IRET:
+		if (!emulate_iret(e, ii)) {
+			engine_request_stop(e, STOP_TRIPLE, NULL);
+			snprintf(e->stop_msg, sizeof(e->stop_msg),
+				 "IRET at 0x%llx popped from unmapped stack", (unsigned long long)ii->rip);
+		}
+		return;
+	case IC_RDMSR:
+	case IC_WRMSR: {
+		uint64_t msr = engine_gpr(e, 1) & 0xFFFFFFFF;
+		if (msr == 0x1D9) {                    /* IA32_DEBUGCTL */
+			if (ii->cls == IC_RDMSR) {
+				engine_set_gpr(e, 0, e->cpu->debugctl & 0xFFFFFFFF);
+				engine_set_gpr(e, 2, e->cpu->debugctl >> 32);
+			} else {
+				e->cpu->debugctl = (engine_gpr(e, 0) & 0xFFFFFFFF) | engine_gpr(e, 2) << 32;
+			}
+		} else if (ii->cls == IC_RDMSR) {
+			engine_set_gpr(e, 0, 0);
+			engine_set_gpr(e, 2, 0);
+		}
+		retire(e, ii, tf);
+		return;
+	}
+	case IC_POPF: {
+		/* Unicorn raises no single-step trap after a POPF that clears TF,
+		 * but the trap belongs to every instruction that *began* with
+		 * TF = 1 (SDM Vol.3 17.3.1.4; measured against real KVM, see
+		 * docs/kvm-reference.md).  With TF = 0 the POPF runs natively. */
+		if (!tf)
+			return;
+		uint64_t sp = engine_rsp(e), v = 0;
+		unsigned w = ii->opsize ? 2 : e->mode == 64 ? 8 : 4;
+		if (e->mode == 32)
+			sp &= 0xFFFFFFFFull;
+		engine_check_data(e, sp, w, false);
+		if (uc_mem_read(e->uc, sp, &v, w) != UC_ERR_OK) {
+			engine_request_stop(e, STOP_UNMAPPED, NULL);
+			snprintf(e->stop_msg, sizeof(e->stop_msg), "POPF at 0x%llx: stack 0x%llx not mapped",
+				 (unsigned long long)ii->rip, (unsigned long long)sp);
+			return;
+		}
+		uint64_t cur = 0;
+		uc_reg_read(e->uc, UC_X86_REG_RFLAGS, &cur);
+		/* CPL 0: every writable flag is loaded; VM and RF are not (SDM POPF). */
+		uint64_t mask = ii->opsize ? 0x7FD5ull : 0x3F7FD5ull & ~(1ull << 16) & ~(1ull << 17);
+		uint64_t fl = (cur & ~mask) | (v & mask) | 2;
+		uc_reg_write(e->uc, UC_X86_REG_RFLAGS, &fl);
+		sp += w;
+		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
+		retire(e, ii, true);
+		return;
+	}
+	case IC_BAD:
+		if (ii->lock) {
+			raise_exception(e, 6, true, false, ii);
+			return;
+		}
+		engine_request_stop(e, STOP_UD, NULL);
+		snprintf(e->stop_msg, sizeof(e->stop_msg),
+			 "unsupported instruction at 0x%llx (string I/O or 16-bit IRET are not modelled)",
+			 (unsigned long long)ii->rip);
+		return;
+	case IC_NONE:
+		return;
+	}
+}
+
+/* ---- sites --------------------------------------------------------------------- */
+
+static void process_site(struct engine *e, const struct insn_info *ii)
+{
+	bool tf = (engine_rflags(e) & RFL_TF) != 0;
+	uint64_t seq0 = e->deliver_seq;
+	int ideal_fault = DR_OK;
+	uint64_t expect_read = 0;
+	/* Oracle step for MOV DR: what the owner's own DRs say this MOV does.
+	 * Done once per architectural execution, even if the instruction is
+	 * re-entered after a pause. */
+	if (ii->cls == IC_MOV_DR) {
+		if (e->site_oracle_done && e->site_oracle_addr == ii->rip) {
+			ideal_fault = e->site_ideal_fault;
+			expect_read = e->site_expect_read;
+		} else {
+			bool de = (engine_cr4(e) & CR4_DE) != 0;
+			uint64_t val = ii->dr_write ? engine_gpr(e, ii->gpr) : 0;
+			ideal_fault = dr_mov_check(ii->dr, ii->dr_write, val, de, e->ideal->dr[7],
+						   engine_cpl(e));
+			int a = dr_alias(ii->dr);
+			if (ideal_fault == DR_OK && ii->dr_write) {
+				e->ideal->dr[a] = a == 6 ? dr6_store_value(val, &e->cpu->feat)
+					       : a == 7 ? dr7_store_value(val) : val;
+				e->dr_dirty = true;
+			} else if (ideal_fault == DR_OK) {
+				expect_read = e->ideal->dr[a];
+			}
+			if (ideal_fault == DR_FAULT_DB_GD)
+				expect_begin(e, 0, DR6_BD, "gd");
+			e->site_oracle_done = true;
+			e->site_oracle_addr = ii->rip;
+			e->site_ideal_fault = ideal_fault;
+			e->site_expect_read = expect_read;
+		}
+	}
+	for (int iter = 0;; iter++) {
+		if (iter == 4) {
+			engine_request_stop(e, STOP_INTERNAL, NULL);
+			snprintf(e->stop_msg, sizeof(e->stop_msg),
+				 "instruction at 0x%llx re-entered 4 times without progress",
+				 (unsigned long long)ii->rip);
+			break;
+		}
+		if (!e->host && e->ops.insn && e->ops.insn(e->ops.ctx, ii)) {
+			if (e->stop_req || e->pause_req)
+				break;
+			if (e->cur_rip == ii->rip && e->deliver_seq == seq0)
+				continue;          /* re-enter on the same instruction */
+			break;
+		}
+		native_site(e, ii, tf);
+		break;
+	}
+	if (e->pause_req && e->cur_rip == ii->rip && e->deliver_seq == seq0)
+		return;                            /* resumes here: oracle step kept */
+	e->site_oracle_done = false;
+	if (ii->cls == IC_MOV_DR && !e->stop_req) {
+		expect_end(e);
+		bool completed = e->cur_rip == ii->rip + ii->len && e->deliver_seq == seq0;
+		if (completed && ideal_fault != DR_OK)
+			engine_violation(e, ii->rip, ii->dr, "fault_missing",
+					 "MOV DR%d completed but the architecture requires %s", ii->dr,
+					 ideal_fault == DR_FAULT_UD ? "#UD" : ideal_fault == DR_FAULT_GP ? "#GP"
+					 : "#DB (general detect)");
+		if (completed && ideal_fault == DR_OK && !ii->dr_write) {
+			uint64_t got = engine_gpr(e, ii->gpr);
+			uint64_t want = e->mode == 32 ? (expect_read & 0xFFFFFFFF) : expect_read;
+			if (got != want)
+				engine_violation(e, ii->rip, dr_alias(ii->dr), "dr_read_mismatch",
+						 "guest read DR%d = 0x%llx, architecturally 0x%llx", ii->dr,
+						 (unsigned long long)got, (unsigned long long)want);
+		}
+	}
+}
+
+/* ---- breakpoint hooks ------------------------------------------------------------ */
+
+static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
+{
+	struct engine *e = user;
+	(void)uc;
+	(void)value;
+	engine_check_data(e, addr, (unsigned)size, type == UC_MEM_WRITE);
+}
+
+static void flush_all(struct engine *e)
+{
+	for (unsigned i = 0; i < e->nmaps; i++)
+		uc_ctl_remove_cache(e->uc, (uint64_t)e->maps[i].addr,
+				    (uint64_t)(e->maps[i].addr + e->maps[i].size));
+}
+
+/* Install exactly the execute/data hooks the hardware and the owner's DRs
+ * need.  Cheap when nothing changed (update_bp_hooks below). */
+static void update_bp_hooks_slow(struct engine *e)
+{
+	e->dr_dirty = false;
+	e->seen_gen = e->cpu->dr_gen;
+	/* Fast path: the hypervisor rewrites the hardware DRs around every VM
+	 * exit and entry (dr_gen moves each time), mostly with the values they
+	 * already had.  The hooks depend only on DR0-3 and DR7 of both files. */
+	uint64_t key[10];
+	const uint64_t *hw = e->cpu->dr, *id = e->ideal->dr;
+	key[0] = hw[0]; key[1] = hw[1]; key[2] = hw[2]; key[3] = hw[3]; key[4] = hw[7];
+	key[5] = id[0]; key[6] = id[1]; key[7] = id[2]; key[8] = id[3]; key[9] = id[7];
+	bool same_key = e->bp_key_valid;
+	for (int i = 0; same_key && i < 10; i++)
+		same_key = key[i] == e->bp_key[i];
+	if (same_key)
+		return;
+	memcpy(e->bp_key, key, sizeof(key));
+	e->bp_key_valid = true;
+	uint64_t ex[8], lo[8], hi[8];
+	unsigned nex = 0, nmem = 0;
+	const uint64_t *files[2] = { e->cpu->dr, e->ideal->dr };
+	for (int f = 0; f < 2; f++) {
+		unsigned m = dr_armed_exec(files[f][7]);
+		for (int i = 0; i < 4; i++) {
+			if (!(m & (1u << i)))
+				continue;
+			unsigned k;
+			for (k = 0; k < nex && ex[k] != files[f][i]; k++)
+				;
+			if (k == nex)
+				ex[nex++] = files[f][i];
+		}
+		m = dr_armed_data(files[f][7]);
+		for (int i = 0; i < 4; i++) {
+			if (!(m & (1u << i)))
+				continue;
+			struct dr7_slot s;
+			dr7_decode(files[f][7], i, &s);
+			uint64_t l = files[f][i] & ~(uint64_t)(s.len - 1), h = l + s.len - 1;
+			unsigned k;
+			for (k = 0; k < nmem && !(lo[k] == l && hi[k] == h); k++)
+				;
+			if (k == nmem) {
+				lo[nmem] = l;
+				hi[nmem++] = h;
+			}
+		}
+	}
+	bool same = nex == e->nexec && nmem == e->nmem;
+	for (unsigned i = 0; same && i < nex; i++)
+		same = ex[i] == e->exec_addr[i];
+	for (unsigned i = 0; same && i < nmem; i++)
+		same = lo[i] == e->mem_lo[i] && hi[i] == e->mem_hi[i];
+	if (same)
+		return;
+	for (unsigned i = 0; i < e->nexec; i++) {
+		uc_hook_del(e->uc, e->h_exec[i]);
+		uc_ctl_remove_cache(e->uc, e->exec_addr[i], e->exec_addr[i] + 1);
+	}
+	for (unsigned i = 0; i < e->nmem; i++)
+		uc_hook_del(e->uc, e->h_mem[i]);
+	for (unsigned i = 0; i < nex; i++) {
+		e->exec_addr[i] = ex[i];
+		uc_hook_add(e->uc, &e->h_exec[i], UC_HOOK_CODE, (void *)engine_code_hook, e, ex[i], ex[i]);
+		uc_ctl_remove_cache(e->uc, ex[i], ex[i] + 1);
+	}
+	e->nexec = nex;
+	bool had_mem = e->nmem > 0;
+	for (unsigned i = 0; i < nmem; i++) {
+		e->mem_lo[i] = lo[i];
+		e->mem_hi[i] = hi[i];
+		uc_hook_add(e->uc, &e->h_mem[i], UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)mem_hook, e,
+			    lo[i], hi[i]);
+	}
+	e->nmem = nmem;
+	/* Precise mode: a data trap is delivered at the next instruction
+	 * boundary, which only an every-instruction code hook can see. */
+	bool want_precise = nmem > 0;
+	if (want_precise && !e->precise)
+		uc_hook_add(e->uc, &e->h_global, UC_HOOK_CODE, (void *)engine_code_hook, e, 1, 0);
+	else if (!want_precise && e->precise)
+		uc_hook_del(e->uc, e->h_global);
+	if (want_precise != e->precise || had_mem || nmem)
+		flush_all(e);
+	e->precise = want_precise;
+	if (e->in_emu)
+		e->need_restart = true;
+}
+
+/* Called on every hook exit and block boundary: keep the common case (no DR
+ * written since the last call) to two compares. */
+static inline void update_bp_hooks(struct engine *e)
+{
+	if (__builtin_expect(!e->dr_dirty && e->seen_gen == e->cpu->dr_gen, 1))
+		return;
+	update_bp_hooks_slow(e);
+}
+
+/* ---- hook exits ------------------------------------------------------------------- */
+
+void engine_leave_block(struct engine *e, uint64_t first_not_executed)
+{
+	const struct block *b = e->blk;
+	if (!b)
+		return;
+	for (uint32_t i = 0; i < b->n; i++)
+		if (b->iaddr[i] >= first_not_executed) {
+			e->insns--;
+			e->cpu->st.cycles_guest -= b->icost[i];
+			e->cpu->st.cycles_total -= b->icost[i];
+		}
+	e->blk = NULL;
+}
+
+/* End of a hook at `addr`: continue in-line, redirect, or stop. */
+static void hook_exit(struct engine *e, uint64_t addr, uint64_t first_not_executed)
+{
+	update_bp_hooks(e);
+	bool redirect = e->cur_rip != addr;
+	if (e->stop_req || e->pause_req || e->need_restart) {
+		engine_leave_block(e, first_not_executed);
+		e->resume_rip = e->cur_rip;
+		e->restart = !e->stop_req && !e->pause_req;
+		uc_emu_stop(e->uc);
+		return;
+	}
+	if (redirect) {
+		engine_leave_block(e, first_not_executed);
+		uint64_t v = e->cur_rip;
+		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &v);
+	}
+}
+
+void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	struct engine *e = user;
+	(void)uc;
+	(void)size;
+	if (e->done && e->done_addr == addr)
+		return;                        /* another hook of this boundary ran already */
+	e->done = true;
+	e->done_addr = addr;
+	e->cur_rip = addr;
+	boundary_traps(e);
+	if (e->cur_rip == addr && !e->stop_req) {
+		for (unsigned i = 0; i < e->nexec; i++)
+			if (e->exec_addr[i] == addr) {
+				check_exec(e, addr);
+				break;
+			}
+	}
+	if (e->cur_rip == addr && !e->stop_req) {
+		struct site *s = site_find(e, addr);
+		if (s) {
+			process_site(e, &s->ii);
+			boundary_traps(e);      /* traps from the site's own memory accesses */
+			hook_exit(e, addr, addr + 1);
+			return;
+		}
+	}
+	hook_exit(e, addr, addr);
+}
+
+/* The rest of the block hook once ops.boundary has run: stop or restart if
+ * the layer asked for it (or changed the DRs so that hooks must be rebuilt).
+ * Returns true if the block runs. */
+static bool after_boundary(struct engine *e, uc_engine *uc, uint64_t addr)
+{
+	if (e->stop_req || e->pause_req || e->cur_rip != addr) {
+		update_bp_hooks(e);
+		e->resume_rip = e->cur_rip;
+		e->restart = !e->stop_req && !e->pause_req;
+		uc_emu_stop(uc);
+		return false;
+	}
+	update_bp_hooks(e);
+	if (e->need_restart) {
+		e->resume_rip = addr;
+		e->restart = true;
+		uc_emu_stop(uc);
+		return false;
+	}
+	return true;
+}
+
+static inline bool over_budget(const struct engine *e)
+{
+	return (e->max_insns && e->insns >= e->max_insns) ||
+	       (e->max_cycles && e->cpu->st.cycles_total >= e->max_cycles);
+}
+
+/* Every case of the block hook: a block not seen last time (decode, new
+ * sites), the budget, host context. */
+static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engine *uc, uint64_t addr,
+						      uint32_t size)
+{
+	e->done = false;
+	/* Loops re-enter the block they just left: try it before the hash. */
+	const struct block *b = e->last_blk;
+	if (!b || b->addr != addr || b->size != size) {
+		bool fresh;
+		b = block_get(e, addr, size, &fresh);
+		if (fresh) {
+			/* New sites were hooked: this block was translated without
+			 * them (unicorn-facts §2.1 UC_HOOK_BLOCK): drop it and
+			 * restart here. */
+			uc_ctl_remove_cache(uc, addr, (uint64_t)addr + size);
+			e->blk = NULL;
+			e->resume_rip = addr;
+			e->restart = true;
+			uc_emu_stop(uc);
+			return;
+		}
+		e->last_blk = b;
+	}
+	e->blk_seq++;
+	e->blk = NULL;
+	e->cur_rip = addr;
+	if (over_budget(e)) {
+		engine_request_stop(e, STOP_BUDGET, NULL);
+		snprintf(e->stop_msg, sizeof(e->stop_msg), "budget exhausted after %llu instructions",
+			 (unsigned long long)e->insns);
+		if (!e->host && e->ops.budget)
+			e->ops.budget(e->ops.ctx);
+		uc_emu_stop(uc);
+		return;
+	}
+	if (!e->host && e->ops.boundary && !(e->pend_hw | e->pend_ideal)) {
+		e->ops.boundary(e->ops.ctx);
+		if (!after_boundary(e, uc, addr))
+			return;
+	}
+	e->blk = b;
+	e->insns += b->n;
+	if (e->host) {
+		e->cpu->st.host_instructions += b->n;
+		cpu_charge(e->cpu, CYC_HOST, b->n * e->cpu->cost->host_insn);
+	} else {
+		cpu_charge(e->cpu, CYC_GUEST, b->cost);
+	}
+}
+
+/* Runs before every translated block: the hottest function of a run with
+ * few exits (bench/bench_hvsim.c (a)).  The common case -- the guest
+ * re-enters the block it just left, within budget -- is kept small so that
+ * it needs almost no registers saved; everything else is block_hook_full(),
+ * with the same effects. */
+void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	struct engine *e = user;
+	const struct block *b = e->last_blk;
+	if (__builtin_expect(!b || b->addr != addr || b->size != size || e->host || over_budget(e), 0)) {
+		block_hook_full(e, uc, addr, size);
+		return;
+	}
+	e->done = false;
+	e->blk_seq++;
+	e->blk = NULL;
+	e->cur_rip = addr;
+	if (e->ops.boundary && !(e->pend_hw | e->pend_ideal)) {
+		e->ops.boundary(e->ops.ctx);
+		/* what after_boundary() would act on; otherwise it does nothing */
+		if (__builtin_expect(e->stop_req || e->pause_req || e->cur_rip != e->last_blk->addr ||
+				     e->dr_dirty || e->seen_gen != e->cpu->dr_gen || e->need_restart, 0) &&
+		    !after_boundary(e, e->uc, e->last_blk->addr))
+			return;
+		b = e->last_blk;
+	}
+	e->blk = b;
+	e->insns += b->n;
+	/* cpu_charge(CYC_GUEST), in line */
+	e->cpu->st.cycles_guest += b->cost;
+	e->cpu->st.cycles_total += b->cost;
+}
+
+void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
+{
+	struct engine *e = user;
+	uint64_t rip = 0, fl = 0;
+	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
+	uc_reg_read(uc, UC_X86_REG_RFLAGS, &fl);
+	e->cur_rip = rip;
+	uint64_t at = rip;
+	if (intno == 1 && (fl & RFL_TF)) {
+		/* Single-step trap after the instruction that began with TF = 1,
+		 * merged with any data-breakpoint hit of that instruction. */
+		unsigned hw = e->pend_hw, id = e->pend_ideal;
+		e->pend_hw = e->pend_ideal = 0;
+		expect_begin(e, id, DR6_BS | id, "single-step");
+		raise_db(e, DR6_BS | hw, false, hw, NULL);
+		expect_end(e);
+	} else if (intno == 3 || intno == 1 || intno >= 32) {
+		/* INT3 / INT n: software interrupts, RIP already past them. */
+		boundary_traps(e);
+		if (e->cur_rip == rip) {
+			if (intno == 3)
+				raise_exception(e, 3, false, false, NULL);
+			else if (!deliver_exception(e, (int)intno, false, false, 0, true)) {
+				engine_request_stop(e, STOP_FAULT, NULL);
+				snprintf(e->stop_msg, sizeof(e->stop_msg),
+					 "INT %u at 0x%llx with no IDT", intno, (unsigned long long)rip);
+			}
+		}
+	} else {
+		/* A fault raised by Unicorn itself (#DE, #GP, #PF, ...).  Unicorn
+		 * never resets its in-flight exception state, so a second one
+		 * would escalate to a bogus #DF (unicorn-facts §1): end the run. */
+		engine_request_stop(e, STOP_FAULT, NULL);
+		snprintf(e->stop_msg, sizeof(e->stop_msg),
+			 "guest exception %u at 0x%llx (hvsim delivers only #DB, #BP, INT n and the faults "
+			 "of the instructions it emulates)", intno, (unsigned long long)rip);
+	}
+	if (e->cur_rip != rip || e->stop_req || e->pause_req || e->need_restart) {
+		e->done = false;
+		hook_exit(e, at, at);
+	}
+}
+
+bool engine_invalid_hook(uc_engine *uc, void *user)
+{
+	struct engine *e = user;
+	uint64_t rip = 0;
+	uint8_t b[4] = { 0 };
+	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
+	uc_mem_read(uc, rip, b, sizeof(b));
+	engine_request_stop(e, STOP_UD, NULL);
+	snprintf(e->stop_msg, sizeof(e->stop_msg),
+		 "invalid opcode at 0x%llx (bytes %02x %02x %02x %02x)", (unsigned long long)rip,
+		 b[0], b[1], b[2], b[3]);
+	return false;
+}
+
+bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+			  void *user)
+{
+	struct engine *e = user;
+	uint64_t rip = 0;
+	(void)size;
+	(void)value;
+	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
+	engine_request_stop(e, STOP_UNMAPPED, NULL);
+	snprintf(e->stop_msg, sizeof(e->stop_msg), "%s of unmapped address 0x%llx at rip 0x%llx",
+		 type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT ? "fetch"
+		 : type == UC_MEM_WRITE_UNMAPPED ? "write" : "read",
+		 (unsigned long long)addr, (unsigned long long)rip);
+	return false;
+}
+
+/* ---- run loop -------------------------------------------------------------------- */
+
+void engine_request_stop(struct engine *e, enum engine_stop why, const char *msg)
+{
+	if (e->stop_req)
+		return;
+	e->stop_req = true;
+	e->stop = why;
+	if (msg)
+		snprintf(e->stop_msg, sizeof(e->stop_msg), "%s", msg);
+}
+
+void engine_request_pause(struct engine *e) { e->pause_req = true; }
+bool engine_pause_requested(struct engine *e) { return e->pause_req; }
+
+void engine_settle(struct engine *e)
+{
+	e->pause_req = false;
+	expect_end(e);
+}
+
+enum engine_stop engine_run(struct engine *e, uint64_t rip)
+{
+	e->cur_rip = rip;
+	e->stop_req = false;
+	e->stop = STOP_NONE;
+	for (;;) {
+		update_bp_hooks(e);
+		e->restart = e->pause_req = e->need_restart = false;
+		e->blk = NULL;
+		e->in_emu = true;
+		uc_err err = uc_emu_start(e->uc, e->cur_rip, e->mode == 64 ? SENTINEL64 : SENTINEL32, 0, 0);
+		e->in_emu = false;
+		if (e->stop_req)
+			return e->stop;
+		if (err != UC_ERR_OK) {
+			uint64_t r = 0;
+			uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &r);
+			e->stop = err == UC_ERR_INSN_INVALID ? STOP_UD : err >= UC_ERR_READ_UNMAPPED &&
+				  err <= UC_ERR_FETCH_UNMAPPED ? STOP_UNMAPPED : STOP_FAULT;
+			snprintf(e->stop_msg, sizeof(e->stop_msg), "emulation error at 0x%llx: %s",
+				 (unsigned long long)r, uc_strerror(err));
+			return e->stop;
+		}
+		if (e->pause_req) {
+			e->cur_rip = e->resume_rip;
+			return STOP_NONE;
+		}
+		if (!e->restart && e->npoison) {
+			uint64_t r = 0;
+			uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &r);
+			if (poison_at(e, r)) {
+				/* stopped in front of an instruction Unicorn cannot
+				 * translate (decode.c): #UD on hardware */
+				uint8_t b[4] = { 0 };
+				uc_mem_read(e->uc, r, b, sizeof(b));
+				e->cur_rip = r;
+				e->stop = STOP_UD;
+				snprintf(e->stop_msg, sizeof(e->stop_msg),
+					 "invalid opcode at 0x%llx (bytes %02x %02x %02x %02x: far CALL/JMP needs a "
+					 "memory operand)", (unsigned long long)r, b[0], b[1], b[2], b[3]);
+				return e->stop;
+			}
+		}
+		if (!e->restart) {
+			e->stop = STOP_UNMAPPED;
+			snprintf(e->stop_msg, sizeof(e->stop_msg), "guest ran to the end of the address space");
+			return e->stop;
+		}
+		e->cur_rip = e->resume_rip;
+	}
+}
+
+void engine_touch(struct engine *e, uint64_t addr, unsigned size, bool write)
+{
+	/* A data access made outside of emulated code (a host event): the
+	 * same match as a memory hook, with the trap delivered right away. */
+	engine_check_data(e, addr, size, write);
+	boundary_traps(e);
+}

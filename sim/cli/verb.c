@@ -1,0 +1,292 @@
+/* verb.c - option parsing and output helpers of the reporting verbs
+ * (verb.h). */
+#include "sim/cli/verb.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "debugreg/policy_names.h"
+#include "sim/util/outfile.h"
+#include "sim/render/result_out.h"
+
+void verb_help(FILE *f, const struct verb_spec *v)
+{
+	fprintf(f, "usage: %s\n\n%s\n", v->usage, v->summary);
+	if (v->help && *v->help)
+		fprintf(f, "\n%s", v->help);
+	fputs("\nexit status: 0 success, 2 usage error, 4 input or I/O error (file:line:col: message),\n"
+	      "6 internal error, 7 the guest stopped abnormally (verbs that run a scenario)\n", f);
+}
+
+int verb_usage(const struct verb_spec *v, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("hvsim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'hvsim help %s')\n", v->name);
+	return HVSIM_EXIT_USAGE;
+}
+
+int verb_walk(const struct verb_spec *v, int argc, char **argv, const struct verb_opt *opts, verb_arg_fn on_arg,
+	      void *ctx)
+{
+	bool dashdash = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int rc;
+		if (dashdash || a[0] != '-' || a[1] == '\0') {
+			if ((rc = on_arg(VERB_ARG_POS, a, ctx)) >= 0)
+				return rc;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			dashdash = true;
+			continue;
+		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			if ((rc = on_arg(VERB_ARG_HELP, NULL, ctx)) >= 0)
+				return rc;
+			continue;
+		}
+		const struct verb_opt *o = NULL;
+		const char *val = NULL;
+		char shown[64];
+		if (a[1] == '-') {
+			const char *eq = strchr(a + 2, '=');
+			size_t n = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+			for (const struct verb_opt *q = opts; q && q->lng; q++)
+				if (strlen(q->lng) == n && !memcmp(q->lng, a + 2, n))
+					o = q;
+			snprintf(shown, sizeof(shown), "--%.*s", (int)(n < 40 ? n : 40), a + 2);
+			if (eq)
+				val = eq + 1;
+		} else {
+			for (const struct verb_opt *q = opts; q && q->lng; q++)
+				if (q->shrt && q->shrt == a[1])
+					o = q;
+			snprintf(shown, sizeof(shown), "-%c", a[1]);
+			if (a[2])
+				val = a + 2;
+		}
+		if (!o)
+			return verb_usage(v, "unknown option '%s'", shown);
+		if (o->flag) {
+			if (val)
+				return verb_usage(v, "option '%s' takes no value", shown);
+		} else {
+			if (!val) {
+				if (i + 1 >= argc)
+					return verb_usage(v, "option '%s' needs a value", shown);
+				val = argv[++i];
+			}
+			if (!*val)
+				return verb_usage(v, "option '%s' needs a value", shown);
+		}
+		if ((rc = on_arg((int)(o - opts), val, ctx)) >= 0)
+			return rc;
+	}
+	return -1;
+}
+
+struct parse_ctx {
+	const struct verb_spec *v;
+	const struct verb_opt *opts;
+	const char **pos;
+	size_t maxpos, *npos;
+};
+
+static int parse_arg(int id, const char *val, void *ctx)
+{
+	struct parse_ctx *p = ctx;
+	if (id == VERB_ARG_HELP) {
+		verb_help(stdout, p->v);
+		return HVSIM_EXIT_OK;
+	}
+	if (id == VERB_ARG_POS) {
+		if (*p->npos == p->maxpos)
+			return verb_usage(p->v, "%s takes %zu argument%s, got more ('%s')", p->v->name, p->maxpos,
+					  p->maxpos == 1 ? "" : "s", val);
+		p->pos[(*p->npos)++] = val;
+	} else if (p->opts[id].flag) {
+		*p->opts[id].flag = true;
+	} else {
+		*p->opts[id].value = val;
+	}
+	return -1;
+}
+
+int verb_parse(const struct verb_spec *v, int argc, char **argv, const struct verb_opt *opts,
+	       const char **pos, size_t maxpos, size_t *npos)
+{
+	struct parse_ctx p = { v, opts, pos, maxpos, npos };
+	*npos = 0;
+	return verb_walk(v, argc, argv, opts, parse_arg, &p);
+}
+
+int verb_number(const char *s, unsigned long long *v)
+{
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (*end || errno || s[0] == '-')
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int verb_write_all(size_t n, const char *const *paths, const verb_writer *write, void *const *ctx)
+{
+	struct outfile *of = calloc(n ? n : 1, sizeof(*of));
+	char err[1024];
+	if (!of) {
+		fprintf(stderr, "hvsim: out of memory\n");
+		return HVSIM_EXIT_INTERNAL;
+	}
+	size_t opened = 0;
+	int rc = HVSIM_EXIT_OK;
+	for (; opened < n; opened++)
+		if (outfile_open(&of[opened], paths[opened], err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
+			rc = HVSIM_EXIT_ERROR;
+			break;
+		}
+	for (size_t i = 0; rc == HVSIM_EXIT_OK && i < n; i++)
+		if (write[i](of[i].f, ctx[i]) || ferror(of[i].f)) {
+			fprintf(stderr, "%s:0:0: cannot write the output\n",
+				paths[i] && strcmp(paths[i], "-") ? paths[i] : "-");
+			rc = HVSIM_EXIT_ERROR;
+		}
+	if (rc != HVSIM_EXIT_OK) {
+		for (size_t i = 0; i < opened; i++)
+			outfile_abort(&of[i]);
+		free(of);
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (outfile_commit(&of[i], err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
+			rc = HVSIM_EXIT_ERROR;
+			for (size_t k = i + 1; k < n; k++)
+				outfile_abort(&of[k]);
+			break;
+		}
+	free(of);
+	return rc;
+}
+
+int verb_write(const char *path, verb_writer write, void *ctx)
+{
+	return verb_write_all(1, &path, &write, &ctx);
+}
+
+const char *verb_policy(const struct scenario *sc, const char *opt)
+{
+	if (opt)
+		return opt;
+	if (sc->npolicies && strcmp(sc->policies[0], "all"))
+		return sc->policies[0];
+	return "bp_enabled";
+}
+
+const char *verb_vendor_name(enum vendor v)
+{
+	switch (v) {
+	case VENDOR_VMX: return "vmx";
+	case VENDOR_SVM: return "svm";
+	case VENDOR_BOTH: return "both";
+	default: return "none";
+	}
+}
+
+int verb_vendor(const struct verb_spec *v, const struct scenario *sc, const char *opt, enum vendor *out)
+{
+	if (!opt) {
+		*out = sc->vendor == VENDOR_BOTH ? VENDOR_VMX : sc->vendor;
+		return 0;
+	}
+	if (!strcmp(opt, "vmx"))
+		*out = VENDOR_VMX;
+	else if (!strcmp(opt, "svm"))
+		*out = VENDOR_SVM;
+	else if (!strcmp(opt, "none"))
+		*out = VENDOR_NONE;
+	else
+		return verb_usage(v, "bad value '%s' for --vendor, want vmx, svm or none", opt);
+	return 0;
+}
+
+int verb_vendor_multi(const struct verb_spec *v, const char *val, enum vendor *out)
+{
+	if (!strcmp(val, "vmx"))
+		*out = VENDOR_VMX;
+	else if (!strcmp(val, "svm"))
+		*out = VENDOR_SVM;
+	else if (!strcmp(val, "both"))
+		*out = VENDOR_BOTH;
+	else if (!strcmp(val, "none"))
+		*out = VENDOR_NONE;
+	else
+		return verb_usage(v, "bad value '%s' for --vendor, want vmx, svm, both or none", val);
+	return 0;
+}
+
+int verb_names_push(struct verb_names *s, const char *name)
+{
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 16;
+		char **nv = realloc(s->v, nc * sizeof(*nv));
+		if (!nv)
+			return -1;
+		s->v = nv;
+		s->cap = nc;
+	}
+	if (!(s->v[s->n] = strdup(name)))
+		return -1;
+	s->n++;
+	return 0;
+}
+
+bool verb_names_has(const struct verb_names *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], name))
+			return true;
+	return false;
+}
+
+int verb_names_add(struct verb_names *s, const char *name)
+{
+	return verb_names_has(s, name) ? 0 : verb_names_push(s, name);
+}
+
+struct names_all { struct verb_names *s; int rc; };
+
+static void names_all_cb(const char *name, const char *summary, void *ctx)
+{
+	struct names_all *a = ctx;
+	(void)summary;
+	if (a->rc == 0)
+		a->rc = verb_names_add(a->s, name);
+}
+
+int verb_names_add_all(struct verb_names *s, const struct scenario *sc)
+{
+	struct names_all a = { s, 0 };
+	policy_list(names_all_cb, &a);
+	for (size_t i = 0; i < sc->nvariants && a.rc == 0; i++)
+		if (sc->variants[i].name)
+			a.rc = verb_names_add(s, sc->variants[i].name);
+	return a.rc;
+}
+
+void verb_names_free(struct verb_names *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}

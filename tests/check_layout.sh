@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# check_layout.sh - the layout rules of docs/design.md, checked on the tree:
+#   1. #include arrows point downward only (one static library per folder);
+#   2. no hardware debug-register assignment outside cpu_dr_write() (cpu/cpu.c);
+#   3. no .c file under sim/ over 1,000 lines.
+# Prints one line per violation and exits 1 if there is any.
+set -uo pipefail
+root="${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+cd "$root" || exit 2
+
+# folder -> layer name
+layer() {
+	case "$1" in
+	sim/util/*) echo util ;;   sim/loader/*) echo loader ;;
+	sim/render/*) echo render ;; sim/ref/*) echo ref ;; sim/cli/*) echo cli ;;
+	sim/*) echo sim ;;         cpu/engine/*) echo engine ;; cpu/*) echo cpu ;;
+	debugreg/*) echo debugreg ;; vmx/*) echo vmx ;; svm/*) echo svm ;;
+	*) echo other ;;
+	esac
+}
+# layer -> the layers it may include (itself included)
+allowed() {
+	case "$1" in
+	util)     echo "util" ;;
+	cpu)      echo "cpu util" ;;
+	engine)   echo "engine cpu util" ;;
+	debugreg) echo "debugreg cpu util" ;;
+	vmx)      echo "vmx debugreg engine cpu util" ;;
+	svm)      echo "svm debugreg engine cpu util" ;;
+	loader)   echo "loader cpu util" ;;
+	sim)      echo "sim vmx svm debugreg engine cpu loader util" ;;
+	render)   echo "render sim vmx svm debugreg engine cpu loader util" ;;
+	ref)      echo "ref render sim vmx svm debugreg engine cpu loader util" ;;
+	cli)      echo "cli ref render sim vmx svm debugreg engine cpu loader util" ;;
+	*)        echo "*" ;;
+	esac
+}
+
+bad=0
+while IFS= read -r f; do
+	from=$(layer "$f")
+	ok=$(allowed "$from")
+	[ "$ok" = "*" ] && continue
+	while IFS=: read -r ln inc; do
+		to=$(layer "$inc")
+		[ "$to" = other ] && continue
+		case " $ok " in
+		*" $to "*) ;;
+		*) echo "$f:$ln: $from must not include $inc ($to is not below $from)"; bad=1 ;;
+		esac
+	done < <(grep -n '^#include "' "$f" | sed -E 's/^([0-9]+):#include "([^"]+)".*/\1:\2/')
+done < <(git ls-files 'cpu/*' 'debugreg/*' 'vmx/*' 'svm/*' 'sim/*' | grep -E '\.(c|h|def)$')
+
+# 2. one write path: `X->dr[...] = ` / `c->dr[...] |= ` outside cpu/cpu.c
+while IFS= read -r hit; do
+	echo "$hit: hardware DR assignment outside cpu_dr_write() (cpu/cpu.c)"; bad=1
+done < <(git grep -nE '(\bc|cpu)->dr\[[^]]*\] *([-+&|^]?=)([^=]|$)' -- cpu vmx svm debugreg sim ':!cpu/cpu.c')
+
+# 3. file size
+while IFS= read -r f; do
+	n=$(wc -l < "$f")
+	if [ "$n" -gt 1000 ]; then echo "$f: $n lines (over 1,000: split it by concept)"; bad=1; fi
+done < <(git ls-files 'sim/*.c')
+
+exit $bad
