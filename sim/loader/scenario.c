@@ -905,6 +905,11 @@ static bool block_has(const struct code_block *cb, uint64_t a)
 
 static const char *const vendor_names[] = { "none", "vmx", "svm", "both", NULL };
 
+const char *scenario_vendor_name(enum vendor v)
+{
+	return (unsigned)v < 4 ? vendor_names[v] : "none";
+}
+
 static void parse_string_list(struct ctx *c, node_t *n, const char *path, bool ident,
 			      char ***out, size_t *nout)
 {

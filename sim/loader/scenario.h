@@ -170,4 +170,7 @@ void scenario_free(struct scenario *sc);
 /* Look up an assembler label of the guest code; false if absent. */
 bool scenario_symbol(const struct scenario *sc, const char *name, uint64_t *addr);
 
+/* "none", "vmx", "svm" or "both": the one vendor-name table. */
+const char *scenario_vendor_name(enum vendor v);
+
 #endif

@@ -1,0 +1,188 @@
+/* util.c - see util.h. */
+#include "sim/util/util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *util_read_file(const char *path, size_t max, size_t *len)
+{
+	/* O_NONBLOCK only for the open (a FIFO with no writer must not hang
+	 * here); cleared before reading. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		errno = EISDIR;
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+		close(fd);
+		errno = EFBIG;
+		return NULL;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096, n = 0;
+	if (cap > max + 1)
+		cap = max + 1;
+	char *buf = malloc(cap + 1);
+	for (;;) {
+		if (!buf) {
+			close(fd);
+			errno = ENOMEM;
+			return NULL;
+		}
+		if (n == cap) {
+			if (cap > max) {             /* read max + 1 bytes: too long */
+				free(buf);
+				close(fd);
+				errno = EFBIG;
+				return NULL;
+			}
+			size_t nc = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			char *nb = realloc(buf, nc + 1);
+			if (!nb)
+				free(buf);
+			buf = nb;
+			cap = nc;
+			continue;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n > max) {
+		free(buf);
+		errno = EFBIG;
+		return NULL;
+	}
+	buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}
+
+const char *util_source_dir(void)
+{
+	const char *d = getenv("HVSIM_SOURCE_DIR");
+	return d && *d ? d : HVSIM_SOURCE_DIR;
+}
+
+uint64_t util_fnv1a64(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t util_fnv1a64_str(uint64_t h, const char *s)
+{
+	return util_fnv1a64(h, s, strlen(s));
+}
+
+void util_csv_cell(FILE *f, const char *s)
+{
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+int strlist_add(struct strlist *l, const char *s)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 8;
+		char **nv = realloc(l->v, nc * sizeof(*nv));
+		if (!nv)
+			return -1;
+		l->v = nv;
+		l->cap = nc;
+	}
+	char *c = strdup(s);
+	if (!c)
+		return -1;
+	l->v[l->n++] = c;
+	return 0;
+}
+
+bool strlist_has(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+_Noreturn void util_oom(void)
+{
+	static const char msg[] = "hvsim: out of memory\n";
+	ssize_t r = write(2, msg, sizeof(msg) - 1);
+	(void)r;
+	_exit(6);
+}
+
+void *util_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		util_oom();
+	return p;
+}
+
+void *util_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		util_oom();
+	return p;
+}
+
+char *util_xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		util_oom();
+	return p;
+}

@@ -1,0 +1,62 @@
+/* util.h - the small helpers every folder uses, each written once
+ * (TinyEMU's / kvmtool's util/).  No hvsim types here: util/ is the bottom
+ * of the include graph (docs/design.md). */
+#ifndef HVSIM_UTIL_UTIL_H
+#define HVSIM_UTIL_UTIL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- files ---------------------------------------------------------------- */
+
+/* Read a whole regular file (or a FIFO/character device, stopping at
+ * `max` bytes) into a NUL-terminated buffer.  Never reads more than `max`
+ * bytes: a longer input is refused with EFBIG, so `hvsim report /dev/zero`
+ * cannot grow without bound.  Returns the buffer (free() it) and its length
+ * in *len, or NULL with errno set (ENOENT, EISDIR, EFBIG, ENOMEM, ...). */
+char *util_read_file(const char *path, size_t max, size_t *len);
+
+/* Default input caps (docs/errors.md, "Limits"). */
+#define UTIL_MAX_SCENARIO  (4u << 20)     /* scenario YAML: 4 MiB */
+#define UTIL_MAX_DOCUMENT  (256u << 20)   /* result JSON, trace JSONL, reference outcomes: 256 MiB */
+#define UTIL_MAX_SMALL     (1u << 20)     /* cost models, cache entries: 1 MiB */
+
+/* The source tree: $HVSIM_SOURCE_DIR if set and non-empty, else the
+ * directory the binary was configured from. */
+const char *util_source_dir(void);
+
+/* ---- hashing --------------------------------------------------------------- */
+
+/* FNV-1a, 64 bits: start from UTIL_FNV_OFFSET (or any seed) and chain. */
+#define UTIL_FNV_OFFSET 0xcbf29ce484222325ULL
+uint64_t util_fnv1a64(uint64_t h, const void *p, size_t n);
+uint64_t util_fnv1a64_str(uint64_t h, const char *s);
+
+/* ---- text ------------------------------------------------------------------ */
+
+/* One CSV cell by RFC 4180: quoted (with "" for ") when it holds a comma,
+ * a double quote, CR or LF; as is otherwise.  The only CSV quoting rule in
+ * hvsim. */
+void util_csv_cell(FILE *f, const char *s);
+
+/* A growable list of owned strings. */
+struct strlist {
+	char **v;       /* the strings, each malloc'ed */
+	size_t n;       /* how many */
+	size_t cap;     /* allocated slots */
+};
+/* Append a copy of s; returns 0, -1 when out of memory. */
+int strlist_add(struct strlist *l, const char *s);
+bool strlist_has(const struct strlist *l, const char *s);
+void strlist_free(struct strlist *l);
+
+/* ---- allocation failure ----------------------------------------------------- */
+
+/* Print "hvsim: out of memory" and exit with status 6 (internal error). */
+_Noreturn void util_oom(void);
+void *util_xmalloc(size_t n);
+void *util_xcalloc(size_t n, size_t size);
+char *util_xstrdup(const char *s);
+
+#endif
