@@ -37,47 +37,8 @@
 #define COMPARE_SCHEMA "hvsim-compare"
 #define COMPARE_SCHEMA_VERSION 1
 
-struct cmd;                            /* sim/cli.c's table entry (opaque here) */
-int cmd_compare(const struct cmd *c, int argc, char **argv);
-extern const char cmd_compare_usage[], cmd_compare_summary[], cmd_compare_help[];
-
-const char cmd_compare_usage[] =
-	"hvsim compare SCENARIO [-p POLICY]... [--baseline POLICY] [--vendor V] "
-	"[--format text,json,md,csv] [-o FILE] [--jobs N] [--cost MODEL]";
-const char cmd_compare_summary[] = "Run a scenario under several policies and compare them side by side.";
-
-const char cmd_compare_help[] =
-	"options:\n"
-	"  -p, --policy POLICY  policy or scenario variant to compare; repeatable; \"all\" = every\n"
-	"                       preset and variant (default: the scenario's `policies`)\n"
-	"      --baseline P     the policy the others are measured against (default: the first)\n"
-	"      --vendor V       vmx, svm, both or none (default: the scenario's `vendor`)\n"
-	"      --format F[,F]   text (default), json, md, csv; several at once, comma-separated\n"
-	"  -o, --output FILE    write to FILE, atomically (\"-\" = standard output, the default);\n"
-	"                       with several formats FILE is a stem: FILE.txt, FILE.json, FILE.md,\n"
-	"                       FILE.csv (a trailing .txt/.json/.md/.csv on FILE is dropped first)\n"
-	"      --jobs N         runs in parallel, 1-256 (default 2); the output does not depend on N\n"
-	"      --cost MODEL     cost model name or .cost file, instead of the scenario's\n"
-	"\n"
-	"Columns are POLICY@VENDOR: the vmx columns first, then the svm columns, each in policy\n"
-	"order.  Rows: guest.stop; exits.by_reason.NAME for every reason some run saw;\n"
-	"exits.total; dr.guest_loads, dr.host_restores, dr.syncs; dr.hw_reads.total and\n"
-	"dr.hw_writes.total (sums over DR0-DR7) and the registers some run touched; vmcs.reads,\n"
-	"vmcs.writes; cycles.total and per category; db.guest.* and db.host.* (delivered, missed,\n"
-	"spurious); violations.count.  A cell is \"-\" when the field does not exist on that\n"
-	"vendor and \"error\" when the run could not be made (the reason follows the table).\n"
-	"The summary compares every column with the baseline policy on the same vendor (cycles,\n"
-	"exits, DR loads, DR accesses) and names its #DB misses, spurious #DBs and violations.\n"
-	"JSON: {\"schema\":\"hvsim-compare\",\"version\":1,...,\"columns\":[...],\"runs\":[...],\n"
-	"\"errors\":[...],\"table\":[...],\"summary\":[...]}: runs as 'hvsim run --format json'\n"
-	"writes them (the columns that ran), errors for the others, table values per column;\n"
-	"CSV holds the table.\n"
-	"\n"
-	"compare exits 0 once the table is produced, even if a guest stopped abnormally (that\n"
-	"is what it compares) or a column's vendor is not implemented; bad input in the\n"
-	"scenario (e.g. an unknown variant knob) fails with 4 and writes nothing.\n";
-
-static const struct verb_spec compare_spec = { "compare", cmd_compare_usage, cmd_compare_summary, cmd_compare_help };
+/* This verb's row of the verb table (sim/cli/verbs.c). */
+#define compare_spec (verb_find("compare")->spec)
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -134,7 +95,7 @@ static int compare_arg(int id, const char *val, void *ctx)
 		o->scenario = val;
 		break;
 	case VERB_ARG_HELP:
-		printf("usage: %s\n\n%s\n\n%s", cmd_compare_usage, cmd_compare_summary, cmd_compare_help);
+		printf("usage: %s\n\n%s\n\n%s", compare_spec.usage, compare_spec.summary, compare_spec.help);
 		return HVSIM_EXIT_OK;
 	case 0:
 		o->pol[o->npol++] = val;
@@ -228,9 +189,10 @@ static void plan_free(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* A column's vendor: vmx, svm or none (both is expanded into the two). */
 static const char *vendor_name(enum vendor v)
 {
-	return v == VENDOR_VMX ? "vmx" : v == VENDOR_SVM ? "svm" : "none";
+	return scenario_vendor_name(v);
 }
 
 /* Returns -1 to go on or an exit code (message printed). */

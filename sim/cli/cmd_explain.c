@@ -12,8 +12,6 @@
 #include "sim/render/result_out.h"
 #include "sim/cli/verb.h"
 
-static const struct verb_spec spec = { "explain", CMD_EXPLAIN_USAGE, CMD_EXPLAIN_SUMMARY, CMD_EXPLAIN_HELP };
-
 struct ectx {
 	const struct narration *n;
 	int width;
@@ -65,24 +63,24 @@ static bool abnormal(const struct scenario *sc, const struct run_result *r)
 
 int cmd_explain(const struct cmd *c, int argc, char **argv)
 {
-	(void)c;
+	const struct verb_spec *spec = &c->spec;
 	const char *policy = NULL, *vendor = NULL, *format = "text", *out = NULL, *width = NULL, *pos[1];
 	size_t npos;
 	const struct verb_opt opts[] = {
 		{ "policy", 'p', &policy, NULL }, { "vendor", 0, &vendor, NULL }, { "format", 0, &format, NULL },
 		{ "output", 'o', &out, NULL }, { "width", 0, &width, NULL }, { NULL, 0, NULL, NULL },
 	};
-	int rc = verb_parse(&spec, argc, argv, opts, pos, 1, &npos);
+	int rc = verb_parse(spec, argc, argv, opts, pos, 1, &npos);
 	if (rc >= 0)
 		return rc;
 	if (npos != 1)
-		return verb_usage(&spec, "explain needs a SCENARIO");
+		return verb_usage(spec, "explain needs a SCENARIO");
 	bool html = !strcmp(format, "html");
 	if (!html && strcmp(format, "text"))
-		return verb_usage(&spec, "bad value '%s' for --format, want text or html", format);
+		return verb_usage(spec, "bad value '%s' for --format, want text or html", format);
 	unsigned long long wcols = 78;
 	if (width && (verb_number(width, &wcols) || wcols < 20 || wcols > 1000))
-		return verb_usage(&spec, "bad value '%s' for --width, want 20 to 1000", width);
+		return verb_usage(spec, "bad value '%s' for --width, want 20 to 1000", width);
 	char err[1024] = "";
 	struct scenario *sc = scenario_load(pos[0], err, sizeof(err));
 	if (!sc) {
@@ -90,14 +88,14 @@ int cmd_explain(const struct cmd *c, int argc, char **argv)
 		return HVSIM_EXIT_ERROR;
 	}
 	enum vendor ven;
-	if ((rc = verb_vendor(&spec, sc, vendor, &ven))) {
+	if ((rc = verb_vendor(spec, sc, vendor, &ven))) {
 		scenario_free(sc);
 		return rc;
 	}
 	const char *pol = verb_policy(sc, policy);
 	const char *sname = sc->name && *sc->name ? sc->name : pos[0];
 	struct narr_collect nc;
-	narr_collect_init(&nc, sname, pol, verb_vendor_name(ven), sc->guest.mode);
+	narr_collect_init(&nc, sname, pol, scenario_vendor_name(ven), sc->guest.mode);
 	struct run_config cfg = { .policy = pol, .vendor = ven, .trace = narr_sink, .trace_ctx = &nc,
 				  .attach = narr_attach };
 	struct run_result res;
@@ -157,7 +155,7 @@ int cmd_explain(const struct cmd *c, int argc, char **argv)
 		static char title[300], sub[400];
 		snprintf(title, sizeof(title), "hvsim explain: %s", sname);
 		snprintf(sub, sizeof(sub), "policy %s on %s; %" PRIu64 " missed #DB%s", res.policy,
-			 verb_vendor_name(ven), res.st.db_guest_missed + res.st.db_host_missed,
+			 scenario_vendor_name(ven), res.st.db_guest_missed + res.st.db_host_missed,
 			 res.st.db_guest_missed + res.st.db_host_missed == 1 ? "" : "s");
 		e.page = (struct html_page){ .title = title, .subtitle = sub, .runs = ptrs, .nruns = others.n,
 					     .focus = res.policy, .timeline = &nc.log.runs[0], .steps = &n };

@@ -11,8 +11,6 @@
 #include "sim/render/svg.h"
 #include "sim/cli/verb.h"
 
-static const struct verb_spec spec = { "report", CMD_REPORT_USAGE, CMD_REPORT_SUMMARY, CMD_REPORT_HELP };
-
 struct rctx {
 	const struct run_result *const *runs;
 	size_t nruns;
@@ -86,24 +84,24 @@ static int write_svgs(const char *dir, struct rctx *base)
 
 int cmd_report(const struct cmd *c, int argc, char **argv)
 {
-	(void)c;
+	const struct verb_spec *spec = &c->spec;
 	const char *event = "vmexit", *format = "text", *out = NULL, *pos[1];
 	size_t npos;
 	const struct verb_opt opts[] = {
 		{ "event", 0, &event, NULL }, { "format", 0, &format, NULL }, { "output", 'o', &out, NULL },
 		{ NULL, 0, NULL, NULL },
 	};
-	int rc = verb_parse(&spec, argc, argv, opts, pos, 1, &npos);
+	int rc = verb_parse(spec, argc, argv, opts, pos, 1, &npos);
 	if (rc >= 0)
 		return rc;
 	if (npos != 1)
-		return verb_usage(&spec, "report needs a RESULT.json");
+		return verb_usage(spec, "report needs a RESULT.json");
 	struct rctx r = { .src = pos[0] };
 	if (report_event_parse(event, &r.ev))
-		return verb_usage(&spec, "bad value '%s' for --event, want vmexit, dr or db", event);
+		return verb_usage(spec, "bad value '%s' for --event, want vmexit, dr or db", event);
 	bool svg = !strcmp(format, "svg"), html = !strcmp(format, "html");
 	if (!svg && !html && report_format_parse(format, &r.fmt))
-		return verb_usage(&spec, "bad value '%s' for --format, want text, md, csv, json, svg or html", format);
+		return verb_usage(spec, "bad value '%s' for --format, want text, md, csv, json, svg or html", format);
 	struct result_doc doc;
 	char err[1024];
 	if (result_doc_read(pos[0], &doc, err, sizeof(err))) {

@@ -24,8 +24,6 @@
 #include "svm/svm.h"
 #include "vmx/vmx.h"
 
-static const struct verb_spec spec = { "step", CMD_STEP_USAGE, CMD_STEP_SUMMARY, CMD_STEP_HELP };
-
 enum mode { M_STEP, M_CONT, M_UNTIL_EXIT, M_UNTIL_RIP };
 
 struct step {
@@ -41,6 +39,7 @@ struct step {
 	bool echo;                     /* input is not a terminal: echo commands */
 	uint64_t insns;                /* guest instructions observed */
 	const struct run_result *res;  /* after the run */
+	const char *help;              /* the command list (the verb's help text) */
 };
 
 /* ---- state displays ------------------------------------------------------------ */
@@ -167,7 +166,7 @@ static void prompt(struct step *st, bool live, uint64_t rip)
 			return;
 		}
 		if (!strcmp(cmd, "help") || !strcmp(cmd, "h") || !strcmp(cmd, "?")) {
-			fputs(CMD_STEP_HELP, stdout);
+			fputs(st->help, stdout);
 			continue;
 		}
 		if (!strcmp(cmd, "dreg")) {
@@ -310,17 +309,17 @@ static void attach(void *ctx, const struct run_machine *m)
 
 int cmd_step(const struct cmd *c, int argc, char **argv)
 {
-	(void)c;
+	const struct verb_spec *spec = &c->spec;
 	const char *policy = NULL, *vendor = NULL, *pos[1];
 	size_t npos;
 	const struct verb_opt opts[] = {
 		{ "policy", 'p', &policy, NULL }, { "vendor", 0, &vendor, NULL }, { NULL, 0, NULL, NULL },
 	};
-	int rc = verb_parse(&spec, argc, argv, opts, pos, 1, &npos);
+	int rc = verb_parse(spec, argc, argv, opts, pos, 1, &npos);
 	if (rc >= 0)
 		return rc;
 	if (npos != 1)
-		return verb_usage(&spec, "step needs a SCENARIO");
+		return verb_usage(spec, "step needs a SCENARIO");
 	char err[1024] = "";
 	struct scenario *sc = scenario_load(pos[0], err, sizeof(err));
 	if (!sc) {
@@ -328,14 +327,15 @@ int cmd_step(const struct cmd *c, int argc, char **argv)
 		return HVSIM_EXIT_ERROR;
 	}
 	enum vendor ven;
-	if ((rc = verb_vendor(&spec, sc, vendor, &ven))) {
+	if ((rc = verb_vendor(spec, sc, vendor, &ven))) {
 		scenario_free(sc);
 		return rc;
 	}
 	const char *pol = verb_policy(sc, policy);
-	struct step st = { .mode = M_STEP, .left = 1, .echo = !isatty(STDIN_FILENO) };
+	struct step st = { .mode = M_STEP, .left = 1, .echo = !isatty(STDIN_FILENO),
+			  .help = spec->help };
 	printf("hvsim step: scenario %s, policy %s on %s; 'help' lists the commands\n",
-	       sc->name && *sc->name ? sc->name : pos[0], pol, verb_vendor_name(ven));
+	       sc->name && *sc->name ? sc->name : pos[0], pol, scenario_vendor_name(ven));
 	struct run_config cfg = { .policy = pol, .vendor = ven, .trace = sink, .trace_ctx = &st, .attach = attach };
 	struct run_result res;
 	if (sim_run(sc, &cfg, &res, err, sizeof(err))) {

@@ -43,55 +43,11 @@
 #include "sim/loader/scenario.h"
 #include "sim/cli/verb.h"
 
-#ifndef HVSIM_SOURCE_DIR
-#define HVSIM_SOURCE_DIR "."
-#endif
-
 #define ERRSZ 1024
 #define MAX_JOBS 256
 
-struct cmd;                            /* sim/cli.c's table entry (opaque here) */
-int cmd_sweep(const struct cmd *c, int argc, char **argv);
-extern const char cmd_sweep_usage[], cmd_sweep_summary[], cmd_sweep_help[];
-
-const char cmd_sweep_usage[] =
-	"hvsim sweep [SCENARIO|DIR]... [-p POLICY]... [--vendor V] [--cost A,B,...] "
-	"[--format csv|json] [-o FILE] [--jobs N] [--shard I/N]";
-const char cmd_sweep_summary[] =
-	"Run every scenario x policy x vendor x cost model on all cores into one CSV/JSON file.";
-const char cmd_sweep_help[] =
-	"arguments:\n"
-	"  SCENARIO|DIR         scenario files, or directories whose *.yaml are taken in name\n"
-	"                       order (default: the bundled scenarios, $HVSIM_SOURCE_DIR/scenarios)\n"
-	"options:\n"
-	"  -p, --policy POLICY  policy or variant; repeatable (default \"all\": every preset and\n"
-	"                       the scenario's variants, as 'hvsim run -p all')\n"
-	"      --vendor V       vmx, svm, both or none (default: each scenario's `vendor`)\n"
-	"      --cost A,B,...   cost models (names or .cost files), each run once per model\n"
-	"                       (default: each scenario's own)\n"
-	"      --format F       csv (default, or json if FILE ends in .json) or json\n"
-	"  -o, --output FILE    write to FILE, atomically (\"-\" = standard output, the default)\n"
-	"  -j, --jobs N         runs in parallel, 1-256 (default: the number of CPUs)\n"
-	"      --shard I/N      run only the I-th of N contiguous slices of the job list\n"
-	"                       (0 <= I < N), for job arrays; see docs/sweep.md\n"
-	"\n"
-	"Jobs are ordered scenario, then policy, then vendor, then cost model (bare metal,\n"
-	"vendor none, runs once per scenario: it has no policy); the output is in that order\n"
-	"whatever --jobs is.  CSV: one row per run, first column `index` (the\n"
-	"run's position in the whole job list, so shards can be merged), then every field of\n"
-	"'hvsim list fields' (exits.* columns for the reasons of both vendors; a cell is empty\n"
-	"when the field does not exist for the run's vendor).  JSON: the document of\n"
-	"'hvsim run --format json' with every run.  A progress line (done/total, runs/s, time\n"
-	"left) goes to standard error when it is a terminal.  Runs of a vendor that this\n"
-	"build does not implement are left out, with a note on standard error.\n"
-	"\n"
-	"sweep exits 0 once the file is written, even if guests stopped abnormally (guest.stop\n"
-	"records it); 4 if a scenario, policy or cost model is bad or a run cannot be made\n"
-	"(nothing is written); 6 if a run ended with an internal error (the file is written).\n";
-
-/* ---- small helpers ---------------------------------------------------------- */
-
-static const struct verb_spec sweep_spec = { "sweep", cmd_sweep_usage, cmd_sweep_summary, cmd_sweep_help };
+/* This verb's row of the verb table (sim/cli/verbs.c). */
+#define sweep_spec (verb_find("sweep")->spec)
 
 static int oom(void)
 {
@@ -178,7 +134,7 @@ static int sweep_arg(int id, const char *val, void *ctx)
 		o->pos[o->npos++] = val;
 		break;
 	case VERB_ARG_HELP:
-		printf("usage: %s\n\n%s\n\n%s", cmd_sweep_usage, cmd_sweep_summary, cmd_sweep_help);
+		printf("usage: %s\n\n%s\n\n%s", sweep_spec.usage, sweep_spec.summary, sweep_spec.help);
 		return HVSIM_EXIT_OK;
 	case 0:
 		o->pol[o->npol++] = val;
@@ -245,12 +201,6 @@ static int parse_args(int argc, char **argv, struct sopts *o)
 
 /* ---- inputs: scenario files, policies, vendors, cost models ---------------------- */
 
-static const char *source_dir(void)
-{
-	const char *d = getenv("HVSIM_SOURCE_DIR");
-	return d && *d ? d : HVSIM_SOURCE_DIR;
-}
-
 /* Expand a directory argument into its *.yaml files, in name order. */
 static int add_dir(const char *dir, struct verb_names *files)
 {
@@ -316,9 +266,10 @@ static bool vendor_missing(enum vendor v)
 	return hv && (!hv->create || !hv->enter || !hv->dbg || !hv->entry_pending);
 }
 
+/* A job's vendor: vmx, svm or none (both is expanded into the two). */
 static const char *vendor_name(enum vendor v)
 {
-	return v == VENDOR_SVM ? "svm" : v == VENDOR_VMX ? "vmx" : "none";
+	return scenario_vendor_name(v);
 }
 
 /* Resolve a cost model the way sim_run does and check that it loads. */
@@ -740,7 +691,7 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 	/* scenario files */
 	if (o.npos == 0) {
 		char dir[4096];
-		snprintf(dir, sizeof(dir), "%s/scenarios", source_dir());
+		snprintf(dir, sizeof(dir), "%s/scenarios", util_source_dir());
 		rc = add_dir(dir, &files);
 	}
 	for (size_t i = 0; i < o.npos && !rc; i++) {

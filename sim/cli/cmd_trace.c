@@ -9,8 +9,6 @@
 #include "sim/render/trace.h"
 #include "sim/cli/verb.h"
 
-static const struct verb_spec spec = { "trace", CMD_TRACE_USAGE, CMD_TRACE_SUMMARY, CMD_TRACE_HELP };
-
 struct tctx {
 	const struct trace_log *log;
 	const struct trace_run *run;
@@ -53,7 +51,7 @@ static int w_json(FILE *f, void *ctx)
 
 int cmd_trace(const struct cmd *c, int argc, char **argv)
 {
-	(void)c;
+	const struct verb_spec *spec = &c->spec;
 	const char *format = "text", *out = NULL, *runs = NULL, *pos[1];
 	bool no_ts = false;
 	size_t npos;
@@ -61,16 +59,16 @@ int cmd_trace(const struct cmd *c, int argc, char **argv)
 		{ "format", 0, &format, NULL }, { "output", 'o', &out, NULL },
 		{ "no-timestamps", 0, NULL, &no_ts }, { "run", 0, &runs, NULL }, { NULL, 0, NULL, NULL },
 	};
-	int rc = verb_parse(&spec, argc, argv, opts, pos, 1, &npos);
+	int rc = verb_parse(spec, argc, argv, opts, pos, 1, &npos);
 	if (rc >= 0)
 		return rc;
 	if (npos != 1)
-		return verb_usage(&spec, "trace needs a FILE");
+		return verb_usage(spec, "trace needs a FILE");
 	if (strcmp(format, "text") && strcmp(format, "chrome") && strcmp(format, "svg"))
-		return verb_usage(&spec, "bad value '%s' for --format, want text, chrome or svg", format);
+		return verb_usage(spec, "bad value '%s' for --format, want text, chrome or svg", format);
 	unsigned long long runno = 1;
 	if (runs && (verb_number(runs, &runno) || runno == 0))
-		return verb_usage(&spec, "bad value '%s' for --run, want a run number from 1", runs);
+		return verb_usage(spec, "bad value '%s' for --run, want a run number from 1", runs);
 	struct trace_log log;
 	char err[1024];
 	if (trace_read(pos[0], &log, err, sizeof(err))) {

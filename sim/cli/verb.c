@@ -18,6 +18,35 @@ void verb_help(FILE *f, const struct verb_spec *v)
 	      "6 internal error, 7 the guest stopped abnormally (verbs that run a scenario)\n", f);
 }
 
+const char verb_exit_codes[] =
+	"exit status:\n"
+	"  0  success\n"
+	"  2  usage error (unknown command or option, missing or bad argument)\n"
+	"  3  skipped: nothing was checked (no expectations)\n"
+	"  4  scenario or I/O error (reported as file:line:col: message)\n"
+	"  5  an expectation failed (hvsim check)\n"
+	"  6  internal error (an hvsim bug)\n"
+	"  7  the guest stopped abnormally: fault, triple fault, invalid opcode,\n"
+	"     unmapped access, VM entry failure, or the instruction/cycle budget\n"
+	"     ran out (unless the scenario says limits.on_budget: stop)\n";
+
+void verb_help_full(FILE *f, const struct verb_spec *v)
+{
+	fprintf(f, "usage: %s\n\n%s\n", v->usage, v->summary);
+	if (v->help && *v->help)
+		fprintf(f, "\n%s", v->help);
+	fputc('\n', f);
+	fputs(verb_exit_codes, f);
+}
+
+int verb_worse(int a, int b)
+{
+	/* Precedence of exit codes when several apply. */
+	static const int rank[8] = { [0] = 0, [3] = 1, [5] = 2, [7] = 3, [6] = 4, [4] = 5, [2] = 6 };
+	int ra = (a >= 0 && a < 8) ? rank[a] : 7, rb = (b >= 0 && b < 8) ? rank[b] : 7;
+	return rb > ra ? b : a;
+}
+
 int verb_usage(const struct verb_spec *v, const char *fmt, ...)
 {
 	va_list ap;
@@ -25,9 +54,14 @@ int verb_usage(const struct verb_spec *v, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'hvsim help %s')\n", v->name);
+	if (v)
+		fprintf(stderr, " (see 'hvsim help %s')\n", v->name);
+	else
+		fputs(" (see 'hvsim help')\n", stderr);
 	return HVSIM_EXIT_USAGE;
 }
+
+const char *verb_empty_ok;
 
 int verb_walk(const struct verb_spec *v, int argc, char **argv, const struct verb_opt *opts, verb_arg_fn on_arg,
 	      void *ctx)
@@ -81,7 +115,7 @@ int verb_walk(const struct verb_spec *v, int argc, char **argv, const struct ver
 					return verb_usage(v, "option '%s' needs a value", shown);
 				val = argv[++i];
 			}
-			if (!*val)
+			if (!*val && o->value != VERB_EMPTY_OK)
 				return verb_usage(v, "option '%s' needs a value", shown);
 		}
 		if ((rc = on_arg((int)(o - opts), val, ctx)) >= 0)
@@ -92,6 +126,7 @@ int verb_walk(const struct verb_spec *v, int argc, char **argv, const struct ver
 
 struct parse_ctx {
 	const struct verb_spec *v;
+	verb_help_fn *help;
 	const struct verb_opt *opts;
 	const char **pos;
 	size_t maxpos, *npos;
@@ -101,7 +136,7 @@ static int parse_arg(int id, const char *val, void *ctx)
 {
 	struct parse_ctx *p = ctx;
 	if (id == VERB_ARG_HELP) {
-		verb_help(stdout, p->v);
+		p->help(stdout, p->v);
 		return HVSIM_EXIT_OK;
 	}
 	if (id == VERB_ARG_POS) {
@@ -117,12 +152,18 @@ static int parse_arg(int id, const char *val, void *ctx)
 	return -1;
 }
 
+int verb_parse_with(const struct verb_spec *v, verb_help_fn *help, int argc, char **argv,
+		    const struct verb_opt *opts, const char **pos, size_t maxpos, size_t *npos)
+{
+	struct parse_ctx p = { v, help, opts, pos, maxpos, npos };
+	*npos = 0;
+	return verb_walk(v, argc, argv, opts, parse_arg, &p);
+}
+
 int verb_parse(const struct verb_spec *v, int argc, char **argv, const struct verb_opt *opts,
 	       const char **pos, size_t maxpos, size_t *npos)
 {
-	struct parse_ctx p = { v, opts, pos, maxpos, npos };
-	*npos = 0;
-	return verb_walk(v, argc, argv, opts, parse_arg, &p);
+	return verb_parse_with(v, verb_help, argc, argv, opts, pos, maxpos, npos);
 }
 
 int verb_number(const char *s, unsigned long long *v)
@@ -192,16 +233,6 @@ const char *verb_policy(const struct scenario *sc, const char *opt)
 	return "bp_enabled";
 }
 
-const char *verb_vendor_name(enum vendor v)
-{
-	switch (v) {
-	case VENDOR_VMX: return "vmx";
-	case VENDOR_SVM: return "svm";
-	case VENDOR_BOTH: return "both";
-	default: return "none";
-	}
-}
-
 int verb_vendor(const struct verb_spec *v, const struct scenario *sc, const char *opt, enum vendor *out)
 {
 	if (!opt) {
@@ -234,30 +265,6 @@ int verb_vendor_multi(const struct verb_spec *v, const char *val, enum vendor *o
 	return 0;
 }
 
-int verb_names_push(struct verb_names *s, const char *name)
-{
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 16;
-		char **nv = realloc(s->v, nc * sizeof(*nv));
-		if (!nv)
-			return -1;
-		s->v = nv;
-		s->cap = nc;
-	}
-	if (!(s->v[s->n] = strdup(name)))
-		return -1;
-	s->n++;
-	return 0;
-}
-
-bool verb_names_has(const struct verb_names *s, const char *name)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], name))
-			return true;
-	return false;
-}
-
 int verb_names_add(struct verb_names *s, const char *name)
 {
 	return verb_names_has(s, name) ? 0 : verb_names_push(s, name);
@@ -281,12 +288,4 @@ int verb_names_add_all(struct verb_names *s, const struct scenario *sc)
 		if (sc->variants[i].name)
 			a.rc = verb_names_add(s, sc->variants[i].name);
 	return a.rc;
-}
-
-void verb_names_free(struct verb_names *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
 }

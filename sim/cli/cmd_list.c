@@ -1,0 +1,208 @@
+/* cmd_list.c - `hvsim list WHAT`: the policies, bundled scenarios, result
+ * fields, cost models and trace events that exist (one row per WHAT in
+ * list_whats below). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cpu/cost.h"
+#include "debugreg/policy_names.h"
+#include "sim/cli/plan.h"
+#include "sim/loader/scenario.h"
+#include "sim/render/result_out.h"
+#include "sim/util/util.h"
+
+static void list_policy_cb(const char *name, const char *summary, void *ctx)
+{
+	(void)ctx;
+	printf("%-24s %s\n", name, summary ? summary : "");
+}
+
+static void list_field_cb(const char *path, const char *type, const char *desc, void *ctx)
+{
+	(void)ctx;
+	printf("%-28s %-6s %s\n", path, type, desc);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of DIR/ *SUFFIX, sorted, appended to *out.  0, or -1 with errno. */
+static int dir_files(const char *dir, const char *suffix, struct strlist *out)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	struct dirent *de;
+	size_t sl = strlen(suffix);
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l <= sl || strcmp(de->d_name + l - sl, suffix) != 0 || de->d_name[0] == '.')
+			continue;
+		if (strlist_add(out, de->d_name)) {
+			strlist_free(out);
+			closedir(d);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	closedir(d);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), str_cmp);
+	return 0;
+}
+
+static int list_scenarios(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/scenarios", util_source_dir());
+	struct strlist names = { 0 };
+	if (dir_files(dir, ".yaml", &names)) {
+		fprintf(stderr, "%s:0:0: cannot list scenarios: %s\n", dir, strerror(errno));
+		return HVSIM_EXIT_ERROR;
+	}
+	int rc = HVSIM_EXIT_OK;
+	for (size_t i = 0; i < names.n; i++) {
+		char path[8192], err[ERRSZ] = "";
+		snprintf(path, sizeof(path), "%s/%s", dir, names.v[i]);
+		struct scenario *sc = scenario_load(path, err, sizeof(err));
+		if (!sc) {
+			fprintf(stderr, "%s\n", err);
+			rc = HVSIM_EXIT_ERROR;
+			continue;
+		}
+		printf("%-28s ", plan_scenario_name(sc));
+		/* the summary on one line, whitespace runs folded */
+		bool space = false, started = false;
+		for (const char *q = sc->summary ? sc->summary : ""; *q; q++) {
+			if (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') {
+				space = started;
+				continue;
+			}
+			if (space)
+				putchar(' ');
+			started = true;
+			space = false;
+			putchar(*q);
+		}
+		putchar('\n');
+		scenario_free(sc);
+	}
+	strlist_free(&names);
+	return rc;
+}
+
+static int list_costs(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/cpu/costs", util_source_dir());
+	struct strlist names = { 0 };
+	if (dir_files(dir, ".cost", &names)) {
+		fprintf(stderr, "%s:0:0: cannot list cost models: %s\n", dir, strerror(errno));
+		return HVSIM_EXIT_ERROR;
+	}
+	printf("cost models (--cost NAME, cpu.model in scenarios):\n");
+	for (size_t i = 0; i < names.n; i++) {
+		char path[8192], line[512], summary[512] = "";
+		snprintf(path, sizeof(path), "%s/%s", dir, names.v[i]);
+		FILE *f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			char *p = line;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == '\n' || *p == '\0')
+				continue;
+			if (*p == '#') {       /* the first comment line is the summary */
+				p++;
+				while (*p == ' ')
+					p++;
+				p[strcspn(p, "\r\n")] = '\0';
+				snprintf(summary, sizeof(summary), "%s", p);
+			}
+			break;
+		}
+		if (f)
+			fclose(f);
+		names.v[i][strlen(names.v[i]) - 5] = '\0';
+		printf("  %-22s %s\n", names.v[i], summary);
+	}
+	strlist_free(&names);
+	printf("\ncost entries (cpu.costs overrides):\n");
+	for (unsigned i = 0; i < cost_ndescs; i++)
+		printf("  %-22s %s\n", cost_descs[i].name, cost_descs[i].desc);
+	return HVSIM_EXIT_OK;
+}
+
+static int list_policies(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	policy_list(list_policy_cb, NULL);
+	return HVSIM_EXIT_OK;
+}
+
+static int list_fields(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	result_field_patterns(list_field_cb, NULL);
+	return HVSIM_EXIT_OK;
+}
+
+/* What `hvsim list WHAT` lists: one row each, in the order of the usage
+ * line.  fn gets argv[0] = WHAT.  A row with own_args parses the rest of
+ * the command line itself (its own options, e.g. `list events --format
+ * md`) and is reached only as `hvsim list WHAT ...`; the others take no
+ * options and no further arguments (cmd_list checks).
+ *
+ * Room for the knob listings (debugreg/knobs.def): a row
+ *	{ "knobs", list_knobs, true },
+ * and `policies` becoming own_args to take `--knobs` (the preset x knob
+ * matrix); give such a row its own struct verb_spec for its usage errors,
+ * as cmd_list_events does, and extend the "unknown list" message and the
+ * usage line of `list` in verbs.c. */
+static const struct list_what {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	bool own_args;
+} list_whats[] = {
+	{ "policies", list_policies, false },
+	{ "scenarios", list_scenarios, false },
+	{ "fields", list_fields, false },
+	{ "costs", list_costs, false },
+	{ "events", cmd_list_events, true },      /* cmd_trace.c */
+	{ NULL, NULL, false },
+};
+
+static const struct list_what *find_what(const char *name, bool own_args)
+{
+	for (const struct list_what *w = list_whats; w->name; w++)
+		if (w->own_args == own_args && strcmp(w->name, name) == 0)
+			return w;
+	return NULL;
+}
+
+int cmd_list(const struct cmd *c, int argc, char **argv)
+{
+	const struct list_what *w;
+	if (argc >= 2 && (w = find_what(argv[1], true)))
+		return w->fn(argc - 1, argv + 1);
+	const char **pos;
+	size_t npos;
+	int rc = verb_parse_pos(c, argc, argv, &pos, &npos);
+	if (rc >= 0)
+		goto out;
+	if (npos != 1) {
+		rc = verb_usage(&c->spec, npos ? "list takes one argument" : "list needs what to list");
+		goto out;
+	}
+	if ((w = find_what(pos[0], false)))
+		rc = w->fn(1, (char **)pos);
+	else
+		rc = verb_usage(&c->spec, "unknown list '%s', want policies, scenarios, fields or costs", pos[0]);
+out:
+	free(pos);
+	return rc;
+}
