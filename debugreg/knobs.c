@@ -213,7 +213,7 @@ void policy_knobs_help(void (*cb)(const char *knob, const char *values, const ch
 static const char *kind_name(enum knob_kind kind)
 {
 	switch (kind) {
-	case KNOB_KIND_ENUM: return "one of";
+	case KNOB_KIND_ENUM: return "enum";
 	case KNOB_KIND_BOOL: return "bool";
 	case KNOB_KIND_U64: break;
 	}
@@ -300,7 +300,7 @@ static void legend_values(const struct knob *k, char *buf, size_t n)
 			len += (size_t)snprintf(buf + len, n - len, "%s%s %s", len ? ", " : "", v->abbrev, v->name);
 		return;
 	}
-	snprintf(buf, n, k->kind == KNOB_KIND_BOOL ? "y true, . false" : "the value");
+	snprintf(buf, n, "%s", k->doc);
 }
 
 void policy_print_matrix(FILE *f)
@@ -326,7 +326,8 @@ void policy_print_matrix(FILE *f)
 		legend_values(&knobs[i], vals, sizeof(vals));
 		fprintf(f, "%-*s  %-*s  %s\n", (int)lw, knobs[i].label, (int)nw, knobs[i].name, vals);
 	}
-	fprintf(f, "\nDefaults (today's KVM) are the bp_enabled row; `hvsim list knobs` describes each knob.\n");
+	fprintf(f, "\ny true, . false.  Defaults (today's KVM) are the bp_enabled row; `hvsim list knobs`\n"
+		   "describes each knob.\n");
 }
 
 /* ---- docs/knobs.md ---------------------------------------------------------- */
