@@ -89,41 +89,23 @@ static const struct knob_value *knob_value_of(const struct knob *k, uint64_t v)
 	return NULL;
 }
 
-/* A value as `knobs:` spells it ("wont_exit", "true", "0x400"). */
-static void knob_spell(const struct knob *k, uint64_t v, char *buf, size_t n)
+/* A value as `knobs:` spells it ("wont_exit", "true", "0x400"), or, short
+ * for the matrix, its abbreviation ("WX", "y" / "."). */
+static void knob_spell(const struct knob *k, uint64_t v, bool short_form, char *buf, size_t n)
 {
 	const struct knob_value *kv;
 	switch (k->kind) {
 	case KNOB_KIND_ENUM:
 		kv = knob_value_of(k, v);
-		snprintf(buf, n, "%s", kv ? kv->name : "?");
+		snprintf(buf, n, "%s", !kv ? "?" : short_form ? kv->abbrev : kv->name);
 		return;
 	case KNOB_KIND_BOOL:
-		snprintf(buf, n, "%s", v ? "true" : "false");
+		snprintf(buf, n, "%s", short_form ? (v ? "y" : ".") : (v ? "true" : "false"));
 		return;
 	case KNOB_KIND_U64:
 		break;
 	}
 	snprintf(buf, n, v ? "%#" PRIx64 : "%" PRIu64, v);
-}
-
-/* The same, short, for the matrix: the value's abbreviation, y / . for a
- * bool. */
-static void knob_abbrev(const struct knob *k, uint64_t v, char *buf, size_t n)
-{
-	const struct knob_value *kv;
-	switch (k->kind) {
-	case KNOB_KIND_ENUM:
-		kv = knob_value_of(k, v);
-		snprintf(buf, n, "%s", kv ? kv->abbrev : "?");
-		return;
-	case KNOB_KIND_BOOL:
-		snprintf(buf, n, "%s", v ? "y" : ".");
-		return;
-	case KNOB_KIND_U64:
-		break;
-	}
-	knob_spell(k, v, buf, n);
 }
 
 /* "emulate|wont_exit|...", "true|false" or "integer". */
@@ -154,7 +136,7 @@ int policy_knob_format(const struct policy *p, const char *knob, char *buf, unsi
 	const struct knob *k = knob_find(knob);
 	if (!k)
 		return -1;
-	knob_spell(k, p ? knob_get(p, k) : k->def, buf, bufsize);
+	knob_spell(k, p ? knob_get(p, k) : k->def, false, buf, bufsize);
 	return 0;
 }
 
@@ -233,7 +215,7 @@ void policy_print_knobs(FILE *f)
 	for (unsigned i = 0; i < NKNOBS; i++) {
 		const struct knob *k = &knobs[i];
 		char def[32];
-		knob_spell(k, k->def, def, sizeof(def));
+		knob_spell(k, k->def, false, def, sizeof(def));
 		fprintf(f, "%-*s  %-7s default %-21s %s\n", (int)w, k->name, kind_name(k->kind), def, k->doc);
 		if (k->kind == KNOB_KIND_ENUM) {
 			unsigned vw = 0;
@@ -266,7 +248,7 @@ static void matrix_row(const struct policy *p, void *vctx)
 		fprintf(m->f, "%-*s", (int)m->name_w, p->name);
 	for (unsigned i = 0; i < NKNOBS; i++) {
 		char v[32];
-		knob_abbrev(&knobs[i], knob_get(p, &knobs[i]), v, sizeof(v));
+		knob_spell(&knobs[i], knob_get(p, &knobs[i]), true, v, sizeof(v));
 		if (m->md)
 			fprintf(m->f, " %s |", v);
 		else if (i + 1 < NKNOBS)
@@ -284,7 +266,7 @@ static void matrix_width(const struct policy *p, void *vctx)
 		m->name_w = (unsigned)strlen(p->name);
 	for (unsigned i = 0; i < NKNOBS; i++) {
 		char v[32];
-		knob_abbrev(&knobs[i], knob_get(p, &knobs[i]), v, sizeof(v));
+		knob_spell(&knobs[i], knob_get(p, &knobs[i]), true, v, sizeof(v));
 		if (strlen(v) > m->col_w[i])
 			m->col_w[i] = (unsigned)strlen(v);
 	}
@@ -365,7 +347,7 @@ int policy_write_knobs_md(FILE *f)
 		const struct knob *k = &knobs[i];
 		char vals[200], def[32];
 		knob_values_text(k, ", ", vals, sizeof(vals));
-		knob_spell(k, k->def, def, sizeof(def));
+		knob_spell(k, k->def, false, def, sizeof(def));
 		fprintf(f, "| `%s` | %s | `%s` | ", k->name, vals, def);
 		md_text(f, k->doc);
 		fputs(" | ", f);
