@@ -1,34 +1,42 @@
 /* policies.c - the policy presets: each is a set of knobs with the kernel
  * commit or mailing-list message it models.  `hvsim list policies` prints
- * the summary lines.  Era definitions: kvm-debugreg-logic.md §8. */
+ * the summary lines.  Era definitions: kvm-debugreg-logic.md §8.
+ *
+ * Every preset starts from the knobs' defaults (debugreg/knobs.def: what
+ * KVM does today, i.e. `bp_enabled`) and lists only the knobs in which it
+ * differs; `hvsim list policies --knobs` (policy_print_matrix) prints the
+ * whole preset x knob matrix. */
 #include "debugreg/policy.h"
-#include <stdio.h>
+#include "debugreg/policy_names.h"
 #include <string.h>
-#include <strings.h>
-#include <stddef.h>
-#include <stdlib.h>
 #include "cpu/dr.h"
-#define DR7_FIXED_1_VAL DR7_FIXED_1
 
-/* Knobs shared by the 5.15+ presets (K21, kvm-debugreg-logic §4.4, §5.3):
- * lazy MOV-DR exits with WONT_EXIT, DR0-3 reloaded on every entry while any
- * switch_db_regs bit is set (RELOAD gone, 34e9f860071f), guest DR6 only
- * under WONT_EXIT (375e28ffc0cf), hardware DR6 reset right after the VMX
- * sync (1ccb6f983a06), host DR7 disarmed before entry when the host has
- * breakpoints and the guest's are not going in (f85d40160691), host
- * restore iff the host has active breakpoints. */
-#define K21_BASE                                                         \
-	.movdr = MOVDR_WONT_EXIT, .load = LOAD_IF_SDR,                   \
-	.host_restore = HR_ACTIVE_BREAKPOINTS, .regcache = RC_RESET_ALL_DIRTY_EARLY, \
-	.preentry_disarm_host = true, .vmx_dr6_reset_after_sync = true
+/* Every knob at its default (today's KVM), from knobs.def. */
+#define KNOB_DEFAULT(kind, field, ctype, def, ...) .field = (def),
+#define KNOB_NO_VALUES(...)
+#define KNOB_DEFAULTS POLICY_KNOBS(KNOB_DEFAULT, KNOB_NO_VALUES)
+
+/* The entry path before the 2021 series (K21, kvm-debugreg-logic §4.4,
+ * §5.3): DR7 <- 0 before loading DR0-3 (0x400 since 2025), no host DR7
+ * disarm before entry (f85d40160691), no hardware DR6 reset right after
+ * the VMX sync (1ccb6f983a06).  The non-KVM presets (eager, dirty_bit,
+ * xen) use the same entry path. */
+#define PRE_K21_ENTRY                                                    \
+	.preentry_dr7 = 0, .preentry_disarm_host = false, .vmx_dr6_reset_after_sync = false
 
 /* Knobs shared by the always-exit presets (K08-K11, §2): every guest MOV DR
  * exits and is emulated against db[]/dr6/dr7; DR0-3 go in with DR7 <- 0
  * first on entries where the effective DR7 arms a breakpoint. */
 #define ALWAYS_EXIT_BASE                                                 \
-	.movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED,              \
-	.regcache = RC_RESET_ALL_DIRTY_EARLY, .preentry_dr7 = 0
+	.movdr = MOVDR_EMULATE, .load = LOAD_IF_BP_ENABLED, PRE_K21_ENTRY
 
+/* A preset: the defaults, then the knobs it overrides.  Overriding an
+ * earlier designated initializer is what C11 6.7.9p19 defines (the last one
+ * wins); GCC's -Woverride-init (in -Wextra) would flag exactly that. */
+#define PRESET(...) { KNOB_DEFAULTS __VA_ARGS__ }
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
 static const struct policy presets[] = {
 	/* bp_enabled - KVM as it is today (Linux 6.x, x86.c vcpu_enter_guest,
 	 * kvm-debugreg-logic §5.3): the K21 knobs with DR7 <- 0x400 (the 2025
@@ -37,21 +45,20 @@ static const struct policy presets[] = {
 	 * while the guest has a breakpoint armed, which Sean Christopherson
 	 * defended against the 2020 RFC: "Loading DRs on every VM-Enter _is_
 	 * necessary if there are breakpoints enabled for the guest" (seed 000). */
-	{ .name = "bp_enabled", K21_BASE, .preentry_dr7 = DR7_FIXED_1_VAL,
+	PRESET(.name = "bp_enabled", /* every knob at its default */
 	  .summary = "current KVM (default): lazy MOV-DR exits, DR0-3 reloaded on every entry while a guest bp is armed",
 	  .ref = "x86.c vcpu_enter_guest (6.x); 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691; "
-		 "Sean Christopherson, Re: [RFC PATCH 2/3] (2020-04-23), seed 000" },
+		 "Sean Christopherson, Re: [RFC PATCH 2/3] (2020-04-23), seed 000"),
 
 	/* eager - the correct-but-slow reference, not a KVM version: MOV-DR
 	 * exiting never on; every entry loads DR0-3 and DR6 (DR7 via the VMCS),
 	 * every exit saves the guest's DR0-3/DR6 and restores the host's
 	 * (hw_breakpoint_restore) whether anyone uses them or not.  What Paolo
 	 * Bonzini calls the cost "you would incur ... always" (seed 003). */
-	{ .name = "eager", .movdr = MOVDR_PASSTHROUGH, .load = LOAD_ALWAYS,
-	  .host_restore = HR_ALWAYS, .regcache = RC_RESET_ALL_DIRTY_EARLY, .eager_save = true,
-	  .load_dr6_always = true, .preentry_dr7 = 0,
+	PRESET(.name = "eager", .movdr = MOVDR_PASSTHROUGH, .load = LOAD_ALWAYS,
+	  .host_restore = HR_ALWAYS, .eager_save = true, .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "reference: no MOV-DR exits, switch every DR on every entry and exit",
-	  .ref = "correct-but-slow baseline; Paolo Bonzini, Re: [PATCH 3/7] (2014-03-09), seed 003" },
+	  .ref = "correct-but-slow baseline; Paolo Bonzini, Re: [PATCH 3/7] (2014-03-09), seed 003"),
 
 	/* always_exit - KVM before the 2014 lazy-switch series (K11, Linux
 	 * 3.0-3.14): every guest MOV DR exits and is emulated; DR0-3 (and DR6,
@@ -59,10 +66,9 @@ static const struct policy presets[] = {
 	 * guest's debug registers") go in while the effective DR7 arms a
 	 * breakpoint; host restore iff hw_breakpoint_active().  The same knobs
 	 * as linux-3.0, under the name the 2014 discussion uses. */
-	{ .name = "always_exit", ALWAYS_EXIT_BASE, .host_restore = HR_ACTIVE_BREAKPOINTS,
-	  .load_dr6_always = true,
+	PRESET(.name = "always_exit", ALWAYS_EXIT_BASE, .load_dr6_always = true,
 	  .summary = "KVM before 2014: every guest MOV DR exits and is emulated; switch while a guest bp is armed",
-	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757); c77fb5fe6f03 changelog (seed 003)" },
+	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757); c77fb5fe6f03 changelog (seed 003)"),
 
 	/* need_reload - the rejected 2020 RFC (K14 base of v5.7 + patches 1-3):
 	 * RELOAD renamed NEED_RELOAD, BP_ENABLED dropped (kvm_update_dr7 sets
@@ -71,12 +77,11 @@ static const struct policy presets[] = {
 	 * no longer forces a reload.  With a host breakpoint active every exit
 	 * ends in hw_breakpoint_restore() and the next entry runs the guest's
 	 * DR7 over the host's DR0-3: the guest misses its breakpoints (seed 000). */
-	{ .name = "need_reload", .movdr = MOVDR_WONT_EXIT, .load = LOAD_IF_NEED_RELOAD,
-	  .host_restore = HR_ACTIVE_BREAKPOINTS, .regcache = RC_RESET_ALL_DIRTY_EARLY,
-	  .reload_flag = true, .load_dr6_always = true, .preentry_dr7 = 0, .need_reload_on_set_dr = true,
+	PRESET(.name = "need_reload", .load = LOAD_IF_NEED_RELOAD, .reload_flag = true,
+	  .load_dr6_always = true, PRE_K21_ENTRY, .need_reload_on_set_dr = true,
 	  .summary = "2020 RFC (rejected): DR0-3 reloaded only after a DR write; misses guest #DBs under host bps",
 	  .ref = "[RFC PATCH 0/3] kvm: x86: Cleanup and optimazation of switch_db_regs (Xiaoyao Li, "
-		 "2020-04-16, <20200416101509.73526-1-xiaoyao.li@intel.com>); seed 000" },
+		 "2020-04-16, <20200416101509.73526-1-xiaoyao.li@intel.com>); seed 000"),
 
 	/* dirty_bit - the arm32 dirty-bit scheme of seed 004 transplanted to
 	 * x86: a trapped MOV DR write is emulated and sets DIRTY (reads are
@@ -86,32 +91,31 @@ static const struct policy presets[] = {
 	 * the guest's, restores the host's and clears DIRTY.  Without DIRTY the
 	 * exit falls back to host_restore, because on x86 the VM exit itself
 	 * disarms the host (DR7 = 0x400). */
-	{ .name = "dirty_bit", .movdr = MOVDR_DIRTY_BIT, .load = LOAD_IF_DIRTY,
-	  .host_restore = HR_ACTIVE_BREAKPOINTS, .regcache = RC_RESET_ALL_DIRTY_EARLY,
-	  .load_dr6_always = true, .preentry_dr7 = 0,
+	PRESET(.name = "dirty_bit", .movdr = MOVDR_DIRTY_BIT, .load = LOAD_IF_DIRTY,
+	  .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "ARM's dirty bit on x86: trap until written, then switch everything; always switch while armed",
 	  .ref = "[PATCH 08/10] KVM: arm: implement dirty bit mechanism for debug registers "
-		 "(Zhichao Huang, 2015-05-15); seed 004" },
+		 "(Zhichao Huang, 2015-05-15); seed 004"),
 
 	/* skip_dbgctl_load - bp_enabled plus the optimization Paolo Bonzini
 	 * floated and did not make (seed 003): clear VM_ENTRY_LOAD_DEBUG_CONTROLS
 	 * while the guest's DR7 and the hardware's are both 0x400, MOV-DR
 	 * exiting is on and the guest's DEBUGCTL equals the host's, so VM entry
 	 * skips loading DR7/DEBUGCTL (priced as vmx.entry_load_debug). */
-	{ .name = "skip_dbgctl_load", K21_BASE, .preentry_dr7 = DR7_FIXED_1_VAL, .skip_dbgctl_load = true,
+	PRESET(.name = "skip_dbgctl_load", .skip_dbgctl_load = true,
 	  .summary = "bp_enabled + clear VM_ENTRY_LOAD_DEBUG_CONTROLS when DR7 == host DR7 == 0x400 and MOV DR exits",
 	  .ref = "Paolo Bonzini, Re: [PATCH 3/7] KVM: x86: Allow the guest to run with dirty debug registers "
-		 "(2014-03-09), seed 003" },
+		 "(2014-03-09), seed 003"),
 
 	/* ---- history (kvm-debugreg-logic §2-§4, §8) ---- */
 
 	/* linux-2.6.29 - K08, the first guest debug-register support (§2.1):
 	 * always exit; every entry reads the host's DR6/DR7 (and DR0-3 when the
 	 * guest's go in), every exit writes them back. */
-	{ .name = "linux-2.6.29", ALWAYS_EXIT_BASE, .host_restore = HR_SAVED_ON_ENTRY,
+	PRESET(.name = "linux-2.6.29", ALWAYS_EXIT_BASE, .host_restore = HR_SAVED_ON_ENTRY,
 	  .save_host_on_entry = true,
 	  .summary = "K08: always exit; save host DR6/7 (+DR0-3) on every entry, restore them on every exit",
-	  .ref = "42dbaa5a0574 KVM: x86: Virtualize debug registers (Jan Kiszka, Dec 2008)" },
+	  .ref = "42dbaa5a0574 KVM: x86: Virtualize debug registers (Jan Kiszka, Dec 2008)"),
 
 	/* linux-2.6.32 - K09 (§2.2): the entry-time save was dropped; the exit
 	 * restores the host's registers only "if (switch_db_regs ||
@@ -119,62 +123,57 @@ static const struct policy presets[] = {
 	 * perf breakpoint is lost after the first exit unless the guest has
 	 * one armed - the hole Jan Kiszka pointed out in the v3 hunk of the
 	 * perf rewrite (seed 002). */
-	{ .name = "linux-2.6.32", ALWAYS_EXIT_BASE, .host_restore = HR_TIF_DEBUG_ONLY,
+	PRESET(.name = "linux-2.6.32", ALWAYS_EXIT_BASE, .host_restore = HR_TIF_DEBUG_ONLY,
 	  .summary = "K09: always exit; restore host DRs only if switch_db_regs or TIF_DEBUG (perf bps lost)",
 	  .ref = "Jan Kiszka, Re: [PATCH 4/6] hw-breakpoints: Rewrite the hw-breakpoints layer on top of "
-		 "perf events (2009-11-02), seed 002" },
+		 "perf events (2009-11-02), seed 002"),
 
 	/* linux-2.6.33 - K33 (§2.3): the perf rewrite as merged (v4):
 	 * "Restore the breakpoints unconditionally on kvm guest exit". */
-	{ .name = "linux-2.6.33", ALWAYS_EXIT_BASE, .host_restore = HR_ALWAYS,
+	PRESET(.name = "linux-2.6.33", ALWAYS_EXIT_BASE, .host_restore = HR_ALWAYS,
 	  .summary = "K33: always exit; hw_breakpoint_restore() on every exit",
 	  .ref = "24f1e32c60c4 hw-breakpoints: Rewrite the hw-breakpoints layer on top of perf events "
-		 "(F. Weisbecker, Dec 2009, changelog v4)" },
+		 "(F. Weisbecker, Dec 2009, changelog v4)"),
 
 	/* linux-3.0 - K11 (§2.4): restore gated on hw_breakpoint_active();
 	 * guest DR6 loaded with DR0-3 (VMX, 2010). */
-	{ .name = "linux-3.0", ALWAYS_EXIT_BASE, .host_restore = HR_ACTIVE_BREAKPOINTS,
-	  .load_dr6_always = true,
+	PRESET(.name = "linux-3.0", ALWAYS_EXIT_BASE, .load_dr6_always = true,
 	  .summary = "K11: always exit; restore iff host breakpoints are active (same knobs as always_exit)",
-	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757)" },
+	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757)"),
 
 	/* linux-3.15 - K14 (§3.2) without RELOAD: the first MOV DR with no host
 	 * debugger turns exiting off (WONT_EXIT) and re-executes; the next exit
 	 * syncs and re-arms; entries with any switch_db_regs bit write DR7 <- 0,
 	 * DR0-3 and DR6. */
-	{ .name = "linux-3.15", .movdr = MOVDR_WONT_EXIT, .load = LOAD_IF_SDR,
-	  .host_restore = HR_ACTIVE_BREAKPOINTS, .load_dr6_always = true, .preentry_dr7 = 0,
-	  .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	PRESET(.name = "linux-3.15", .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "K14: lazy MOV-DR exits with WONT_EXIT, DR6 loaded with DR0-3, DR7 <- 0 before loading",
 	  .ref = "c77fb5fe6f03 / 81908bf44340 KVM: x86/vmx: Allow the guest to run with dirty debug "
-		 "registers (Paolo Bonzini, 2014); seed 003" },
+		 "registers (Paolo Bonzini, 2014); seed 003"),
 
 	/* linux-3.19 - K14 + KVM_DEBUGREG_RELOAD (§3.2): kvm_update_dr0123()
 	 * (vCPU reset, KVM_SET_DEBUGREGS, the WONT_EXIT sync) forces one reload
 	 * on the next entry; cleared by that entry or at the end of the sync. */
-	{ .name = "linux-3.19", .movdr = MOVDR_WONT_EXIT, .load = LOAD_IF_SDR,
-	  .host_restore = HR_ACTIVE_BREAKPOINTS, .load_dr6_always = true, .preentry_dr7 = 0,
-	  .reload_flag = true, .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	PRESET(.name = "linux-3.19", .load_dr6_always = true, PRE_K21_ENTRY, .reload_flag = true,
 	  .summary = "K14 + KVM_DEBUGREG_RELOAD (one extra reload after reset/SET_DEBUGREGS)",
-	  .ref = "ae561edeb421 KVM: x86: DR0-DR3 are not clear on reset (Nadav Amit, Nov 2014)" },
+	  .ref = "ae561edeb421 KVM: x86: DR0-DR3 are not clear on reset (Nadav Amit, Nov 2014)"),
 
 	/* linux-5.15 - K21 as merged in 2021 (§4.4): the K21 knobs with the
 	 * pre-2025 DR7 <- 0 before loading. */
-	{ .name = "linux-5.15", K21_BASE, .preentry_dr7 = 0,
+	PRESET(.name = "linux-5.15", .preentry_dr7 = 0,
 	  .summary = "K21: RELOAD removed, DR6 only under WONT_EXIT, host DR7 disarmed before entry (DR7 <- 0)",
-	  .ref = "34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691 (Lai Jiangshan, Paolo Bonzini, 2021)" },
+	  .ref = "34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691 (Lai Jiangshan, Paolo Bonzini, 2021)"),
 
 	/* xen - Xen's HVM policy, for comparison (§8 XEN): the first MOV-DR exit
 	 * loads the guest's DRs and turns exiting off until the vCPU is
 	 * descheduled (flag_dr_dirty); no per-exit sync, no per-entry reload.
 	 * Xen itself runs no host breakpoints on the guest's CPU (host_restore
 	 * never); deschedule (the save) is not modelled. */
-	{ .name = "xen", .movdr = MOVDR_STICKY, .load = LOAD_IF_SDR,
-	  .host_restore = HR_NEVER, .load_dr6_always = true, .preentry_dr7 = 0,
-	  .regcache = RC_RESET_ALL_DIRTY_EARLY,
+	PRESET(.name = "xen", .movdr = MOVDR_STICKY, .host_restore = HR_NEVER,
+	  .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "Xen comparison: first MOV DR loads the guest's DRs, exits stay off (no deschedule modelled)",
-	  .ref = "Xen vmx.c vmx_dr_access / flag_dr_dirty (kvm-debugreg-logic §8; save side [memory])" },
+	  .ref = "Xen vmx.c vmx_dr_access / flag_dr_dirty (kvm-debugreg-logic §8; save side [memory])"),
 };
+#pragma GCC diagnostic pop
 
 #define NPRESETS (sizeof(presets) / sizeof(presets[0]))
 
@@ -198,99 +197,4 @@ void policy_list(void (*cb)(const char *name, const char *summary, void *ctx), v
 {
 	for (unsigned i = 0; i < NPRESETS; i++)
 		cb(presets[i].name, presets[i].summary, ctx);
-}
-
-struct knob_value { const char *name; int value; };
-struct knob {
-	const char *name, *desc;
-	unsigned off;              /* offset in struct policy */
-	int kind;                  /* 0 enum (int), 1 bool, 2 u64 */
-	const struct knob_value *values;
-};
-
-static const struct knob_value movdr_v[] = { { "emulate", MOVDR_EMULATE }, { "wont_exit", MOVDR_WONT_EXIT },
-	{ "dirty_bit", MOVDR_DIRTY_BIT }, { "sticky", MOVDR_STICKY }, { "passthrough", MOVDR_PASSTHROUGH }, { 0, 0 } };
-static const struct knob_value load_v[] = { { "sdr", LOAD_IF_SDR }, { "bp_enabled", LOAD_IF_BP_ENABLED },
-	{ "need_reload", LOAD_IF_NEED_RELOAD }, { "dirty", LOAD_IF_DIRTY }, { "always", LOAD_ALWAYS }, { 0, 0 } };
-static const struct knob_value hr_v[] = { { "active_breakpoints", HR_ACTIVE_BREAKPOINTS },
-	{ "tif_debug_only", HR_TIF_DEBUG_ONLY }, { "always", HR_ALWAYS }, { "saved_on_entry", HR_SAVED_ON_ENTRY },
-	{ "never", HR_NEVER }, { 0, 0 } };
-static const struct knob_value rc_v[] = { { "reset_all_dirty_early", RC_RESET_ALL_DIRTY_EARLY },
-	{ "per_vendor_dirty_set", RC_PER_VENDOR_DIRTY_SET }, { 0, 0 } };
-
-#define OFF(f) (unsigned)offsetof(struct policy, f)
-static const struct knob knobs[] = {
-	{ "movdr", "what a guest MOV-DR exit does", OFF(movdr), 0, movdr_v },
-	{ "load", "which switch_db_regs state reloads DR0-3 on entry", OFF(load), 0, load_v },
-	{ "host_restore", "when the host's DRs are restored after an exit (seed 002)", OFF(host_restore), 0, hr_v },
-	{ "regcache", "register-cache reset around the run (seed 001)", OFF(regcache), 0, rc_v },
-	{ "reload_flag", "KVM_DEBUGREG_RELOAD from kvm_update_dr0123 (2014-2021)", OFF(reload_flag), 1, NULL },
-	{ "load_dr6_always", "load guest DR6 with DR0-3 (pre-5.15)", OFF(load_dr6_always), 1, NULL },
-	{ "preentry_dr7", "DR7 value written before loading DR0-3 (0 or 0x400)", OFF(preentry_dr7), 2, NULL },
-	{ "preentry_disarm_host", "DR7 <- 0x400 before entry when host bps are active (f85d40160691)", OFF(preentry_disarm_host), 1, NULL },
-	{ "vmx_dr6_reset_after_sync", "VMX resets hw DR6 after the WONT_EXIT sync (1ccb6f983a06)", OFF(vmx_dr6_reset_after_sync), 1, NULL },
-	{ "save_host_on_entry", "read host DR6/DR7 (+DR0-3) on every entry (2.6.29)", OFF(save_host_on_entry), 1, NULL },
-	{ "eager_save", "save guest DR0-3/DR6 on every exit", OFF(eager_save), 1, NULL },
-	{ "skip_dbgctl_load", "clear VM_ENTRY_LOAD_DEBUG_CONTROLS when DR7 == host DR7 == 0x400 (seed 003)", OFF(skip_dbgctl_load), 1, NULL },
-	{ "need_reload_on_set_dr", "every __kvm_set_dr sets NEED_RELOAD (2020 RFC)", OFF(need_reload_on_set_dr), 1, NULL },
-	{ "no_save_debug_controls", "VMX: clear the VM-exit control 'save debug controls' (SDM 27.3.1)", OFF(no_save_debug_controls), 1, NULL },
-	{ "no_load_debug_controls", "VMX: clear the VM-entry control 'load debug controls' (SDM 26.3.2.1)", OFF(no_load_debug_controls), 1, NULL },
-};
-
-int policy_set_knob(struct policy *p, const char *knob, const char *value, char *err, unsigned errsize)
-{
-	for (unsigned i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
-		const struct knob *k = &knobs[i];
-		if (strcmp(k->name, knob))
-			continue;
-		char *f = (char *)p + k->off;
-		if (k->kind == 0) {
-			for (const struct knob_value *v = k->values; v->name; v++)
-				if (!strcmp(v->name, value)) {
-					*(int *)f = v->value;
-					return 0;
-				}
-			unsigned n = (unsigned)snprintf(err, errsize, "knob %s: unknown value '%s' (one of", knob, value);
-			for (const struct knob_value *v = k->values; v->name; v++)
-				n += (unsigned)snprintf(err + (n < errsize ? n : errsize), n < errsize ? errsize - n : 0,
-							" %s", v->name);
-			snprintf(err + (n < errsize ? n : errsize), n < errsize ? errsize - n : 0, ")");
-			return -2;
-		}
-		if (k->kind == 1) {
-			if (!strcasecmp(value, "true") || !strcmp(value, "1"))
-				*(bool *)f = true;
-			else if (!strcasecmp(value, "false") || !strcmp(value, "0"))
-				*(bool *)f = false;
-			else {
-				snprintf(err, errsize, "knob %s: expected true or false, got '%s'", knob, value);
-				return -2;
-			}
-			return 0;
-		}
-		char *end;
-		unsigned long long v = strtoull(value, &end, 0);
-		if (*end || end == value) {
-			snprintf(err, errsize, "knob %s: expected an unsigned integer, got '%s'", knob, value);
-			return -2;
-		}
-		*(uint64_t *)f = v;
-		return 0;
-	}
-	snprintf(err, errsize, "unknown knob '%s'", knob);
-	return -1;
-}
-
-void policy_knobs_help(void (*cb)(const char *knob, const char *values, const char *desc, void *ctx), void *ctx)
-{
-	for (unsigned i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
-		char vals[160] = "";
-		unsigned n = 0;
-		if (knobs[i].kind == 0)
-			for (const struct knob_value *v = knobs[i].values; v->name && n < sizeof(vals); v++)
-				n += (unsigned)snprintf(vals + n, sizeof(vals) - n, "%s%s", n ? "|" : "", v->name);
-		else
-			snprintf(vals, sizeof(vals), knobs[i].kind == 1 ? "true|false" : "integer");
-		cb(knobs[i].name, vals, knobs[i].desc, ctx);
-	}
 }

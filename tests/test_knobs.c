@@ -1,0 +1,400 @@
+/* test_knobs.c - the knob table (debugreg/knobs.def) and the presets built
+ * from it: every preset resolves, every knob's default is today's KVM, each
+ * preset has the values of the kernel or message it cites, `knobs:`
+ * overrides reject what they do not know, and the printed views (`hvsim
+ * list knobs`, `hvsim list policies --knobs`, docs/knobs.md) carry every
+ * knob and preset.
+ *
+ * Expected values come from shared/spec/kvm-debugreg-logic.md (§ cited per
+ * test) and the seeds (shared/seeds/000-004), never from hvsim's output.
+ *
+ * docs/knobs.md is generated: HVSIM_WRITE_DOCS=1 ./build/test_knobs
+ * --filter 'knobs/docs_md_is_generated' rewrites it. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "debugreg/policy.h"
+#include "debugreg/policy_names.h"
+
+/* Every preset the README, docs and scenarios name. */
+static const char *const preset_names[] = {
+	"bp_enabled", "eager", "always_exit", "need_reload", "dirty_bit", "skip_dbgctl_load",
+	"linux-2.6.29", "linux-2.6.32", "linux-2.6.33", "linux-3.0", "linux-3.15", "linux-3.19",
+	"linux-5.15", "xen",
+};
+#define NNAMES (sizeof(preset_names) / sizeof(preset_names[0]))
+
+static const struct policy *get(const char *name)
+{
+	const struct policy *p = policy_find(name);
+	cr_assert_not_null(p, "preset %s", name);
+	return p;
+}
+
+static const char *knob(const struct policy *p, const char *k)
+{
+	static char buf[8][64];
+	static unsigned n;
+	char *b = buf[n++ % 8];
+	cr_assert_eq(policy_knob_format(p, k, b, 64), 0, "knob %s", k);
+	return b;
+}
+
+struct names { const char *v[64]; unsigned n; };
+
+static void collect(const char *name, const char *summary, void *ctx)
+{
+	struct names *ns = ctx;
+	cr_assert_not_null(summary);
+	cr_assert_lt(ns->n, 64u);
+	ns->v[ns->n++] = name;
+}
+
+Test(knobs, every_listed_preset_resolves)
+{
+	struct names ns = { .n = 0 };
+	policy_list(collect, &ns);
+	cr_assert_eq(ns.n, NNAMES, "%u presets listed", ns.n);
+	for (unsigned i = 0; i < ns.n; i++) {
+		cr_assert(policy_exists(ns.v[i]), "%s", ns.v[i]);
+		cr_assert_str_eq(get(ns.v[i])->name, ns.v[i]);
+		cr_assert_str_eq(ns.v[i], preset_names[i], "list order: %s", ns.v[i]);
+		cr_assert_not_null(get(ns.v[i])->ref);
+	}
+	cr_assert_not(policy_exists("no_such_policy"));
+	cr_assert_null(policy_find(""));
+}
+
+/* The default of every knob is KVM today (§5.3, §4.4): WONT_EXIT lazy
+ * exits, reload on any switch_db_regs bit, restore iff
+ * hw_breakpoint_active(), RELOAD gone (34e9f860071f), guest DR6 only under
+ * WONT_EXIT (375e28ffc0cf), DR7 <- 0x400 before DR0-3 (2025 cleanup), host
+ * DR7 disarmed before entry (f85d40160691), DR6 reset after the VMX sync
+ * (1ccb6f983a06), debug controls saved and loaded (KVM requires both). */
+Test(knobs, defaults_are_todays_kvm)
+{
+	cr_assert_str_eq(knob(NULL, "movdr"), "wont_exit");
+	cr_assert_str_eq(knob(NULL, "load"), "sdr");
+	cr_assert_str_eq(knob(NULL, "host_restore"), "active_breakpoints");
+	cr_assert_str_eq(knob(NULL, "regcache"), "reset_all_dirty_early");
+	cr_assert_str_eq(knob(NULL, "reload_flag"), "false");
+	cr_assert_str_eq(knob(NULL, "load_dr6_always"), "false");
+	cr_assert_str_eq(knob(NULL, "preentry_dr7"), "0x400");
+	cr_assert_str_eq(knob(NULL, "preentry_disarm_host"), "true");
+	cr_assert_str_eq(knob(NULL, "vmx_dr6_reset_after_sync"), "true");
+	cr_assert_str_eq(knob(NULL, "save_host_on_entry"), "false");
+	cr_assert_str_eq(knob(NULL, "eager_save"), "false");
+	cr_assert_str_eq(knob(NULL, "skip_dbgctl_load"), "false");
+	cr_assert_str_eq(knob(NULL, "need_reload_on_set_dr"), "false");
+	cr_assert_str_eq(knob(NULL, "no_save_debug_controls"), "false");
+	cr_assert_str_eq(knob(NULL, "no_load_debug_controls"), "false");
+	cr_assert_eq(policy_knob_count(), 15u);
+}
+
+/* bp_enabled is KVM today: every knob at its default. */
+Test(knobs, bp_enabled_is_the_defaults)
+{
+	const struct policy *p = get("bp_enabled");
+	for (unsigned i = 0; i < policy_knob_count(); i++)
+		cr_assert_str_eq(knob(p, policy_knob_name(i)), knob(NULL, policy_knob_name(i)), "%s",
+				 policy_knob_name(i));
+	cr_assert_eq(p->movdr, MOVDR_WONT_EXIT);
+	cr_assert_eq(p->load, LOAD_IF_SDR);
+	cr_assert_eq(p->preentry_dr7, 0x400u);
+}
+
+/* need_reload: the 2020 RFC (seed 000, §4.2) on top of v5.7 (K14): entry
+ * reloads DR0-3 and DR6 only on NEED_RELOAD with DR7 <- 0 first; every
+ * __kvm_set_dr sets NEED_RELOAD (patch 2/3); RELOAD renamed, still set by
+ * kvm_update_dr0123 (patch 1/3); exit unchanged from v5.7 (WONT_EXIT sync,
+ * restore iff hw_breakpoint_active()); no 5.15 entry changes. */
+Test(knobs, need_reload_is_the_2020_rfc)
+{
+	const struct policy *p = get("need_reload");
+	cr_assert_eq(p->movdr, MOVDR_WONT_EXIT);
+	cr_assert_eq(p->load, LOAD_IF_NEED_RELOAD);
+	cr_assert(p->need_reload_on_set_dr);
+	cr_assert(p->reload_flag);
+	cr_assert_eq(p->host_restore, HR_ACTIVE_BREAKPOINTS);
+	cr_assert(p->load_dr6_always);
+	cr_assert_eq(p->preentry_dr7, 0u);
+	cr_assert_not(p->preentry_disarm_host);
+	cr_assert_not(p->vmx_dr6_reset_after_sync);
+}
+
+/* Era 1 (§2, §8 K08/K09/K33/K11): always exit and emulate, DR0-3 in while
+ * the effective DR7 arms a breakpoint, DR7 <- 0 first; they differ in the
+ * host restore. */
+Test(knobs, always_exit_eras)
+{
+	static const struct { const char *name; enum host_restore hr; bool dr6, save_host; } eras[] = {
+		{ "linux-2.6.29", HR_SAVED_ON_ENTRY, false, true },   /* 42dbaa5a0574 */
+		{ "linux-2.6.32", HR_TIF_DEBUG_ONLY, false, false },  /* seed 002, v3 hunk */
+		{ "linux-2.6.33", HR_ALWAYS, false, false },          /* 24f1e32c60c4 */
+		{ "linux-3.0", HR_ACTIVE_BREAKPOINTS, true, false },  /* hw_breakpoint_active() */
+		{ "always_exit", HR_ACTIVE_BREAKPOINTS, true, false },/* = linux-3.0 */
+	};
+	for (unsigned i = 0; i < sizeof(eras) / sizeof(eras[0]); i++) {
+		const struct policy *p = get(eras[i].name);
+		cr_assert_eq(p->movdr, MOVDR_EMULATE, "%s", eras[i].name);
+		cr_assert_eq(p->load, LOAD_IF_BP_ENABLED, "%s", eras[i].name);
+		cr_assert_eq(p->host_restore, eras[i].hr, "%s", eras[i].name);
+		cr_assert_eq(p->load_dr6_always, eras[i].dr6, "%s", eras[i].name);
+		cr_assert_eq(p->save_host_on_entry, eras[i].save_host, "%s", eras[i].name);
+		cr_assert_eq(p->preentry_dr7, 0u, "%s", eras[i].name);
+		cr_assert_not(p->reload_flag, "%s", eras[i].name);
+		cr_assert_not(p->preentry_disarm_host, "%s", eras[i].name);
+	}
+}
+
+/* Era 2 (§3.2, K14): WONT_EXIT, reload on any sdr bit with DR7 <- 0 and
+ * DR6; 3.19 adds KVM_DEBUGREG_RELOAD (ae561edeb421).  5.15 (§4.4, K21):
+ * RELOAD gone, DR6 under WONT_EXIT only, host DR7 disarm, VMX DR6 reset,
+ * still DR7 <- 0 (0x400 only since 2025). */
+Test(knobs, lazy_eras)
+{
+	const struct policy *p315 = get("linux-3.15"), *p319 = get("linux-3.19"), *p515 = get("linux-5.15");
+	cr_assert_eq(p315->movdr, MOVDR_WONT_EXIT);
+	cr_assert_eq(p315->load, LOAD_IF_SDR);
+	cr_assert(p315->load_dr6_always);
+	cr_assert_not(p315->reload_flag);
+	cr_assert_eq(p315->preentry_dr7, 0u);
+	cr_assert_not(p315->preentry_disarm_host);
+	cr_assert(p319->reload_flag);
+	cr_assert(p319->load_dr6_always);
+	cr_assert_eq(p515->movdr, MOVDR_WONT_EXIT);
+	cr_assert_not(p515->reload_flag);
+	cr_assert_not(p515->load_dr6_always);
+	cr_assert(p515->preentry_disarm_host);
+	cr_assert(p515->vmx_dr6_reset_after_sync);
+	cr_assert_eq(p515->preentry_dr7, 0u);
+	/* 5.15 and today differ only in that DR7 value. */
+	const struct policy *now = get("bp_enabled");
+	for (unsigned i = 0; i < policy_knob_count(); i++) {
+		const char *k = policy_knob_name(i);
+		if (strcmp(k, "preentry_dr7"))
+			cr_assert_str_eq(knob(p515, k), knob(now, k), "%s", k);
+	}
+}
+
+/* The non-KVM presets: the eager reference (seed 003), the ARM dirty bit
+ * (seed 004), Xen's sticky MOV-DR (§8 XEN), Paolo's skipped debug-control
+ * load (seed 003) on top of today's KVM. */
+Test(knobs, reference_presets)
+{
+	const struct policy *e = get("eager");
+	cr_assert_eq(e->movdr, MOVDR_PASSTHROUGH);
+	cr_assert_eq(e->load, LOAD_ALWAYS);
+	cr_assert_eq(e->host_restore, HR_ALWAYS);
+	cr_assert(e->eager_save);
+	cr_assert(e->load_dr6_always);
+	const struct policy *d = get("dirty_bit");
+	cr_assert_eq(d->movdr, MOVDR_DIRTY_BIT);
+	cr_assert_eq(d->load, LOAD_IF_DIRTY);
+	const struct policy *x = get("xen");
+	cr_assert_eq(x->movdr, MOVDR_STICKY);
+	cr_assert_eq(x->host_restore, HR_NEVER);
+	const struct policy *s = get("skip_dbgctl_load"), *now = get("bp_enabled");
+	cr_assert(s->skip_dbgctl_load);
+	for (unsigned i = 0; i < policy_knob_count(); i++) {
+		const char *k = policy_knob_name(i);
+		if (strcmp(k, "skip_dbgctl_load"))
+			cr_assert_str_eq(knob(s, k), knob(now, k), "%s", k);
+	}
+	/* No preset clears the debug controls: that is for variants. */
+	for (unsigned i = 0; i < NNAMES; i++) {
+		cr_assert_not(get(preset_names[i])->no_save_debug_controls, "%s", preset_names[i]);
+		cr_assert_not(get(preset_names[i])->no_load_debug_controls, "%s", preset_names[i]);
+		cr_assert_eq(get(preset_names[i])->regcache, RC_RESET_ALL_DIRTY_EARLY, "%s", preset_names[i]);
+	}
+}
+
+Test(knobs, overrides)
+{
+	struct policy p = *get("bp_enabled");
+	char err[200];
+	cr_assert_eq(policy_set_knob(&p, "host_restore", "tif_debug_only", err, sizeof(err)), 0);
+	cr_assert_eq(p.host_restore, HR_TIF_DEBUG_ONLY);
+	cr_assert_eq(policy_set_knob(&p, "regcache", "per_vendor_dirty_set", err, sizeof(err)), 0);
+	cr_assert_eq(p.regcache, RC_PER_VENDOR_DIRTY_SET);
+	cr_assert_eq(policy_set_knob(&p, "eager_save", "TRUE", err, sizeof(err)), 0);
+	cr_assert(p.eager_save);
+	cr_assert_eq(policy_set_knob(&p, "preentry_disarm_host", "0", err, sizeof(err)), 0);
+	cr_assert_not(p.preentry_disarm_host);
+	cr_assert_eq(policy_set_knob(&p, "preentry_dr7", "0", err, sizeof(err)), 0);
+	cr_assert_eq(p.preentry_dr7, 0u);
+	cr_assert_eq(policy_set_knob(&p, "preentry_dr7", "0x400", err, sizeof(err)), 0);
+	cr_assert_eq(p.preentry_dr7, 0x400u);
+	/* The knob next to one that was set is untouched. */
+	cr_assert_eq(p.load, LOAD_IF_SDR);
+	cr_assert(p.vmx_dr6_reset_after_sync);
+}
+
+Test(knobs, unknown_knobs_and_values_are_rejected)
+{
+	struct policy p = *get("bp_enabled"), before = p;
+	char err[200];
+	cr_assert_eq(policy_set_knob(&p, "eager_after", "3", err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "unknown knob 'eager_after'");
+	cr_assert_eq(policy_set_knob(&p, "MOVDR", "emulate", err, sizeof(err)), -1);
+	cr_assert_eq(policy_set_knob(&p, "name", "x", err, sizeof(err)), -1);
+	cr_assert_eq(policy_set_knob(&p, "movdr", "lazy", err, sizeof(err)), -2);
+	cr_assert_str_eq(err, "knob movdr: unknown value 'lazy' (one of emulate wont_exit dirty_bit sticky passthrough)");
+	cr_assert_eq(policy_set_knob(&p, "reload_flag", "yes", err, sizeof(err)), -2);
+	cr_assert_str_eq(err, "knob reload_flag: expected true or false, got 'yes'");
+	cr_assert_eq(policy_set_knob(&p, "preentry_dr7", "0x4q", err, sizeof(err)), -2);
+	cr_assert_eq(policy_set_knob(&p, "preentry_dr7", "", err, sizeof(err)), -2);
+	cr_assert_eq(memcmp(&p, &before, sizeof(p)), 0, "a rejected override changes nothing");
+	char buf[8];
+	cr_assert_eq(policy_knob_format(&p, "eager_after", buf, sizeof(buf)), -1);
+	cr_assert_null(policy_knob_name(policy_knob_count()));
+}
+
+/* Every value of every knob survives set -> format. */
+struct help_row { char knob[64], values[200]; };
+static void help_cb(const char *k, const char *values, const char *desc, void *ctx)
+{
+	struct help_row *rows = ctx;
+	while (rows->knob[0])
+		rows++;
+	snprintf(rows->knob, sizeof(rows->knob), "%s", k);
+	snprintf(rows->values, sizeof(rows->values), "%s", values);
+	cr_assert(desc && *desc, "%s has a doc line", k);
+}
+
+Test(knobs, every_value_round_trips)
+{
+	struct help_row rows[64];
+	memset(rows, 0, sizeof(rows));
+	policy_knobs_help(help_cb, rows);
+	unsigned n = 0;
+	for (; rows[n].knob[0]; n++) {
+		cr_assert_str_eq(rows[n].knob, policy_knob_name(n));
+		if (!strcmp(rows[n].values, "integer"))
+			continue;
+		char vals[200];
+		snprintf(vals, sizeof(vals), "%s", rows[n].values);
+		for (char *save, *v = strtok_r(vals, "|", &save); v; v = strtok_r(NULL, "|", &save)) {
+			struct policy p = *get("eager");
+			char err[200], out[64];
+			cr_assert_eq(policy_set_knob(&p, rows[n].knob, v, err, sizeof(err)), 0, "%s", err);
+			cr_assert_eq(policy_knob_format(&p, rows[n].knob, out, sizeof(out)), 0);
+			cr_assert_str_eq(out, v, "knob %s", rows[n].knob);
+		}
+	}
+	cr_assert_eq(n, policy_knob_count());
+}
+
+/* ---- printed views -------------------------------------------------------- */
+
+static char *capture(int which, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	cr_assert_not_null(f);
+	if (which == 0)
+		policy_print_knobs(f);
+	else if (which == 1)
+		policy_print_matrix(f);
+	else
+		cr_assert_eq(policy_write_knobs_md(f), 0);
+	fclose(f);
+	return buf;
+}
+
+static bool has_word(const char *text, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *s = strstr(text, w); s; s = strstr(s + 1, w)) {
+		bool left = s == text || strchr(" \n`|", s[-1]);
+		bool right = strchr(" \n`|", s[n]) != NULL;
+		if (left && right)
+			return true;
+	}
+	return false;
+}
+
+/* Every knob (and, if presets, every preset) named as a word of t. */
+static void assert_names(const char *t, bool presets)
+{
+	for (unsigned i = 0; presets && i < NNAMES; i++)
+		cr_assert(has_word(t, preset_names[i]), "%s", preset_names[i]);
+	for (unsigned i = 0; i < policy_knob_count(); i++)
+		cr_assert(has_word(t, policy_knob_name(i)), "%s", policy_knob_name(i));
+}
+
+Test(knobs, print_knobs_lists_every_knob_value_and_citation)
+{
+	size_t len;
+	char *t = capture(0, &len);
+	assert_names(t, false);
+	cr_assert(strstr(t, "passthrough"));
+	cr_assert(strstr(t, "tif_debug_only"));
+	cr_assert(strstr(t, "per_vendor_dirty_set"));
+	cr_assert(strstr(t, "f85d40160691"));
+	cr_assert(strstr(t, "1ccb6f983a06"));
+	cr_assert(strstr(t, "ae561edeb421"));
+	cr_assert(strstr(t, "<20200416101509.73526-1-xiaoyao.li@intel.com>"));
+	cr_assert(strstr(t, "default 0x400"));
+	free(t);
+}
+
+Test(knobs, print_matrix_has_every_preset_and_fits)
+{
+	size_t len;
+	char *t = capture(1, &len);
+	assert_names(t, true);  /* presets in rows, knobs in the legend */
+	/* Table rows (up to the first blank line) fit in 150 columns. */
+	unsigned rows = 0;
+	for (char *line = t; *line && *line != '\n'; rows++) {
+		char *nl = strchr(line, '\n');
+		cr_assert_not_null(nl);
+		cr_assert_leq(nl - line, 150, "row %u is %d wide", rows, (int)(nl - line));
+		line = nl + 1;
+	}
+	cr_assert_eq(rows, 1 + NNAMES, "a header and one row per preset");
+	/* The need_reload row: WX, NR, ACT, ALL, reload y, dr6all y, dr7 0 ... nrset y. */
+	const char *r = strstr(t, "\nneed_reload ");
+	cr_assert_not_null(r);
+	char row[256];
+	sscanf(r + 1, "%255[^\n]", row);
+	char cells[16][16];
+	int n = sscanf(row, "%15s %15s %15s %15s %15s %15s %15s %15s %15s %15s %15s %15s %15s %15s %15s %15s",
+		       cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6], cells[7], cells[8],
+		       cells[9], cells[10], cells[11], cells[12], cells[13], cells[14], cells[15]);
+	cr_assert_eq(n, 16);
+	cr_assert_str_eq(cells[1], "WX");
+	cr_assert_str_eq(cells[2], "NR");
+	cr_assert_str_eq(cells[5], "y");   /* reload_flag */
+	cr_assert_str_eq(cells[7], "0");   /* preentry_dr7 */
+	cr_assert_str_eq(cells[13], "y");  /* need_reload_on_set_dr */
+	free(t);
+}
+
+Test(knobs, docs_md_is_generated)
+{
+	size_t len;
+	char *md = capture(2, &len);
+	assert_names(md, true);
+
+	const char *dir = getenv("HVSIM_SOURCE_DIR");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/docs/knobs.md", dir ? dir : HVSIM_SOURCE_DIR);
+	if (getenv("HVSIM_WRITE_DOCS")) {
+		FILE *w = fopen(path, "w");
+		cr_assert_not_null(w, "%s", path);
+		cr_assert_eq(fwrite(md, 1, len, w), len);
+		cr_assert_eq(fclose(w), 0);
+	}
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s is missing", path);
+	char *have = malloc(len + 2);
+	size_t got = fread(have, 1, len + 1, f);
+	fclose(f);
+	cr_assert(got == len && memcmp(have, md, len) == 0,
+		  "docs/knobs.md differs from policy_write_knobs_md(); regenerate with "
+		  "HVSIM_WRITE_DOCS=1 ./build/test_knobs --filter 'knobs/docs_md_is_generated'");
+	free(have);
+	free(md);
+}
