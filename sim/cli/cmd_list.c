@@ -137,10 +137,33 @@ static int list_costs(int argc, char **argv)
 	return HVSIM_EXIT_OK;
 }
 
+/* `list policies [--knobs]`: one line per preset, or the preset x knob
+ * matrix (debugreg/knobs.def: the one place a reader sees a whole preset). */
 static int list_policies(int argc, char **argv)
 {
+	static const struct verb_spec spec = {
+		"list", "hvsim list policies [--knobs]",
+		"the policy presets; with --knobs, every preset's value of every knob", NULL,
+	};
+	bool knobs = false;
+	const struct verb_opt opts[] = { { "knobs", 0, NULL, &knobs }, { NULL, 0, NULL, NULL } };
+	const char *pos[1];
+	size_t npos = 0;
+	int rc = verb_parse(&spec, argc, argv, opts, pos, 0, &npos);
+	if (rc >= 0)
+		return rc;
+	if (knobs)
+		policy_print_matrix(stdout);
+	else
+		policy_list(list_policy_cb, NULL);
+	return HVSIM_EXIT_OK;
+}
+
+/* `list knobs`: name, values, default, what it models, citation. */
+static int list_knobs(int argc, char **argv)
+{
 	(void)argc, (void)argv;
-	policy_list(list_policy_cb, NULL);
+	policy_print_knobs(stdout);
 	return HVSIM_EXIT_OK;
 }
 
@@ -156,19 +179,16 @@ static int list_fields(int argc, char **argv)
  * the command line itself (its own options, e.g. `list events --format
  * md`) and is reached only as `hvsim list WHAT ...`; the others take no
  * options and no further arguments (cmd_list checks).
- *
- * Room for the knob listings (debugreg/knobs.def): a row
- *	{ "knobs", list_knobs, true },
- * and `policies` becoming own_args to take `--knobs` (the preset x knob
- * matrix); give such a row its own struct verb_spec for its usage errors,
- * as cmd_list_events does, and extend the "unknown list" message and the
- * usage line of `list` in verbs.c. */
+ * `list policies --knobs` is an own_args row reached with its option; plain
+ * `list policies` is the row without. */
 static const struct list_what {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	bool own_args;
 } list_whats[] = {
 	{ "policies", list_policies, false },
+	{ "policies", list_policies, true },      /* list policies --knobs */
+	{ "knobs", list_knobs, false },
 	{ "scenarios", list_scenarios, false },
 	{ "fields", list_fields, false },
 	{ "costs", list_costs, false },
@@ -187,7 +207,7 @@ static const struct list_what *find_what(const char *name, bool own_args)
 int cmd_list(const struct cmd *c, int argc, char **argv)
 {
 	const struct list_what *w;
-	if (argc >= 2 && (w = find_what(argv[1], true)))
+	if (argc >= 2 && (w = find_what(argv[1], true)) && (w->fn != list_policies || argc >= 3))
 		return w->fn(argc - 1, argv + 1);
 	const char **pos;
 	size_t npos;
@@ -201,7 +221,7 @@ int cmd_list(const struct cmd *c, int argc, char **argv)
 	if ((w = find_what(pos[0], false)))
 		rc = w->fn(1, (char **)pos);
 	else
-		rc = verb_usage(&c->spec, "unknown list '%s', want policies, scenarios, fields or costs", pos[0]);
+		rc = verb_usage(&c->spec, "unknown list '%s', want policies, knobs, scenarios, fields, costs or events", pos[0]);
 out:
 	free(pos);
 	return rc;

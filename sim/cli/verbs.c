@@ -181,8 +181,8 @@ const struct cmd verb_table[] = {
 	{ { "kvm", cmd_kvm_usage, cmd_kvm_summary, cmd_kvm_help }, cmd_kvm },
 	{ { "diff", cmd_diff_usage, cmd_diff_summary, cmd_diff_help }, cmd_diff },
 	{ { "list",
-	    "hvsim list policies|scenarios|fields|costs|events",
-	    "List policies, bundled scenarios, result fields or cost models.",
+	    "hvsim list policies [--knobs]|knobs|scenarios|fields|costs|events",
+	    "List policies (with --knobs: every preset's knob values), knobs, bundled scenarios, result fields or cost models.",
 	    "Scenarios and cost models are read from $HVSIM_SOURCE_DIR (default: the source tree\n"
 	    "hvsim was built from).\n" },
 	  cmd_list },
