@@ -6,25 +6,19 @@
  * directories expanded in name order; for each scenario its policies, for
  * each policy its vendors, for each vendor the cost models), every worker
  * renders its run into the job's own slot, and the file is written after
- * the last run in job order.  The bytes do not depend on --jobs, on
- * scheduling or on the machine.
+ * the last run in job order (sim/pool.c).  The bytes do not depend on
+ * --jobs, on scheduling or on the machine.
  *
  * Sharding (--shard I/N) cuts the job list into N contiguous pieces of
  * nearly equal size and runs piece I (0-based), so that the outputs of
  * shards 0..N-1 concatenated (CSV: keeping one header; JSON: the runs
  * arrays) are exactly the unsharded output.  The CSV's first column is the
  * run's index in the whole job list.  docs/sweep.md has a Slurm example.
- *
- * The JSON document is the one `hvsim run --format json` writes
- * ({"schema":"hvsim-result","version":1,"runs":[...]}), so `hvsim report`
- * and any reader of run results read a sweep too.  Each run is rendered by
- * its worker and spliced in with the indentation result_write_json() would
- * have given it; only the rendered text is kept per run. */
+ * The CSV and JSON are sim/render/sweep.c's. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +30,10 @@
 #include "debugreg/hv.h"
 #include "debugreg/policy_names.h"
 #include "sim/expect.h"
-#include "sim/render/json.h"
+#include "sim/pool.h"
+#include "sim/render/sweep.h"
 #include "sim/util/outfile.h"
-#include "sim/render/result_out.h"
+#include "sim/result.h"
 #include "sim/run.h"
 #include "sim/loader/scenario.h"
 #include "sim/cli/verb.h"
@@ -297,216 +292,34 @@ struct job {
 	enum vendor vendor;
 	const char *cost;              /* NULL = scenario's own */
 	/* results, filled by the worker */
-	char *text;                    /* CSV row or JSON run object (see render_*) */
+	char *text;                    /* CSV row or JSON run object (sim/render/sweep.h) */
 	char err[ERRSZ];
 	int rc;                        /* 0 ok, -1 sim_run refused, -2 out of memory */
 	bool internal;                 /* the run ended with an internal error */
 };
 
-/* CSV columns: a fixed union over the vendors' fields, with a hash from
- * path to column; read-only while the workers run.  A field some run has
- * beyond it (an exit slot without a name) becomes an extra column at the
- * end, in job order. */
-struct columns {
-	struct verb_names names;
-	size_t *slot;                  /* open addressing: column index + 1, 0 = empty */
-	size_t nslot;
-};
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
-static long col_find(const struct columns *c, const char *path)
-{
-	if (!c->nslot)
-		return -1;
-	for (size_t i = hash_str(path) & (c->nslot - 1);; i = (i + 1) & (c->nslot - 1)) {
-		if (!c->slot[i])
-			return -1;
-		if (!strcmp(c->names.v[c->slot[i] - 1], path))
-			return (long)(c->slot[i] - 1);
-	}
-}
-
-static int col_add(struct columns *c, const char *path)
-{
-	if (col_find(c, path) >= 0)
-		return 0;
-	if ((c->names.n + 1) * 2 > c->nslot) {
-		size_t ns = c->nslot ? c->nslot * 2 : 1024;
-		size_t *nt = calloc(ns, sizeof(*nt));
-		if (!nt)
-			return -1;
-		for (size_t k = 0; k < c->names.n; k++) {
-			size_t i = hash_str(c->names.v[k]) & (ns - 1);
-			while (nt[i])
-				i = (i + 1) & (ns - 1);
-			nt[i] = k + 1;
-		}
-		free(c->slot);
-		c->slot = nt;
-		c->nslot = ns;
-	}
-	if (verb_names_push(&c->names, path))
-		return -1;
-	size_t i = hash_str(path) & (c->nslot - 1);
-	while (c->slot[i])
-		i = (i + 1) & (c->nslot - 1);
-	c->slot[i] = c->names.n;
-	return 0;
-}
-
-static int col_visit_cb(void *ctx, const struct result_item *it)
-{
-	return col_add(ctx, it->path) ? -1 : 0;
-}
-
-static int columns_build(struct columns *c)
-{
-	struct run_result *zero = calloc(1, sizeof(*zero));   /* result_visit only reads it */
-	if (!zero)
-		return -1;
-	const struct hv_vendor *v[] = { &vmx_vendor, &svm_vendor };
-	int rc = 0;
-	for (size_t i = 0; i < 2 && !rc; i++) {
-		zero->exit_names = v[i]->exit_names;
-		zero->nexit_names = v[i]->nexit_names;
-		rc = result_visit(zero, col_visit_cb, c);
-	}
-	zero->exit_names = NULL;
-	zero->nexit_names = 0;
-	if (!rc)
-		rc = result_visit(zero, col_visit_cb, c);
-	free(zero);
-	return rc ? -1 : 0;
-}
-
-static void columns_free(struct columns *c)
-{
-	verb_names_free(&c->names);
-	free(c->slot);
-}
-
-/* RFC 4180: quote a cell holding a comma, quote or line break. */
-static void csv_cell(FILE *f, const char *s)
-{
-	if (!s[strcspn(s, ",\"\r\n")]) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-struct row_ctx {
-	const struct columns *cols;
-	char **cells;
-	struct verb_names extra;       /* path, value, path, value, ... */
-	int rc;
-};
-
-static int row_visit_cb(void *ctx, const struct result_item *it)
-{
-	struct row_ctx *r = ctx;
-	char num[32];
-	const char *val = it->s ? it->s : "";
-	if (!it->is_str) {
-		snprintf(num, sizeof(num), "%" PRIu64, it->u);
-		val = num;
-	}
-	long k = col_find(r->cols, it->path);
-	if (k < 0) {
-		if (verb_names_push(&r->extra, it->path) || verb_names_push(&r->extra, val))
-			r->rc = -1;
-		return r->rc;
-	}
-	free(r->cells[k]);
-	if (!(r->cells[k] = strdup(val)))
-		r->rc = -1;
-	return r->rc;
-}
-
-/* CSV text of one run: the cells of the known columns, a NUL, then the
- * extras as "path\0value\0" pairs; the memstream's own terminating NUL
- * ends the list (an empty path). */
-static int render_csv(const struct columns *cols, const struct run_result *res, char **text)
-{
-	struct row_ctx r = { .cols = cols, .cells = calloc(cols->names.n ? cols->names.n : 1, sizeof(char *)) };
-	if (!r.cells)
-		return -1;
-	result_visit(res, row_visit_cb, &r);
-	size_t len = 0;
-	FILE *f = r.rc ? NULL : open_memstream(text, &len);
-	if (f) {
-		for (size_t k = 0; k < cols->names.n; k++) {
-			if (k)
-				fputc(',', f);
-			csv_cell(f, r.cells[k] ? r.cells[k] : "");
-		}
-		fputc('\0', f);
-		for (size_t k = 0; k < r.extra.n; k++) {
-			fputs(r.extra.v[k], f);
-			fputc('\0', f);
-		}
-		if (fclose(f))
-			r.rc = -1;
-	} else {
-		r.rc = -1;
-	}
-	for (size_t k = 0; k < cols->names.n; k++)
-		free(r.cells[k]);
-	free(r.cells);
-	verb_names_free(&r.extra);
-	return r.rc;
-}
-
-/* JSON text of one run: the run object as a top-level document. */
-static int render_json(const struct run_result *res, char **text)
-{
-	size_t len = 0;
-	FILE *f = open_memstream(text, &len);
-	if (!f)
-		return -1;
-	struct json_writer w;
-	jw_init(&w, f, 2);
-	result_write_run_json(&w, res);
-	int rc = jw_finish(&w);
-	if (fclose(f) || rc)
-		return -1;
-	return 0;
-}
-
-struct pool {
+struct sweep_run {
 	struct job *jobs;
-	size_t n;
-	size_t next, done;
-	bool failed;                   /* a run could not be made: hand out no more jobs */
 	enum sfmt fmt;
-	const struct columns *cols;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	const struct sweep_columns *cols;
+	double t0;
 };
 
-static void run_job(struct pool *p, struct job *j)
+/* One job on a worker of the pool (sim/pool.c); a run that cannot be made
+ * stops the pool. */
+static int run_job(void *ctx, size_t i)
 {
+	struct sweep_run *s = ctx;
+	struct job *j = &s->jobs[i];
 	struct run_config cfg = { .policy = j->policy, .vendor = j->vendor, .cost_model = j->cost };
 	struct run_result res;
 	if (sim_run(j->sc, &cfg, &res, j->err, sizeof(j->err))) {
 		j->rc = -1;
-		return;
+		return j->rc;
 	}
 	j->internal = res.stop == STOP_INTERNAL || res.stop == STOP_NONE;
-	int rc = p->fmt == SF_CSV ? render_csv(p->cols, &res, &j->text) : render_json(&res, &j->text);
+	int rc = s->fmt == SF_CSV ? sweep_csv_row(s->cols, &res, &j->text) : sweep_json_run(&res, &j->text);
 	if (rc) {
 		free(j->text);
 		j->text = NULL;
@@ -514,27 +327,7 @@ static void run_job(struct pool *p, struct job *j)
 		j->rc = -2;
 	}
 	run_result_free(&res);
-}
-
-static void *worker(void *arg)
-{
-	struct pool *p = arg;
-	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		size_t i = p->failed ? p->n : p->next;
-		if (i < p->n)
-			p->next++;
-		pthread_mutex_unlock(&p->mu);
-		if (i >= p->n)
-			return NULL;
-		run_job(p, &p->jobs[i]);
-		pthread_mutex_lock(&p->mu);
-		p->done++;
-		if (p->jobs[i].rc)
-			p->failed = true;
-		pthread_cond_signal(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-	}
+	return j->rc;
 }
 
 static void fmt_secs(double s, char *buf, size_t n)
@@ -549,124 +342,14 @@ static void fmt_secs(double s, char *buf, size_t n)
 		snprintf(buf, n, "%.1f h", s / 3600);
 }
 
-/* Run the pool's jobs on up to `nthreads` threads; a progress line on
- * stderr when it is a terminal. */
-static void run_pool(struct pool *p, unsigned nthreads)
+/* The progress line on stderr (when it is a terminal). */
+static void progress(void *ctx, size_t done, size_t total)
 {
-	bool tty = isatty(STDERR_FILENO);
-	pthread_t th[MAX_JOBS];
-	unsigned started = 0;
-	if (nthreads > p->n)
-		nthreads = p->n ? (unsigned)p->n : 1;
-	for (unsigned i = 0; i < nthreads; i++)
-		if (pthread_create(&th[started], NULL, worker, p) == 0)
-			started++;
-	if (!started)
-		worker(p);              /* no thread could be made: run them here */
-	double t0 = now();
-	pthread_mutex_lock(&p->mu);
-	/* until every job handed out has finished and no more will be */
-	while (p->done < (p->failed ? p->next : p->n)) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-		if (tty) {
-			double el = now() - t0, rate = el > 0 ? (double)p->done / el : 0;
-			char left[32];
-			fmt_secs(rate > 0 ? (double)(p->n - p->done) / rate : -1, left, sizeof(left));
-			fprintf(stderr, "\rsweep: %zu/%zu runs, %.1f runs/s, %s left   ", p->done, p->n, rate, left);
-		}
-	}
-	pthread_mutex_unlock(&p->mu);
-	for (unsigned i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	if (tty)
-		fprintf(stderr, "\rsweep: %zu/%zu runs in %.1f s%30s\n", p->done, p->n, now() - t0, "");
-}
-
-/* ---- output -------------------------------------------------------------------------------- */
-
-/* One run object (rendered at the top level) as an item of the runs array
- * of result_write_json(): every line indented by two more levels. */
-static void splice_json(FILE *f, const char *text, bool first)
-{
-	fputs(first ? "\n" : ",\n", f);
-	size_t len = strlen(text);
-	while (len && text[len - 1] == '\n')
-		len--;
-	const char *p = text, *end = text + len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		fputs("    ", f);
-		fwrite(p, 1, n, f);
-		p += n;
-		if (nl) {
-			fputc('\n', f);
-			p++;
-		}
-	}
-}
-
-static int write_json(FILE *f, const struct job *jobs, size_t n)
-{
-	fprintf(f, "{\n  \"schema\": \"%s\",\n  \"version\": %d,\n  \"runs\": [", RESULT_SCHEMA,
-		RESULT_SCHEMA_VERSION);
-	for (size_t i = 0; i < n; i++)
-		splice_json(f, jobs[i].text, i == 0);
-	fputs(n ? "\n  ]\n}\n" : "]\n}\n", f);
-	return ferror(f) ? -1 : 0;
-}
-
-static const char *extras_of(const char *text)
-{
-	return text + strlen(text) + 1;
-}
-
-static int write_csv(FILE *f, const struct columns *cols, const struct job *jobs, size_t n)
-{
-	struct verb_names extra = { 0 };
-	for (size_t i = 0; i < n; i++)
-		for (const char *x = extras_of(jobs[i].text); *x;) {
-			const char *v = x + strlen(x) + 1;
-			if (verb_names_add(&extra, x)) {
-				verb_names_free(&extra);
-				return -1;
-			}
-			x = v + strlen(v) + 1;
-		}
-	fputs("index", f);
-	for (size_t k = 0; k < cols->names.n; k++) {
-		fputc(',', f);
-		csv_cell(f, cols->names.v[k]);
-	}
-	for (size_t k = 0; k < extra.n; k++) {
-		fputc(',', f);
-		csv_cell(f, extra.v[k]);
-	}
-	fputc('\n', f);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%zu,%s", jobs[i].index, jobs[i].text);
-		for (size_t k = 0; k < extra.n; k++) {
-			fputc(',', f);
-			for (const char *x = extras_of(jobs[i].text); *x;) {
-				const char *v = x + strlen(x) + 1;
-				if (!strcmp(x, extra.v[k])) {
-					csv_cell(f, v);
-					break;
-				}
-				x = v + strlen(v) + 1;
-			}
-		}
-		fputc('\n', f);
-	}
-	verb_names_free(&extra);
-	return ferror(f) ? -1 : 0;
+	const struct sweep_run *s = ctx;
+	double el = now() - s->t0, rate = el > 0 ? (double)done / el : 0;
+	char left[32];
+	fmt_secs(rate > 0 ? (double)(total - done) / rate : -1, left, sizeof(left));
+	fprintf(stderr, "\rsweep: %zu/%zu runs, %.1f runs/s, %s left   ", done, total, rate, left);
 }
 
 /* ---- the verb ------------------------------------------------------------------------------- */
@@ -680,7 +363,8 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 	struct verb_names *pols = NULL;
 	struct job *jobs = NULL;
 	size_t njobs = 0;
-	struct columns cols;
+	struct sweep_columns cols;
+	const char **texts = NULL;
 	memset(&o, 0, sizeof(o));
 	memset(&cols, 0, sizeof(cols));
 	int rc = parse_args(argc, argv, &o);
@@ -776,13 +460,15 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 	size_t lo = (size_t)((unsigned long long)njobs * o.shard_i / o.shard_n);
 	size_t hi = (size_t)((unsigned long long)njobs * (o.shard_i + 1) / o.shard_n);
 
-	if (o.fmt == SF_CSV && columns_build(&cols)) {
+	if (o.fmt == SF_CSV && sweep_columns_build(&cols)) {
 		rc = oom();
 		goto out;
 	}
-	struct pool pool = { .jobs = jobs + lo, .n = hi - lo, .fmt = o.fmt, .cols = &cols,
-			     .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
-	run_pool(&pool, o.jobs);
+	bool tty = isatty(STDERR_FILENO);
+	struct sweep_run sr = { .jobs = jobs + lo, .fmt = o.fmt, .cols = &cols, .t0 = now() };
+	size_t done = pool_run(hi - lo, o.jobs, run_job, tty ? progress : NULL, &sr);
+	if (tty)
+		fprintf(stderr, "\rsweep: %zu/%zu runs in %.1f s%30s\n", done, hi - lo, now() - sr.t0, "");
 	bool internal = false;
 	for (size_t i = lo; i < hi; i++) {
 		if (jobs[i].rc) {
@@ -799,6 +485,12 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 		internal |= jobs[i].internal;
 	}
 
+	if (!(texts = calloc(hi > lo ? hi - lo : 1, sizeof(*texts)))) {
+		rc = oom();
+		goto out;
+	}
+	for (size_t i = lo; i < hi; i++)
+		texts[i - lo] = jobs[i].text;
 	struct outfile of;
 	char err[ERRSZ];
 	if (outfile_open(&of, o.output, err, sizeof(err))) {
@@ -806,7 +498,8 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 		rc = HVSIM_EXIT_ERROR;
 		goto out;
 	}
-	int wrc = o.fmt == SF_JSON ? write_json(of.f, jobs + lo, hi - lo) : write_csv(of.f, &cols, jobs + lo, hi - lo);
+	int wrc = o.fmt == SF_JSON ? sweep_write_json(of.f, texts, hi - lo)
+				    : sweep_write_csv(of.f, &cols, texts, lo, hi - lo);
 	if (wrc) {
 		outfile_abort(&of);
 		fprintf(stderr, "%s:0:0: cannot write the sweep\n", o.output ? o.output : "-");
@@ -829,7 +522,8 @@ out:
 	for (size_t i = 0; i < njobs; i++)
 		free(jobs[i].text);
 	free(jobs);
-	columns_free(&cols);
+	free(texts);
+	sweep_columns_free(&cols);
 	for (size_t s = 0; s < files.n; s++) {
 		if (scs)
 			scenario_free(scs[s]);

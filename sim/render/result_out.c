@@ -5,9 +5,9 @@
 #include "sim/render/result_out.h"
 #include <ctype.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sim/render/kvmstat.h"
 /* ---- JSON ------------------------------------------------------------- */
 
 enum tkind { T_OBJ, T_U64, T_STR, T_DBLOG, T_VIOL };
@@ -182,33 +182,6 @@ int result_write_json(FILE *f, const struct run_result *const *runs, size_t nrun
 
 #define TEXT_MAX_VIOLATIONS 20
 
-struct row { unsigned slot; char name[64]; const struct exit_stat *es; };
-
-static int row_cmp(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-	if (x->es->count != y->es->count)
-		return x->es->count > y->es->count ? -1 : 1;
-	int c = strcmp(x->name, y->name);
-	if (c)
-		return c;
-	return x->slot < y->slot ? -1 : x->slot > y->slot;
-}
-
-/* Relative standard deviation of the mean, in percent (perf's "+-"):
- * sample stddev / sqrt(n) / mean * 100. */
-static double rel_stddev_mean(const struct exit_stat *es)
-{
-	if (es->count < 2 || es->cycles == 0)
-		return 0.0;
-	double n = (double)es->count;
-	double mean = (double)es->cycles / n;
-	double var = (es->sumsq - n * mean * mean) / (n - 1.0);
-	if (!(var > 0.0))
-		return 0.0;
-	return sqrt(var / n) / mean * 100.0;
-}
-
 /* Text without control characters (one report line stays one line). */
 static void put_clean(FILE *f, const char *s)
 {
@@ -234,37 +207,11 @@ static void print_dr_line(FILE *f, const char *label, const uint64_t *a)
 
 void result_render_text(FILE *f, const struct run_result *r)
 {
-	struct row rows[EXIT_SLOTS];
-	size_t nrows = 0;
-	uint64_t total_n = 0, total_cyc = 0;
-	for (unsigned i = 0; i < EXIT_SLOTS; i++) {
-		const struct exit_stat *es = &r->st.exits[i];
-		if (!es->count)
-			continue;
-		rows[nrows].slot = i;
-		rows[nrows].es = es;
-		result_slot_name(r, i, rows[nrows].name, sizeof(rows[nrows].name));
-		nrows++;
-		total_n += es->count;
-		total_cyc += es->cycles;
-	}
-	qsort(rows, nrows, sizeof(rows[0]), row_cmp);
-
-	fprintf(f, "Analyze events for scenario %s, policy %s (%s), all VCPUs:\n\n",
-		r->scenario, r->policy, r->vendor[0] ? r->vendor : "none");
-	fprintf(f, "%20s %10s %9s %9s %11s %11s %16s\n",
-		"VM-EXIT", "Samples", "Samples%", "Time%", "Min Cyc", "Max Cyc", "Avg cyc");
-	for (size_t k = 0; k < nrows; k++) {
-		const struct exit_stat *es = rows[k].es;
-		double sp = total_n ? 100.0 * (double)es->count / (double)total_n : 0.0;
-		double tp = total_cyc ? 100.0 * (double)es->cycles / (double)total_cyc : 0.0;
-		uint64_t avg = (es->cycles + es->count / 2) / es->count;
-		fprintf(f, "%20s %10" PRIu64 " %8.2f%% %8.2f%% %11" PRIu64 " %11" PRIu64 " %8" PRIu64
-			" ( +-%7.2f%% )\n",
-			rows[k].name, es->count, sp, tp, es->min, es->max, avg, rel_stddev_mean(es));
-	}
-	fprintf(f, "\nTotal Samples:%" PRIu64 ", Total events handled cycles:%" PRIu64 ".\n\n",
-		total_n, total_cyc);
+	struct kvmstat_table t;        /* the table `hvsim report` prints too */
+	kvmstat_header(f, r);
+	kvmstat_build_vmexit(r, &t, EXIT_SLOTS);
+	kvmstat_text(f, &t);
+	fputc('\n', f);
 
 	const struct stats *s = &r->st;
 	bool svm = strcmp(r->vendor, "svm") == 0;

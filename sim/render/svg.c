@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sim/render/json.h"
+#include "sim/util/util.h"
 
 /* Okabe-Ito palette (distinguishable with the common colour-vision
  * deficiencies), then greys. */
@@ -408,30 +409,14 @@ void chart_svg_stacked(FILE *f, const struct chart *c)
 	fputs("</svg>\n", f);
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-	bool q = strpbrk(s, ",\"\n") != NULL;
-	if (!q) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 void chart_write_csv(FILE *f, const struct chart *c)
 {
 	fprintf(f, "%s,%s,%s\n", c->row_key, c->col_key, c->unit);
 	for (size_t i = 0; i < c->nrows; i++)
 		for (size_t k = 0; k < c->ncols; k++) {
-			csv_field(f, c->rows[i]);
+			util_csv_cell(f, c->rows[i]);
 			fputc(',', f);
-			csv_field(f, c->cols[k]);
+			util_csv_cell(f, c->cols[k]);
 			fprintf(f, ",%" PRIu64 "\n", c->v[i * c->ncols + k]);
 		}
 }
@@ -673,7 +658,7 @@ void timeline_write_csv(FILE *f, const struct trace_run *run)
 		else
 			ev_detail(r, d, sizeof(d));
 		fprintf(f, "%" PRIu64 ",%s,%s,", r->ev.cycle, lane_names[l], trace_event(r->ev.id)->name);
-		csv_field(f, d);
+		util_csv_cell(f, d);
 		fputc('\n', f);
 	}
 }
