@@ -1,5 +1,5 @@
 /* runner.c - hvsim's reference-2 runner: /init of a tiny initramfs booted
- * under QEMU TCG with an SVM-capable CPU (scripts/kvm-amd-tcg/run.sh).
+ * under QEMU TCG with an SVM-capable CPU (sim/ref/kvm-amd-tcg/run.sh).
  *
  * As PID 1 it mounts /proc, /sys, /dev and tracefs, loads irqbypass, kvm
  * and kvm-amd (finit_module(2), no busybox needed), then runs every guest
