@@ -28,7 +28,7 @@
 
 #define ERRSZ 1024
 
-/* Help texts, used by the table in sim/cli.c. */
+/* Help texts, used by the command table in sim/cli/cli.c. */
 const char cmd_kvm_usage[] =
 	"hvsim kvm SCENARIO [--format text|json|outcome] [-o FILE] [--timeout SEC] [--export FILE]";
 const char cmd_kvm_summary[] = "Run a scenario's guest on this machine's /dev/kvm (the reference).";
