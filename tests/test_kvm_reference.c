@@ -7,11 +7,11 @@
  * known-divergence table.  Skipped (cr_skip_test) when /dev/kvm is absent
  * or unusable.
  *
- * Reference 2 (a real kvm_amd under QEMU TCG, scripts/kvm-amd-tcg/): the
- * cached outcomes in scripts/kvm-amd-tcg/cache; exit counts against the
+ * Reference 2 (a real kvm_amd under QEMU TCG, sim/ref/kvm-amd-tcg/): the
+ * cached outcomes in sim/ref/kvm-amd-tcg/cache; exit counts against the
  * numbers derived from KVM's logic in the scenario comments (and measured
  * in issue 8).  Skipped when the cache has no entry for the scenario
- * (regenerate: scripts/kvm-amd-tcg/run.sh scenarios/kvmref_*.yaml).
+ * (regenerate: sim/ref/kvm-amd-tcg/run.sh scenarios/kvmref_*.yaml).
  *
  * Plus the parts that need no KVM: the image and outcome formats, and the
  * exit status 3 when /dev/kvm is missing or the scenario cannot run there.
@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "sim/ref/devkvm.h"
+#include "sim/ref/divergences.h"
 #include "sim/loader/scenario.h"
 
 extern char **environ;
@@ -119,11 +120,11 @@ static struct kvm_outcome *cached(const char *rel)
 	const char *args[] = { "kvm", file, "--export", "/dev/null", NULL };
 	cr_assert_eq(hvsim(&out, err, sizeof(err), args, NULL), 0, "%s", err);
 	out[strcspn(out, "\n")] = 0;
-	snprintf(cache, sizeof(cache), "%s/scripts/kvm-amd-tcg/cache/%s.out", srcdir(), out);
+	snprintf(cache, sizeof(cache), "%s/sim/ref/kvm-amd-tcg/cache/%s.out", srcdir(), out);
 	free(out);
 	FILE *f = fopen(cache, "r");
 	if (!f)
-		cr_skip_test("no reference-2 result %s (scripts/kvm-amd-tcg/run.sh %s)", cache, rel);
+		cr_skip_test("no reference-2 result %s (sim/ref/kvm-amd-tcg/run.sh %s)", cache, rel);
 	static char buf[1 << 20];
 	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
@@ -601,4 +602,38 @@ Test(kvm_cli, usage_errors)
 	cr_expect_eq(hvsim(&out, err, sizeof(err), a2, NULL), 2);
 	cr_expect(strstr(err, "unknown reference 'qemu'"), "%s", err);
 	free(out);
+}
+
+/* The known-divergence table of docs/kvm-reference.md is the one generated
+ * from sim/ref/divergences.def (`hvsim diff --list-divergences`). */
+Test(kvm_formats, divergence_table_in_docs)
+{
+	char doc[1024];
+	path_of(doc, sizeof(doc), "docs/kvm-reference.md");
+	FILE *f = fopen(doc, "r");
+	cr_assert(f, "cannot open %s", doc);
+	static char text[1 << 18];
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	char *gen = NULL;
+	size_t glen = 0;
+	FILE *g = open_memstream(&gen, &glen);
+	cr_assert(g);
+	ref_divergence_doc_table(g);
+	fclose(g);
+	const char *start = strstr(text, "\n| ID | reference | what differs | evidence |\n");
+	cr_assert(start, "%s has no known-divergence table", doc);
+	start++;
+	const char *end = strstr(start, "\n\n");
+	cr_assert(end);
+	size_t dlen = (size_t)(end - start) + 1;
+	cr_expect_eq(dlen, glen, "the table in %s differs from `hvsim diff --list-divergences`", doc);
+	cr_expect_eq(strncmp(start, gen, glen), 0, "the table in %s differs from `hvsim diff --list-divergences`:\n%s",
+		     doc, gen);
+	/* the ids `hvsim diff` prints are the table's */
+	for (size_t i = 0; i < ref_ndivergences; i++)
+		cr_expect_eq(ref_divergence_find(ref_divergences[i].id), &ref_divergences[i]);
+	cr_expect_null(ref_divergence_find("no-such-divergence"));
+	free(gen);
 }

@@ -1,5 +1,14 @@
-/* kvm.h - run a guest program on the real /dev/kvm: hvsim's reference
- * backend (docs/kvm-reference.md).
+/* devkvm.h - the /dev/kvm runner: run a guest program on a real KVM, the
+ * reference backend of hvsim (docs/kvm-reference.md).
+ *
+ * "kvm" names three things in hvsim; this header declares the first two:
+ *   - the /dev/kvm runner (kvm_ref_*, kvm_image_run): devkvm.c (VM set-up:
+ *     memory, page tables, GDT/TSS, CPUID, registers) and devkvm_run.c (the
+ *     run loop, statistics, host breakpoints and touches, image runs);
+ *   - the reference formats: the guest image ("hvsim-kvm-image 1") and the
+ *     outcome ("hvsim-kvm-outcome 1") as text, devkvm_format.c;
+ *   - not here: the verbs `hvsim kvm` and `hvsim diff` (sim/cli/cmd_kvm.c,
+ *     cmd_diff.c, over sim/ref/image.c, outcome.c, diff.c).
  *
  * The same bytes at the same addresses as the simulator, in 64-bit long mode
  * (identity-mapped 4-KiB page tables, a GDT and a TSS built here) or 32-bit
@@ -10,10 +19,11 @@
  * on the thread that calls KVM_RUN.  HLT ends the run.
  *
  * Nothing here depends on the rest of hvsim (only libc and the Linux UAPI
- * headers): the same file is linked statically into the reference-2 runner
- * (scripts/kvm-amd-tcg/) that runs inside a kernel booted under QEMU. */
-#ifndef HVSIM_CPU_KVM_H
-#define HVSIM_CPU_KVM_H
+ * headers): devkvm*.c are also linked statically into the reference-2
+ * runner (sim/ref/kvm-amd-tcg/runner.c) that runs inside a kernel booted
+ * under QEMU. */
+#ifndef HVSIM_REF_DEVKVM_H
+#define HVSIM_REF_DEVKVM_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -122,9 +132,11 @@ int kvm_ref_host_bp_remove(struct kvm_ref *k, int slot);
 int kvm_ref_host_touch(struct kvm_ref *k, uint64_t addr, unsigned size, bool write, char *err,
 		       size_t errsize);
 
-/* ---- guest images: a scenario's guest, host activity and log symbols as
- * a self-contained text file, so that the same run can be repeated by the
- * static reference-2 runner inside another kernel (scripts/kvm-amd-tcg/).
+/* ---- the reference formats (devkvm_format.c) ---------------------------
+ *
+ * The guest image: a scenario's guest, host activity and log symbols as a
+ * self-contained text file, so that the same run can be repeated by the
+ * static reference-2 runner inside another kernel (sim/ref/kvm-amd-tcg/).
  *
  *   hvsim-kvm-image 1
  *   name NAME

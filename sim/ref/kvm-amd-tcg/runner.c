@@ -1,10 +1,10 @@
 /* runner.c - hvsim's reference-2 runner: /init of a tiny initramfs booted
- * under QEMU TCG with an SVM-capable CPU (scripts/kvm-amd-tcg/run.sh).
+ * under QEMU TCG with an SVM-capable CPU (sim/ref/kvm-amd-tcg/run.sh).
  *
  * As PID 1 it mounts /proc, /sys, /dev and tracefs, loads irqbypass, kvm
  * and kvm-amd (finit_module(2), no busybox needed), then runs every guest
  * image in /images on the real kvm_amd through hvsim's KVM backend
- * (cpu/kvm.c, linked statically).  Around each run a histogram trigger on
+ * (sim/ref/devkvm*.c, linked statically).  Around each run a histogram trigger on
  * the kvm:kvm_exit tracepoint counts exits by reason (the SVM exit code,
  * AMD APM Vol.2 Appendix C).  Each outcome is printed on the console
  * between "=== hvsim-outcome NAME ===" and "=== end ===", then the machine

@@ -2,11 +2,11 @@
 # build.sh - build what reference 2 boots: Debian's cloud kernel (which ships
 # kvm-amd as a module) and hvsim's static runner (the initramfs' /init).
 #
-#   bash scripts/kvm-amd-tcg/build.sh [--force]
+#   bash sim/ref/kvm-amd-tcg/build.sh [--force]
 #
 # Everything comes from Debian packages and this repository:
 #   apt-get download linux-image-cloud-amd64 (+ the linux-image-* it depends on),
-#   dpkg-deb -x; gcc -static scripts/kvm-amd-tcg/runner.c cpu/kvm.c.
+#   dpkg-deb -x; gcc -static sim/ref/kvm-amd-tcg/runner.c sim/ref/devkvm*.c.
 # Output, in $HVSIM_KVM_TCG_WORK (default ~/.cache/hvsim/kvm-amd-tcg):
 #   vmlinuz, kernel-version, modules/{irqbypass,kvm,kvm-amd}.ko, runner
 # Needs: apt-get, dpkg-deb, gcc with a static libc (libc6-dev), and for
@@ -14,7 +14,7 @@
 # exist (--force rebuilds).
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 work="${HVSIM_KVM_TCG_WORK:-${HOME:-/root}/.cache/hvsim/kvm-amd-tcg}"
 force=0
 for a in "$@"; do
@@ -50,10 +50,16 @@ if [ "$force" = 1 ] || [ ! -s "$work/vmlinuz" ] || [ ! -s "$work/modules/kvm-amd
 	rm -rf "$dl"
 fi
 
-if [ "$force" = 1 ] || [ ! -x "$work/runner" ] || [ "$root/cpu/kvm.c" -nt "$work/runner" ] ||
-   [ "$root/scripts/kvm-amd-tcg/runner.c" -nt "$work/runner" ] || [ "$root/cpu/kvm.h" -nt "$work/runner" ]; then
+# The /dev/kvm runner (sim/ref/devkvm*.c, libc only) linked statically with
+# runner.c: the same code that `hvsim kvm` runs in-process.
+srcs=("$root/sim/ref/kvm-amd-tcg/runner.c" "$root"/sim/ref/devkvm*.c)
+stale=0
+for s in "${srcs[@]}" "$root/sim/ref/devkvm.h" "$root/sim/ref/devkvm_impl.h"; do
+	[ "$s" -nt "$work/runner" ] && stale=1
+done
+if [ "$force" = 1 ] || [ ! -x "$work/runner" ] || [ "$stale" = 1 ]; then
 	gcc -std=gnu11 -O1 -static -Wall -Wextra -Werror -Wno-unused-parameter -I"$root" \
-	    -o "$work/runner.tmp" "$root/scripts/kvm-amd-tcg/runner.c" "$root/cpu/kvm.c"
+	    -o "$work/runner.tmp" "${srcs[@]}"
 	mv "$work/runner.tmp" "$work/runner"
 fi
 echo "build.sh: $work: kernel $(cat "$work/kernel-version"), runner ready"

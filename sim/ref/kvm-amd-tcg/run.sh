@@ -3,11 +3,11 @@
 # Debian kernel booted under QEMU TCG with an SVM-capable CPU, and cache the
 # outcomes for `hvsim diff --ref kvm-amd-tcg` (docs/kvm-reference.md).
 #
-#   bash scripts/kvm-amd-tcg/run.sh [--force] [--tries N] [--timeout SEC] SCENARIO...
+#   bash sim/ref/kvm-amd-tcg/run.sh [--force] [--tries N] [--timeout SEC] SCENARIO...
 #
 # For each scenario `hvsim kvm SCENARIO --export` writes the guest image and
 # prints its key (a hash of the image); an outcome already in the cache
-# ($HVSIM_KVM_TCG_CACHE, default scripts/kvm-amd-tcg/cache/KEY.out) is kept
+# ($HVSIM_KVM_TCG_CACHE, default sim/ref/kvm-amd-tcg/cache/KEY.out) is kept
 # unless --force.  The missing ones go into one initramfs (/init = the static
 # runner, /modules, /images) and one boot:
 #   qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -m 512 -smp 1 -nographic
@@ -20,9 +20,9 @@
 # 2 on usage errors.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 work="${HVSIM_KVM_TCG_WORK:-${HOME:-/root}/.cache/hvsim/kvm-amd-tcg}"
-cache="${HVSIM_KVM_TCG_CACHE:-$root/scripts/kvm-amd-tcg/cache}"
+cache="${HVSIM_KVM_TCG_CACHE:-$root/sim/ref/kvm-amd-tcg/cache}"
 hvsim="${HVSIM:-$root/build/hvsim}"
 force=0 tries=3 tmo=600
 scen=()
@@ -42,7 +42,7 @@ done
 command -v qemu-system-x86_64 >/dev/null || { echo "run.sh: qemu-system-x86_64 missing (apt-get install qemu-system-x86)" >&2; exit 1; }
 command -v cpio >/dev/null || { echo "run.sh: cpio missing (apt-get install cpio)" >&2; exit 1; }
 
-bash "$root/scripts/kvm-amd-tcg/build.sh" >/dev/null
+bash "$root/sim/ref/kvm-amd-tcg/build.sh" >/dev/null
 mkdir -p "$cache"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT

@@ -1,0 +1,102 @@
+/* cmd_diff.c - the verb `hvsim diff`: hvsim's prediction against a KVM
+ * reference, field by field (docs/kvm-reference.md).  Options only: the
+ * comparison is sim/ref/diff.c, the known-divergence table
+ * sim/ref/divergences.def. */
+#include "sim/cli/cmd_kvm.h"
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cli/verb.h"
+#include "sim/ref/diff.h"
+#include "sim/ref/divergences.h"
+#include "sim/result.h"
+#include "sim/loader/scenario.h"
+
+const char cmd_diff_usage[] =
+	"hvsim diff SCENARIO [-p POLICY] [--vendor vmx|svm] [--ref kvm|kvm-amd-tcg] [--timeout SEC] [--cache DIR]";
+const char cmd_diff_summary[] = "Compare hvsim's prediction with real KVM, field by field.";
+const char cmd_diff_help[] =
+	"options:\n"
+	"  -p, --policy P  policy of the prediction (default: the scenario's first; for\n"
+	"                  kvm-amd-tcg the one matching the kernel: bp_enabled for 6.x)\n"
+	"  --vendor V      vendor of the prediction (default: the scenario's; svm for kvm-amd-tcg)\n"
+	"  --ref R         kvm (default): this machine's /dev/kvm, run now;\n"
+	"                  kvm-amd-tcg: real kvm_amd under QEMU TCG, from the result cache\n"
+	"                  (regenerate: sim/ref/kvm-amd-tcg/run.sh SCENARIO)\n"
+	"  --cache DIR     reference-2 cache (default $HVSIM_KVM_TCG_CACHE or\n"
+	"                  sim/ref/kvm-amd-tcg/cache in the source tree)\n"
+	"  --list-divergences\n"
+	"                  print the known-divergence table (Markdown, the one in\n"
+	"                  docs/kvm-reference.md) and exit\n"
+	"\nPrints one line per field: predicted, measured, verdict (ok, DIFF, or known: ID).\n"
+	"Guest-visible outcomes (stop, final RIP, the guest's #DB log, `res` words, final DRs)\n"
+	"must match exactly; exits are compared only on kvm_intel/kvm_amd and kvm-amd-tcg.\n"
+	"Exit status: 0 no unexplained difference, 5 unexplained differences, 3 reference\n"
+	"absent or scenario not runnable there, 4 scenario error.\n";
+
+
+enum { DO_POLICY, DO_VENDOR, DO_REF, DO_CACHE, DO_TIMEOUT, DO_LIST };   /* the option table of cmd_diff() */
+
+struct diff_args {
+	const struct verb_spec *v;
+	struct ref_diff_opts o;
+	const char *vendor, *ref;
+	bool help, list;
+};
+
+static int diff_arg(int id, const char *val, void *ctx)
+{
+	struct diff_args *a = ctx;
+	switch (id) {
+	case VERB_ARG_HELP: a->help = true; return -1;
+	case VERB_ARG_POS: return cmd_kvm_scenario(a->v, val, &a->o.file);
+	case DO_POLICY: a->o.policy = val; return -1;
+	case DO_VENDOR: a->vendor = val; return -1;
+	case DO_REF: a->ref = val; return -1;
+	case DO_CACHE: a->o.cache = val; return -1;
+	case DO_TIMEOUT: return cmd_kvm_timeout(a->v, val, &a->o.timeout_s);
+	default: a->list = true; return -1;
+	}
+}
+
+int cmd_diff(const struct cmd *c, int argc, char **argv)
+{
+	(void)c;
+	static const struct verb_spec spec = { "diff", cmd_diff_usage, cmd_diff_summary, cmd_diff_help };
+	struct diff_args a = { .v = &spec, .o.vendor = VENDOR_NONE };
+	const struct verb_opt opts[] = {
+		[DO_POLICY] = { "policy", 'p', NULL, NULL },
+		[DO_VENDOR] = { "vendor", 0, NULL, NULL },
+		[DO_REF] = { "ref", 0, NULL, NULL },
+		[DO_CACHE] = { "cache", 0, NULL, NULL },
+		[DO_TIMEOUT] = { "timeout", 0, NULL, NULL },
+		[DO_LIST] = { "list-divergences", 0, NULL, &a.list },
+		{ NULL, 0, NULL, NULL },
+	};
+	int rc = verb_walk(&spec, argc, argv, opts, diff_arg, &a);
+	if (rc >= 0)
+		return rc;
+	if (a.help) {
+		cmd_kvm_print_help(stdout, cmd_diff_usage, cmd_diff_help);
+		return HVSIM_EXIT_OK;
+	}
+	if (a.list) {
+		ref_divergence_doc_table(stdout);
+		return HVSIM_EXIT_OK;
+	}
+	if (!a.o.file)
+		return verb_usage(&spec, "missing SCENARIO");
+	if (a.vendor) {
+		static const enum vendor choices[] = { VENDOR_VMX, VENDOR_SVM };
+		for (size_t i = 0; i < 2; i++)
+			if (!strcmp(a.vendor, scenario_vendor_name(choices[i])))
+				a.o.vendor = choices[i];
+		if (a.o.vendor == VENDOR_NONE)
+			return verb_usage(&spec, "unknown vendor '%s' (%s or %s)", a.vendor,
+					  scenario_vendor_name(VENDOR_VMX), scenario_vendor_name(VENDOR_SVM));
+	}
+	if (a.ref && strcmp(a.ref, "kvm") && strcmp(a.ref, "kvm-amd-tcg"))
+		return verb_usage(&spec, "unknown reference '%s' (kvm or kvm-amd-tcg)", a.ref);
+	a.o.tcg = a.ref && !strcmp(a.ref, "kvm-amd-tcg");
+	return ref_diff(&a.o, stdout);
+}

@@ -1,0 +1,613 @@
+/* diff.c - `hvsim diff`'s comparison (diff.h): the prediction against a
+ * KVM reference, one row per field.
+ *
+ * Guest-visible outcomes are compared exactly.  A difference is either
+ * explained by a row of the known-divergence table (divergences.def, the
+ * same table as docs/kvm-reference.md, printed as "known divergence: ...")
+ * or reported as an unexplained difference (exit status 5). */
+#include "sim/ref/diff.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sim/ref/devkvm.h"
+#include "sim/ref/divergences.h"
+#include "sim/ref/image.h"
+#include "sim/ref/outcome.h"
+#include "sim/ref/tcg_model.h"
+#include "sim/result.h"
+#include "sim/run.h"
+#include "sim/util/util.h"
+
+#define ERRSZ 1024
+
+struct diff {
+	FILE *f;
+	unsigned compared, equal, known, unexplained;
+	const char *active[8];         /* divergence ids printed so far */
+	unsigned nactive;
+};
+
+static void note_known(struct diff *d, const char *id, const char *extra)
+{
+	for (unsigned i = 0; i < d->nactive; i++)
+		if (!strcmp(d->active[i], id))
+			return;
+	if (d->nactive < 8)
+		d->active[d->nactive++] = id;
+	const struct ref_divergence *k = ref_divergence_find(id);
+	fprintf(d->f, "known divergence: %s: %s%s%s\n", id, k ? k->what : "?", extra ? "; " : "",
+		extra ? extra : "");
+}
+
+/* One row: verdict "ok", "DIFF" or "known: ID". */
+static void row(struct diff *d, const char *field, const char *pred, const char *meas, const char *known_id)
+{
+	bool eq = !strcmp(pred, meas);
+	const char *verdict = eq ? "ok" : "DIFF";
+	char kbuf[64];
+	d->compared++;
+	if (eq) {
+		d->equal++;
+	} else if (known_id) {
+		d->known++;
+		snprintf(kbuf, sizeof(kbuf), "known: %s", known_id);
+		verdict = kbuf;
+	} else {
+		d->unexplained++;
+	}
+	fprintf(d->f, "  %-30s %-20s %-20s %s\n", field, pred, meas, verdict);
+}
+
+static void rowu(struct diff *d, const char *field, bool have_p, uint64_t p, bool have_m, uint64_t m,
+		 const char *known_id, bool hex)
+{
+	char a[32], b[32];
+	if (have_p) snprintf(a, sizeof(a), hex ? "0x%" PRIx64 : "%" PRIu64, p); else snprintf(a, sizeof(a), "-");
+	if (have_m) snprintf(b, sizeof(b), hex ? "0x%" PRIx64 : "%" PRIu64, m); else snprintf(b, sizeof(b), "-");
+	row(d, field, a, b, known_id);
+}
+
+static bool sim_word(const struct run_result *r, uint64_t addr, uint64_t *v)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "mem.0x%" PRIx64 ".8", addr);
+	return result_field(r, path, v, NULL) == 0;
+}
+
+/* Exit categories compared against the references. */
+enum cat { CAT_MOVDR, CAT_IO, CAT_DB, CAT_HLT, CAT_CPUID, CAT_OTHER, NCAT };
+static const char *const cat_names[NCAT] = { "MOV-DR exits", "I/O exits", "#DB exits", "HLT exits",
+					      "CPUID exits", "other exits" };
+
+static bool has_word(const char *name, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = name; *p; p++)
+		if (!strncasecmp(p, w, n))
+			return true;
+	return false;
+}
+
+/* Category of a simulator exit-reason name (VMX names from vmx/exit_reasons.def;
+ * SVM names as APM Appendix C / Linux print them). */
+static enum cat sim_cat(const char *name)
+{
+	if (has_word(name, "DR_ACCESS") || has_word(name, "READ_DR") || has_word(name, "WRITE_DR"))
+		return CAT_MOVDR;
+	if (has_word(name, "IO_INSTRUCTION") || has_word(name, "IOIO") || !strcasecmp(name, "io"))
+		return CAT_IO;
+	if (has_word(name, "EXCEPTION") || has_word(name, "EXCP") || has_word(name, "DB"))
+		return CAT_DB;
+	if (has_word(name, "HLT"))
+		return CAT_HLT;
+	if (has_word(name, "CPUID"))
+		return CAT_CPUID;
+	return CAT_OTHER;
+}
+
+/* Category of an SVM exit code (AMD APM Vol.2 Appendix C); -1 = noise. */
+static int svm_code_cat(uint32_t code, const char **noise)
+{
+	if (code >= 0x20 && code <= 0x3F) return CAT_MOVDR;
+	if (code == 0x41) return CAT_DB;            /* #DB exception intercept */
+	if (code == 0x7B) return CAT_IO;            /* IOIO */
+	if (code == 0x78) return CAT_HLT;
+	if (code == 0x72) return CAT_CPUID;
+	if (code == 0x60) { *noise = "INTR (timer interrupt)"; return -1; }
+	if (code == 0x64) { *noise = "VINTR (interrupt window)"; return -1; }
+	if (code == 0x400) { *noise = "NPF (first touch of guest memory)"; return -1; }
+	return CAT_OTHER;
+}
+
+/* The trace of the prediction: the TCG model, and which simulator exits
+ * reach user space on a reference (I/O exits). */
+static void trace_cb(void *ctx, const struct sim_event *ev)
+{
+	struct pred_trace *t = ctx;
+	tcg_model(t, ev);
+	if (ev->id != EV_EXIT)
+		return;
+	uint64_t n = ++t->nexits;
+	if (n >= 4096)
+		return;
+	enum cat c = ev->s ? sim_cat(ev->s) : CAT_OTHER;
+	t->is_user[n] = c == CAT_IO;
+	t->io_before[n] = t->io_before[n - 1] + (c == CAT_IO);
+}
+
+/* Translate `exit: N` host events from simulator exits to exits to user
+ * space.  Returns the number of events whose time cannot be reproduced. */
+static unsigned translate_events(struct kvm_image *img, const struct pred_trace *t, FILE *f)
+{
+	unsigned bad = 0;
+	for (unsigned i = 0; i < img->nev; i++) {
+		struct kvm_img_event *e = &img->ev[i];
+		if (e->when == 0)
+			continue;
+		if (e->when == 1 && e->n < 4096 && e->n <= t->nexits) {
+			uint64_t k = t->io_before[e->n];
+			if (!t->is_user[e->n]) {
+				fprintf(f, "note: host event %u (exit %" PRIu64 ") follows a simulator exit that "
+					   "does not reach user space; on the reference it runs after I/O exit %" PRIu64 "\n",
+					i + 1, e->n, k);
+				bad++;
+			}
+			e->n = k ? k : 1;
+		} else if (e->when == 2) {
+			for (uint64_t n = e->n; n && n <= t->nexits && n < 4096; n += e->n)
+				if (!t->is_user[n] || t->io_before[n] != n) {
+					fprintf(f, "note: host event %u (every_exit %" PRIu64 ") counts simulator exits "
+						   "that do not all reach user space; the reference counts exits to user space\n",
+						i + 1, e->n);
+					bad++;
+					break;
+				}
+		}
+	}
+	return bad;
+}
+
+/* A difference of single bits that a known divergence explains. */
+static const char *bit_known(struct diff *d, bool tcg, bool gd_dbs, uint64_t pred, uint64_t meas)
+{
+	if (tcg && (pred ^ meas) == 0x1000 && (meas & 0x1000)) {
+		note_known(d, "tcg-dr6-bit12", NULL);
+		return "tcg-dr6-bit12";
+	}
+	if (tcg && gd_dbs && (pred ^ meas) == 0x2000 && (meas & 0x2000)) {
+		note_known(d, "tcg-no-gd", NULL);
+		return "tcg-no-gd";
+	}
+	return NULL;
+}
+
+static const char *gd_note(struct diff *d)
+{
+	note_known(d, "tcg-no-gd", NULL);
+	return "tcg-no-gd (unverified)";
+}
+
+/* A mem.ADDR.SIZE / mem.LABEL.SIZE expectation field as mem.0xADDR.SIZE. */
+static bool mem_path(const struct scenario *sc, const char *field, char *out, size_t n)
+{
+	if (strncmp(field, "mem.", 4))
+		return false;
+	const char *a = field + 4, *dot = strrchr(field, '.');
+	if (dot <= a)
+		return false;
+	char name[64];
+	snprintf(name, sizeof(name), "%.*s", (int)(dot - a), a);
+	char *end;
+	uint64_t addr = strtoull(name, &end, 16);
+	if (*end && !scenario_symbol(sc, name, &addr))
+		return false;
+	snprintf(out, n, "mem.0x%" PRIx64 ".%s", addr, dot + 1);
+	return true;
+}
+
+int ref_diff(const struct ref_diff_opts *o, FILE *f)
+{
+	bool tcg = o->tcg;
+	int rc;
+	char err[ERRSZ];
+	struct scenario *sc = scenario_load(o->file, err, sizeof(err));
+	if (!sc) {
+		fprintf(stderr, "%s\n", err);
+		return HVSIM_EXIT_ERROR;
+	}
+	struct kvm_image img;
+	struct kvm_outcome *out = calloc(1, sizeof(*out));
+	struct pred_trace *tr = calloc(1, sizeof(*tr)), *tr2 = NULL;
+	struct run_result pred, meas;
+	memset(&pred, 0, sizeof(pred));
+	memset(&meas, 0, sizeof(meas));
+	struct ref_mem_snap ms = { &img, &meas, 1 + sc->guest.ndata };
+	unsigned timing_bad = 0;
+	rc = HVSIM_EXIT_OK;
+	if (!out || !tr) {
+		rc = HVSIM_EXIT_INTERNAL;
+		goto done;
+	}
+	if (ref_image_build(sc, &img, err, sizeof(err)) != REF_IMAGE_OK) {
+		fprintf(stderr, "%s\nhvsim: skipped: the scenario cannot run on the KVM reference\n", err);
+		rc = HVSIM_EXIT_SKIP;
+		goto done;
+	}
+	uint64_t hash = kvm_image_hash(&img);
+
+	/* The reference's CPU features decide the simulated CPU's (known
+	 * divergence pvm-cpuid-leaf7); reference 2's result comes from the cache. */
+	bool ref_rtm = sc->cpu_rtm, ref_bl = sc->cpu_bus_lock;
+	enum kvm_module mod = KVM_MODULE_NONE;
+	char cache_path[1200] = "";
+	if (tcg) {
+		char def[1024];
+		const char *dir = ref_cache_dir(o->cache, def, sizeof(def));
+		snprintf(cache_path, sizeof(cache_path), "%s/%016" PRIx64 ".out", dir, hash);
+		size_t len;
+		char *buf = util_read_file(cache_path, UTIL_MAX_DOCUMENT, &len);
+		if (!buf) {
+			fprintf(stderr, "hvsim: skipped: no reference-2 result for %s (image %016" PRIx64 ") in %s; "
+				"run sim/ref/kvm-amd-tcg/run.sh %s\n", o->file, hash, dir, o->file);
+			rc = HVSIM_EXIT_SKIP;
+			goto done;
+		}
+		int e = kvm_outcome_read(buf, len, out, err, sizeof(err));
+		free(buf);
+		if (e) {
+			fprintf(stderr, "%s:%s\n", cache_path, err);
+			rc = HVSIM_EXIT_ERROR;
+			goto done;
+		}
+		if (out->error[0]) {
+			fprintf(stderr, "hvsim: skipped: the reference-2 run failed: %s\n", out->error);
+			rc = HVSIM_EXIT_SKIP;
+			goto done;
+		}
+		mod = out->r.module;
+		ref_rtm = out->r.cpuid_rtm;
+		ref_bl = out->r.cpuid_bus_lock;
+	} else {
+		struct kvm_mem m = { 0x1000, 0x1000, "\xf4", 1 };
+		struct kvm_guest_spec probe = { .mode = 64, .mem = &m, .nmem = 1, .rip = 0x1000 };
+		enum kvm_err why;
+		struct kvm_ref *k = kvm_ref_new(&probe, &why, err, sizeof(err));
+		if (!k) {
+			fprintf(stderr, "hvsim: %s: %s\n", why == KVM_ERR_INTERNAL ? "KVM reference failed" :
+				"skipped: KVM reference unavailable", err);
+			rc = ref_err_status((int)why);
+			goto done;
+		}
+		struct kvm_ref_result pr;
+		if (kvm_ref_run(k, &pr, err, sizeof(err)) == 0) {
+			ref_rtm = pr.cpuid_rtm;
+			ref_bl = pr.cpuid_bus_lock;
+			mod = pr.module;
+		}
+		kvm_ref_free(k);
+	}
+
+	/* The prediction. */
+	struct scenario psc = *sc;
+	psc.cpu_rtm = ref_rtm;
+	psc.cpu_bus_lock = ref_bl;
+	if (tcg)
+		psc.decode_assists = false;
+	enum vendor vend = o->vendor != VENDOR_NONE ? o->vendor
+		: tcg ? VENDOR_SVM : (sc->vendor == VENDOR_SVM ? VENDOR_SVM : VENDOR_VMX);
+	const char *policy = o->policy ? o->policy : tcg ? "bp_enabled" : NULL;
+	struct run_config cfg = { .policy = policy, .vendor = vend, .trace = trace_cb, .trace_ctx = tr };
+	pred_trace_init(tr);
+	if (sim_run(&psc, &cfg, &pred, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		rc = vend == VENDOR_SVM && strstr(err, "svm") ? HVSIM_EXIT_SKIP : HVSIM_EXIT_ERROR;
+		goto done;
+	}
+	/* Reference 2 ran `exit: N` host events after the Nth exit to user space
+	 * (sim/ref/devkvm_run.c).  The prediction that the TCG model (tcg-vmrun-dr7-no-bp-
+	 * insert) follows must place them there too: predict again with each
+	 * `exit: N` moved to the simulator exit that is the Nth I/O exit.  The
+	 * rows still compare the first prediction. */
+	if (tcg && sc->host.nevents) {
+		struct host_event *ev2 = calloc(sc->host.nevents, sizeof(*ev2));
+		tr2 = malloc(sizeof(*tr2));
+		bool moved = false;
+		for (size_t i = 0; ev2 && i < sc->host.nevents; i++) {
+			ev2[i] = sc->host.events[i];
+			if (ev2[i].when != WHEN_EXIT)
+				continue;
+			for (uint64_t n = 1; n <= tr->nexits && n < 4096; n++)
+				if (tr->is_user[n] && tr->io_before[n] == ev2[i].n) {
+					moved |= n != ev2[i].n;
+					ev2[i].n = n;
+					break;
+				}
+		}
+		if (ev2 && tr2 && moved) {
+			struct scenario psc2 = psc;
+			psc2.host.events = ev2;
+			struct run_result pred2;
+			memset(&pred2, 0, sizeof(pred2));
+			struct run_config cfg2 = cfg;
+			cfg2.trace_ctx = tr2;
+			pred_trace_init(tr2);
+			if (sim_run(&psc2, &cfg2, &pred2, err, sizeof(err))) {
+				free(tr2);
+				tr2 = NULL;
+			}
+			run_result_free(&pred2);
+		} else {
+			free(tr2);
+			tr2 = NULL;
+		}
+		free(ev2);
+	}
+	const struct pred_trace *tm = tr2 ? tr2 : tr;
+
+	struct diff d = { .f = f };
+	fprintf(f, "diff: %s\n  prediction: hvsim %s@%s (cpu.rtm %d, cpu.bus_lock %d%s)\n", o->file, pred.policy,
+		pred.vendor, ref_rtm, ref_bl, tcg ? ", decode_assists off" : "");
+	if (!tcg) {
+		timing_bad = translate_events(&img, tr, f);
+		img.spec.timeout_ms = (o->timeout_s ? o->timeout_s : 10) * 1000u;
+		if (kvm_image_run(&img, out, ref_snap_memory, &ms)) {
+			fprintf(stderr, "hvsim: %s: %s\n", out->error_kind == KVM_ERR_INTERNAL ? "KVM reference failed"
+				: "skipped: KVM reference unavailable", out->error);
+			rc = ref_err_status(out->error_kind);
+			goto done;
+		}
+		mod = out->r.module;
+		fprintf(f, "  reference: /dev/kvm, module %s\n", kvm_module_name(mod));
+	} else {
+		fprintf(f, "  reference: kvm-amd-tcg (real kvm_amd under QEMU TCG, kernel %s), cached %s\n",
+			out->kernel, cache_path);
+		timing_bad = img.nev ? 1 : 0;
+	}
+	unsigned where = 1u << mod;
+	if (tcg)
+		where |= REF_ON_TCG;
+	if ((where & REF_ON_PVM) && (ref_rtm != sc->cpu_rtm || ref_bl != sc->cpu_bus_lock))
+		note_known(&d, "pvm-cpuid-leaf7", NULL);
+	if (tcg && sc->decode_assists)
+		note_known(&d, "tcg-no-decode-assists", NULL);
+	if ((where & REF_ON_PVM) && img.spec.mode == 32 && out->r.stop == KVM_STOP_EMULATION &&
+	    ref_image_byte(&img, out->r.rip) == 0xCF) {
+		char extra[64];
+		snprintf(extra, sizeof(extra), "IRET at 0x%" PRIx64, out->r.rip);
+		note_known(&d, "pvm-iret32", extra);
+		fprintf(f, "hvsim: skipped: the reference could not complete the run; nothing compared\n");
+		rc = HVSIM_EXIT_SKIP;
+		goto done;
+	}
+
+	/* Guest-delivered #DBs of the prediction, in order: log[i] is the i-th. */
+	const struct db_record *gdb[KVM_LOG_MAX];
+	size_t ngdb = 0;
+	for (size_t i = 0; i < pred.ndb && ngdb < KVM_LOG_MAX; i++)
+		if (!pred.db[i].host && pred.db[i].outcome != DB_MISSED)
+			gdb[ngdb++] = &pred.db[i];
+	/* pvm-data-bp / tcg-no-gd: the reference is expected to lack the #DBs of
+	 * one cause (data breakpoints / general detect). */
+	bool data_dbs = false, gd_dbs = false;
+	for (size_t i = 0; i < ngdb; i++) {
+		data_dbs |= gdb[i]->cause && !strcmp(gdb[i]->cause, "data");
+		gd_dbs |= gdb[i]->cause && !strcmp(gdb[i]->cause, "gd");
+	}
+	const char *drop_cause = (where & REF_ON_PVM) && data_dbs ? "data" : tcg && gd_dbs ? "gd" : NULL;
+	const char *drop_id = drop_cause && !strcmp(drop_cause, "data") ? "pvm-data-bp" : "tcg-no-gd";
+	const char *log_known = NULL;
+	/* Without the log convention the explanation cannot be checked entry by
+	 * entry: differences are still shown, labelled as such. */
+	const char *data_unverified = data_dbs && (where & REF_ON_PVM) ? "pvm-data-bp (unverified)" : NULL;
+	if (data_unverified && !img.has_log)
+		note_known(&d, "pvm-data-bp", "the scenario has no `count`/`log` symbols: the "
+			   "explanation is not checked entry by entry");
+
+	fprintf(f, "  %-30s %-20s %-20s %s\n", "field", "predicted", "measured", "verdict");
+	row(&d, "guest.stop", engine_stop_name(pred.stop), engine_stop_name(ref_map_stop(out->r.stop)), NULL);
+	rowu(&d, "guest.rip", true, pred.guest_rip, true, out->r.rip, NULL, true);
+
+	/* The guest's own #DB log. */
+	uint64_t pcount = 0;
+	bool have_pcount = img.has_count && sim_word(&pred, img.sym_count, &pcount);
+	size_t pn = have_pcount ? (size_t)pcount : 0;
+	if (img.has_log_end && img.sym_log_end > img.sym_log && (img.sym_log_end - img.sym_log) / 8 < pn)
+		pn = (size_t)((img.sym_log_end - img.sym_log) / 8);
+	if (pn > KVM_LOG_MAX)
+		pn = KVM_LOG_MAX;
+	uint64_t *plog = calloc(KVM_LOG_MAX, 8), *prip = calloc(KVM_LOG_MAX, 8);
+	if (!plog || !prip) {
+		free(plog);
+		free(prip);
+		rc = HVSIM_EXIT_INTERNAL;
+		goto done;
+	}
+	for (size_t i = 0; i < pn; i++) {
+		if (!img.has_log || !sim_word(&pred, img.sym_log + 8 * i, &plog[i]))
+			plog[i] = 0;
+		if (!img.has_riplog || !sim_word(&pred, img.sym_riplog + 8 * i, &prip[i]))
+			prip[i] = 0;
+	}
+	if (img.has_log && drop_cause && pn == ngdb) {
+		/* Is the measured log the predicted one without those #DBs? */
+		size_t j = 0;
+		bool same = true;
+		for (size_t i = 0; i < pn && same; i++) {
+			if (gdb[i]->cause && !strcmp(gdb[i]->cause, drop_cause))
+				continue;
+			same = j < out->nlog && out->log[j] == plog[i] &&
+			       (!img.has_riplog || out->riplog[j] == prip[i]);
+			j++;
+		}
+		if (same && j == out->nlog && out->count == j) {
+			char extra[96];
+			snprintf(extra, sizeof(extra), "%zu %s #DBs predicted, none measured", pn - j, drop_cause);
+			note_known(&d, drop_id, extra);
+			log_known = drop_id;
+		}
+	}
+	/* tcg-vmrun-dr7-no-bp-insert: the execute-breakpoint #DBs that the TCG
+	 * model says QEMU cannot raise (no CPU breakpoint inserted at that
+	 * address when the guest got there).  Attributed only when the measured
+	 * log is exactly the predicted one without them (or, without a `log`,
+	 * the count is the predicted count less them). */
+	size_t tcg_miss = 0;
+	if (tcg && !drop_cause && !tm->uncertain && tm->ndb == ngdb && have_pcount && pcount == ngdb)
+		for (size_t i = 0; i < ngdb; i++)
+			tcg_miss += !tm->db_tcg_ok[i];
+	if (tcg_miss && out->count == pcount - tcg_miss) {
+		bool same = true;
+		size_t j = 0;
+		for (size_t i = 0; img.has_log && i < pn && same; i++) {
+			if (!tm->db_tcg_ok[i])
+				continue;
+			same = j < out->nlog && out->log[j] == plog[i] &&
+			       (!img.has_riplog || out->riplog[j] == prip[i]);
+			j++;
+		}
+		if (same && (!img.has_log || j == out->nlog)) {
+			char extra[200];
+			snprintf(extra, sizeof(extra), "%zu of %zu execute-breakpoint #DBs predicted where TCG had no "
+				 "breakpoint inserted, none of them measured, the other %zu all measured%s", tcg_miss,
+				 (size_t)pcount, (size_t)pcount - tcg_miss, img.has_log ? "" : " (by count: no `log`)");
+			note_known(&d, "tcg-vmrun-dr7-no-bp-insert", extra);
+			log_known = "tcg-vmrun-dr7-no-bp-insert";
+		}
+	}
+	if (img.has_count)
+		rowu(&d, "log.count", have_pcount, pcount, true, out->count, log_known, false);
+	if (img.has_log) {
+		size_t n = pn > out->nlog ? pn : out->nlog;
+		char name[48];
+		for (size_t i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "log[%zu].dr6", i);
+			rowu(&d, name, i < pn, plog[i], i < out->nlog, out->log[i], log_known, true);
+
+			if (img.has_riplog) {
+				snprintf(name, sizeof(name), "log[%zu].rip", i);
+				rowu(&d, name, i < pn, prip[i], i < out->nlog, out->riplog[i], log_known, true);
+			}
+		}
+	}
+	for (size_t i = 0; img.has_res && i < out->nres; i++) {
+		uint64_t v = 0;
+		char name[48];
+		snprintf(name, sizeof(name), "res[%zu]", i);
+		bool hp = sim_word(&pred, img.sym_res + 8 * i, &v);
+		rowu(&d, name, hp, v, true, out->res[i], hp ? bit_known(&d, tcg, gd_dbs, v, out->res[i]) : NULL, true);
+	}
+	static const int drn[6] = { 0, 1, 2, 3, 6, 7 };
+	const uint64_t mdr[6] = { out->r.db[0], out->r.db[1], out->r.db[2], out->r.db[3], out->r.dr6, out->r.dr7 };
+	for (int i = 0; i < 6; i++) {
+		char name[48];
+		snprintf(name, sizeof(name), "dr.final.guest.dr%d", drn[i]);
+		rowu(&d, name, true, pred.guest_dr[drn[i]], true, mdr[i],
+		     bit_known(&d, tcg, gd_dbs, pred.guest_dr[drn[i]], mdr[i]), true);
+	}
+	/* Guest memory the scenario's expectations look at (mem.ADDR.SIZE). */
+	if (!tcg) {
+		char (*seen)[80] = calloc(sc->nexpects + 1, 80);
+		size_t nseen = 0;
+		for (size_t i = 0; seen && i < sc->nexpects; i++) {
+			char path[80];
+			if (!mem_path(sc, sc->expects[i].field, path, sizeof(path)))
+				continue;
+			bool dup = false;
+			for (size_t j = 0; j < nseen; j++)
+				dup |= !strcmp(seen[j], path);
+			if (dup)
+				continue;
+			snprintf(seen[nseen++], 80, "%s", path);
+			uint64_t pv = 0, mv = 0;
+			bool hp = result_field(&pred, path, &pv, NULL) == 0;
+			bool hm = result_field(&meas, path, &mv, NULL) == 0;
+			rowu(&d, path, hp, pv, hm, mv, log_known ? log_known : data_unverified, true);
+		}
+		free(seen);
+	}
+	if (img.nbp || img.nev) {
+		if (timing_bad)
+			note_known(&d, "host-event-timing", NULL);
+		rowu(&d, "db.host.delivered", true, pred.st.db_host_delivered, true, out->r.host_bp_hits_total,
+		     timing_bad ? "host-event-timing" : NULL, false);
+	}
+
+	/* Exit counts: only where the reference is real VMX/SVM. */
+	uint64_t pc[NCAT] = { 0 };
+	for (unsigned i = 0; i < EXIT_SLOTS; i++)
+		if (pred.st.exits[i].count) {
+			const char *nm = pred.exit_names && i < pred.nexit_names ? pred.exit_names[i] : NULL;
+			/* Reference 2 counts INTR/VINTR/NPF as noise (tcg-noise); a
+			 * predicted one (the SVM budget-end INTR) is not compared either:
+			 * the reference run ends at the runner's timeout instead. */
+			if (tcg && nm && (!strcmp(nm, "intr") || !strcmp(nm, "vintr") || !strcmp(nm, "npf"))) {
+				fprintf(f, "  noise: %" PRIu64 " x predicted exit %s, not compared (tcg-noise)\n",
+					pred.st.exits[i].count, nm);
+				note_known(&d, "tcg-noise", NULL);
+				continue;
+			}
+			pc[nm ? sim_cat(nm) : CAT_OTHER] += pred.st.exits[i].count;
+		}
+	if (tcg) {
+		uint64_t mc[NCAT] = { 0 }, noise = 0;
+		for (unsigned i = 0; i < out->nexits; i++) {
+			const char *nz = NULL;
+			int cat = svm_code_cat(out->exits[i].code, &nz);
+			if (cat < 0) {
+				fprintf(f, "  noise: %" PRIu64 " x exit 0x%x %s, subtracted\n", out->exits[i].count,
+					out->exits[i].code, nz);
+				noise += out->exits[i].count;
+			} else {
+				uint64_t ind = out->exits[i].induced <= out->exits[i].count ? out->exits[i].induced : 0;
+				mc[cat] += out->exits[i].count - ind;
+				if (ind) {
+					fprintf(f, "  noise: %" PRIu64 " x exit 0x%x re-armed by a noise exit inside a "
+						   "WONT_EXIT window (kvm:kvm_exit order), subtracted\n", ind,
+						out->exits[i].code);
+					noise += ind;
+				}
+			}
+		}
+		if (noise)
+			note_known(&d, "tcg-noise", NULL);
+		/* A general-detect #DB that TCG does not raise changes the exits that
+		 * follow; that cannot be checked count by count. */
+		bool tcg_bp = log_known && !strcmp(log_known, "tcg-vmrun-dr7-no-bp-insert");
+		for (int k = 0; k < NCAT; k++) {
+			const char *kn = gd_dbs && pc[k] != mc[k] ? gd_note(&d) : NULL;
+			/* each #DB TCG did not raise is one #DB intercept exit fewer
+			 * (checked); what its handler would have done is not */
+			if (tcg_bp && k == CAT_DB && mc[k] + tcg_miss == pc[k])
+				kn = "tcg-vmrun-dr7-no-bp-insert";
+			else if (tcg_bp && pc[k] != mc[k])
+				kn = "tcg-vmrun-dr7-no-bp-insert (unverified)";
+			rowu(&d, cat_names[k], true, pc[k], true, mc[k], kn, false);
+		}
+	} else if (mod == KVM_MODULE_INTEL || mod == KVM_MODULE_AMD) {
+		uint64_t io = 0, hlt = 0;
+		kvm_ref_stat(&out->r, "io_exits", &io);
+		kvm_ref_stat(&out->r, "halt_exits", &hlt);
+		rowu(&d, cat_names[CAT_IO], true, pc[CAT_IO], true, io, NULL, false);
+		rowu(&d, cat_names[CAT_HLT], true, pc[CAT_HLT], true, hlt, NULL, false);
+		fprintf(f, "  (MOV-DR and #DB exits are not in KVM's statistics: use --ref kvm-amd-tcg)\n");
+	} else {
+		fprintf(f, "  exits: not compared: the module behind /dev/kvm is %s, not kvm_intel/kvm_amd "
+			   "(its exits say nothing about VMX/SVM)\n", kvm_module_name(mod));
+	}
+	free(plog);
+	free(prip);
+	fprintf(f, "SUMMARY: %u fields compared, %u equal, %u known divergences, %u unexplained differences\n",
+		d.compared, d.equal, d.known, d.unexplained);
+	rc = d.unexplained ? HVSIM_EXIT_FAIL : HVSIM_EXIT_OK;
+done:
+	run_result_free(&pred);
+	run_result_free(&meas);
+	free(out);
+	free(tr);
+	free(tr2);
+	scenario_free(sc);
+	return rc;
+}

@@ -1,0 +1,30 @@
+/* diff.h - `hvsim diff`: hvsim's prediction against a KVM reference, field
+ * by field (docs/kvm-reference.md).  Two references:
+ *   kvm          this machine's /dev/kvm, run now by the /dev/kvm runner
+ *                (sim/ref/devkvm.h); guest-visible outcomes, exit counts
+ *                only when the module is kvm_intel or kvm_amd;
+ *   kvm-amd-tcg  a real kvm_amd inside a Debian kernel booted under QEMU TCG
+ *                with +svm (sim/ref/kvm-amd-tcg/), read from its result
+ *                cache; exit counts as well. */
+#ifndef HVSIM_REF_DIFF_H
+#define HVSIM_REF_DIFF_H
+#include <stdbool.h>
+#include <stdio.h>
+#include "sim/loader/scenario.h"
+
+struct ref_diff_opts {
+	const char *file;              /* the scenario */
+	const char *policy;            /* of the prediction; NULL = default */
+	enum vendor vendor;            /* of the prediction: VENDOR_VMX or VENDOR_SVM; VENDOR_NONE = default */
+	bool tcg;                      /* reference 2 (kvm-amd-tcg) instead of /dev/kvm */
+	const char *cache;             /* reference-2 cache directory; NULL = default (ref_cache_dir()) */
+	unsigned timeout_s;            /* wall-clock bound of a reference-1 run; 0 = 10 s */
+};
+
+/* Run the prediction and the reference, print one row per field to f
+ * (errors and skips to stderr).  Returns the exit status: 0 nothing
+ * unexplained, 5 unexplained differences, 3 reference absent or the
+ * scenario cannot run there, 4 scenario error, 6 internal error. */
+int ref_diff(const struct ref_diff_opts *o, FILE *f);
+
+#endif

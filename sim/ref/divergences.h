@@ -1,0 +1,37 @@
+/* divergences.h - the known-divergence table of the KVM references
+ * (sim/ref/divergences.def, docs/kvm-reference.md "Known divergences"). */
+#ifndef HVSIM_REF_DIVERGENCES_H
+#define HVSIM_REF_DIVERGENCES_H
+#include <stddef.h>
+#include <stdio.h>
+#include "sim/ref/devkvm.h"
+
+/* Where a divergence applies: the module behind /dev/kvm (reference 1) or
+ * reference 2 (kvm-amd-tcg, a real kvm_amd under QEMU TCG). */
+enum {
+	REF_ON_PVM = 1u << KVM_MODULE_PVM,
+	REF_ON_AMD = 1u << KVM_MODULE_AMD,
+	REF_ON_INTEL = 1u << KVM_MODULE_INTEL,
+	REF_ON_TCG = 1u << 8,
+	REF_ON_ALL = REF_ON_PVM | REF_ON_AMD | REF_ON_INTEL | REF_ON_TCG,
+};
+
+struct ref_divergence {
+	const char *id;
+	unsigned where;                /* REF_ON_* */
+	const char *what;              /* printed after "known divergence: ID: " */
+	const char *differs, *evidence;   /* the docs' columns (Markdown) */
+};
+
+extern const struct ref_divergence ref_divergences[];
+extern const size_t ref_ndivergences;
+
+/* The row of an id, or NULL. */
+const struct ref_divergence *ref_divergence_find(const char *id);
+/* The docs' "reference" column: "kvm_pvm", "kvm-amd-tcg", "all", ... */
+const char *ref_divergence_where(unsigned where);
+/* The Markdown table of docs/kvm-reference.md (header, rule, one line per
+ * row), as `hvsim diff --list-divergences` prints it. */
+void ref_divergence_doc_table(FILE *f);
+
+#endif

@@ -1,0 +1,51 @@
+/* outcome.h - what a KVM reference measured (struct kvm_outcome, the
+ * "hvsim-kvm-outcome" format of sim/ref/devkvm.h) in hvsim's terms: a
+ * struct run_result shaped like `hvsim run`'s, the "reference" member of
+ * `hvsim kvm --format json` and its text, and where reference 2's cached
+ * outcomes live. */
+#ifndef HVSIM_REF_OUTCOME_H
+#define HVSIM_REF_OUTCOME_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "sim/ref/devkvm.h"
+#include "sim/render/json.h"
+#include "sim/result.h"
+#include "sim/run.h"
+#include "sim/loader/scenario.h"
+
+/* The reference-2 result cache, relative to the source tree: one
+ * KEY.out outcome per guest image (KEY = kvm_image_hash()). */
+#define REF_TCG_CACHE "sim/ref/kvm-amd-tcg/cache"
+
+/* The engine stop that a reference stop corresponds to. */
+enum engine_stop ref_map_stop(enum kvm_stop s);
+/* What a DR6 value says caused the #DB (SDM 17.2.3 DR6 bits). */
+const char *ref_dr6_cause(uint64_t dr6);
+
+/* Guest memory read back before the reference VM is destroyed (the `done`
+ * callback of kvm_image_run()), as sim/run.c copy_memory() keeps it. */
+struct ref_mem_snap {
+	const struct kvm_image *img;
+	struct run_result *res;
+	size_t ncopy;                  /* the code block and the scenario's data regions */
+};
+void ref_snap_memory(void *ctx, struct kvm_ref *k);
+
+/* The outcome as a run result: policy = the module, vendor "kvm", exits
+ * from KVM's statistics, the guest's #DB log as db records. */
+void ref_outcome_to_result(const struct scenario *sc, const struct kvm_outcome *o, struct run_result *res);
+
+/* The "reference" member of `hvsim kvm --format json`, and its text. */
+void ref_reference_json(struct json_writer *w, const struct kvm_outcome *o, const char *ref, uint64_t hash);
+void ref_reference_text(FILE *f, const struct kvm_outcome *o, const char *ref);
+
+/* The exit status of a failed reference run (enum kvm_err): 6 for an
+ * internal error, 3 (skipped) otherwise. */
+int ref_err_status(int kind);
+
+/* The reference-2 cache directory: opt, else $HVSIM_KVM_TCG_CACHE, else
+ * REF_TCG_CACHE in the source tree (built in buf). */
+const char *ref_cache_dir(const char *opt, char *buf, size_t n);
+
+#endif

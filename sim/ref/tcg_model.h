@@ -1,0 +1,42 @@
+/* tcg_model.h - QEMU 7.2 TCG's breakpoint bookkeeping, followed along a
+ * predicted run, for the known divergence tcg-vmrun-dr7-no-bp-insert of
+ * reference 2 (sim/ref/divergences.def; docs/kvm-reference.md, "How
+ * tcg-vmrun-dr7-no-bp-insert is checked").  The same trace also records
+ * which simulator exits reach user space on a reference (sim/ref/diff.c). */
+#ifndef HVSIM_REF_TCG_MODEL_H
+#define HVSIM_REF_TCG_MODEL_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "sim/ref/devkvm.h"
+#include "sim/run.h"
+
+struct pred_trace {
+	uint64_t nexits;
+	uint64_t io_before[4096];      /* io_before[n] = user exits among sim exits 1..n */
+	bool is_user[4096];            /* sim exit n is an exit to user space on KVM */
+	/* Known divergence tcg-vmrun-dr7-no-bp-insert: QEMU 7.2 TCG's view of
+	 * the DRs along the predicted run (target/i386/tcg/sysemu/bpt_helper.c,
+	 * svm_helper.c; docs/kvm-reference.md).  TCG raises an execute-
+	 * breakpoint #DB only at an address where it inserted a CPU breakpoint;
+	 * it inserts/removes them only in helper_set_dr (MOV DR0-3 while the
+	 * slot is enabled in its DR7) and cpu_x86_update_dr7 (MOV DR7: the slots
+	 * whose enable bits change, or all slots when any type/len bit changes),
+	 * never in helper_vmrun / do_vmexit, which assign DR7 directly. */
+	uint64_t q7, qdr[4], hsave7, g7;
+	int armed[4];                  /* -1 nothing, 0 exec bp at armaddr, 1 watchpoint */
+	uint64_t armaddr[4];
+	bool last_db_exit_armed;       /* at the latest #DB intercept exit */
+	int hslot[4];                  /* >= 0: perf's slot of an installed host breakpoint */
+	unsigned nhost;
+	bool uncertain;                /* a state the model does not follow (orphaned or mistyped removal) */
+	unsigned ndb;                  /* guest-delivered #DBs seen */
+	bool db_tcg_ok[KVM_LOG_MAX];   /* that #DB was at an inserted TCG breakpoint */
+};
+
+void pred_trace_init(struct pred_trace *t);
+/* Follow one event of the predicted run (a struct run_config trace event):
+ * the hypervisor's hardware DR writes, native guest MOV DR, VM entry and
+ * exit, host perf installs/removals, and the guest's #DBs. */
+void tcg_model(struct pred_trace *t, const struct sim_event *ev);
+
+#endif
