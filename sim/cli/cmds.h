@@ -22,7 +22,7 @@ int cmd_report(const struct cmd *c, int argc, char **argv);       /* cmd_report.
 int cmd_explain(const struct cmd *c, int argc, char **argv);      /* cmd_explain.c */
 int cmd_step(const struct cmd *c, int argc, char **argv);         /* cmd_step.c */
 int cmd_kvm(const struct cmd *c, int argc, char **argv);          /* cmd_kvm.c */
-int cmd_diff(const struct cmd *c, int argc, char **argv);         /* cmd_kvm.c */
+int cmd_diff(const struct cmd *c, int argc, char **argv);         /* cmd_diff.c */
 int cmd_list(const struct cmd *c, int argc, char **argv);         /* cmd_list.c */
 int cmd_version(const struct cmd *c, int argc, char **argv);      /* cmd_help.c */
 int cmd_help(const struct cmd *c, int argc, char **argv);         /* cmd_help.c */
