@@ -25,26 +25,10 @@
 #include "sim/util/outfile.h"
 #include "sim/render/result_out.h"
 #include "sim/run.h"
+#include "tests/harness.h"
 
-extern char **environ;
 
 /* ---- helpers ------------------------------------------------------------- */
-
-struct membuf { FILE *f; char *p; size_t n; };
-
-static void mb_open(struct membuf *m)
-{
-	m->p = NULL;
-	m->n = 0;
-	m->f = open_memstream(&m->p, &m->n);
-	cr_assert_not_null(m->f);
-}
-
-static char *mb_close(struct membuf *m)
-{
-	fclose(m->f);
-	return m->p;
-}
 
 static const char *const test_exit_names[] = {
 	[0] = "EXCEPTION_NMI", [1] = "EXTERNAL_INTERRUPT", [10] = "CPUID", [12] = "HLT",
@@ -811,18 +795,6 @@ static int count_entries(const char *dir)
 	return n;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *buf = calloc(1, 4096);
-	size_t n = fread(buf, 1, 4095, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 Test(outfile, unwritable_directory_fails_and_leaves_nothing)
 {
 	char *dir = make_tmpdir();
@@ -857,11 +829,11 @@ Test(outfile, commit_replaces_and_abort_keeps_the_old_file)
 	cr_assert_eq(outfile_open(&o, path, err, sizeof(err)), 0, "%s", err);
 	fputs("partial", o.f);
 	cr_assert_eq(count_entries(dir), 2, "the temporary sits next to the file");
-	char *s = slurp(path);
+	char *s = h_slurp(path, NULL);
 	cr_assert_str_eq(s, "old\n", "nothing visible before commit");
 	free(s);
 	outfile_abort(&o);
-	s = slurp(path);
+	s = h_slurp(path, NULL);
 	cr_assert_str_eq(s, "old\n");
 	free(s);
 	cr_assert_eq(count_entries(dir), 1, "abort removes the temporary");
@@ -869,7 +841,7 @@ Test(outfile, commit_replaces_and_abort_keeps_the_old_file)
 	cr_assert_eq(outfile_open(&o, path, err, sizeof(err)), 0, "%s", err);
 	fputs("new\n", o.f);
 	cr_assert_eq(outfile_commit(&o, err, sizeof(err)), 0, "%s", err);
-	s = slurp(path);
+	s = h_slurp(path, NULL);
 	cr_assert_str_eq(s, "new\n");
 	free(s);
 	cr_assert_eq(count_entries(dir), 1);
@@ -896,36 +868,22 @@ Test(outfile, directory_as_output_is_an_error)
 /* Run $HVSIM with args; returns the exit status, stderr in errbuf. */
 static int run_hvsim(char *errbuf, size_t errsize, const char *const *args)
 {
-	const char *bin = getenv("HVSIM");
 	char *argv[32];
 	int n = 0;
-	argv[n++] = (char *)bin;
+	argv[n++] = (char *)h_hvsim();
 	for (; args[n - 1] && n < 31; n++)
 		argv[n] = (char *)args[n - 1];
 	argv[n] = NULL;
-	int pfd[2];
-	cr_assert_eq(pipe(pfd), 0);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
-	posix_spawn_file_actions_addclose(&fa, pfd[0]);
-	posix_spawn_file_actions_addclose(&fa, pfd[1]);
-	pid_t pid;
-	int rc = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	cr_assert_eq(rc, 0, "cannot run %s: %s", bin, strerror(rc));
-	size_t got = 0;
-	ssize_t k;
-	while ((k = read(pfd[0], errbuf + got, errsize - 1 - got)) > 0)
-		got += (size_t)k;
-	errbuf[got] = '\0';
-	close(pfd[0]);
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFEXITED(st), "hvsim died with signal %d", WTERMSIG(st));
-	return WEXITSTATUS(st);
+	char dir[256], errp[300];
+	h_mkdtemp(dir, sizeof(dir), "hvsim-cli");
+	snprintf(errp, sizeof(errp), "%s/stderr", dir);
+	int rc = h_spawn(argv, NULL, errp);
+	char *e = h_slurp(errp, NULL);
+	snprintf(errbuf, errsize, "%s", e ? e : "");
+	free(e);
+	h_rmtree(dir);
+	cr_assert(rc >= 0, "hvsim died with a signal");
+	return rc;
 }
 
 #define NEED_HVSIM()                                                        \

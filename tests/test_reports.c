@@ -35,24 +35,9 @@
 #include "sim/render/result_out.h"
 #include "sim/render/svg.h"
 #include "sim/render/trace.h"
+#include "tests/harness.h"
 
 /* ---- helpers --------------------------------------------------------------- */
-
-struct membuf { FILE *f; char *p; size_t n; };
-
-static void mb_open(struct membuf *m)
-{
-	m->p = NULL;
-	m->n = 0;
-	m->f = open_memstream(&m->p, &m->n);
-	cr_assert_not_null(m->f);
-}
-
-static char *mb_close(struct membuf *m)
-{
-	fclose(m->f);
-	return m->p;
-}
 
 static struct trace_rec rec(enum sim_event_id id, uint64_t cycle, uint64_t a, uint64_t b, uint64_t c,
 			    const char *s)
@@ -747,14 +732,6 @@ Test(narrate, mov_dr_exit_and_reload_in_words)
 
 /* ---- the command line ----------------------------------------------------------------------------- */
 
-static const char *hvsim(void)
-{
-	const char *h = getenv("HVSIM");
-	if (!h || access(h, X_OK))
-		cr_skip_test("HVSIM is not set");
-	return h;
-}
-
 static const char *seed000(void)
 {
 	static char path[1024];
@@ -794,7 +771,7 @@ static char *tmpdir(void)
 
 Test(cli, run_trace_report_and_trace_text_agree)
 {
-	const char *h = hvsim(), *sc = seed000();
+	const char *h = h_hvsim(), *sc = seed000();
 	char *d = tmpdir(), cmd[4096], *out = NULL, *text = NULL;
 	snprintf(cmd, sizeof(cmd), "%s run %s -p need_reload --vendor vmx --trace %s/t.jsonl --trace-insns --format json -o %s/r.json",
 		 h, sc, d, d);
@@ -856,7 +833,7 @@ Test(cli, run_trace_report_and_trace_text_agree)
 
 Test(cli, explain_tells_the_missed_breakpoints)
 {
-	const char *h = hvsim(), *sc = seed000();
+	const char *h = h_hvsim(), *sc = seed000();
 	char cmd[2048], *out = NULL;
 	snprintf(cmd, sizeof(cmd), "%s explain %s -p need_reload", h, sc);
 	cr_assert_eq(sh(cmd, &out), 0);
@@ -872,7 +849,7 @@ Test(cli, explain_tells_the_missed_breakpoints)
 
 Test(cli, step_reads_commands_from_a_script)
 {
-	const char *h = hvsim(), *sc = seed000();
+	const char *h = h_hvsim(), *sc = seed000();
 	char cmd[2048], *out = NULL;
 	snprintf(cmd, sizeof(cmd), "printf 's 2\\nuntil exit DR_ACCESS\\ndreg\\nc\\nq\\n' | %s step %s -p need_reload", h, sc);
 	cr_assert_eq(sh(cmd, &out), 0);
@@ -888,7 +865,7 @@ Test(cli, step_reads_commands_from_a_script)
 
 Test(cli, bad_inputs_leave_no_output)
 {
-	const char *h = hvsim();
+	const char *h = h_hvsim();
 	char *d = tmpdir(), cmd[2048], path[1200];
 	snprintf(path, sizeof(path), "%s/bad.jsonl", d);
 	FILE *f = fopen(path, "w");
@@ -916,7 +893,7 @@ Test(cli, bad_inputs_leave_no_output)
 
 Test(cli, trace_schema_doc_is_the_generated_one)
 {
-	const char *h = hvsim();
+	const char *h = h_hvsim();
 	const char *src = getenv("HVSIM_SOURCE_DIR");
 	char cmd[2048], *gen = NULL, *doc = NULL;
 	snprintf(cmd, sizeof(cmd), "%s list events --format md", h);
