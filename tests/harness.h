@@ -230,6 +230,30 @@ static inline void h_mkdtemp(char *buf, size_t size, const char *prefix)
 	cr_assert(mkdtemp(buf), "mkdtemp %s", buf);
 }
 
+/* Same, malloc'ed (free() it). */
+static inline char *h_tmpdir(const char *prefix)
+{
+	char buf[512];
+	h_mkdtemp(buf, sizeof buf, prefix);
+	char *d = strdup(buf);
+	cr_assert_not_null(d);
+	return d;
+}
+
+/* Number of entries in a directory, "." and ".." not counted. */
+static inline int h_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	cr_assert_not_null(d);
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
 /* Remove a directory tree (no symlinks followed). */
 static inline void h_rmtree(const char *d)
 {

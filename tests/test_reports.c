@@ -762,17 +762,10 @@ static int sh(const char *cmd, char **out)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static char *tmpdir(void)
-{
-	char *d = strdup("/tmp/hvsim-reports-XXXXXX");
-	cr_assert_not_null(mkdtemp(d));
-	return d;
-}
-
 Test(cli, run_trace_report_and_trace_text_agree)
 {
 	const char *h = h_hvsim(), *sc = seed000();
-	char *d = tmpdir(), cmd[4096], *out = NULL, *text = NULL;
+	char *d = h_tmpdir("hvsim-reports"), cmd[4096], *out = NULL, *text = NULL;
 	snprintf(cmd, sizeof(cmd), "%s run %s -p need_reload --vendor vmx --trace %s/t.jsonl --trace-insns --format json -o %s/r.json",
 		 h, sc, d, d);
 	cr_assert_eq(sh(cmd, NULL), 0, "%s", cmd);
@@ -866,7 +859,7 @@ Test(cli, step_reads_commands_from_a_script)
 Test(cli, bad_inputs_leave_no_output)
 {
 	const char *h = h_hvsim();
-	char *d = tmpdir(), cmd[2048], path[1200];
+	char *d = h_tmpdir("hvsim-reports"), cmd[2048], path[1200];
 	snprintf(path, sizeof(path), "%s/bad.jsonl", d);
 	FILE *f = fopen(path, "w");
 	fputs("{\"schema\":\"hvsim-trace\",\"version\":1}\n{\"c\":1,\"ev\":\"kvm_entry\",\"rip\":5}\n", f);
