@@ -62,7 +62,7 @@ static void parse_policies(struct ydoc *c, yaml_node_t *n)
 	}
 	if (n->type != YAML_SEQUENCE_NODE)
 		y_fail(c, n, "expected a list of policy names or 'all' for policies, got %s",
-		     y_describe(n, b, sizeof b));
+		       y_describe(n, b, sizeof b));
 	size_t cnt = y_nitems(n);
 	if (!cnt)
 		y_fail(c, n, "policies is empty: list at least one policy (or write 'policies: all')");
@@ -81,7 +81,7 @@ static void parse_policies(struct ydoc *c, yaml_node_t *n)
 		for (size_t j = 0; j + 1 < i; j++)
 			if (!strcmp(sc->policies[j], name))
 				y_fail(c, e, "duplicate policy '%s' (first given at %d:%d)", name,
-				     sc->policy_pos[j].line, sc->policy_pos[j].col);
+				       sc->policy_pos[j].line, sc->policy_pos[j].col);
 	}
 }
 
@@ -110,7 +110,7 @@ static void parse_variants(struct ydoc *c, yaml_node_t *n)
 		for (size_t j = 0; j + 1 < i; j++)
 			if (!strcmp(sc->variants[j].name, v->name))
 				y_fail(c, x, "duplicate variant name '%s' (first given at %d:%d)", v->name,
-				     sc->variants[j].pos.line, sc->variants[j].pos.col);
+				       sc->variants[j].pos.line, sc->variants[j].pos.col);
 		y_subpath(q, sizeof q, p, "base");
 		v->base = y_get_ident(c, y_find(c, m, "base", NULL), q);
 		x = y_find(c, m, "knobs", NULL);
@@ -150,7 +150,7 @@ static void parse_cpu(struct ydoc *c, yaml_node_t *n)
 			/* a bundled model name ("default", "sandybridge"): the run stage finds it */
 			if (!y_ident_ok(m, ml))
 				y_fail(c, x, "invalid cost model name %s for cpu.model: use a bundled model name "
-				     "or a path to a .cost file", y_describe(x, b, sizeof b));
+				       "or a path to a .cost file", y_describe(x, b, sizeof b));
 			sc->cost_model = y_strndup(c, m, ml);
 		} else if (m[0] == '/' || !slash) {
 			sc->cost_model = y_strndup(c, m, y_slen(x));
@@ -203,7 +203,7 @@ static void parse_version(struct ydoc *c, yaml_node_t *root)
 		y_fail(c, v, "unsupported scenario format version %s", y_shown(y_sval(v), y_slen(v), b, sizeof b));
 	if (r == Y_U_OVERFLOW || ver > SCENARIO_VERSION)
 		y_fail(c, v, "scenario format version %s is newer than this hvsim supports (%d): "
-		     "please upgrade hvsim", y_shown(y_sval(v), y_slen(v), b, sizeof b), SCENARIO_VERSION);
+		       "please upgrade hvsim", y_shown(y_sval(v), y_slen(v), b, sizeof b), SCENARIO_VERSION);
 	((struct scenario *)c->user)->version = (int)ver;
 }
 

@@ -17,7 +17,7 @@ void scn_check_addr(struct ydoc *c, yaml_node_t *n, const char *what, uint64_t a
 {
 	if (mode == 32 && addr >= ADDR32_LIMIT)
 		y_fail(c, n, "%s 0x%" PRIx64 " is out of range for 32-bit mode (must be below 0x100000000)",
-		     what, addr);
+		       what, addr);
 	if (mode == 64 && addr >= CANON_LOW_END && addr < CANON_HIGH)
 		y_fail(c, n, "%s 0x%" PRIx64 " is out of range: not a canonical 64-bit address", what, addr);
 }
@@ -31,13 +31,13 @@ void scn_check_span(struct ydoc *c, yaml_node_t *n, const char *what, uint64_t a
 	uint64_t last = addr + size - 1;
 	if (last < addr)
 		y_fail(c, n, "%s 0x%" PRIx64 "+0x%" PRIx64 " is out of range: it wraps around the address space",
-		     what, addr, size);
+		       what, addr, size);
 	if (mode == 32 && last >= ADDR32_LIMIT)
 		y_fail(c, n, "%s 0x%" PRIx64 "-0x%" PRIx64 " is out of range for 32-bit mode "
-		     "(must end at or below 0x100000000)", what, addr, last);
+		       "(must end at or below 0x100000000)", what, addr, last);
 	if (mode == 64 && addr < CANON_LOW_END && last >= CANON_LOW_END)
 		y_fail(c, n, "%s 0x%" PRIx64 "-0x%" PRIx64 " is out of range: it crosses into "
-		     "non-canonical addresses", what, addr, last);
+		       "non-canonical addresses", what, addr, last);
 }
 
 static int range_cmp(const void *a, const void *b)
@@ -64,7 +64,7 @@ void scn_check_overlaps(struct ydoc *c, struct range *r, size_t n)
 			}
 			struct range A = *a, B = *b;   /* c->tmp is freed on the way out */
 			y_failp(c, B.pos, "%s (0x%" PRIx64 "-0x%" PRIx64 ") overlaps %s (0x%" PRIx64 "-0x%" PRIx64
-			      ", at %d:%d)", B.what, B.lo, B.hi, A.what, A.lo, A.hi, A.pos.line, A.pos.col);
+				", at %d:%d)", B.what, B.lo, B.hi, A.what, A.lo, A.hi, A.pos.line, A.pos.col);
 		}
 		if (r[i].hi > r[top].hi)
 			top = i;
@@ -94,7 +94,7 @@ void scn_parse_code(struct ydoc *c, yaml_node_t *map, const char *path, int mode
 	char p[128];
 	if (asmn && coden)
 		y_fail(c, y_pos_before(y_pos(kasm), y_pos(kcode)) ? kcode : kasm,
-		     "%s has both 'asm' and 'code': use exactly one", path);
+		       "%s has both 'asm' and 'code': use exactly one", path);
 	if (!asmn && !coden)
 		y_fail(c, map, "%s needs exactly one of 'asm' or 'code'", path);
 	cb->base = base;
@@ -122,7 +122,7 @@ void scn_parse_code(struct ydoc *c, yaml_node_t *map, const char *path, int mode
 		}
 		if (cb->size > MAX_CODE_SIZE)
 			y_fail(c, asmn, "%s is out of range: %zu bytes of code (at most %u MiB)", p, cb->size,
-			     MAX_CODE_SIZE >> 20);
+			       MAX_CODE_SIZE >> 20);
 	}
 	snprintf(p, sizeof p, "%s code", path);
 	scn_check_span(c, base_node, p, base, cb->size, mode);

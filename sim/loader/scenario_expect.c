@@ -26,7 +26,7 @@ static void check_selector(struct ydoc *c, yaml_node_t *k)
 	}
 	if (!ok || (at && !vend))
 		y_fail(c, k, "invalid expect selector '%s': use all, vmx, svm, none, POLICY or POLICY@VENDOR",
-		     y_shown(s, len, b, sizeof b));
+		       y_shown(s, len, b, sizeof b));
 	if (!vend)
 		return;
 	enum vendor v = ((struct scenario *)c->user)->vendor;
@@ -36,7 +36,7 @@ static void check_selector(struct ydoc *c, yaml_node_t *k)
 	if (match)
 		return;
 	y_fail(c, k, "expect.%s: the scenario's vendor is %s, so %s expectations would never be checked",
-	     y_shown(s, len, b, sizeof b), scenario_vendor_name(v), vend);
+	       y_shown(s, len, b, sizeof b), scenario_vendor_name(v), vend);
 }
 
 void scn_parse_expect(struct ydoc *c, yaml_node_t *n)
@@ -70,7 +70,7 @@ void scn_parse_expect(struct ydoc *c, yaml_node_t *n)
 			for (size_t i = 0; i < y_slen(fk); i++)
 				if ((unsigned char)e->field[i] <= ' ')
 					y_fail(c, fk, "invalid result field name '%s' in expect.%s",
-					     y_shown(y_sval(fk), y_slen(fk), b2, sizeof b2), e->selector);
+					       y_shown(y_sval(fk), y_slen(fk), b2, sizeof b2), e->selector);
 			if (fv->type == YAML_MAPPING_NODE) {
 				y_check_keys(c, fv, p, range_keys);
 				yaml_node_t *mn = y_find(c, fv, "min", NULL), *xn = y_find(c, fv, "max", NULL);
@@ -90,7 +90,7 @@ void scn_parse_expect(struct ydoc *c, yaml_node_t *n)
 				}
 				if (mn && xn && e->min > e->max)
 					y_fail(c, xn, "%s: min %" PRIu64 " is greater than max %" PRIu64, p,
-					     e->min, e->max);
+					       e->min, e->max);
 			} else if (y_is_scalar(fv) && !y_is_null(fv)) {
 				char ch = y_sval(fv)[0];
 				if (y_is_plain(fv) && ((ch >= '0' && ch <= '9') || ch == '-'))
@@ -99,7 +99,7 @@ void scn_parse_expect(struct ydoc *c, yaml_node_t *n)
 					e->str_value = y_get_string(c, fv, p);
 			} else {
 				y_fail(c, fv, "expected an unsigned integer, a string or {min, max} for %s, got %s",
-				     p, y_describe(fv, b, sizeof b));
+				       p, y_describe(fv, b, sizeof b));
 			}
 		}
 	}

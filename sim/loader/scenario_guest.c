@@ -48,14 +48,14 @@ static void parse_regs(struct ydoc *c, yaml_node_t *n, int mode)
 				rd = &regdefs[i];
 		if (!rd)
 			y_fail(c, k, "unknown register '%s' in guest.regs (valid: rax rbx rcx rdx rsi rdi "
-			     "rbp rsp r8-r15 rflags cr0 cr4 eax ebx ecx edx esi edi ebp esp)",
-			     y_shown(y_sval(k), y_slen(k), b, sizeof b));
+			       "rbp rsp r8-r15 rflags cr0 cr4 eax ebx ecx edx esi edi ebp esp)",
+			       y_shown(y_sval(k), y_slen(k), b, sizeof b));
 		if (rd->only64 && mode == 32)
 			y_fail(c, k, "register %s does not exist in 32-bit mode (guest.mode is 32)", rd->name);
 		if (seen_name[rd->group])
 			y_fail(c, k, "guest.regs: %s and %s are the same register (%s given at %d:%d)",
-			     rd->name, seen_name[rd->group], seen_name[rd->group],
-			     seen_pos[rd->group].line, seen_pos[rd->group].col);
+			       rd->name, seen_name[rd->group], seen_name[rd->group],
+			       seen_pos[rd->group].line, seen_pos[rd->group].col);
 		seen_name[rd->group] = rd->name;
 		seen_pos[rd->group] = y_pos(k);
 		struct reg_init *r = &sc->guest.regs[sc->guest.nregs++];
@@ -124,15 +124,15 @@ static void parse_data(struct ydoc *c, yaml_node_t *n, int mode)
 				y_fail(c, sn, "%s must be at least 1", q);
 			if (r->size > MAX_REGION_SIZE)
 				y_fail(c, sn, "%s 0x%" PRIx64 " is out of range (at most %u MiB per region)",
-				     q, r->size, MAX_REGION_SIZE >> 20);
+				       q, r->size, MAX_REGION_SIZE >> 20);
 			if (bn && r->nbytes > r->size)
 				y_fail(c, bn, "%s.bytes has %zu bytes, more than its size %" PRIu64, p,
-				     r->nbytes, r->size);
+				       r->nbytes, r->size);
 		}
 		data_total += r->size;
 		if (data_total > MAX_DATA_TOTAL)
 			y_fail(c, m, "%s is out of range: guest data regions exceed %u MiB in total", p,
-			     MAX_DATA_TOTAL >> 20);
+			       MAX_DATA_TOTAL >> 20);
 		scn_check_span(c, an, p, r->addr, r->size, mode);
 	}
 }
@@ -186,7 +186,7 @@ void scn_parse_guest(struct ydoc *c, yaml_node_t *n)
 		sc->guest.entry_pos = y_pos(x);
 		if (!y_is_plain(x) || y_is_null(x))
 			y_fail(c, x, "expected an address or a label for guest.entry, got %s",
-			     y_describe(x, b, sizeof b));
+			       y_describe(x, b, sizeof b));
 		char ch = y_sval(x)[0];
 		if ((ch >= '0' && ch <= '9') || ch == '-') {
 			sc->guest.entry = y_get_uint(c, x, "guest.entry");
@@ -194,8 +194,8 @@ void scn_parse_guest(struct ydoc *c, yaml_node_t *n)
 			sc->guest.entry_label = y_get_string(c, x, "guest.entry");
 			if (!scenario_symbol(sc, sc->guest.entry_label, &sc->guest.entry))
 				y_fail(c, x, "unknown label '%s' for guest.entry%s",
-				     y_shown(y_sval(x), y_slen(x), b, sizeof b),
-				     sc->guest.code.asm_text ? "" : " (code given as hex has no labels)");
+				       y_shown(y_sval(x), y_slen(x), b, sizeof b),
+				       sc->guest.code.asm_text ? "" : " (code given as hex has no labels)");
 		}
 		bool inside = scn_block_has(&sc->guest.code, sc->guest.entry);
 		for (size_t i = 0; i < sc->guest.ndata && !inside; i++) {
@@ -204,8 +204,8 @@ void scn_parse_guest(struct ydoc *c, yaml_node_t *n)
 		}
 		if (!inside)
 			y_fail(c, x, "guest.entry 0x%" PRIx64 " is outside the guest code (0x%" PRIx64
-			     "-0x%" PRIx64 ") and data regions", sc->guest.entry, base,
-			     base + sc->guest.code.size - 1);
+			       "-0x%" PRIx64 ") and data regions", sc->guest.entry, base,
+			       base + sc->guest.code.size - 1);
 	}
 	if ((x = y_find(c, n, "regs", NULL)))
 		parse_regs(c, x, mode);

@@ -74,7 +74,7 @@ static void parse_snippets(struct ydoc *c, yaml_node_t *n)
 				continue;
 			struct srcpos fp = y_pos(y_find(c, y_node(c, n->data.sequence.items.start[j]), "name", NULL));
 			y_fail(c, nn, "duplicate snippet name '%s' (first given at %d:%d)", s->name,
-			     fp.line, fp.col);
+			       fp.line, fp.col);
 		}
 		yaml_node_t *bn = y_find(c, m, "base", NULL);
 		y_subpath(q, sizeof q, p, "base");
@@ -123,7 +123,7 @@ static void parse_events(struct ydoc *c, yaml_node_t *n)
 			yaml_node_t **pk = is_when ? &wk : &ak, **pv = is_when ? &wv : &av;
 			if (*pk)
 				y_fail(c, k, "%s has both '%s' and '%s': use exactly one %s", p, y_sval(*pk),
-				     y_sval(k), is_when ? "of 'exit', 'every_exit' or 'start'"
+				       y_sval(k), is_when ? "of 'exit', 'every_exit' or 'start'"
 						      : "action ('run', 'install', 'remove', 'touch' or 'set_cr3')");
 			*pk = k;
 			*pv = y_node(c, kp->value);
@@ -158,7 +158,7 @@ static void parse_events(struct ydoc *c, yaml_node_t *n)
 					ev->snippet = (int)j;
 			if (ev->snippet < 0)
 				y_fail(c, av, "unknown snippet '%s' for %s%s", y_shown(name, y_slen(av), b, sizeof b),
-				     q, sc->host.nsnippets ? "" : " (host.snippets is empty)");
+				       q, sc->host.nsnippets ? "" : " (host.snippets is empty)");
 		} else if (y_is(ak, "install")) {
 			ev->action = HOST_INSTALL_BP;
 			parse_bp(c, av, q, &ev->bp);
@@ -218,8 +218,8 @@ void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 			for (size_t j = 0; j + 1 < i; j++)
 				if (sc->host.bps[j].slot == bp->slot)
 					y_fail(c, y_find(c, m, "slot", NULL),
-					     "%s.slot: slot %d is already used by host.breakpoints[%zu] (at %d:%d)",
-					     p, bp->slot, j, sc->host.bps[j].pos.line, sc->host.bps[j].pos.col);
+					       "%s.slot: slot %d is already used by host.breakpoints[%zu] (at %d:%d)",
+					       p, bp->slot, j, sc->host.bps[j].pos.line, sc->host.bps[j].pos.col);
 		}
 	}
 	if ((x = y_find(c, n, "snippets", NULL)))
@@ -233,7 +233,7 @@ void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 		y_require(c, x, "host.timer", "period");
 		sc->host.timer_pos = y_pos(x);
 		sc->host.timer_period = y_get_uint_range(c, y_find(c, x, "period", NULL), "host.timer.period",
-						       1, UINT64_MAX);
+							 1, UINT64_MAX);
 	}
 	if ((x = y_find(c, n, "guest_debug", NULL)))
 		sc->host.guest_debug = y_get_bool(c, x, "host.guest_debug");

@@ -354,7 +354,7 @@ void y_check_keys(struct ydoc *c, yaml_node_t *map, const char *path, const char
 		yaml_node_t *k = y_node(c, p->key);
 		if (!y_is_scalar(k) || y_is_null(k))
 			y_fail(c, k, "expected a plain key in %s, got %s", path[0] ? path : "the top level",
-			     y_describe(k, b1, sizeof b1));
+			       y_describe(k, b1, sizeof b1));
 		if (strlen(y_sval(k)) != y_slen(k))
 			y_fail(c, k, "key in %s contains a NUL character", path[0] ? path : "the top level");
 		if (!allowed)
@@ -373,6 +373,8 @@ void y_check_keys(struct ydoc *c, yaml_node_t *map, const char *path, const char
 		if (ok)
 			continue;
 		char hint[96] = "";
+		/* A key right after a literal `asm: |` block is most likely a
+		 * label that lost its indentation and ended the block. */
 		yaml_node_t *asmn = y_find(c, map, "asm", NULL);
 		if (asmn && y_is_scalar(asmn) && asmn->data.scalar.style == YAML_LITERAL_SCALAR_STYLE &&
 		    y_pos_before(y_pos(asmn), y_pos(k)))
@@ -445,7 +447,7 @@ void y_require(struct ydoc *c, yaml_node_t *map, const char *path, const char *k
 }
 /* ================================================================ values */
 
-int y_hexval(char ch)
+static int hexval(char ch)
 {
 	if (ch >= '0' && ch <= '9')
 		return ch - '0';
@@ -477,7 +479,7 @@ int y_parse_uint(const char *s, size_t len, uint64_t *out)
 			prev_digit = false;
 			continue;
 		}
-		int d = y_hexval(s[i]);
+		int d = hexval(s[i]);
 		if (d < 0 || (unsigned)d >= base)
 			return Y_U_BAD;
 		if (v > (UINT64_MAX - (unsigned)d) / base)
@@ -505,10 +507,10 @@ uint64_t y_get_uint(struct ydoc *c, yaml_node_t *n, const char *path)
 		return v;
 	case Y_U_NEG:
 		y_fail(c, n, "expected an unsigned integer for %s, got %s (negative values are not allowed)",
-		     path, y_describe(n, b, sizeof b));
+		       path, y_describe(n, b, sizeof b));
 	case Y_U_OVERFLOW:
 		y_fail(c, n, "%s is out of range: %s does not fit in 64 bits", path,
-		     y_describe(n, b, sizeof b));
+		       y_describe(n, b, sizeof b));
 	default:
 		y_fail(c, n, "expected an unsigned integer for %s, got %s", path, y_describe(n, b, sizeof b));
 	}
@@ -592,7 +594,7 @@ void y_budget(struct ydoc *c, yaml_node_t *n, size_t len)
 	c->expanded += len;
 	if (c->expanded > Y_MAX_EXPANSION)
 		y_fail(c, n, "scenario too large: code and data text (aliases expanded) exceeds %u MiB",
-		     Y_MAX_EXPANSION >> 20);
+		       Y_MAX_EXPANSION >> 20);
 }
 
 static bool is_hex_space(char ch)
@@ -611,11 +613,11 @@ void y_get_hex(struct ydoc *c, yaml_node_t *n, const char *path, uint64_t max,
 	y_budget(c, n, len);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)v[i];
-		if (is_hex_space(v[i]) || y_hexval(v[i]) >= 0)
+		if (is_hex_space(v[i]) || hexval(v[i]) >= 0)
 			continue;
 		if (ch > 0x20 && ch < 0x7f)
 			y_failp(c, y_map_offset(c, n, i), "invalid hex digit '%c' in %s%s", ch, path,
-			      ch == 'x' || ch == 'X' ? " (write bytes without a 0x prefix)" : "");
+				ch == 'x' || ch == 'X' ? " (write bytes without a 0x prefix)" : "");
 		y_failp(c, y_map_offset(c, n, i), "invalid hex digit (byte 0x%02x) in %s", ch, path);
 	}
 	for (size_t i = 0; i < len; ) {
@@ -624,13 +626,13 @@ void y_get_hex(struct ydoc *c, yaml_node_t *n, const char *path, uint64_t max,
 			continue;
 		}
 		size_t start = i;
-		while (i < len && y_hexval(v[i]) >= 0)
+		while (i < len && hexval(v[i]) >= 0)
 			i++;
 		if ((i - start) % 2) {
 			char b[80];
 			y_failp(c, y_map_offset(c, n, start),
-			      "odd number of hex digits in %s: '%s' has %zu digit%s (write each byte as two digits)",
-			      path, y_shown(v + start, i - start, b, sizeof b), i - start, i - start == 1 ? "" : "s");
+				"odd number of hex digits in %s: '%s' has %zu digit%s (write each byte as two digits)",
+				path, y_shown(v + start, i - start, b, sizeof b), i - start, i - start == 1 ? "" : "s");
 		}
 		digits += i - start;
 	}
@@ -645,7 +647,7 @@ void y_get_hex(struct ydoc *c, yaml_node_t *n, const char *path, uint64_t max,
 	for (size_t i = 0; i < len; i++) {
 		if (is_hex_space(v[i]))
 			continue;
-		b[k / 2] = (uint8_t)(b[k / 2] << 4 | y_hexval(v[i]));
+		b[k / 2] = (uint8_t)(b[k / 2] << 4 | hexval(v[i]));
 		k++;
 	}
 }
@@ -677,7 +679,7 @@ static void fail_syntax(struct ydoc *c)
 		y_failp(c, pos, "YAML syntax error: %s (byte 0x%02x)", problem, p->problem_value & 0xff);
 	if (p->context && p->error != YAML_READER_ERROR)
 		y_failp(c, pos, "YAML syntax error: %s (%s at %d:%d)", problem, p->context,
-		      (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
+			(int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
 	y_failp(c, pos, "YAML syntax error: %s", problem);
 }
 
@@ -696,7 +698,7 @@ static void load(struct ydoc *c, void (*walk)(struct ydoc *, yaml_node_t *))
 	yaml_node_t *root = yaml_document_get_root_node(&c->doc);
 	if (!root)
 		y_failp(c, (struct srcpos){ 1, 1 }, "empty scenario: expected a mapping with 'version', "
-		      "'name', 'summary' and 'guest'");
+			"'name', 'summary' and 'guest'");
 
 	/* A scenario is exactly one document. */
 	yaml_document_t extra;

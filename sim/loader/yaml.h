@@ -165,7 +165,6 @@ void y_require(struct ydoc *y, yaml_node_t *map, const char *path, const char *k
 /* ---- typed values ------------------------------------------------------------ */
 
 enum { Y_U_OK, Y_U_BAD, Y_U_NEG, Y_U_OVERFLOW };
-int y_hexval(char ch);
 /* Decimal or 0x hex, '_' between digits; one of Y_U_*. */
 int y_parse_uint(const char *s, size_t len, uint64_t *out);
 
