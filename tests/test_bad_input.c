@@ -30,68 +30,24 @@
 #include <unistd.h>
 
 #include "sim/render/json.h"
-
-extern char **environ;
+#include "tests/harness.h"
 
 static char dir[256];                  /* scenario and outputs */
 static char capdir[256];               /* captured stdout/stderr */
 
 static void setup(void)
 {
-	const char *t = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/hvsim-bad-XXXXXX", t && *t ? t : "/tmp");
-	cr_assert(mkdtemp(dir));
-	snprintf(capdir, sizeof capdir, "%s/hvsim-cap-XXXXXX", t && *t ? t : "/tmp");
-	cr_assert(mkdtemp(capdir));
-}
-
-static void rmtree(const char *d)
-{
-	DIR *dd = opendir(d);
-	if (!dd)
-		return;
-	for (struct dirent *de; (de = readdir(dd));) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		char p[1024];
-		snprintf(p, sizeof p, "%s/%s", d, de->d_name);
-		struct stat st;
-		if (!lstat(p, &st) && S_ISDIR(st.st_mode))
-			rmtree(p);
-		else
-			unlink(p);
-	}
-	closedir(dd);
-	rmdir(d);
+	h_mkdtemp(dir, sizeof dir, "hvsim-bad");
+	h_mkdtemp(capdir, sizeof capdir, "hvsim-cap");
 }
 
 static void teardown(void)
 {
-	rmtree(dir);
-	rmtree(capdir);
+	h_rmtree(dir);
+	h_rmtree(capdir);
 }
 
 TestSuite(bad_input, .init = setup, .fini = teardown, .timeout = 120);
-
-static char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, len = 0, r;
-	char *b = malloc(cap + 1);
-	while (b && (r = fread(b + len, 1, cap - len, f)) > 0) {
-		len += r;
-		if (len == cap)
-			b = realloc(b, (cap *= 2) + 1);
-	}
-	fclose(f);
-	if (b)
-		b[len] = 0;
-	if (n)
-		*n = len;
-	return b;
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -112,9 +68,7 @@ struct outcome {
  * NULL).  OUT defaults to DIR/out.json. */
 static void run_hvsim(const char *yaml_text, const char *out, const char *const *extra, struct outcome *o)
 {
-	const char *h = getenv("HVSIM");
-	if (!h || !*h)
-		cr_skip_test("HVSIM is not set");
+	const char *h = h_hvsim();
 	snprintf(o->yaml, sizeof o->yaml, "%s/t.yaml", dir);
 	if (out)
 		snprintf(o->out, sizeof o->out, "%s", out);
@@ -136,18 +90,8 @@ static void run_hvsim(const char *yaml_text, const char *out, const char *const 
 	char outp[512], errp[512];
 	snprintf(outp, sizeof outp, "%s/stdout", capdir);
 	snprintf(errp, sizeof errp, "%s/stderr", capdir);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	pid_t pid;
-	cr_assert_eq(posix_spawn(&pid, h, &fa, NULL, argv, environ), 0, "cannot start %s", h);
-	posix_spawn_file_actions_destroy(&fa);
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	o->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	o->err = slurp(errp, NULL);
+	o->status = h_spawn(argv, outp, errp);
+	o->err = h_slurp(errp, NULL);
 	cr_assert(o->err);
 }
 
@@ -200,7 +144,7 @@ static void expect_guest_stop(const char *yaml_text, int line, int col, const ch
 	assert_message(&o, o.yaml, line, col, frag);
 	assert_no_leftovers(&o, true);
 	size_t n = 0;
-	char *doc = slurp(o.out, &n);
+	char *doc = h_slurp(o.out, &n);
 	cr_assert(doc, "no result document");
 	char jerr[256];
 	struct json_value *v = json_parse(doc, n, jerr, sizeof jerr);

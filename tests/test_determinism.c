@@ -22,46 +22,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
-static const char *hvsim(void)
-{
-	const char *h = getenv("HVSIM");
-	if (!h || !*h)
-		cr_skip_test("HVSIM is not set");
-	return h;
-}
-
-static const char *srcdir(void)
-{
-	const char *s = getenv("HVSIM_SOURCE_DIR");
-	cr_assert(s && *s, "HVSIM_SOURCE_DIR is not set");
-	return s;
-}
+#include "tests/harness.h"
 
 static char tmpdir[256];
 
 static void make_tmpdir(void)
 {
-	const char *t = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof tmpdir, "%s/hvsim-det-XXXXXX", t && *t ? t : "/tmp");
-	cr_assert(mkdtemp(tmpdir), "mkdtemp");
+	h_mkdtemp(tmpdir, sizeof tmpdir, "hvsim-det");
 }
 
 static void remove_tmpdir(void)
 {
-	DIR *d = opendir(tmpdir);
-	if (!d)
-		return;
-	for (struct dirent *de; (de = readdir(d));) {
-		if (de->d_name[0] == '.')
-			continue;
-		char p[512];
-		snprintf(p, sizeof p, "%s/%s", tmpdir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(tmpdir);
+	h_rmtree(tmpdir);
 }
 
 /* Run argv with stdout and stderr to files in tmpdir; exit status or -1. */
@@ -70,35 +42,7 @@ static int run(char *const argv[])
 	char outp[512], errp[512];
 	snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
 	snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	pid_t pid;
-	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	cr_assert_eq(rc, 0, "cannot start %s", argv[0]);
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, len = 0, r;
-	char *b = malloc(cap);
-	while (b && (r = fread(b + len, 1, cap - len, f)) > 0) {
-		len += r;
-		if (len == cap)
-			b = realloc(b, cap *= 2);
-	}
-	fclose(f);
-	*n = len;
-	return b;
+	return h_spawn(argv, outp, errp);
 }
 
 static void show_stderr(void)
@@ -106,27 +50,13 @@ static void show_stderr(void)
 	char p[512];
 	size_t n = 0;
 	snprintf(p, sizeof p, "%s/stderr", tmpdir);
-	char *e = slurp(p, &n);
+	char *e = h_slurp(p, &n);
 	if (e && n)
 		cr_log_info("stderr: %.*s", (int)(n > 2000 ? 2000 : n), e);
 	free(e);
 }
 
 /* Both files exist, are non-empty and have the same bytes. */
-static void assert_same_file(const char *a, const char *b, const char *what)
-{
-	size_t na = 0, nb = 0;
-	char *x = slurp(a, &na), *y = slurp(b, &nb);
-	cr_assert(x && y, "%s: output missing", what);
-	cr_assert_gt(na, 0, "%s: empty output", what);
-	size_t i = 0;
-	while (i < na && i < nb && x[i] == y[i])
-		i++;
-	cr_assert(na == nb && i == na, "%s: outputs differ at byte %zu (%zu vs %zu bytes)", what, i, na, nb);
-	free(x);
-	free(y);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -136,7 +66,7 @@ static int cmp_str(const void *a, const void *b)
 static char **scenarios(size_t *n)
 {
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/scenarios", srcdir());
+	snprintf(dir, sizeof dir, "%s/scenarios", h_srcdir());
 	DIR *d = opendir(dir);
 	cr_assert(d, "cannot open %s", dir);
 	char **v = NULL;
@@ -165,7 +95,7 @@ static void free_list(char **v, size_t n)
 /* hvsim run SCEN --format json -o OUT; returns the exit status. */
 static int run_json(const char *scen, const char *out)
 {
-	char *argv[] = { (char *)hvsim(), "run", (char *)scen, "--format", "json", "-o", (char *)out, NULL };
+	char *argv[] = { (char *)h_hvsim(), "run", (char *)scen, "--format", "json", "-o", (char *)out, NULL };
 	return run(argv);
 }
 
@@ -189,7 +119,7 @@ Test(determinism, run_twice_same_json_every_bundled_scenario)
 		cr_assert(s1 == 0 || s1 == 7, "%s: hvsim run exited %d", v[i], s1);
 		int s2 = run_json(v[i], b);
 		cr_assert_eq(s1, s2, "%s: exit status %d then %d", v[i], s1, s2);
-		assert_same_file(a, b, v[i]);
+		h_assert_same_file(a, b, v[i]);
 	}
 	free_list(v, n);
 }
@@ -206,24 +136,24 @@ Test(determinism, run_every_policy_twice_same_json)
 	for (size_t i = 0; i < n; i++) {
 		unlink(a);
 		unlink(b);
-		char *a1[] = { (char *)hvsim(), "run", v[i], "-p", "all", "--vendor", "vmx",
+		char *a1[] = { (char *)h_hvsim(), "run", v[i], "-p", "all", "--vendor", "vmx",
 			       "--format", "json", "-o", a, NULL };
 		int s1 = run(a1);
 		if (s1 != 0 && s1 != 7)
 			show_stderr();
 		cr_assert(s1 == 0 || s1 == 7, "%s -p all: hvsim run exited %d", v[i], s1);
-		char *a2[] = { (char *)hvsim(), "run", v[i], "-p", "all", "--vendor", "vmx",
+		char *a2[] = { (char *)h_hvsim(), "run", v[i], "-p", "all", "--vendor", "vmx",
 			       "--format", "json", "-o", b, NULL };
 		int s2 = run(a2);
 		cr_assert_eq(s1, s2, "%s -p all: exit status %d then %d", v[i], s1, s2);
-		assert_same_file(a, b, v[i]);
+		h_assert_same_file(a, b, v[i]);
 	}
 	free_list(v, n);
 }
 
 static bool has_compare(void)
 {
-	char *argv[] = { (char *)hvsim(), "help", "compare", NULL };
+	char *argv[] = { (char *)h_hvsim(), "help", "compare", NULL };
 	return run(argv) == 0;
 }
 
@@ -241,17 +171,17 @@ Test(determinism, compare_jobs_1_and_2_same_bytes)
 	for (size_t i = 0; i < n; i++) {
 		unlink(a);
 		unlink(b);
-		char *a1[] = { (char *)hvsim(), "compare", v[i], "-p", "all", "--jobs", "1",
+		char *a1[] = { (char *)h_hvsim(), "compare", v[i], "-p", "all", "--jobs", "1",
 			       "--format", "json", "-o", a, NULL };
 		int s1 = run(a1);
 		if (s1 != 0 && s1 != 7)
 			show_stderr();
 		cr_assert(s1 == 0 || s1 == 7, "%s: hvsim compare --jobs 1 exited %d", v[i], s1);
-		char *a2[] = { (char *)hvsim(), "compare", v[i], "-p", "all", "--jobs", "2",
+		char *a2[] = { (char *)h_hvsim(), "compare", v[i], "-p", "all", "--jobs", "2",
 			       "--format", "json", "-o", b, NULL };
 		int s2 = run(a2);
 		cr_assert_eq(s1, s2, "%s: exit status %d with --jobs 1, %d with --jobs 2", v[i], s1, s2);
-		assert_same_file(a, b, v[i]);
+		h_assert_same_file(a, b, v[i]);
 	}
 	free_list(v, n);
 }

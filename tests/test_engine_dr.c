@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "sim/run.h"
+#include "tests/harness.h"
 
 /* Vector 1 -> `handler`, vector 6 -> `ud_handler`, vector 13 -> `gp_handler`.
  * handler: log[count] = DR6, rips[count] = frame RIP; clears DR6 unless
@@ -39,7 +40,7 @@
 static void run_guest(const char *main_code, struct run_result *r)
 {
 	static char yaml[16384];
-	char err[512], body[12288];
+	char body[12288];
 	snprintf(body, sizeof(body), SYMS PROLOGUE "main:\n%s\n  hlt\n" EPILOGUE, main_code);
 	/* indent every line of the asm by 4 */
 	char ind[14000];
@@ -57,22 +58,18 @@ static void run_guest(const char *main_code, struct run_result *r)
 		 "version: 1\nname: t\nsummary: t\nvendor: none\nguest:\n  mode: 64\n  base: 0x1000\n"
 		 "  data:\n    - { addr: 0x80000, size: 0x4000 }\n  limits: { instructions: 100000 }\n  asm: |\n%s",
 		 ind);
-	struct scenario *sc = scenario_load_buf("t.yaml", yaml, strlen(yaml), err, sizeof(err));
-	cr_assert_not_null(sc, "%s", err);
+	struct scenario *sc = h_load_text("t.yaml", yaml);
 	struct run_config cfg = { .vendor = VENDOR_NONE };
-	cr_assert_eq(sim_run(sc, &cfg, r, err, sizeof(err)), 0, "%s", err);
+	h_run(sc, &cfg, r);
 	scenario_free(sc);
 	cr_assert_str_eq(engine_stop_name(r->stop), "halt", "stop: %s", r->stop_msg);
 }
 
 static uint64_t mem(const struct run_result *r, uint64_t a)
 {
-	for (unsigned i = 0; i < r->nmem_regions; i++)
-		if (a >= r->mem_regions[i].addr && a + 8 <= r->mem_regions[i].addr + r->mem_regions[i].size) {
-			uint64_t v;
-			memcpy(&v, r->mem_copy + r->mem_regions[i].off + (a - r->mem_regions[i].addr), 8);
-			return v;
-		}
+	uint64_t v;
+	if (h_mem_u64(r, a, &v))
+		return v;
 	cr_assert_fail("address 0x%llx not captured", (unsigned long long)a);
 	return 0;
 }

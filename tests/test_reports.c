@@ -35,24 +35,9 @@
 #include "sim/render/result_out.h"
 #include "sim/render/svg.h"
 #include "sim/render/trace.h"
+#include "tests/harness.h"
 
 /* ---- helpers --------------------------------------------------------------- */
-
-struct membuf { FILE *f; char *p; size_t n; };
-
-static void mb_open(struct membuf *m)
-{
-	m->p = NULL;
-	m->n = 0;
-	m->f = open_memstream(&m->p, &m->n);
-	cr_assert_not_null(m->f);
-}
-
-static char *mb_close(struct membuf *m)
-{
-	fclose(m->f);
-	return m->p;
-}
 
 static struct trace_rec rec(enum sim_event_id id, uint64_t cycle, uint64_t a, uint64_t b, uint64_t c,
 			    const char *s)
@@ -747,14 +732,6 @@ Test(narrate, mov_dr_exit_and_reload_in_words)
 
 /* ---- the command line ----------------------------------------------------------------------------- */
 
-static const char *hvsim(void)
-{
-	const char *h = getenv("HVSIM");
-	if (!h || access(h, X_OK))
-		cr_skip_test("HVSIM is not set");
-	return h;
-}
-
 static const char *seed000(void)
 {
 	static char path[1024];
@@ -785,17 +762,10 @@ static int sh(const char *cmd, char **out)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static char *tmpdir(void)
-{
-	char *d = strdup("/tmp/hvsim-reports-XXXXXX");
-	cr_assert_not_null(mkdtemp(d));
-	return d;
-}
-
 Test(cli, run_trace_report_and_trace_text_agree)
 {
-	const char *h = hvsim(), *sc = seed000();
-	char *d = tmpdir(), cmd[4096], *out = NULL, *text = NULL;
+	const char *h = h_hvsim(), *sc = seed000();
+	char *d = h_tmpdir("hvsim-reports"), cmd[4096], *out = NULL, *text = NULL;
 	snprintf(cmd, sizeof(cmd), "%s run %s -p need_reload --vendor vmx --trace %s/t.jsonl --trace-insns --format json -o %s/r.json",
 		 h, sc, d, d);
 	cr_assert_eq(sh(cmd, NULL), 0, "%s", cmd);
@@ -856,7 +826,7 @@ Test(cli, run_trace_report_and_trace_text_agree)
 
 Test(cli, explain_tells_the_missed_breakpoints)
 {
-	const char *h = hvsim(), *sc = seed000();
+	const char *h = h_hvsim(), *sc = seed000();
 	char cmd[2048], *out = NULL;
 	snprintf(cmd, sizeof(cmd), "%s explain %s -p need_reload", h, sc);
 	cr_assert_eq(sh(cmd, &out), 0);
@@ -872,7 +842,7 @@ Test(cli, explain_tells_the_missed_breakpoints)
 
 Test(cli, step_reads_commands_from_a_script)
 {
-	const char *h = hvsim(), *sc = seed000();
+	const char *h = h_hvsim(), *sc = seed000();
 	char cmd[2048], *out = NULL;
 	snprintf(cmd, sizeof(cmd), "printf 's 2\\nuntil exit DR_ACCESS\\ndreg\\nc\\nq\\n' | %s step %s -p need_reload", h, sc);
 	cr_assert_eq(sh(cmd, &out), 0);
@@ -888,8 +858,8 @@ Test(cli, step_reads_commands_from_a_script)
 
 Test(cli, bad_inputs_leave_no_output)
 {
-	const char *h = hvsim();
-	char *d = tmpdir(), cmd[2048], path[1200];
+	const char *h = h_hvsim();
+	char *d = h_tmpdir("hvsim-reports"), cmd[2048], path[1200];
 	snprintf(path, sizeof(path), "%s/bad.jsonl", d);
 	FILE *f = fopen(path, "w");
 	fputs("{\"schema\":\"hvsim-trace\",\"version\":1}\n{\"c\":1,\"ev\":\"kvm_entry\",\"rip\":5}\n", f);
@@ -916,7 +886,7 @@ Test(cli, bad_inputs_leave_no_output)
 
 Test(cli, trace_schema_doc_is_the_generated_one)
 {
-	const char *h = hvsim();
+	const char *h = h_hvsim();
 	const char *src = getenv("HVSIM_SOURCE_DIR");
 	char cmd[2048], *gen = NULL, *doc = NULL;
 	snprintf(cmd, sizeof(cmd), "%s list events --format md", h);

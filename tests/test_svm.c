@@ -16,6 +16,7 @@
 #include "debugreg/policy.h"
 #include "sim/run.h"
 #include "svm/svm.h"
+#include "tests/harness.h"
 
 #define EXPECT_HEX(actual, expected)                                              \
 	do {                                                                      \
@@ -23,19 +24,6 @@
 		cr_assert_eq(a_, e_, "%s: got %#" PRIx64 ", expected %#" PRIx64,  \
 			     #actual, a_, e_);                                    \
 	} while (0)
-
-#define MAXEV 512
-struct evlog {
-	unsigned n;
-	struct sim_event ev[MAXEV];
-};
-
-static void sink(void *ctx, const struct sim_event *ev)
-{
-	struct evlog *l = ctx;
-	if (l->n < MAXEV)
-		l->ev[l->n++] = *ev;
-}
 
 /* The exit codes of the run, in order. */
 static unsigned exit_codes(const struct evlog *l, uint64_t *codes, unsigned max)
@@ -47,83 +35,20 @@ static unsigned exit_codes(const struct evlog *l, uint64_t *codes, unsigned max)
 	return n;
 }
 
-static const struct sim_event *nth_exit(const struct evlog *l, uint64_t code, unsigned nth)
-{
-	for (unsigned i = 0; i < l->n; i++)
-		if (l->ev[i].id == EV_EXIT && l->ev[i].b == code && nth-- == 0)
-			return &l->ev[i];
-	return NULL;
-}
-
-/* A 64-bit guest whose #DB handler (vector 1) stores DR6 into `log`
- * (count in `count`), clears DR6 and returns with RF set. */
-#define GUEST_PROLOGUE                                   \
-	"    lea rax, [rip+handler]\n"                    \
-	"    mov word ptr [idt+16], ax\n"                 \
-	"    mov word ptr [idt+18], 0x8\n"                \
-	"    mov byte ptr [idt+21], 0x8E\n"               \
-	"    shr rax, 16\n"                               \
-	"    mov word ptr [idt+22], ax\n"                 \
-	"    lidt [rip+idtr]\n"
-#define GUEST_EPILOGUE                                   \
-	"    handler:\n"                                    \
-	"    push rax\n"                                  \
-	"    push rbx\n"                                  \
-	"    push rdx\n"                                  \
-	"    mov rax, dr6\n"                              \
-	"    mov rbx, [rip+count]\n"                      \
-	"    lea rdx, [rip+log]\n"                        \
-	"    mov [rdx+rbx*8], rax\n"                      \
-	"    inc qword ptr [rip+count]\n"                 \
-	"    xor eax, eax\n"                              \
-	"    mov dr6, rax\n"                              \
-	"    pop rdx\n"                                   \
-	"    pop rbx\n"                                   \
-	"    pop rax\n"                                   \
-	"    or qword ptr [rsp+16], 0x10000\n"            \
-	"    iretq\n"                                     \
-	"    .balign 16\n"                                  \
-	"    idtr: .word 255\n"                             \
-	"    .quad idt\n"                                 \
-	"    .balign 16\n"                                  \
-	"    idt: .zero 256\n"                              \
-	"    count: .quad 0\n"                              \
-	"    log: .zero 256\n"
-
 static struct scenario *load_cpu(const char *cpu_yaml, const char *body)
 {
-	char yaml[8192], err[512];
-	snprintf(yaml, sizeof(yaml),
-		 "version: 1\nname: t\nsummary: test\nvendor: svm\n%sguest:\n  mode: 64\n  base: 0x1000\n"
-		 "  asm: |\n%s", cpu_yaml, body);
-	struct scenario *sc = scenario_load_buf("test.yaml", yaml, strlen(yaml), err, sizeof(err));
-	cr_assert_not_null(sc, "scenario: %s", err);
-	return sc;
+	char head[512];
+	snprintf(head, sizeof(head), "vendor: svm\n%s", cpu_yaml);
+	return h_load_guest(head, body);
 }
 
 static struct scenario *load(const char *body) { return load_cpu("", body); }
 
 static void run(struct scenario *sc, const char *policy, struct run_result *r, struct evlog *l)
 {
-	char err[512];
-	struct run_config cfg = { .policy = policy, .vendor = VENDOR_SVM, .trace = l ? sink : NULL,
+	struct run_config cfg = { .policy = policy, .vendor = VENDOR_SVM, .trace = l ? evlog_sink : NULL,
 				  .trace_ctx = l };
-	cr_assert_eq(sim_run(sc, &cfg, r, err, sizeof(err)), 0, "run: %s", err);
-}
-
-static uint64_t sym_u64(const struct scenario *sc, const struct run_result *r, const char *sym, unsigned idx)
-{
-	uint64_t a;
-	cr_assert(scenario_symbol(sc, sym, &a), "no symbol %s", sym);
-	a += idx * 8;
-	for (unsigned i = 0; i < r->nmem_regions; i++)
-		if (a >= r->mem_regions[i].addr && a + 8 <= r->mem_regions[i].addr + r->mem_regions[i].size) {
-			uint64_t v;
-			memcpy(&v, r->mem_copy + r->mem_regions[i].off + (a - r->mem_regions[i].addr), 8);
-			return v;
-		}
-	cr_assert_fail("symbol %s not in the result's memory", sym);
-	return 0;
+	h_run(sc, &cfg, r);
 }
 
 static uint64_t slot_count(const struct run_result *r, uint64_t code)

@@ -20,73 +20,29 @@
 #include <unistd.h>
 
 #include "sim/render/json.h"
-
-extern char **environ;
+#include "tests/harness.h"
 
 static char dir[256];
 
 static void setup(void)
 {
-	const char *t = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/hvsim-sweep-XXXXXX", t && *t ? t : "/tmp");
-	cr_assert(mkdtemp(dir));
+	h_mkdtemp(dir, sizeof dir, "hvsim-sweep");
 }
 
 static void teardown(void)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	for (struct dirent *de; (de = readdir(d));) {
-		if (de->d_name[0] == '.')
-			continue;
-		char p[600];
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
+	h_rmtree(dir);
 }
 
 TestSuite(sweep, .init = setup, .fini = teardown, .timeout = 300);
 
-static const char *hvsim(void)
-{
-	const char *h = getenv("HVSIM");
-	if (!h || !*h)
-		cr_skip_test("HVSIM is not set");
-	return h;
-}
-
 static const char *scenario(const char *name)
 {
 	static char p[4096];
-	const char *s = getenv("HVSIM_SOURCE_DIR");
-	cr_assert(s && *s, "HVSIM_SOURCE_DIR is not set");
-	snprintf(p, sizeof p, "%s/scenarios/%s", s, name);
+	snprintf(p, sizeof p, "%s/scenarios/%s", h_srcdir(), name);
 	if (access(p, R_OK))
 		cr_skip_test("%s is not bundled", name);
 	return p;
-}
-
-static char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, len = 0, r;
-	char *b = malloc(cap + 1);
-	while (b && (r = fread(b + len, 1, cap - len, f)) > 0) {
-		len += r;
-		if (len == cap)
-			b = realloc(b, (cap *= 2) + 1);
-	}
-	fclose(f);
-	if (b)
-		b[len] = 0;
-	if (n)
-		*n = len;
-	return b;
 }
 
 /* Run hvsim with argv (NULL-terminated, argv[0] ignored); stdout to
@@ -95,26 +51,16 @@ static int run(const char *const *args)
 {
 	char *argv[40];
 	int k = 0;
-	argv[k++] = (char *)hvsim();
+	argv[k++] = (char *)h_hvsim();
 	for (int i = 0; args[i] && k < 39; i++)
 		argv[k++] = (char *)args[i];
 	argv[k] = NULL;
 	char outp[600], errp[600];
 	snprintf(outp, sizeof outp, "%s/stdout", dir);
 	snprintf(errp, sizeof errp, "%s/stderr", dir);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	pid_t pid;
-	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	int rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	int rc = h_spawn(argv, outp, errp);
 	if (rc != 0) {
-		char *e = slurp(errp, NULL);
+		char *e = h_slurp(errp, NULL);
 		cr_log_info("exit %d, stderr: %s", rc, e ? e : "");
 		free(e);
 	}
@@ -132,21 +78,12 @@ static const char *path(const char *name)
 
 static void assert_same(const char *a, const char *b)
 {
-	size_t na, nb;
-	char *x = slurp(a, &na), *y = slurp(b, &nb);
-	cr_assert(x && y, "missing output %s or %s", a, b);
-	cr_assert_gt(na, 0);
-	size_t i = 0;
-	while (i < na && i < nb && x[i] == y[i])
-		i++;
-	cr_assert(na == nb && i == na, "%s and %s differ at byte %zu", a, b, i);
-	free(x);
-	free(y);
+	h_assert_same_file(a, b, "sweep output");
 }
 
 static size_t count_lines(const char *p)
 {
-	char *t = slurp(p, NULL);
+	char *t = h_slurp(p, NULL);
 	cr_assert(t);
 	size_t n = 0;
 	for (char *c = t; *c; c++)
@@ -175,14 +112,14 @@ Test(sweep, csv_one_row_per_run_in_job_order)
 	const char *r[] = { "run", s, "-p", "all", "--vendor", "vmx", "--format", "json", "-o", path("run.json"), NULL };
 	cr_assert_eq(run(r), 0);
 	size_t n;
-	char *doc = slurp(path("run.json"), &n), jerr[200];
+	char *doc = h_slurp(path("run.json"), &n), jerr[200];
 	struct json_value *v = json_parse(doc, n, jerr, sizeof jerr);
 	cr_assert(v, "%s", jerr);
 	const struct json_value *runs = json_get(v, "runs");
 	cr_assert(runs && runs->n > 1);
 	const char *w[] = { "sweep", s, "--vendor", "vmx", "-o", path("sweep.csv"), NULL };
 	cr_assert_eq(run(w), 0);
-	char *csv = slurp(path("sweep.csv"), NULL);
+	char *csv = h_slurp(path("sweep.csv"), NULL);
 	static const char head[] = "index,scenario,policy,vendor,cost_model,";
 	cr_assert(!strncmp(csv, head, strlen(head)), "header: %.80s", csv);
 	char *line = strchr(csv, '\n');
@@ -222,7 +159,7 @@ Test(sweep, shards_concatenate_to_the_whole)
 		snprintf(name, sizeof name, "part%d.csv", i);
 		const char *b[] = { "sweep", "--shard", sh, "-o", path(name), NULL };
 		cr_assert_eq(run(b), 0);
-		char *t = slurp(path(name), NULL);
+		char *t = h_slurp(path(name), NULL);
 		cr_assert(t);
 		/* keep the first header only (docs/sweep.md) */
 		fputs(i == 0 ? t : strchr(t, '\n') + 1, m);

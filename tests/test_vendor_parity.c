@@ -55,10 +55,7 @@
 #include "sim/run.h"
 #include "sim/loader/scenario.h"
 #include "svm/svm.h"
-
-#ifndef HVSIM_SOURCE_DIR
-#define HVSIM_SOURCE_DIR "."
-#endif
+#include "tests/harness.h"
 
 #define MAX_EXITS 64
 
@@ -105,26 +102,10 @@ static void on_event(void *ctx, const struct sim_event *ev)
 	}
 }
 
-static const char *srcdir(void)
-{
-	const char *s = getenv("HVSIM_SOURCE_DIR");
-	return s && *s ? s : HVSIM_SOURCE_DIR;
-}
-
-static struct scenario *load(const char *name)
-{
-	char path[1024], err[512];
-	snprintf(path, sizeof(path), "%s/scenarios/%s.yaml", srcdir(), name);
-	struct scenario *sc = scenario_load(path, err, sizeof(err));
-	cr_assert_not_null(sc, "%s", err);
-	return sc;
-}
-
 /* Run scenario `sc` under `policy` on `vendor`; t (may be NULL) records the trace. */
 static void run(const struct scenario *sc, const char *policy, enum vendor vendor, struct run_result *r,
 		struct trace_rec *t)
 {
-	char err[512];
 	struct run_config cfg = { .policy = policy, .vendor = vendor };
 	if (t) {
 		memset(t, 0, sizeof(*t));
@@ -132,7 +113,7 @@ static void run(const struct scenario *sc, const char *policy, enum vendor vendo
 		cfg.attach = on_attach;
 		cfg.trace_ctx = t;
 	}
-	cr_assert_eq(sim_run(sc, &cfg, r, err, sizeof(err)), 0, "%s", err);
+	h_run(sc, &cfg, r);
 	cr_assert_eq(r->stop, STOP_HALT, "%s/%s@%s: %s", sc->name, policy, r->vendor, r->stop_msg);
 }
 
@@ -181,7 +162,7 @@ static const char *const neutral[] = {
  * fields equal and the exits equal reason by reason; leave both results. */
 static void both(const char *name, const char *policy, struct run_result *vmx, struct run_result *svm)
 {
-	struct scenario *sc = load(name);
+	struct scenario *sc = h_load_bundled(name);
 	cr_assert_eq(sc->vendor, VENDOR_BOTH, "%s: vendor: both expected", name);
 	run(sc, policy, VENDOR_VMX, vmx, NULL);
 	run(sc, policy, VENDOR_SVM, svm, NULL);
@@ -265,7 +246,7 @@ Test(vendor_parity, seed001_regcache_cr3)
  * is always available", Paolo Bonzini, seed 001): no violation. */
 Test(vendor_parity, seed001_lai_v1_invalid_only_on_vmx)
 {
-	struct scenario *sc = load("seed001_regcache_cr3");
+	struct scenario *sc = h_load_bundled("seed001_regcache_cr3");
 	struct run_result x, s;
 	run(sc, "lai_v1", VENDOR_VMX, &x, NULL);
 	run(sc, "lai_v1", VENDOR_SVM, &s, NULL);
@@ -331,7 +312,7 @@ Test(vendor_parity, seed003_ctxsw_storm)
  * two policies are indistinguishable there. */
 Test(vendor_parity, seed003_skip_dbgctl_load_is_vmx_only)
 {
-	struct scenario *sc = load("seed003_ctxsw_storm");
+	struct scenario *sc = h_load_bundled("seed003_ctxsw_storm");
 	struct run_result xb, xs, sb, ss;
 	run(sc, "bp_enabled", VENDOR_VMX, &xb, NULL);
 	run(sc, "skip_dbgctl_load", VENDOR_VMX, &xs, NULL);
@@ -358,7 +339,7 @@ Test(vendor_parity, seed003_skip_dbgctl_load_is_vmx_only)
  * #VMEXIT saves it, so the VMCB DR6 holds B0 and EXITINFO1 is 0. */
 Test(vendor_parity, seed004_dirty_bit_db_intercept_dr6)
 {
-	struct scenario *sc = load("seed004_dirty_bit");
+	struct scenario *sc = h_load_bundled("seed004_dirty_bit");
 	struct run_result x, s;
 	struct trace_rec tx, ts;
 	run(sc, "bp_enabled", VENDOR_VMX, &x, &tx);
@@ -423,7 +404,7 @@ Test(vendor_parity, seed004_dirty_bit_scheme_dr6_reads)
  * 0xFFFF2FF0 (BD over the reset value). */
 Test(vendor_parity, gd_before_intercept_order)
 {
-	struct scenario *sc = load("svm_gd_before_intercept");
+	struct scenario *sc = h_load_bundled("svm_gd_before_intercept");
 	struct run_result x, s;
 	struct trace_rec tx, ts;
 	run(sc, "always_exit", VENDOR_VMX, &x, &tx);

@@ -6,72 +6,18 @@
 #include <stdio.h>
 #include <string.h>
 #include "sim/run.h"
+#include "tests/harness.h"
 #include "vmx/fields.h"
-
-#define MAXEV 256
-struct evlog {
-	unsigned n;
-	struct sim_event ev[MAXEV];
-};
-
-static void sink(void *ctx, const struct sim_event *ev)
-{
-	struct evlog *l = ctx;
-	if (l->n < MAXEV)
-		l->ev[l->n++] = *ev;
-}
-
-/* A 64-bit guest with an IDT whose #DB (vector 1) and #UD/#GP handlers store
- * DR6 into `log` (count in `count`) and return with RF set. */
-#define GUEST_PROLOGUE                                   \
-	"    lea rax, [rip+handler]\n"                    \
-	"    mov word ptr [idt+16], ax\n"                 \
-	"    mov word ptr [idt+18], 0x8\n"                \
-	"    mov byte ptr [idt+21], 0x8E\n"               \
-	"    shr rax, 16\n"                               \
-	"    mov word ptr [idt+22], ax\n"                 \
-	"    lidt [rip+idtr]\n"
-#define GUEST_EPILOGUE                                   \
-	"    handler:\n"                                    \
-	"    push rax\n"                                  \
-	"    push rbx\n"                                  \
-	"    push rdx\n"                                  \
-	"    mov rax, dr6\n"                              \
-	"    mov rbx, [rip+count]\n"                      \
-	"    lea rdx, [rip+log]\n"                        \
-	"    mov [rdx+rbx*8], rax\n"                      \
-	"    inc qword ptr [rip+count]\n"                 \
-	"    xor eax, eax\n"                              \
-	"    mov dr6, rax\n"                              \
-	"    pop rdx\n"                                   \
-	"    pop rbx\n"                                   \
-	"    pop rax\n"                                   \
-	"    or qword ptr [rsp+16], 0x10000\n"            \
-	"    iretq\n"                                     \
-	"    .balign 16\n"                                  \
-	"    idtr: .word 255\n"                             \
-	"    .quad idt\n"                                 \
-	"    .balign 16\n"                                  \
-	"    idt: .zero 256\n"                              \
-	"    count: .quad 0\n"                              \
-	"    log: .zero 256\n"
 
 static struct scenario *load(const char *body)
 {
-	char yaml[8192], err[512];
-	snprintf(yaml, sizeof(yaml),
-		 "version: 1\nname: t\nsummary: test\nvendor: vmx\nguest:\n  mode: 64\n  base: 0x1000\n"
-		 "  asm: |\n%s", body);
-	struct scenario *sc = scenario_load_buf("test.yaml", yaml, strlen(yaml), err, sizeof(err));
-	cr_assert_not_null(sc, "scenario: %s", err);
-	return sc;
+	return h_load_guest("vendor: vmx\n", body);
 }
 
 static void run(struct scenario *sc, const char *policy, struct run_result *r, struct evlog *l)
 {
-	char err[512];
-	struct run_config cfg = { .policy = policy, .vendor = VENDOR_VMX, .trace = l ? sink : NULL, .trace_ctx = l };
-	cr_assert_eq(sim_run(sc, &cfg, r, err, sizeof(err)), 0, "run: %s", err);
+	struct run_config cfg = { .policy = policy, .vendor = VENDOR_VMX, .trace = l ? evlog_sink : NULL, .trace_ctx = l };
+	h_run(sc, &cfg, r);
 }
 
 static unsigned count_exits(const struct evlog *l, unsigned reason)
@@ -81,29 +27,6 @@ static unsigned count_exits(const struct evlog *l, unsigned reason)
 		if (l->ev[i].id == EV_EXIT && l->ev[i].b == reason)
 			n++;
 	return n;
-}
-
-static const struct sim_event *nth_exit(const struct evlog *l, unsigned reason, unsigned nth)
-{
-	for (unsigned i = 0; i < l->n; i++)
-		if (l->ev[i].id == EV_EXIT && l->ev[i].b == reason && nth-- == 0)
-			return &l->ev[i];
-	return NULL;
-}
-
-static uint64_t sym_u64(const struct scenario *sc, const struct run_result *r, const char *sym, unsigned idx)
-{
-	uint64_t a;
-	cr_assert(scenario_symbol(sc, sym, &a), "no symbol %s", sym);
-	/* guest code region is not in mem_copy; read through the result's regions or code bytes */
-	for (unsigned i = 0; i < r->nmem_regions; i++)
-		if (a + idx * 8 >= r->mem_regions[i].addr && a + idx * 8 + 8 <= r->mem_regions[i].addr + r->mem_regions[i].size) {
-			uint64_t v;
-			memcpy(&v, r->mem_copy + r->mem_regions[i].off + (a + idx * 8 - r->mem_regions[i].addr), 8);
-			return v;
-		}
-	cr_assert_fail("symbol %s not in a data region", sym);
-	return 0;
 }
 
 /* SDM Table 28-4 (exit qualification for MOV DR): bits 2:0 DR number as

@@ -30,10 +30,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/util/util.h"
+
 extern char **environ;
 
 #define ASM_CACHE_FORMAT "hvsim-asm-cache 1"
 #define ASM_MAX_OUTPUT   (64u << 20)   /* refuse absurd images (.fill 1<<40) */
+#define ASM_MAX_TEXT     (64u << 20)   /* nm output, cached symbol tables */
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -49,16 +52,6 @@ static void seterr(char *err, size_t errsize, const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t fnv1a64(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* Hash of (mode, base, text); `seed` selects one of two independent hashes
  * (the second one is stored in the cache entry to detect collisions). */
 static uint64_t asm_key(uint64_t seed, int mode, uint64_t base, const char *text)
@@ -66,49 +59,8 @@ static uint64_t asm_key(uint64_t seed, int mode, uint64_t base, const char *text
 	char hdr[96];
 	int n = snprintf(hdr, sizeof hdr, "%s mode=%d base=%" PRIx64 "\n",
 			 ASM_CACHE_FORMAT, mode, base);
-	uint64_t h = fnv1a64(seed, hdr, (size_t)n);
-	return fnv1a64(h, text, strlen(text));
-}
-
-static char *read_file(const char *path, size_t *len, size_t max)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
-	while (buf) {
-		if (n == cap) {
-			if (cap >= max) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			cap *= 2;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	if (buf && ferror(f)) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	if (buf) {
-		buf[n] = 0;
-		if (len)
-			*len = n;
-	}
-	return buf;
+	uint64_t h = util_fnv1a64(seed, hdr, (size_t)n);
+	return util_fnv1a64_str(h, text);
 }
 
 static int write_all(int fd, const void *p, size_t n)
@@ -228,7 +180,7 @@ static int cache_load(const char *dir, uint64_t key, uint64_t check, uint64_t ba
 	char path[4200];
 	struct code_block cb = { .base = base };
 	snprintf(path, sizeof path, "%s/%016" PRIx64 ".sym", dir, key);
-	char *symtext = read_file(path, NULL, 64u << 20);
+	char *symtext = util_read_file(path, ASM_MAX_TEXT, NULL);
 	if (!symtext)
 		return -1;
 	uint64_t nbytes = 0;
@@ -237,7 +189,7 @@ static int cache_load(const char *dir, uint64_t key, uint64_t check, uint64_t ba
 	if (rc == 0) {
 		snprintf(path, sizeof path, "%s/%016" PRIx64 ".bin", dir, key);
 		size_t len = 0;
-		char *bin = read_file(path, &len, ASM_MAX_OUTPUT + 1);
+		char *bin = util_read_file(path, ASM_MAX_OUTPUT, &len);
 		if (bin && len == nbytes && len > 0) {
 			cb.bytes = (uint8_t *)bin;
 			cb.size = len;
@@ -625,7 +577,7 @@ static int assemble_uncached(struct work *w, const char *text, int mode, uint64_
 		return spawn_failed(as, "HVSIM_AS", e, err, errsize);
 	if (st != 0) {
 		wpath(w, "as.err", p, sizeof p);
-		char *et = read_file(p, NULL, 1u << 20);
+		char *et = util_read_file(p, UTIL_MAX_SMALL, NULL);
 		as_error(et ? et : "", spath, count_lines(text), line, err, errsize);
 		free(et);
 		return -1;
@@ -641,7 +593,7 @@ static int assemble_uncached(struct work *w, const char *text, int mode, uint64_
 		return spawn_failed(ld, "HVSIM_LD", e, err, errsize);
 	if (st != 0) {
 		wpath(w, "ld.err", p, sizeof p);
-		char *et = read_file(p, NULL, 1u << 20);
+		char *et = util_read_file(p, UTIL_MAX_SMALL, NULL);
 		ld_error(et ? et : "", text, line, err, errsize);
 		free(et);
 		return -1;
@@ -654,7 +606,7 @@ static int assemble_uncached(struct work *w, const char *text, int mode, uint64_
 		return spawn_failed(oc, "HVSIM_OBJCOPY", e, err, errsize);
 	if (st != 0) {
 		wpath(w, "oc.err", p, sizeof p);
-		char *et = read_file(p, NULL, 1u << 20);
+		char *et = util_read_file(p, UTIL_MAX_SMALL, NULL);
 		if (et && strstr(et, "has no sections")) {
 			/* ld drops an empty .text, leaving nothing to copy */
 			seterr(err, errsize, "no code");
@@ -674,7 +626,7 @@ static int assemble_uncached(struct work *w, const char *text, int mode, uint64_
 		return -1;
 	}
 	size_t blen = 0;
-	char *bin = read_file(bpath, &blen, ASM_MAX_OUTPUT + 1);
+	char *bin = util_read_file(bpath, ASM_MAX_OUTPUT, &blen);
 	if (!bin) {
 		/* objcopy writes no file at all for an empty .text */
 		blen = 0;
@@ -697,7 +649,7 @@ static int assemble_uncached(struct work *w, const char *text, int mode, uint64_
 		return -1;
 	}
 	wpath(w, "nm.out", p, sizeof p);
-	char *nmtext = read_file(p, NULL, 64u << 20);
+	char *nmtext = util_read_file(p, ASM_MAX_TEXT, NULL);
 	if (!nmtext || parse_nm(nmtext, res) < 0) {
 		free(nmtext);
 		seterr(err, errsize, "cannot read the symbol table");

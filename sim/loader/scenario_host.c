@@ -1,0 +1,240 @@
+/* scenario_host.c - the scenario schema, `host:` (breakpoints, code
+ * snippets, events, timer).  See scenarios/README.md. */
+#define _GNU_SOURCE
+#include "sim/loader/scenario_parse.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void parse_bp(struct ydoc *c, yaml_node_t *m, const char *path, struct host_bp *bp)
+{
+	static const char *const keys[] = { "slot", "addr", "type", "len", "kind", NULL };
+	static const char *const types[] = { "exec", "write", "rw", NULL };
+	static const char *const kinds[] = { "perf", "ptrace", NULL };
+	static const enum bp_type type_val[] = { BP_EXEC, BP_WRITE, BP_RW };
+	char q[128];
+	y_need_map(c, m, path);
+	y_check_keys(c, m, path, keys);
+	y_require(c, m, path, "slot");
+	y_require(c, m, path, "addr");
+	y_require(c, m, path, "type");
+	bp->pos = y_pos(m);
+	y_subpath(q, sizeof q, path, "slot");
+	bp->slot = (int)y_get_uint_range(c, y_find(c, m, "slot", NULL), q, 0, 3);
+	yaml_node_t *an = y_find(c, m, "addr", NULL);
+	y_subpath(q, sizeof q, path, "addr");
+	bp->addr = y_get_uint(c, an, q);
+	scn_check_addr(c, an, q, bp->addr, 64);
+	y_subpath(q, sizeof q, path, "type");
+	bp->type = type_val[y_get_choice(c, y_find(c, m, "type", NULL), q, types)];
+	bp->len = 1;
+	yaml_node_t *x;
+	if ((x = y_find(c, m, "len", NULL))) {
+		y_subpath(q, sizeof q, path, "len");
+		uint64_t l = y_get_uint(c, x, q);
+		if (l != 1 && l != 2 && l != 4 && l != 8)
+			y_fail(c, x, "%s must be 1, 2, 4 or 8, got %" PRIu64, q, l);
+		if (bp->type == BP_EXEC && l != 1)
+			y_fail(c, x, "%s must be 1 for an exec breakpoint, got %" PRIu64, q, l);
+		bp->len = (unsigned)l;
+	}
+	if (bp->addr % bp->len)
+		y_fail(c, an, "%s.addr 0x%" PRIx64 " is not aligned to its len %u", path, bp->addr, bp->len);
+	bp->kind = BP_PERF;
+	if ((x = y_find(c, m, "kind", NULL))) {
+		y_subpath(q, sizeof q, path, "kind");
+		bp->kind = y_get_choice(c, x, q, kinds) ? BP_PTRACE : BP_PERF;
+	}
+}
+
+static void parse_snippets(struct ydoc *c, yaml_node_t *n)
+{
+	static const char *const keys[] = { "name", "base", "asm", "code", NULL };
+	struct scenario *sc = c->user;
+	y_need_seq(c, n, "host.snippets");
+	size_t cnt = y_nitems(n), i = 0;
+	sc->host.snippets = y_calloc(c, cnt, sizeof *sc->host.snippets);
+	Y_FOR_ITEMS(n, it) {
+		yaml_node_t *m = y_node(c, *it);
+		struct host_snippet *s = &sc->host.snippets[i];
+		sc->host.nsnippets = i + 1;
+		char p[64], q[96];
+		y_idxpath(p, sizeof p, "host.snippets", i++);
+		y_need_map(c, m, p);
+		y_check_keys(c, m, p, keys);
+		y_require(c, m, p, "name");
+		y_require(c, m, p, "base");
+		y_subpath(q, sizeof q, p, "name");
+		yaml_node_t *nn = y_find(c, m, "name", NULL);
+		s->name = y_get_ident(c, nn, q);
+		for (size_t j = 0; j + 1 < i; j++) {
+			if (strcmp(sc->host.snippets[j].name, s->name))
+				continue;
+			struct srcpos fp = y_pos(y_find(c, y_node(c, n->data.sequence.items.start[j]), "name", NULL));
+			y_fail(c, nn, "duplicate snippet name '%s' (first given at %d:%d)", s->name,
+			       fp.line, fp.col);
+		}
+		yaml_node_t *bn = y_find(c, m, "base", NULL);
+		y_subpath(q, sizeof q, p, "base");
+		uint64_t base = y_get_uint(c, bn, q);
+		scn_check_addr(c, bn, q, base, 64);
+		scn_parse_code(c, m, p, 64, base, bn, &s->code);
+	}
+	struct range *r = y_calloc(c, cnt, sizeof *r);
+	c->tmp = r;
+	for (i = 0; i < cnt; i++) {
+		struct host_snippet *s = &sc->host.snippets[i];
+		r[i] = (struct range){ s->code.base, s->code.base + s->code.size - 1, s->code.pos, "" };
+		snprintf(r[i].what, sizeof r[i].what, "host.snippets[%zu] '%.40s'", i, s->name);
+	}
+	scn_check_overlaps(c, r, cnt);
+	free(r);
+	c->tmp = NULL;
+}
+
+static void parse_events(struct ydoc *c, yaml_node_t *n)
+{
+	static const char *const keys[] = { "exit", "every_exit", "start", "run", "install",
+					    "remove", "touch", "set_cr3", NULL };
+	static const char *const touch_keys[] = { "addr", "size", "write", NULL };
+	struct scenario *sc = c->user;
+	y_need_seq(c, n, "host.events");
+	sc->host.events = y_calloc(c, y_nitems(n), sizeof *sc->host.events);
+	size_t i = 0;
+	Y_FOR_ITEMS(n, it) {
+		yaml_node_t *m = y_node(c, *it);
+		struct host_event *ev = &sc->host.events[i];
+		sc->host.nevents = i + 1;
+		char p[64], q[96], b[96];
+		y_idxpath(p, sizeof p, "host.events", i++);
+		y_need_map(c, m, p);
+		y_check_keys(c, m, p, keys);
+		ev->pos = y_pos(m);
+		ev->snippet = -1;
+		ev->slot = -1;
+
+		/* when: exactly one of exit / every_exit / start */
+		yaml_node_t *wk = NULL, *wv = NULL, *ak = NULL, *av = NULL;
+		Y_FOR_PAIRS(m, kp) {
+			yaml_node_t *k = y_node(c, kp->key);
+			bool is_when = y_is(k, "exit") || y_is(k, "every_exit") || y_is(k, "start");
+			yaml_node_t **pk = is_when ? &wk : &ak, **pv = is_when ? &wv : &av;
+			if (*pk)
+				y_fail(c, k, "%s has both '%s' and '%s': use exactly one %s", p, y_sval(*pk),
+				       y_sval(k), is_when ? "of 'exit', 'every_exit' or 'start'"
+						      : "action ('run', 'install', 'remove', 'touch' or 'set_cr3')");
+			*pk = k;
+			*pv = y_node(c, kp->value);
+		}
+		if (!wk)
+			y_fail(c, m, "%s needs one of 'exit', 'every_exit' or 'start'", p);
+		if (!ak)
+			y_fail(c, m, "%s needs an action: one of 'run', 'install', 'remove', 'touch' or 'set_cr3'", p);
+		y_subpath(q, sizeof q, p, y_sval(wk));
+		if (y_is(wk, "exit")) {
+			ev->when = WHEN_EXIT;
+			ev->n = y_get_uint(c, wv, q);
+			if (!ev->n)
+				y_fail(c, wv, "%s must be at least 1 (exits are numbered from 1), got 0", q);
+		} else if (y_is(wk, "every_exit")) {
+			ev->when = WHEN_EVERY_EXIT;
+			ev->n = y_get_uint(c, wv, q);
+			if (!ev->n)
+				y_fail(c, wv, "%s must be at least 1, got 0", q);
+		} else {
+			ev->when = WHEN_START;
+			if (!y_get_bool(c, wv, q))
+				y_fail(c, wv, "%s must be true (remove the event instead)", q);
+		}
+
+		y_subpath(q, sizeof q, p, y_sval(ak));
+		if (y_is(ak, "run")) {
+			ev->action = HOST_RUN;
+			const char *name = y_get_text(c, av, q, "a snippet name");
+			for (size_t j = 0; j < sc->host.nsnippets; j++)
+				if (!strcmp(sc->host.snippets[j].name, name))
+					ev->snippet = (int)j;
+			if (ev->snippet < 0)
+				y_fail(c, av, "unknown snippet '%s' for %s%s", y_shown(name, y_slen(av), b, sizeof b),
+				       q, sc->host.nsnippets ? "" : " (host.snippets is empty)");
+		} else if (y_is(ak, "install")) {
+			ev->action = HOST_INSTALL_BP;
+			parse_bp(c, av, q, &ev->bp);
+		} else if (y_is(ak, "remove")) {
+			ev->action = HOST_REMOVE_BP;
+			ev->slot = (int)y_get_uint_range(c, av, q, 0, 3);
+		} else if (y_is(ak, "set_cr3")) {
+			/* KVM_SET_SREGS from userspace; CR3 bits 63:52 are reserved
+			 * (SDM Vol.3 4.5, MAXPHYADDR <= 52). */
+			ev->action = HOST_SET_CR3;
+			ev->cr3 = y_get_uint(c, av, q);
+			if (ev->cr3 >> 52)
+				y_fail(c, av, "%s 0x%" PRIx64 " sets reserved CR3 bits 63:52", q, ev->cr3);
+		} else {
+			ev->action = HOST_TOUCH;
+			y_need_map(c, av, q);
+			y_check_keys(c, av, q, touch_keys);
+			y_require(c, av, q, "addr");
+			y_require(c, av, q, "size");
+			char r[128];
+			yaml_node_t *an = y_find(c, av, "addr", NULL);
+			y_subpath(r, sizeof r, q, "addr");
+			ev->addr = y_get_uint(c, an, r);
+			scn_check_addr(c, an, r, ev->addr, 64);
+			yaml_node_t *sn = y_find(c, av, "size", NULL);
+			y_subpath(r, sizeof r, q, "size");
+			uint64_t s = y_get_uint(c, sn, r);
+			if (s != 1 && s != 2 && s != 4 && s != 8)
+				y_fail(c, sn, "%s must be 1, 2, 4 or 8, got %" PRIu64, r, s);
+			ev->size = (unsigned)s;
+			yaml_node_t *wn = y_find(c, av, "write", NULL);
+			y_subpath(r, sizeof r, q, "write");
+			ev->write = wn ? y_get_bool(c, wn, r) : false;
+		}
+	}
+}
+
+void scn_parse_host(struct ydoc *c, yaml_node_t *n)
+{
+	static const char *const keys[] = { "breakpoints", "snippets", "events", "timer",
+					    "guest_debug", NULL };
+	struct scenario *sc = c->user;
+	y_need_map(c, n, "host");
+	y_check_keys(c, n, "host", keys);
+	yaml_node_t *x;
+	if ((x = y_find(c, n, "breakpoints", NULL))) {
+		y_need_seq(c, x, "host.breakpoints");
+		sc->host.bps = y_calloc(c, y_nitems(x), sizeof *sc->host.bps);
+		size_t i = 0;
+		Y_FOR_ITEMS(x, it) {
+			char p[64];
+			yaml_node_t *m = y_node(c, *it);
+			y_idxpath(p, sizeof p, "host.breakpoints", i);
+			struct host_bp *bp = &sc->host.bps[i];
+			sc->host.nbps = ++i;
+			parse_bp(c, m, p, bp);
+			for (size_t j = 0; j + 1 < i; j++)
+				if (sc->host.bps[j].slot == bp->slot)
+					y_fail(c, y_find(c, m, "slot", NULL),
+					       "%s.slot: slot %d is already used by host.breakpoints[%zu] (at %d:%d)",
+					       p, bp->slot, j, sc->host.bps[j].pos.line, sc->host.bps[j].pos.col);
+		}
+	}
+	if ((x = y_find(c, n, "snippets", NULL)))
+		parse_snippets(c, x);
+	if ((x = y_find(c, n, "events", NULL)))
+		parse_events(c, x);
+	if ((x = y_find(c, n, "timer", NULL))) {
+		static const char *const tkeys[] = { "period", NULL };
+		y_need_map(c, x, "host.timer");
+		y_check_keys(c, x, "host.timer", tkeys);
+		y_require(c, x, "host.timer", "period");
+		sc->host.timer_pos = y_pos(x);
+		sc->host.timer_period = y_get_uint_range(c, y_find(c, x, "period", NULL), "host.timer.period",
+							 1, UINT64_MAX);
+	}
+	if ((x = y_find(c, n, "guest_debug", NULL)))
+		sc->host.guest_debug = y_get_bool(c, x, "host.guest_debug");
+}
