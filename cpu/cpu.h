@@ -51,6 +51,8 @@ struct cpu {
 	struct dr_features feat;     /* DR6 active-low features exposed (RTM, bus-lock) */
 	const struct cost_model *cost;  /* cycle prices */
 	struct stats st;             /* counters of this run */
+	/* the exit being handled (cpu_exit_begin .. cpu_exit_end, stats.c) */
+	struct { unsigned slot; uint64_t start; bool open; } exit_clock;
 	const char *cause;           /* why the current hypervisor DR access happens (trace) */
 	void (*trace)(void *ctx, const struct sim_event *ev);  /* event sink or NULL */
 	void *trace_ctx;
