@@ -300,8 +300,9 @@ static void db_interception(struct svm *s)
 /* ---- the vCPU loop, steps 3-6 (sim/run.c describes the whole loop) --------------- */
 
 /* Step 3, exit: the processor's #VMEXIT (svm/hw.c), counted and traced
- * (kvm_exit) by the exit accounting both vendors share (cpu/stats.h). */
-static void svm_exit(struct svm *s, uint64_t code, uint64_t info1, uint64_t info2, uint64_t nrip)
+ * (kvm_exit) by the exit accounting both vendors share (cpu/cpu.h).
+ * Inlined: it is on every exit's path (bench_hvsim (b)). */
+static inline __attribute__((always_inline)) void svm_exit(struct svm *s, uint64_t code, uint64_t info1, uint64_t info2, uint64_t nrip)
 {
 	svm_hw_exit(s, code, info1, info2, nrip);
 	unsigned slot = svm_exit_slot(code);
