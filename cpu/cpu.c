@@ -14,8 +14,7 @@ void cpu_init(struct cpu *c, const struct cost_model *cost)
 	cpu_dr_write(c, 6, DR6_ACTIVE_LOW, DRW_PROCESSOR, "reset");
 	cpu_dr_write(c, 7, DR7_FIXED_1, DRW_PROCESSOR, "reset");
 	c->dr_gen = 0;
-	for (unsigned i = 0; i < EXIT_SLOTS; i++)
-		c->st.exits[i].min = UINT64_MAX;
+	stats_reset(&c->st);
 }
 
 void cpu_charge(struct cpu *c, enum cycle_cat cat, uint64_t cycles)

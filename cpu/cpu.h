@@ -51,6 +51,8 @@ struct cpu {
 	struct dr_features feat;     /* DR6 active-low features exposed (RTM, bus-lock) */
 	const struct cost_model *cost;  /* cycle prices */
 	struct stats st;             /* counters of this run */
+	/* the exit being handled (cpu_exit_begin .. cpu_exit_end, below) */
+	struct { unsigned slot; uint64_t start; bool open; } exit_clock;
 	const char *cause;           /* why the current hypervisor DR access happens (trace) */
 	void (*trace)(void *ctx, const struct sim_event *ev);  /* event sink or NULL */
 	void *trace_ctx;
@@ -86,5 +88,63 @@ enum dr_writer {
  * their exact value (SDM 27.5.1, 26.3.2.1; APM 15.5.1, 15.6) and are stored
  * unchanged. */
 void cpu_dr_write(struct cpu *c, int n, uint64_t val, enum dr_writer who, const char *cause);
+
+/* ---- exit accounting (vmx/kvm.c and svm/kvm.c) ------------------------------
+ *
+ * A VM exit and the VM entry that ends its handling, as perf kvm stat
+ * counts them: exits.total and exits.by_reason.R.count at the exit;
+ * entries.total at the entry; and, when the entry succeeds, the exit's
+ * "time" (cycles.total at the entry minus cycles.total at the exit:
+ * transition + handler + DR work + host work in between) added to its
+ * reason's cycles, sumsq, min and max.  Each also emits its trace event
+ * (kvm_exit, kvm_entry, kvm_entry_failed).  `slot` is the vendor's exit
+ * slot (index into stats.exits[]); `code`, `info` and `name` are what the
+ * trace shows (exit reason or code, qualification or EXITINFO1, reason
+ * name).  Inline: they are on every exit's path (bench_hvsim (b)). */
+
+static inline void cpu_count_exit(struct cpu *c, unsigned slot)
+{
+	c->st.exits_total++;
+	c->st.exits[slot].count++;
+	c->exit_clock.slot = slot;
+	c->exit_clock.start = c->st.cycles_total;
+}
+
+/* VM exit: count it, start its clock, trace kvm_exit (at guest `rip`). */
+static inline void cpu_exit_begin(struct cpu *c, unsigned slot, uint64_t rip, uint64_t code,
+				  uint64_t info, const char *name)
+{
+	cpu_count_exit(c, slot);
+	c->exit_clock.open = true;
+	cpu_event(c, EV_EXIT, rip, code, info, name);
+}
+
+/* VM entry succeeded: count it, stop the clock of the exit it ends (if
+ * any) and add the time to that exit's reason, trace kvm_entry. */
+static inline void cpu_exit_end(struct cpu *c, uint64_t rip)
+{
+	c->st.entries_total++;
+	if (c->exit_clock.open) {
+		struct exit_stat *es = &c->st.exits[c->exit_clock.slot];
+		uint64_t dt = c->st.cycles_total - c->exit_clock.start;
+		es->cycles += dt;
+		es->sumsq += (double)dt * (double)dt;
+		if (dt < es->min) es->min = dt;
+		if (dt > es->max) es->max = dt;
+		c->exit_clock.open = false;
+	}
+	cpu_event(c, EV_ENTRY, rip, 0, 0, NULL);
+}
+
+/* VM entry failed its checks: counted as an entry, an entry failure and an
+ * exit with reason `slot` (no time: the run ends), trace kvm_entry_failed. */
+static inline void cpu_entry_failed(struct cpu *c, unsigned slot, uint64_t rip, uint64_t code,
+				    const char *name)
+{
+	c->st.entries_total++;
+	c->st.entry_failures++;
+	cpu_count_exit(c, slot);
+	cpu_event(c, EV_ENTRY_FAIL, rip, code, 0, name);
+}
 
 #endif

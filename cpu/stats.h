@@ -1,6 +1,10 @@
 /* stats.h - the counters of one run (generated from stats.def) plus the
  * per-exit-reason and per-register arrays.  Plain data: a run's result is a
- * copy of this struct plus the event lists in sim/result.h. */
+ * copy of this struct plus the event lists in sim/result.h.
+ *
+ * The exit accounting both vendors share (perf kvm stat's view: exits by
+ * reason, each exit's "time" from the VM exit to the next VM entry) fills
+ * exits[]: cpu_exit_begin / cpu_exit_end in cpu/cpu.h. */
 #ifndef HVSIM_CPU_STATS_H
 #define HVSIM_CPU_STATS_H
 #include <stdint.h>
@@ -28,5 +32,10 @@ struct stats {
 struct stat_desc { const char *path; const char *desc; unsigned offset; };
 extern const struct stat_desc stat_descs[];
 extern const unsigned stat_ndescs;
+
+/* All counters 0, every exits[].min at its "no sample yet" value. */
+void stats_reset(struct stats *st);
+/* For the result: exits[].min of a reason with no timed exit reads 0. */
+void stats_finish(struct stats *st);
 
 #endif

@@ -1,7 +1,6 @@
 /* run.c - run one scenario under one policy on one vendor: build the
- * machine, replay the host's activity between exits, collect the result.
- * The outer loop is kvmtool's shape: run the vCPU until it stops or pauses,
- * do the host's work, enter again. */
+ * machine, run the vCPU loop (below), replay the host's activity between
+ * exits, collect the result. */
 #include "sim/run.h"
 #include "debugreg/hv.h"
 #include "debugreg/policy.h"
@@ -281,6 +280,77 @@ static void copy_memory(struct run_ctx *r, struct run_result *res)
 	res->mem_size = off;
 }
 
+/* ---- the vCPU loop -----------------------------------------------------------------
+ *
+ * kvmtool's shape (kvm_cpu__start: KVM_RUN, one switch on the exit reason,
+ * again), six steps, one function each:
+ *
+ *   step          function                              runs
+ *   1 enter       hv_vendor.enter = vmx_enter /         here: vcpu_first_entry(),
+ *                 svm_enter (KVM's pre-entry work,        vcpu_deferred_entry()
+ *                 then vmx_hw_entry / svm_hw_vmrun)
+ *   2 run         engine_run(guest)                     here: vcpu_run()
+ *   3 exit        vmx_exit / svm_exit (the processor's  in the engine's Unicorn hook:
+ *                 vmx_hw_exit / svm_hw_exit, then         the vendor's engine_ops
+ *                 cpu_exit_begin: count, start the        (a site such as MOV DR or OUT,
+ *                 exit's clock, kvm_exit)                 an exception, the timer)
+ *   4 handle      vmx_after_run + vmx_handle_exit /     in the hook
+ *                 svm_after_run + svm_handle_exit
+ *                 (KVM after the run: register cache,
+ *                 DR sync and host restore; then the
+ *                 one exit-dispatch switch)
+ *   5 host work   vmx_host_work / svm_host_work ->      in the hook; host code snippets
+ *                 after_exit() here (host events due      (HOST_RUN) pause the engine and
+ *                 after this exit)                        run here: run_snippets()
+ *   6 re-enter    vmx_reenter / svm_reenter -> step 1   in the hook, or here after a
+ *                 (cpu_exit_end: the exit's time,         pause (vcpu_deferred_entry)
+ *                 kvm_entry)
+ *
+ * Steps 3-6 are called in that order by one function per vendor,
+ * vmx_vcpu_exit() / svm_vcpu_exit(), from inside the hook that caught the
+ * exit: the common exit then costs no uc_emu_stop/uc_emu_start round trip
+ * (bench_hvsim (b), VM exits/s), and engine_run() returns to this loop only
+ * when the engine stops or the host paused it.  The run ends when the
+ * engine stops: HLT (the HLT exit's step 6 stops instead of entering, or
+ * native HLT on bare metal), a failed entry (step 1), the instruction or
+ * cycle budget (the vendor's timer exit, step 3 only: engine_ops.budget), a
+ * fault.  Bare metal (no vendor) is step 2 alone. */
+
+/* Step 1, the first entry: host events "at start", their snippets, enter. */
+static void vcpu_first_entry(struct run_ctx *r)
+{
+	const struct scenario *sc = r->sc;
+	for (size_t i = 0; i < sc->host.nevents; i++)
+		if (sc->host.events[i].when == WHEN_START)
+			host_event(r, &sc->host.events[i]);
+	run_snippets(r);
+	r->vendor->enter(r->v);
+}
+
+/* Steps 5 and 6 after a pause: the host's code snippets, then the entry the
+ * vendor deferred; then the #DB expectations left open across the pause. */
+static void vcpu_deferred_entry(struct run_ctx *r)
+{
+	run_snippets(r);
+	r->vendor->enter(r->v);
+	engine_settle(r->guest);
+}
+
+/* Steps 1-2 in a loop (3-6 run inside engine_run) until the guest stops. */
+static enum engine_stop vcpu_run(struct run_ctx *r)
+{
+	if (r->vendor)
+		vcpu_first_entry(r);
+	for (;;) {
+		if (r->vendor && r->vendor->entry_pending(r->v))
+			vcpu_deferred_entry(r);
+		enum engine_stop s = r->cpu.guest_mode || !r->vendor ? engine_run(r->guest, engine_rip(r->guest))
+								     : STOP_ENTRY_FAIL;
+		if (s != STOP_NONE)
+			return s;
+	}
+}
+
 int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_result *res,
 	    char *err, size_t errsize)
 {
@@ -329,11 +399,7 @@ int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_
 	}
 	/* Counting starts with the first entry (set-up VMWRITEs are not the
 	 * policy's cost). */
-	struct stats zero;
-	memset(&zero, 0, sizeof(zero));
-	for (unsigned i = 0; i < EXIT_SLOTS; i++)
-		zero.exits[i].min = UINT64_MAX;
-	r->cpu.st = zero;
+	stats_reset(&r->cpu.st);
 	r->cpu.trace = cfg->trace;
 	r->cpu.trace_ctx = cfg->trace_ctx;
 	if (cfg->trace_insns)
@@ -341,36 +407,14 @@ int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_
 	if (cfg->attach)
 		cfg->attach(cfg->trace_ctx, &(struct run_machine){ .cpu = &r->cpu, .guest = r->guest,
 				.host = r->host, .vendor = r->vendor, .v = r->v });
-	if (r->vendor) {
-		for (size_t i = 0; i < sc->host.nevents; i++)
-			if (sc->host.events[i].when == WHEN_START)
-				host_event(r, &sc->host.events[i]);
-		run_snippets(r);
-		r->vendor->enter(r->v);
-	}
-	enum engine_stop s = STOP_NONE;
-	for (;;) {
-		if (r->vendor && r->vendor->entry_pending(r->v)) {
-			run_snippets(r);
-			r->vendor->enter(r->v);
-			engine_settle(r->guest);
-		}
-		if (r->cpu.guest_mode || !r->vendor)
-			s = engine_run(r->guest, engine_rip(r->guest));
-		else
-			s = STOP_ENTRY_FAIL;
-		if (s != STOP_NONE)
-			break;
-	}
+	enum engine_stop s = vcpu_run(r);
 	res->stop = s;
 	snprintf(res->stop_msg, sizeof(res->stop_msg), "%s",
 		 s == STOP_ENTRY_FAIL && !*engine_stop_message(r->guest)
 			 ? "VM entry failed: invalid guest state (reason 33)" : engine_stop_message(r->guest));
 	r->cpu.st.guest_instructions = engine_instructions(r->guest);
 	res->st = r->cpu.st;
-	for (unsigned i = 0; i < EXIT_SLOTS; i++)
-		if (res->st.exits[i].min == UINT64_MAX)
-			res->st.exits[i].min = 0;
+	stats_finish(&res->st);
 	snprintf(res->scenario, sizeof(res->scenario), "%s", sc->name ? sc->name : "?");
 	snprintf(res->policy, sizeof(res->policy), "%s", r->vendor ? pol.name : "none");
 	snprintf(res->vendor, sizeof(res->vendor), "%s", r->vendor ? r->vendor->name : "none");

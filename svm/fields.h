@@ -49,15 +49,7 @@ enum vmcb_field {
 #define SVM_EVTINJ_VALID_ERR       (1u << 11)
 #define SVM_EVTINJ_TYPE_EXEPT      (3u << 8)
 
-/* IOIO EXITINFO1 (APM 15.10.2 Figure 15-2). */
-#define SVM_IOIO_TYPE_IN           (1u << 0)
-#define SVM_IOIO_SZ8               (1u << 4)
-#define SVM_IOIO_SZ16              (1u << 5)
-#define SVM_IOIO_SZ32              (1u << 6)
-
-/* EXITINFO1 for MOV DRx with decode assists: bits 3:0 = GPR (APM 15.8.1
- * Table 15-3; KVM SVM_EXITINFO_REG_MASK). */
-#define SVM_EXITINFO_REG_MASK      0xFull
+/* EXITINFO1 of the intercepts hvsim produces (IOIO, MOV DRx): svm/exit_qual.h. */
 
 enum svm_exit_code {
 #define SVM_EXIT(e, code, name, linux) SVM_EXIT_##e = code,

@@ -1,14 +1,17 @@
 /* kvm.c - the SVM half of the hypervisor: KVM's svm.c logic for debug
  * registers (dr_interception, db_interception, svm_sync_dirty_debug_regs,
  * svm_set_dr6/7, set/clr_dr_intercepts, the register cache of
- * svm_vcpu_run) and the exit dispatch, in our own words.  Mirrors
- * vmx/kvm.c; everything the debug core needs from SVM goes through struct
+ * svm_vcpu_run), the exit dispatch (svm_handle_exit: one switch on the exit
+ * code) and steps 3-6 of the vCPU loop (svm_vcpu_exit; the loop is
+ * described in sim/run.c), in our own words.  Mirrors vmx/kvm.c;
+ * everything the debug core needs from SVM goes through struct
  * dbg_vendor_ops below.
  *
  * Source read: torvalds/linux arch/x86/kvm/svm/svm.c and svm.h (6.x,
  * kvm-debugreg-logic §0 "S6", §5.7), plus the seeds.  Every VMCB field
  * access the C code of KVM makes is counted as one load or store (VMCB
  * fields are plain memory: "accessing the VMCB is cheap", seed 001). */
+#include "svm/exit_qual.h"
 #include "svm/svm.h"
 #include <stdlib.h>
 #include <string.h>
@@ -218,8 +221,9 @@ static bool emulator_decode(struct svm *s, uint64_t rip, struct insn_info *ii)
 static void dr_interception(struct svm *s, uint64_t code)
 {
 	struct dbg *d = &s->dbg;
-	bool write = code >= SVM_EXIT_WRITE_DR0;
-	int dr = (int)(code & 0xF);
+	struct svm_dr_exit ex = svm_dr_exit_decode(code);     /* svm/exit_qual.h */
+	bool write = ex.write;
+	int dr = ex.dr;
 	if (write)
 		s->cpu->st.dr_exit_writes[dr & 7]++;
 	else
@@ -238,7 +242,7 @@ static void dr_interception(struct svm *s, uint64_t code)
 	if (!lazy) {
 		if (s->cfg.decode_assists) {
 			/* "reg = svm->vmcb->control.exit_info_1 & SVM_EXITINFO_REG_MASK" */
-			gpr = (int)(vmcb_read(&s->vmcb, EXITINFO1) & SVM_EXITINFO_REG_MASK);
+			gpr = svm_dr_exitinfo1_gpr(vmcb_read(&s->vmcb, EXITINFO1));
 		} else {
 			/* "if (!boot_cpu_has(X86_FEATURE_DECODEASSISTS)) return
 			 * emulate_on_interception(vcpu)" */
@@ -293,18 +297,21 @@ static void db_interception(struct svm *s)
 	dbg_handle_db_exit(&s->dbg, payload);
 }
 
-static void count_exit(struct svm *s, unsigned slot)
+/* ---- the vCPU loop, steps 3-6 (sim/run.c describes the whole loop) --------------- */
+
+/* Step 3, exit: the processor's #VMEXIT (svm/hw.c), counted and traced
+ * (kvm_exit) by the exit accounting both vendors share (cpu/cpu.h).
+ * Inlined: it is on every exit's path (bench_hvsim (b)). */
+static inline __attribute__((always_inline)) void svm_exit(struct svm *s, uint64_t code, uint64_t info1, uint64_t info2, uint64_t nrip)
 {
-	s->cpu->st.exits_total++;
-	s->cpu->st.exits[slot].count++;
-	s->last_slot = slot;
-	s->exit_start = s->cpu->st.cycles_total;
+	svm_hw_exit(s, code, info1, info2, nrip);
+	unsigned slot = svm_exit_slot(code);
+	cpu_exit_begin(s->cpu, slot, vmcb_hw_get(&s->vmcb, RIP), code, info1, svm_exit_names[slot]);
 }
 
-/* Everything between a #VMEXIT and the next VMRUN. */
-static void svm_after_exit(struct svm *s)
+/* Step 4, handle (first half): KVM right after the hardware run. */
+static void svm_after_run(struct svm *s)
 {
-	struct cpu *c = s->cpu;
 	struct vmcb *v = &s->vmcb;
 	/* svm_vcpu_run after the run: RAX/RSP/RIP back into vcpu->arch.regs,
 	 * regs_dirty = 0 (Paolo's proposal, seed 001; Lai's v1 dropped only
@@ -327,58 +334,71 @@ static void svm_after_exit(struct svm *s)
 		engine_violation(s->eng, engine_rip(s->eng), bad, "regcache_invalid",
 				 "after exit %llu: %s has avail=0 dirty=1 (seed 001)",
 				 (unsigned long long)s->exit_no, kvm_reg_name[bad]);
+}
+
+/* Step 4, handle (second half): the exit dispatch, svm_handle_exit ->
+ * svm_invoke_exit_handler (svm_exit_handlers[]), as one switch on the exit
+ * code. */
+static void svm_handle_exit(struct svm *s)
+{
+	struct cpu *c = s->cpu;
+	struct vmcb *v = &s->vmcb;
 	cpu_charge(c, CYC_HANDLER, c->cost->handler_base);
-	/* svm_handle_exit -> svm_invoke_exit_handler (svm_exit_handlers[]). */
 	uint64_t code = vmcb_read(v, EXITCODE);
-	if (code >= SVM_EXIT_READ_DR0 && code < SVM_EXIT_READ_DR0 + 0x20) {
+	switch (code) {
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_DR_LAST:
 		dr_interception(s, code);
-	} else {
-		switch (code) {
-		case SVM_EXIT_EXCP_DB:
-			db_interception(s);
-			break;
-		case SVM_EXIT_EXCP_BP:
-			/* bp_interception (only with KVM_GUESTDBG_USE_SW_BP, not
-			 * modelled): hand the #BP back to the guest. */
-			svm_queue_exception(s, 3, false, 0);
-			break;
-		case SVM_EXIT_CPUID: {
-			/* kvm_emulate_cpuid: the guest's CPUID model, as in vmx/kvm.c
-			 * (DE set in leaf 1). */
-			uint64_t leaf = s->rax;
-			gpr_write(s, 0, leaf == 0 ? 1 : leaf == 1 ? 0x000306A9 : 0);
-			gpr_write(s, 3, leaf == 0 ? 0x4B4D564B : 0);
-			gpr_write(s, 1, leaf == 0 ? 0x564B4D56 : 0);
-			gpr_write(s, 2, leaf == 0 ? 0x4D : leaf == 1 ? (1u << 2) : 0);
-			cpu_charge(c, CYC_HANDLER, c->cost->handler_cpuid);
-			skip_instruction(s);
-			break;
-		}
-		case SVM_EXIT_IOIO:
-			/* io_interception: EXITINFO1 describes the access, "svm->next_rip
-			 * = svm->vmcb->control.exit_info_2", then kvm_fast_pio. */
-			vmcb_read(v, EXITINFO1);
-			s->next_rip = vmcb_read(v, EXITINFO2);
-			cpu_charge(c, CYC_HANDLER, c->cost->handler_io);
-			skip_instruction(s);
-			break;
-		case SVM_EXIT_VMMCALL:
-			/* kvm_emulate_hypercall: unknown hypercall -> -KVM_ENOSYS. */
-			gpr_write(s, 0, (uint64_t)-KVM_ENOSYS);
-			skip_instruction(s);
-			break;
-		case SVM_EXIT_HLT:
-			/* kvm_emulate_halt: the vCPU blocks; hvsim ends the run here. */
-			skip_instruction(s);
-			s->stopped = true;
-			break;
-		case SVM_EXIT_INTR:
-			/* intr_interception: the host takes the interrupt after STGI. */
-			break;
-		default:
-			break;
-		}
+		break;
+	case SVM_EXIT_EXCP_DB:
+		db_interception(s);
+		break;
+	case SVM_EXIT_EXCP_BP:
+		/* bp_interception (only with KVM_GUESTDBG_USE_SW_BP, not
+		 * modelled): hand the #BP back to the guest. */
+		svm_queue_exception(s, 3, false, 0);
+		break;
+	case SVM_EXIT_CPUID: {
+		/* kvm_emulate_cpuid: the guest's CPUID model, as in vmx/kvm.c
+		 * (DE set in leaf 1). */
+		uint64_t leaf = s->rax;
+		gpr_write(s, 0, leaf == 0 ? 1 : leaf == 1 ? 0x000306A9 : 0);
+		gpr_write(s, 3, leaf == 0 ? 0x4B4D564B : 0);
+		gpr_write(s, 1, leaf == 0 ? 0x564B4D56 : 0);
+		gpr_write(s, 2, leaf == 0 ? 0x4D : leaf == 1 ? (1u << 2) : 0);
+		cpu_charge(c, CYC_HANDLER, c->cost->handler_cpuid);
+		skip_instruction(s);
+		break;
 	}
+	case SVM_EXIT_IOIO:
+		/* io_interception: EXITINFO1 describes the access, "svm->next_rip
+		 * = svm->vmcb->control.exit_info_2", then kvm_fast_pio. */
+		vmcb_read(v, EXITINFO1);
+		s->next_rip = vmcb_read(v, EXITINFO2);
+		cpu_charge(c, CYC_HANDLER, c->cost->handler_io);
+		skip_instruction(s);
+		break;
+	case SVM_EXIT_VMMCALL:
+		/* kvm_emulate_hypercall: unknown hypercall -> -KVM_ENOSYS. */
+		gpr_write(s, 0, (uint64_t)-KVM_ENOSYS);
+		skip_instruction(s);
+		break;
+	case SVM_EXIT_HLT:
+		/* kvm_emulate_halt: the vCPU blocks; hvsim ends the run here. */
+		skip_instruction(s);
+		s->stopped = true;
+		break;
+	case SVM_EXIT_INTR:
+		/* intr_interception: the host takes the interrupt after STGI. */
+		break;
+	default:
+		break;
+	}
+}
+
+/* Step 5, host work: the host's activity due after this exit (sim/run.c's
+ * after_exit: host events; host code snippets ask for a pause). */
+static void svm_host_work(struct svm *s)
+{
 	s->exit_no++;
 	if (s->cfg.host.after_exit)
 		s->cfg.host.after_exit(s->cfg.host.ctx, s->exit_no);
@@ -386,29 +406,13 @@ static void svm_after_exit(struct svm *s)
 
 static void svm_enter(void *p);
 
-/* The budget-end exit: SVM has no preemption timer; KVM's hrtimer
- * interrupt is a physical INTR intercept (exit code 0x60, APM Appendix C).
- * hvsim stops there without the next VMRUN. */
-static void svm_budget(void *p)
+/* Step 6, re-enter: unless the run is over (HLT, emulation failure) or the
+ * host asked for a pause, in which case sim/run.c enters after the host's
+ * code ran. */
+static void svm_reenter(struct svm *s)
 {
-	struct svm *s = p;
-	svm_hw_exit(s, SVM_EXIT_INTR, 0, 0, 0);
-	unsigned slot = svm_exit_slot(SVM_EXIT_INTR);
-	count_exit(s, slot);
-	cpu_event(s->cpu, EV_EXIT, vmcb_hw_get(&s->vmcb, RIP), SVM_EXIT_INTR, 0, svm_exit_names[slot]);
-	dbg_post_exit(&s->dbg);
-}
-
-/* A #VMEXIT, the hypervisor, and (unless deferred) the next VMRUN. */
-static void svm_exit_and_run(struct svm *s, uint64_t code, uint64_t info1, uint64_t info2, uint64_t nrip)
-{
-	svm_hw_exit(s, code, info1, info2, nrip);
-	unsigned slot = svm_exit_slot(code);
-	count_exit(s, slot);
-	cpu_event(s->cpu, EV_EXIT, vmcb_hw_get(&s->vmcb, RIP), code, info1, svm_exit_names[slot]);
-	svm_after_exit(s);
 	if (s->stopped) {
-		if (code == SVM_EXIT_HLT) {
+		if (vmcb_hw_get(&s->vmcb, EXITCODE) == SVM_EXIT_HLT) {
 			/* KVM skipped the HLT before returning KVM_EXIT_HLT: the
 			 * vCPU's RIP is past it (measured on both references,
 			 * docs/kvm-reference.md). */
@@ -422,6 +426,27 @@ static void svm_exit_and_run(struct svm *s, uint64_t code, uint64_t info1, uint6
 		return;
 	}
 	svm_enter(s);
+}
+
+/* Steps 3-6 of the vCPU loop, in order, synchronously inside the engine
+ * hook that caught the exit (the engine ops below). */
+static void svm_vcpu_exit(struct svm *s, uint64_t code, uint64_t info1, uint64_t info2, uint64_t nrip)
+{
+	svm_exit(s, code, info1, info2, nrip);             /* 3. exit */
+	svm_after_run(s);                                  /* 4. handle: KVM after the run, */
+	svm_handle_exit(s);                                /*    then the exit dispatch */
+	svm_host_work(s);                                  /* 5. host work */
+	svm_reenter(s);                                    /* 6. re-enter */
+}
+
+/* The budget-end exit: SVM has no preemption timer; KVM's hrtimer
+ * interrupt is a physical INTR intercept (exit code 0x60, APM Appendix C).
+ * hvsim stops there without the next VMRUN. */
+static void svm_budget(void *p)
+{
+	struct svm *s = p;
+	svm_exit(s, SVM_EXIT_INTR, 0, 0, 0);               /* step 3 only */
+	dbg_post_exit(&s->dbg);
 }
 
 /* ---- engine ops: what causes a #VMEXIT -------------------------------------------- */
@@ -452,21 +477,20 @@ static bool svm_on_insn(void *p, const struct insn_info *ii)
 		/* Exit code 0x20 + n / 0x30 + n with n as encoded (DR4 is 0x24,
 		 * not 0x26; APM Appendix C).  EXITINFO1 = GPR only with decode
 		 * assists (APM 15.8.1; Bochs passes 0 without them). */
-		uint64_t code = (ii->dr_write ? SVM_EXIT_WRITE_DR0 : SVM_EXIT_READ_DR0) + (uint64_t)ii->dr;
-		uint64_t info1 = s->cfg.decode_assists ? ((uint64_t)ii->gpr & SVM_EXITINFO_REG_MASK) : 0;
-		svm_exit_and_run(s, code, info1, 0, next);
+		svm_vcpu_exit(s, svm_dr_exit_code(ii->dr, ii->dr_write),
+			      svm_dr_exitinfo1_encode(s->cfg.decode_assists, ii->gpr), 0, next);
 		return true;
 	}
 	case IC_CPUID:
 		/* "CPUID: No exceptions to check" (Table 15-7). */
 		if (!(vmcb_hw_get(v, INTERCEPT_MISC1) & SVM_INTERCEPT_CPUID))
 			return false;
-		svm_exit_and_run(s, SVM_EXIT_CPUID, 0, 0, next);
+		svm_vcpu_exit(s, SVM_EXIT_CPUID, 0, 0, next);
 		return true;
 	case IC_HLT:
 		if (!(vmcb_hw_get(v, INTERCEPT_MISC1) & SVM_INTERCEPT_HLT))
 			return false;
-		svm_exit_and_run(s, SVM_EXIT_HLT, 0, 0, next);
+		svm_vcpu_exit(s, SVM_EXIT_HLT, 0, 0, next);
 		return true;
 	case IC_IO: {
 		/* IOIO_PROT with KVM's all-ones I/O permission map: every port.
@@ -478,10 +502,8 @@ static bool svm_on_insn(void *p, const struct insn_info *ii)
 		 * EXITINFO2" (15.10.2). */
 		if (!(vmcb_hw_get(v, INTERCEPT_MISC1) & SVM_INTERCEPT_IOIO_PROT))
 			return false;
-		uint64_t port = ii->io_dx ? (engine_gpr(s->eng, 2) & 0xFFFF) : ii->io_port;
-		uint64_t sz = ii->io_size == 1 ? SVM_IOIO_SZ8 : ii->io_size == 2 ? SVM_IOIO_SZ16 : SVM_IOIO_SZ32;
-		uint64_t info1 = (ii->io_in ? SVM_IOIO_TYPE_IN : 0) | sz | port << 16;
-		svm_exit_and_run(s, SVM_EXIT_IOIO, info1, next, next);
+		uint16_t port = ii->io_dx ? (uint16_t)engine_gpr(s->eng, 2) : ii->io_port;
+		svm_vcpu_exit(s, SVM_EXIT_IOIO, svm_ioio_exitinfo1_encode(ii->io_size, ii->io_in, port), next, next);
 		return true;
 	}
 	case IC_VMMCALL:
@@ -489,7 +511,7 @@ static bool svm_on_insn(void *p, const struct insn_info *ii)
 		 * #UD in the guest if it is not intercepted" (Table 15-7, 15.18). */
 		if (!(vmcb_hw_get(v, INTERCEPT_MISC2) & SVM_INTERCEPT_VMMCALL))
 			return false;
-		svm_exit_and_run(s, SVM_EXIT_VMMCALL, 0, 0, next);
+		svm_vcpu_exit(s, SVM_EXIT_VMMCALL, 0, 0, next);
 		return true;
 	case IC_VMCALL:
 		/* VMCALL is Intel's: #UD on an AMD processor, raised natively (KVM
@@ -525,7 +547,7 @@ static bool svm_on_exception(void *p, int vector, uint64_t payload, bool fault, 
 	 * only #DB (and #BP) are intercepted here, which have none.  nRIP is 0
 	 * for exception intercepts other than INT3/INTO/BOUND (15.7.1); hvsim
 	 * does not intercept #BP. */
-	svm_exit_and_run(s, SVM_EXIT_EXCP_BASE + (uint64_t)vector, 0, 0, 0);
+	svm_vcpu_exit(s, SVM_EXIT_EXCP_BASE + (uint64_t)vector, 0, 0, 0);
 	return true;
 }
 
@@ -537,7 +559,7 @@ static void svm_boundary(void *p)
 	s->next_timer = engine_instructions(s->eng) + s->cfg.timer_period;
 	if (!(vmcb_hw_get(&s->vmcb, INTERCEPT_MISC1) & SVM_INTERCEPT_INTR))
 		return;
-	svm_exit_and_run(s, SVM_EXIT_INTR, 0, 0, 0);
+	svm_vcpu_exit(s, SVM_EXIT_INTR, 0, 0, 0);
 }
 
 /* ---- entry ---------------------------------------------------------------------------- */
@@ -574,28 +596,17 @@ static void svm_enter(void *p)
 		vmcb_mark_dirty(v, VMCB_CLEAN_CR);
 		s->load_pgd = false;
 	}
-	c->st.entries_total++;
 	if (!svm_hw_vmrun(s)) {
 		/* #VMEXIT(VMEXIT_INVALID): svm_handle_exit reports
 		 * KVM_EXIT_FAIL_ENTRY to userspace, which stops the VM. */
-		c->st.entry_failures++;
-		count_exit(s, SVM_EXIT_SLOT_INVALID);
-		cpu_event(c, EV_ENTRY_FAIL, engine_rip(s->eng), SVM_EXITCODE_INVALID, 0,
-			  svm_exit_names[SVM_EXIT_SLOT_INVALID]);
+		cpu_entry_failed(c, SVM_EXIT_SLOT_INVALID, engine_rip(s->eng), SVM_EXITCODE_INVALID,
+				 svm_exit_names[SVM_EXIT_SLOT_INVALID]);
 		engine_request_stop(s->eng, STOP_ENTRY_FAIL,
 				    "VMRUN failed: #VMEXIT(VMEXIT_INVALID), DR6 or DR7 bits 63:32 set (APM 15.5.1)");
 		s->stopped = true;
 		return;
 	}
-	struct exit_stat *es = &c->st.exits[s->last_slot];
-	if (s->exit_no) {
-		uint64_t dt = c->st.cycles_total - s->exit_start;
-		es->cycles += dt;
-		es->sumsq += (double)dt * (double)dt;
-		if (dt < es->min) es->min = dt;
-		if (dt > es->max) es->max = dt;
-	}
-	cpu_event(c, EV_ENTRY, engine_rip(s->eng), 0, 0, NULL);
+	cpu_exit_end(c, engine_rip(s->eng));   /* the time of the exit this entry ends */
 }
 
 /* ---- life cycle ----------------------------------------------------------------------- */

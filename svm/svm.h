@@ -36,9 +36,7 @@ struct svm {
 	bool load_pgd;                 /* KVM_REQ_LOAD_MMU_PGD pending (CR3 to the VMCB before VMRUN) */
 	bool entry_pending;            /* exit handled, VMRUN deferred to the outer loop */
 	bool stopped;                  /* the run is over (HLT, VMEXIT_INVALID) */
-	uint64_t exit_no;              /* exits so far */
-	uint64_t exit_start;           /* cycles_total at the last exit */
-	unsigned last_slot;            /* exit slot of the last exit */
+	uint64_t exit_no;              /* exits handled so far (step 5 of the vCPU loop) */
 	uint64_t next_timer;           /* guest instruction count of the next timer interrupt */
 	/* exception queued for the next entry (kvm_queue_exception) */
 	bool exc_pending;

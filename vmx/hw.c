@@ -3,6 +3,7 @@
  * This is the "silicon" half of vmx/: no hypervisor policy here, only the
  * SDM's rules for the debug state, so a policy cannot accidentally get help
  * from the simulator. */
+#include "vmx/exit_qual.h"
 #include "vmx/vmx.h"
 #include <stdio.h>
 
@@ -78,9 +79,9 @@ bool vmx_hw_entry(struct vmx *x)
 	uint64_t info = vmcs_hw_get(v, VM_ENTRY_INTR_INFO_FIELD);
 	if (info & INTR_INFO_VALID) {
 		vmcs_hw_set(v, VM_ENTRY_INTR_INFO_FIELD, info & ~(uint64_t)INTR_INFO_VALID);
-		int vec = (int)(info & 0xFF);
+		int vec = vmx_intr_info_vector(info);
 		bool has_err = (info & INTR_INFO_DELIVER_CODE) != 0;
-		engine_deliver(x->eng, vec, (info & 0x700) == INTR_TYPE_HARD_EXCEPTION && vec != 1, has_err,
+		engine_deliver(x->eng, vec, vmx_intr_info_type(info) == INTR_TYPE_HARD_EXCEPTION && vec != 1, has_err,
 			       (uint32_t)vmcs_hw_get(v, VM_ENTRY_EXCEPTION_ERROR_CODE));
 	}
 	return true;

@@ -1,8 +1,11 @@
 /* kvm.c - the VMX half of the hypervisor: KVM's vmx.c logic for debug
  * registers (handle_dr, handle_exception_nmi for #DB, vmx_sync_dirty_debug_regs,
- * vmx_set_dr7, the register cache of vmx_vcpu_run) and the exit dispatch
- * loop, in our own words.  Everything the debug core needs from VMX goes
- * through struct dbg_vendor_ops below. */
+ * vmx_set_dr7, the register cache of vmx_vcpu_run), the exit dispatch
+ * (vmx_handle_exit: one switch on the exit reason) and steps 3-6 of the
+ * vCPU loop (vmx_vcpu_exit; the loop is described in sim/run.c), in our own
+ * words.  Everything the debug core needs from VMX goes through struct
+ * dbg_vendor_ops below.  Mirrors svm/kvm.c. */
+#include "vmx/exit_qual.h"
 #include "vmx/vmx.h"
 #include <stdlib.h>
 #include <string.h>
@@ -150,14 +153,11 @@ static void skip_instruction(struct vmx *x)
 /* handle_dr (exit reason 29). */
 static void handle_dr(struct vmx *x)
 {
-	uint64_t qual = reg_read(x, VCPU_EXREG_EXIT_INFO_1);
-	/* Exit qualification for MOV DR (SDM Table 28-4 / arch-facts A.4):
-	 *  [2:0]  DR number as encoded (DR4/DR5 not aliased)
-	 *  [4]    direction: 0 = MOV to DR, 1 = MOV from DR
-	 *  [11:8] GPR (0 RAX ... 15 R15; 4 = RSP lives in the VMCS) */
-	int dr = (int)(qual & 7);
-	bool write = !(qual & (1u << 4));
-	int gpr = (int)((qual >> 8) & 15);
+	/* Exit qualification for MOV DR (SDM Table 28-4, vmx/exit_qual.h). */
+	struct vmx_dr_qual q = vmx_dr_qual_decode(reg_read(x, VCPU_EXREG_EXIT_INFO_1));
+	int dr = q.dr;
+	bool write = q.write;
+	int gpr = q.gpr;
 	/* kvm_require_dr(): CR4 is consulted only for DR4/DR5. */
 	bool cr4_de = (dr == 4 || dr == 5) && (reg_read(x, VCPU_EXREG_CR4) & (1ull << 3)) != 0;
 	reg_read(x, VCPU_EXREG_SEGMENTS);          /* vmx_get_cpl(): SS access rights */
@@ -194,11 +194,11 @@ static void handle_dr(struct vmx *x)
 static void handle_exception(struct vmx *x)
 {
 	uint32_t info = (uint32_t)reg_read(x, VCPU_EXREG_EXIT_INFO_2);
-	int vec = (int)(info & 0xFF);
+	int vec = vmx_intr_info_vector(info);
 	if (vec == 1) {
 		uint64_t payload = reg_read(x, VCPU_EXREG_EXIT_INFO_1);
 		/* ICEBP (privileged software exception): skip it, then reinject. */
-		if ((info & 0x700) == INTR_TYPE_PRIV_SW_EXCEPTION) {
+		if (vmx_intr_info_type(info) == INTR_TYPE_PRIV_SW_EXCEPTION) {
 			uint64_t rip = reg_read(x, VCPU_REGS_RIP);
 			reg_write(x, VCPU_REGS_RIP, rip + vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN));
 		}
@@ -208,18 +208,20 @@ static void handle_exception(struct vmx *x)
 	}
 }
 
-static void count_exit(struct vmx *x, unsigned slot)
+/* ---- the vCPU loop, steps 3-6 (sim/run.c describes the whole loop) --------------- */
+
+/* Step 3, exit: the processor's VM exit (vmx/hw.c), counted and traced
+ * (kvm_exit) by the exit accounting both vendors share (cpu/cpu.h).
+ * Inlined: it is on every exit's path (bench_hvsim (b)). */
+static inline __attribute__((always_inline)) void vmx_exit(struct vmx *x, uint32_t reason, uint64_t qual, uint32_t intr_info, uint32_t insn_len)
 {
-	x->cpu->st.exits_total++;
-	x->cpu->st.exits[slot].count++;
-	x->last_slot = slot;
-	x->exit_start = x->cpu->st.cycles_total;
+	vmx_hw_exit(x, reason, qual, intr_info, insn_len);
+	cpu_exit_begin(x->cpu, reason, vmcs_hw_get(&x->vmcs, GUEST_RIP), reason, qual, vmx_exit_names[reason]);
 }
 
-/* Everything between a VM exit and the next VM entry. */
-static void vmx_after_exit(struct vmx *x, uint32_t reason)
+/* Step 4, handle (first half): KVM right after the hardware run. */
+static void vmx_after_run(struct vmx *x)
 {
-	struct cpu *c = x->cpu;
 	/* vmx_vcpu_run after the exit: lazily loaded registers become
 	 * unavailable (seed 001).  Lai's v1 also dropped only the vendor
 	 * dirty set, which can leave CR3 dirty and unavailable. */
@@ -234,8 +236,14 @@ static void vmx_after_exit(struct vmx *x, uint32_t reason)
 		engine_violation(x->eng, engine_rip(x->eng), bad, "regcache_invalid",
 				 "after exit %llu: %s has avail=0 dirty=1 (seed 001)",
 				 (unsigned long long)x->exit_no, kvm_reg_name[bad]);
+}
+
+/* Step 4, handle (second half): the exit dispatch, vmx_handle_exit /
+ * kvm_vmx_exit_handlers[], as one switch on the basic exit reason. */
+static void vmx_handle_exit(struct vmx *x, uint32_t reason)
+{
+	struct cpu *c = x->cpu;
 	cpu_charge(c, CYC_HANDLER, c->cost->handler_base);
-	/* The exit-dispatch switch (vmx_handle_exit / kvm_vmx_exit_handlers). */
 	switch (reason) {
 	case EXIT_REASON_DR_ACCESS:
 		handle_dr(x);
@@ -274,6 +282,12 @@ static void vmx_after_exit(struct vmx *x, uint32_t reason)
 	default:
 		break;
 	}
+}
+
+/* Step 5, host work: the host's activity due after this exit (sim/run.c's
+ * after_exit: host events; host code snippets ask for a pause). */
+static void vmx_host_work(struct vmx *x)
+{
 	x->exit_no++;
 	if (x->cfg.host.after_exit)
 		x->cfg.host.after_exit(x->cfg.host.ctx, x->exit_no);
@@ -281,14 +295,10 @@ static void vmx_after_exit(struct vmx *x, uint32_t reason)
 
 static void vmx_enter(void *p);
 
-/* A VM exit, the hypervisor, and (unless deferred) the next entry. */
-static void vmx_exit_and_run(struct vmx *x, uint32_t reason, uint64_t qual, uint32_t intr_info,
-			     uint32_t insn_len)
+/* Step 6, re-enter: unless the run is over (HLT) or the host asked for a
+ * pause, in which case sim/run.c enters after the host's code ran. */
+static void vmx_reenter(struct vmx *x)
 {
-	vmx_hw_exit(x, reason, qual, intr_info, insn_len);
-	count_exit(x, reason);
-	cpu_event(x->cpu, EV_EXIT, vmcs_hw_get(&x->vmcs, GUEST_RIP), reason, qual, vmx_exit_names[reason]);
-	vmx_after_exit(x, reason);
 	if (x->stopped) {
 		/* kvm_emulate_halt skipped the HLT before KVM_EXIT_HLT: the vCPU's
 		 * RIP is past it (measured on both references, docs/kvm-reference.md). */
@@ -301,6 +311,18 @@ static void vmx_exit_and_run(struct vmx *x, uint32_t reason, uint64_t qual, uint
 		return;
 	}
 	vmx_enter(x);
+}
+
+/* Steps 3-6 of the vCPU loop, in order, synchronously inside the engine
+ * hook that caught the exit (the engine ops below). */
+static void vmx_vcpu_exit(struct vmx *x, uint32_t reason, uint64_t qual, uint32_t intr_info,
+			  uint32_t insn_len)
+{
+	vmx_exit(x, reason, qual, intr_info, insn_len);    /* 3. exit */
+	vmx_after_run(x);                                  /* 4. handle: KVM after the run, */
+	vmx_handle_exit(x, reason);                        /*    then the exit dispatch */
+	vmx_host_work(x);                                  /* 5. host work */
+	vmx_reenter(x);                                    /* 6. re-enter */
 }
 
 /* ---- engine ops: what causes a VM exit ---------------------------------------------- */
@@ -316,28 +338,26 @@ static bool vmx_on_insn(void *p, const struct insn_info *ii)
 		 * not "MOV DR" for the exit condition. */
 		if (!(ctl & CPU_BASED_MOV_DR_EXITING) || ii->dr > 7)
 			return false;
-		vmx_exit_and_run(x, EXIT_REASON_DR_ACCESS,
-				 (uint64_t)(ii->dr & 7) | (ii->dr_write ? 0 : 1u << 4) | (uint64_t)ii->gpr << 8,
-				 0, ii->len);
+		vmx_vcpu_exit(x, EXIT_REASON_DR_ACCESS, vmx_dr_qual_encode(ii->dr, ii->dr_write, ii->gpr),
+			      0, ii->len);
 		return true;
 	case IC_CPUID:
-		vmx_exit_and_run(x, EXIT_REASON_CPUID, 0, 0, ii->len);     /* CPUID always exits */
+		vmx_vcpu_exit(x, EXIT_REASON_CPUID, 0, 0, ii->len);     /* CPUID always exits */
 		return true;
 	case IC_HLT:
 		if (!(ctl & CPU_BASED_HLT_EXITING))
 			return false;
-		vmx_exit_and_run(x, EXIT_REASON_HLT, 0, 0, ii->len);
+		vmx_vcpu_exit(x, EXIT_REASON_HLT, 0, 0, ii->len);
 		return true;
 	case IC_IO: {
-		/* Exit qualification for I/O (SDM Table 28-5): size-1, direction
-		 * (1 = IN), operand encoding (1 = immediate), port in 31:16. */
-		uint64_t port = ii->io_dx ? (engine_gpr(x->eng, 2) & 0xFFFF) : ii->io_port;
-		uint64_t q = (uint64_t)(ii->io_size - 1) | (ii->io_in ? 8u : 0) | (ii->io_dx ? 0 : 64u) | port << 16;
-		vmx_exit_and_run(x, EXIT_REASON_IO_INSTRUCTION, q, 0, ii->len);
+		/* Exit qualification for I/O (SDM Table 28-5, vmx/exit_qual.h). */
+		uint16_t port = ii->io_dx ? (uint16_t)engine_gpr(x->eng, 2) : ii->io_port;
+		vmx_vcpu_exit(x, EXIT_REASON_IO_INSTRUCTION,
+			      vmx_io_qual_encode(ii->io_size, ii->io_in, !ii->io_dx, port), 0, ii->len);
 		return true;
 	}
 	case IC_VMCALL:
-		vmx_exit_and_run(x, EXIT_REASON_VMCALL, 0, 0, ii->len);
+		vmx_vcpu_exit(x, EXIT_REASON_VMCALL, 0, 0, ii->len);
 		return true;
 	default:
 		return false;
@@ -354,9 +374,8 @@ static bool vmx_on_exception(void *p, int vector, uint64_t payload, bool fault, 
 	 * DEBUGCTL; the would-be DR6 bits go to the exit qualification. */
 	uint32_t type = (ii && ii->cls == IC_ICEBP) ? INTR_TYPE_PRIV_SW_EXCEPTION
 			: vector == 3 ? INTR_TYPE_SOFT_EXCEPTION : INTR_TYPE_HARD_EXCEPTION;
-	uint32_t info = INTR_INFO_VALID | type | (uint32_t)vector;
-	vmx_exit_and_run(x, EXIT_REASON_EXCEPTION_NMI, vector == 1 ? payload : 0, info,
-			 ii ? ii->len : 0);
+	vmx_vcpu_exit(x, EXIT_REASON_EXCEPTION_NMI, vector == 1 ? payload : 0,
+		      vmx_intr_info_encode(type, vector), ii ? ii->len : 0);
 	return true;
 }
 
@@ -366,7 +385,7 @@ static void vmx_boundary(void *p)
 	if (!x->cfg.timer_period || engine_instructions(x->eng) < x->next_timer)
 		return;
 	x->next_timer = engine_instructions(x->eng) + x->cfg.timer_period;
-	vmx_exit_and_run(x, EXIT_REASON_EXTERNAL_INTERRUPT, 0, INTR_INFO_VALID | 0x20, 0);
+	vmx_vcpu_exit(x, EXIT_REASON_EXTERNAL_INTERRUPT, 0, vmx_intr_info_encode(0, 0x20), 0);
 }
 
 /* The budget-end exit: KVM arms the VMX-preemption timer for the end of the
@@ -375,10 +394,7 @@ static void vmx_boundary(void *p)
 static void vmx_budget(void *p)
 {
 	struct vmx *x = p;
-	vmx_hw_exit(x, EXIT_REASON_PREEMPTION_TIMER, 0, 0, 0);
-	count_exit(x, EXIT_REASON_PREEMPTION_TIMER);
-	cpu_event(x->cpu, EV_EXIT, vmcs_hw_get(&x->vmcs, GUEST_RIP), EXIT_REASON_PREEMPTION_TIMER, 0,
-		  vmx_exit_names[EXIT_REASON_PREEMPTION_TIMER]);
+	vmx_exit(x, EXIT_REASON_PREEMPTION_TIMER, 0, 0, 0);    /* step 3 only */
 	dbg_post_exit(&x->dbg);
 }
 
@@ -401,8 +417,8 @@ static void vmx_enter(void *p)
 		if (err)
 			vmcs_write(&x->vmcs, VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
 		vmcs_write(&x->vmcs, VM_ENTRY_INTR_INFO_FIELD,
-			   INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | (err ? INTR_INFO_DELIVER_CODE : 0) |
-			   (uint32_t)x->exc_vector);
+			   vmx_intr_info_encode(INTR_TYPE_HARD_EXCEPTION | (err ? INTR_INFO_DELIVER_CODE : 0),
+						x->exc_vector));
 	}
 	/* ... then the debug-register block of vcpu_enter_guest: DR loads per
 	 * policy (with the DR6 the injection just updated). */
@@ -422,24 +438,14 @@ static void vmx_enter(void *p)
 		x->rc.dirty &= ~VMX_REGS_DIRTY_SET;
 	/* The RSP write above went to the VMCS; GPRs other than RSP live in the
 	 * engine already. */
-	c->st.entries_total++;
 	if (!vmx_hw_entry(x)) {
-		c->st.entry_failures++;
-		count_exit(x, EXIT_REASON_INVALID_STATE);
-		cpu_event(c, EV_ENTRY_FAIL, engine_rip(x->eng), EXIT_REASON_INVALID_STATE, 0, "INVALID_STATE");
+		cpu_entry_failed(c, EXIT_REASON_INVALID_STATE, engine_rip(x->eng), EXIT_REASON_INVALID_STATE,
+				 vmx_exit_names[EXIT_REASON_INVALID_STATE]);
 		engine_request_stop(x->eng, STOP_ENTRY_FAIL, "VM entry failed: invalid guest state (reason 33)");
 		x->stopped = true;
 		return;
 	}
-	struct exit_stat *es = &c->st.exits[x->last_slot];
-	if (x->exit_no) {
-		uint64_t dt = c->st.cycles_total - x->exit_start;
-		es->cycles += dt;
-		es->sumsq += (double)dt * (double)dt;
-		if (dt < es->min) es->min = dt;
-		if (dt > es->max) es->max = dt;
-	}
-	cpu_event(c, EV_ENTRY, engine_rip(x->eng), 0, 0, NULL);
+	cpu_exit_end(c, engine_rip(x->eng));   /* the time of the exit this entry ends */
 }
 
 /* ---- life cycle ----------------------------------------------------------------------- */

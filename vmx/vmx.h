@@ -19,9 +19,7 @@ struct vmx {
 	struct hv_config cfg;          /* policy, timer, host hooks */
 	bool entry_pending;            /* exit handled, entry deferred to the outer loop */
 	bool stopped;                  /* the run is over (HLT, entry failure) */
-	uint64_t exit_no;              /* exits so far */
-	uint64_t exit_start;           /* cycles_total at the last exit */
-	unsigned last_slot;            /* exit slot of the last exit */
+	uint64_t exit_no;              /* exits handled so far (step 5 of the vCPU loop) */
 	uint64_t next_timer;           /* guest instruction count of the next timer interrupt */
 	/* exception queued for the next entry (kvm_queue_exception) */
 	bool exc_pending;
