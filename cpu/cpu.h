@@ -8,7 +8,7 @@
  * Two kinds of DR values are kept apart everywhere:
  *   - hardware values: struct cpu.dr[] (this file), what the silicon matches;
  *   - architectural values: what the guest (or host) *believes* it has
- *     written, kept by the correctness oracle (struct dr_file in sim/oracle.h)
+ *     written, kept by the correctness oracle (struct dr_file in cpu/dr.h; the engine keeps one per context)
  *     and, separately, by the hypervisor's own bookkeeping (debugreg/).
  *
  * Every write to a hardware DR, whoever makes it, goes through one function,

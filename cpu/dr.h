@@ -4,7 +4,7 @@
  * register values and returns register values, so the rules can be tested
  * against the manuals one by one (tests/test_dr_rules.c).  Matching a
  * breakpoint is separate from acting on it (Spike's triggers.h shape): the
- * match functions only say which slots hit; cpu/engine.c decides what to do.
+ * match functions only say which slots hit; cpu/engine/engine.c decides what to do.
  *
  * Sources: Intel SDM Vol.3 ch.17/19 "Debug, Branch Profile, TSC ..." (DR6,
  * DR7 layout, exception classes); SDM Vol.2 "MOV-Move to/from Debug

@@ -5,7 +5,7 @@
  * "FILE:LINE:COL: message" line.  The message shape is checked too, because
  * every bad input must be reported that way (docs/errors.md).
  *
- * `asm:` text is assembled with the real binutils (sim/asm.c); the assembly
+ * `asm:` text is assembled with the real binutils (sim/loader/asm.c); the assembly
  * cache goes to a private temporary directory so that fuzzing does not fill
  * the user's cache.
  *

@@ -2,7 +2,8 @@
 # check_layout.sh - the layout rules of docs/design.md, checked on the tree:
 #   1. #include arrows point downward only (one static library per folder);
 #   2. no hardware debug-register assignment outside cpu_dr_write() (cpu/cpu.c);
-#   3. no .c file under sim/ over 1,000 lines.
+#   3. no .c file under sim/ over 1,000 lines;
+#   4. every path a comment or document names (cpu/..., sim/..., docs/...) exists.
 # Prints one line per violation and exits 1 if there is any.
 set -uo pipefail
 root="${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -61,5 +62,13 @@ while IFS= read -r f; do
 	n=$(wc -l < "$f")
 	if [ "$n" -gt 1000 ]; then echo "$f: $n lines (over 1,000: split it by concept)"; bad=1; fi
 done < <(git ls-files 'sim/*.c')
+
+# 4. paths named in sources and documents exist (placeholders such as
+#    NAME, KEY, <verb> or * are skipped)
+while IFS=: read -r f l p; do
+	case "$p" in *NAME*|*KEY*|*'<'*|*'*'*) continue ;; esac
+	[ -e "$p" ] || { echo "$f:$l: names $p, which does not exist"; bad=1; }
+done < <(git grep -noE '(^|[^A-Za-z0-9_./<>*-])(cpu|debugreg|vmx|svm|sim|tests|scripts|docs|scenarios|bench|fuzz)/[A-Za-z0-9_./<>*-]*[A-Za-z0-9_>*]\.(c|h|def|md|sh|yaml|cost)\b' \
+	-- ':!reports' ':!*.out' ':!tests/check_layout.sh' | sed -E 's/^([^:]*):([0-9]*):[^a-z]*/\1:\2:/' | sort -u)
 
 exit $bad

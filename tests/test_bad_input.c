@@ -328,7 +328,7 @@ Test(bad_input, unwritable_output_path)
 	snprintf(out, sizeof out, "%s/out.json", sub);
 	run_hvsim(HEAD "vendor: none\nguest:\n  base: 0x1000\n  code: \"f4\"\n", out, NULL, &o);
 	cr_assert_eq(o.status, 4, "exit status %d (stderr: %s)", o.status, o.err);
-	/* an output file has no YAML position: 0:0 (sim/outfile.h) */
+	/* an output file has no YAML position: 0:0 (sim/util/outfile.h) */
 	assert_message(&o, out, 0, 0, "cannot write");
 	assert_no_leftovers(&o, false);
 	free(o.err);

@@ -206,7 +206,7 @@ uint64_t engine_instructions(struct engine *e);
  * site); exposed for tests and `hvsim disasm`. */
 int engine_classify(const uint8_t *bytes, size_t n, int mode, struct insn_info *ii);
 
-/* Per-instruction observation (cpu/insn_hook.c; separate from the hooks
+/* Per-instruction observation (cpu/engine/insn_hook.c; separate from the hooks
  * above).  Installing either of these adds one code hook on every guest
  * instruction, which makes the run several times slower; neither changes
  * what the guest does, counts or costs.  They run before the instruction at

@@ -1,5 +1,5 @@
-/* engine_int.h - the engine's private state, shared by cpu/engine.c,
- * cpu/decode.c and cpu/deliver.c only. */
+/* engine_int.h - the engine's private state, shared by cpu/engine/engine.c,
+ * cpu/engine/decode.c and cpu/engine/deliver.c only. */
 #ifndef HVSIM_CPU_ENGINE_INT_H
 #define HVSIM_CPU_ENGINE_INT_H
 #include <capstone/capstone.h>

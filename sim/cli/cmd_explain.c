@@ -1,7 +1,7 @@
 /* cmd_explain.c - `hvsim explain SCENARIO -p POLICY`: run the scenario once
- * with the trace collected and narrate it (sim/narrate.h); with --format
+ * with the trace collected and narrate it (sim/render/narrate.h); with --format
  * html, also run the scenario's other policies for the charts and write one
- * self-contained page (sim/html.h). */
+ * self-contained page (sim/render/html.h). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>

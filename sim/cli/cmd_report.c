@@ -1,5 +1,5 @@
 /* cmd_report.c - `hvsim report RESULT.json`: the perf-kvm-stat style views
- * of a saved result, its charts, or one HTML page (sim/report.h). */
+ * of a saved result, its charts, or one HTML page (sim/render/report.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

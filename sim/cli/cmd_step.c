@@ -4,7 +4,7 @@
  * r, trace on|off, q.
  *
  * The prompt runs inside the simulation: a per-instruction observer on the
- * guest engine (engine_set_insn_observer, cpu/insn_hook.c) stops before an
+ * guest engine (engine_set_insn_observer, cpu/engine/insn_hook.c) stops before an
  * instruction, and the trace sink stops at a VM exit (before the hypervisor
  * has handled it, so `dreg` shows the hardware as the exit found it).  The
  * machine is only read, never changed, so a stepped run is the same run as

@@ -51,7 +51,7 @@ extern const char *verb_empty_ok;
 #define VERB_EMPTY_OK (&verb_empty_ok)
 
 /* The option scan shared by every verb with an option table (verb_parse,
- * sim/cmd_compare.c, sim/cmd_sweep.c): "--long", "--long=V", "--long V",
+ * sim/cli/cmd_compare.c, sim/cli/cmd_sweep.c): "--long", "--long=V", "--long V",
  * "-xV", "-x V"; "--" ends the options, "-" is positional.  opts ends with
  * lng == NULL; an entry with a flag pointer takes no value (value and flag
  * are left to on_arg).  on_arg(id, val, ctx) is called in argument order

@@ -192,7 +192,7 @@ int result_doc_parse(const char *path, const char *buf, size_t len, struct resul
 	}
 	const struct json_value *root = doc->root;
 	/* `hvsim run --format json` writes "hvsim-result"; `hvsim compare
-	 * --format json` writes "hvsim-compare" (sim/cmd_compare.c, version 1)
+	 * --format json` writes "hvsim-compare" (sim/cli/cmd_compare.c, version 1)
 	 * with the same run objects plus its table. */
 	const char *schema = root->type == JSON_OBJECT ? get_str(root, "schema") : NULL;
 	bool cmp = schema && !strcmp(schema, "hvsim-compare");

@@ -176,7 +176,7 @@ void trace_list_events(FILE *f, const char *fmt)
 		"prints `info1`/`info2`; `uint`/`int` are JSON numbers; `string` is a JSON string or\n"
 		"`null`; a list `a\\|b` is a string naming the value (`who` is `guest` or `host`).\n"
 		"\n"
-		"Cycles are charged per translated block of guest code (cpu/engine.h), so events inside\n"
+		"Cycles are charged per translated block of guest code (cpu/engine/engine.h), so events inside\n"
 		"one block share roughly one cycle value and, when the guest leaves a block early, a later\n"
 		"event can carry a slightly smaller count.  The renderings that need a timeline (Chrome\n"
 		"export, SVG timeline) use the running maximum.\n"
