@@ -3,6 +3,7 @@
  * as text, Markdown, CSV or JSON (report.h).  The field paths are those of
  * docs/result-schema.md; result.c writes them. */
 #include "sim/render/report.h"
+#include "sim/util/util.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -243,32 +244,10 @@ fail:
 int result_doc_read(const char *path, struct result_doc *doc, char *err, size_t errsize)
 {
 	memset(doc, 0, sizeof(*doc));
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	if (!f) {
-		snprintf(err, errsize, "%s:0:0: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		len += fread(buf + len, 1, cap - len, f);
-		if (len < cap)
-			break;
-		char *nb = realloc(buf, cap * 2);
-		if (!nb) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = nb;
-		cap *= 2;
-	}
-	bool bad = !buf || ferror(f);
-	if (f != stdin)
-		fclose(f);
-	if (bad) {
-		free(buf);
-		snprintf(err, errsize, "%s:0:0: %s", path, buf ? "read error" : "out of memory");
+	size_t len;
+	char *buf = util_read_file(path, UTIL_MAX_DOCUMENT, &len);
+	if (!buf) {
+		util_read_error(err, errsize, path, UTIL_MAX_DOCUMENT);
 		return -1;
 	}
 	int rc = result_doc_parse(path, buf, len, doc, err, errsize);

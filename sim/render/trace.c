@@ -1,6 +1,7 @@
 /* trace.c - JSONL event traces: writer sink, reader, trace-cmd style text,
  * Chrome/Perfetto export and the event catalogue, all generated from
  * cpu/events.def (see trace.h). */
+#include "sim/util/util.h"
 #include "sim/render/trace.h"
 #include <ctype.h>
 #include <errno.h>
@@ -512,36 +513,10 @@ int trace_parse(const char *path, const char *buf, size_t len, struct trace_log 
 int trace_read(const char *path, struct trace_log *log, char *err, size_t errsize)
 {
 	memset(log, 0, sizeof(*log));
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	if (!f) {
-		snprintf(err, errsize, "%s:0:0: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	for (;;) {
-		if (!buf) {
-			snprintf(err, errsize, "%s:0:0: out of memory", path);
-			if (f != stdin)
-				fclose(f);
-			return -1;
-		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (len < cap)
-			break;
-		cap *= 2;
-		char *nb = realloc(buf, cap);
-		if (!nb)
-			free(buf);
-		buf = nb;
-	}
-	bool rerr = ferror(f);
-	if (f != stdin)
-		fclose(f);
-	if (rerr) {
-		free(buf);
-		snprintf(err, errsize, "%s:0:0: read error", path);
+	size_t len;
+	char *buf = util_read_file(path, UTIL_MAX_DOCUMENT, &len);
+	if (!buf) {
+		util_read_error(err, errsize, path, UTIL_MAX_DOCUMENT);
 		return -1;
 	}
 	int rc = trace_parse(path, buf, len, log, err, errsize);

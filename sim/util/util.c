@@ -11,7 +11,8 @@ char *util_read_file(const char *path, size_t max, size_t *len)
 {
 	/* O_NONBLOCK only for the open (a FIFO with no writer must not hang
 	 * here); cleared before reading. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	bool is_stdin = strcmp(path, "-") == 0;
+	int fd = is_stdin ? dup(0) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return NULL;
 	struct stat st;
@@ -83,6 +84,16 @@ char *util_read_file(const char *path, size_t max, size_t *len)
 	if (len)
 		*len = n;
 	return buf;
+}
+
+void util_read_error(char *err, size_t errsize, const char *path, size_t max)
+{
+	if (errno == EFBIG)
+		snprintf(err, errsize, "%s:0:0: larger than the %zu MiB limit for this input", path, max >> 20);
+	else if (errno == ENOMEM)
+		snprintf(err, errsize, "%s:0:0: out of memory", path);
+	else
+		snprintf(err, errsize, "%s:0:0: cannot open: %s", path, strerror(errno));
 }
 
 const char *util_source_dir(void)

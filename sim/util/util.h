@@ -10,12 +10,16 @@
 
 /* ---- files ---------------------------------------------------------------- */
 
-/* Read a whole regular file (or a FIFO/character device, stopping at
+/* Read a whole regular file ("-": standard input; or a FIFO/character device, stopping at
  * `max` bytes) into a NUL-terminated buffer.  Never reads more than `max`
  * bytes: a longer input is refused with EFBIG, so `hvsim report /dev/zero`
  * cannot grow without bound.  Returns the buffer (free() it) and its length
  * in *len, or NULL with errno set (ENOENT, EISDIR, EFBIG, ENOMEM, ...). */
 char *util_read_file(const char *path, size_t max, size_t *len);
+
+/* "PATH:0:0: cannot read: REASON" for a failed util_read_file (errno), with
+ * EFBIG worded as "larger than the N MiB limit". */
+void util_read_error(char *err, size_t errsize, const char *path, size_t max);
 
 /* Default input caps (docs/errors.md, "Limits"). */
 #define UTIL_MAX_SCENARIO  (4u << 20)     /* scenario YAML: 4 MiB */
