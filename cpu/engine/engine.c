@@ -65,8 +65,7 @@ void engine_set_rip(struct engine *e, uint64_t rip)
 
 uint64_t engine_rflags(struct engine *e)
 {
-	uint64_t v = 0;
-	uc_reg_read(e->uc, UC_X86_REG_RFLAGS, &v);
+	uint64_t v = uc_flags_read(e);
 	v &= ~(1ull << 16);
 	return v | (e->rf ? (1ull << 16) : 0);
 }
@@ -79,7 +78,7 @@ void engine_set_rflags(struct engine *e, uint64_t fl)
 		e->rf_seq = e->blk_seq + 1;
 	}
 	fl = (fl & ~(1ull << 16)) | 2;
-	uc_reg_write(e->uc, UC_X86_REG_RFLAGS, &fl);
+	uc_flags_write(e, fl);
 }
 
 uint64_t engine_rsp(struct engine *e) { return engine_gpr(e, 4); }

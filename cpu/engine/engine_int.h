@@ -128,6 +128,29 @@ struct engine {
 #define SENTINEL64 0xFFFFFFFFFFFFF000ull
 #define SENTINEL32 0xFFFFF000ull
 
+/* RFLAGS as Unicorn holds it.  Unicorn 2.0.1 in UC_MODE_32 ignores
+ * UC_X86_REG_RFLAGS (a write is dropped, a read returns nothing): a 32-bit
+ * guest must go through UC_X86_REG_EFLAGS, or the flags the engine clears
+ * on exception delivery (TF) stay set and a single-step handler traps on
+ * itself forever (issue 12 item 7).  Every flags access of the engine goes
+ * through these two. */
+static inline uint64_t uc_flags_read(const struct engine *e)
+{
+	uint64_t v = 0;            /* the EFLAGS read stores only 4 bytes */
+	uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RFLAGS : UC_X86_REG_EFLAGS, &v);
+	return e->mode == 64 ? v : (v & 0xFFFFFFFFull);
+}
+
+static inline void uc_flags_write(const struct engine *e, uint64_t v)
+{
+	if (e->mode == 64) {
+		uc_reg_write(e->uc, UC_X86_REG_RFLAGS, &v);
+	} else {
+		uint32_t v32 = (uint32_t)v;
+		uc_reg_write(e->uc, UC_X86_REG_EFLAGS, &v32);
+	}
+}
+
 /* decode.c */
 const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
 struct site *site_find(struct engine *e, uint64_t addr);

@@ -289,12 +289,11 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 				 (unsigned long long)ii->rip, (unsigned long long)sp);
 			return;
 		}
-		uint64_t cur = 0;
-		uc_reg_read(e->uc, UC_X86_REG_RFLAGS, &cur);
+		uint64_t cur = uc_flags_read(e);
 		/* CPL 0: every writable flag is loaded; VM and RF are not (SDM POPF). */
 		uint64_t mask = ii->opsize ? 0x7FD5ull : 0x3F7FD5ull & ~(1ull << 16) & ~(1ull << 17);
 		uint64_t fl = (cur & ~mask) | (v & mask) | 2;
-		uc_reg_write(e->uc, UC_X86_REG_RFLAGS, &fl);
+		uc_flags_write(e, fl);
 		sp += w;
 		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
 		retire(e, ii, true);
@@ -688,9 +687,9 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 {
 	struct engine *e = user;
-	uint64_t rip = 0, fl = 0;
+	uint64_t rip = 0;
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
-	uc_reg_read(uc, UC_X86_REG_RFLAGS, &fl);
+	uint64_t fl = uc_flags_read(e);
 	e->cur_rip = rip;
 	uint64_t at = rip;
 	if (intno == 1 && (fl & RFL_TF)) {
