@@ -177,3 +177,50 @@ Test(conformance, single_step_with_idt_handler_32)
 {
 	single_step_basic(32);
 }
+
+/* ==== item 7 (a): guest.instructions under single-step =====================
+ *
+ * Counted by hand.  Main path: 7 instructions of IDT setup, mov ecx, then
+ * pushfq/or/popfq (11); the loop dec/jnz three times (6); pushfq/and/popfq
+ * (3); hlt (1) = 21.  TF is 1 from the instruction after the first popfq
+ * (SDM 17.3.1.4) up to and including the last popfq: traps after 3 dec,
+ * 3 jnz, pushfq, and, popfq = 9, each running the 2-instruction handler
+ * (inc, iretq) = 18.  Total 39.  Two of the jnz are taken backward; the
+ * engine used to un-count the jnz whenever the trap's RIP (the branch
+ * target) lay below it (engine_leave_block), giving 37. */
+Test(conformance, instruction_count_single_step_over_backward_branch)
+{
+	struct guest g = { .mode = 64, .vendor = VENDOR_NONE, .raw = true };
+	struct run_result r;
+	run_in(&g,
+	       "  lea rax, [rip+h]\n  mov word ptr [idt+16], ax\n  mov word ptr [idt+18], 8\n"
+	       "  mov byte ptr [idt+21], 0x8E\n  shr rax, 16\n  mov word ptr [idt+22], ax\n"
+	       "  lidt [idtr]\n  mov ecx, 3\n  pushfq\n  or qword ptr [rsp], 0x100\n  popfq\n"
+	       "l: dec ecx\n  jnz l\n  pushfq\n  and qword ptr [rsp], ~0x100\n  popfq\n  hlt\n"
+	       "h: inc qword ptr [count]\n  iretq\n"
+	       ".balign 16\nidtr: .word 255\n  .quad idt\n",
+	       &r);
+	cr_assert_eq(COUNT(&r), 9);
+	cr_expect_eq(r.st.guest_instructions, 39, "guest.instructions = %llu",
+		     (unsigned long long)r.st.guest_instructions);
+	run_result_free(&r);
+}
+
+/* The same loop in 32-bit mode (8-byte gates, iretd): also 39. */
+Test(conformance, instruction_count_single_step_over_backward_branch_32)
+{
+	struct guest g = { .mode = 32, .vendor = VENDOR_NONE, .raw = true };
+	struct run_result r;
+	run_in(&g,
+	       "  mov eax, offset h\n  mov word ptr [idt+8], ax\n  mov word ptr [idt+10], 8\n"
+	       "  mov byte ptr [idt+13], 0x8E\n  shr eax, 16\n  mov word ptr [idt+14], ax\n"
+	       "  lidt [idtr]\n  mov ecx, 3\n  pushfd\n  or dword ptr [esp], 0x100\n  popfd\n"
+	       "l: dec ecx\n  jnz l\n  pushfd\n  and dword ptr [esp], ~0x100\n  popfd\n  hlt\n"
+	       "h: inc dword ptr [count]\n  iretd\n"
+	       ".balign 8\nidtr: .word 255\n  .long idt\n",
+	       &r);
+	cr_assert_eq(COUNT(&r), 9);
+	cr_expect_eq(r.st.guest_instructions, 39, "guest.instructions = %llu",
+		     (unsigned long long)r.st.guest_instructions);
+	run_result_free(&r);
+}

@@ -692,6 +692,7 @@ void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 	uint64_t fl = uc_flags_read(e);
 	e->cur_rip = rip;
 	uint64_t at = rip;
+	bool trap = intno == 1 || intno == 3 || intno >= 32;
 	if (intno == 1 && (fl & RFL_TF)) {
 		/* Single-step trap after the instruction that began with TF = 1,
 		 * merged with any data-breakpoint hit of that instruction. */
@@ -723,7 +724,15 @@ void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 	}
 	if (e->cur_rip != rip || e->stop_req || e->pause_req || e->need_restart) {
 		e->done = false;
-		hook_exit(e, at, at);
+		/* Traps (single-step, INT3, INT n) report the *next* RIP: the
+		 * instruction that raised them has retired, and it is the last
+		 * one of its translated block (with TF = 1 every block holds one
+		 * instruction; INT n ends its block).  Nothing of the block is
+		 * left to un-count -- in particular not when the next RIP is a
+		 * backward branch target that lies below the branch (issue 12
+		 * item 7: one instruction lost per taken backward branch).  A
+		 * fault raised by Unicorn did not retire: un-count from it. */
+		hook_exit(e, at, trap ? UINT64_MAX : at);
 	}
 }
 
