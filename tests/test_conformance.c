@@ -19,7 +19,7 @@
 
 #define SYMS ".set idt, 0x80000\n.set count, 0x81000\n.set log, 0x81100\n.set rips, 0x81200\n" \
 	".set bps, 0x81300\n.set bp_rip, 0x81308\n.set uds, 0x81310\n.set aux, 0x81318\n"     \
-	".set watch, 0x82000\n.set gdt, 0x83000\n"
+	".set watch, 0x82000\n.set gdt, 0x83000\n.set tags, 0x81400\n.set want, 0x81800\n"
 
 /* 64-bit: 16-byte interrupt gates, selector 8. */
 #define PRO64                                                                  \
@@ -32,7 +32,8 @@
 #define EPI64                                                                  \
 	"db_handler:\n  push rax\n  push rbx\n  mov rax, dr6\n"                 \
 	"  mov rbx, [count]\n  mov [log+rbx*8], rax\n"                          \
-	"  mov rax, [rsp+16]\n  mov [rips+rbx*8], rax\n  inc qword ptr [count]\n" \
+	"  mov rax, [rsp+16]\n  mov [rips+rbx*8], rax\n  mov [tags+rbx*8], r15\n"       \
+	"  inc qword ptr [count]\n"                                             \
 	"  xor eax, eax\n  mov dr6, rax\n"                                      \
 	"  pop rbx\n  pop rax\n  or qword ptr [rsp+16], 0x10000\n  iretq\n"     \
 	"bp_handler:\n  inc qword ptr [bps]\n  push rax\n  mov rax, [rsp+8]\n"  \
@@ -55,6 +56,7 @@
 	"db_handler:\n  push eax\n  push ebx\n  mov eax, dr6\n"                 \
 	"  mov ebx, [count]\n  mov [log+ebx*8], eax\n  mov dword ptr [log+ebx*8+4], 0\n" \
 	"  mov eax, [esp+8]\n  mov [rips+ebx*8], eax\n  mov dword ptr [rips+ebx*8+4], 0\n" \
+	"  mov [tags+ebx*8], ebp\n  mov dword ptr [tags+ebx*8+4], 0\n"           \
 	"  inc dword ptr [count]\n"                                             \
 	"  xor eax, eax\n  mov dr6, eax\n"                                      \
 	"  pop ebx\n  pop eax\n  or dword ptr [esp+8], 0x10000\n  iretd\n"      \
@@ -93,7 +95,7 @@ static void run_in(const struct guest *g, const char *main_code, struct run_resu
 	snprintf(yaml, sizeof(yaml),
 		 "version: 1\nname: t\nsummary: t\nvendor: %s\nguest:\n  mode: %d\n  base: 0x1000\n"
 		 "  regs: { %s: 0x90000 }\n"
-		 "  data:\n    - { addr: 0x80000, size: 0x11000 }\n  limits: { instructions: 100000 }\n"
+		 "  data:\n    - { addr: 0x80000, size: 0x50000 }\n  limits: { instructions: 100000 }\n"
 		 "  asm: |\n%s",
 		 g->vendor == VENDOR_VMX ? "vmx" : g->vendor == VENDOR_SVM ? "svm" : "none", g->mode,
 		 g->mode == 32 ? "esp" : "rsp", ind);
@@ -120,6 +122,8 @@ static uint64_t mem(const struct run_result *r, uint64_t a)
 #define LOG(r, i) mem(r, 0x81100 + 8 * (i))
 #define RIP(r, i) mem(r, 0x81200 + 8 * (i))
 #define AUX(r, i) mem(r, 0x81318 + 8 * (i))
+#define TAG(r, i) mem(r, 0x81400 + 8 * (i))
+#define WANT(r, i) mem(r, 0x81800 + 8 * (i))
 #define BPS(r) (mem(r, 0x81300) & 0xFFFFFFFF)
 #define BP_RIP(r) mem(r, 0x81308)
 
@@ -223,4 +227,309 @@ Test(conformance, instruction_count_single_step_over_backward_branch_32)
 	cr_expect_eq(r.st.guest_instructions, 39, "guest.instructions = %llu",
 		     (unsigned long long)r.st.guest_instructions);
 	run_result_free(&r);
+}
+
+/* ==== item 2: data breakpoints match any overlapping byte ===================
+ *
+ * SDM Vol.3 17.2.5 "Breakpoint Field Recognition": "A data breakpoint for
+ * reading or writing data is triggered if any of the bytes participating in
+ * an access is within the range defined by a breakpoint address register
+ * and its LENn field", with the example table ("Breakpoint Examples"):
+ *   DR0 = A0001H R/W0 = 11 (read/write) LEN0 = 00 (1 byte)
+ *   DR1 = A0002H R/W1 = 01 (write)      LEN1 = 00 (1 byte)
+ *   DR2 = B0002H R/W2 = 11 (read/write) LEN2 = 01 (2 bytes)
+ *   DR3 = C0000H R/W3 = 01 (write)      LEN3 = 11 (4 bytes)
+ * Accesses that trap: r/w A0001H len 1 and 2; write A0002H len 1 and 2;
+ * r/w B0001H len 4; r/w B0002H len 1 and 2; write C0000H len 4; write
+ * C0001H len 2; write C0003H len 1.  Accesses that do not: r/w A0000H
+ * len 1; read A0002H len 1; r/w A0003H len 4; r/w B0000H len 2; read
+ * C0000H len 2; r/w C0004H len 4.
+ * The B bits of each trap follow from the same rule per slot (SDM 17.2.3:
+ * Bn is set when breakpoint n's condition is met): the write of 2 bytes at
+ * A0001H meets both DR0 and DR1.  Each access is a trap: the frame RIP is
+ * the next instruction (SDM 17.3.1.2), here the label the guest stored in
+ * want[tag].  DR7 = L0-L3 | 0x400 | R/W,LEN fields = 0xD7130455. */
+struct access { uint64_t addr; unsigned len; bool write; unsigned hit; };
+
+static const struct access sdm_table[] = {
+	{ 0xA0001, 1, false, 1 }, { 0xA0001, 1, true, 1 },
+	{ 0xA0001, 2, false, 1 }, { 0xA0001, 2, true, 3 },
+	{ 0xA0002, 1, true, 2 }, { 0xA0002, 2, true, 2 },
+	{ 0xB0001, 4, false, 4 }, { 0xB0001, 4, true, 4 },
+	{ 0xB0002, 1, false, 4 }, { 0xB0002, 1, true, 4 },
+	{ 0xB0002, 2, false, 4 }, { 0xB0002, 2, true, 4 },
+	{ 0xC0000, 4, true, 8 }, { 0xC0001, 2, true, 8 }, { 0xC0003, 1, true, 8 },
+	/* no trap */
+	{ 0xA0000, 1, false, 0 }, { 0xA0000, 1, true, 0 },
+	{ 0xA0002, 1, false, 0 },
+	{ 0xA0003, 4, false, 0 }, { 0xA0003, 4, true, 0 },
+	{ 0xB0000, 2, false, 0 }, { 0xB0000, 2, true, 0 },
+	{ 0xC0000, 2, false, 0 },
+	{ 0xC0004, 4, false, 0 }, { 0xC0004, 4, true, 0 },
+};
+
+/* The guest code for a list of accesses: per access, want[i] = the label
+ * after it, tag register = i, then the access. */
+static void gen_accesses(char *buf, size_t size, int mode, const struct access *a, unsigned n)
+{
+	static const char *const ptr[9] = { [1] = "byte", [2] = "word", [4] = "dword", [8] = "qword" };
+	static const char *const reg[9] = { [1] = "al", [2] = "ax", [4] = "eax", [8] = "rax" };
+	size_t o = 0;
+	for (unsigned i = 0; i < n && o < size; i++) {
+		const char *tag = mode == 64 ? "r15" : "ebp";
+		if (mode == 64)
+			o += (size_t)snprintf(buf + o, size - o, "  lea rax, [rip+e_%u]\n  mov [want+%u], rax\n", i, 8 * i);
+		else
+			o += (size_t)snprintf(buf + o, size - o, "  mov dword ptr [want+%u], offset e_%u\n", 8 * i, i);
+		o += (size_t)snprintf(buf + o, size - o, "  mov %s, %u\n", tag, i);
+		if (a[i].write)
+			o += (size_t)snprintf(buf + o, size - o, "  mov %s ptr [0x%llx], %s\ne_%u:\n", ptr[a[i].len],
+					      (unsigned long long)a[i].addr, reg[a[i].len], i);
+		else
+			o += (size_t)snprintf(buf + o, size - o, "  mov %s, %s ptr [0x%llx]\ne_%u:\n", reg[a[i].len],
+					      ptr[a[i].len], (unsigned long long)a[i].addr, i);
+	}
+}
+
+static void check_accesses(const struct run_result *r, const struct access *a, unsigned n)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!a[i].hit)
+			continue;
+		cr_assert_lt(k, COUNT(r), "access %u (0x%llx len %u %s) did not trap", i,
+			     (unsigned long long)a[i].addr, a[i].len, a[i].write ? "write" : "read");
+		cr_expect_eq(TAG(r, k), i, "#DB %u came from access %llu, want %u", k,
+			     (unsigned long long)TAG(r, k), i);
+		cr_expect_eq(LOG(r, k), 0xFFFF0FF0ull | a[i].hit, "access %u: DR6 0x%llx, want 0x%llx", i,
+			     (unsigned long long)LOG(r, k), 0xFFFF0FF0ull | a[i].hit);
+		cr_expect_eq(RIP(r, k), WANT(r, i), "access %u: frame RIP 0x%llx, want 0x%llx", i,
+			     (unsigned long long)RIP(r, k), (unsigned long long)WANT(r, i));
+		k++;
+	}
+	cr_expect_eq(COUNT(r), k, "%llu #DBs, want %u", (unsigned long long)COUNT(r), k);
+	cr_expect_eq(r->st.db_guest_delivered, k);
+	cr_expect_eq(r->st.db_guest_missed, 0);
+	cr_expect_eq(r->st.db_guest_spurious, 0);
+	cr_expect_eq(r->nviol, 0);
+}
+
+static void sdm_breakpoint_examples(int mode, enum vendor v)
+{
+	static char code[16384];
+	unsigned n = sizeof(sdm_table) / sizeof(sdm_table[0]);
+	const char *arm64 = "  mov rax, 0xA0001\n  mov dr0, rax\n  mov rax, 0xA0002\n  mov dr1, rax\n"
+			    "  mov rax, 0xB0002\n  mov dr2, rax\n  mov rax, 0xC0000\n  mov dr3, rax\n"
+			    "  mov rax, 0xD7130455\n  mov dr7, rax\n";
+	const char *arm32 = "  mov eax, 0xA0001\n  mov dr0, eax\n  mov eax, 0xA0002\n  mov dr1, eax\n"
+			    "  mov eax, 0xB0002\n  mov dr2, eax\n  mov eax, 0xC0000\n  mov dr3, eax\n"
+			    "  mov eax, 0xD7130455\n  mov dr7, eax\n";
+	size_t o = (size_t)snprintf(code, sizeof(code), "%s", mode == 64 ? arm64 : arm32);
+	gen_accesses(code + o, sizeof(code) - o, mode, sdm_table, n);
+	struct guest g = { .mode = mode, .vendor = v };
+	struct run_result r;
+	run_in(&g, code, &r);
+	check_accesses(&r, sdm_table, n);
+	run_result_free(&r);
+}
+
+Test(conformance, sdm_breakpoint_examples_table_64)
+{
+	sdm_breakpoint_examples(64, VENDOR_NONE);
+}
+
+Test(conformance, sdm_breakpoint_examples_table_32)
+{
+	sdm_breakpoint_examples(32, VENDOR_NONE);
+}
+
+/* The same table through a hypervisor: the guest's DRs reach the hardware
+ * through KVM's switching (today's bp_enabled preset), the oracle checks
+ * the guest's own view. */
+Test(conformance, sdm_breakpoint_examples_table_vmx)
+{
+	sdm_breakpoint_examples(64, VENDOR_VMX);
+}
+
+Test(conformance, sdm_breakpoint_examples_table_svm)
+{
+	sdm_breakpoint_examples(64, VENDOR_SVM);
+}
+
+/* Accesses given as code: `want` names the label the trap's frame RIP must
+ * hold (NULL = the label right after the code, i.e. the next instruction). */
+struct caccess { const char *code; const char *want; unsigned hit; };
+
+static void run_caccesses(int mode, const char *arm, const struct caccess *a, unsigned n, const char *tail)
+{
+	static char code[16384];
+	size_t o = (size_t)snprintf(code, sizeof(code), "%s", arm);
+	for (unsigned i = 0; i < n && o < sizeof(code); i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "e_%u", i);
+		if (mode == 64)
+			o += (size_t)snprintf(code + o, sizeof(code) - o,
+					      "  lea rax, [rip+%s]\n  mov [want+%u], rax\n  mov r15, %u\n%s\ne_%u:\n",
+					      a[i].want ? a[i].want : want, 8 * i, i, a[i].code, i);
+		else
+			o += (size_t)snprintf(code + o, sizeof(code) - o,
+					      "  mov dword ptr [want+%u], offset %s\n  mov ebp, %u\n%s\ne_%u:\n", 8 * i,
+					      a[i].want ? a[i].want : want, i, a[i].code, i);
+	}
+	snprintf(code + o, sizeof(code) - o, "  jmp tail_end\n%s\ntail_end:\n", tail ? tail : "");
+	struct guest g = { .mode = mode, .vendor = VENDOR_NONE };
+	struct run_result r;
+	run_in(&g, code, &r);
+	unsigned k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!a[i].hit)
+			continue;
+		cr_assert_lt(k, COUNT(&r), "access %u (%s) did not trap", i, a[i].code);
+		cr_expect_eq(TAG(&r, k), i, "#DB %u came from access %llu, want %u", k,
+			     (unsigned long long)TAG(&r, k), i);
+		cr_expect_eq(LOG(&r, k), 0xFFFF0FF0ull | a[i].hit, "access %u (%s): DR6 0x%llx, want 0x%llx", i,
+			     a[i].code, (unsigned long long)LOG(&r, k), 0xFFFF0FF0ull | a[i].hit);
+		cr_expect_eq(RIP(&r, k), WANT(&r, i), "access %u (%s): frame RIP 0x%llx, want 0x%llx", i,
+			     a[i].code, (unsigned long long)RIP(&r, k), (unsigned long long)WANT(&r, i));
+		k++;
+	}
+	cr_expect_eq(COUNT(&r), k, "%llu #DBs, want %u", (unsigned long long)COUNT(&r), k);
+	cr_expect_eq(r.st.db_guest_delivered, k);
+	cr_expect_eq(r.st.db_guest_missed, 0);
+	cr_expect_eq(r.st.db_guest_spurious, 0);
+	cr_expect_eq(r.nviol, 0, "violations: %zu (%s)", r.nviol, r.nviol ? r.viol[0].detail : "");
+	run_result_free(&r);
+}
+
+/* SDM 17.2.5: LENn = 10 is an 8-byte range (aligned, "the processor uses
+ * LENn to mask the lower address bits"); any overlapping byte hits, so a
+ * qword read starting 7 bytes below hits and one ending just below does
+ * not.  DR0 = watch, R/W0 = 11, LEN0 = 10: DR7 = 0x000B0401. */
+Test(conformance, eight_byte_range_any_overlapping_byte)
+{
+	static const struct caccess a[] = {
+		{ "  mov al, byte ptr [watch+7]", NULL, 1 },
+		{ "  mov al, byte ptr [watch+8]", NULL, 0 },
+		{ "  mov rax, qword ptr [watch-7]", NULL, 1 },
+		{ "  mov eax, dword ptr [watch-4]", NULL, 0 },
+		{ "  mov qword ptr [watch], rax", NULL, 1 },
+		{ "  mov ax, word ptr [watch-1]", NULL, 1 },
+		{ "  mov rax, qword ptr [watch+8]", NULL, 0 },
+	};
+	run_caccesses(64, "  mov rax, offset watch\n  mov dr0, rax\n  mov rax, 0x000B0401\n  mov dr7, rax\n", a,
+		      sizeof(a) / sizeof(a[0]), NULL);
+}
+
+/* SDM 17.2.5 + 17.2.3: one access overlapping two ranges meets both
+ * conditions, so both B bits are set in the one #DB.  DR0 = watch,
+ * DR1 = watch+4, both R/W = 11 LEN = 11 (4 bytes): DR7 = 0x00FF0405. */
+Test(conformance, access_spanning_two_ranges_sets_both_b_bits)
+{
+	static const struct caccess a[] = {
+		{ "  mov rax, qword ptr [watch]", NULL, 3 },
+		{ "  mov rax, qword ptr [watch-2]", NULL, 3 },
+		{ "  mov word ptr [watch+3], ax", NULL, 3 },
+		{ "  mov eax, dword ptr [watch+4]", NULL, 2 },
+		{ "  mov byte ptr [watch+8], al", NULL, 0 },
+	};
+	run_caccesses(64, "  mov rax, offset watch\n  mov dr0, rax\n  add rax, 4\n  mov dr1, rax\n"
+			  "  mov rax, 0x00FF0405\n  mov dr7, rax\n", a, sizeof(a) / sizeof(a[0]), NULL);
+}
+
+/* Unaligned accesses that cross a page: the bytes on both pages count
+ * (SDM 17.2.5, any byte of the access); bytes of the aligned-down quadword
+ * that the access does not touch do not.  DR0 = 0x85004 len 1 r/w,
+ * DR1 = 0x84FF8 len 4 r/w: DR7 = 0x00F30405. */
+Test(conformance, page_crossing_access_matches_its_own_bytes_only)
+{
+	static const struct caccess a[] = {
+		{ "  mov rax, qword ptr [0x84FFD]", NULL, 1 },
+		{ "  mov qword ptr [0x84FFD], rax", NULL, 1 },
+		{ "  mov eax, dword ptr [0x84FFE]", NULL, 0 },
+		{ "  mov rax, qword ptr [0x84FFB]", NULL, 2 },
+	};
+	run_caccesses(64, "  mov rax, 0x85004\n  mov dr0, rax\n  mov rax, 0x84FF8\n  mov dr1, rax\n"
+			  "  mov rax, 0x00F30405\n  mov dr7, rax\n", a, sizeof(a) / sizeof(a[0]), NULL);
+}
+
+/* String instructions access memory like any other (SDM 17.2.5 makes no
+ * exception): MOVS reads [RSI] and writes [RDI], each matched on its own;
+ * STOS/LODS starting below the range overlap it.  DR0 = watch len 1 write
+ * (R/W0 = 01), DR1 = watch+0x100 len 4 r/w: DR7 = 0x00F10405.
+ * REP STOSB over watch-2..watch+1: the data breakpoint is reported after
+ * the iteration that wrote watch, with RCX and RDI updated and RIP still at
+ * the REP instruction because iterations remain (SDM Vol.3 17.3.1.2 for
+ * repeated string instructions: "after the iteration in which the memory
+ * address breakpoint location is accessed"; Vol.2 REP: an interrupted
+ * repeated string instruction resumes from the saved registers). */
+Test(conformance, string_instructions_movs_stos_lods_rep)
+{
+	static const struct caccess a[] = {
+		{ "  mov rsi, offset watch+0x100\n  mov rdi, offset watch\n  movsb", NULL, 3 },
+		{ "  mov rdi, offset watch-2\n  stosd", NULL, 1 },
+		{ "  mov rsi, offset watch+0xFC\n  lodsq", NULL, 2 },
+		{ "  mov rsi, offset watch+0x200\n  mov rdi, offset watch+0x300\n  movsq", NULL, 0 },
+		{ "  mov rdi, offset watch-2\n  mov ecx, 4\nrep_i:\n  rep stosb", "rep_i", 1 },
+	};
+	run_caccesses(64, "  cld\n  mov rax, offset watch\n  mov dr0, rax\n  add rax, 0x100\n  mov dr1, rax\n"
+			  "  mov rax, 0x00F10405\n  mov dr7, rax\n", a, sizeof(a) / sizeof(a[0]), NULL);
+}
+
+/* The stack accesses of PUSH/POP/CALL/RET are data accesses (SDM 17.2.5).
+ * RSP starts at 0x8FFF8 (8 mod 16) and DR0 = the quadword below it,
+ * 0x8FFF0, r/w, LEN 8: DR7 = 0x000B0401.  PUSH writes it, POP reads it;
+ * CALL writes the return address there (trap: frame RIP = the call
+ * target), RET reads it (frame RIP = the return address).  The RSP
+ * alignment keeps the #DB frame itself off the watched quadword: 64-bit
+ * delivery aligns RSP down to 16 before pushing SS (SDM 6.14.2), so from
+ * RSP = 0x8FFF8 the frame starts at 0x8FFE8.  From RSP = 0x90000 the #DB
+ * frame of the POP's trap would write the watched quadword itself (its SS
+ * slot) and raise one more #DB (event_delivery_stack_write_is_a_data_access). */
+Test(conformance, push_pop_call_ret_stack_accesses)
+{
+	static const struct caccess a[] = {
+		{ "  push rax", NULL, 1 },
+		{ "  pop rbx", NULL, 1 },
+		{ "  call fn", "fn", 1 },
+		{ "  nop", "e_2", 1 },         /* fn's RET (fn sets the tag) */
+		{ "  mov rax, [rsp-16]\n  mov [rsp], rax\n  sub rsp, 16\n  push rax\n  pop rax\n  add rsp, 16", NULL, 0 },
+	};
+	run_caccesses(64, "  sub rsp, 8\n  mov rax, 0x8FFF0\n  mov dr0, rax\n  mov rax, 0x000B0401\n  mov dr7, rax\n",
+		      a, sizeof(a) / sizeof(a[0]),
+		      "fn:\n  mov r15, 3\n  ret\n");
+}
+
+/* The processor's own stack writes while delivering an event are data
+ * accesses too: the SDM lists no exception to "any of the bytes
+ * participating in an access" (17.2.5), and the #DB storm of CVE-2015-8104
+ * (KVM "KVM: svm: unconditionally intercept #DB", Xen XSA-156) is exactly a
+ * data breakpoint on the stack slot that #DB delivery writes.  Being a data
+ * breakpoint the match is a trap (SDM 17.3.1.2), taken at the boundary after
+ * the delivery, i.e. before the handler's first instruction: INT3 with
+ * RSP = 0x8FFF8 pushes the #BP frame from 0x8FFF0 down (SS, RSP, RFLAGS,
+ * CS, RIP at 0x8FFC8; SDM 6.14.2); a write watch on 0x8FFC8 gives one #DB
+ * whose frame RIP is bp_handler's first instruction, DR6 = B0.  The #DB
+ * frame (from RSP 0x8FFC8, aligned to 0x8FFC0) does not touch 0x8FFC8, so
+ * there is exactly one; the #BP handler then runs once. */
+Test(conformance, event_delivery_stack_write_is_a_data_access)
+{
+	static const struct caccess a[] = {
+		{ "  int3", "bp_handler", 1 },
+		{ "  nop", NULL, 0 },
+	};
+	run_caccesses(64, "  sub rsp, 8\n  mov rax, 0x8FFC8\n  mov dr0, rax\n  mov rax, 0x00090401\n  mov dr7, rax\n",
+		      a, sizeof(a) / sizeof(a[0]), NULL);
+}
+
+/* The same SDM table against the pure rule (cpu/dr.c), which the oracle
+ * applies to the owner's architectural DRs. */
+Test(conformance, sdm_breakpoint_examples_table_dr_match_data)
+{
+	uint64_t dr[8] = { 0xA0001, 0xA0002, 0xB0002, 0xC0000, 0, 0, 0xFFFF0FF0, 0xD7130455 };
+	for (unsigned i = 0; i < sizeof(sdm_table) / sizeof(sdm_table[0]); i++) {
+		const struct access *a = &sdm_table[i];
+		cr_expect_eq(dr_match_data(dr, a->addr, a->len, a->write), a->hit,
+			     "0x%llx len %u %s: 0x%x, want 0x%x", (unsigned long long)a->addr, a->len,
+			     a->write ? "write" : "read", dr_match_data(dr, a->addr, a->len, a->write), a->hit);
+	}
 }

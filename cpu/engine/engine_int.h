@@ -24,6 +24,11 @@ struct site {
 	struct site *next;          /* hash chain */
 };
 
+/* The widest access Unicorn 2.0.1 reports to one memory hook on x86: its
+ * softmmu helpers load and store at most 8 bytes at a time (a 16-byte SSE
+ * access, CMPXCHG16B, FXSAVE arrive as 8-byte pieces, each hooked). */
+#define MEM_ACCESS_MAX 8
+
 #define HASH_BITS 12
 #define HASH_SIZE (1u << HASH_BITS)
 
@@ -54,7 +59,19 @@ struct engine {
 	unsigned nexec;
 	uc_hook h_mem[8];           /* data-breakpoint hooks */
 	uint64_t mem_lo[8], mem_hi[8];
+	struct mem_hook_ctx {       /* user data of h_mem[i] */
+		struct engine *e;
+		unsigned idx;
+		uint64_t lo;        /* the hook's lowest address (mem_lo widened) */
+	} mem_ctx[8];
 	unsigned nmem;
+	/* Unicorn 2.0.1 reports a read that crosses a page twice more, as the
+	 * two size-aligned pieces its softmmu helper loads (measured: an 8-byte
+	 * read at 0x84FFD arrives as 0x84FFD, then 0x84FF8 and 0x85000, all of
+	 * size 8; writes arrive once).  The pieces carry bytes the instruction
+	 * never reads: mem_hook skips them. */
+	uint64_t split_a, split_b;  /* the two pieces still expected */
+	unsigned split_size;        /* their size; 0 = none expected */
 	bool dr_dirty;              /* ideal DRs changed: re-evaluate hooks at hook exit */
 	uint64_t seen_gen;          /* cpu->dr_gen the hooks were built for */
 	uint64_t bp_key[10];        /* hw and ideal DR0-3, DR7 the hooks were built for */

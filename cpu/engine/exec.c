@@ -392,12 +392,39 @@ static void process_site(struct engine *e, const struct insn_info *ii)
 
 /* ---- breakpoint hooks ------------------------------------------------------------ */
 
+/* One memory access as Unicorn reports it to the data-breakpoint hooks.
+ * The match itself is dr_match_data on the access's own address and size,
+ * for the hardware DRs and the owner's architectural DRs alike
+ * (engine_check_data): the hooks only decide which accesses are looked at,
+ * and they cover every access that can overlap an armed range of either
+ * file (update_bp_hooks_slow). */
 static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
 {
-	struct engine *e = user;
+	struct mem_hook_ctx *h = user;
+	struct engine *e = h->e;
 	(void)uc;
 	(void)value;
-	engine_check_data(e, addr, (unsigned)size, type == UC_MEM_WRITE);
+	/* Several hooks can cover one address: the first one takes it, so
+	 * each access is seen once. */
+	for (unsigned j = 0; j < h->idx; j++)
+		if (addr >= e->mem_ctx[j].lo && addr <= e->mem_hi[j])
+			return;
+	unsigned n = size > 0 ? (unsigned)size : 0;
+	bool write = type == UC_MEM_WRITE;
+	if (e->split_size) {
+		if (!write && n == e->split_size && (addr == e->split_a || addr == e->split_b)) {
+			if (addr == e->split_b)
+				e->split_size = 0;
+			return;                    /* a piece of the read just seen */
+		}
+		e->split_size = 0;
+	}
+	if (!write && n > 1 && (addr & 0xFFF) + n > 0x1000 && !(n & (n - 1))) {
+		e->split_size = n;
+		e->split_a = addr & ~(uint64_t)(n - 1);
+		e->split_b = e->split_a + n;
+	}
+	engine_check_data(e, addr, n, write);
 }
 
 static void flush_all(struct engine *e)
@@ -480,8 +507,18 @@ static void update_bp_hooks_slow(struct engine *e)
 	for (unsigned i = 0; i < nmem; i++) {
 		e->mem_lo[i] = lo[i];
 		e->mem_hi[i] = hi[i];
-		uc_hook_add(e->uc, &e->h_mem[i], UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)mem_hook, e,
-			    lo[i], hi[i]);
+		/* "A data breakpoint is triggered if any of the bytes participating
+		 * in an access is within the range" (SDM Vol.3 17.2.5): an access
+		 * that starts up to MEM_ACCESS_MAX - 1 bytes below the range
+		 * overlaps it.  Unicorn selects memory hooks by the access's
+		 * *start* address only, so the hook covers those bytes too and
+		 * mem_hook matches the exact overlap (dr_match_data). */
+		uint64_t hook_lo = lo[i] >= MEM_ACCESS_MAX - 1 ? lo[i] - (MEM_ACCESS_MAX - 1) : 0;
+		e->mem_ctx[i].e = e;
+		e->mem_ctx[i].idx = i;
+		e->mem_ctx[i].lo = hook_lo;
+		uc_hook_add(e->uc, &e->h_mem[i], UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)mem_hook,
+			    &e->mem_ctx[i], hook_lo, hi[i]);
 	}
 	e->nmem = nmem;
 	/* Precise mode: a data trap is delivered at the next instruction
@@ -552,6 +589,7 @@ void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	e->done = true;
 	e->done_addr = addr;
 	e->cur_rip = addr;
+	e->split_size = 0;
 	boundary_traps(e);
 	if (e->cur_rip == addr && !e->stop_req) {
 		for (unsigned i = 0; i < e->nexec; i++)
