@@ -14,6 +14,7 @@
  * execute breakpoint does not hit again), as kvm-unit-tests' handler does. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "sim/run.h"
 
@@ -99,6 +100,8 @@ static void run_in(const struct guest *g, const char *main_code, struct run_resu
 		 "  asm: |\n%s",
 		 g->vendor == VENDOR_VMX ? "vmx" : g->vendor == VENDOR_SVM ? "svm" : "none", g->mode,
 		 g->mode == 32 ? "esp" : "rsp", ind);
+	if (getenv("CONFORMANCE_DUMP"))
+		fputs(yaml, stderr);
 	struct scenario *sc = scenario_load_buf("t.yaml", yaml, strlen(yaml), err, sizeof(err));
 	cr_assert_not_null(sc, "%s", err);
 	struct run_config cfg = { .vendor = g->vendor, .policy = g->policy };
@@ -532,4 +535,304 @@ Test(conformance, sdm_breakpoint_examples_table_dr_match_data)
 			     "0x%llx len %u %s: 0x%x, want 0x%x", (unsigned long long)a->addr, a->len,
 			     a->write ? "write" : "read", dr_match_data(dr, a->addr, a->len, a->write), a->hit);
 	}
+}
+
+/* ==== item 3: MOV SS / POP SS blocking ====================================== */
+
+/* kvm-unit-tests x86/debug.c singlestep_with_movss_blocking, restated: TF
+ * set by POPF, then MOV SS: "MOVSS blocking suppresses single-step #DBs ...
+ * the first single-step #DB should occur after MOVSS blocking expires"
+ * (SDM Vol.3 6.8.3: a single-step trap that would follow MOV SS/POP SS is
+ * suppressed).  Traps after: the AND following MOV SS (frame RIP s0), the
+ * PUSH (s1), the clearing POPF (s2): 3, each DR6 = 0xFFFF4FF0. */
+static const char movss_step64[] =
+	"  pushfq\n  pop rax\n  or rax, 0x100\n  push rax\n  mov bx, ss\n  popfq\n  mov ss, bx\n"
+	"  and rax, ~0x100\ns0: push rax\ns1: popfq\ns2: nop\n"
+	"  lea rax, [rip+s0]\n  mov [want], rax\n  lea rax, [rip+s1]\n  mov [want+8], rax\n"
+	"  lea rax, [rip+s2]\n  mov [want+16], rax\n";
+static const char movss_step32[] =
+	"  pushfd\n  pop eax\n  or eax, 0x100\n  push eax\n  mov bx, 0x10\n  popfd\n  mov ss, bx\n"
+	"  and eax, ~0x100\ns0: push eax\ns1: popfd\ns2: nop\n"
+	"  mov dword ptr [want], offset s0\n  mov dword ptr [want+8], offset s1\n"
+	"  mov dword ptr [want+16], offset s2\n";
+static const char popss_step32[] =
+	"  pushfd\n  pop eax\n  or eax, 0x100\n  push 0x10\n  push eax\n  popfd\n  pop ss\n"
+	"  and eax, ~0x100\ns0: push eax\ns1: popfd\ns2: nop\n"
+	"  mov dword ptr [want], offset s0\n  mov dword ptr [want+8], offset s1\n"
+	"  mov dword ptr [want+16], offset s2\n";
+
+static void movss_single_step(int mode, const char *code)
+{
+	struct guest g = { .mode = mode, .vendor = VENDOR_NONE };
+	struct run_result r;
+	run_in(&g, code, &r);
+	uint64_t dr6[3] = { 0xFFFF4FF0, 0xFFFF4FF0, 0xFFFF4FF0 };
+	uint64_t rip[3] = { WANT(&r, 0), WANT(&r, 1), WANT(&r, 2) };
+	expect_log(&r, 3, dr6, rip);
+	run_result_free(&r);
+}
+
+Test(conformance, single_step_over_mov_ss_traps_after_the_next_instruction_64)
+{
+	movss_single_step(64, movss_step64);
+}
+
+Test(conformance, single_step_over_mov_ss_traps_after_the_next_instruction_32)
+{
+	movss_single_step(32, movss_step32);
+}
+
+Test(conformance, single_step_over_pop_ss_traps_after_the_next_instruction_32)
+{
+	movss_single_step(32, popss_step32);
+}
+
+/* kvm-unit-tests x86/debug.c singlestep_with_sti_blocking, restated: "STI
+ * blocking doesn't suppress #DBs": traps after STI (frame RIP s0), the AND
+ * (s1), the PUSH (s2), the POPF (s3); 4 x 0xFFFF4FF0. */
+Test(conformance, sti_blocking_does_not_suppress_single_step)
+{
+	struct guest g = { .mode = 64, .vendor = VENDOR_NONE };
+	struct run_result r;
+	run_in(&g,
+	       "  cli\n  pushfq\n  pop rax\n  or rax, 0x100\n  push rax\n  popfq\n  sti\n"
+	       "s0: and rax, ~0x100\ns1: push rax\ns2: popfq\ns3: nop\n"
+	       "  lea rax, [rip+s0]\n  mov [want], rax\n  lea rax, [rip+s1]\n  mov [want+8], rax\n"
+	       "  lea rax, [rip+s2]\n  mov [want+16], rax\n  lea rax, [rip+s3]\n  mov [want+24], rax\n",
+	       &r);
+	uint64_t dr6[4] = { 0xFFFF4FF0, 0xFFFF4FF0, 0xFFFF4FF0, 0xFFFF4FF0 };
+	uint64_t rip[4] = { WANT(&r, 0), WANT(&r, 1), WANT(&r, 2), WANT(&r, 3) };
+	expect_log(&r, 4, dr6, rip);
+	run_result_free(&r);
+}
+
+/* kvm-unit-tests x86/debug.c singlestep_with_movss_blocking_and_icebp,
+ * restated: ICEBP right after MOV SS (TF = 1) is an ordinary trap-like #DB
+ * with empty DR6 (0xFFFF0FF0) and frame RIP past the F1 (s0), so is the
+ * second ICEBP (s1); then single-steps after the AND (s2), PUSH (s3) and
+ * POPF (s4) with DR6 = 0xFFFF4FF0: 5 #DBs. */
+Test(conformance, icebp_after_mov_ss_with_single_step)
+{
+	struct guest g = { .mode = 64, .vendor = VENDOR_NONE };
+	struct run_result r;
+	run_in(&g,
+	       "  pushfq\n  pop rax\n  or rax, 0x100\n  push rax\n  mov bx, ss\n  popfq\n  mov ss, bx\n"
+	       "  .byte 0xf1\ns0: .byte 0xf1\ns1: and rax, ~0x100\ns2: push rax\ns3: popfq\ns4: nop\n"
+	       "  lea rax, [rip+s0]\n  mov [want], rax\n  lea rax, [rip+s1]\n  mov [want+8], rax\n"
+	       "  lea rax, [rip+s2]\n  mov [want+16], rax\n  lea rax, [rip+s3]\n  mov [want+24], rax\n"
+	       "  lea rax, [rip+s4]\n  mov [want+32], rax\n",
+	       &r);
+	uint64_t dr6[5] = { 0xFFFF0FF0, 0xFFFF0FF0, 0xFFFF4FF0, 0xFFFF4FF0, 0xFFFF4FF0 };
+	uint64_t rip[5] = { WANT(&r, 0), WANT(&r, 1), WANT(&r, 2), WANT(&r, 3), WANT(&r, 4) };
+	expect_log(&r, 5, dr6, rip);
+	run_result_free(&r);
+}
+
+/* kvm-unit-tests x86/debug.c singlestep_with_movss_blocking_and_dr7_gd,
+ * restated: "MOVSS blocking does NOT suppress General Detect #DBs, which
+ * have fault-like behavior"; GD is cleared on delivery (SDM 17.2.4), the
+ * MOV DR6 is re-executed and single-stepped.  #DBs: GD at s0 (DR6 =
+ * 0xFFFF2FF0, fault: frame RIP = the MOV), then BS after the MOV (s1), the
+ * AND (s2), PUSH (s3), POPF (s4). */
+Test(conformance, general_detect_is_not_suppressed_by_mov_ss_blocking)
+{
+	struct guest g = { .mode = 64, .vendor = VENDOR_NONE };
+	struct run_result r;
+	run_in(&g,
+	       "  lea rax, [rip+s0]\n  mov [want], rax\n  lea rax, [rip+s1]\n  mov [want+8], rax\n"
+	       "  lea rax, [rip+s2]\n  mov [want+16], rax\n  lea rax, [rip+s3]\n  mov [want+24], rax\n"
+	       "  lea rax, [rip+s4]\n  mov [want+32], rax\n"
+	       "  mov rax, 0x2400\n  mov dr7, rax\n  xor ecx, ecx\n"
+	       "  pushfq\n  pop rax\n  or rax, 0x100\n  push rax\n  mov bx, ss\n  popfq\n  mov ss, bx\n"
+	       "s0: mov dr6, rcx\ns1: and rax, ~0x100\ns2: push rax\ns3: popfq\ns4: nop\n",
+	       &r);
+	uint64_t dr6[5] = { 0xFFFF2FF0, 0xFFFF4FF0, 0xFFFF4FF0, 0xFFFF4FF0, 0xFFFF4FF0 };
+	uint64_t rip[5] = { WANT(&r, 0), WANT(&r, 1), WANT(&r, 2), WANT(&r, 3), WANT(&r, 4) };
+	expect_log(&r, 5, dr6, rip);
+	run_result_free(&r);
+}
+
+/* The watchpoint cases of kvm-unit-tests x86/debug.c, restated: DR1 =
+ * &value (value = the SS selector), DR7 = 0x00F0040A (G1, R/W1 = 11, LEN1 =
+ * 4 bytes); MOV SS, [value] hits it.  SDM Vol.3 6.8.3: the data breakpoint
+ * "is inhibited until the instruction boundary following the next
+ * instruction"; DR6 of the #DB that reports it has B1 (SDM 17.2.3), i.e.
+ * 0xFFFF0FF2 with the handler clearing DR6. */
+#define WATCH_SS64                                                              \
+	"  mov word ptr [watch], ss\n  mov rax, offset watch\n  mov dr1, rax\n"      \
+	"  mov rax, 0x00F0040A\n  mov dr7, rax\n"
+#define WATCH_SS32                                                              \
+	"  mov word ptr [watch], 0x10\n  mov eax, offset watch\n  mov dr1, eax\n"    \
+	"  mov eax, 0x00F0040A\n  mov dr7, eax\n"
+
+/* ... next instruction a NOP: one #DB after the NOP (frame RIP s0), none
+ * between MOV SS and the NOP. */
+static void movss_watch_nop(int mode, const char *code)
+{
+	struct guest g = { .mode = mode, .vendor = VENDOR_NONE };
+	struct run_result r;
+	run_in(&g, code, &r);
+	uint64_t dr6[1] = { 0xFFFF0FF2 };
+	uint64_t rip[1] = { WANT(&r, 0) };
+	expect_log(&r, 1, dr6, rip);
+	run_result_free(&r);
+}
+
+Test(conformance, mov_ss_data_breakpoint_is_delivered_after_the_next_instruction_64)
+{
+	movss_watch_nop(64, WATCH_SS64 "  lea rax, [rip+s0]\n  mov [want], rax\n"
+			    "  mov ss, word ptr [watch]\n  nop\ns0: nop\n");
+}
+
+Test(conformance, mov_ss_data_breakpoint_is_delivered_after_the_next_instruction_32)
+{
+	movss_watch_nop(32, WATCH_SS32 "  mov dword ptr [want], offset s0\n"
+			    "  mov ss, word ptr [watch]\n  nop\ns0: nop\n");
+}
+
+/* POP SS reads the watched selector from the stack: the same rule.  The
+ * next instruction moves ESP (the pattern blocking exists for): the #DB
+ * frame (EFLAGS, CS, EIP below ESP, SDM 6.12.1) must not land on the
+ * watched slot, or its own write would raise the next #DB. */
+Test(conformance, pop_ss_data_breakpoint_is_delivered_after_the_next_instruction_32)
+{
+	movss_watch_nop(32, "  push 0x10\n  mov eax, 0x90000-4\n  mov dr1, eax\n  mov eax, 0x00F0040A\n  mov dr7, eax\n"
+			    "  mov dword ptr [want], offset s0\n  pop ss\n  sub esp, 64\n"
+			    "s0: add esp, 64\n");
+}
+
+/* ... with TF = 1: the single-step trap of the next instruction and the
+ * held data breakpoint are one #DB, DR6 = BS | B1 = 0xFFFF4FF2, frame RIP
+ * after the next instruction (s0); then the AND (s1) and the clearing POPF
+ * (s2) trap with 0xFFFF4FF0. */
+Test(conformance, mov_ss_data_breakpoint_and_single_step_are_one_db)
+{
+	struct guest g = { .mode = 64, .vendor = VENDOR_NONE };
+	struct run_result r;
+	run_in(&g,
+	       WATCH_SS64
+	       "  lea rax, [rip+s0]\n  mov [want], rax\n  lea rax, [rip+s1]\n  mov [want+8], rax\n"
+	       "  lea rax, [rip+s2]\n  mov [want+16], rax\n"
+	       "  pushfq\n  pop rax\n  or rax, 0x100\n  push rax\n  popfq\n"   /* TF from the next insn */
+	       "  mov ss, word ptr [watch]\n"                                  /* its step: suppressed */
+	       "  push rax\n"
+	       "s0: and qword ptr [rsp], ~0x100\n"
+	       "s1: popfq\ns2: nop\n",
+	       &r);
+	uint64_t dr6[3] = { 0xFFFF4FF2, 0xFFFF4FF0, 0xFFFF4FF0 };
+	uint64_t rip[3] = { WANT(&r, 0), WANT(&r, 1), WANT(&r, 2) };
+	expect_log(&r, 3, dr6, rip);
+	run_result_free(&r);
+}
+
+/* "MOV SS + watchpoint + ICEBP": the handler runs once (kvm-unit-tests
+ * n == 3): one #DB, frame RIP past the ICEBP (s0), DR6 = B1 (ICEBP adds no
+ * status bit). */
+Test(conformance, mov_ss_watchpoint_then_icebp_is_one_db)
+{
+	struct guest g = { .mode = 64, .vendor = VENDOR_NONE };
+	struct run_result r;
+	run_in(&g,
+	       WATCH_SS64 "  lea rax, [rip+s0]\n  mov [want], rax\n"
+	       "  mov ss, word ptr [watch]\n  .byte 0x2e, 0x2e, 0xf1\ns0: nop\n",
+	       &r);
+	uint64_t dr6[1] = { 0xFFFF0FF2 };
+	uint64_t rip[1] = { WANT(&r, 0) };
+	expect_log(&r, 1, dr6, rip);
+	run_result_free(&r);
+}
+
+/* "MOV SS + watchpoint + int $1": "the #DB handler is invoked twice, once
+ * as a software exception and once as a software interrupt" (kvm-unit-tests
+ * n == 7).  INT 1 is delivered first; blocking ends with that delivery and
+ * the held #DB is taken at the handler's first instruction (SDM 6.8.3):
+ * log[0] = the #DB (DR6 0xFFFF0FF2, frame RIP = db_handler), log[1] = the
+ * INT 1 (DR6 untouched: 0xFFFF0FF0 after the handler's clear; frame RIP s0). */
+Test(conformance, mov_ss_watchpoint_then_int1_runs_the_handler_twice)
+{
+	struct guest g = { .mode = 64, .vendor = VENDOR_NONE };
+	struct run_result r;
+	run_in(&g,
+	       WATCH_SS64 "  lea rax, [rip+db_handler]\n  mov [want], rax\n  lea rax, [rip+s0]\n  mov [want+8], rax\n"
+	       "  mov ss, word ptr [watch]\n  int 1\ns0: nop\n",
+	       &r);
+	uint64_t dr6[2] = { 0xFFFF0FF2, 0xFFFF0FF0 };
+	uint64_t rip[2] = { WANT(&r, 0), WANT(&r, 1) };
+	expect_log(&r, 2, dr6, rip);
+	run_result_free(&r);
+}
+
+/* "MOV SS + watchpoint + INT3": "the #DB and #BP handlers are invoked once
+ * each", #BP's frame RIP past the INT3 (kvm-unit-tests bp_addr == sw_bp2);
+ * the #DB comes at the #BP handler's first instruction (SDM 6.8.3, as
+ * above). */
+Test(conformance, mov_ss_watchpoint_then_int3_runs_both_handlers_once)
+{
+	struct guest g = { .mode = 64, .vendor = VENDOR_NONE };
+	struct run_result r;
+	run_in(&g,
+	       WATCH_SS64 "  lea rax, [rip+bp_handler]\n  mov [want], rax\n  lea rax, [rip+s0]\n  mov [want+8], rax\n"
+	       "  mov ss, word ptr [watch]\n"
+	       "  .byte 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0xcc\ns0: nop\n",
+	       &r);
+	uint64_t dr6[1] = { 0xFFFF0FF2 };
+	uint64_t rip[1] = { WANT(&r, 0) };
+	expect_log(&r, 1, dr6, rip);
+	cr_expect_eq(BPS(&r), 1);
+	cr_expect_eq(BP_RIP(&r), WANT(&r, 1));
+	run_result_free(&r);
+}
+
+/* kvm-unit-tests x86/emulator.c test_mov_pop_ss_code_db, restated: an
+ * execute breakpoint (DR0, G0, R/W0 = 00, LEN0 = 00: DR7 = 0x402) on the
+ * instruction right after MOV SS (64-bit) or POP SS (32-bit): "On Intel,
+ * code #DBs are inhibited when MOV/POP SS blocking is active" (SDM 6.8.3,
+ * "as if EFLAGS.RF were 1"); on AMD one #DB (fault: frame RIP = that
+ * instruction, DR6 = B0). The instruction runs either way (RAX zeroed). */
+static void movss_code_db(int mode, enum vendor v, bool pop)
+{
+	struct guest g = { .mode = mode, .vendor = v };
+	struct run_result r;
+	char code[1024];
+	if (mode == 64)
+		snprintf(code, sizeof(code),
+			 "  lea rax, [rip+x0]\n  mov [want], rax\n  mov dr0, rax\n  mov rax, 0x402\n  mov dr7, rax\n"
+			 "  mov rax, ss\n  mov ss, ax\nx0: xor eax, eax\n  mov rbx, 0x400\n  mov dr7, rbx\n");
+	else
+		snprintf(code, sizeof(code),
+			 "  mov eax, offset x0\n  mov [want], eax\n  mov dr0, eax\n  mov eax, 0x402\n  mov dr7, eax\n"
+			 "  %s\nx0: xor eax, eax\n  mov ebx, 0x400\n  mov dr7, ebx\n",
+			 pop ? "push 0x10\n  pop ss" : "mov ax, 0x10\n  mov ss, ax");
+	run_in(&g, code, &r);
+	bool amd = v == VENDOR_SVM;
+	uint64_t dr6[1] = { 0xFFFF0FF1 };
+	uint64_t rip[1] = { WANT(&r, 0) };
+	expect_log(&r, amd ? 1 : 0, dr6, rip);
+	cr_expect_eq(r.gprs[0], 0, "the XOR ran");
+	run_result_free(&r);
+}
+
+Test(conformance, code_breakpoint_after_mov_ss_suppressed_on_intel_bare_metal)
+{
+	movss_code_db(64, VENDOR_NONE, false);
+}
+
+Test(conformance, code_breakpoint_after_mov_ss_suppressed_on_intel_vmx)
+{
+	movss_code_db(64, VENDOR_VMX, false);
+}
+
+Test(conformance, code_breakpoint_after_mov_ss_delivered_on_amd_svm)
+{
+	movss_code_db(64, VENDOR_SVM, false);
+}
+
+Test(conformance, code_breakpoint_after_pop_ss_suppressed_on_intel_32)
+{
+	movss_code_db(32, VENDOR_NONE, true);
+}
+
+Test(conformance, code_breakpoint_after_mov_ss_suppressed_on_intel_32)
+{
+	movss_code_db(32, VENDOR_NONE, false);
 }

@@ -321,3 +321,5 @@ const struct violation *engine_violations(struct engine *e, size_t *n, uint64_t 
 }
 
 const char *engine_stop_message(struct engine *e) { return e->stop_msg; }
+
+void engine_set_amd(struct engine *e, bool amd) { e->amd = amd; }

@@ -119,6 +119,15 @@ struct engine {
 	unsigned pend_hw, pend_ideal;
 	uint64_t pend_rip;
 
+	/* MOV SS / POP SS blocking (SDM Vol.3 6.8.3): the instruction at
+	 * ss_next, run in the block after the one of the MOV SS (ss_seq + 1;
+	 * Unicorn ends a block after MOV SS and gives the next instruction a
+	 * block of its own), has its instruction breakpoint suppressed (Intel)
+	 * and the MOV SS's data-breakpoint traps held until after it. */
+	bool ss_block;
+	uint64_t ss_next, ss_seq;
+	bool amd;                   /* vendor rules: AMD (engine_set_amd) */
+
 	/* oracle: one expected #DB being resolved */
 	bool exp_active, exp_consumed;
 	unsigned exp_slots;
@@ -166,6 +175,13 @@ static inline void uc_flags_write(const struct engine *e, uint64_t v)
 		uint32_t v32 = (uint32_t)v;
 		uc_reg_write(e->uc, UC_X86_REG_EFLAGS, &v32);
 	}
+}
+
+/* In the MOV-SS blocking window: the instruction at `addr` is the one right
+ * after a MOV SS/POP SS (see struct engine). */
+static inline bool ss_blocked(const struct engine *e, uint64_t addr)
+{
+	return e->ss_block && addr == e->ss_next && e->blk_seq - e->ss_seq <= 1;
 }
 
 /* decode.c */
