@@ -6,12 +6,15 @@
  * own output.  The self-checking scenario versions of the same cases are
  * the files in scenarios/conformance/ (run by `hvsim check` under ctest).
  *
- * Guest layout (both modes): code at 0x1000; data page 0x80000 (IDT),
- * 0x81000 count, 0x81100 log[] (DR6, 8 bytes each), 0x81200 rips[] (frame
- * RIP), 0x81300 bps (#BP count), 0x81308 bp_rip, 0x81310 ud count,
- * 0x81318 aux; 0x82000 watched data; 0x83000 a 32-bit GDT.  The #DB
- * handler logs, clears DR6 and sets RF in the frame (so a returned-to
- * execute breakpoint does not hit again), as kvm-unit-tests' handler does. */
+ * Guest layout (both modes): code at 0x1000; data 0x80000-0xD0000 with the
+ * IDT at 0x80000, 0x81000 count, 0x81100 log[] (DR6, 8 bytes each),
+ * 0x81200 rips[] (frame RIP), 0x81300 bps (#BP count), 0x81308 bp_rip,
+ * 0x81400 tags[] (R15 / EBP at the #DB: which access caused it), 0x81800
+ * want[] (the frame RIP the source expects, written by the guest from its
+ * labels), 0x82000 watched data, 0x83000 a 32-bit GDT; stack top 0x90000.
+ * The #DB handler logs, clears DR6 and sets RF in the frame (so a
+ * returned-to execute breakpoint does not hit again), as kvm-unit-tests'
+ * handler does.  CONFORMANCE_DUMP=1 prints each generated scenario. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,7 +127,6 @@ static uint64_t mem(const struct run_result *r, uint64_t a)
 #define COUNT(r) (mem(r, 0x81000) & 0xFFFFFFFF)
 #define LOG(r, i) mem(r, 0x81100 + 8 * (i))
 #define RIP(r, i) mem(r, 0x81200 + 8 * (i))
-#define AUX(r, i) mem(r, 0x81318 + 8 * (i))
 #define TAG(r, i) mem(r, 0x81400 + 8 * (i))
 #define WANT(r, i) mem(r, 0x81800 + 8 * (i))
 #define BPS(r) (mem(r, 0x81300) & 0xFFFFFFFF)
