@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sim/run.h"
+#include "tests/guest_run.h"
 
 #define SYMS ".set idt, 0x80000\n.set count, 0x81000\n.set log, 0x81100\n.set rips, 0x81200\n" \
 	".set bps, 0x81300\n.set bp_rip, 0x81308\n.set uds, 0x81310\n.set aux, 0x81318\n"     \
@@ -80,22 +81,12 @@ static void run_in(const struct guest *g, const char *main_code, struct run_resu
 {
 	static char yaml[32768];
 	static char body[24576], ind[28000];
-	char err[512];
 	if (g->raw)
 		snprintf(body, sizeof(body), SYMS "%s\n", main_code);
 	else
 		snprintf(body, sizeof(body), SYMS "%smain:\n%s\n  hlt\n%s", g->mode == 32 ? PRO32 : PRO64,
 			 main_code, g->mode == 32 ? EPI32 : EPI64);
-	size_t o = 0;
-	for (const char *p = body; *p && o < sizeof(ind) - 8;) {
-		memcpy(ind + o, "    ", 4);
-		o += 4;
-		while (*p && *p != '\n' && o < sizeof(ind) - 2)
-			ind[o++] = *p++;
-		if (*p == '\n')
-			ind[o++] = *p++;
-	}
-	ind[o] = 0;
+	guest_indent(body, ind, sizeof(ind));
 	snprintf(yaml, sizeof(yaml),
 		 "version: 1\nname: t\nsummary: t\nvendor: %s\nguest:\n  mode: %d\n  base: 0x1000\n"
 		 "  regs: { %s: 0x90000 }\n"
@@ -105,25 +96,11 @@ static void run_in(const struct guest *g, const char *main_code, struct run_resu
 		 g->mode == 32 ? "esp" : "rsp", ind);
 	if (getenv("CONFORMANCE_DUMP"))
 		fputs(yaml, stderr);
-	struct scenario *sc = scenario_load_buf("t.yaml", yaml, strlen(yaml), err, sizeof(err));
-	cr_assert_not_null(sc, "%s", err);
 	struct run_config cfg = { .vendor = g->vendor, .policy = g->policy };
-	cr_assert_eq(sim_run(sc, &cfg, r, err, sizeof(err)), 0, "%s", err);
-	scenario_free(sc);
-	cr_assert_str_eq(engine_stop_name(r->stop), "halt", "stop: %s", r->stop_msg);
+	guest_run_yaml(yaml, &cfg, r);
 }
 
-static uint64_t mem(const struct run_result *r, uint64_t a)
-{
-	for (unsigned i = 0; i < r->nmem_regions; i++)
-		if (a >= r->mem_regions[i].addr && a + 8 <= r->mem_regions[i].addr + r->mem_regions[i].size) {
-			uint64_t v;
-			memcpy(&v, r->mem_copy + r->mem_regions[i].off + (a - r->mem_regions[i].addr), 8);
-			return v;
-		}
-	cr_assert_fail("address 0x%llx not captured", (unsigned long long)a);
-	return 0;
-}
+#define mem guest_mem
 #define COUNT(r) (mem(r, 0x81000) & 0xFFFFFFFF)
 #define LOG(r, i) mem(r, 0x81100 + 8 * (i))
 #define RIP(r, i) mem(r, 0x81200 + 8 * (i))
@@ -296,19 +273,21 @@ static void gen_accesses(char *buf, size_t size, int mode, const struct access *
 	}
 }
 
-static void check_accesses(const struct run_result *r, const struct access *a, unsigned n)
+/* The #DBs logged for a list of n accesses, in order: access i (tag i)
+ * with hit[i] != 0 gives one #DB with DR6 = 0xFFFF0FF0 | hit[i] and the
+ * frame RIP the guest stored in want[i]; the others none. */
+static void check_hits(const struct run_result *r, const unsigned *hit, const char *const *what, unsigned n)
 {
 	unsigned k = 0;
 	for (unsigned i = 0; i < n; i++) {
-		if (!a[i].hit)
+		if (!hit[i])
 			continue;
-		cr_assert_lt(k, COUNT(r), "access %u (0x%llx len %u %s) did not trap", i,
-			     (unsigned long long)a[i].addr, a[i].len, a[i].write ? "write" : "read");
+		cr_assert_lt(k, COUNT(r), "access %u (%s) did not trap", i, what[i]);
 		cr_expect_eq(TAG(r, k), i, "#DB %u came from access %llu, want %u", k,
 			     (unsigned long long)TAG(r, k), i);
-		cr_expect_eq(LOG(r, k), 0xFFFF0FF0ull | a[i].hit, "access %u: DR6 0x%llx, want 0x%llx", i,
-			     (unsigned long long)LOG(r, k), 0xFFFF0FF0ull | a[i].hit);
-		cr_expect_eq(RIP(r, k), WANT(r, i), "access %u: frame RIP 0x%llx, want 0x%llx", i,
+		cr_expect_eq(LOG(r, k), 0xFFFF0FF0ull | hit[i], "access %u (%s): DR6 0x%llx, want 0x%llx", i,
+			     what[i], (unsigned long long)LOG(r, k), 0xFFFF0FF0ull | hit[i]);
+		cr_expect_eq(RIP(r, k), WANT(r, i), "access %u (%s): frame RIP 0x%llx, want 0x%llx", i, what[i],
 			     (unsigned long long)RIP(r, k), (unsigned long long)WANT(r, i));
 		k++;
 	}
@@ -316,7 +295,22 @@ static void check_accesses(const struct run_result *r, const struct access *a, u
 	cr_expect_eq(r->st.db_guest_delivered, k);
 	cr_expect_eq(r->st.db_guest_missed, 0);
 	cr_expect_eq(r->st.db_guest_spurious, 0);
-	cr_expect_eq(r->nviol, 0);
+	cr_expect_eq(r->nviol, 0, "violations: %zu (%s)", r->nviol, r->nviol ? r->viol[0].detail : "");
+}
+
+static void check_accesses(const struct run_result *r, const struct access *a, unsigned n)
+{
+	static unsigned hit[64];
+	static char text[64][48];
+	static const char *what[64];
+	cr_assert_leq(n, 64);
+	for (unsigned i = 0; i < n; i++) {
+		hit[i] = a[i].hit;
+		snprintf(text[i], sizeof(text[i]), "0x%llx len %u %s", (unsigned long long)a[i].addr, a[i].len,
+			 a[i].write ? "write" : "read");
+		what[i] = text[i];
+	}
+	check_hits(r, hit, what, n);
 }
 
 static void sdm_breakpoint_examples(int mode, enum vendor v)
@@ -385,24 +379,14 @@ static void run_caccesses(int mode, const char *arm, const struct caccess *a, un
 	struct guest g = { .mode = mode, .vendor = VENDOR_NONE };
 	struct run_result r;
 	run_in(&g, code, &r);
-	unsigned k = 0;
+	static unsigned hit[64];
+	static const char *what[64];
+	cr_assert_leq(n, 64);
 	for (unsigned i = 0; i < n; i++) {
-		if (!a[i].hit)
-			continue;
-		cr_assert_lt(k, COUNT(&r), "access %u (%s) did not trap", i, a[i].code);
-		cr_expect_eq(TAG(&r, k), i, "#DB %u came from access %llu, want %u", k,
-			     (unsigned long long)TAG(&r, k), i);
-		cr_expect_eq(LOG(&r, k), 0xFFFF0FF0ull | a[i].hit, "access %u (%s): DR6 0x%llx, want 0x%llx", i,
-			     a[i].code, (unsigned long long)LOG(&r, k), 0xFFFF0FF0ull | a[i].hit);
-		cr_expect_eq(RIP(&r, k), WANT(&r, i), "access %u (%s): frame RIP 0x%llx, want 0x%llx", i,
-			     a[i].code, (unsigned long long)RIP(&r, k), (unsigned long long)WANT(&r, i));
-		k++;
+		hit[i] = a[i].hit;
+		what[i] = a[i].code;
 	}
-	cr_expect_eq(COUNT(&r), k, "%llu #DBs, want %u", (unsigned long long)COUNT(&r), k);
-	cr_expect_eq(r.st.db_guest_delivered, k);
-	cr_expect_eq(r.st.db_guest_missed, 0);
-	cr_expect_eq(r.st.db_guest_spurious, 0);
-	cr_expect_eq(r.nviol, 0, "violations: %zu (%s)", r.nviol, r.nviol ? r.viol[0].detail : "");
+	check_hits(&r, hit, what, n);
 	run_result_free(&r);
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "sim/run.h"
+#include "tests/guest_run.h"
 
 /* Vector 1 -> `handler`, vector 6 -> `ud_handler`, vector 13 -> `gp_handler`.
  * handler: log[count] = DR6, rips[count] = frame RIP; clears DR6 unless
@@ -39,43 +40,19 @@
 static void run_guest(const char *main_code, struct run_result *r)
 {
 	static char yaml[16384];
-	char err[512], body[12288];
+	char body[12288];
 	snprintf(body, sizeof(body), SYMS PROLOGUE "main:\n%s\n  hlt\n" EPILOGUE, main_code);
-	/* indent every line of the asm by 4 */
 	char ind[14000];
-	size_t o = 0;
-	for (const char *p = body; *p && o < sizeof(ind) - 8;) {
-		memcpy(ind + o, "    ", 4);
-		o += 4;
-		while (*p && *p != '\n' && o < sizeof(ind) - 2)
-			ind[o++] = *p++;
-		if (*p == '\n')
-			ind[o++] = *p++;
-	}
-	ind[o] = 0;
+	guest_indent(body, ind, sizeof(ind));
 	snprintf(yaml, sizeof(yaml),
 		 "version: 1\nname: t\nsummary: t\nvendor: none\nguest:\n  mode: 64\n  base: 0x1000\n"
 		 "  data:\n    - { addr: 0x80000, size: 0x4000 }\n  limits: { instructions: 100000 }\n  asm: |\n%s",
 		 ind);
-	struct scenario *sc = scenario_load_buf("t.yaml", yaml, strlen(yaml), err, sizeof(err));
-	cr_assert_not_null(sc, "%s", err);
 	struct run_config cfg = { .vendor = VENDOR_NONE };
-	cr_assert_eq(sim_run(sc, &cfg, r, err, sizeof(err)), 0, "%s", err);
-	scenario_free(sc);
-	cr_assert_str_eq(engine_stop_name(r->stop), "halt", "stop: %s", r->stop_msg);
+	guest_run_yaml(yaml, &cfg, r);
 }
 
-static uint64_t mem(const struct run_result *r, uint64_t a)
-{
-	for (unsigned i = 0; i < r->nmem_regions; i++)
-		if (a >= r->mem_regions[i].addr && a + 8 <= r->mem_regions[i].addr + r->mem_regions[i].size) {
-			uint64_t v;
-			memcpy(&v, r->mem_copy + r->mem_regions[i].off + (a - r->mem_regions[i].addr), 8);
-			return v;
-		}
-	cr_assert_fail("address 0x%llx not captured", (unsigned long long)a);
-	return 0;
-}
+#define mem guest_mem
 #define COUNT(r) mem(r, 0x81000)
 #define LOG(r, i) mem(r, 0x81100 + 8 * (i))
 #define RIP(r, i) mem(r, 0x81200 + 8 * (i))
