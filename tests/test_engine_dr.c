@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "sim/run.h"
-#include "tests/harness.h"
+#include "tests/guest_run.h"
 
 /* Vector 1 -> `handler`, vector 6 -> `ud_handler`, vector 13 -> `gp_handler`.
  * handler: log[count] = DR6, rips[count] = frame RIP; clears DR6 unless
@@ -42,37 +42,17 @@ static void run_guest(const char *main_code, struct run_result *r)
 	static char yaml[16384];
 	char body[12288];
 	snprintf(body, sizeof(body), SYMS PROLOGUE "main:\n%s\n  hlt\n" EPILOGUE, main_code);
-	/* indent every line of the asm by 4 */
 	char ind[14000];
-	size_t o = 0;
-	for (const char *p = body; *p && o < sizeof(ind) - 8;) {
-		memcpy(ind + o, "    ", 4);
-		o += 4;
-		while (*p && *p != '\n' && o < sizeof(ind) - 2)
-			ind[o++] = *p++;
-		if (*p == '\n')
-			ind[o++] = *p++;
-	}
-	ind[o] = 0;
+	guest_indent(body, ind, sizeof(ind));
 	snprintf(yaml, sizeof(yaml),
 		 "version: 1\nname: t\nsummary: t\nvendor: none\nguest:\n  mode: 64\n  base: 0x1000\n"
 		 "  data:\n    - { addr: 0x80000, size: 0x4000 }\n  limits: { instructions: 100000 }\n  asm: |\n%s",
 		 ind);
-	struct scenario *sc = h_load_text("t.yaml", yaml);
 	struct run_config cfg = { .vendor = VENDOR_NONE };
-	h_run(sc, &cfg, r);
-	scenario_free(sc);
-	cr_assert_str_eq(engine_stop_name(r->stop), "halt", "stop: %s", r->stop_msg);
+	guest_run_yaml(yaml, &cfg, r);
 }
 
-static uint64_t mem(const struct run_result *r, uint64_t a)
-{
-	uint64_t v;
-	if (h_mem_u64(r, a, &v))
-		return v;
-	cr_assert_fail("address 0x%llx not captured", (unsigned long long)a);
-	return 0;
-}
+#define mem guest_mem
 #define COUNT(r) mem(r, 0x81000)
 #define LOG(r, i) mem(r, 0x81100 + 8 * (i))
 #define RIP(r, i) mem(r, 0x81200 + 8 * (i))

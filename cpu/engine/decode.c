@@ -76,6 +76,21 @@ int engine_classify(const uint8_t *b, size_t n, int mode, struct insn_info *ii)
 		ii->cls = IC_BAD;
 		ii->len = (uint8_t)(i + 1);
 		return 0;
+	case 0x8E:
+		/* MOV Sreg, r/m16: a site only for SS (ModRM.reg = 2).  Its length
+		 * comes from Capstone (block_get); only the class is set here. */
+		if (i + 1 >= n)
+			return -1;
+		if (((b[i + 1] >> 3) & 7) == 2)
+			ii->cls = IC_MOV_SS;
+		return 0;
+	case 0x17:
+		/* POP SS: invalid in 64-bit mode (#UD, left to Unicorn). */
+		if (mode == 32) {
+			ii->cls = IC_MOV_SS;
+			ii->len = (uint8_t)(i + 1);
+		}
+		return 0;
 	case 0x0F:
 		break;
 	default:
@@ -203,7 +218,16 @@ const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bo
 		b->cost += b->icost[b->n];
 		b->n++;
 		struct insn_info ii;
-		if (engine_classify(p0, l0, e->mode, &ii) == 0 && ii.cls != IC_NONE) {
+		int cl = engine_classify(p0, l0, e->mode, &ii);
+		if (cl == 0 && ii.cls == IC_MOV_SS && !ii.len) {
+			/* MOV SS, r/m16: the length of its ModRM form is Capstone's;
+			 * undecodable bytes are no site (Unicorn raises #UD). */
+			if (ok)
+				ii.len = (uint8_t)in->size;
+			else
+				ii.cls = IC_NONE;
+		}
+		if (cl == 0 && ii.cls != IC_NONE) {
 			ii.rip = a0;
 			if (!site_find(e, a0)) {
 				site_add(e, &ii);

@@ -81,7 +81,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	}
 	uint64_t rip = e->cur_rip, fl = 0, sp = 0;
 	uint16_t cs = 0, ss = 0;
-	uc_reg_read(e->uc, UC_X86_REG_RFLAGS, &fl);
+	fl = uc_flags_read(e);
 	uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
 	uc_reg_read(e->uc, UC_X86_REG_CS, &cs);
 	uc_reg_read(e->uc, UC_X86_REG_SS, &ss);
@@ -115,7 +115,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	fl &= ~(RF_TF | RF_RF | RF_NT | RF_VM);
 	if (intr_gate)
 		fl &= ~RF_IF;
-	uc_reg_write(e->uc, UC_X86_REG_RFLAGS, &fl);
+	uc_flags_write(e, fl);
 	uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
 	e->rf = false;
 	engine_set_rip(e, target);
@@ -146,7 +146,7 @@ bool emulate_iret(struct engine *e, const struct insn_info *ii)
 	/* CPL 0: IOPL, IF, TF and the arithmetic flags are all restored;
 	 * VM/RF are kept out of Unicorn's copy. */
 	fl = (fl & 0x3F7FD5ull & ~RF_RF & ~RF_VM) | 2;
-	uc_reg_write(e->uc, UC_X86_REG_RFLAGS, &fl);
+	uc_flags_write(e, fl);
 	uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
 	engine_set_rip(e, rip);
 	(void)cs;

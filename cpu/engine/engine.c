@@ -65,8 +65,7 @@ void engine_set_rip(struct engine *e, uint64_t rip)
 
 uint64_t engine_rflags(struct engine *e)
 {
-	uint64_t v = 0;
-	uc_reg_read(e->uc, UC_X86_REG_RFLAGS, &v);
+	uint64_t v = uc_flags_read(e);
 	v &= ~(1ull << 16);
 	return v | (e->rf ? (1ull << 16) : 0);
 }
@@ -79,7 +78,7 @@ void engine_set_rflags(struct engine *e, uint64_t fl)
 		e->rf_seq = e->blk_seq + 1;
 	}
 	fl = (fl & ~(1ull << 16)) | 2;
-	uc_reg_write(e->uc, UC_X86_REG_RFLAGS, &fl);
+	uc_flags_write(e, fl);
 }
 
 uint64_t engine_rsp(struct engine *e) { return engine_gpr(e, 4); }
@@ -322,3 +321,5 @@ const struct violation *engine_violations(struct engine *e, size_t *n, uint64_t 
 }
 
 const char *engine_stop_message(struct engine *e) { return e->stop_msg; }
+
+void engine_set_amd(struct engine *e, bool amd) { e->amd = amd; }

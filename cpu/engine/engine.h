@@ -43,6 +43,8 @@ enum insn_class {
 	IC_RDMSR,       /* 0F 32: IA32_DEBUGCTL modelled, others native value 0 */
 	IC_WRMSR,       /* 0F 30 */
 	IC_POPF,        /* 9D: emulated only while TF = 1 (the trap after a POPF that clears TF) */
+	IC_MOV_SS,      /* 8E /2 (MOV SS, r/m16) and 17 (POP SS, 32-bit): native, opens the
+			 * MOV-SS blocking window of the next instruction (SDM 6.8.3) */
 	IC_BAD,         /* LOCK MOV DR, string I/O, 16-bit IRET: unsupported */
 };
 
@@ -137,6 +139,11 @@ void engine_free(struct engine *e);
 void engine_set_ops(struct engine *e, const struct engine_ops *ops);
 /* The owner's architectural DRs used by the oracle (not owned). */
 void engine_set_ideal(struct engine *e, struct dr_file *ideal);
+/* Which vendor's rules the simulated CPU follows where Intel and AMD
+ * differ (default Intel): an instruction breakpoint on the instruction
+ * right after MOV SS/POP SS is suppressed on Intel (SDM Vol.3 6.8.3) and
+ * delivered on AMD (kvm-unit-tests x86/emulator.c test_mov_pop_ss_code_db). */
+void engine_set_amd(struct engine *e, bool amd);
 
 /* Memory: map [addr, addr+size) (page-granular, merges with existing
  * mappings) and copy bytes in. */

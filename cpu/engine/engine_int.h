@@ -24,6 +24,11 @@ struct site {
 	struct site *next;          /* hash chain */
 };
 
+/* The widest access Unicorn 2.0.1 reports to one memory hook on x86: its
+ * softmmu helpers load and store at most 8 bytes at a time (a 16-byte SSE
+ * access, CMPXCHG16B, FXSAVE arrive as 8-byte pieces, each hooked). */
+#define MEM_ACCESS_MAX 8
+
 #define HASH_BITS 12
 #define HASH_SIZE (1u << HASH_BITS)
 
@@ -54,7 +59,19 @@ struct engine {
 	unsigned nexec;
 	uc_hook h_mem[8];           /* data-breakpoint hooks */
 	uint64_t mem_lo[8], mem_hi[8];
+	struct mem_hook_ctx {       /* user data of h_mem[i] */
+		struct engine *e;
+		unsigned idx;
+		uint64_t lo;        /* the hook's lowest address (mem_lo widened) */
+	} mem_ctx[8];
 	unsigned nmem;
+	/* Unicorn 2.0.1 reports a read that crosses a page twice more, as the
+	 * two size-aligned pieces its softmmu helper loads (measured: an 8-byte
+	 * read at 0x84FFD arrives as 0x84FFD, then 0x84FF8 and 0x85000, all of
+	 * size 8; writes arrive once).  The pieces carry bytes the instruction
+	 * never reads: mem_hook skips them. */
+	uint64_t split_a, split_b;  /* the two pieces still expected */
+	unsigned split_size;        /* their size; 0 = none expected */
 	bool dr_dirty;              /* ideal DRs changed: re-evaluate hooks at hook exit */
 	uint64_t seen_gen;          /* cpu->dr_gen the hooks were built for */
 	uint64_t bp_key[10];        /* hw and ideal DR0-3, DR7 the hooks were built for */
@@ -102,6 +119,15 @@ struct engine {
 	unsigned pend_hw, pend_ideal;
 	uint64_t pend_rip;
 
+	/* MOV SS / POP SS blocking (SDM Vol.3 6.8.3): the instruction at
+	 * ss_next, run in the block after the one of the MOV SS (ss_seq + 1;
+	 * Unicorn ends a block after MOV SS and gives the next instruction a
+	 * block of its own), has its instruction breakpoint suppressed (Intel)
+	 * and the MOV SS's data-breakpoint traps held until after it. */
+	bool ss_block;
+	uint64_t ss_next, ss_seq;
+	bool amd;                   /* vendor rules: AMD (engine_set_amd) */
+
 	/* oracle: one expected #DB being resolved */
 	bool exp_active, exp_consumed;
 	unsigned exp_slots;
@@ -127,6 +153,36 @@ struct engine {
 /* the fixed `until` of every uc_emu_start, outside guest code (unicorn-facts §2 pitfall 5) */
 #define SENTINEL64 0xFFFFFFFFFFFFF000ull
 #define SENTINEL32 0xFFFFF000ull
+
+/* RFLAGS as Unicorn holds it.  Unicorn 2.0.1 in UC_MODE_32 ignores
+ * UC_X86_REG_RFLAGS (a write is dropped, a read returns nothing): a 32-bit
+ * guest must go through UC_X86_REG_EFLAGS, or the flags the engine clears
+ * on exception delivery (TF) stay set and a single-step handler traps on
+ * itself forever (issue 12 item 7).  Every flags access of the engine goes
+ * through these two. */
+static inline uint64_t uc_flags_read(const struct engine *e)
+{
+	uint64_t v = 0;            /* the EFLAGS read stores only 4 bytes */
+	uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RFLAGS : UC_X86_REG_EFLAGS, &v);
+	return e->mode == 64 ? v : (v & 0xFFFFFFFFull);
+}
+
+static inline void uc_flags_write(const struct engine *e, uint64_t v)
+{
+	if (e->mode == 64) {
+		uc_reg_write(e->uc, UC_X86_REG_RFLAGS, &v);
+	} else {
+		uint32_t v32 = (uint32_t)v;
+		uc_reg_write(e->uc, UC_X86_REG_EFLAGS, &v32);
+	}
+}
+
+/* In the MOV-SS blocking window: the instruction at `addr` is the one right
+ * after a MOV SS/POP SS (see struct engine). */
+static inline bool ss_blocked(const struct engine *e, uint64_t addr)
+{
+	return e->ss_block && addr == e->ss_next && e->blk_seq - e->ss_seq <= 1;
+}
 
 /* decode.c */
 const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
