@@ -372,9 +372,9 @@ int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_
 	if (build_guest(r, err, errsize))
 		goto out;
 	enum vendor vend = cfg->vendor;
-	/* vmx = an Intel CPU, svm = an AMD CPU, bare metal = Intel (issue 12:
-	 * a scenario key cpu.vendor for bare metal is left to the loader) */
-	engine_set_amd(r->guest, vend == VENDOR_SVM);
+	/* vmx = an Intel CPU, svm = an AMD CPU, bare metal = cpu.vendor
+	 * (Intel by default) */
+	engine_set_amd(r->guest, vend == VENDOR_SVM || (vend == VENDOR_NONE && sc->cpu_vendor == CPU_AMD));
 	if (vend == VENDOR_SVM)
 		r->vendor = &svm_vendor;
 	else if (vend == VENDOR_VMX)

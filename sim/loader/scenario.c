@@ -134,7 +134,8 @@ static void parse_variants(struct ydoc *c, yaml_node_t *n)
 
 static void parse_cpu(struct ydoc *c, yaml_node_t *n)
 {
-	static const char *const keys[] = { "model", "costs", "rtm", "bus_lock", "decode_assists", NULL };
+	static const char *const keys[] = { "model", "costs", "rtm", "bus_lock", "decode_assists", "vendor", NULL };
+	static const char *const cpu_vendors[] = { "intel", "amd", NULL };
 	struct scenario *sc = c->user;
 	char b[128];
 	y_need_map(c, n, "cpu");
@@ -183,6 +184,19 @@ static void parse_cpu(struct ydoc *c, yaml_node_t *n)
 		sc->cpu_bus_lock = y_get_bool(c, x, "cpu.bus_lock");
 	if ((x = y_find(c, n, "decode_assists", NULL)))
 		sc->decode_assists = y_get_bool(c, x, "cpu.decode_assists");
+	/* Whose rules the processor follows where Intel and AMD differ (the
+	 * code #DB after MOV SS, SDM 6.8.3 vs kvm-unit-tests
+	 * test_mov_pop_ss_code_db; the GD/CPL order of MOV DR).  VMX exists only
+	 * on Intel and SVM only on AMD, so the key is for bare metal; naming the
+	 * other vendor's processor is an error. */
+	if ((x = y_find(c, n, "vendor", NULL))) {
+		sc->cpu_vendor = y_get_choice(c, x, "cpu.vendor", cpu_vendors) == 1 ? CPU_AMD : CPU_INTEL;
+		if ((sc->vendor == VENDOR_VMX && sc->cpu_vendor == CPU_AMD) ||
+		    (sc->vendor == VENDOR_SVM && sc->cpu_vendor == CPU_INTEL) || sc->vendor == VENDOR_BOTH)
+			y_fail(c, x, "cpu.vendor: %s with vendor: %s (VMX is an Intel processor, SVM an AMD one; "
+			       "cpu.vendor is for vendor: none)", cpu_vendors[sc->cpu_vendor - 1],
+			       scenario_vendor_name(sc->vendor));
+	}
 }
 /* ================================================================ top level */
 

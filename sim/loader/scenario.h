@@ -133,6 +133,7 @@ struct scenario {
 	struct cost_setting *costs; size_t ncosts;
 	bool cpu_rtm, cpu_bus_lock;    /* DR6 active-low features (default off) */
 	bool decode_assists;           /* SVM decode assists (default on) */
+	enum { CPU_UNSET = 0, CPU_INTEL = 1, CPU_AMD = 2 } cpu_vendor;  /* cpu.vendor (bare metal; default Intel) */
 
 	struct {
 		int mode;              /* 64 or 32 */
