@@ -49,20 +49,8 @@ uint64_t cpu_hv_read_dr(struct cpu *c, int n, const char *cause)
 	return c->dr[n];
 }
 
-void cpu_dr_write(struct cpu *c, int n, uint64_t val, enum dr_writer who, const char *cause)
+void cpu_dr_count(struct cpu *c, int n, uint64_t val, enum dr_writer who, const char *cause)
 {
-	/* validate: the hypervisor never writes invalid values (KVM checks
-	 * them before, kvm_set_dr), so one is an internal error; the guest's
-	 * and host's own MOVs were checked by dr_mov_check() (#GP) before. */
-	assert(n >= 0 && n <= 7 && n != 4 && n != 5);
-	if (who == DRW_HV)
-		assert(!(n == 6 && (val & DR6_RESERVED_HI)) && !(n == 7 && (val & DR7_RESERVED_HI)));
-	/* apply */
-	if (who != DRW_PROCESSOR)
-		val = n == 6 ? dr6_store_value(val, &c->feat) : n == 7 ? dr7_store_value(val) : val;
-	c->dr[n] = val;
-	c->dr_gen++;
-	/* count, charge, trace */
 	switch (who) {
 	case DRW_HV:
 		c->st.dr_hw_writes[n]++;

@@ -19,6 +19,7 @@
  * any other file assigns to `dr[]` of a struct cpu. */
 #ifndef HVSIM_CPU_CPU_H
 #define HVSIM_CPU_CPU_H
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "cpu/cost.h"
@@ -87,7 +88,9 @@ enum dr_writer {
  * (dr6_store_value / dr7_store_value); the processor's own loads compute
  * their exact value (SDM 27.5.1, 26.3.2.1; APM 15.5.1, 15.6) and are stored
  * unchanged. */
-void cpu_dr_write(struct cpu *c, int n, uint64_t val, enum dr_writer who, const char *cause);
+static inline void cpu_dr_write(struct cpu *c, int n, uint64_t val, enum dr_writer who, const char *cause);
+/* The count/charge/trace step of cpu_dr_write (cpu/cpu.c). */
+void cpu_dr_count(struct cpu *c, int n, uint64_t val, enum dr_writer who, const char *cause);
 
 /* ---- exit accounting (vmx/kvm.c and svm/kvm.c) ------------------------------
  *
@@ -145,6 +148,32 @@ static inline void cpu_entry_failed(struct cpu *c, unsigned slot, uint64_t rip, 
 	c->st.entry_failures++;
 	cpu_count_exit(c, slot);
 	cpu_event(c, EV_ENTRY_FAIL, rip, code, 0, name);
+}
+
+/* In line: the processor's own loads run on every VM entry and exit.
+ * dr_gen moves only when a breakpoint-relevant value changes (DR0-3, DR7):
+ * the engines' hooks are a function of those values alone, so a rewrite of
+ * the same value (the common case around entries and exits) re-arms
+ * nothing. */
+static inline void cpu_dr_write(struct cpu *c, int n, uint64_t val, enum dr_writer who, const char *cause)
+{
+	/* validate: the hypervisor never writes invalid values (KVM checks
+	 * them before, kvm_set_dr), so one is an internal error; the guest's
+	 * and host's own MOVs were checked by dr_mov_check() (#GP) before. */
+	assert(n >= 0 && n <= 7 && n != 4 && n != 5);
+	if (who == DRW_HV)
+		assert(!(n == 6 && (val & DR6_RESERVED_HI)) && !(n == 7 && (val & DR7_RESERVED_HI)));
+	/* apply */
+	if (who != DRW_PROCESSOR)
+		val = n == 6 ? dr6_store_value(val, &c->feat) : n == 7 ? dr7_store_value(val) : val;
+	if (c->dr[n] != val) {
+		c->dr[n] = val;
+		if (n != 6)
+			c->dr_gen++;
+	}
+	/* count, charge, trace */
+	if (who != DRW_PROCESSOR && who != DRW_HOST_KERNEL)
+		cpu_dr_count(c, n, val, who, cause);
 }
 
 #endif
