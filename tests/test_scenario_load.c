@@ -94,6 +94,39 @@ Test(scenario_load, unterminated_quote_is_a_syntax_error_with_context)
 		 "while scanning a quoted scalar at 4:24");
 }
 
+/* A streaming depth check refuses deep nesting before libyaml composes the
+ * document (issue 15 item 5: an 80 KB file of nested sequences took
+ * 8-19 s inside libyaml).  64 levels are allowed, the 65th is refused at
+ * the position of its opening bracket. */
+Test(scenario_load, nesting_deeper_than_64_levels_is_refused_at_its_position)
+{
+	static char y[300000];
+	int n = snprintf(y, sizeof y, HEAD "refs: ");
+	for (int i = 0; i < 100000; i++)
+		y[n++] = '[';
+	for (int i = 0; i < 100000; i++)
+		y[n++] = ']';
+	y[n] = 0;
+	/* "refs: " is 6 columns; the top-level mapping is level 1, so the
+	 * 64th '[' (column 70) is level 65. */
+	fails_with(y, "t.yaml:4:70: scenario too complex: nesting deeper than 64 levels (docs/errors.md, \"Limits\")");
+}
+
+Test(scenario_load, nesting_of_63_levels_is_not_a_limit_error)
+{
+	static char y[1000];
+	int n = snprintf(y, sizeof y, HEAD "refs: ");
+	for (int i = 0; i < 63; i++)
+		y[n++] = '[';
+	for (int i = 0; i < 63; i++)
+		y[n++] = ']';
+	y[n] = 0;
+	struct scenario *sc = load(y);
+	if (sc)
+		scenario_free(sc);
+	cr_assert_null(strstr(err, "too complex"), "63 levels are within the limit: %s", err);
+}
+
 Test(scenario_load, empty_file_is_an_error)
 {
 	fails_with("", "t.yaml:1:1: empty scenario: expected a mapping with 'version', 'name', "

@@ -683,11 +683,54 @@ static void fail_syntax(struct ydoc *c)
 	y_failp(c, pos, "YAML syntax error: %s", problem);
 }
 
+/* The nesting and size limits, checked on libyaml's event stream before
+ * the document is composed: libyaml's composer is quadratic in the nesting
+ * depth (an 80 KB file of nested flow sequences took 8-19 s), and a
+ * scenario never needs more than a handful of levels.  The pre-pass stops
+ * at the first event past a limit, so a hostile file costs at most
+ * Y_MAX_DEPTH levels of work; syntax errors are left to the real load,
+ * which reports them with their position. */
+#define Y_MAX_DEPTH  64          /* nested mappings and sequences */
+#define Y_MAX_NODES  (1u << 20)  /* scalars, mappings and sequences */
+static void check_limits(struct ydoc *c)
+{
+	yaml_parser_t p;
+	if (!yaml_parser_initialize(&p))
+		y_failp(c, (struct srcpos){ 1, 1 }, "out of memory");
+	yaml_parser_set_input_string(&p, (const unsigned char *)c->buf, c->len);
+	unsigned depth = 0, nodes = 0;
+	struct srcpos bad = { 0, 0 };
+	const char *what = NULL;
+	for (;;) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&p, &ev))
+			break;                     /* the real load reports it */
+		yaml_event_type_t t = ev.type;
+		struct srcpos pos = { (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1 };
+		if (t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT) {
+			if (++depth > Y_MAX_DEPTH && !what)
+				what = "nesting deeper than 64 levels", bad = pos;
+		} else if (t == YAML_MAPPING_END_EVENT || t == YAML_SEQUENCE_END_EVENT) {
+			depth--;
+		}
+		if ((t == YAML_SCALAR_EVENT || t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT ||
+		     t == YAML_ALIAS_EVENT) && ++nodes > Y_MAX_NODES && !what)
+			what = "more than 1048576 YAML nodes", bad = pos;
+		yaml_event_delete(&ev);
+		if (what || t == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&p);
+	if (what)
+		y_failp(c, bad, "scenario too complex: %s (docs/errors.md, \"Limits\")", what);
+}
+
 static void load(struct ydoc *c, void (*walk)(struct ydoc *, yaml_node_t *))
 {
 	const unsigned char *u = (const unsigned char *)c->buf;
 	if (c->len >= 2 && ((u[0] == 0xfe && u[1] == 0xff) || (u[0] == 0xff && u[1] == 0xfe)))
 		y_failp(c, (struct srcpos){ 1, 1 }, "scenario files must be UTF-8 (found a UTF-16 byte order mark)");
+	check_limits(c);
 	if (!yaml_parser_initialize(&c->parser))
 		y_failp(c, (struct srcpos){ 1, 1 }, "out of memory");
 	c->have_parser = true;
