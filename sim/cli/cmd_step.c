@@ -162,7 +162,7 @@ static void prompt(struct step *st)
 		}
 		if (ls == LINE_INTR) {
 			/* Ctrl-C at the prompt: the line is dropped, as in gdb. */
-			printf("%s  (interrupted; q quits)\n", st->echo ? "\n" : "");
+			printf("\n  (interrupted; q quits)\n");
 			continue;
 		}
 		if (ls == LINE_LONG) {
@@ -313,11 +313,12 @@ static int step_session(struct step *st, const struct run_config *cfg)
 		st->res = &res;
 		st->rip = res.guest_rip;
 		if (!st->restart) {
-			printf("  the run has ended: %s%s%s%s; %" PRIu64 " guest instructions, %" PRIu64
-			       " exits, guest #DB delivered %" PRIu64 " missed %" PRIu64 ", host #DB missed %" PRIu64
-			       "\n", engine_stop_name(res.stop), res.stop_msg[0] ? " (" : "", res.stop_msg,
-			       res.stop_msg[0] ? ")" : "", res.st.guest_instructions, res.st.exits_total,
-			       res.st.db_guest_delivered, res.st.db_guest_missed, res.st.db_host_missed);
+			printf("  the run has ended: %s%s%s%s\n", engine_stop_name(res.stop),
+			       res.stop_msg[0] ? " (" : "", res.stop_msg, res.stop_msg[0] ? ")" : "");
+			printf("  %" PRIu64 " guest instructions, %" PRIu64 " exits, guest #DB delivered %" PRIu64
+			       " missed %" PRIu64 ", host #DB missed %" PRIu64 "\n", res.st.guest_instructions,
+			       res.st.exits_total, res.st.db_guest_delivered, res.st.db_guest_missed,
+			       res.st.db_host_missed);
 			if (!st->quit)
 				prompt(st);
 		}

@@ -360,6 +360,7 @@ static void info_dr(const struct step *st)
 		const uint64_t *cols[] = { guest, m->cpu->dr };
 		dr_table(heads, cols, 2);
 	}
+	printf("  guest (architectural): what the guest wrote; hardware: what the CPU matches now\n");
 	dr7_row("guest", guest[7]);
 	dr7_row("hardware", m->cpu->dr[7]);
 	if (d)
@@ -401,6 +402,21 @@ static void info_regs(const struct step *st)
 	printf("%s%s\n", *sym ? "  " : "", sym);
 }
 
+/* "  HEAD TEXT", the text's words wrapped at WIDTH columns, 4 spaces in. */
+static void wrap(const char *head, const char *text)
+{
+	int col = printf("  %s", head);
+	while (*text) {
+		size_t n = strcspn(text, " ");
+		if (col > 4 && col + 1 + (int)n > WIDTH)
+			col = printf("\n   ") - 1;
+		col += printf(" %.*s", (int)n, text);
+		text += n;
+		text += strspn(text, " ");
+	}
+	putchar('\n');
+}
+
 /* Two fields a line: 2 x 49 columns. */
 static void field_cell(unsigned i, const char *name, uint64_t v)
 {
@@ -433,9 +449,11 @@ static int info_policy(const struct step *st)
 {
 	if (!st->has_pol)
 		return err("bare metal: no hypervisor, no policy");
-	printf("  policy %s: %s\n", st->pol.name, st->pol.summary ? st->pol.summary : "");
+	char head[160];
+	snprintf(head, sizeof(head), "policy %s:", st->pol.name);
+	wrap(head, st->pol.summary ? st->pol.summary : "");
 	if (st->pol.ref)
-		printf("  models %s\n", st->pol.ref);
+		wrap("models", st->pol.ref);
 	for (unsigned i = 0; i < policy_knob_count(); i++) {
 		char v[64];
 		if (policy_knob_format(&st->pol, policy_knob_name(i), v, sizeof(v)) == 0)
@@ -509,6 +527,8 @@ static int cmd_c(struct step *st, int argc, char **argv)
 	if (need_live(st))
 		return STAY;
 	st->mode = M_CONT;
+	printf("  continuing (Ctrl-C returns to the prompt)\n");
+	fflush(stdout);
 	return RESUME;
 }
 
