@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <unistd.h>
 #include "debugreg/core.h"
 #include "debugreg/hv.h"
@@ -48,7 +49,66 @@ struct input {
 	char prompt[32];
 	char buf[STEP_LINE_MAX];
 	size_t len;                    /* LINE_LONG: the whole line's length */
+	unsigned char rbuf[4096];      /* bytes read from standard input, not yet used */
+	size_t rpos, rlen;
 };
+
+enum { IN_EOF = -1, IN_INTR = -2 };
+
+/* The next byte of standard input, IN_EOF, or IN_INTR after Ctrl-C.
+ * SIGINT is blocked except inside pselect(), so a Ctrl-C is never lost
+ * between looking at the flag and waiting for input. */
+static int in_getc(struct input *in)
+{
+	if (in->rpos < in->rlen)
+		return in->rbuf[in->rpos++];
+	sigset_t block, old, wait;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	wait = old;
+	sigdelset(&wait, SIGINT);
+	int c = IN_EOF;
+	while (!step_sigint) {
+		fd_set rd;
+		FD_ZERO(&rd);
+		FD_SET(STDIN_FILENO, &rd);
+		if (pselect(STDIN_FILENO + 1, &rd, NULL, NULL, NULL, &wait) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		ssize_t n = read(STDIN_FILENO, in->rbuf, sizeof(in->rbuf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0) {
+			in->rlen = (size_t)n;
+			in->rpos = 1;
+			c = in->rbuf[0];
+		}
+		break;
+	}
+	if (step_sigint)
+		c = IN_INTR;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return c;
+}
+
+/* libedit's input: in_getc (commands are ASCII; other bytes read as '?'). */
+static int step_el_getc(EditLine *el, wchar_t *wc)
+{
+	struct input *in = NULL;
+	el_get(el, EL_CLIENTDATA, &in);
+	int c = in_getc(in);
+	if (c == IN_INTR) {
+		errno = EINTR;
+		return -1;
+	}
+	if (c == IN_EOF)
+		return 0;
+	*wc = c < 0x80 ? (wchar_t)c : L'?';
+	return 1;
+}
 
 static char *el_prompt(EditLine *el)
 {
@@ -78,6 +138,7 @@ static void input_open(struct input *in)
 	history(in->hist, &ev, H_SETUNIQUE, 1);
 	el_set(in->el, EL_CLIENTDATA, in);
 	el_set(in->el, EL_PROMPT, el_prompt);
+	el_set(in->el, EL_GETCFN, step_el_getc);
 	el_set(in->el, EL_EDITOR, "emacs");
 	el_set(in->el, EL_HIST, history, in->hist);
 	el_source(in->el, NULL);       /* ~/.editrc, as every libedit program */
@@ -97,17 +158,14 @@ static enum line_status plain_line(struct input *in)
 {
 	size_t n = 0;
 	int ch;
-	errno = 0;
-	while ((ch = getchar()) != EOF && ch != '\n') {
+	while ((ch = in_getc(in)) >= 0 && ch != '\n') {
 		if (n < sizeof(in->buf) - 1)
 			in->buf[n] = (char)ch;
 		n++;
 	}
-	if (ch == EOF && ferror(stdin) && errno == EINTR) {
-		clearerr(stdin);
+	if (ch == IN_INTR)
 		return LINE_INTR;
-	}
-	if (ch == EOF && n == 0)
+	if (ch == IN_EOF && n == 0)
 		return LINE_EOF;
 	in->len = n;
 	in->buf[n < sizeof(in->buf) ? n : sizeof(in->buf) - 1] = '\0';

@@ -36,16 +36,33 @@
 
 enum { STAY = 0, RESUME = 1 };
 
+/* The one error line of a bad command; err() returns STAY (for commands),
+ * perr() -1 (for the argument parsers). */
+static void verr(const char *fmt, va_list ap)
+{
+	fputs("  error: ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
+}
+
 static int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int err(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("  error: ", stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
+	verr(fmt, ap);
 	va_end(ap);
 	return STAY;
+}
+
+static int perr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int perr(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr(fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 static const char *const gpr64[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -107,12 +124,12 @@ static int parse_addr(const struct step *st, const char *s, uint64_t *out)
 				*out = reg_value(st, i);
 				return 0;
 			}
-		return err("unknown register '%s' ($rip, $pc, $rax ... $r15)", s);
+		return perr("unknown register '%s' ($rip, $pc, $rax ... $r15)", s);
 	}
 	size_t n = strcspn(s, "+-");
 	unsigned long long off = 0;
 	if (s[n] && (verb_number(s + n + 1, &off) || !n))
-		return err("bad address '%s' (a number, LABEL, LABEL+N or $REG)", s);
+		return perr("bad address '%s' (a number, LABEL, LABEL+N or $REG)", s);
 	const struct code_block *cb = code(st);
 	for (size_t i = 0; i < cb->nsyms; i++)
 		if (cb->syms[i].name && strlen(cb->syms[i].name) == n && !strncmp(cb->syms[i].name, s, n)) {
@@ -120,15 +137,15 @@ static int parse_addr(const struct step *st, const char *s, uint64_t *out)
 			return 0;
 		}
 	if (!isalpha((unsigned char)s[0]) && s[0] != '_' && s[0] != '.')
-		return err("bad address '%s' (a number, LABEL, LABEL+N or $REG)", s);
-	return err("no label '%.*s' in the scenario's asm", (int)(n > 64 ? 64 : n), s);
+		return perr("bad address '%s' (a number, LABEL, LABEL+N or $REG)", s);
+	return perr("no label '%.*s' in the scenario's asm", (int)(n > 64 ? 64 : n), s);
 }
 
 /* A count argument in [1, max]. */
 static int parse_count(const char *s, unsigned long long max, const char *what, unsigned long long *out)
 {
 	if (verb_number(s, out) || *out == 0 || *out > max)
-		return err("bad %s '%s' (1 to %llu)", what, s, max);
+		return perr("bad %s '%s' (1 to %llu)", what, s, max);
 	return 0;
 }
 
@@ -503,7 +520,7 @@ static int cmd_info(struct step *st, int argc, char **argv)
 
 static int need_live(const struct step *st)
 {
-	return st->live ? 0 : (err("the run has ended (r restarts it, q quits)"), -1);
+	return st->live ? 0 : perr("the run has ended (r restarts it, q quits)");
 }
 
 static int cmd_s(struct step *st, int argc, char **argv)
