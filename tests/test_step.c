@@ -228,6 +228,14 @@ static unsigned count(const char *hay, const char *needle)
 	return n;
 }
 
+/* Run cmd; its output, up to prompt n, holds needle. */
+static void shows(struct sess *s, const char *cmd, unsigned n, const char *needle)
+{
+	sess_cmd(s, cmd);
+	const char *seg = sess_expect(s, prompt(n));
+	cr_assert(strstr(seg, needle), "'%s' shows no '%s':\n%s", cmd, needle, seg);
+}
+
 /* A command's output: seg without its trailing prompt (in place). */
 static const char *body(const char *seg)
 {
@@ -257,9 +265,7 @@ Test(step_pipe, breakpoint_by_label_memory_and_registers)
 	sess_expect(&s, prompt(1));
 	sess_cmd(&s, "b handler");
 	cr_assert(strstr(sess_expect(&s, prompt(2)), "breakpoint 1 at 0x1064 <handler>"));
-	sess_cmd(&s, "x/4xb target");
-	cr_assert(strstr(sess_expect(&s, prompt(3)), "0x0000000000001057 <loop1>:  0x90  0x89  0x0c  0x25\n"),
-		  "%s", s.buf);
+	shows(&s, "x/4xb target", 3, "0x0000000000001057 <loop1>:  0x90  0x89  0x0c  0x25\n");
 	unsigned n = 3;
 	for (int hit = 1; hit <= 6; hit++) {
 		sess_cmd(&s, "c");
@@ -273,19 +279,14 @@ Test(step_pipe, breakpoint_by_label_memory_and_registers)
 			cr_assert(strstr(seg, "rip             0x1064"), "%s", seg);
 		}
 	}
-	sess_cmd(&s, "info b");
-	cr_assert(strstr(sess_expect(&s, prompt(++n)), "1    0x0000000000001064      6  <handler>"), "%s", s.buf);
+	shows(&s, "info b", ++n, "1    0x0000000000001064      6  <handler>");
 	sess_cmd(&s, "c");
 	const char *seg = sess_expect(&s, prompt(++n));
 	cr_assert(strstr(seg, "the run has ended: halt"), "%s", seg);
 	cr_assert_eq(end_count(seg), 99);
 	/* The handler's log of DR6, read after the run. */
-	sess_cmd(&s, "x/4x 0x80000");
-	cr_assert(strstr(sess_expect(&s, prompt(++n)),
-			 "0x0000000000080000:  0xffff0ff1  0x00000000  0xffff0ff2  0x00000000\n"), "%s", s.buf);
-	sess_cmd(&s, "x/2xg 0x80000");
-	cr_assert(strstr(sess_expect(&s, prompt(++n)), "0x0000000000080000:  0x00000000ffff0ff1  0x00000000ffff0ff2\n"),
-		  "%s", s.buf);
+	shows(&s, "x/4x 0x80000", ++n, "0x0000000000080000:  0xffff0ff1  0x00000000  0xffff0ff2  0x00000000\n");
+	shows(&s, "x/2xg 0x80000", ++n, "0x0000000000080000:  0x00000000ffff0ff1  0x00000000ffff0ff2\n");
 	sess_cmd(&s, "q");
 	cr_assert_eq(sess_end(&s), 0);
 }
@@ -302,10 +303,8 @@ Test(step_pipe, r_restarts_with_the_same_instruction_count)
 	const char *seg = sess_expect(&s, prompt(3));
 	cr_assert(strstr(seg, "restarting the run from the beginning\n  next: 0x1000 "), "%s", seg);
 	/* restart again from the middle of the run */
-	sess_cmd(&s, "until rip target");
-	cr_assert(strstr(sess_expect(&s, prompt(4)), "next: 0x1057 "), "%s", s.buf);
-	sess_cmd(&s, "r");
-	cr_assert(strstr(sess_expect(&s, prompt(5)), "next: 0x1000 "), "%s", s.buf);
+	shows(&s, "until rip target", 4, "next: 0x1057 ");
+	shows(&s, "r", 5, "next: 0x1000 ");
 	cr_assert_eq(count(s.buf, "the run has ended"), 1, "a restart is not an end: %s", s.buf);
 	sess_cmd(&s, "c");
 	cr_assert_eq(end_count(sess_expect(&s, prompt(6))), first);
@@ -318,8 +317,7 @@ Test(step_pipe, until_exit_by_reason)
 	struct sess s;
 	sess_start(&s, false, scenario("vmx_bp_with_host_bp"), "--vendor=vmx");
 	sess_expect(&s, prompt(1));
-	sess_cmd(&s, "until exit DR_ACCESS");
-	cr_assert(strstr(sess_expect(&s, prompt(2)), "stopped at the VM exit (DR_ACCESS at 0x103b)"), "%s", s.buf);
+	shows(&s, "until exit DR_ACCESS", 2, "stopped at the VM exit (DR_ACCESS at 0x103b)");
 	sess_cmd(&s, "until exit hlt");            /* names are case-insensitive */
 	cr_assert(strstr(sess_expect(&s, prompt(3)), "stopped at the VM exit (HLT at 0x105d)"), "%s", s.buf);
 	sess_cmd(&s, "q");
@@ -371,8 +369,7 @@ Test(step_pipe, bad_commands_change_nothing)
 	sess_expect(&s, prompt(1));
 	sess_cmd(&s, "b target");
 	sess_expect(&s, prompt(2));
-	sess_cmd(&s, "s 3");
-	cr_assert(strstr(sess_expect(&s, prompt(3)), "next: 0x1019 "), "%s", s.buf);
+	shows(&s, "s 3", 3, "next: 0x1019 ");
 	sess_cmd(&s, "info regs");
 	char *regs = strdup(body(sess_expect(&s, prompt(4))));
 	sess_cmd(&s, "info b");
@@ -401,8 +398,7 @@ Test(step_pipe, bad_commands_change_nothing)
 	sess_cmd(&s, "info b");
 	cr_assert_str_eq(body(sess_expect(&s, prompt(++n))), bps);
 	/* the position is where it was: the next instruction is the 4th */
-	sess_cmd(&s, "s");
-	cr_assert(strstr(sess_expect(&s, prompt(++n)), "next: 0x1021 "), "%s", s.buf);
+	shows(&s, "s", ++n, "next: 0x1021 ");
 	cr_assert_eq(count(s.buf, "hvsim:"), n, "extra prompts: a line was split");
 	sess_cmd(&s, "q");
 	cr_assert_eq(sess_end(&s), 0);
@@ -443,20 +439,29 @@ static void assert_in_loop(const char *seg)
 		  "%s", seg);
 }
 
+/* `c` on the endless guest, then Ctrl-C: SIGINT on a pipe, the terminal's
+ * INTR character on a pty.  Back at prompt 2, inside the loop. */
+static void interrupt_c(struct sess *s, bool tty, const char *sc)
+{
+	sess_start(s, tty, sc, NULL);
+	sess_expect(s, prompt(1));
+	sess_cmd(s, "c");
+	sess_expect(s, "continuing");
+	if (tty)
+		sess_send(s, "\x03", 1);
+	else
+		kill(s->pid, SIGINT);
+	const char *seg = sess_expect(s, prompt(2));
+	cr_assert(strstr(seg, "interrupted (Ctrl-C)"), "%s", seg);
+	assert_in_loop(seg);
+}
+
 Test(step_pipe, sigint_during_c_returns_to_the_prompt)
 {
 	const char *sc = spin_scenario();
 	struct sess s;
-	sess_start(&s, false, sc, NULL);
-	sess_expect(&s, prompt(1));
-	sess_cmd(&s, "c");
-	sess_expect(&s, "continuing");
-	kill(s.pid, SIGINT);
-	const char *seg = sess_expect(&s, prompt(2));
-	cr_assert(strstr(seg, "interrupted (Ctrl-C)"), "%s", seg);
-	assert_in_loop(seg);
-	sess_cmd(&s, "info regs");
-	cr_assert(strstr(sess_expect(&s, prompt(3)), "rcx                0x7"), "%s", s.buf);
+	interrupt_c(&s, false, sc);
+	shows(&s, "info regs", 3, "rcx                0x7");
 	sess_cmd(&s, "q");
 	cr_assert_eq(sess_end(&s), 0);
 	spin_cleanup(sc);
@@ -468,20 +473,12 @@ Test(step_pty, ctrl_c_during_c_and_at_the_prompt)
 {
 	const char *sc = spin_scenario();
 	struct sess s;
-	sess_start(&s, true, sc, NULL);
-	sess_expect(&s, prompt(1));
-	sess_cmd(&s, "c");
-	sess_expect(&s, "continuing");
-	sess_send(&s, "\x03", 1);                  /* the terminal's INTR character */
-	const char *seg = sess_expect(&s, prompt(2));
-	cr_assert(strstr(seg, "interrupted (Ctrl-C)"), "%s", seg);
-	assert_in_loop(seg);
+	interrupt_c(&s, true, sc);
 	/* at the prompt, Ctrl-C drops the line being typed */
 	sess_send(&s, "s 1000", 6);
 	sess_send(&s, "\x03", 1);
 	cr_assert(strstr(sess_expect(&s, prompt(3)), "(interrupted; q quits)"), "%s", s.buf);
-	sess_cmd(&s, "info regs");
-	cr_assert(strstr(sess_expect(&s, prompt(4)), "rcx                0x7"), "%s", s.buf);
+	shows(&s, "info regs", 4, "rcx                0x7");
 	cr_assert_eq(waitpid(s.pid, NULL, WNOHANG), 0, "hvsim has gone");
 	sess_cmd(&s, "q");
 	cr_assert_eq(sess_end(&s), 0);
@@ -493,24 +490,18 @@ Test(step_pty, history_and_line_editing)
 	struct sess s;
 	sess_start(&s, true, scenario("vmx_bp_with_host_bp"), "--vendor=vmx");
 	sess_expect(&s, prompt(1));
-	sess_cmd(&s, "b target");
-	cr_assert(strstr(sess_expect(&s, prompt(2)), "breakpoint 1 at 0x1056 <target>"), "%s", s.buf);
-	sess_cmd(&s, "c");
-	cr_assert(strstr(sess_expect(&s, prompt(3)), "breakpoint 1, 0x1056 <target>"), "%s", s.buf);
-	sess_cmd(&s, "info b");
-	cr_assert(strstr(sess_expect(&s, prompt(4)), "1    0x0000000000001056      1  <target>"), "%s", s.buf);
+	shows(&s, "b target", 2, "breakpoint 1 at 0x1056 <target>");
+	shows(&s, "c", 3, "breakpoint 1, 0x1056 <target>");
+	shows(&s, "info b", 4, "1    0x0000000000001056      1  <target>");
 	/* up arrow: `info b` again */
-	sess_cmd(&s, "\x1b[A");
-	cr_assert(strstr(sess_expect(&s, prompt(5)), "1    0x0000000000001056      1  <target>"), "%s", s.buf);
+	shows(&s, "\x1b[A", 5, "1    0x0000000000001056      1  <target>");
 	/* "s 9", backspace, "1": one step.  The guest's own DR0 execute
 	 * breakpoint on `target` is a fault (SDM 17.3.1): the nop does not
 	 * execute, the next instruction is the #DB handler's first, right
 	 * after the hlt: 0x105e. */
-	sess_cmd(&s, "s 9\x7f" "1");
-	cr_assert(strstr(sess_expect(&s, prompt(6)), "next: 0x105e <handler> "), "%s", s.buf);
+	shows(&s, "s 9\x7f" "1", 6, "next: 0x105e <handler> ");
 	/* Ctrl-A to the start of the line, insert "x/2xb ": x/2xb target */
-	sess_cmd(&s, "target\x01x/2xb ");
-	cr_assert(strstr(sess_expect(&s, prompt(7)), "0x90  0xe6"), "%s", s.buf);
+	shows(&s, "target\x01x/2xb ", 7, "0x90  0xe6");
 	sess_cmd(&s, "q");
 	cr_assert_eq(sess_end(&s), 0);
 }

@@ -58,7 +58,8 @@ struct step {
 bool step_command(struct step *st, char *line);
 
 /* "<label>" or "<label+0x3>" for an address inside the guest code (the
- * nearest label at or below it), "" otherwise. */
+ * nearest label at or below it; of several at one address, the
+ * alphabetically first), "" otherwise. */
 void step_symbolize(const struct step *st, uint64_t addr, char *buf, size_t size);
 
 #endif

@@ -36,34 +36,20 @@
 
 enum { STAY = 0, RESUME = 1 };
 
-/* The one error line of a bad command; err() returns STAY (for commands),
- * perr() -1 (for the argument parsers). */
-static void verr(const char *fmt, va_list ap)
-{
-	fputs("  error: ", stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
-}
-
-static int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int err(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	verr(fmt, ap);
-	va_end(ap);
-	return STAY;
-}
-
+/* The one error line of a bad command: perr() returns -1 (for the
+ * argument parsers), err() STAY (for the commands). */
 static int perr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int perr(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	verr(fmt, ap);
+	fputs("  error: ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
 	va_end(ap);
 	return -1;
 }
+#define err(...) (perr(__VA_ARGS__), STAY)
 
 static const char *const gpr64[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
 				       "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
@@ -606,25 +592,19 @@ static int cmd_trace(struct step *st, int argc, char **argv)
 	return STAY;
 }
 
-static int cmd_run(struct step *st, int argc, char **argv)
-{
-	if (argc != 1)
-		return err("usage: r (restart the run from the beginning)");
-	st->restart = true;
-	return RESUME;
-}
-
 static int cmd_help(struct step *st, int argc, char **argv)
 {
 	fputs(st->help, stdout);
 	return STAY;
 }
 
-static int cmd_quit(struct step *st, int argc, char **argv)
+/* r (restart) and q (quit): end this run. */
+static int cmd_leave(struct step *st, int argc, char **argv)
 {
+	bool quit = argv[0][0] == 'q';
 	if (argc != 1)
-		return err("usage: q");
-	st->quit = true;
+		return err("usage: %s", quit ? "q" : "r (restart the run from the beginning)");
+	*(quit ? &st->quit : &st->restart) = true;
 	return RESUME;
 }
 
@@ -642,9 +622,9 @@ static const struct {
 	{ "|dreg|", cmd_dreg },
 	{ "|regs|", cmd_regs },
 	{ "|trace|", cmd_trace },
-	{ "|r|run|", cmd_run },
+	{ "|r|run|", cmd_leave },
 	{ "|help|h|?|", cmd_help },
-	{ "|q|quit|", cmd_quit },
+	{ "|q|quit|", cmd_leave },
 };
 
 bool step_command(struct step *st, char *line)
