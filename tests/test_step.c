@@ -60,6 +60,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/harness.h"
+
 #define TIMEOUT_MS 20000
 
 /* ---- a session: hvsim step on a pipe or a pty --------------------------------- */
@@ -73,21 +75,13 @@ struct sess {
 	size_t seen;                   /* sess_expect searches from here */
 };
 
-static const char *hvsim(void)
-{
-	const char *h = getenv("HVSIM");
-	if (!h || !*h)
-		cr_skip_test("HVSIM is not set (run under ctest)");
-	return h;
-}
-
+/* A bundled scenario's path (four at a time). */
 static const char *scenario(const char *name)
 {
 	static char path[4][1024];
 	static int k;
-	const char *src = getenv("HVSIM_SOURCE_DIR");
 	k = (k + 1) % 4;
-	snprintf(path[k], sizeof(path[k]), "%s/scenarios/%s.yaml", src && *src ? src : ".", name);
+	snprintf(path[k], sizeof(path[k]), "%s/scenarios/%s.yaml", h_srcdir(), name);
 	return path[k];
 }
 
@@ -102,7 +96,7 @@ static void exec_hvsim(const char *h, const char *sc, const char *extra)
 
 static void sess_start(struct sess *s, bool tty, const char *sc, const char *extra)
 {
-	const char *h = hvsim();
+	const char *h = h_hvsim();
 	memset(s, 0, sizeof(*s));
 	s->tty = tty;
 	signal(SIGPIPE, SIG_IGN);
@@ -406,12 +400,10 @@ Test(step_pipe, bad_commands_change_nothing)
 	free(bps);
 }
 
-/* A guest that never ends, for Ctrl-C. */
-static const char *spin_scenario(void)
+/* A guest that never ends, for Ctrl-C, in a new directory (h_rmtree it). */
+static char *spin_scenario(void)
 {
-	static char path[256];
-	char dir[] = "/tmp/hvsim-step-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	char *dir = h_tmpdir("hvsim-step"), path[600];
 	snprintf(path, sizeof(path), "%s/spin.yaml", dir);
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
@@ -420,16 +412,7 @@ static const char *spin_scenario(void)
 	      "  limits: { instructions: 100000000000, on_budget: stop }\n"
 	      "  asm: |2\n      mov ecx, 7\n    top:\n      inc rax\n      jmp top\n", f);
 	fclose(f);
-	return path;
-}
-
-static void spin_cleanup(const char *path)
-{
-	unlink(path);
-	char dir[256];
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	rmdir(dir);
+	return dir;
 }
 
 /* Where Ctrl-C stopped the loop: before `inc rax` or before `jmp top`. */
@@ -441,8 +424,10 @@ static void assert_in_loop(const char *seg)
 
 /* `c` on the endless guest, then Ctrl-C: SIGINT on a pipe, the terminal's
  * INTR character on a pty.  Back at prompt 2, inside the loop. */
-static void interrupt_c(struct sess *s, bool tty, const char *sc)
+static void interrupt_c(struct sess *s, bool tty, const char *dir)
 {
+	char sc[600];
+	snprintf(sc, sizeof(sc), "%s/spin.yaml", dir);
 	sess_start(s, tty, sc, NULL);
 	sess_expect(s, prompt(1));
 	sess_cmd(s, "c");
@@ -458,22 +443,23 @@ static void interrupt_c(struct sess *s, bool tty, const char *sc)
 
 Test(step_pipe, sigint_during_c_returns_to_the_prompt)
 {
-	const char *sc = spin_scenario();
+	char *dir = spin_scenario();
 	struct sess s;
-	interrupt_c(&s, false, sc);
+	interrupt_c(&s, false, dir);
 	shows(&s, "info regs", 3, "rcx                0x7");
 	sess_cmd(&s, "q");
 	cr_assert_eq(sess_end(&s), 0);
-	spin_cleanup(sc);
+	h_rmtree(dir);
+	free(dir);
 }
 
 /* ---- through a pseudo-terminal -------------------------------------------------- */
 
 Test(step_pty, ctrl_c_during_c_and_at_the_prompt)
 {
-	const char *sc = spin_scenario();
+	char *dir = spin_scenario();
 	struct sess s;
-	interrupt_c(&s, true, sc);
+	interrupt_c(&s, true, dir);
 	/* at the prompt, Ctrl-C drops the line being typed */
 	sess_send(&s, "s 1000", 6);
 	sess_send(&s, "\x03", 1);
@@ -482,7 +468,8 @@ Test(step_pty, ctrl_c_during_c_and_at_the_prompt)
 	cr_assert_eq(waitpid(s.pid, NULL, WNOHANG), 0, "hvsim has gone");
 	sess_cmd(&s, "q");
 	cr_assert_eq(sess_end(&s), 0);
-	spin_cleanup(sc);
+	h_rmtree(dir);
+	free(dir);
 }
 
 Test(step_pty, history_and_line_editing)
