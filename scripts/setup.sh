@@ -15,7 +15,7 @@ usage() {
 }
 
 pkgs=(cmake gcc make pkg-config binutils
-      libunicorn-dev libcapstone-dev libyaml-dev libcriterion-dev)
+      libunicorn-dev libcapstone-dev libyaml-dev libcriterion-dev libedit-dev)
 
 for arg in "$@"; do
 	case "$arg" in

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cpu/engine/engine.h"
 #include "sim/cli/cmds.h"
+#include "sim/cli/disasm.h"
 #include "sim/loader/scenario.h"
 #include "sim/render/result_out.h"
 #include "sim/util/outfile.h"
@@ -42,11 +43,9 @@ static int sym_cmp(const void *a, const void *b)
 #define DISASM_TEXT_COL 32
 #define DISASM_ZERO_RUN 8      /* collapse at least this many zero bytes */
 
-static int disasm_block(FILE *f, const char *title, const struct code_block *cb, int mode)
+int disasm_listing(FILE *f, const struct code_block *cb, int mode, uint64_t from, size_t max, uint64_t mark)
 {
-	fprintf(f, "%s, %d-bit, 0x%016" PRIx64 "-0x%016" PRIx64 " (%zu bytes):\n", title, mode, cb->base,
-		cb->base + cb->size, cb->size);
-	if (!cb->bytes || !cb->size)
+	if (!cb->bytes || !cb->size || from < cb->base || from - cb->base >= cb->size)
 		return 0;
 	csh h;
 	if (cs_open(CS_ARCH_X86, mode == 32 ? CS_MODE_32 : CS_MODE_64, &h) != CS_ERR_OK) {
@@ -66,9 +65,9 @@ static int disasm_block(FILE *f, const char *title, const struct code_block *cb,
 	}
 	size_t si = 0;
 	cs_insn *insn = cs_malloc(h);
-	const uint8_t *code = cb->bytes;
-	size_t left = cb->size;
-	uint64_t addr = cb->base;
+	const uint8_t *code = cb->bytes + (from - cb->base);
+	size_t left = cb->size - (size_t)(from - cb->base);
+	uint64_t addr = from;
 	/* Column width for the bytes: the longest instruction of the block. */
 	size_t maxlen = 1;
 	{
@@ -87,7 +86,7 @@ static int disasm_block(FILE *f, const char *title, const struct code_block *cb,
 		}
 	}
 	int bytes_w = (int)(maxlen * 3 - 1);
-	while (left) {
+	for (size_t count = 0; left && (!max || count < max); count++) {
 		uint64_t at = addr;
 		size_t off = (size_t)(addr - cb->base);
 		while (si < cb->nsyms && syms[si].addr < at)
@@ -102,6 +101,8 @@ static int disasm_block(FILE *f, const char *title, const struct code_block *cb,
 		uint64_t stop = si < cb->nsyms ? syms[si].addr : UINT64_MAX;
 		while (z < left && code[z] == 0 && at + z < stop)
 			z++;
+		if (mark != DISASM_NO_MARK)
+			fputs(at == mark ? "=> " : "   ", f);
 		if (z >= DISASM_ZERO_RUN) {
 			fprintf(f, "0x%016" PRIx64 ":  %-*s    (%zu zero bytes)\n", at, bytes_w, "00 ...", z);
 			code += z;
@@ -140,6 +141,13 @@ static int disasm_block(FILE *f, const char *title, const struct code_block *cb,
 	free(syms);
 	cs_close(&h);
 	return 0;
+}
+
+static int disasm_block(FILE *f, const char *title, const struct code_block *cb, int mode)
+{
+	fprintf(f, "%s, %d-bit, 0x%016" PRIx64 "-0x%016" PRIx64 " (%zu bytes):\n", title, mode, cb->base,
+		cb->base + cb->size, cb->size);
+	return disasm_listing(f, cb, mode, cb->base, 0, DISASM_NO_MARK);
 }
 
 int cmd_disasm(const struct cmd *c, int argc, char **argv)

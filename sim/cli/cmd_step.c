@@ -1,254 +1,275 @@
-/* cmd_step.c - `hvsim step SCENARIO`: a small debugger prompt over one run,
- * in the vocabulary of the Bochs debugger and Spike's -d mode
- * (style-and-ux §2.5): s [n], c, until exit [REASON], until rip ADDR, dreg,
- * r, trace on|off, q.
+/* cmd_step.c - `hvsim step SCENARIO`: a debugger prompt over one run, in
+ * the vocabulary of gdb and the Bochs debugger (style-and-ux §2.5).  This
+ * file is the session: the run and its hooks, restarting it (`r`), reading
+ * command lines (libedit on a terminal, plain line reading otherwise) and
+ * Ctrl-C.  The commands themselves are in step_cmds.c.
  *
  * The prompt runs inside the simulation: a per-instruction observer on the
- * guest engine (engine_set_insn_observer, cpu/engine/insn_hook.c) stops before an
- * instruction, and the trace sink stops at a VM exit (before the hypervisor
- * has handled it, so `dreg` shows the hardware as the exit found it).  The
- * machine is only read, never changed, so a stepped run is the same run as
- * `hvsim run` gives. */
-#include <ctype.h>
+ * guest engine (engine_set_insn_observer, cpu/engine/insn_hook.c) stops
+ * before an instruction (step count, `until rip`, a breakpoint, Ctrl-C),
+ * and the trace sink stops at a VM exit (before the hypervisor has handled
+ * it, so `dreg` shows the hardware as the exit found it).  The machine is
+ * only read, never changed, so a stepped run is the same run as `hvsim
+ * run` gives. */
+#include <errno.h>
+#include <histedit.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <sys/select.h>
 #include <unistd.h>
-#include "cpu/dr.h"
+#include "debugreg/core.h"
 #include "debugreg/hv.h"
 #include "sim/cli/cmds.h"
+#include "sim/cli/step.h"
+#include "sim/cli/verb.h"
 #include "sim/render/result_out.h"
 #include "sim/render/trace.h"
-#include "sim/cli/verb.h"
-#include "svm/svm.h"
-#include "vmx/vmx.h"
 
-enum mode { M_STEP, M_CONT, M_UNTIL_EXIT, M_UNTIL_RIP };
+/* ---- Ctrl-C ------------------------------------------------------------------ */
 
-struct step {
-	struct run_machine m;
-	bool attached;
-	unsigned cmdno;                /* prompt number */
-	enum mode mode;
-	uint64_t left;                 /* M_STEP: instructions until the next prompt */
-	char until_reason[64];         /* M_UNTIL_EXIT: "" = any */
-	uint64_t until_rip;
-	bool trace;                    /* print every event */
-	bool quit;                     /* q or end of input */
-	bool echo;                     /* input is not a terminal: echo commands */
-	uint64_t insns;                /* guest instructions observed */
-	const struct run_result *res;  /* after the run */
-	const char *help;              /* the command list (the verb's help text) */
+/* Set by SIGINT; the observer stops the run at the next guest instruction,
+ * the line reader drops the line being typed. */
+static volatile sig_atomic_t step_sigint;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	step_sigint = 1;
+}
+
+/* ---- reading command lines ------------------------------------------------------ */
+
+enum line_status { LINE_OK, LINE_EOF, LINE_LONG, LINE_INTR };
+
+struct input {
+	EditLine *el;                  /* a terminal: line editing and history */
+	History *hist;
+	char prompt[32];
+	char buf[STEP_LINE_MAX];
+	size_t len;                    /* LINE_LONG: the whole line's length */
+	unsigned char rbuf[4096];      /* bytes read from standard input, not yet used */
+	size_t rpos, rlen;
 };
 
-/* ---- state displays ------------------------------------------------------------ */
+enum { IN_EOF = -1, IN_INTR = -2 };
 
-static void dr_row(const char *label, const uint64_t *dr)
+/* The next byte of standard input, IN_EOF, or IN_INTR after Ctrl-C.
+ * SIGINT is blocked except inside pselect(), so a Ctrl-C is never lost
+ * between looking at the flag and waiting for input. */
+static int in_getc(struct input *in)
 {
-	printf("  %-22s", label);
-	static const int regs[] = { 0, 1, 2, 3, 6, 7 };
-	for (int i = 0; i < 6; i++)
-		printf(" %#18" PRIx64, dr[regs[i]]);
-	putchar('\n');
-}
-
-static void dr7_row(const char *label, uint64_t dr7)
-{
-	char b[128];
-	dr7_describe(dr7, b, sizeof(b));
-	printf("  %-22s DR7 = %#" PRIx64 ": %s\n", label, dr7, b);
-}
-
-static void dreg_header(void)
-{
-	printf("  %-22s %18s %18s %18s %18s %18s %18s\n", "", "DR0", "DR1", "DR2", "DR3", "DR6", "DR7");
-}
-
-static void dreg_live(struct step *st)
-{
-	const struct run_machine *m = &st->m;
-	const uint64_t *guest = engine_ideal(m->guest)->dr;
-	dreg_header();
-	dr_row("guest (architectural)", guest);
-	dr_row("hardware (loaded now)", m->cpu->dr);
-	struct dbg *d = m->vendor ? m->vendor->dbg(m->v) : NULL;
-	if (d) {
-		uint64_t kv[8] = { d->db[0], d->db[1], d->db[2], d->db[3], 0, 0, d->dr6, d->dr7 };
-		uint64_t eff[8] = { d->eff_db[0], d->eff_db[1], d->eff_db[2], d->eff_db[3], 0, 0, 0, 0 };
-		uint64_t host[8] = { d->host.cpu_debugreg[0], d->host.cpu_debugreg[1], d->host.cpu_debugreg[2],
-				     d->host.cpu_debugreg[3], 0, 0, DR6_ACTIVE_LOW, d->host.cpu_dr7 | DR7_FIXED_1 };
-		dr_row("KVM db[]/dr6/dr7", kv);
-		dr_row("KVM eff_db[]", eff);
-		dr_row("host hw_breakpoint", host);
+	if (in->rpos < in->rlen)
+		return in->rbuf[in->rpos++];
+	sigset_t block, old, wait;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	wait = old;
+	sigdelset(&wait, SIGINT);
+	int c = IN_EOF;
+	while (!step_sigint) {
+		fd_set rd;
+		FD_ZERO(&rd);
+		FD_SET(STDIN_FILENO, &rd);
+		if (pselect(STDIN_FILENO + 1, &rd, NULL, NULL, NULL, &wait) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		ssize_t n = read(STDIN_FILENO, in->rbuf, sizeof(in->rbuf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0) {
+			in->rlen = (size_t)n;
+			in->rpos = 1;
+			c = in->rbuf[0];
+		}
+		break;
 	}
-	dr7_row("guest", guest[7]);
-	dr7_row("hardware", m->cpu->dr[7]);
-	if (d)
-		dr7_row("KVM", d->dr7);
-	if (m->vendor && !strcmp(m->vendor->name, "vmx")) {
-		const struct vmx *x = m->v;
-		uint64_t ctl = vmcs_hw_get(&x->vmcs, CPU_BASED_VM_EXEC_CONTROL);
-		uint64_t ent = vmcs_hw_get(&x->vmcs, VM_ENTRY_CONTROLS);
-		dr7_row("VMCS GUEST_DR7", vmcs_hw_get(&x->vmcs, GUEST_DR7));
-		printf("  VMCS: CPU_BASED_MOV_DR_EXITING %s, VM_ENTRY_LOAD_DEBUG_CONTROLS %s, "
-		       "GUEST_IA32_DEBUGCTL %#" PRIx64 "\n", ctl & CPU_BASED_MOV_DR_EXITING ? "on" : "off",
-		       ent & VM_ENTRY_LOAD_DEBUG_CONTROLS ? "on" : "off",
-		       vmcs_hw_get(&x->vmcs, GUEST_IA32_DEBUGCTL));
-	} else if (m->vendor && !strcmp(m->vendor->name, "svm")) {
-		const struct svm *s = m->v;
-		uint64_t icpt = vmcb_hw_get(&s->vmcb, INTERCEPT_DR);
-		dr7_row("VMCB DR7", vmcb_hw_get(&s->vmcb, DR7));
-		printf("  VMCB: DR6 %#" PRIx64 ", INTERCEPT_DR reads %#" PRIx64 " writes %#" PRIx64
-		       ", clean DRx %s\n", vmcb_hw_get(&s->vmcb, DR6), icpt & 0xFFFF, (icpt >> 16) & 0xFFFF,
-		       vmcb_hw_get(&s->vmcb, VMCB_CLEAN) & VMCB_CLEAN_DR ? "yes" : "no");
+	if (step_sigint)
+		c = IN_INTR;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return c;
+}
+
+/* libedit's input: in_getc (commands are ASCII; other bytes read as '?'). */
+static int step_el_getc(EditLine *el, wchar_t *wc)
+{
+	struct input *in = NULL;
+	el_get(el, EL_CLIENTDATA, &in);
+	int c = in_getc(in);
+	if (c == IN_INTR) {
+		errno = EINTR;
+		return -1;
 	}
-	if (d) {
-		char b[80];
-		trace_sdr_names(d->switch_db_regs, b, sizeof(b));
-		printf("  switch_db_regs %#x (%s), MOV-DR interception %s\n", d->switch_db_regs, b,
-		       d->intercepting ? "on" : "off");
+	if (c == IN_EOF)
+		return 0;
+	*wc = c < 0x80 ? (wchar_t)c : L'?';
+	return 1;
+}
+
+static char *el_prompt(EditLine *el)
+{
+	struct input *in = NULL;
+	el_get(el, EL_CLIENTDATA, &in);
+	return in->prompt;
+}
+
+static void input_open(struct input *in)
+{
+	memset(in, 0, sizeof(*in));
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return;
+	in->el = el_init("hvsim", stdin, stdout, stderr);
+	in->hist = history_init();
+	if (!in->el || !in->hist) {
+		if (in->el)
+			el_end(in->el);
+		if (in->hist)
+			history_end(in->hist);
+		in->el = NULL;
+		in->hist = NULL;
+		return;
 	}
-	printf("  the CPU is in %s\n", m->cpu->guest_mode ? "the guest (non-root)" : "the host (root)");
+	HistEvent ev;
+	history(in->hist, &ev, H_SETSIZE, 1000);
+	history(in->hist, &ev, H_SETUNIQUE, 1);
+	el_set(in->el, EL_CLIENTDATA, in);
+	el_set(in->el, EL_PROMPT, el_prompt);
+	el_set(in->el, EL_GETCFN, step_el_getc);
+	el_set(in->el, EL_EDITOR, "emacs");
+	el_set(in->el, EL_HIST, history, in->hist);
+	el_source(in->el, NULL);       /* ~/.editrc, as every libedit program */
 }
 
-static void dreg_final(const struct run_result *r)
+static void input_close(struct input *in)
 {
-	dreg_header();
-	dr_row("guest (architectural)", r->guest_dr);
-	dr_row("hardware (at the end)", r->hw_dr);
-	if (strcmp(r->vendor, "none"))
-		dr_row("KVM db[]/dr6/dr7", r->hv_dr);
-	dr7_row("guest", r->guest_dr[7]);
-	dr7_row("hardware", r->hw_dr[7]);
-	printf("  (the run has ended: only the final registers are left)\n");
+	if (in->el)
+		el_end(in->el);
+	if (in->hist)
+		history_end(in->hist);
 }
 
-static const char *const gpr64[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-				       "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
-
-static void regs_show(const uint64_t *g, uint64_t rip, bool live, uint64_t rflags)
+/* Plain reading, one whole line whatever its length: the first
+ * STEP_LINE_MAX - 1 bytes are kept, the rest only counted. */
+static enum line_status plain_line(struct input *in)
 {
-	for (int i = 0; i < 16; i++)
-		printf("  %-3s %#18" PRIx64 "%s", gpr64[i], g[i], i % 4 == 3 ? "\n" : "");
-	printf("  rip %#18" PRIx64, rip);
-	if (live)
-		printf("  rflags %#" PRIx64, rflags);
-	putchar('\n');
+	size_t n = 0;
+	int ch;
+	while ((ch = in_getc(in)) >= 0 && ch != '\n') {
+		if (n < sizeof(in->buf) - 1)
+			in->buf[n] = (char)ch;
+		n++;
+	}
+	if (ch == IN_INTR)
+		return LINE_INTR;
+	if (ch == IN_EOF && n == 0)
+		return LINE_EOF;
+	in->len = n;
+	in->buf[n < sizeof(in->buf) ? n : sizeof(in->buf) - 1] = '\0';
+	return n < sizeof(in->buf) ? LINE_OK : LINE_LONG;
 }
 
-/* ---- the prompt ------------------------------------------------------------------- */
-
-/* Read and run commands until one resumes the run.  live: inside the run
- * (rip = the next instruction, or the exit's rip). */
-static void prompt(struct step *st, bool live, uint64_t rip)
+static enum line_status edit_line(struct input *in)
 {
-	char line[256];
+	int count = 0;
+	const char *s = el_gets(in->el, &count);
+	if (!s || count <= 0) {
+		if (step_sigint || (count < 0 && errno == EINTR))
+			return LINE_INTR;
+		return LINE_EOF;
+	}
+	size_t n = strcspn(s, "\n");
+	in->len = n;
+	if (n >= sizeof(in->buf))
+		return LINE_LONG;
+	memcpy(in->buf, s, n);
+	in->buf[n] = '\0';
+	if (n) {
+		HistEvent ev;
+		history(in->hist, &ev, H_ENTER, in->buf);
+	}
+	return LINE_OK;
+}
+
+static enum line_status input_line(struct input *in, unsigned no)
+{
+	snprintf(in->prompt, sizeof(in->prompt), "hvsim:%u> ", no);
+	step_sigint = 0;
+	if (in->el)
+		return edit_line(in);
+	fputs(in->prompt, stdout);
+	fflush(stdout);
+	return plain_line(in);
+}
+
+static struct input *step_input;       /* the session's, for prompt() */
+
+/* Read and run commands until one resumes the run (or quits or restarts). */
+static void prompt(struct step *st)
+{
 	for (;;) {
-		printf("hvsim:%u> ", ++st->cmdno);
-		fflush(stdout);
-		if (!fgets(line, sizeof(line), stdin)) {
+		enum line_status ls = input_line(step_input, ++st->cmdno);
+		char *line = step_input->buf;
+		if (ls == LINE_EOF) {
 			putchar('\n');
 			st->quit = true;
 			return;
 		}
-		line[strcspn(line, "\r\n")] = '\0';
+		if (ls == LINE_INTR) {
+			/* Ctrl-C at the prompt: the line is dropped, as in gdb. */
+			printf("\n  (interrupted; q quits)\n");
+			continue;
+		}
+		if (ls == LINE_LONG) {
+			if (st->echo)
+				printf("(a line of %zu bytes)\n", step_input->len);
+			printf("  error: line too long (%zu bytes, at most %d)\n", step_input->len,
+			       STEP_LINE_MAX - 1);
+			continue;
+		}
 		if (st->echo)
 			printf("%s\n", line);
-		char *argv[4] = { 0 };
-		int argc = 0;
-		char *save = NULL;
-		for (char *tok = strtok_r(line, " \t", &save); tok && argc < 4; tok = strtok_r(NULL, " \t", &save))
-			argv[argc++] = tok;
-		const char *cmd = argc ? argv[0] : "s";
-		if (!strcmp(cmd, "q") || !strcmp(cmd, "quit")) {
-			st->quit = true;
+		if (step_command(st, line))
 			return;
-		}
-		if (!strcmp(cmd, "help") || !strcmp(cmd, "h") || !strcmp(cmd, "?")) {
-			fputs(st->help, stdout);
-			continue;
-		}
-		if (!strcmp(cmd, "dreg")) {
-			if (live)
-				dreg_live(st);
-			else
-				dreg_final(st->res);
-			continue;
-		}
-		if (!strcmp(cmd, "r")) {
-			if (live) {
-				uint64_t g[16];
-				for (int i = 0; i < 16; i++)
-					g[i] = engine_gpr(st->m.guest, i);
-				regs_show(g, rip, true, engine_rflags(st->m.guest));
-			} else {
-				regs_show(st->res->gprs, st->res->guest_rip, false, 0);
-			}
-			continue;
-		}
-		if (!strcmp(cmd, "trace")) {
-			if (argc == 2 && (!strcmp(argv[1], "on") || !strcmp(argv[1], "off"))) {
-				st->trace = !strcmp(argv[1], "on");
-				printf("  trace %s\n", st->trace ? "on" : "off");
-			} else {
-				printf("  usage: trace on|off\n");
-			}
-			continue;
-		}
-		bool resumes = !strcmp(cmd, "s") || !strcmp(cmd, "step") || !strcmp(cmd, "c") ||
-			       !strcmp(cmd, "continue") || !strcmp(cmd, "until");
-		if (!resumes) {
-			printf("  unknown command '%s' (type help)\n", cmd);
-			continue;
-		}
-		if (!live) {
-			printf("  the run has ended (q to quit)\n");
-			continue;
-		}
-		if (!strcmp(cmd, "s") || !strcmp(cmd, "step")) {
-			unsigned long long n = 1;
-			if (argc > 1 && (verb_number(argv[1], &n) || n == 0)) {
-				printf("  usage: s [n], n >= 1\n");
-				continue;
-			}
-			st->mode = M_STEP;
-			st->left = n;
-			return;
-		}
-		if (!strcmp(cmd, "c") || !strcmp(cmd, "continue")) {
-			st->mode = M_CONT;
-			return;
-		}
-		/* until */
-		if (argc >= 2 && !strcmp(argv[1], "exit")) {
-			st->mode = M_UNTIL_EXIT;
-			snprintf(st->until_reason, sizeof(st->until_reason), "%s", argc > 2 ? argv[2] : "");
-			return;
-		}
-		unsigned long long a;
-		if (argc == 3 && !strcmp(argv[1], "rip") && !verb_number(argv[2], &a)) {
-			st->mode = M_UNTIL_RIP;
-			st->until_rip = a;
-			return;
-		}
-		printf("  usage: until exit [REASON] | until rip ADDR\n");
 	}
 }
 
+/* ---- the hooks of the run --------------------------------------------------------- */
+
 static void where(struct step *st, uint64_t rip)
 {
-	char text[96];
+	char text[96], sym[96];
 	if (engine_disasm(st->m.guest, rip, text, sizeof(text)))
 		snprintf(text, sizeof(text), "(cannot decode)");
-	printf("  next: %#" PRIx64 "  %s   (%" PRIu64 " guest instructions so far)\n", rip, text, st->insns);
+	step_symbolize(st, rip, sym, sizeof(sym));
+	printf("  next: %#" PRIx64 "%s%s  %s   (%" PRIu64 " guest instructions so far)\n", rip, *sym ? " " : "",
+	       sym, text, st->insns);
+}
+
+static struct step_bp *bp_at(struct step *st, uint64_t rip)
+{
+	for (unsigned i = 0; i < st->nbps; i++)
+		if (st->bps[i].addr == rip)
+			return &st->bps[i];
+	return NULL;
+}
+
+static void stop_if_leaving(struct step *st)
+{
+	if (st->quit || st->restart)
+		engine_request_stop(st->m.guest, STOP_BUDGET,
+				    st->quit ? "stopped at the user's request (q)" : "restarted (r)");
 }
 
 static void on_insn(void *ctx, struct engine *e, uint64_t rip)
 {
 	struct step *st = ctx;
-	if (st->quit) {
-		engine_request_stop(e, STOP_BUDGET, "stopped at the user's request (q)");
+	(void)e;
+	if (st->quit || st->restart) {
+		stop_if_leaving(st);
 		return;
 	}
 	bool stop = false;
@@ -264,13 +285,27 @@ static void on_insn(void *ctx, struct engine *e, uint64_t rip)
 	default:
 		break;
 	}
+	if (step_sigint) {
+		step_sigint = 0;
+		printf("  interrupted (Ctrl-C)\n");
+		stop = true;
+	}
+	struct step_bp *bp = bp_at(st, rip);
+	if (bp) {
+		char sym[96];
+		step_symbolize(st, rip, sym, sizeof(sym));
+		printf("  breakpoint %u, %#" PRIx64 "%s%s\n", bp->no, rip, *sym ? " " : "", sym);
+		bp->hits++;
+		stop = true;
+	}
 	if (stop) {
+		st->live = true;
+		st->rip = rip;
 		where(st, rip);
-		prompt(st, true, rip);
-		if (st->quit) {
-			engine_request_stop(e, STOP_BUDGET, "stopped at the user's request (q)");
+		prompt(st);
+		stop_if_leaving(st);
+		if (st->quit || st->restart)
 			return;
-		}
 	}
 	st->insns++;
 }
@@ -278,6 +313,8 @@ static void on_insn(void *ctx, struct engine *e, uint64_t rip)
 static void sink(void *ctx, const struct sim_event *ev)
 {
 	struct step *st = ctx;
+	if (st->quit || st->restart)
+		return;
 	struct trace_rec r = { .ev = *ev };
 	if (st->trace) {
 		trace_format_line(stdout, &r, true);
@@ -288,14 +325,15 @@ static void sink(void *ctx, const struct sim_event *ev)
 		trace_format_event(stdout, &r);
 		fputs("]\n", stdout);
 	}
-	if (st->mode == M_UNTIL_EXIT && ev->id == EV_EXIT && !st->quit &&
-	    (!st->until_reason[0] || (ev->s && !strcasecmp(ev->s, st->until_reason)))) {
+	if (st->mode == M_UNTIL_EXIT && ev->id == EV_EXIT &&
+	    (!st->until_reason || (ev->s && !strcmp(ev->s, st->until_reason)))) {
 		printf("  stopped at the VM exit (%s at %#" PRIx64 "), before the hypervisor handles it\n",
 		       ev->s ? ev->s : "?", ev->a);
 		st->mode = M_CONT;
-		prompt(st, true, ev->a);
-		if (st->quit)
-			engine_request_stop(st->m.guest, STOP_BUDGET, "stopped at the user's request (q)");
+		st->live = true;
+		st->rip = ev->a;
+		prompt(st);
+		stop_if_leaving(st);
 	}
 }
 
@@ -303,8 +341,50 @@ static void attach(void *ctx, const struct run_machine *m)
 {
 	struct step *st = ctx;
 	st->m = *m;
-	st->attached = true;
+	if (m->vendor) {
+		st->pol = m->vendor->dbg(m->v)->pol;
+		st->has_pol = true;
+	}
 	engine_set_insn_observer(m->guest, on_insn, st);
+}
+
+/* ---- the verb ------------------------------------------------------------------------ */
+
+static int step_session(struct step *st, const struct run_config *cfg)
+{
+	char err[1024] = "";
+	for (;;) {
+		st->live = false;
+		st->res = NULL;
+		st->has_pol = false;
+		st->mode = M_STEP;
+		st->left = 1;
+		st->quit = st->restart = false;
+		st->insns = 0;
+		struct run_result res;
+		if (sim_run(st->sc, cfg, &res, err, sizeof(err))) {
+			fflush(stdout);
+			fprintf(stderr, "%s\n", err[0] ? err : "hvsim: run failed");
+			return HVSIM_EXIT_ERROR;
+		}
+		st->live = false;
+		st->res = &res;
+		st->rip = res.guest_rip;
+		if (!st->restart) {
+			printf("  the run has ended: %s%s%s%s\n", engine_stop_name(res.stop),
+			       res.stop_msg[0] ? " (" : "", res.stop_msg, res.stop_msg[0] ? ")" : "");
+			printf("  %" PRIu64 " guest instructions, %" PRIu64 " exits, guest #DB delivered %" PRIu64
+			       " missed %" PRIu64 ", host #DB missed %" PRIu64 "\n", res.st.guest_instructions,
+			       res.st.exits_total, res.st.db_guest_delivered, res.st.db_guest_missed,
+			       res.st.db_host_missed);
+			if (!st->quit)
+				prompt(st);
+		}
+		run_result_free(&res);
+		if (!st->restart)
+			return HVSIM_EXIT_OK;
+		printf("  restarting the run from the beginning\n");
+	}
 }
 
 int cmd_step(const struct cmd *c, int argc, char **argv)
@@ -332,27 +412,26 @@ int cmd_step(const struct cmd *c, int argc, char **argv)
 		return rc;
 	}
 	const char *pol = verb_policy(sc, policy);
-	struct step st = { .mode = M_STEP, .left = 1, .echo = !isatty(STDIN_FILENO),
-			  .help = spec->help };
+	const struct hv_vendor *hv = ven == VENDOR_VMX ? &vmx_vendor : ven == VENDOR_SVM ? &svm_vendor : NULL;
+	struct step st = { .sc = sc, .help = spec->help, .vendor = scenario_vendor_name(ven),
+			   .exit_names = hv ? hv->exit_names : NULL, .nexit_names = hv ? hv->nexit_names : 0,
+			   .echo = !isatty(STDIN_FILENO), .next_bp = 1 };
 	printf("hvsim step: scenario %s, policy %s on %s; 'help' lists the commands\n",
-	       sc->name && *sc->name ? sc->name : pos[0], pol, scenario_vendor_name(ven));
+	       sc->name && *sc->name ? sc->name : pos[0], pol, st.vendor);
+	struct input in;
+	input_open(&in);
+	step_input = &in;
+	/* No SA_RESTART: a read waiting at the prompt returns EINTR. */
+	struct sigaction sa = { .sa_handler = on_sigint }, old;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
 	struct run_config cfg = { .policy = pol, .vendor = ven, .trace = sink, .trace_ctx = &st, .attach = attach };
-	struct run_result res;
-	if (sim_run(sc, &cfg, &res, err, sizeof(err))) {
-		fflush(stdout);
-		fprintf(stderr, "%s\n", err[0] ? err : "hvsim: run failed");
-		scenario_free(sc);
-		return HVSIM_EXIT_ERROR;
-	}
-	st.res = &res;
-	printf("  the run has ended: %s%s%s%s; %" PRIu64 " guest instructions, %" PRIu64 " exits, guest #DB "
-	       "delivered %" PRIu64 " missed %" PRIu64 ", host #DB missed %" PRIu64 "\n",
-	       engine_stop_name(res.stop), res.stop_msg[0] ? " (" : "", res.stop_msg, res.stop_msg[0] ? ")" : "",
-	       res.st.guest_instructions, res.st.exits_total, res.st.db_guest_delivered, res.st.db_guest_missed,
-	       res.st.db_host_missed);
-	if (!st.quit)
-		prompt(&st, false, res.guest_rip);
-	run_result_free(&res);
+	rc = step_session(&st, &cfg);
+	sigaction(SIGINT, &old, NULL);
+	step_input = NULL;
+	input_close(&in);
 	scenario_free(sc);
-	return fflush(stdout) ? HVSIM_EXIT_ERROR : HVSIM_EXIT_OK;
+	if (fflush(stdout) && rc == HVSIM_EXIT_OK)
+		rc = HVSIM_EXIT_ERROR;
+	return rc;
 }
