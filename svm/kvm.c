@@ -186,7 +186,7 @@ static const struct dbg_vendor_ops svm_dbg_ops = {
 static void complete_insn(struct svm *s, uint64_t next)
 {
 	reg_write(s, VCPU_REGS_RIP, next);
-	if (vmcb_read(&s->vmcb, RFLAGS) & RFLAGS_TF)
+	if (s->dbg.pol.emul_singlestep && (vmcb_read(&s->vmcb, RFLAGS) & RFLAGS_TF))
 		svm_queue_exception(s, 1, true, DR6_BS);
 }
 

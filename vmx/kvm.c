@@ -146,7 +146,10 @@ static void skip_instruction(struct vmx *x)
 	uint64_t rip = reg_read(x, VCPU_REGS_RIP);
 	uint64_t len = vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN);
 	reg_write(x, VCPU_REGS_RIP, rip + len);
-	if (reg_read(x, VCPU_EXREG_RFLAGS) & (1ull << 8))
+	/* Before Linux 4.10 (emul_singlestep = false) KVM skipped without
+	 * looking at TF: the guest lost the trap (Kyle Huey's cover letter,
+	 * "The program will stop two instructions after CPUID"). */
+	if (x->dbg.pol.emul_singlestep && (reg_read(x, VCPU_EXREG_RFLAGS) & (1ull << 8)))
 		vmx_queue_exception(x, 1, true, DR6_BS);
 }
 
@@ -162,9 +165,11 @@ static void handle_dr(struct vmx *x)
 	bool cr4_de = (dr == 4 || dr == 5) && (reg_read(x, VCPU_EXREG_CR4) & (1ull << 3)) != 0;
 	reg_read(x, VCPU_EXREG_SEGMENTS);          /* vmx_get_cpl(): SS access rights */
 	int cpl = engine_cpl(x->eng);
-	/* "if (vmcs_readl(GUEST_DR7) & DR7_GD)": the exit beat the GD #DB. */
+	/* "if (vmcs_readl(GUEST_DR7) & DR7_GD)": the exit beat the GD #DB.
+	 * Whether the CPL > 0 #GP or this #DB wins is the era's order
+	 * (movdr_fault_order, decided in dbg_handle_mov_dr). */
 	bool gd = false;
-	if (!((dr == 4 || dr == 5) && cr4_de) && cpl == 0)
+	if (!((dr == 4 || dr == 5) && cr4_de))
 		gd = (vmcs_read(&x->vmcs, GUEST_DR7) & DR7_GD) != 0;
 	uint64_t val = 0;
 	if (write)
