@@ -185,3 +185,8 @@ unsigned dr_armed_exec(uint64_t dr7)
 	}
 	return m;
 }
+
+bool msr_write_faults(uint32_t msr, uint64_t val)
+{
+	return msr == MSR_IA32_DEBUGCTL && (val & ~DEBUGCTL_SUPPORTED) != 0;
+}

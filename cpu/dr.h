@@ -99,4 +99,18 @@ unsigned dr_match_data(const uint64_t dr[8], uint64_t addr, unsigned size, bool 
 unsigned dr_armed_data(uint64_t dr7);
 unsigned dr_armed_exec(uint64_t dr7);
 
+/* IA32_DEBUGCTL (MSR 0x1D9; SDM Vol.3 17.4.1 "IA32_DEBUGCTL MSR", AMD APM
+ * Vol.2 13.1.1.1 "Debug-Control MSR (DebugCtl)").  hvsim's guest CPU
+ * implements LBR (bit 0) and BTF (bit 1, single-step on branches, SDM
+ * 17.4.3) only: no BTS, TR, PMI freezing or bus-lock detect, so a WRMSR
+ * with any other bit set is #GP(0) as for reserved bits ("Reserved bits
+ * ... must be 0", both manuals). */
+#define MSR_IA32_DEBUGCTL  0x1D9u
+#define DEBUGCTL_LBR       (1ull << 0)
+#define DEBUGCTL_BTF       (1ull << 1)
+#define DEBUGCTL_SUPPORTED (DEBUGCTL_LBR | DEBUGCTL_BTF)
+/* WRMSR of `val` to `msr` raises #GP(0) on hvsim's guest CPU (only
+ * IA32_DEBUGCTL is modelled; other MSRs accept anything and read 0). */
+bool msr_write_faults(uint32_t msr, uint64_t val);
+
 #endif
