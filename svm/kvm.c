@@ -505,7 +505,7 @@ static bool svm_on_insn(void *p, const struct insn_info *ii)
 		 * first, vmx/kvm.c.) */
 		bool de = (engine_cr4(s->eng) & CR4_DE) != 0;
 		uint64_t val = ii->dr_write ? engine_gpr(s->eng, ii->gpr) : 0;
-		if (dr_mov_check(ii->dr, ii->dr_write, val, de, s->cpu->dr[7], engine_cpl(s->eng)) != DR_OK)
+		if (dr_mov_check_cpu(&s->cpu->feat, ii->dr, ii->dr_write, val, de, s->cpu->dr[7], engine_cpl(s->eng)) != DR_OK)
 			return false;
 		uint32_t bit = ii->dr_write ? SVM_DR_INTERCEPT_WRITE(ii->dr) : SVM_DR_INTERCEPT_READ(ii->dr);
 		if (!(vmcb_hw_get(v, INTERCEPT_DR) & bit))

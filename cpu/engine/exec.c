@@ -196,7 +196,7 @@ static void native_mov_dr(struct engine *e, const struct insn_info *ii, bool tf)
 	struct cpu *c = e->cpu;
 	bool de = (engine_cr4(e) & CR4_DE) != 0;
 	uint64_t val = ii->dr_write ? engine_gpr(e, ii->gpr) : 0;
-	switch (dr_mov_check(ii->dr, ii->dr_write, val, de, c->dr[7], engine_cpl(e))) {
+	switch (dr_mov_check_cpu(&c->feat, ii->dr, ii->dr_write, val, de, c->dr[7], engine_cpl(e))) {
 	case DR_FAULT_UD:
 		raise_exception(e, 6, true, false, ii);
 		return;
@@ -398,7 +398,7 @@ static void process_site(struct engine *e, const struct insn_info *ii)
 		} else {
 			bool de = (engine_cr4(e) & CR4_DE) != 0;
 			uint64_t val = ii->dr_write ? engine_gpr(e, ii->gpr) : 0;
-			ideal_fault = dr_mov_check(ii->dr, ii->dr_write, val, de, e->ideal->dr[7],
+			ideal_fault = dr_mov_check_cpu(&e->cpu->feat, ii->dr, ii->dr_write, val, de, e->ideal->dr[7],
 						   engine_cpl(e));
 			int a = dr_alias(ii->dr);
 			if (ideal_fault == DR_OK && ii->dr_write) {
