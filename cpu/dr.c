@@ -185,3 +185,18 @@ unsigned dr_armed_exec(uint64_t dr7)
 	}
 	return m;
 }
+
+bool msr_write_faults(uint32_t msr, uint64_t val)
+{
+	return msr == MSR_IA32_DEBUGCTL && (val & ~DEBUGCTL_SUPPORTED) != 0;
+}
+
+enum dr_fault dr_mov_check_cpu(const struct dr_features *f, int n, bool write, uint64_t val,
+			       bool cr4_de, uint64_t dr7, int cpl)
+{
+	enum dr_fault r = dr_mov_check(n, write, val, cr4_de, dr7, cpl);
+	/* AMD: the CPL #GP comes before the GD #DB (nothing else moves) */
+	if (f && f->amd && r == DR_FAULT_DB_GD && cpl > 0)
+		return DR_FAULT_GP;
+	return r;
+}

@@ -134,15 +134,22 @@ enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_
 		d->ops->queue_exception(d->v, 6, false, 0);
 		return DR_EXIT_FAULTED;
 	}
-	/* kvm_require_cpl(0). */
+	/* kvm_require_cpl(0), and VMX handle_dr's "As the vm-exit takes
+	 * precedence over the debug trap, we need to emulate the latter":
+	 * DR7.GD set means the guest must get a general-detect #DB (DR6.BD)
+	 * instead of the access.  On SVM the hardware delivered it before the
+	 * intercept (POST_EX), so guest_gd is false there.  Which of the two
+	 * comes first at CPL > 0 is the era's movdr_fault_order: the CPL #GP
+	 * until 48512697c081 (2026), the GD #DB after it, as Intel CPUs do. */
+	bool gd_first = d->pol.movdr_fault_order == DRFO_GD_FIRST;
+	if (guest_gd && gd_first) {
+		dbg_handle_db_exit(d, DR6_BD);
+		return DR_EXIT_FAULTED;
+	}
 	if (cpl > 0) {
 		d->ops->queue_exception(d->v, 13, false, 0);
 		return DR_EXIT_FAULTED;
 	}
-	/* VMX handle_dr: "As the vm-exit takes precedence over the debug trap,
-	 * we need to emulate the latter": DR7.GD set means the guest must get a
-	 * general-detect #DB (DR6.BD) instead of the access.  On SVM the
-	 * hardware delivered it before the intercept (POST_EX). */
 	if (guest_gd) {
 		dbg_handle_db_exit(d, DR6_BD);
 		return DR_EXIT_FAULTED;

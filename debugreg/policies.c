@@ -35,6 +35,18 @@
  * wins); GCC's -Woverride-init (in -Wextra) would flag exactly that. */
 #define PRESET(...) { KNOB_DEFAULTS __VA_ARGS__ }
 
+/* Issue 12's two guest-CPU knobs are written out in every preset (their era
+ * value, even where it equals the default):
+ *   emul_singlestep: false before Linux 4.10 (Kyle Huey's series: "KVM does
+ *     not currently honor the trap flag when emulating instructions that
+ *     cause VM exits"), true from it on; the non-era comparison presets
+ *     (eager, dirty_bit, xen) take today's value so that a comparison
+ *     isolates their switching policy.
+ *   movdr_fault_order: cpl_first in every preset older than 48512697c081
+ *     (2026); gd_first for today's KVM (bp_enabled and its variant
+ *     skip_dbgctl_load).  VMX only: on SVM the processor raises both faults
+ *     before the DR intercept (arch-facts A.5). */
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
 static const struct policy presets[] = {
@@ -45,7 +57,7 @@ static const struct policy presets[] = {
 	 * while the guest has a breakpoint armed, which Sean Christopherson
 	 * defended against the 2020 RFC: "Loading DRs on every VM-Enter _is_
 	 * necessary if there are breakpoints enabled for the guest" (seed 000). */
-	PRESET(.name = "bp_enabled", /* every knob at its default */
+	PRESET(.name = "bp_enabled", .emul_singlestep = true, .movdr_fault_order = DRFO_GD_FIRST, /* every knob at its default */
 	  .summary = "current KVM (default): lazy MOV-DR exits, DR0-3 reloaded on every entry while a guest bp is armed",
 	  .ref = "x86.c vcpu_enter_guest (6.x); 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691; "
 		 "Sean Christopherson, Re: [RFC PATCH 2/3] (2020-04-23), seed 000"),
@@ -55,7 +67,7 @@ static const struct policy presets[] = {
 	 * every exit saves the guest's DR0-3/DR6 and restores the host's
 	 * (hw_breakpoint_restore) whether anyone uses them or not.  What Paolo
 	 * Bonzini calls the cost "you would incur ... always" (seed 003). */
-	PRESET(.name = "eager", .movdr = MOVDR_PASSTHROUGH, .load = LOAD_ALWAYS,
+	PRESET(.name = "eager", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .movdr = MOVDR_PASSTHROUGH, .load = LOAD_ALWAYS,
 	  .host_restore = HR_ALWAYS, .eager_save = true, .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "reference: no MOV-DR exits, switch every DR on every entry and exit",
 	  .ref = "correct-but-slow baseline; Paolo Bonzini, Re: [PATCH 3/7] (2014-03-09), seed 003"),
@@ -66,7 +78,7 @@ static const struct policy presets[] = {
 	 * guest's debug registers") go in while the effective DR7 arms a
 	 * breakpoint; host restore iff hw_breakpoint_active().  The same knobs
 	 * as linux-3.0, under the name the 2014 discussion uses. */
-	PRESET(.name = "always_exit", ALWAYS_EXIT_BASE, .load_dr6_always = true,
+	PRESET(.name = "always_exit", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, ALWAYS_EXIT_BASE, .load_dr6_always = true,
 	  .summary = "KVM before 2014: every guest MOV DR exits and is emulated; switch while a guest bp is armed",
 	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757); c77fb5fe6f03 changelog (seed 003)"),
 
@@ -77,7 +89,7 @@ static const struct policy presets[] = {
 	 * no longer forces a reload.  With a host breakpoint active every exit
 	 * ends in hw_breakpoint_restore() and the next entry runs the guest's
 	 * DR7 over the host's DR0-3: the guest misses its breakpoints (seed 000). */
-	PRESET(.name = "need_reload", .load = LOAD_IF_NEED_RELOAD, .reload_flag = true,
+	PRESET(.name = "need_reload", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .load = LOAD_IF_NEED_RELOAD, .reload_flag = true,
 	  .load_dr6_always = true, PRE_K21_ENTRY, .need_reload_on_set_dr = true,
 	  .summary = "2020 RFC (rejected): DR0-3 reloaded only after a DR write; misses guest #DBs under host bps",
 	  .ref = "[RFC PATCH 0/3] kvm: x86: Cleanup and optimazation of switch_db_regs (Xiaoyao Li, "
@@ -91,7 +103,7 @@ static const struct policy presets[] = {
 	 * the guest's, restores the host's and clears DIRTY.  Without DIRTY the
 	 * exit falls back to host_restore, because on x86 the VM exit itself
 	 * disarms the host (DR7 = 0x400). */
-	PRESET(.name = "dirty_bit", .movdr = MOVDR_DIRTY_BIT, .load = LOAD_IF_DIRTY,
+	PRESET(.name = "dirty_bit", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .movdr = MOVDR_DIRTY_BIT, .load = LOAD_IF_DIRTY,
 	  .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "ARM's dirty bit on x86: trap until written, then switch everything; always switch while armed",
 	  .ref = "[PATCH 08/10] KVM: arm: implement dirty bit mechanism for debug registers "
@@ -102,7 +114,7 @@ static const struct policy presets[] = {
 	 * while the guest's DR7 and the hardware's are both 0x400, MOV-DR
 	 * exiting is on and the guest's DEBUGCTL equals the host's, so VM entry
 	 * skips loading DR7/DEBUGCTL (priced as vmx.entry_load_debug). */
-	PRESET(.name = "skip_dbgctl_load", .skip_dbgctl_load = true,
+	PRESET(.name = "skip_dbgctl_load", .emul_singlestep = true, .movdr_fault_order = DRFO_GD_FIRST, .skip_dbgctl_load = true,
 	  .summary = "bp_enabled + clear VM_ENTRY_LOAD_DEBUG_CONTROLS when DR7 == host DR7 == 0x400 and MOV DR exits",
 	  .ref = "Paolo Bonzini, Re: [PATCH 3/7] KVM: x86: Allow the guest to run with dirty debug registers "
 		 "(2014-03-09), seed 003"),
@@ -112,7 +124,7 @@ static const struct policy presets[] = {
 	/* linux-2.6.29 - K08, the first guest debug-register support (§2.1):
 	 * always exit; every entry reads the host's DR6/DR7 (and DR0-3 when the
 	 * guest's go in), every exit writes them back. */
-	PRESET(.name = "linux-2.6.29", ALWAYS_EXIT_BASE, .host_restore = HR_SAVED_ON_ENTRY,
+	PRESET(.name = "linux-2.6.29", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, ALWAYS_EXIT_BASE, .host_restore = HR_SAVED_ON_ENTRY,
 	  .save_host_on_entry = true,
 	  .summary = "K08: always exit; save host DR6/7 (+DR0-3) on every entry, restore them on every exit",
 	  .ref = "42dbaa5a0574 KVM: x86: Virtualize debug registers (Jan Kiszka, Dec 2008)"),
@@ -123,21 +135,21 @@ static const struct policy presets[] = {
 	 * perf breakpoint is lost after the first exit unless the guest has
 	 * one armed - the hole Jan Kiszka pointed out in the v3 hunk of the
 	 * perf rewrite (seed 002). */
-	PRESET(.name = "linux-2.6.32", ALWAYS_EXIT_BASE, .host_restore = HR_TIF_DEBUG_ONLY,
+	PRESET(.name = "linux-2.6.32", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, ALWAYS_EXIT_BASE, .host_restore = HR_TIF_DEBUG_ONLY,
 	  .summary = "K09: always exit; restore host DRs only if switch_db_regs or TIF_DEBUG (perf bps lost)",
 	  .ref = "Jan Kiszka, Re: [PATCH 4/6] hw-breakpoints: Rewrite the hw-breakpoints layer on top of "
 		 "perf events (2009-11-02), seed 002"),
 
 	/* linux-2.6.33 - K33 (§2.3): the perf rewrite as merged (v4):
 	 * "Restore the breakpoints unconditionally on kvm guest exit". */
-	PRESET(.name = "linux-2.6.33", ALWAYS_EXIT_BASE, .host_restore = HR_ALWAYS,
+	PRESET(.name = "linux-2.6.33", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, ALWAYS_EXIT_BASE, .host_restore = HR_ALWAYS,
 	  .summary = "K33: always exit; hw_breakpoint_restore() on every exit",
 	  .ref = "24f1e32c60c4 hw-breakpoints: Rewrite the hw-breakpoints layer on top of perf events "
 		 "(F. Weisbecker, Dec 2009, changelog v4)"),
 
 	/* linux-3.0 - K11 (§2.4): restore gated on hw_breakpoint_active();
 	 * guest DR6 loaded with DR0-3 (VMX, 2010). */
-	PRESET(.name = "linux-3.0", ALWAYS_EXIT_BASE, .load_dr6_always = true,
+	PRESET(.name = "linux-3.0", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, ALWAYS_EXIT_BASE, .load_dr6_always = true,
 	  .summary = "K11: always exit; restore iff host breakpoints are active (same knobs as always_exit)",
 	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757)"),
 
@@ -145,7 +157,7 @@ static const struct policy presets[] = {
 	 * debugger turns exiting off (WONT_EXIT) and re-executes; the next exit
 	 * syncs and re-arms; entries with any switch_db_regs bit write DR7 <- 0,
 	 * DR0-3 and DR6. */
-	PRESET(.name = "linux-3.15", .load_dr6_always = true, PRE_K21_ENTRY,
+	PRESET(.name = "linux-3.15", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "K14: lazy MOV-DR exits with WONT_EXIT, DR6 loaded with DR0-3, DR7 <- 0 before loading",
 	  .ref = "c77fb5fe6f03 / 81908bf44340 KVM: x86/vmx: Allow the guest to run with dirty debug "
 		 "registers (Paolo Bonzini, 2014); seed 003"),
@@ -153,13 +165,13 @@ static const struct policy presets[] = {
 	/* linux-3.19 - K14 + KVM_DEBUGREG_RELOAD (§3.2): kvm_update_dr0123()
 	 * (vCPU reset, KVM_SET_DEBUGREGS, the WONT_EXIT sync) forces one reload
 	 * on the next entry; cleared by that entry or at the end of the sync. */
-	PRESET(.name = "linux-3.19", .load_dr6_always = true, PRE_K21_ENTRY, .reload_flag = true,
+	PRESET(.name = "linux-3.19", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .load_dr6_always = true, PRE_K21_ENTRY, .reload_flag = true,
 	  .summary = "K14 + KVM_DEBUGREG_RELOAD (one extra reload after reset/SET_DEBUGREGS)",
 	  .ref = "ae561edeb421 KVM: x86: DR0-DR3 are not clear on reset (Nadav Amit, Nov 2014)"),
 
 	/* linux-5.15 - K21 as merged in 2021 (§4.4): the K21 knobs with the
 	 * pre-2025 DR7 <- 0 before loading. */
-	PRESET(.name = "linux-5.15", .preentry_dr7 = 0,
+	PRESET(.name = "linux-5.15", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0,
 	  .summary = "K21: RELOAD removed, DR6 only under WONT_EXIT, host DR7 disarmed before entry (DR7 <- 0)",
 	  .ref = "34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691 (Lai Jiangshan, Paolo Bonzini, 2021)"),
 
@@ -168,7 +180,7 @@ static const struct policy presets[] = {
 	 * descheduled (flag_dr_dirty); no per-exit sync, no per-entry reload.
 	 * Xen itself runs no host breakpoints on the guest's CPU (host_restore
 	 * never); deschedule (the save) is not modelled. */
-	PRESET(.name = "xen", .movdr = MOVDR_STICKY, .host_restore = HR_NEVER,
+	PRESET(.name = "xen", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .movdr = MOVDR_STICKY, .host_restore = HR_NEVER,
 	  .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "Xen comparison: first MOV DR loads the guest's DRs, exits stay off (no deschedule modelled)",
 	  .ref = "Xen vmx.c vmx_dr_access / flag_dr_dirty (kvm-debugreg-logic §8; save side [memory])"),

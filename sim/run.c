@@ -373,8 +373,11 @@ int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_
 		goto out;
 	enum vendor vend = cfg->vendor;
 	/* vmx = an Intel CPU, svm = an AMD CPU, bare metal = cpu.vendor
-	 * (Intel by default) */
-	engine_set_amd(r->guest, vend == VENDOR_SVM || (vend == VENDOR_NONE && sc->cpu_vendor == CPU_AMD));
+	 * (Intel by default); the MOV DR fault order follows it (issue 12
+	 * item 4, cpu/dr.h dr_mov_check_cpu) */
+	bool amd = vend == VENDOR_SVM || (vend == VENDOR_NONE && sc->cpu_vendor == CPU_AMD);
+	engine_set_amd(r->guest, amd);
+	r->cpu.feat.amd = amd;
 	if (vend == VENDOR_SVM)
 		r->vendor = &svm_vendor;
 	else if (vend == VENDOR_VMX)

@@ -28,6 +28,7 @@ enum vmcb_field {
 #define SVM_INTERCEPT_CPUID        (1u << 18)
 #define SVM_INTERCEPT_HLT          (1u << 24)
 #define SVM_INTERCEPT_IOIO_PROT    (1u << 27)
+#define SVM_INTERCEPT_MSR_PROT     (1u << 28)   /* with the MSR permission map (APM 15.11) */
 #define SVM_INTERCEPT_VMRUN        (1u << 0)    /* vector 4 */
 #define SVM_INTERCEPT_VMMCALL      (1u << 1)
 

@@ -186,7 +186,7 @@ static const struct dbg_vendor_ops svm_dbg_ops = {
 static void complete_insn(struct svm *s, uint64_t next)
 {
 	reg_write(s, VCPU_REGS_RIP, next);
-	if (vmcb_read(&s->vmcb, RFLAGS) & RFLAGS_TF)
+	if (s->dbg.pol.emul_singlestep && (vmcb_read(&s->vmcb, RFLAGS) & RFLAGS_TF))
 		svm_queue_exception(s, 1, true, DR6_BS);
 }
 
@@ -285,6 +285,39 @@ static void dr_interception(struct svm *s, uint64_t code)
 	case DR_EXIT_FAULTED:
 		break;
 	}
+}
+
+/* msr_interception (exit code 0x7C; EXITINFO1 = 0 RDMSR, 1 WRMSR, APM
+ * 15.11) -> kvm_get_msr / kvm_set_msr -> svm_get_msr / svm_set_msr, for
+ * IA32_DEBUGCTL: the value lives in the VMCB's DBGCTL (svm->vmcb->save.dbgctl);
+ * a write with AMD's reserved bits (DEBUGCTL_RESERVED_BITS = ~0x3F: LBR, BTF
+ * and PB0-3 are defined, APM Vol.2 13.1.1.1) is #GP.  With LBR
+ * virtualization off the processor does not load DBGCTL at VMRUN, so
+ * KVM switches it by hand since "KVM: SVM: Manually context switch DEBUGCTL
+ * if LBR virtualization is disabled" (6.14-rc6, 2025): see svm_enter().
+ * hvsim's guest has no other MSR: reads return 0, writes are dropped.  Any
+ * exit ends a WONT_EXIT window (dbg_post_exit), so the next MOV DR exits. */
+static void msr_interception(struct svm *s)
+{
+	bool write = vmcb_read(&s->vmcb, EXITINFO1) & 1;
+	uint32_t msr = (uint32_t)engine_gpr(s->eng, 1);
+	cpu_charge(s->cpu, CYC_HANDLER, s->cpu->cost->handler_io);
+	if (write) {
+		uint64_t val = (s->rax & 0xFFFFFFFFull) | engine_gpr(s->eng, 2) << 32;
+		if (msr == MSR_IA32_DEBUGCTL) {
+			if (val & ~0x3Full) {
+				svm_queue_exception(s, 13, false, 0);
+				return;
+			}
+			vmcb_write(&s->vmcb, DBGCTL, val);
+			vmcb_mark_dirty(&s->vmcb, VMCB_CLEAN_LBR);
+		}
+	} else {
+		uint64_t val = msr == MSR_IA32_DEBUGCTL ? vmcb_read(&s->vmcb, DBGCTL) : 0;
+		gpr_write(s, 0, val & 0xFFFFFFFFull);
+		gpr_write(s, 2, val >> 32);
+	}
+	skip_instruction(s);
 }
 
 /* db_interception with guest_debug == 0: "payload = vmcb->save.dr6 ^
@@ -390,6 +423,9 @@ static void svm_handle_exit(struct svm *s)
 	case SVM_EXIT_INTR:
 		/* intr_interception: the host takes the interrupt after STGI. */
 		break;
+	case SVM_EXIT_MSR:
+		msr_interception(s);
+		break;
 	default:
 		break;
 	}
@@ -469,7 +505,7 @@ static bool svm_on_insn(void *p, const struct insn_info *ii)
 		 * first, vmx/kvm.c.) */
 		bool de = (engine_cr4(s->eng) & CR4_DE) != 0;
 		uint64_t val = ii->dr_write ? engine_gpr(s->eng, ii->gpr) : 0;
-		if (dr_mov_check(ii->dr, ii->dr_write, val, de, s->cpu->dr[7], engine_cpl(s->eng)) != DR_OK)
+		if (dr_mov_check_cpu(&s->cpu->feat, ii->dr, ii->dr_write, val, de, s->cpu->dr[7], engine_cpl(s->eng)) != DR_OK)
 			return false;
 		uint32_t bit = ii->dr_write ? SVM_DR_INTERCEPT_WRITE(ii->dr) : SVM_DR_INTERCEPT_READ(ii->dr);
 		if (!(vmcb_hw_get(v, INTERCEPT_DR) & bit))
@@ -506,6 +542,20 @@ static bool svm_on_insn(void *p, const struct insn_info *ii)
 		svm_vcpu_exit(s, SVM_EXIT_IOIO, svm_ioio_exitinfo1_encode(ii->io_size, ii->io_in, port), next, next);
 		return true;
 	}
+	case IC_RDMSR:
+	case IC_WRMSR:
+		/* MSR_PROT with KVM's MSR permission map: IA32_DEBUGCTL is
+		 * intercepted both ways unless LBR virtualization passes it
+		 * through (off in hvsim; real kvm_amd took exit 0x7C for the
+		 * read, issue 12); hvsim's guest has no pass-through MSR.
+		 * "RDMSR/WRMSR: checks ... #GP (CPL, reserved MSR) before the
+		 * intercept" (Table 15-7): at CPL 0 nothing is raised first.
+		 * EXITINFO1 = 1 for WRMSR; nRIP saved for MSR intercepts
+		 * (15.7.1). */
+		if (!(vmcb_hw_get(v, INTERCEPT_MISC1) & SVM_INTERCEPT_MSR_PROT))
+			return false;
+		svm_vcpu_exit(s, SVM_EXIT_MSR, ii->cls == IC_WRMSR, 0, next);
+		return true;
 	case IC_VMMCALL:
 		/* "The intercept takes priority over exceptions.  VMMCALL causes
 		 * #UD in the guest if it is not intercepted" (Table 15-7, 15.18). */
@@ -596,6 +646,13 @@ static void svm_enter(void *p)
 		vmcb_mark_dirty(v, VMCB_CLEAN_CR);
 		s->load_pgd = false;
 	}
+	/* 2025 "Manually context switch DEBUGCTL if LBR virtualization is
+	 * disabled" (6.14-rc6): without LBRV VMRUN keeps the host's DEBUGCTL,
+	 * so KVM writes the guest's before VMRUN when they differ (and the
+	 * host's back after #VMEXIT, a no-op for hvsim's host, whose DEBUGCTL
+	 * is 0).  The BTF bit it carries is not modelled by the engine. */
+	if (!(vmcb_hw_get(v, LBR_VIRTUALIZATION_ENABLE) & 1) && vmcb_hw_get(v, DBGCTL) != c->debugctl)
+		c->debugctl = vmcb_hw_get(v, DBGCTL);
 	if (!svm_hw_vmrun(s)) {
 		/* #VMEXIT(VMEXIT_INVALID): svm_handle_exit reports
 		 * KVM_EXIT_FAIL_ENTRY to userspace, which stops the VM. */
@@ -631,7 +688,7 @@ static void *svm_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	 * zeroed, clean bits 0 ("This is the first time a particular guest is
 	 * run", APM 15.15.2). */
 	vmcb_hw_set(v, INTERCEPT_MISC1, SVM_INTERCEPT_INTR | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_HLT |
-					SVM_INTERCEPT_IOIO_PROT);
+					SVM_INTERCEPT_IOIO_PROT | SVM_INTERCEPT_MSR_PROT);
 	vmcb_hw_set(v, INTERCEPT_MISC2, SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL);
 	vmcb_hw_set(v, INTERCEPT_EXCEPTIONS, 1u << 1);
 	vmcb_hw_set(v, DR6, DR6_ACTIVE_LOW);

@@ -677,3 +677,27 @@ Test(dr_armed, nothing_armed_at_reset_value)
 	cr_assert_eq(dr_armed_exec(0x400 | DR7_GD | (1u << 8) | (1u << 9)), 0,
 		     "GD, LE, GE enable no slot");
 }
+
+/* Issue 12 item 4: MOV DR at CPL > 0 with DR7.GD = 1.  Expected values from
+ * KVM commit 48512697c081's message (Intel Skylake/Icelake/Emerald Rapids:
+ * the GD #DB over all #GPs; AMD: the CPL>0 #GP over the #DB, the #DB over
+ * illegal-value #GPs) and "[PATCH v2 2/6] KVM: x86: Prioritize DR7.GD #DB
+ * over #GP due to illegal DR6/7 value" (both vendors). */
+Test(dr_mov_check, fault_order_per_vendor)
+{
+	const struct dr_features intel = { .amd = false }, amd = { .amd = true };
+	const uint64_t gd = 0x400 | DR7_GD;
+	for (int cpl = 1; cpl <= 3; cpl++) {
+		cr_assert_eq(dr_mov_check_cpu(&intel, 0, false, 0, false, gd, cpl), DR_FAULT_DB_GD);
+		cr_assert_eq(dr_mov_check_cpu(&amd, 0, false, 0, false, gd, cpl), DR_FAULT_GP);
+		cr_assert_eq(dr_mov_check_cpu(&amd, 7, true, 1ull << 40, false, gd, cpl), DR_FAULT_GP);
+	}
+	/* CPL 0, illegal value: the #DB wins on both */
+	cr_assert_eq(dr_mov_check_cpu(&intel, 7, true, 1ull << 40, false, gd, 0), DR_FAULT_DB_GD);
+	cr_assert_eq(dr_mov_check_cpu(&amd, 7, true, 1ull << 40, false, gd, 0), DR_FAULT_DB_GD);
+	cr_assert_eq(dr_mov_check_cpu(&amd, 6, true, 1ull << 33, false, gd, 0), DR_FAULT_DB_GD);
+	/* #UD first everywhere; no GD: CPL #GP on both */
+	cr_assert_eq(dr_mov_check_cpu(&amd, 4, false, 0, true, gd, 3), DR_FAULT_UD);
+	cr_assert_eq(dr_mov_check_cpu(&amd, 0, false, 0, false, 0x400, 3), DR_FAULT_GP);
+	cr_assert_eq(dr_mov_check_cpu(NULL, 0, false, 0, false, gd, 3), DR_FAULT_DB_GD);
+}

@@ -89,7 +89,9 @@ Test(knobs, defaults_are_todays_kvm)
 	cr_assert_str_eq(knob(NULL, "need_reload_on_set_dr"), "false");
 	cr_assert_str_eq(knob(NULL, "no_save_debug_controls"), "false");
 	cr_assert_str_eq(knob(NULL, "no_load_debug_controls"), "false");
-	cr_assert_eq(policy_knob_count(), 15u);
+	cr_assert_str_eq(knob(NULL, "emul_singlestep"), "true");
+	cr_assert_str_eq(knob(NULL, "movdr_fault_order"), "gd_first");
+	cr_assert_eq(policy_knob_count(), 17u);
 }
 
 /* bp_enabled is KVM today: every knob at its default. */
@@ -169,11 +171,12 @@ Test(knobs, lazy_eras)
 	cr_assert(p515->preentry_disarm_host);
 	cr_assert(p515->vmx_dr6_reset_after_sync);
 	cr_assert_eq(p515->preentry_dr7, 0u);
-	/* 5.15 and today differ only in that DR7 value. */
+	/* 5.15 and today differ only in that DR7 value and in the 2026 MOV-DR
+	 * fault order (48512697c081). */
 	const struct policy *now = get("bp_enabled");
 	for (unsigned i = 0; i < policy_knob_count(); i++) {
 		const char *k = policy_knob_name(i);
-		if (strcmp(k, "preentry_dr7"))
+		if (strcmp(k, "preentry_dr7") && strcmp(k, "movdr_fault_order"))
 			cr_assert_str_eq(knob(p515, k), knob(now, k), "%s", k);
 	}
 }
@@ -397,4 +400,25 @@ Test(knobs, docs_md_is_generated)
 		  "HVSIM_WRITE_DOCS=1 ./build/test_knobs --filter 'knobs/docs_md_is_generated'");
 	free(have);
 	free(md);
+}
+
+/* Issue 12's guest-CPU knobs, per era.  emul_singlestep: KVM honours TF
+ * after an instruction it completes from Linux 4.10 on (Kyle Huey, "[PATCH
+ * 0/5] KVM: VMX: Fix single stepping with emulated instructions",
+ * 2016-11-27); every preset older than that loses the trap.
+ * movdr_fault_order: gd_first only from 48512697c081 (2026) on. */
+Test(knobs, guest_cpu_rule_eras)
+{
+	static const char *const pre410[] = { "linux-2.6.29", "linux-2.6.32", "linux-2.6.33", "linux-3.0",
+					       "always_exit", "linux-3.15", "linux-3.19" };
+	for (unsigned i = 0; i < sizeof(pre410) / sizeof(pre410[0]); i++) {
+		cr_assert_not(get(pre410[i])->emul_singlestep, "%s", pre410[i]);
+		cr_assert_eq(get(pre410[i])->movdr_fault_order, DRFO_CPL_FIRST, "%s", pre410[i]);
+	}
+	cr_assert(get("linux-5.15")->emul_singlestep);
+	cr_assert(get("need_reload")->emul_singlestep);        /* the RFC sat on v5.7 */
+	cr_assert_eq(get("linux-5.15")->movdr_fault_order, DRFO_CPL_FIRST);
+	cr_assert_eq(get("need_reload")->movdr_fault_order, DRFO_CPL_FIRST);
+	cr_assert_eq(get("bp_enabled")->movdr_fault_order, DRFO_GD_FIRST);
+	cr_assert_eq(get("skip_dbgctl_load")->movdr_fault_order, DRFO_GD_FIRST);
 }

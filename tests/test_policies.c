@@ -615,3 +615,29 @@ Test(payload, delivery_before_pre_entry_writes_dr6_once)
 	cr_assert_eq(f->cpu.dr[6], 0xFFFF0FF2);
 	cr_assert_eq(f->cpu.st.dr_hw_writes[6], w6 + 1);
 }
+
+/* Issue 12 item 4: a MOV DR exit at CPL 3 with the guest's DR7.GD = 1.
+ * handle_dr checked CPL first (#GP) in every era before 48512697c081
+ * ("KVM: VMX: Prioritize DR7.GD=1 #DB over CPL>0 #GP on Intel", 2026),
+ * which injects the general-detect #DB (payload BD) instead. */
+Test(policies, movdr_fault_order_at_cpl3_with_gd)
+{
+	static const struct { const char *pol; int vector; } t[] = {
+		{ "bp_enabled", 1 }, { "linux-5.15", 13 }, { "linux-3.0", 13 }, { "linux-2.6.29", 13 },
+	};
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct fake *f = make(t[i].pol);
+		uint64_t v = 0;
+		cr_assert_eq(dbg_handle_mov_dr(&f->d, 0, false, &v, false, 3, true), DR_EXIT_FAULTED, "%s", t[i].pol);
+		cr_assert(f->exc_pending, "%s", t[i].pol);
+		cr_assert_eq(f->exc_vector, t[i].vector, "%s", t[i].pol);
+		if (t[i].vector == 1)
+			cr_assert_eq(f->exc_payload, DR6_BD);
+		/* CPL 3 without GD: #GP in every era; CPL 0 with GD: the #DB */
+		f->exc_pending = false;
+		cr_assert_eq(dbg_handle_mov_dr(&f->d, 7, true, &v, false, 3, false), DR_EXIT_FAULTED);
+		cr_assert_eq(f->exc_vector, 13, "%s", t[i].pol);
+		cr_assert_eq(dbg_handle_mov_dr(&f->d, 7, false, &v, false, 0, true), DR_EXIT_FAULTED);
+		cr_assert_eq(f->exc_vector, 1, "%s", t[i].pol);
+	}
+}

@@ -134,6 +134,8 @@ struct engine {
 	const char *exp_cause;
 	uint64_t exp_rip;
 	uint64_t deliver_seq;       /* exceptions delivered so far */
+	bool ss_open;               /* the expectation is a site's single-step trap (issue 12) ... */
+	uint64_t ss_addr;           /* ... of the site at this address */
 
 	struct db_record *dblog;    /* #DB log (capped at DB_LOG_MAX) */
 	size_t ndb;

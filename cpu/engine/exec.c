@@ -181,8 +181,11 @@ static void retire(struct engine *e, const struct insn_info *ii, bool tf)
 {
 	e->cur_rip = ii->rip + ii->len;
 	if (tf) {
-		/* single-step trap after the instruction (SDM 17.3.1.4) */
-		expect_begin(e, 0, DR6_BS, "single-step");
+		/* single-step trap after the instruction (SDM 17.3.1.4); the
+		 * expectation may be open already (process_site, issue 12) */
+		if (!(e->ss_open && e->ss_addr == ii->rip))
+			expect_begin(e, 0, DR6_BS, "single-step");
+		e->ss_open = false;
 		raise_db(e, DR6_BS, false, 0, ii);
 		expect_end(e);
 	}
@@ -193,7 +196,7 @@ static void native_mov_dr(struct engine *e, const struct insn_info *ii, bool tf)
 	struct cpu *c = e->cpu;
 	bool de = (engine_cr4(e) & CR4_DE) != 0;
 	uint64_t val = ii->dr_write ? engine_gpr(e, ii->gpr) : 0;
-	switch (dr_mov_check(ii->dr, ii->dr_write, val, de, c->dr[7], engine_cpl(e))) {
+	switch (dr_mov_check_cpu(&c->feat, ii->dr, ii->dr_write, val, de, c->dr[7], engine_cpl(e))) {
 	case DR_FAULT_UD:
 		raise_exception(e, 6, true, false, ii);
 		return;
@@ -292,7 +295,12 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 	case IC_RDMSR:
 	case IC_WRMSR: {
 		uint64_t msr = engine_gpr(e, 1) & 0xFFFFFFFF;
-		if (msr == 0x1D9) {                    /* IA32_DEBUGCTL */
+		if (ii->cls == IC_WRMSR &&
+		    msr_write_faults((uint32_t)msr, (engine_gpr(e, 0) & 0xFFFFFFFF) | engine_gpr(e, 2) << 32)) {
+			raise_exception(e, 13, true, true, ii);     /* reserved DEBUGCTL bits (cpu/dr.h) */
+			return;
+		}
+		if (msr == MSR_IA32_DEBUGCTL) {
 			if (ii->cls == IC_RDMSR) {
 				engine_set_gpr(e, 0, e->cpu->debugctl & 0xFFFFFFFF);
 				engine_set_gpr(e, 2, e->cpu->debugctl >> 32);
@@ -351,6 +359,29 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 
 /* ---- sites --------------------------------------------------------------------- */
 
+/* Sites after which an instruction boundary follows architecturally, i.e.
+ * a single-step trap is due when they began with TF = 1: CPUID, IN/OUT,
+ * RDMSR/WRMSR (unless WRMSR's value faults) and a MOV DR the owner's own
+ * DRs let through.  Not here: HLT (the run ends at it: the trap KVM queues
+ * for the halted vCPU is never delivered), VMCALL/VMMCALL (#UD unless a
+ * hypervisor defines them), ICEBP/IRET/POPF (their own rules). */
+static bool ss_site_completes(struct engine *e, const struct insn_info *ii, int ideal_fault)
+{
+	switch ((enum insn_class)ii->cls) {
+	case IC_CPUID:
+	case IC_IO:
+	case IC_RDMSR:
+		return true;
+	case IC_WRMSR:
+		return !msr_write_faults(engine_gpr(e, 1) & 0xFFFFFFFF,
+					 (engine_gpr(e, 0) & 0xFFFFFFFF) | engine_gpr(e, 2) << 32);
+	case IC_MOV_DR:
+		return ideal_fault == DR_OK;
+	default:
+		return false;
+	}
+}
+
 static void process_site(struct engine *e, const struct insn_info *ii)
 {
 	bool tf = (engine_rflags(e) & RFL_TF) != 0;
@@ -367,7 +398,7 @@ static void process_site(struct engine *e, const struct insn_info *ii)
 		} else {
 			bool de = (engine_cr4(e) & CR4_DE) != 0;
 			uint64_t val = ii->dr_write ? engine_gpr(e, ii->gpr) : 0;
-			ideal_fault = dr_mov_check(ii->dr, ii->dr_write, val, de, e->ideal->dr[7],
+			ideal_fault = dr_mov_check_cpu(&e->cpu->feat, ii->dr, ii->dr_write, val, de, e->ideal->dr[7],
 						   engine_cpl(e));
 			int a = dr_alias(ii->dr);
 			if (ideal_fault == DR_OK && ii->dr_write) {
@@ -384,6 +415,16 @@ static void process_site(struct engine *e, const struct insn_info *ii)
 			e->site_ideal_fault = ideal_fault;
 			e->site_expect_read = expect_read;
 		}
+	}
+	/* Single-step after a site that completes (issue 12 item 1; SDM Vol.3
+	 * 17.3.1.4): the trap belongs to the instruction whether the CPU runs
+	 * it or a hypervisor completes it after a VM exit (KVM
+	 * kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep), so the
+	 * expectation opens before any exit.  See ss_site_completes(). */
+	if (tf && !(e->ss_open && e->ss_addr == ii->rip) && ss_site_completes(e, ii, ideal_fault)) {
+		expect_begin(e, 0, DR6_BS, "single-step");
+		e->ss_open = true;
+		e->ss_addr = ii->rip;
 	}
 	for (int iter = 0;; iter++) {
 		if (iter == 4) {
@@ -406,6 +447,11 @@ static void process_site(struct engine *e, const struct insn_info *ii)
 	if (e->pause_req && e->cur_rip == ii->rip && e->deliver_seq == seq0)
 		return;                            /* resumes here: oracle step kept */
 	e->site_oracle_done = false;
+	if (e->ss_open) {
+		e->ss_open = false;
+		if (!e->stop_req)
+			expect_end(e);
+	}
 	if (ii->cls == IC_MOV_DR && !e->stop_req) {
 		expect_end(e);
 		bool completed = e->cur_rip == ii->rip + ii->len && e->deliver_seq == seq0;
@@ -865,6 +911,10 @@ bool engine_pause_requested(struct engine *e) { return e->pause_req; }
 void engine_settle(struct engine *e)
 {
 	e->pause_req = false;
+	/* a site re-entered after the pause: its single-step trap is to come */
+	if (e->ss_open && e->cur_rip == e->ss_addr)
+		return;
+	e->ss_open = false;
 	expect_end(e);
 }
 
