@@ -26,6 +26,11 @@ struct stats {
 	uint64_t dr_hw_writes[8];    /* hypervisor writes of hardware DRn (dr.hw_writes.drN) */
 	uint64_t dr_exit_reads[8];   /* MOV-from-DRn exits (by encoded DR number) */
 	uint64_t dr_exit_writes[8];  /* MOV-to-DRn exits (by encoded DR number) */
+	/* Host debugging (KVM_SET_GUEST_DEBUG).  Not rows of stats.def: the
+	 * result shows exits.to_user.* only for runs with guest_debug != 0, so
+	 * the results of every other run keep their fields (sim/result.c). */
+	uint64_t guest_debug;        /* the GUESTDBG_* control in force (0 = none) */
+	uint64_t exits_to_user_debug;  /* KVM_EXIT_DEBUG exits to user space */
 	struct exit_stat exits[EXIT_SLOTS];  /* indexed by vendor exit index */
 };
 

@@ -54,15 +54,16 @@ void dbg_init(struct dbg *d, struct cpu *cpu, const struct policy *pol,
 }
 
 /* kvm_update_dr0123(): eff_db follows db unless the host debugger owns the
- * breakpoints (KVM_GUESTDBG_USE_HW_BP, not modelled: guest_debug = 0).  From
+ * breakpoints (KVM_GUESTDBG_USE_HW_BP: eff_db holds its addresses).  From
  * ae561edeb421 (Nov 2014) to 34e9f860071f (2021) it also forced a reload.
  * The 2020 RFC (seed 000, patch 1/3 "Rename KVM_DEBUGREG_RELOAD to
  * KVM_DEBUGREG_NEED_RELOAD") kept that behaviour under the new name, so
  * with load = need_reload the flag raised here is NEED_RELOAD. */
 void kvm_update_dr0123(struct dbg *d)
 {
-	for (int i = 0; i < 4; i++)
-		d->eff_db[i] = d->db[i];
+	if (!(d->guest_debug & GUESTDBG_USE_HW_BP))
+		for (int i = 0; i < 4; i++)
+			d->eff_db[i] = d->db[i];
 	if (d->pol.reload_flag)
 		dbg_set_sdr(d, d->switch_db_regs | (d->pol.load == LOAD_IF_NEED_RELOAD ? KVM_DEBUGREG_NEED_RELOAD
 										     : KVM_DEBUGREG_RELOAD),
@@ -72,10 +73,12 @@ void kvm_update_dr0123(struct dbg *d)
 /* kvm_update_dr7(): the effective DR7 goes to the VMCS/VMCB field and
  * decides BP_ENABLED.  The 2020 RFC (seed 000, patch 2/3) replaced the
  * recompute with "set NEED_RELOAD when a breakpoint is armed" (never
- * cleared here). */
+ * cleared here).  The effective DR7 is the debugger's under
+ * KVM_GUESTDBG_USE_HW_BP (c863901075a4, "KVM: x86: Fix guest debug across
+ * vcpu INIT reset"). */
 void kvm_update_dr7(struct dbg *d)
 {
-	uint64_t dr7 = d->dr7;
+	uint64_t dr7 = (d->guest_debug & GUESTDBG_USE_HW_BP) ? d->guest_debug_dr7 : d->dr7;
 	d->ops->set_dr7(d->v, dr7);
 	unsigned sdr = d->switch_db_regs;
 	if (d->pol.load == LOAD_IF_NEED_RELOAD) {
@@ -95,7 +98,8 @@ int kvm_set_dr(struct dbg *d, int n, uint64_t val)
 	switch (n) {
 	case 0: case 1: case 2: case 3:
 		d->db[n] = val;
-		d->eff_db[n] = val;
+		if (!(d->guest_debug & GUESTDBG_USE_HW_BP))   /* the debugger's stay in hardware */
+			d->eff_db[n] = val;
 		break;
 	case 6:
 		if (val & DR6_RESERVED_HI)
@@ -151,6 +155,11 @@ enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_
 		return DR_EXIT_FAULTED;
 	}
 	if (guest_gd) {
+		/* "either for the host or the guest debugging itself": with
+		 * USE_HW_BP the GD bit is the debugger's (GUEST_DR7 holds
+		 * guest_debug_dr7), so the event goes to user space. */
+		if (d->guest_debug & GUESTDBG_USE_HW_BP)
+			return DR_EXIT_TO_USER;
 		dbg_handle_db_exit(d, DR6_BD);
 		return DR_EXIT_FAULTED;
 	}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "cpu/cpu.h"
 #include "debugreg/policy.h"
+#include "sim/util/guestdbg.h"
 
 /* switch_db_regs bits (arch/x86/include/asm/kvm_host.h, per era). */
 #define KVM_DEBUGREG_BP_ENABLED   (1u << 0)   /* effective DR7 arms a breakpoint (2014 ->) */
@@ -15,6 +16,7 @@
 #define KVM_DEBUGREG_RELOAD       (1u << 2)   /* one-shot reload (ae561edeb421, 2014-2021) */
 #define KVM_DEBUGREG_NEED_RELOAD  (1u << 3)   /* the 2020 RFC's one-shot flag (seed 000) */
 #define KVM_DEBUGREG_DIRTY        (1u << 4)   /* ARM-style dirty bit (seed 004) */
+
 
 /* The host's hw_breakpoint layer on this CPU (arch/x86/kernel/hw_breakpoint.c):
  * what the host wants in hardware while it runs. */
@@ -46,6 +48,11 @@ struct dbg_vendor_ops {
 	void (*set_load_debug_controls)(void *v, bool on);
 	/* Guest DEBUGCTL as the VMCS/VMCB holds it (for skip_dbgctl_load). */
 	uint64_t (*guest_debugctl)(void *v);
+	/* KVM_SET_GUEST_DEBUG's vendor half: the #BP intercept
+	 * (update_exception_bitmap / svm_update_exception_bitmap) and the TF
+	 * that SINGLESTEP forces into the guest's RFLAGS (kvm_set_rflags).
+	 * NULL: the vendor ignores guest debugging (test doubles). */
+	void (*update_guest_debug)(void *v);
 };
 
 /* KVM's per-vCPU debug state (struct kvm_vcpu_arch fields). */
@@ -55,7 +62,8 @@ struct dbg {
 	uint64_t dr6;                  /* guest-visible DR6 */
 	uint64_t dr7;                  /* guest-visible DR7 */
 	unsigned switch_db_regs;       /* KVM_DEBUGREG_* */
-	unsigned guest_debug;          /* KVM_GUESTDBG_* (0: no host debugger) */
+	unsigned guest_debug;          /* GUESTDBG_* (0: no host debugger) */
+	uint64_t guest_debug_dr7;      /* the debugger's DR7 (USE_HW_BP; c863901075a4) */
 	bool intercepting;             /* our copy: MOV-DR interception is on */
 	struct policy pol;             /* the policy in force */
 	struct host_dbg host;          /* the host's hw_breakpoint layer */
@@ -92,6 +100,7 @@ enum dr_exit_action {
 	DR_EXIT_REENTER,    /* interception turned off: re-enter on the same instruction */
 	DR_EXIT_SKIP,       /* emulated: advance RIP */
 	DR_EXIT_FAULTED,    /* an exception was queued; RIP unchanged */
+	DR_EXIT_TO_USER,    /* KVM_EXIT_DEBUG (general detect of the host debugger's DR7) */
 };
 enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_t *gpr_val,
 				      bool cr4_de, int cpl, bool guest_gd);
@@ -99,6 +108,25 @@ enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_
 void dbg_handle_db_exit(struct dbg *d, uint64_t payload);
 /* Deliver a queued #DB payload into dr6 (kvm_deliver_exception_payload). */
 void dbg_deliver_db_payload(struct dbg *d, uint64_t payload);
+
+/* Host debugging of the guest (debugreg/guest_debug.c).
+ * kvm_arch_vcpu_ioctl_set_guest_debug(): control (GUESTDBG_*) and the
+ * debugger's DR0-3/DR7 in debugreg[0..3], debugreg[7]. */
+void kvm_set_guest_debug(struct dbg *d, unsigned control, const uint64_t debugreg[8]);
+/* What happens to an exit that KVM reports as KVM_EXIT_DEBUG: user space
+ * (the debugger of the scenario, QEMU's gdbstub in spirit) looks at it. */
+enum user_debug_verdict {
+	USER_DEBUG_CONSUMED,      /* the debugger's own event: resume */
+	USER_DEBUG_CONSUMED_RF,   /* its own instruction breakpoint: resume with RFLAGS.RF */
+	USER_DEBUG_REINJECT,      /* not its event: passed back to the guest */
+};
+/* KVM_EXIT_DEBUG: count it (exits.to_user.debug), trace it, and ask the
+ * debugger.  vector 1 or 3; payload = the #DB's DR6 bits (kvm_run
+ * debug.arch.dr6 = payload | DR6_ACTIVE_LOW); dr7 = debug.arch.dr7. */
+enum user_debug_verdict kvm_exit_debug(struct dbg *d, int vector, uint64_t payload, uint64_t dr7);
+/* Whether a #DB exit goes to user space (handle_exception_nmi /
+ * db_interception: SINGLESTEP or USE_HW_BP). */
+bool dbg_db_to_user(const struct dbg *d);
 
 /* Around the run (vcpu_enter_guest). */
 void dbg_pre_entry(struct dbg *d);

@@ -36,6 +36,9 @@ struct hv_vendor {
 	struct dbg *(*dbg)(void *v);
 	/* Mark guest CR3 written by userspace (KVM_SET_SREGS) for the regcache model. */
 	void (*set_cr3)(void *v, uint64_t cr3);
+	/* KVM_SET_GUEST_DEBUG from userspace: GUESTDBG_* control, the
+	 * debugger's DR0-3 and DR7 (debugreg[0..3], debugreg[7]). */
+	void (*set_guest_debug)(void *v, unsigned control, const uint64_t debugreg[8]);
 };
 
 extern const struct hv_vendor vmx_vendor;

@@ -67,10 +67,14 @@ static bool want_dr6(const struct dbg *d)
 static void dirty_bit_entry(struct dbg *d)
 {
 	struct cpu *c = d->cpu;
-	if (d->dr7 & DR7_BP_EN_MASK)
+	/* arm64 kvm_arm_setup_debug: with host debugging (USE_HW) the debug
+	 * registers are switched on every entry (DEBUG_DIRTY, the debugger's
+	 * set) and accesses stay trapped (MDCR_EL2.TDA). */
+	if ((d->dr7 & DR7_BP_EN_MASK) || (d->guest_debug & GUESTDBG_USE_HW_BP))
 		dbg_set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_DIRTY, "dirty: guest DR7 armed");
 	bool dirty = (d->switch_db_regs & KVM_DEBUGREG_DIRTY) != 0;
-	dbg_set_intercept(d, !dirty, dirty ? "dirty: stop trapping" : "clean: trap");
+	bool trap = !dirty || d->guest_debug;
+	dbg_set_intercept(d, trap, trap ? "clean: trap" : "dirty: stop trapping");
 	if (!dirty)
 		return;
 	/* "save host registers": what is in hardware now (hvsim's x86 host keeps
@@ -225,7 +229,10 @@ void dbg_post_exit(struct dbg *d)
 	 * the guest's registers after every exit the same way, without the
 	 * re-arm. */
 	bool lazy = d->pol.movdr == MOVDR_WONT_EXIT && (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT);
-	if (lazy || d->pol.eager_save) {
+	/* Under KVM_GUESTDBG_USE_HW_BP hardware DR0-3 are the debugger's, never
+	 * the guest's: nothing to save (KVM: WARN_ON if WONT_EXIT is set). */
+	bool hw_bp = (d->guest_debug & GUESTDBG_USE_HW_BP) != 0;
+	if (lazy || (d->pol.eager_save && !hw_bp)) {
 		d->ops->sync_dirty_debug_regs(d->v, lazy);
 		if (lazy) {
 			d->intercepting = true;
@@ -246,8 +253,10 @@ void dbg_post_exit(struct dbg *d)
 	 * registers, restore host registers and clear the dirty bit.  This
 	 * ensure that the host can now use the debug registers." (seed 004) */
 	if (d->pol.movdr == MOVDR_DIRTY_BIT && (d->switch_db_regs & KVM_DEBUGREG_DIRTY)) {
-		d->ops->sync_dirty_debug_regs(d->v, false);
-		c->st.dr_syncs++;
+		if (!hw_bp) {
+			d->ops->sync_dirty_debug_regs(d->v, false);
+			c->st.dr_syncs++;
+		}
 		kvm_update_dr0123(d);
 		kvm_update_dr7(d);
 		dbg_set_sdr(d, d->switch_db_regs & ~KVM_DEBUGREG_DIRTY, "dirty: exit");

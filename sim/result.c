@@ -27,6 +27,7 @@ static const char *const gpr_names[16] = {
 #define D_HW_WRITES  "hypervisor writes of hardware DRn (dr4/dr5 always 0)"
 #define D_EXIT_READ  "MOV-from-DRn exits, by the encoded DR number"
 #define D_EXIT_WRITE "MOV-to-DRn exits, by the encoded DR number"
+#define D_TO_USER_DBG "KVM_EXIT_DEBUG exits to user space (present only with host.guest_debug)"
 #define D_FINAL_HW   "hardware DRn at the end of the run"
 #define D_FINAL_GST  "the guest's architectural DRn at the end (oracle)"
 #define D_FINAL_HV   "the hypervisor's view of the guest's DRn at the end"
@@ -114,6 +115,11 @@ int result_visit(const struct run_result *r, visit_cb cb, void *ctx)
 			VISIT(vu(cb, ctx, p, ex[k].desc, v));
 		}
 	}
+
+	/* Exits to user space, only where the host debugs the guest (results
+	 * of other runs are unchanged). */
+	if (r->st.guest_debug)
+		VISIT(vu(cb, ctx, "exits.to_user.debug", D_TO_USER_DBG, r->st.exits_to_user_debug));
 
 	static const struct {
 		const char *prefix, *desc;
@@ -279,6 +285,8 @@ bool result_field_known(const char *path, bool *is_str)
 		*is_str = s != NULL;
 		return true;
 	}
+	if (strcmp(path, "exits.to_user.debug") == 0)     /* only in guest-debug runs */
+		return true;
 	static const char *const dyn[] = {
 		"exits.by_reason.", "exits.cycles.", "exits.min.", "exits.max.", "exits.sumsq.",
 	};
@@ -339,6 +347,7 @@ void result_field_patterns(void (*cb)(const char *path, const char *type, const 
 	cb("exits.min.NAME", "u64", D_EX_MIN, ctx);
 	cb("exits.max.NAME", "u64", D_EX_MAX, ctx);
 	cb("exits.sumsq.NAME", "u64", D_EX_SUMSQ, ctx);
+	cb("exits.to_user.debug", "u64", D_TO_USER_DBG, ctx);
 	cb("dr.hw_reads.drN", "u64", D_HW_READS, ctx);
 	cb("dr.hw_writes.drN", "u64", D_HW_WRITES, ctx);
 	cb("dr.exits.read.drN", "u64", D_EXIT_READ, ctx);

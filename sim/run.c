@@ -413,6 +413,12 @@ int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_
 	if (cfg->attach)
 		cfg->attach(cfg->trace_ctx, &(struct run_machine){ .cpu = &r->cpu, .guest = r->guest,
 				.host = r->host, .vendor = r->vendor, .v = r->v });
+	/* KVM_SET_GUEST_DEBUG before the first KVM_RUN (host.guest_debug):
+	 * part of the run, so its VMCS/VMCB writes and injections count. */
+	if (r->vendor && sc->host.guest_debug && r->vendor->set_guest_debug) {
+		r->vendor->set_guest_debug(r->v, sc->host.guest_debug, sc->host.guest_debug_dr);
+		r->cpu.st.guest_debug = r->vendor->dbg(r->v)->guest_debug;
+	}
 	enum engine_stop s = vcpu_run(r);
 	res->stop = s;
 	snprintf(res->stop_msg, sizeof(res->stop_msg), "%s",

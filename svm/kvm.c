@@ -166,6 +166,27 @@ static uint64_t svm_guest_debugctl(void *p)
 	return vmcb_hw_get(&s->vmcb, DBGCTL);
 }
 
+/* KVM_SET_GUEST_DEBUG's SVM half.  svm_update_exception_bitmap(): #BP
+ * intercepted only "if (vcpu->guest_debug & KVM_GUESTDBG_ENABLE)" and
+ * USE_SW_BP; #DB stays intercepted (CVE-2015-8104).  svm_set_rflags():
+ * SINGLESTEP forces TF into the VMCB's RFLAGS. */
+static void svm_update_guest_debug(void *p)
+{
+	struct svm *s = p;
+	unsigned gd = s->dbg.guest_debug;
+	uint32_t ex = 1u << 1;
+	if ((gd & GUESTDBG_ENABLE) && (gd & GUESTDBG_USE_SW_BP))
+		ex |= 1u << 3;
+	if (vmcb_hw_get(&s->vmcb, INTERCEPT_EXCEPTIONS) != ex) {
+		vmcb_write(&s->vmcb, INTERCEPT_EXCEPTIONS, ex);
+		vmcb_mark_dirty(&s->vmcb, VMCB_CLEAN_INTERCEPTS);
+	}
+	uint64_t fl = vmcb_read(&s->vmcb, RFLAGS);
+	if ((gd & GUESTDBG_SINGLESTEP) && !(fl & RFLAGS_TF))
+		vmcb_write(&s->vmcb, RFLAGS, fl | RFLAGS_TF);
+	engine_set_host_singlestep(s->eng, (gd & GUESTDBG_SINGLESTEP) != 0);
+}
+
 static const struct dbg_vendor_ops svm_dbg_ops = {
 	.name = "svm",
 	.set_dr7 = svm_set_dr7,
@@ -176,18 +197,47 @@ static const struct dbg_vendor_ops svm_dbg_ops = {
 	.queue_exception = svm_queue_exception,
 	.set_load_debug_controls = NULL,           /* VMX only */
 	.guest_debugctl = svm_guest_debugctl,
+	.update_guest_debug = svm_update_guest_debug,
 };
 
 /* ---- exit handling ---------------------------------------------------------------- */
 
+/* KVM_EXIT_DEBUG (db_interception, bp_interception,
+ * kvm_vcpu_do_singlestep): user space looks at it (debugreg/guest_debug.c)
+ * and resumes, possibly with RFLAGS.RF set through KVM_SET_REGS
+ * (svm_set_rflags), or passes the event back to the guest. */
+static void svm_exit_debug(struct svm *s, int vec, uint64_t payload, uint64_t dr7)
+{
+	switch (kvm_exit_debug(&s->dbg, vec, payload, dr7)) {
+	case USER_DEBUG_CONSUMED_RF:
+		vmcb_write(&s->vmcb, RFLAGS, vmcb_read(&s->vmcb, RFLAGS) | (1ull << 16));
+		__attribute__((fallthrough));
+	case USER_DEBUG_CONSUMED:
+		if (vec == 1)
+			engine_note_db_debugger(s->eng, "KVM_EXIT_DEBUG");
+		break;
+	case USER_DEBUG_REINJECT:
+		if (vec == 1)
+			dbg_handle_db_exit(&s->dbg, payload);
+		else
+			svm_queue_exception(s, vec, false, 0);
+		break;
+	}
+}
+
 /* Move RIP to `next` the way kvm_skip_emulated_instruction() completes an
  * instruction: a guest single-stepping over it gets its #DB from KVM
- * (kvm_vcpu_do_singlestep; svm_get_rflags reads the VMCB). */
+ * (kvm_vcpu_do_singlestep; svm_get_rflags reads the VMCB); with
+ * KVM_GUESTDBG_SINGLESTEP that is a KVM_EXIT_DEBUG instead. */
 static void complete_insn(struct svm *s, uint64_t next)
 {
 	reg_write(s, VCPU_REGS_RIP, next);
-	if (s->dbg.pol.emul_singlestep && (vmcb_read(&s->vmcb, RFLAGS) & RFLAGS_TF))
-		svm_queue_exception(s, 1, true, DR6_BS);
+	if (s->dbg.pol.emul_singlestep && (vmcb_read(&s->vmcb, RFLAGS) & RFLAGS_TF)) {
+		if (s->dbg.guest_debug & GUESTDBG_SINGLESTEP)
+			svm_exit_debug(s, 1, DR6_BS, vmcb_hw_get(&s->vmcb, DR7));
+		else
+			svm_queue_exception(s, 1, true, DR6_BS);
+	}
 }
 
 /* svm_skip_emulated_instruction(): nRIP from the VMCB when the processor
@@ -283,6 +333,7 @@ static void dr_interception(struct svm *s, uint64_t code)
 			skip_instruction(s);
 		break;
 	case DR_EXIT_FAULTED:
+	case DR_EXIT_TO_USER:            /* VMX only: a GD #DB never reaches a DR intercept here */
 		break;
 	}
 }
@@ -327,6 +378,13 @@ static void msr_interception(struct svm *s)
 static void db_interception(struct svm *s)
 {
 	uint64_t payload = vmcb_read(&s->vmcb, DR6) ^ DR6_ACTIVE_LOW;
+	/* "if (vcpu->guest_debug & (KVM_GUESTDBG_SINGLESTEP |
+	 * KVM_GUESTDBG_USE_HW_BP))": KVM_EXIT_DEBUG with dr6 = VMCB DR6 and
+	 * dr7 = VMCB DR7. */
+	if (dbg_db_to_user(&s->dbg)) {
+		svm_exit_debug(s, 1, payload, vmcb_read(&s->vmcb, DR7));
+		return;
+	}
 	dbg_handle_db_exit(&s->dbg, payload);
 }
 
@@ -386,9 +444,12 @@ static void svm_handle_exit(struct svm *s)
 		db_interception(s);
 		break;
 	case SVM_EXIT_EXCP_BP:
-		/* bp_interception (only with KVM_GUESTDBG_USE_SW_BP, not
-		 * modelled): hand the #BP back to the guest. */
-		svm_queue_exception(s, 3, false, 0);
+		/* bp_interception (intercepted only with KVM_GUESTDBG_USE_SW_BP):
+		 * "kvm_run->exit_reason = KVM_EXIT_DEBUG". */
+		if (s->dbg.guest_debug & GUESTDBG_USE_SW_BP)
+			svm_exit_debug(s, 3, 0, 0);
+		else
+			svm_queue_exception(s, 3, false, 0);
 		break;
 	case SVM_EXIT_CPUID: {
 		/* kvm_emulate_cpuid: the guest's CPUID model, as in vmx/kvm.c
@@ -721,6 +782,11 @@ static void svm_destroy(void *p) { free(p); }
 static bool svm_entry_pending(void *p) { return ((struct svm *)p)->entry_pending; }
 static struct dbg *svm_dbg(void *p) { return &((struct svm *)p)->dbg; }
 
+static void svm_set_guest_debug(void *p, unsigned control, const uint64_t debugreg[8])
+{
+	kvm_set_guest_debug(&((struct svm *)p)->dbg, control, debugreg);
+}
+
 static void svm_set_cr3(void *p, uint64_t cr3)
 {
 	/* KVM_SET_SREGS: kvm_set_cr3 caches CR3 and requests
@@ -741,4 +807,5 @@ const struct hv_vendor svm_vendor = {
 	.entry_pending = svm_entry_pending,
 	.dbg = svm_dbg,
 	.set_cr3 = svm_set_cr3,
+	.set_guest_debug = svm_set_guest_debug,
 };

@@ -124,6 +124,30 @@ static uint64_t vmx_guest_debugctl(void *p)
 	return vmcs_hw_get(&x->vmcs, GUEST_IA32_DEBUGCTL);   /* KVM keeps a software copy */
 }
 
+/* KVM_SET_GUEST_DEBUG's VMX half.  update_exception_bitmap(): #BP only
+ * when "(guest_debug & (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP)) ==
+ * (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP)"; #DB stays in the bitmap
+ * (hvsim's presets intercept it always).  kvm_set_rflags() ->
+ * vmx_set_rflags(): SINGLESTEP forces TF into GUEST_RFLAGS (KVM hides it
+ * again in kvm_get_rflags, not from the guest's PUSHF). */
+static void vmx_update_guest_debug(void *p)
+{
+	struct vmx *x = p;
+	unsigned gd = x->dbg.guest_debug;
+	uint32_t eb = 1u << 1;
+	if ((gd & (GUESTDBG_ENABLE | GUESTDBG_USE_SW_BP)) == (GUESTDBG_ENABLE | GUESTDBG_USE_SW_BP))
+		eb |= 1u << 3;
+	if (vmcs_hw_get(&x->vmcs, EXCEPTION_BITMAP) != eb)
+		vmcs_write(&x->vmcs, EXCEPTION_BITMAP, eb);
+	uint64_t fl = reg_read(x, VCPU_EXREG_RFLAGS);
+	uint64_t nfl = (gd & GUESTDBG_SINGLESTEP) ? fl | (1ull << 8) : fl;
+	if (nfl != fl) {
+		x->rc.val[VCPU_EXREG_RFLAGS] = nfl;
+		vmcs_write(&x->vmcs, GUEST_RFLAGS, nfl);
+	}
+	engine_set_host_singlestep(x->eng, (gd & GUESTDBG_SINGLESTEP) != 0);
+}
+
 static const struct dbg_vendor_ops vmx_dbg_ops = {
 	.name = "vmx",
 	.set_dr7 = vmx_set_dr7,
@@ -134,13 +158,41 @@ static const struct dbg_vendor_ops vmx_dbg_ops = {
 	.queue_exception = vmx_queue_exception,
 	.set_load_debug_controls = vmx_set_load_debug_controls,
 	.guest_debugctl = vmx_guest_debugctl,
+	.update_guest_debug = vmx_update_guest_debug,
 };
 
 /* ---- exit handling ---------------------------------------------------------------- */
 
+/* KVM_EXIT_DEBUG (handle_exception_nmi, handle_dr, kvm_vcpu_do_singlestep):
+ * user space looks at it (debugreg/guest_debug.c) and resumes, possibly
+ * with RFLAGS.RF set through KVM_SET_REGS (vmx_set_rflags), or passes the
+ * event back to the guest. */
+static void vmx_exit_debug(struct vmx *x, int vec, uint64_t payload, uint64_t dr7)
+{
+	switch (kvm_exit_debug(&x->dbg, vec, payload, dr7)) {
+	case USER_DEBUG_CONSUMED_RF: {
+		uint64_t fl = reg_read(x, VCPU_EXREG_RFLAGS) | (1ull << 16);
+		x->rc.val[VCPU_EXREG_RFLAGS] = fl;
+		vmcs_write(&x->vmcs, GUEST_RFLAGS, fl);
+	}
+		__attribute__((fallthrough));
+	case USER_DEBUG_CONSUMED:
+		if (vec == 1)
+			engine_note_db_debugger(x->eng, "KVM_EXIT_DEBUG");
+		break;
+	case USER_DEBUG_REINJECT:
+		if (vec == 1)
+			dbg_handle_db_exit(&x->dbg, payload);
+		else
+			vmx_queue_exception(x, vec, false, 0);
+		break;
+	}
+}
+
 /* kvm_skip_emulated_instruction(): advance RIP by the exit's instruction
  * length; a guest single-stepping over it gets its #DB from KVM
- * (kvm_vcpu_do_singlestep), because the CPU saved no pending BS. */
+ * (kvm_vcpu_do_singlestep), because the CPU saved no pending BS; with
+ * KVM_GUESTDBG_SINGLESTEP that #DB is a KVM_EXIT_DEBUG instead. */
 static void skip_instruction(struct vmx *x)
 {
 	uint64_t rip = reg_read(x, VCPU_REGS_RIP);
@@ -148,9 +200,14 @@ static void skip_instruction(struct vmx *x)
 	reg_write(x, VCPU_REGS_RIP, rip + len);
 	/* Before Linux 4.10 (emul_singlestep = false) KVM skipped without
 	 * looking at TF: the guest lost the trap (Kyle Huey's cover letter,
-	 * "The program will stop two instructions after CPUID"). */
-	if (x->dbg.pol.emul_singlestep && (reg_read(x, VCPU_EXREG_RFLAGS) & (1ull << 8)))
-		vmx_queue_exception(x, 1, true, DR6_BS);
+	 * "The program will stop two instructions after CPUID"), and so did a
+	 * host debugger single-stepping it. */
+	if (x->dbg.pol.emul_singlestep && (reg_read(x, VCPU_EXREG_RFLAGS) & (1ull << 8))) {
+		if (x->dbg.guest_debug & GUESTDBG_SINGLESTEP)
+			vmx_exit_debug(x, 1, DR6_BS, vmcs_hw_get(&x->vmcs, GUEST_DR7));
+		else
+			vmx_queue_exception(x, 1, true, DR6_BS);
+	}
 }
 
 /* handle_dr (exit reason 29). */
@@ -191,6 +248,11 @@ static void handle_dr(struct vmx *x)
 		skip_instruction(x);
 		break;
 	case DR_EXIT_FAULTED:
+		break;
+	case DR_EXIT_TO_USER:
+		/* "vcpu->run->debug.arch.dr6 = DR6_BD | DR6_ACTIVE_LOW; ...
+		 * exit_reason = KVM_EXIT_DEBUG": RIP stays on the MOV. */
+		vmx_exit_debug(x, 1, DR6_BD, vmcs_hw_get(&x->vmcs, GUEST_DR7));
 		break;
 	}
 }
@@ -236,12 +298,24 @@ static void handle_exception(struct vmx *x)
 	int vec = vmx_intr_info_vector(info);
 	if (vec == 1) {
 		uint64_t payload = reg_read(x, VCPU_EXREG_EXIT_INFO_1);
+		/* "if (!(vcpu->guest_debug & (KVM_GUESTDBG_SINGLESTEP |
+		 * KVM_GUESTDBG_USE_HW_BP)))" the #DB is the guest's; else
+		 * KVM_EXIT_DEBUG with dr6 = qualification | DR6_ACTIVE_LOW and
+		 * dr7 = GUEST_DR7. */
+		if (dbg_db_to_user(&x->dbg)) {
+			vmx_exit_debug(x, 1, payload, vmcs_read(&x->vmcs, GUEST_DR7));
+			return;
+		}
 		/* ICEBP (privileged software exception): skip it, then reinject. */
 		if (vmx_intr_info_type(info) == INTR_TYPE_PRIV_SW_EXCEPTION) {
 			uint64_t rip = reg_read(x, VCPU_REGS_RIP);
 			reg_write(x, VCPU_REGS_RIP, rip + vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN));
 		}
 		dbg_handle_db_exit(&x->dbg, payload);
+	} else if (vec == 3 && (x->dbg.guest_debug & GUESTDBG_USE_SW_BP)) {
+		/* "case BP_VECTOR: ... exit_reason = KVM_EXIT_DEBUG" */
+		vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN);   /* event_exit_inst_len */
+		vmx_exit_debug(x, 3, 0, 0);
 	} else {
 		vmx_queue_exception(x, vec, false, 0);
 	}
@@ -466,9 +540,10 @@ static void vmx_enter(void *p)
 			   (x->exc_vector >= 10 && x->exc_vector <= 12) || x->exc_vector == 8;
 		if (err)
 			vmcs_write(&x->vmcs, VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
+		/* #BP is a software exception (kvm_exception_is_soft). */
 		vmcs_write(&x->vmcs, VM_ENTRY_INTR_INFO_FIELD,
-			   vmx_intr_info_encode(INTR_TYPE_HARD_EXCEPTION | (err ? INTR_INFO_DELIVER_CODE : 0),
-						x->exc_vector));
+			   vmx_intr_info_encode((x->exc_vector == 3 ? INTR_TYPE_SOFT_EXCEPTION : INTR_TYPE_HARD_EXCEPTION) |
+						(err ? INTR_INFO_DELIVER_CODE : 0), x->exc_vector));
 	}
 	/* ... then the debug-register block of vcpu_enter_guest: DR loads per
 	 * policy (with the DR6 the injection just updated). */
@@ -540,6 +615,11 @@ static void vmx_destroy(void *p) { free(p); }
 static bool vmx_entry_pending(void *p) { return ((struct vmx *)p)->entry_pending; }
 static struct dbg *vmx_dbg(void *p) { return &((struct vmx *)p)->dbg; }
 
+static void vmx_set_guest_debug(void *p, unsigned control, const uint64_t debugreg[8])
+{
+	kvm_set_guest_debug(&((struct vmx *)p)->dbg, control, debugreg);
+}
+
 static void vmx_set_cr3(void *p, uint64_t cr3)
 {
 	/* KVM_SET_SREGS from userspace: kvm_set_cr3 caches CR3 and requests
@@ -557,4 +637,5 @@ const struct hv_vendor vmx_vendor = {
 	.entry_pending = vmx_entry_pending,
 	.dbg = vmx_dbg,
 	.set_cr3 = vmx_set_cr3,
+	.set_guest_debug = vmx_set_guest_debug,
 };

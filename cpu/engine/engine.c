@@ -255,8 +255,14 @@ int engine_mem_write(struct engine *e, uint64_t addr, const void *buf, size_t n)
 void db_log_public(struct engine *e, uint64_t rip, unsigned hw, unsigned ideal,
 		   enum db_outcome out, const char *cause)
 {
+	db_log_as(e, e->host, rip, hw, ideal, out, cause);
+}
+
+void db_log_as(struct engine *e, bool host, uint64_t rip, unsigned hw, unsigned ideal,
+	       enum db_outcome out, const char *cause)
+{
 	struct cpu *c = e->cpu;
-	if (e->host) {
+	if (host) {
 		if (out == DB_MISSED) c->st.db_host_missed++;
 		else if (out == DB_SPURIOUS) { c->st.db_host_spurious++; c->st.db_host_delivered++; }
 		else c->st.db_host_delivered++;
@@ -266,7 +272,7 @@ void db_log_public(struct engine *e, uint64_t rip, unsigned hw, unsigned ideal,
 		else c->st.db_guest_delivered++;
 	}
 	cpu_event(c, out == DB_MISSED ? EV_DB_MISSED : out == DB_SPURIOUS ? EV_DB_SPURIOUS : EV_DB,
-		  rip, out == DB_DELIVERED ? e->ideal->dr[6] : (uint64_t)(hw | ideal), e->host,
+		  rip, out == DB_DELIVERED ? e->ideal->dr[6] : (uint64_t)(hw | ideal), host,
 		  cause);
 	if (e->ndb >= DB_LOG_MAX) {
 		e->db_dropped++;
@@ -282,7 +288,7 @@ void db_log_public(struct engine *e, uint64_t rip, unsigned hw, unsigned ideal,
 	r->hw_slots = (uint8_t)hw;
 	r->ideal_slots = (uint8_t)ideal;
 	r->outcome = (uint8_t)out;
-	r->host = e->host;
+	r->host = host;
 	r->cause = cause;
 }
 

@@ -190,6 +190,13 @@ void engine_touch(struct engine *e, uint64_t addr, unsigned size, bool write);
 void engine_deliver(struct engine *e, int vector, bool fault, bool has_error, uint32_t error);
 /* Guest-visible breakpoint/#DB bookkeeping for injected #DBs (oracle). */
 void engine_note_db_delivery(struct engine *e, uint64_t dr6_seen);
+/* A #DB the host's debugger took from the guest (KVM_EXIT_DEBUG, consumed
+ * by user space): counted and logged as the host's (db.host.delivered,
+ * who = host), never as a guest miss or spurious #DB. */
+void engine_note_db_debugger(struct engine *e, const char *cause);
+/* TF in the guest's RFLAGS is forced by the host debugger
+ * (KVM_GUESTDBG_SINGLESTEP): single-step traps are not the guest's. */
+void engine_set_host_singlestep(struct engine *e, bool on);
 
 /* The oracle's view. */
 struct dr_file *engine_ideal(struct engine *e);

@@ -37,6 +37,7 @@ struct engine {
 	csh cs;                     /* Capstone handle (detail on) */
 	int mode;                   /* 64 or 32 */
 	bool host;                  /* host context engine */
+	bool host_tf;               /* TF is the host debugger's (KVM_GUESTDBG_SINGLESTEP), not the guest's */
 	struct cpu *cpu;            /* the shared physical CPU */
 	struct engine_ops ops;      /* virtualization layer (zeroed = bare metal) */
 	struct dr_file *ideal;      /* owner's architectural DRs (oracle) */
@@ -211,6 +212,8 @@ bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool write);
 void engine_leave_block(struct engine *e, uint64_t first_not_executed);
 void db_log_public(struct engine *e, uint64_t rip, unsigned hw, unsigned ideal, enum db_outcome out, const char *cause);
+/* The same with the owner given (host = true: the host or its debugger). */
+void db_log_as(struct engine *e, bool host, uint64_t rip, unsigned hw, unsigned ideal, enum db_outcome out, const char *cause);
 int uc_gpr_id(int mode, int gpr);
 
 #endif

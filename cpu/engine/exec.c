@@ -62,6 +62,16 @@ void engine_note_db_delivery(struct engine *e, uint64_t dr6_seen)
 	}
 }
 
+void engine_note_db_debugger(struct engine *e, const char *cause)
+{
+	db_log_as(e, true, e->cur_rip, e->exp_hw, 0, DB_DELIVERED, cause);
+}
+
+void engine_set_host_singlestep(struct engine *e, bool on)
+{
+	e->host_tf = on;
+}
+
 /* ---- raising exceptions ---------------------------------------------------- */
 
 void engine_deliver(struct engine *e, int vector, bool fault, bool has_error, uint32_t error)
@@ -182,8 +192,9 @@ static void retire(struct engine *e, const struct insn_info *ii, bool tf)
 	e->cur_rip = ii->rip + ii->len;
 	if (tf) {
 		/* single-step trap after the instruction (SDM 17.3.1.4); the
-		 * expectation may be open already (process_site, issue 12) */
-		if (!(e->ss_open && e->ss_addr == ii->rip))
+		 * expectation may be open already (process_site, issue 12); the
+		 * guest expects none when the TF is the host debugger's */
+		if (!e->host_tf && !(e->ss_open && e->ss_addr == ii->rip))
 			expect_begin(e, 0, DR6_BS, "single-step");
 		e->ss_open = false;
 		raise_db(e, DR6_BS, false, 0, ii);
@@ -421,7 +432,8 @@ static void process_site(struct engine *e, const struct insn_info *ii)
 	 * it or a hypervisor completes it after a VM exit (KVM
 	 * kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep), so the
 	 * expectation opens before any exit.  See ss_site_completes(). */
-	if (tf && !(e->ss_open && e->ss_addr == ii->rip) && ss_site_completes(e, ii, ideal_fault)) {
+	if (tf && !e->host_tf && !(e->ss_open && e->ss_addr == ii->rip) &&
+	    ss_site_completes(e, ii, ideal_fault)) {
 		expect_begin(e, 0, DR6_BS, "single-step");
 		e->ss_open = true;
 		e->ss_addr = ii->rip;
@@ -817,7 +829,10 @@ void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 		 * merged with any data-breakpoint hit of that instruction. */
 		unsigned hw = e->pend_hw, id = e->pend_ideal;
 		e->pend_hw = e->pend_ideal = 0;
-		expect_begin(e, id, DR6_BS | id, "single-step");
+		if (!e->host_tf)
+			expect_begin(e, id, DR6_BS | id, "single-step");
+		else if (id)
+			expect_begin(e, id, id, "data");
 		raise_db(e, DR6_BS | hw, false, hw, NULL);
 		expect_end(e);
 	} else if (intno == 3 || intno == 1 || intno >= 32) {

@@ -154,7 +154,13 @@ struct scenario {
 		struct host_event *events; size_t nevents;
 		uint64_t timer_period;       /* host timer: external interrupt every N guest insns (0 = off) */
 		struct srcpos timer_pos;
-		bool guest_debug;            /* KVM_SET_GUEST_DEBUG active (not modelled beyond flag) */
+		/* KVM_SET_GUEST_DEBUG before the first KVM_RUN: the control
+		 * (GUESTDBG_* of debugreg/core.h, the UAPI values; 0 = not
+		 * called, `true` = ENABLE) and the debugger's DR0-3/DR7 in
+		 * guest_debug_dr[0..3], [7] (USE_HW_BP). */
+		unsigned guest_debug;
+		uint64_t guest_debug_dr[8];
+		struct srcpos guest_debug_pos;
 	} host;
 
 	struct expectation *expects; size_t nexpects;

@@ -2,6 +2,8 @@
  * snippets, events, timer).  See scenarios/README.md. */
 #define _GNU_SOURCE
 #include "sim/loader/scenario_parse.h"
+#include "cpu/dr.h"
+#include "sim/util/guestdbg.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -196,6 +198,75 @@ static void parse_events(struct ydoc *c, yaml_node_t *n)
 	}
 }
 
+/* host.guest_debug: `true` (KVM_GUESTDBG_ENABLE, as before) or a mapping
+ * of the KVM_SET_GUEST_DEBUG control bits and the debugger's hardware
+ * breakpoints (scenarios/README.md).  The debugger's DR7 is built the way
+ * QEMU's kvm_arch_update_guest_debug() does: 0x600 (GE and the fixed bit
+ * 10), G bit, R/W and LEN per breakpoint (SDM Vol.3 17.2.4). */
+static void parse_guest_debug(struct ydoc *c, yaml_node_t *x)
+{
+	static const char *const keys[] = { "enable", "singlestep", "hw_bp", "sw_bp", "inject_db",
+					    "inject_bp", "gd", NULL };
+	static const struct { const char *key; unsigned bit; } bits[] = {
+		{ "singlestep", GUESTDBG_SINGLESTEP }, { "sw_bp", GUESTDBG_USE_SW_BP },
+		{ "inject_db", GUESTDBG_INJECT_DB }, { "inject_bp", GUESTDBG_INJECT_BP },
+	};
+	static const unsigned lenenc[9] = { 0, 0, 1, 0, 3, 0, 0, 0, 2 };
+	struct scenario *sc = c->user;
+	sc->host.guest_debug_pos = y_pos(x);
+	if (x->type == YAML_SCALAR_NODE) {
+		sc->host.guest_debug = y_get_bool(c, x, "host.guest_debug") ? GUESTDBG_ENABLE : 0;
+		return;
+	}
+	y_need_map(c, x, "host.guest_debug");
+	y_check_keys(c, x, "host.guest_debug", keys);
+	yaml_node_t *v;
+	unsigned ctl = GUESTDBG_ENABLE;
+	if ((v = y_find(c, x, "enable", NULL)) && !y_get_bool(c, v, "host.guest_debug.enable"))
+		ctl = 0;
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		char q[64];
+		y_subpath(q, sizeof q, "host.guest_debug", bits[i].key);
+		if ((v = y_find(c, x, bits[i].key, NULL)) && y_get_bool(c, v, q))
+			ctl |= bits[i].bit;
+	}
+	if (ctl & GUESTDBG_INJECT_DB && ctl & GUESTDBG_INJECT_BP)
+		y_fail(c, x, "host.guest_debug: inject_db and inject_bp cannot both be set "
+		       "(KVM_SET_GUEST_DEBUG queues one exception)");
+	uint64_t dr7 = 0x600;
+	if ((v = y_find(c, x, "hw_bp", NULL))) {
+		y_need_seq(c, v, "host.guest_debug.hw_bp");
+		ctl |= GUESTDBG_USE_HW_BP;
+		size_t i = 0;
+		unsigned used = 0;
+		Y_FOR_ITEMS(v, it) {
+			char p[64];
+			yaml_node_t *m = y_node(c, *it);
+			y_idxpath(p, sizeof p, "host.guest_debug.hw_bp", i++);
+			struct host_bp bp;
+			parse_bp(c, m, p, &bp);
+			if (y_find(c, m, "kind", NULL))
+				y_fail(c, y_find(c, m, "kind", NULL), "%s.kind: the debugger's breakpoints have no kind "
+				       "(perf/ptrace are host.breakpoints)", p);
+			if (used & (1u << bp.slot))
+				y_fail(c, y_find(c, m, "slot", NULL), "%s.slot: slot %d is already used", p, bp.slot);
+			used |= 1u << bp.slot;
+			sc->host.guest_debug_dr[bp.slot] = bp.addr;
+			dr7 |= DR7_G(bp.slot) | (uint64_t)(bp.type & 3) << (16 + bp.slot * 4) |
+			       (uint64_t)lenenc[bp.len & 15] << (18 + bp.slot * 4);
+		}
+	}
+	if ((v = y_find(c, x, "gd", NULL)) && y_get_bool(c, v, "host.guest_debug.gd")) {
+		if (!(ctl & GUESTDBG_USE_HW_BP))
+			y_fail(c, v, "host.guest_debug.gd: needs hw_bp (the debugger's DR7 is used only with "
+			       "KVM_GUESTDBG_USE_HW_BP)");
+		dr7 |= DR7_GD;
+	}
+	if (ctl & GUESTDBG_USE_HW_BP)
+		sc->host.guest_debug_dr[7] = dr7;
+	sc->host.guest_debug = ctl;
+}
+
 void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 {
 	static const char *const keys[] = { "breakpoints", "snippets", "events", "timer",
@@ -236,5 +307,5 @@ void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 							 1, UINT64_MAX);
 	}
 	if ((x = y_find(c, n, "guest_debug", NULL)))
-		sc->host.guest_debug = y_get_bool(c, x, "host.guest_debug");
+		parse_guest_debug(c, x);
 }

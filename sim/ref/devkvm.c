@@ -333,7 +333,11 @@ static int set_state(struct kvm_ref *k)
 	if (g->guest_debug) {
 		struct kvm_guest_debug dbg;
 		memset(&dbg, 0, sizeof(dbg));
-		dbg.control = KVM_GUESTDBG_ENABLE;
+		/* The scenario's control, UAPI values (sim/util/guestdbg.h), and
+		 * the debugger's DR0-3/DR7 for KVM_GUESTDBG_USE_HW_BP. */
+		dbg.control = g->guest_debug;
+		for (int i = 0; i < 8; i++)
+			dbg.arch.debugreg[i] = g->guest_debug_dr[i];
 		if (ioctl(k->vcpu, KVM_SET_GUEST_DEBUG, &dbg) < 0)
 			return -1;
 	}

@@ -60,7 +60,8 @@ struct kvm_guest_spec {
 	uint64_t rflags;                   /* bit 1 is forced on */
 	uint64_t cr4_extra;                /* CR4 bits the scenario sets (e.g. DE) */
 	bool cpu_rtm, cpu_bus_lock;        /* expose RTM / bus-lock detect in CPUID (DR6 active-low bits) */
-	bool guest_debug;                  /* KVM_SET_GUEST_DEBUG(ENABLE) */
+	unsigned guest_debug;              /* KVM_SET_GUEST_DEBUG control (KVM_GUESTDBG_*; 0 = not called) */
+	uint64_t guest_debug_dr[8];        /* its debugreg[] (DR0-3, DR7) with KVM_GUESTDBG_USE_HW_BP */
 	unsigned timeout_ms;               /* wall-clock bound of kvm_ref_run (0 = 10 s) */
 	uint64_t max_user_exits;           /* bound on exits to user space (0 = 10M) */
 	/* Called after every exit to user space that is not HLT (port I/O):
@@ -98,6 +99,7 @@ struct kvm_ref_result {
 	uint64_t db[4], dr6, dr7;          /* KVM_GET_DEBUGREGS after the run */
 	uint64_t user_exits;               /* exits seen by user space, HLT included */
 	uint64_t io_exits;                 /* of which port I/O */
+	uint64_t debug_exits;              /* of which KVM_EXIT_DEBUG (host.guest_debug) */
 	uint64_t elapsed_ns;               /* wall-clock time inside the run loop */
 	struct kvm_stat_val stats[KVM_MAX_STATS];
 	unsigned nstats;
@@ -143,7 +145,8 @@ int kvm_ref_host_touch(struct kvm_ref *k, uint64_t addr, unsigned size, bool wri
  *   mode 64|32
  *   rip ADDR
  *   gpr N VALUE                       (SDM numbering, only non-zero ones)
- *   rflags VALUE / cr4 VALUE / rtm 0|1 / bus_lock 0|1 / guest_debug 0|1
+ *   rflags VALUE / cr4 VALUE / rtm 0|1 / bus_lock 0|1 / guest_debug CONTROL (KVM_GUESTDBG_*, 1 = ENABLE)
+ *   guest_debug_dr N VALUE            (debugreg[N] of KVM_SET_GUEST_DEBUG, only non-zero ones)
  *   mem ADDR SIZE HEXBYTES|-          (- = zero-filled)
  *   bp SLOT ADDR TYPE LEN             (host breakpoint installed before the run)
  *   event start|exit|every N install SLOT ADDR TYPE LEN

@@ -22,9 +22,14 @@ int kvm_image_write(FILE *f, const struct kvm_image *img)
 	for (int i = 0; i < 16; i++)
 		if (g->gpr[i])
 			fprintf(f, "gpr %d 0x%llx\n", i, (unsigned long long)g->gpr[i]);
-	fprintf(f, "rflags 0x%llx\ncr4 0x%llx\nrtm %d\nbus_lock %d\nguest_debug %d\n",
+	/* guest_debug: the KVM_GUESTDBG_* control (1 = ENABLE, as version 1
+	 * files wrote `true`); guest_debug_dr only when a debugreg is set. */
+	fprintf(f, "rflags 0x%llx\ncr4 0x%llx\nrtm %d\nbus_lock %d\nguest_debug %u\n",
 		(unsigned long long)g->rflags, (unsigned long long)g->cr4_extra, g->cpu_rtm,
 		g->cpu_bus_lock, g->guest_debug);
+	for (int i = 0; i < 8; i++)
+		if (g->guest_debug_dr[i])
+			fprintf(f, "guest_debug_dr %d 0x%llx\n", i, (unsigned long long)g->guest_debug_dr[i]);
 	for (size_t i = 0; i < g->nmem; i++) {
 		const struct kvm_mem *m = &g->mem[i];
 		fprintf(f, "mem 0x%llx 0x%llx ", (unsigned long long)m->addr, (unsigned long long)m->size);
@@ -169,7 +174,12 @@ int kvm_image_read(const char *buf, size_t len, struct kvm_image *img, char *err
 			else if (!strcmp(k, "cr4")) g->cr4_extra = a[1];
 			else if (!strcmp(k, "rtm")) g->cpu_rtm = a[1] != 0;
 			else if (!strcmp(k, "bus_lock")) g->cpu_bus_lock = a[1] != 0;
-			else g->guest_debug = a[1] != 0;
+			else g->guest_debug = (unsigned)a[1];
+		} else if (!strcmp(k, "guest_debug_dr")) {
+			NEED(3); NUM(1); NUM(2);
+			if (a[1] > 7)
+				goto bad;
+			g->guest_debug_dr[a[1]] = a[2];
 		} else if (!strcmp(k, "mem")) {
 			NEED(4); NUM(1); NUM(2);
 			if (g->nmem >= KVM_IMG_MAX_MEM)
@@ -286,6 +296,8 @@ int kvm_outcome_write(FILE *f, const struct kvm_outcome *o)
 	fprintf(f, "user_exits %llu\nio_exits %llu\nelapsed_ns %llu\ncpuid_rtm %d\ncpuid_bus_lock %d\n",
 		(unsigned long long)r->user_exits, (unsigned long long)r->io_exits,
 		(unsigned long long)r->elapsed_ns, r->cpuid_rtm, r->cpuid_bus_lock);
+	if (r->debug_exits)                /* KVM_EXIT_DEBUG, only with host.guest_debug */
+		fprintf(f, "debug_exits %llu\n", (unsigned long long)r->debug_exits);
 	for (int i = 0; i < 4; i++)
 		fprintf(f, "host_bp %d %llu\n", i, (unsigned long long)r->host_bp_hits[i]);
 	for (unsigned i = 0; i < r->nstats; i++)
@@ -373,6 +385,8 @@ int kvm_outcome_read(const char *buf, size_t len, struct kvm_outcome *o, char *e
 			r->user_exits = a[1];
 		} else if (!strcmp(k, "io_exits") && t.n == 2) {
 			r->io_exits = a[1];
+		} else if (!strcmp(k, "debug_exits") && t.n == 2) {
+			r->debug_exits = a[1];
 		} else if (!strcmp(k, "elapsed_ns") && t.n == 2) {
 			r->elapsed_ns = a[1];
 		} else if (!strcmp(k, "cpuid_rtm") && t.n == 2) {

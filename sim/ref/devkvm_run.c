@@ -160,6 +160,64 @@ int kvm_ref_host_touch(struct kvm_ref *k, uint64_t addr, unsigned size, bool wri
 	return 0;
 }
 
+/* KVM_EXIT_DEBUG: what the simulator's debugger does (debugreg/guest_debug.c):
+ * its own single-step, breakpoint, GD or INT3 event is resumed (an
+ * instruction breakpoint with RFLAGS.RF through KVM_SET_REGS, GD by
+ * KVM_SET_GUEST_DEBUG without GD, INT3 after the INT3); anything else is
+ * not resumed here (re-injection through KVM_SET_VCPU_EVENTS is not
+ * implemented): 1 with a message. */
+static int debug_exit(struct kvm_ref *k, const struct kvm_run *r, char *err, size_t errsize)
+{
+	const struct kvm_guest_spec *g = &k->spec;
+	uint64_t dr6 = r->debug.arch.dr6, dr7 = r->debug.arch.dr7;
+	unsigned mine = 0;
+	for (int i = 0; i < 4 && (g->guest_debug & KVM_GUESTDBG_USE_HW_BP); i++)
+		if (g->guest_debug_dr[7] & (3ull << (2 * i)))
+			mine |= 1u << i;
+	struct kvm_regs regs;
+	if (r->debug.arch.exception == 3 && (g->guest_debug & KVM_GUESTDBG_USE_SW_BP)) {
+		if (ioctl(k->vcpu, KVM_GET_REGS, &regs) < 0)
+			goto fail;
+		regs.rip = r->debug.arch.pc + 1;     /* flat segments: linear = RIP */
+		return ioctl(k->vcpu, KVM_SET_REGS, &regs) < 0 ? (snprintf(err, errsize, "KVM_SET_REGS: %s",
+			     strerror(errno)), 1) : 0;
+	}
+	if (r->debug.arch.exception != 1)
+		goto foreign;
+	if ((dr6 & (1u << 13)) && (g->guest_debug & KVM_GUESTDBG_USE_HW_BP)) {
+		struct kvm_guest_debug dbg;
+		memset(&dbg, 0, sizeof(dbg));
+		dbg.control = g->guest_debug & ~(unsigned)(KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP);
+		for (int i = 0; i < 8; i++)
+			dbg.arch.debugreg[i] = g->guest_debug_dr[i];
+		dbg.arch.debugreg[7] &= ~(1ull << 13);
+		k->spec.guest_debug_dr[7] = dbg.arch.debugreg[7];
+		return ioctl(k->vcpu, KVM_SET_GUEST_DEBUG, &dbg) < 0 ? (snprintf(err, errsize,
+			     "KVM_SET_GUEST_DEBUG: %s", strerror(errno)), 1) : 0;
+	}
+	if (dr6 & mine & 0xF) {
+		for (int i = 0; i < 4; i++)
+			if ((dr6 & mine & (1u << i)) && !((dr7 >> (16 + 4 * i)) & 3)) {
+				if (ioctl(k->vcpu, KVM_GET_REGS, &regs) < 0)
+					goto fail;
+				regs.rflags |= 1u << 16;          /* RF */
+				if (ioctl(k->vcpu, KVM_SET_REGS, &regs) < 0)
+					goto fail;
+				break;
+			}
+		return 0;
+	}
+	if ((dr6 & (1u << 14)) && (g->guest_debug & KVM_GUESTDBG_SINGLESTEP))
+		return 0;
+foreign:
+	snprintf(err, errsize, "KVM_EXIT_DEBUG not the debugger's (exception %u, dr6 0x%llx): re-injection "
+		 "is not implemented on the reference", r->debug.arch.exception, (unsigned long long)dr6);
+	return 1;
+fail:
+	snprintf(err, errsize, "KVM_GET/SET_REGS: %s", strerror(errno));
+	return 1;
+}
+
 /* ---- the run loop (kvmtool's shape: run, dispatch on exit_reason) --------- */
 
 static void on_alarm(int sig) { (void)sig; }
@@ -232,6 +290,16 @@ int kvm_ref_run(struct kvm_ref *k, struct kvm_ref_result *res, char *err, size_t
 				memset((char *)r + r->io.data_offset, 0xFF, (size_t)r->io.size * r->io.count);
 			if (g->on_user_exit)
 				g->on_user_exit(g->ctx, k, res->user_exits);
+			break;
+		case KVM_EXIT_DEBUG:
+			/* host.guest_debug: the debugger of the simulator
+			 * (debugreg/guest_debug.c) resumes its own events. */
+			res->debug_exits++;
+			if (debug_exit(k, r, err, errsize)) {
+				res->stop = KVM_STOP_OTHER;
+				snprintf(res->stop_msg, sizeof(res->stop_msg), "%s", err);
+				done = true;
+			}
 			break;
 		case KVM_EXIT_MMIO:
 			res->stop = KVM_STOP_MMIO;

@@ -62,6 +62,7 @@ int ref_image_build(const struct scenario *sc, struct kvm_image *img, char *err,
 	g->cpu_rtm = sc->cpu_rtm;
 	g->cpu_bus_lock = sc->cpu_bus_lock;
 	g->guest_debug = sc->host.guest_debug;
+	memcpy(g->guest_debug_dr, sc->host.guest_debug_dr, sizeof(g->guest_debug_dr));
 	for (size_t i = 0; i < sc->host.nbps && i < 4; i++) {
 		const struct host_bp *b = &sc->host.bps[i];
 		img->bp[img->nbp].slot = b->slot;

@@ -1,5 +1,6 @@
 /* outcome.c - what a KVM reference measured, in hvsim's terms (outcome.h). */
 #include "sim/ref/outcome.h"
+#include "sim/util/guestdbg.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,9 @@ void ref_outcome_to_result(const struct scenario *sc, const struct kvm_outcome *
 	if (kvm_ref_stat(r, "halt_exits", &v)) res->st.exits[12].count = v;
 	if (kvm_ref_stat(r, "irq_exits", &v)) res->st.exits[1].count = v;
 	res->st.entries_total = res->st.exits_total;
+	/* KVM_EXIT_DEBUG, shown only with host.guest_debug (sim/result.c). */
+	res->st.guest_debug = sc->host.guest_debug & GUESTDBG_ENABLE;
+	res->st.exits_to_user_debug = r->debug_exits;
 	res->st.db_guest_delivered = o->count;
 	res->st.db_host_delivered = r->host_bp_hits_total;
 	res->stop = ref_map_stop(r->stop);

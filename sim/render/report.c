@@ -118,6 +118,11 @@ static int read_run(const char *path, const struct json_value *o, size_t k, stru
 			NEED_U64(o, p, a[n]);
 		}
 	}
+	/* Present only in runs where the host debugged the guest. */
+	if (json_path(o, "exits.to_user.debug")) {
+		NEED_U64(o, "exits.to_user.debug", r->st.exits_to_user_debug);
+		r->st.guest_debug = 1;     /* the flags themselves are not in the result */
+	}
 	const char *stop = get_str(o, "guest.stop");
 	r->stop = STOP_NONE;
 	for (int i = STOP_NONE; stop && i <= STOP_INTERNAL; i++)
