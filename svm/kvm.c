@@ -210,8 +210,8 @@ static void svm_exit_debug(struct svm *s, int vec, uint64_t payload, uint64_t dr
 {
 	switch (kvm_exit_debug(&s->dbg, vec, payload, dr7)) {
 	case USER_DEBUG_CONSUMED_RF:
-		vmcb_write(&s->vmcb, RFLAGS, vmcb_read(&s->vmcb, RFLAGS) | (1ull << 16));
-		__attribute__((fallthrough));
+		/* RFLAGS.RF: see vmx_exit_debug (the engine's resume already
+		 * skips the second breakpoint check). */
 	case USER_DEBUG_CONSUMED:
 		if (vec == 1)
 			engine_note_db_debugger(s->eng, "KVM_EXIT_DEBUG");

@@ -170,12 +170,12 @@ static const struct dbg_vendor_ops vmx_dbg_ops = {
 static void vmx_exit_debug(struct vmx *x, int vec, uint64_t payload, uint64_t dr7)
 {
 	switch (kvm_exit_debug(&x->dbg, vec, payload, dr7)) {
-	case USER_DEBUG_CONSUMED_RF: {
-		uint64_t fl = reg_read(x, VCPU_EXREG_RFLAGS) | (1ull << 16);
-		x->rc.val[VCPU_EXREG_RFLAGS] = fl;
-		vmcs_write(&x->vmcs, GUEST_RFLAGS, fl);
-	}
-		__attribute__((fallthrough));
+	case USER_DEBUG_CONSUMED_RF:
+		/* User space resumes with RFLAGS.RF (sim/ref/devkvm_run.c does it
+		 * on the real KVM).  hvsim's engine already resumes a faulting
+		 * instruction after a #DB exit without a second breakpoint
+		 * check, which is what RF = 1 gives (SDM 17.3.1.1), so the RF
+		 * write is not replayed here. */
 	case USER_DEBUG_CONSUMED:
 		if (vec == 1)
 			engine_note_db_debugger(x->eng, "KVM_EXIT_DEBUG");
