@@ -19,6 +19,8 @@ struct host_bp {
 
 struct kvm_ref {
 	int kvm, vm, vcpu, stats_fd;
+	uint64_t dbg_last_pc;              /* KVM_EXIT_DEBUG: pc of the last one ... */
+	unsigned dbg_repeat;               /* ... and how often in a row (debug_exit) */
 	struct kvm_run *run;
 	size_t run_size;
 	uint8_t *mem;                      /* guest physical memory */

@@ -175,6 +175,15 @@ static int debug_exit(struct kvm_ref *k, const struct kvm_run *r, char *err, siz
 		if (g->guest_debug_dr[7] & (3ull << (2 * i)))
 			mine |= 1u << i;
 	struct kvm_regs regs;
+	/* A breakpoint that keeps firing at one address (RF not honoured):
+	 * stop instead of spinning until the exit bound. */
+	k->dbg_repeat = r->debug.arch.pc == k->dbg_last_pc ? k->dbg_repeat + 1 : 0;
+	k->dbg_last_pc = r->debug.arch.pc;
+	if (k->dbg_repeat >= 3) {
+		snprintf(err, errsize, "KVM_EXIT_DEBUG at 0x%llx %u times in a row (RFLAGS.RF not honoured?)",
+			 (unsigned long long)r->debug.arch.pc, k->dbg_repeat + 1);
+		return 1;
+	}
 	if (r->debug.arch.exception == 3 && (g->guest_debug & KVM_GUESTDBG_USE_SW_BP)) {
 		if (ioctl(k->vcpu, KVM_GET_REGS, &regs) < 0)
 			goto fail;

@@ -168,6 +168,8 @@ void ref_reference_text(FILE *f, const struct kvm_outcome *o, const char *ref)
 		o->kernel[0] ? ", kernel " : "", o->kernel);
 	fprintf(f, "  stop: %s (%s), %" PRIu64 " exits to user space (%" PRIu64 " I/O), %.3f ms\n",
 		kvm_stop_name(r->stop), r->stop_msg, r->user_exits, r->io_exits, r->elapsed_ns / 1e6);
+	if (r->debug_exits)
+		fprintf(f, "  KVM_EXIT_DEBUG: %" PRIu64 "\n", r->debug_exits);
 	fprintf(f, "  guest CPUID: rtm %d, bus_lock %d\n", r->cpuid_rtm, r->cpuid_bus_lock);
 	fprintf(f, "  DRs (KVM_GET_DEBUGREGS): dr0 0x%" PRIx64 " dr1 0x%" PRIx64 " dr2 0x%" PRIx64
 		   " dr3 0x%" PRIx64 " dr6 0x%" PRIx64 " dr7 0x%" PRIx64 "\n",
