@@ -130,6 +130,18 @@ uint64_t kvm_get_dr(struct dbg *d, int n)
 	}
 }
 
+/* The general-detect event handle_dr emulates, "either for the host or the
+ * guest debugging itself": with USE_HW_BP the GD bit is the debugger's
+ * (GUEST_DR7 holds guest_debug_dr7), so it is a KVM_EXIT_DEBUG; otherwise
+ * the guest gets #DB with DR6.BD. */
+static enum dr_exit_action gd_event(struct dbg *d)
+{
+	if (d->guest_debug & GUESTDBG_USE_HW_BP)
+		return DR_EXIT_TO_USER;
+	dbg_handle_db_exit(d, DR6_BD);
+	return DR_EXIT_FAULTED;
+}
+
 enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_t *gpr_val,
 				      bool cr4_de, int cpl, bool guest_gd)
 {
@@ -146,23 +158,14 @@ enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_
 	 * comes first at CPL > 0 is the era's movdr_fault_order: the CPL #GP
 	 * until 48512697c081 (2026), the GD #DB after it, as Intel CPUs do. */
 	bool gd_first = d->pol.movdr_fault_order == DRFO_GD_FIRST;
-	if (guest_gd && gd_first) {
-		dbg_handle_db_exit(d, DR6_BD);
-		return DR_EXIT_FAULTED;
-	}
+	if (guest_gd && gd_first)
+		return gd_event(d);
 	if (cpl > 0) {
 		d->ops->queue_exception(d->v, 13, false, 0);
 		return DR_EXIT_FAULTED;
 	}
-	if (guest_gd) {
-		/* "either for the host or the guest debugging itself": with
-		 * USE_HW_BP the GD bit is the debugger's (GUEST_DR7 holds
-		 * guest_debug_dr7), so the event goes to user space. */
-		if (d->guest_debug & GUESTDBG_USE_HW_BP)
-			return DR_EXIT_TO_USER;
-		dbg_handle_db_exit(d, DR6_BD);
-		return DR_EXIT_FAULTED;
-	}
+	if (guest_gd)
+		return gd_event(d);
 	switch (d->pol.movdr) {
 	case MOVDR_WONT_EXIT:
 		/* "No more DR vmexits; force a reload of the debug registers and
