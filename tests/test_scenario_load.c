@@ -5,6 +5,7 @@
  * redirected to a private temporary directory per test. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -381,6 +382,18 @@ Test(scenario_load, att_syntax_in_the_text_is_honoured_and_mode_32_assembles_32_
 	scenario_free(sc);
 }
 
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	cr_assert_not_null(d, "%s", dir);
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 Test(scenario_load, assembly_results_are_cached_and_reused)
 {
 	const char *y = HEAD "guest:\n  base: 0x1000\n  asm: |\n    l: jmp l\n";
@@ -391,16 +404,22 @@ Test(scenario_load, assembly_results_are_cached_and_reused)
 	cr_assert(strncmp(dir, cache_dir, strlen(cache_dir)) == 0);
 	struct stat st;
 	cr_assert_eq(stat(dir, &st), 0, "no cache directory %s", dir);
-	/* a broken `as` cannot matter any more: the second load is served from the cache */
-	setenv("HVSIM_AS", "/nonexistent/as", 1);
+	cr_assert_eq(st.st_mode & 0777, 0700, "cache directory mode %o", st.st_mode & 0777);
+	/* one entry; the second load is served from it (no second entry, same bytes) */
+	cr_assert_eq(count_entries(dir), 1);
 	struct scenario *sc2 = load(y);
-	unsetenv("HVSIM_AS");
 	cr_assert_not_null(sc2, "%s", err);
+	cr_assert_eq(count_entries(dir), 1);
 	cr_assert_eq(sc2->guest.code.size, 2);
 	cr_assert_arr_eq(sc2->guest.code.bytes, sc->guest.code.bytes, 2);
 	uint64_t a;
 	cr_assert(scenario_symbol(sc2, "l", &a));
 	cr_assert_eq(a, 0x1000);
+	/* the tools are part of the key: another assembler is not answered from the cache */
+	setenv("HVSIM_AS", "/nonexistent/as", 1);
+	cr_assert_null(scenario_load_buf("t.yaml", y, strlen(y), err, sizeof err));
+	unsetenv("HVSIM_AS");
+	cr_assert(strstr(err, "cannot run '/nonexistent/as'"), "%s", err);
 	scenario_free(sc);
 	scenario_free(sc2);
 }
@@ -755,7 +774,7 @@ Test(scenario_load, example_files_in_tests_data_load)
 	/* cpu.model is resolved against the scenario's directory */
 	cr_assert_str_eq(sc->cost_model, HVSIM_SOURCE_DIR "/tests/data/../../cpu/costs/default.cost");
 	uint64_t a;
-	cr_assert(scenario_symbol(sc, "word", &a));
+	cr_assert(scenario_symbol(sc, "target", &a));
 	cr_assert_eq(sc->guest.entry, 0x10008);
 	scenario_free(sc);
 }

@@ -114,10 +114,11 @@ void scn_parse_code(struct ydoc *c, yaml_node_t *map, const char *path, int mode
 		cb->asm_first_line = first.line;
 		cb->asm_first_col = first.col;
 		char msg[512];
-		int k = 0;
-		if (asm_assemble(text, mode, base, cb, &k, msg, sizeof msg)) {
+		int k = 0, col = 0;
+		if (asm_assemble(text, mode, base, cb, &k, &col, msg, sizeof msg)) {
 			if (k > 0)
-				y_failp(c, y_map_offset(c, asmn, line_offset(text, k)), "%s: line %d: %s", p, k, msg);
+				y_failp(c, y_map_offset(c, asmn, line_offset(text, k) + (size_t)col),
+					"%s: line %d: %s", p, k, msg);
 			y_fail(c, asmn, "%s: %s", p, msg);
 		}
 		if (cb->size > MAX_CODE_SIZE)
