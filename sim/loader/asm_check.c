@@ -133,9 +133,14 @@ const char *asm_keyword_kind(const char *name, size_t len, unsigned *size)
 
 /* ------------------------------------------------------------ scanner */
 
+#define MAX_FORMALS 256
+
 struct scan {
 	const char *text;
 	bool macros;              /* the text defines macros (.macro/.irp/.irpc) */
+	size_t nformals;          /* macro parameter names (all macros, .irp/.irpc symbols) */
+	const char *formal[MAX_FORMALS];
+	size_t formal_len[MAX_FORMALS];
 	int *line, *col;
 	char *err;
 	size_t errsize;
@@ -209,6 +214,65 @@ static int scan_dotted(struct scan *s)
 				s->macros = true;
 	}
 	return 0;
+}
+
+static void add_formal(struct scan *s, const char *w, size_t n)
+{
+	if (s->nformals < MAX_FORMALS) {
+		s->formal[s->nformals] = w;
+		s->formal_len[s->nformals++] = n;
+	}
+}
+
+static bool is_formal(const struct scan *s, const char *w, size_t n)
+{
+	if (s->nformals == MAX_FORMALS)
+		return true;                   /* too many to track: every name may be one */
+	for (size_t i = 0; i < s->nformals; i++)
+		if (s->formal_len[i] == n && !memcmp(s->formal[i], w, n))
+			return true;
+	return false;
+}
+
+/* The parameter names of every `.macro NAME a, b=x, c:req` and the symbol of
+ * every `.irp SYM, ...` / `.irpc SYM, ...` (wherever they appear; a union
+ * is enough: they only decide whether a backslash in a string is a
+ * substitution). */
+static void collect_formals(struct scan *s)
+{
+	for (const char *p = s->text; *p; p++) {
+		if (*p != '.' || (p > s->text && word_char(p[-1])))
+			continue;
+		bool mac = word_at(s->text, p + 1, "macro");
+		bool irp = word_at(s->text, p + 1, "irp") || word_at(s->text, p + 1, "irpc");
+		if (!mac && !irp)
+			continue;
+		p += mac ? 6 : (word_at(s->text, p + 1, "irp") ? 4 : 5);
+		int k = 0;               /* identifiers seen on this line */
+		bool skip = false;       /* inside a default value */
+		while (*p && *p != '\n' && *p != ';') {
+			if (*p == ',') {
+				skip = false;
+				p++;
+			} else if (*p == '=' || *p == ':') {
+				skip = true;
+				p++;
+			} else if (ident_start(*p)) {
+				const char *w = p;
+				while (ident_char(*p))
+					p++;
+				if (!skip && (irp ? k == 0 : k >= 1))
+					add_formal(s, w, (size_t)(p - w));
+				k++;
+				if (irp)
+					skip = true;
+			} else {
+				p++;
+			}
+		}
+		if (!*p)
+			break;
+	}
 }
 
 static int check_bare(struct scan *s, const char *w, size_t n)
@@ -307,13 +371,17 @@ static const char *scan_string(struct scan *s, const char *p, int *rc)
 					   "it could spell .incbin or .include");
 				return p;
 			}
-			if (ident_char(p[1]) && p > s->text && ident_char(p[-1])) {
-				int m = 0;
-				while (ident_char(p[1 + m]) && m < 40)
-					m++;
+			size_t m = 0;
+			while (ident_char(p[1 + m]))
+				m++;
+			bool ref = m && is_formal(s, p + 1, m);
+			bool next_ref = ref && p[1 + m] == '\\';
+			if (ref && ((p > s->text && ident_char(p[-1])) || next_ref)) {
+				if (m > 40)
+					m = 40;
 				*rc = fail(s, p, "joining a macro argument to other characters "
 					   "('%c\\%.*s') is not allowed in a text that defines macros: "
-					   "it could spell .incbin or .include", p[-1], m, p + 1);
+					   "it could spell .incbin or .include", p[-1], (int)m, p + 1);
 				return p;
 			}
 		}
@@ -463,5 +531,7 @@ int asm_check_text(const char *text, int *line, int *col, char *err, size_t errs
 	*col = 0;
 	if (scan_dotted(&s))
 		return -1;
+	if (s.macros)
+		collect_formals(&s);
 	return scan_statements(&s);
 }
