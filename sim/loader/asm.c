@@ -11,8 +11,10 @@
  *      DIR/in.s  = prologue + text
  *      as        --64|--32 --noexecstack -o DIR/in.o DIR/in.s
  *      ld        -m elf_x86_64|elf_i386 -T DIR/link.ld -e BASE -o DIR/out.elf DIR/in.o
- *      objcopy   -O binary -j .text DIR/out.elf DIR/out.bin
- *      nm        -n --defined-only DIR/out.elf       (labels -> addresses)
+ *      objcopy   -I BFD -O binary -j .text DIR/out.elf DIR/out.bin
+ *      nm        --target=BFD -n --defined-only DIR/out.elf   (labels -> addresses)
+ *    (BFD elf64-x86-64 or elf32-i386: naming it keeps nm from loading the
+ *    LTO/LLVM plugins to identify a file the text shaped.)
  *    The linker script puts every input section into one .text output
  *    section starting at BASE, so labels in .data/.rodata also get absolute
  *    addresses.  DIR is removed afterwards, and on SIGINT/SIGTERM/SIGHUP. */
@@ -363,7 +365,11 @@ static int assemble_uncached(struct asm_sandbox *sb, const struct asm_tool *tool
 		return -1;
 	}
 
-	char *oc_argv[] = { "objcopy", "-O", "binary", "-j", ".text", epath, bpath, NULL };
+	/* The input format is named: without it nm loads every BFD plugin (the
+	 * LTO and LLVM ones) to identify the file, which parses text-made data. */
+	const char *bfd = mode == 32 ? "elf32-i386" : "elf64-x86-64";
+	char *oc_argv[] = { "objcopy", "-I", (char *)bfd, "-O", "binary", "-j", ".text", epath,
+			    bpath, NULL };
 	rs = asm_sandbox_run(sb, &tools[T_OC], oc_argv, "oc.out", "oc.err", &code);
 	if (rs != ASM_RUN_EXITED || code != 0) {
 		if (run_trouble(sb, &tools[T_OC], "objcopy", rs, code, "oc.err", err, errsize))
@@ -400,7 +406,9 @@ static int assemble_uncached(struct asm_sandbox *sb, const struct asm_tool *tool
 	res->bytes = (uint8_t *)bin;
 	res->size = blen;
 
-	char *nm_argv[] = { "nm", "-n", "--defined-only", epath, NULL };
+	char target[64];
+	snprintf(target, sizeof target, "--target=%s", bfd);
+	char *nm_argv[] = { "nm", target, "-n", "--defined-only", epath, NULL };
 	rs = asm_sandbox_run(sb, &tools[T_NM], nm_argv, "nm.out", "nm.err", &code);
 	if (rs != ASM_RUN_EXITED || code != 0) {
 		if (run_trouble(sb, &tools[T_NM], "nm", rs, code, "nm.err", err, errsize))
