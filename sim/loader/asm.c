@@ -489,10 +489,6 @@ int asm_assemble(const char *text, int mode, uint64_t base, struct code_block *o
 		asm_cache_store(dfd, &key, &res);
 		close(dfd);
 	}
-	out->base = base;
-	out->bytes = res.bytes;
-	out->size = res.size;
-	out->syms = res.syms;
-	out->nsyms = res.nsyms;
+	asm_block_give(out, &res);
 	return 0;
 }

@@ -268,11 +268,7 @@ int asm_cache_load(int dfd, const struct asm_key *k, uint64_t base, struct code_
 		return -1;
 	}
 	utimensat(dfd, name, NULL, AT_SYMLINK_NOFOLLOW);   /* recently used */
-	out->base = base;
-	out->bytes = cb.bytes;
-	out->size = cb.size;
-	out->syms = cb.syms;
-	out->nsyms = cb.nsyms;
+	asm_block_give(out, &cb);
 	return 0;
 }
 

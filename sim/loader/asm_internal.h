@@ -12,6 +12,17 @@
 
 #include "sim/loader/scenario.h"
 
+/* Hand the assembled fields of `from` (base, bytes, size, syms, nsyms) to
+ * `out`, leaving its other fields alone (asm_assemble()'s contract). */
+static inline void asm_block_give(struct code_block *out, const struct code_block *from)
+{
+	out->base = from->base;
+	out->bytes = from->bytes;
+	out->size = from->size;
+	out->syms = from->syms;
+	out->nsyms = from->nsyms;
+}
+
 /* ---- asm_check.c: what the text may not do ------------------------------- */
 
 /* Refuse text that would make GNU as read a file (.incbin, .include, and the
