@@ -157,7 +157,7 @@ Test(asm_sandbox, every_spelling_of_a_file_directive_is_refused)
 	scenario_free(sc);
 }
 
-Test(asm_sandbox, include_of_a_fifo_is_refused_without_hanging, .timeout = 20)
+Test(asm_sandbox, include_of_a_fifo_is_refused_without_hanging)
 {
 	char fifo[512], body[1024];
 	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
@@ -502,12 +502,12 @@ static void interrupt_during_assembly(int sig)
 	cr_assert_neq(stat(p, &sb), 0, "the assembler (pid %d) is still there", child);
 }
 
-Test(asm_sandbox, sigint_during_assembly_leaves_no_temporary_directory_and_no_child, .timeout = 60)
+Test(asm_sandbox, sigint_during_assembly_leaves_no_temporary_directory_and_no_child)
 {
 	interrupt_during_assembly(SIGINT);
 }
 
-Test(asm_sandbox, sigterm_during_assembly_leaves_no_temporary_directory_and_no_child, .timeout = 60)
+Test(asm_sandbox, sigterm_during_assembly_leaves_no_temporary_directory_and_no_child)
 {
 	interrupt_during_assembly(SIGTERM);
 }
