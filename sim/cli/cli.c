@@ -13,17 +13,20 @@
 
 #include "sim/cli/cmds.h"
 #include "sim/render/result_out.h"
+#include "sim/util/outfile.h"
 
 #ifndef HVSIM_VERSION
 #define HVSIM_VERSION "0.0.0"
 #endif
 
 /* Output printed directly to stdout (lists, check lines) must have
- * arrived: a write error is an I/O error. */
+ * arrived: a write error is an I/O error, reported once (an output file
+ * on stdout that failed to commit has already said so). */
 static int finish_stdout(int rc)
 {
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "-:0:0: cannot write standard output: %s\n", strerror(errno));
+	if (fflush(stdout) != 0 || ferror(stdout) || outfile_stdout_failed()) {
+		if (!outfile_stdout_failed())
+			fprintf(stderr, "-:0:0: cannot write standard output: %s\n", strerror(errno));
 		return verb_worse(rc, HVSIM_EXIT_ERROR);
 	}
 	return rc;
