@@ -1,10 +1,18 @@
 /* cost.c - load cycle cost models from data files. */
 #include "cpu/cost.h"
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "sim/util/util.h"
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 const struct cost_desc cost_descs[] = {
 #define COST(field, name, desc) { name, desc, (unsigned)offsetof(struct cost_model, field) },
@@ -25,8 +33,60 @@ int cost_set(struct cost_model *m, const char *name, uint64_t value)
 
 void cost_bundled_path(const char *name, char *buf, size_t size)
 {
-	const char *dir = getenv("HVSIM_SOURCE_DIR");
-	snprintf(buf, size, "%s/cpu/costs/%s.cost", dir && *dir ? dir : HVSIM_SOURCE_DIR, name);
+	char dir[4096];
+	snprintf(buf, size, "%s/%s.cost", util_data_dir("costs", dir, sizeof(dir)), name);
+}
+
+bool cost_is_file(const char *model)
+{
+	return strchr(model, '/') || strstr(model, ".cost");
+}
+
+void cost_model_path(const char *model, char *buf, size_t size)
+{
+	if (!model)
+		cost_bundled_path("default", buf, size);
+	else if (!cost_is_file(model))
+		cost_bundled_path(model, buf, size);
+	else
+		snprintf(buf, size, "%s", model);
+}
+
+int cost_check_name(const char *model, char *err, size_t errsize)
+{
+	if (!model || cost_is_file(model))
+		return 0;
+	char path[4096];
+	cost_bundled_path(model, path, sizeof(path));
+	if (access(path, R_OK) == 0)
+		return 0;
+	/* the bundled names, for did-you-mean and the list of choices */
+	char dir[4096], names[1024] = "", hint[128];
+	util_data_dir("costs", dir, sizeof(dir));
+	struct util_near near;
+	util_near_init(&near, model, strlen(model));
+	struct strlist all = { 0 };
+	DIR *d = opendir(dir);
+	for (struct dirent *de; d && (de = readdir(d));) {
+		size_t l = strlen(de->d_name);
+		if (de->d_name[0] != '.' && l > 5 && !strcmp(de->d_name + l - 5, ".cost"))
+			strlist_add(&all, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < all.n; i++)
+		all.v[i][strlen(all.v[i]) - 5] = 0;
+	qsort(all.v, all.n, sizeof(*all.v), cmp_name);
+	size_t len = 0;
+	for (size_t i = 0; i < all.n; i++) {
+		util_near_offer(&near, all.v[i]);
+		if (len < sizeof(names))
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", all.v[i]);
+	}
+	snprintf(err, errsize, "unknown cost model '%s'%s; bundled models: %s (or give a path to a .cost file)",
+		 model, util_near_hint(&near, hint, sizeof(hint)), all.n ? names : "(none found)");
+	strlist_free(&all);
+	return -1;
 }
 
 int cost_load(const char *path, struct cost_model *m, char *err, size_t errsize)

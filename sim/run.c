@@ -144,14 +144,18 @@ static int resolve_policy(const struct scenario *sc, const char *name, struct po
 static int load_cost(const struct scenario *sc, const char *override, struct cost_model *m,
 		     char *err, size_t errsize)
 {
-	char path[1024];
+	char path[4096], nerr[1200];
 	const char *model = override ? override : sc->cost_model;
-	if (!model)
-		cost_bundled_path("default", path, sizeof(path));
-	else if (!strchr(model, '/') && !strstr(model, ".cost"))
-		cost_bundled_path(model, path, sizeof(path));
-	else
-		snprintf(path, sizeof(path), "%s", model);
+	if (cost_check_name(model, nerr, sizeof(nerr))) {
+		/* a scenario's cpu.model has a position; --cost has none */
+		if (override)
+			snprintf(err, errsize, "hvsim: --cost: %s", nerr);
+		else
+			snprintf(err, errsize, "%s:%d:%d: cpu.model: %s", sc->path ? sc->path : "-",
+				 sc->cost_model_pos.line, sc->cost_model_pos.col, nerr);
+		return -1;
+	}
+	cost_model_path(model, path, sizeof(path));
 	if (cost_load(path, m, err, errsize))
 		return -1;
 	for (size_t i = 0; i < sc->ncosts; i++)

@@ -272,10 +272,11 @@ static int check_cost(const char *model)
 {
 	char path[4096], err[ERRSZ];
 	struct cost_model m;
-	if (!strchr(model, '/') && !strstr(model, ".cost"))
-		cost_bundled_path(model, path, sizeof(path));
-	else
-		snprintf(path, sizeof(path), "%s", model);
+	if (cost_check_name(model, err, sizeof(err))) {
+		fprintf(stderr, "hvsim: --cost: %s\n", err);
+		return HVSIM_EXIT_ERROR;
+	}
+	cost_model_path(model, path, sizeof(path));
 	if (cost_load(path, &m, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return HVSIM_EXIT_ERROR;

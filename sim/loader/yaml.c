@@ -3,6 +3,7 @@
  * did-you-mean suggestions.  No scenario key is interpreted here. */
 #define _GNU_SOURCE
 #include "sim/loader/yaml.h"
+#include "sim/util/util.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -304,30 +305,6 @@ void y_idxpath(char *out, size_t n, const char *parent, size_t i)
 	snprintf(out, n, "%s[%zu]", parent, i);
 }
 
-static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	size_t row[34];
-	if (la > 32 || lb > 32)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t best = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 struct keyref {
 	const char *s;
 	size_t len;
@@ -360,15 +337,14 @@ void y_check_keys(struct ydoc *c, yaml_node_t *map, const char *path, const char
 		if (!allowed)
 			continue;
 		bool ok = false;
-		const char *near = NULL;
+		struct util_near near;
+		util_near_init(&near, y_sval(k), y_slen(k));
 		for (const char *const *a = allowed; *a; a++) {
 			if (y_is(k, *a)) {
 				ok = true;
 				break;
 			}
-			size_t d = edit_distance(y_sval(k), y_slen(k), *a, strlen(*a));
-			if (!near && d <= 2 && d < strlen(*a))
-				near = *a;
+			util_near_offer(&near, *a);
 		}
 		if (ok)
 			continue;
@@ -379,8 +355,8 @@ void y_check_keys(struct ydoc *c, yaml_node_t *map, const char *path, const char
 		if (asmn && y_is_scalar(asmn) && asmn->data.scalar.style == YAML_LITERAL_SCALAR_STYLE &&
 		    y_pos_before(y_pos(asmn), y_pos(k)))
 			snprintf(hint, sizeof hint, " (an asm label? indent it like the rest of the asm text)");
-		else if (near)
-			snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
+		else
+			util_near_hint(&near, hint, sizeof hint);
 		y_shown(y_sval(k), y_slen(k), b2, sizeof b2);
 		if (path[0])
 			y_fail(c, k, "unknown key '%s' in %s%s", b2, path, hint);

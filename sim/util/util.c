@@ -102,6 +102,105 @@ const char *util_source_dir(void)
 	return d && *d ? d : HVSIM_SOURCE_DIR;
 }
 
+#ifndef HVSIM_DATA_DIR
+#define HVSIM_DATA_DIR "../share/hvsim"
+#endif
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *util_data_dir(const char *what, char *buf, size_t n)
+{
+	const char *src_sub = !strcmp(what, "costs") ? "cpu/costs" : what;
+	/* 1. the install data directory, relative to the binary */
+	if (HVSIM_DATA_DIR[0] == '/') {
+		snprintf(buf, n, "%s/%s", HVSIM_DATA_DIR, what);
+		if (is_dir(buf))
+			return buf;
+	} else {
+		char exe[4096];
+		ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (len > 0) {
+			exe[len] = 0;
+			char *slash = strrchr(exe, '/');
+			if (slash) {
+				*slash = 0;
+				snprintf(buf, n, "%s/%s/%s", exe, HVSIM_DATA_DIR, what);
+				if (is_dir(buf))
+					return buf;
+			}
+		}
+	}
+	/* 2. $HVSIM_SOURCE_DIR, 3. the configured source tree */
+	const char *env = getenv("HVSIM_SOURCE_DIR");
+	if (env && *env) {
+		snprintf(buf, n, "%s/%s", env, src_sub);
+		if (is_dir(buf))
+			return buf;
+	}
+	snprintf(buf, n, "%s/%s", HVSIM_SOURCE_DIR, src_sub);
+	if (is_dir(buf) || !env || !*env)
+		return buf;
+	snprintf(buf, n, "%s/%s", env, src_sub);
+	return buf;
+}
+
+size_t util_edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t row[34];
+	if (la > 32 || lb > 32)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+void util_near_init(struct util_near *n, const char *s, size_t len)
+{
+	n->s = s;
+	n->len = len;
+	n->best = NULL;
+	n->dist = SIZE_MAX;
+}
+
+void util_near_offer(struct util_near *n, const char *candidate)
+{
+	if (!candidate)
+		return;
+	size_t cl = strlen(candidate);
+	size_t d = util_edit_distance(n->s, n->len, candidate, cl);
+	if (d <= 2 && d < cl && d < n->dist) {
+		n->best = candidate;
+		n->dist = d;
+	}
+}
+
+const char *util_near_hint(const struct util_near *n, char *buf, size_t size)
+{
+	if (n->best)
+		snprintf(buf, size, " (did you mean '%s'?)", n->best);
+	else if (size)
+		buf[0] = 0;
+	return buf;
+}
+
 uint64_t util_fnv1a64(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *s = p;

@@ -30,6 +30,15 @@ void util_read_error(char *err, size_t errsize, const char *path, size_t max);
  * directory the binary was configured from. */
 const char *util_source_dir(void);
 
+/* The directory of bundled data `what`: "costs" (the cost models) or
+ * "scenarios".  The first that exists of: the install data directory
+ * (DATA/costs, DATA/scenarios, DATA = HVSIM_DATA_DIR taken relative to the
+ * directory of the running binary, /proc/self/exe, when it is relative),
+ * then $HVSIM_SOURCE_DIR and the configured source tree (cpu/costs,
+ * scenarios).  With none there, the source-tree path (for the message of
+ * the read that fails).  Returns buf. */
+const char *util_data_dir(const char *what, char *buf, size_t n);
+
 /* ---- hashing --------------------------------------------------------------- */
 
 /* FNV-1a, 64 bits: start from UTIL_FNV_OFFSET (or any seed) and chain. */
@@ -43,6 +52,24 @@ uint64_t util_fnv1a64_str(uint64_t h, const char *s);
  * a double quote, CR or LF; as is otherwise.  The only CSV quoting rule in
  * hvsim. */
 void util_csv_cell(FILE *f, const char *s);
+
+/* Did-you-mean, the one rule for every name hvsim looks up (scenario keys,
+ * verbs, policies, knobs, result fields, cost models): offer each
+ * candidate in turn; the nearest one within edit distance 2 (and nearer
+ * than its own length) wins, the first offered on a tie. */
+struct util_near {
+	const char *s;                 /* the unknown name */
+	size_t len;
+	const char *best;              /* the suggestion so far, or NULL (points at a candidate) */
+	size_t dist;
+};
+void util_near_init(struct util_near *n, const char *s, size_t len);
+void util_near_offer(struct util_near *n, const char *candidate);
+/* " (did you mean 'X'?)" or "" into buf; returns buf. */
+const char *util_near_hint(const struct util_near *n, char *buf, size_t size);
+/* Levenshtein distance of two names of at most 32 bytes (SIZE_MAX if
+ * longer). */
+size_t util_edit_distance(const char *a, size_t la, const char *b, size_t lb);
 
 /* A growable list of owned strings. */
 struct strlist {
