@@ -317,6 +317,17 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 	rc = plan_build(sc, &o, &p);
 	if (rc >= 0)
 		goto done;
+	{
+		char paths[F_COUNT][4096];
+		const char *outs[F_COUNT];
+		const struct scenario *scs[1] = { sc };
+		for (size_t i = 0; i < o.nfmts; i++) {
+			out_path(&o, o.fmts[i], paths[i], sizeof(paths[i]));
+			outs[i] = paths[i];
+		}
+		if ((rc = verb_check_scenario_io(scs, 1, o.cost, outs, NULL, o.nfmts)))
+			goto done;
+	}
 	rc = HVSIM_EXIT_OK;
 	struct run_ctx rctx = { .sc = sc, .p = &p, .cost = o.cost };
 	pool_run(p.ncols, o.jobs, run_col, NULL, &rctx);

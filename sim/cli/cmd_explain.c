@@ -88,7 +88,8 @@ int cmd_explain(const struct cmd *c, int argc, char **argv)
 		return HVSIM_EXIT_ERROR;
 	}
 	enum vendor ven;
-	if ((rc = verb_vendor(spec, sc, vendor, &ven))) {
+	const struct scenario *scs[1] = { sc };
+	if ((rc = verb_vendor(spec, sc, vendor, &ven)) || (rc = verb_check_scenario_io(scs, 1, NULL, &out, NULL, 1))) {
 		scenario_free(sc);
 		return rc;
 	}

@@ -68,12 +68,12 @@ static int write_svgs(const char *dir, struct rctx *base)
 		else
 			rc = HVSIM_EXIT_INTERNAL;
 	}
-	if (rc == HVSIM_EXIT_OK) {
+	if (rc != HVSIM_EXIT_OK) {
+		fprintf(stderr, "hvsim: out of memory\n");
+	} else if ((rc = verb_check_io(&base->src, 1, (const char *const *)paths, NULL, 6)) == HVSIM_EXIT_OK) {
 		const verb_writer w[6] = { w_grouped, w_csv, w_json, w_stacked, w_csv, w_json };
 		void *const ctx[6] = { &ce, &ce, &ce, &cc, &cc, &cc };
 		rc = verb_write_all(6, (const char *const *)paths, w, ctx);
-	} else {
-		fprintf(stderr, "hvsim: out of memory\n");
 	}
 	for (int i = 0; i < 6; i++)
 		free(paths[i]);
@@ -120,10 +120,8 @@ int cmd_report(const struct cmd *c, int argc, char **argv)
 	r.nruns = doc.nruns;
 	if (svg)
 		rc = write_svgs(out && strcmp(out, "-") ? out : ".", &r);
-	else if (html)
-		rc = verb_write(out, w_html, &r);
-	else
-		rc = verb_write(out, w_table, &r);
+	else if ((rc = verb_check_io(pos, 1, &out, NULL, 1)) == HVSIM_EXIT_OK)
+		rc = verb_write(out, html ? w_html : w_table, &r);
 	free(runs);
 	result_doc_free(&doc);
 	return rc;

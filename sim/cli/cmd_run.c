@@ -41,6 +41,10 @@ int cmd_run(const struct cmd *c, int argc, char **argv)
 		rc = HVSIM_EXIT_ERROR;
 		goto out_sc;
 	}
+	const char *outs[2] = { o.output, o.trace }, *notes[2] = { NULL, "the --trace file" };
+	const struct scenario *scs[1] = { sc };
+	if ((rc = verb_check_scenario_io(scs, 1, o.cost, outs, notes, 2)))
+		goto out_sc;
 	struct plan p;
 	rc = plan_build(sc, &o, &p);
 	if (rc)

@@ -415,6 +415,13 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 			goto out;
 	}
 
+	/* no output over a scenario or cost model (or one of --cost's) */
+	for (size_t q = 0; q < (o.costs.n ? o.costs.n : 1) && !rc; q++)
+		rc = verb_check_scenario_io((const struct scenario *const *)scs, files.n,
+					    o.costs.n ? o.costs.v[q] : NULL, &o.output, NULL, 1);
+	if (rc)
+		goto out;
+
 	/* the job list, in its fixed order */
 	size_t ncost = o.costs.n ? o.costs.n : 1, total = 0;
 	for (size_t s = 0; s < files.n; s++)

@@ -82,6 +82,10 @@ int cmd_trace(const struct cmd *c, int argc, char **argv)
 		return HVSIM_EXIT_ERROR;
 	}
 	struct tctx t = { &log, &log.runs[runno - 1], !no_ts };
+	if (strcmp(format, "svg") && (rc = verb_check_io(pos, 1, &out, NULL, 1))) {
+		trace_log_free(&log);
+		return rc;
+	}
 	if (!strcmp(format, "text")) {
 		rc = verb_write(out, w_text, &t);
 	} else if (!strcmp(format, "chrome")) {
@@ -105,7 +109,13 @@ int cmd_trace(const struct cmd *c, int argc, char **argv)
 		const char *paths[3] = { out, csv, json };
 		const verb_writer w[3] = { w_svg, w_csv, w_json };
 		void *const ctx[3] = { &t, &t, &t };
-		rc = verb_write_all(3, paths, w, ctx);
+		char note[2][300];
+		snprintf(note[0], sizeof(note[0]), "the chart's CSV data, written beside -o %.200s", out);
+		snprintf(note[1], sizeof(note[1]), "the chart's JSON data, written beside -o %.200s", out);
+		const char *notes[3] = { NULL, note[0], note[1] };
+		rc = verb_check_io(pos, 1, paths, notes, 3);
+		if (!rc)
+			rc = verb_write_all(3, paths, w, ctx);
 		free(csv);
 		free(json);
 	}

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cpu/cost.h"
 #include "debugreg/policy_names.h"
 #include "sim/util/outfile.h"
 #include "sim/render/result_out.h"
@@ -222,6 +223,40 @@ int verb_write_all(size_t n, const char *const *paths, const verb_writer *write,
 int verb_write(const char *path, verb_writer write, void *ctx)
 {
 	return verb_write_all(1, &path, &write, &ctx);
+}
+
+int verb_check_io(const char *const *in, size_t nin, const char *const *out, const char *const *note,
+		  size_t nout)
+{
+	char err[2048];
+	if (outfile_check_io(in, nin, out, note, nout, err, sizeof(err)) == 0)
+		return HVSIM_EXIT_OK;
+	fprintf(stderr, "%s\n", err);
+	return HVSIM_EXIT_ERROR;
+}
+
+int verb_check_scenario_io(const struct scenario *const *sc, size_t nsc, const char *cost,
+			   const char *const *out, const char *const *note, size_t nout)
+{
+	char (*paths)[4096] = calloc(nsc ? nsc : 1, sizeof(*paths));
+	const char **in = calloc(2 * nsc + 1, sizeof(*in));
+	int rc = HVSIM_EXIT_INTERNAL;
+	size_t nin = 0;
+	if (!paths || !in) {
+		fprintf(stderr, "hvsim: out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < nsc; i++) {
+		if (sc[i]->path)
+			in[nin++] = sc[i]->path;
+		cost_model_path(cost ? cost : sc[i]->cost_model, paths[i], sizeof(paths[i]));
+		in[nin++] = paths[i];
+	}
+	rc = verb_check_io(in, nin, out, note, nout);
+out:
+	free(paths);
+	free(in);
+	return rc;
 }
 
 const char *verb_policy(const struct scenario *sc, const char *opt)

@@ -97,6 +97,18 @@ typedef int (*verb_writer)(FILE *f, void *ctx);
 int verb_write_all(size_t n, const char *const *paths, const verb_writer *write, void *const *ctx);
 int verb_write(const char *path, verb_writer write, void *ctx);
 
+/* Data safety (docs/errors.md, "Output files"): no output may replace an
+ * input or another output of the same command.  Called by every verb that
+ * writes files before it writes anything (and before a long run).
+ * Returns 0, or 4 after printing "OUTPUT:0:0: message". */
+int verb_check_io(const char *const *in, size_t nin, const char *const *out, const char *const *note,
+		  size_t nout);
+/* The same for a verb that reads scenarios: the inputs are each scenario
+ * file and the cost model file it runs with (`cost`, the --cost value, or
+ * the scenario's cpu.model, else the bundled default).  nsc scenarios. */
+int verb_check_scenario_io(const struct scenario *const *sc, size_t nsc, const char *cost,
+			   const char *const *out, const char *const *note, size_t nout);
+
 /* The policy a single-run verb uses: -p, else the scenario's first policy
  * (bp_enabled when it says "all"). */
 const char *verb_policy(const struct scenario *sc, const char *opt);

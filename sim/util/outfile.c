@@ -385,9 +385,10 @@ int outfile_check_io(const char *const *inputs, size_t nin, const char *const *o
 			}
 		for (size_t k = 0; k < i && !rc; k++)
 			if (ident_same(&out[i], &out[k])) {
-				snprintf(err, errsize, "%s:0:0: this command would write '%s' twice (also as '%s')%s%s%s; "
-					 "choose another output name", outputs[i], outputs[i], outputs[k],
-					 how ? " (" : "", how ? how : "", how ? ")" : "");
+				const char *how_k = note && note[k] ? note[k] : NULL;
+				snprintf(err, errsize, "%s:0:0: refusing to write the same file twice ('%s'%s%s and '%s'%s%s); "
+					 "choose another output name", outputs[i], outputs[k], how_k ? ", " : "",
+					 how_k ? how_k : "", outputs[i], how ? ", " : "", how ? how : "");
 				rc = -1;
 			}
 	}
