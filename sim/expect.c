@@ -8,6 +8,7 @@
 #include <string.h>
 #include "debugreg/policy_names.h"
 #include "sim/result.h"
+#include "sim/util/util.h"
 
 static bool is_vendor(const char *s, size_t n)
 {
@@ -36,6 +37,55 @@ bool expect_policy_known(const struct scenario *sc, const char *name)
 			if (sc->variants[i].name && strcmp(sc->variants[i].name, name) == 0)
 				return true;
 	return policy_exists(name);
+}
+
+static void near_policy_cb(const char *name, const char *summary, void *ctx)
+{
+	(void)summary;
+	util_near_offer(ctx, name);
+}
+
+static const char *hint_text(const struct util_near *near, const char *list, char *buf, size_t n)
+{
+	if (near->best)
+		snprintf(buf, n, "(did you mean '%s'? see 'hvsim list %s')", near->best, list);
+	else
+		snprintf(buf, n, "(see 'hvsim list %s')", list);
+	return buf;
+}
+
+const char *expect_policy_hint(const struct scenario *sc, const char *name, char *buf, size_t n)
+{
+	struct util_near near;
+	util_near_init(&near, name, strlen(name));
+	policy_list(near_policy_cb, &near);
+	for (size_t i = 0; sc && i < sc->nvariants; i++)
+		util_near_offer(&near, sc->variants[i].name);
+	return hint_text(&near, "policies", buf, n);
+}
+
+struct near_field {
+	struct util_near near;
+	struct strlist seen;           /* the candidates, kept until the hint is written */
+};
+
+static int near_field_cb(void *ctx, const struct result_item *it)
+{
+	struct near_field *nf = ctx;
+	if (!strlist_add(&nf->seen, it->path))
+		util_near_offer(&nf->near, nf->seen.v[nf->seen.n - 1]);
+	return 0;
+}
+
+const char *expect_field_hint(const char *field, char *buf, size_t n)
+{
+	static const struct run_result zero;
+	struct near_field nf = { .seen = { 0 } };
+	util_near_init(&nf.near, field ? field : "", field ? strlen(field) : 0);
+	result_visit(&zero, near_field_cb, &nf);
+	hint_text(&nf.near, "fields", buf, n);
+	strlist_free(&nf.seen);
+	return buf;
 }
 
 /* Fields shown in hex in messages. */
@@ -224,8 +274,9 @@ int expect_check(const struct expectation *e, const struct scenario *sc, char *e
 			return -1;
 		}
 		if (!expect_policy_known(sc, pol)) {
-			snprintf(err, errsize, "unknown policy '%s' in selector '%s' (see 'hvsim list policies')",
-				 pol, sel);
+			char hint[160];
+			snprintf(err, errsize, "unknown policy '%s' in selector '%s' %s", pol, sel,
+				 expect_policy_hint(sc, pol, hint, sizeof(hint)));
 			return -1;
 		}
 	}
@@ -233,7 +284,8 @@ int expect_check(const struct expectation *e, const struct scenario *sc, char *e
 	const char *f = e->field;
 	bool is_str = false;
 	if (!f || !result_field_known(f, &is_str)) {
-		snprintf(err, errsize, "unknown result field '%s' (see 'hvsim list fields')", f ? f : "");
+		char hint[200];
+		snprintf(err, errsize, "unknown result field '%s' %s", f ? f : "", expect_field_hint(f, hint, sizeof(hint)));
 		return -1;
 	}
 	char addr[128];

@@ -43,5 +43,11 @@ int expect_check(const struct expectation *e, const struct scenario *sc, char *e
 
 /* A policy name usable in this scenario: a preset or one of its variants. */
 bool expect_policy_known(const struct scenario *sc, const char *name);
+/* The parenthesis after "unknown policy 'NAME' ": "(did you mean 'X'? see
+ * 'hvsim list policies')" (presets and the scenario's variants; sc may be
+ * NULL), or "(see 'hvsim list policies')".  Returns buf. */
+const char *expect_policy_hint(const struct scenario *sc, const char *name, char *buf, size_t n);
+/* The same after "unknown result field 'F' " (see 'hvsim list fields'). */
+const char *expect_field_hint(const char *field, char *buf, size_t n);
 
 #endif

@@ -4,6 +4,8 @@
 #include "sim/run.h"
 #include "debugreg/hv.h"
 #include "debugreg/policy.h"
+#include "sim/expect.h"
+#include "sim/util/util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,24 +102,43 @@ static void run_snippets(struct run_ctx *r)
 	r->npending = 0;
 }
 
-static int resolve_policy(const struct scenario *sc, const char *name, struct policy *out,
-			  char *err, size_t errsize)
+/* "unknown knob 'x' (did you mean 'y'?); knobs: a, b, ... (see 'hvsim list knobs')" */
+static void knob_hint(const char *knob, char *buf, size_t n)
 {
+	struct util_near near;
+	char hint[96];
+	util_near_init(&near, knob, strlen(knob));
+	for (unsigned i = 0; i < policy_knob_count(); i++)
+		util_near_offer(&near, policy_knob_name(i));
+	size_t len = (size_t)snprintf(buf, n, "unknown knob '%s'%s; knobs:", knob, util_near_hint(&near, hint, sizeof(hint)));
+	for (unsigned i = 0; i < policy_knob_count() && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s %s", i ? "," : "", policy_knob_name(i));
+	if (len < n)
+		snprintf(buf + len, n - len, " (see 'hvsim list knobs')");
+}
+
+int sim_resolve_policy(const struct scenario *sc, const char *name, struct policy *out, char *err, size_t errsize)
+{
+	char hint[200];
 	for (size_t i = 0; i < sc->nvariants; i++) {
 		const struct variant *va = &sc->variants[i];
 		if (strcmp(va->name, name))
 			continue;
-		const struct policy *base = policy_find(va->base);
+		const struct policy *base = va->base ? policy_find(va->base) : NULL;
 		if (!base) {
-			snprintf(err, errsize, "%s:%d:%d: variant %s: unknown base policy '%s'", sc->path,
-				 va->pos.line, va->pos.col, va->name, va->base);
+			snprintf(err, errsize, "%s:%d:%d: variant %s: unknown base policy '%s' %s", sc->path,
+				 va->pos.line, va->pos.col, va->name, va->base ? va->base : "",
+				 expect_policy_hint(NULL, va->base ? va->base : "", hint, sizeof(hint)));
 			return -1;
 		}
 		*out = *base;
 		snprintf(out->name, sizeof(out->name), "%s", va->name);
 		for (size_t k = 0; k < va->nknobs; k++) {
-			char kerr[200];
-			if (policy_set_knob(out, va->knobs[k].name, va->knobs[k].value, kerr, sizeof(kerr))) {
+			char kerr[600];
+			int krc = policy_set_knob(out, va->knobs[k].name, va->knobs[k].value, kerr, sizeof(kerr));
+			if (krc == -1)
+				knob_hint(va->knobs[k].name, kerr, sizeof(kerr));
+			if (krc) {
 				snprintf(err, errsize, "%s:%d:%d: variant %s: %s", sc->path, va->knobs[k].pos.line,
 					 va->knobs[k].pos.col, va->name, kerr);
 				return -1;
@@ -133,16 +154,16 @@ static int resolve_policy(const struct scenario *sc, const char *name, struct po
 				line = sc->policy_pos[i].line;
 				col = sc->policy_pos[i].col;
 			}
-		snprintf(err, errsize, "%s:%d:%d: unknown policy '%s' (see 'hvsim list policies')",
-			 sc->path ? sc->path : "-", line, col, name);
+		snprintf(err, errsize, "%s:%d:%d: unknown policy '%s' %s", sc->path ? sc->path : "-", line, col, name,
+			 expect_policy_hint(sc, name, hint, sizeof(hint)));
 		return -1;
 	}
 	*out = *p;
 	return 0;
 }
 
-static int load_cost(const struct scenario *sc, const char *override, struct cost_model *m,
-		     char *err, size_t errsize)
+int sim_load_cost(const struct scenario *sc, const char *override, struct cost_model *m, char *err,
+		  size_t errsize)
 {
 	char path[4096], nerr[1200];
 	const char *model = override ? override : sc->cost_model;
@@ -368,7 +389,7 @@ int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_
 	}
 	r->sc = sc;
 	const char *pname = cfg->policy ? cfg->policy : (sc->npolicies ? sc->policies[0] : "bp_enabled");
-	if (resolve_policy(sc, pname, &pol, err, errsize) || load_cost(sc, cfg->cost_model, &r->cost, err, errsize))
+	if (sim_resolve_policy(sc, pname, &pol, err, errsize) || sim_load_cost(sc, cfg->cost_model, &r->cost, err, errsize))
 		goto out;
 	cpu_init(&r->cpu, &r->cost);
 	r->cpu.feat.rtm = sc->cpu_rtm;

@@ -74,6 +74,18 @@ int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_
 	    char *err, size_t errsize);
 void run_result_free(struct run_result *res);
 
+struct policy;
+struct cost_model;
+/* What sim_run() checks of the scenario's names before it runs, for
+ * `hvsim validate` to say the same thing first: the policy or variant
+ * `name` (its base, knob names and values) into *out, and the cost model
+ * (override = --cost, else cpu.model; its name, file and cpu.costs
+ * entries) into *m.  Each returns 0, or -1 with the one-line message in
+ * err. */
+int sim_resolve_policy(const struct scenario *sc, const char *name, struct policy *out, char *err, size_t errsize);
+int sim_load_cost(const struct scenario *sc, const char *override, struct cost_model *m, char *err,
+		  size_t errsize);
+
 /* Look up a result field by its dotted JSON path ("exits.by_reason.DR_ACCESS",
  * "db.guest.missed", "dr.hw_writes.dr7", "guest.stop", "mem.0x80000.8",
  * "dr.final.guest.dr6", ...).  Returns 0 and the value (or *str for string

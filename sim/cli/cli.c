@@ -51,7 +51,7 @@ int hvsim_main(int argc, char **argv)
 		return verb_usage(NULL, "unknown option '%s'", verb);
 	const struct cmd *c = verb_find(verb);
 	if (!c)
-		return verb_usage(NULL, "unknown command '%s'", verb);
+		return verb_unknown(verb);
 	int rc = c->fn(c, argc - 1, argv + 1);
 	return finish_stdout(rc);
 }

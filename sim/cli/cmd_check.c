@@ -19,7 +19,7 @@ static int check_one(const char *file, const struct run_opts *o, struct check_to
 		return HVSIM_EXIT_ERROR;
 	}
 	int rc = HVSIM_EXIT_OK;
-	if (check_scenario(sc)) {
+	if (check_scenario(sc, o->cost)) {
 		rc = HVSIM_EXIT_ERROR;
 		goto out_sc;
 	}

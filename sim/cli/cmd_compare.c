@@ -178,7 +178,9 @@ static int plan_build(const struct scenario *sc, const struct copts *o, struct p
 			if (!strcmp(o->pol[i], "all"))
 				rc = verb_names_add_all(&p->pol, sc);
 			else if (!expect_policy_known(sc, o->pol[i])) {
-				fprintf(stderr, "hvsim: unknown policy '%s' (see 'hvsim list policies')\n", o->pol[i]);
+				char hint[160];
+				fprintf(stderr, "hvsim: unknown policy '%s' %s\n", o->pol[i],
+					expect_policy_hint(sc, o->pol[i], hint, sizeof(hint)));
 				return HVSIM_EXIT_USAGE;
 			}
 			else
@@ -191,8 +193,9 @@ static int plan_build(const struct scenario *sc, const struct copts *o, struct p
 				rc = verb_names_add_all(&p->pol, sc);
 			} else if (!expect_policy_known(sc, n)) {
 				struct srcpos pos = sc->policy_pos ? sc->policy_pos[i] : (struct srcpos){ 0, 0 };
-				fprintf(stderr, "%s:%d:%d: unknown policy '%s' (see 'hvsim list policies')\n",
-					sc->path ? sc->path : "?", pos.line, pos.col, n);
+				char hint[160];
+				fprintf(stderr, "%s:%d:%d: unknown policy '%s' %s\n", sc->path ? sc->path : "?", pos.line,
+					pos.col, n, expect_policy_hint(sc, n, hint, sizeof(hint)));
 				return HVSIM_EXIT_ERROR;
 			} else {
 				rc = verb_names_add(&p->pol, n);

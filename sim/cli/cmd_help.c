@@ -40,7 +40,7 @@ int cmd_help(const struct cmd *c, int argc, char **argv)
 	} else {
 		const struct cmd *t = verb_find(pos[0]);
 		if (!t) {
-			rc = verb_usage(NULL, "unknown command '%s'", pos[0]);
+			rc = verb_unknown(pos[0]);
 		} else {
 			verb_help_full(stdout, &t->spec);
 			rc = HVSIM_EXIT_OK;

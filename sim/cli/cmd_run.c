@@ -37,7 +37,7 @@ int cmd_run(const struct cmd *c, int argc, char **argv)
 		rc = HVSIM_EXIT_ERROR;
 		goto out_opts;
 	}
-	if (check_scenario(sc)) {
+	if (check_scenario(sc, o.cost)) {
 		rc = HVSIM_EXIT_ERROR;
 		goto out_sc;
 	}

@@ -244,8 +244,9 @@ static int scenario_policies(const struct scenario *sc, const struct sopts *o, s
 			continue;
 		}
 		if (!expect_policy_known(sc, name)) {
-			fprintf(stderr, "hvsim: unknown policy '%s' for %s (see 'hvsim list policies')\n", name,
-				sc->path ? sc->path : "?");
+			char hint[160];
+			fprintf(stderr, "hvsim: unknown policy '%s' for %s %s\n", name, sc->path ? sc->path : "?",
+				expect_policy_hint(sc, name, hint, sizeof(hint)));
 			return HVSIM_EXIT_USAGE;
 		}
 		if (verb_names_add(out, name))

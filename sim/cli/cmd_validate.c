@@ -25,7 +25,7 @@ int cmd_validate(const struct cmd *c, int argc, char **argv)
 			rc = HVSIM_EXIT_ERROR;
 			continue;
 		}
-		if (check_scenario(sc))
+		if (check_scenario(sc, NULL))
 			rc = HVSIM_EXIT_ERROR;
 		else
 			printf("ok: %s\n", pos[i]);

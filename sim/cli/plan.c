@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cpu/engine/engine.h"
+#include "cpu/cost.h"
+#include "debugreg/policy.h"
 #include "debugreg/policy_names.h"
 #include "sim/expect.h"
 #include "sim/render/result_out.h"
@@ -101,26 +103,31 @@ const char *plan_scenario_name(const struct scenario *sc)
 
 /* ---- scenario checks shared by validate, run and check ----------------- */
 
-int check_scenario(const struct scenario *sc)
+int check_scenario(const struct scenario *sc, const char *cost)
 {
 	int nerr = 0;
 	char err[ERRSZ];
 	const char *path = sc->path ? sc->path : "?";
-	for (size_t i = 0; i < sc->nvariants; i++) {
-		const struct variant *v = &sc->variants[i];
-		if (!v->base || !policy_exists(v->base)) {
-			fprintf(stderr, "%s:%d:%d: variant '%s': unknown base policy '%s' (see 'hvsim list policies')\n",
-				path, v->pos.line, v->pos.col, v->name ? v->name : "?", v->base ? v->base : "");
+	struct policy pol;
+	/* every variant as sim_run() builds it: base, knob names and values */
+	for (size_t i = 0; i < sc->nvariants; i++)
+		if (sc->variants[i].name && sim_resolve_policy(sc, sc->variants[i].name, &pol, err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
 			nerr++;
 		}
-	}
 	for (size_t i = 0; i < sc->npolicies; i++) {
 		const char *p = sc->policies[i];
 		if (p && (strcmp(p, "all") == 0 || expect_policy_known(sc, p)))
 			continue;
-		struct srcpos pos = sc->policy_pos ? sc->policy_pos[i] : (struct srcpos){ 0, 0 };
-		fprintf(stderr, "%s:%d:%d: unknown policy '%s' (see 'hvsim list policies')\n",
-			path, pos.line, pos.col, p ? p : "");
+		if (!p || sim_resolve_policy(sc, p, &pol, err, sizeof(err))) {
+			fprintf(stderr, "%s\n", p ? err : "unknown policy ''");
+			nerr++;
+		}
+	}
+	/* the cost model sim_run() would load */
+	struct cost_model m;
+	if (sim_load_cost(sc, cost, &m, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
 		nerr++;
 	}
 	for (size_t i = 0; i < sc->nexpects; i++) {
@@ -152,8 +159,9 @@ int plan_build(const struct scenario *sc, const struct run_opts *o, struct plan 
 			if (strcmp(n, "all") == 0) {
 				rc = verb_names_add_all(&p->pol, sc) ? HVSIM_EXIT_INTERNAL : 0;
 			} else if (!expect_policy_known(sc, n)) {
+				char hint[160];
 				plan_free(p);
-				fprintf(stderr, "hvsim: unknown policy '%s' (see 'hvsim list policies')\n", n);
+				fprintf(stderr, "hvsim: unknown policy '%s' %s\n", n, expect_policy_hint(sc, n, hint, sizeof(hint)));
 				return HVSIM_EXIT_USAGE;
 			} else {
 				rc = verb_names_add(&p->pol, n) ? HVSIM_EXIT_INTERNAL : 0;

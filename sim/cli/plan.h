@@ -35,10 +35,12 @@ void run_opts_free(struct run_opts *o);
 /* The scenario's display name: its `name`, else the file's base name. */
 const char *plan_scenario_name(const struct scenario *sc);
 
-/* Static checks beyond the loader: policy and variant names, expectation
- * selectors, fields and value types.  Prints each problem as
+/* Static checks beyond the loader, with the messages sim_run() would give:
+ * policy names, every variant (base, knob names and values), the cost
+ * model (`cost` = --cost, else cpu.model) and its cpu.costs entries,
+ * expectation selectors, fields and value types.  Prints each problem as
  * file:line:col: message; returns the number of problems. */
-int check_scenario(const struct scenario *sc);
+int check_scenario(const struct scenario *sc, const char *cost);
 
 struct trace_writer;
 

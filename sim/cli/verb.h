@@ -29,6 +29,9 @@ struct cmd {
 extern const struct cmd verb_table[];
 /* The row of verb `name`, or NULL. */
 const struct cmd *verb_find(const char *name);
+/* "hvsim: unknown command 'NAME' (did you mean 'X'?) (see 'hvsim help')";
+ * returns HVSIM_EXIT_USAGE. */
+int verb_unknown(const char *name);
 /* 'hvsim help' / 'hvsim --help': every verb with its summary. */
 void verb_general_help(FILE *f);
 

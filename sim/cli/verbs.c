@@ -217,6 +217,16 @@ const struct cmd *verb_find(const char *name)
 	return NULL;
 }
 
+int verb_unknown(const char *name)
+{
+	struct util_near near;
+	char hint[96];
+	util_near_init(&near, name, strlen(name));
+	for (const struct cmd *c = verb_table; c->spec.name; c++)
+		util_near_offer(&near, c->spec.name);
+	return verb_usage(NULL, "unknown command '%s'%s", name, util_near_hint(&near, hint, sizeof(hint)));
+}
+
 void verb_general_help(FILE *f)
 {
 	fprintf(f, "usage: hvsim COMMAND [ARGS]\n\n"
