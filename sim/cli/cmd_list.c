@@ -58,7 +58,7 @@ static int list_scenarios(int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s/scenarios", util_source_dir());
+	util_data_dir("scenarios", dir, sizeof(dir));
 	struct strlist names = { 0 };
 	if (dir_files(dir, ".yaml", &names)) {
 		fprintf(stderr, "%s:0:0: cannot list scenarios: %s\n", dir, strerror(errno));
@@ -99,7 +99,7 @@ static int list_costs(int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s/cpu/costs", util_source_dir());
+	util_data_dir("costs", dir, sizeof(dir));
 	struct strlist names = { 0 };
 	if (dir_files(dir, ".cost", &names)) {
 		fprintf(stderr, "%s:0:0: cannot list cost models: %s\n", dir, strerror(errno));

@@ -377,7 +377,7 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 	/* scenario files */
 	if (o.npos == 0) {
 		char dir[4096];
-		snprintf(dir, sizeof(dir), "%s/scenarios", util_source_dir());
+		util_data_dir("scenarios", dir, sizeof(dir));
 		rc = add_dir(dir, &files);
 	}
 	for (size_t i = 0; i < o.npos && !rc; i++) {

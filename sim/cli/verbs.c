@@ -76,7 +76,7 @@ const struct cmd verb_table[] = {
 	    "Run every scenario x policy x vendor x cost model on all cores into one CSV/JSON file.",
 	    "arguments:\n"
 	    "  SCENARIO|DIR         scenario files, or directories whose *.yaml are taken in name\n"
-	    "                       order (default: the bundled scenarios, $HVSIM_SOURCE_DIR/scenarios)\n"
+	    "                       order (default: the bundled scenarios, see 'hvsim help list')\n"
 	    "options:\n"
 	    "  -p, --policy POLICY  policy or variant; repeatable (default \"all\": every preset and\n"
 	    "                       the scenario's variants, as 'hvsim run -p all')\n"
@@ -197,14 +197,18 @@ const struct cmd verb_table[] = {
 	{ { "list",
 	    "hvsim list policies [--knobs]|knobs|scenarios|fields|costs|events",
 	    "List policies (with --knobs: every preset's knob values), knobs, bundled scenarios, result fields or cost models.",
-	    "Scenarios and cost models are read from $HVSIM_SOURCE_DIR (default: the source tree\n"
-	    "hvsim was built from).\n" },
+	    "Bundled scenarios and cost models are read from the installed data directory\n"
+	    "(PREFIX/share/hvsim next to PREFIX/bin/hvsim), else from $HVSIM_SOURCE_DIR, else from\n"
+	    "the source tree hvsim was built from.\n" },
 	  cmd_list },
 	{ { "version",
 	    "hvsim version", "Print the version.", "" },
 	  cmd_version },
 	{ { "help",
-	    "hvsim help [COMMAND]", "Show help for hvsim or one command.", "" },
+	    "hvsim help [COMMAND] | --man", "Show help for hvsim or one command.",
+	    "options:\n"
+	    "      --man            the manual page hvsim(1) (roff), made of this same help text:\n"
+	    "                       'hvsim help --man | man -l -'\n" },
 	  cmd_help },
 	{ { NULL, NULL, NULL, NULL }, NULL },
 };
