@@ -4,34 +4,19 @@
  * message.  The command-line tests use the binary named by $HVSIM (set by
  * ctest) and are skipped without it. */
 #define _GNU_SOURCE
-#include <criterion/criterion.h>
-#include <fcntl.h>
-#include <spawn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include "sim/util/util.h"
-
-extern char **environ;
+#include "tests/helpers.h"
 
 static char dir[256];
 
 static void setup(void)
 {
-	const char *t = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/hvsim-names-XXXXXX", t && *t ? t : "/tmp");
-	cr_assert(mkdtemp(dir));
+	th_tmpdir(dir, sizeof dir, "names");
 }
 
 static void teardown(void)
 {
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	th_rmtree(dir);
 }
 
 TestSuite(names, .init = setup, .fini = teardown, .timeout = 60);
@@ -39,34 +24,12 @@ TestSuite(names, .init = setup, .fini = teardown, .timeout = 60);
 /* Run $HVSIM args...; returns the exit status; stderr (malloc'ed) in *err. */
 static int run(char **err, const char *const *args)
 {
-	const char *h = getenv("HVSIM");
-	if (!h || !*h)
-		cr_skip_test("HVSIM is not set");
-	char *argv[20], errp[400];
-	int k = 0;
-	argv[k++] = (char *)h;
-	for (int i = 0; args[i] && k < 19; i++)
-		argv[k++] = (char *)args[i];
-	argv[k] = NULL;
+	char errp[400];
 	snprintf(errp, sizeof errp, "%s/stderr", dir);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	pid_t pid;
-	cr_assert_eq(posix_spawn(&pid, h, &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	FILE *f = fopen(errp, "r");
-	cr_assert(f);
-	size_t n = 0;
-	*err = NULL;
-	cr_assert(getdelim(err, &n, '\0', f) >= 0 || feof(f));
-	if (!*err)
-		*err = strdup("");
-	fclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	int rc = th_wait(th_start(args, "/dev/null", errp));
+	*err = th_slurp(errp, NULL);
+	cr_assert(*err);
+	return rc;
 }
 #define RUN(err, ...) run(err, (const char *const[]){ __VA_ARGS__, NULL })
 

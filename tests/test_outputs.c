@@ -14,68 +14,27 @@
  * The command-line tests use the binary named by $HVSIM (set by ctest) and
  * are skipped without it. */
 #define _GNU_SOURCE
-#include <criterion/criterion.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "sim/util/outfile.h"
-
-extern char **environ;
+#include "tests/helpers.h"
 
 static char dir[256];
 
-static void rmtree(const char *d)
-{
-	DIR *dd = opendir(d);
-	if (!dd)
-		return;
-	for (struct dirent *de; (de = readdir(dd));) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		char p[1024];
-		snprintf(p, sizeof p, "%s/%s", d, de->d_name);
-		struct stat st;
-		if (!lstat(p, &st) && S_ISDIR(st.st_mode))
-			rmtree(p);
-		else
-			unlink(p);
-	}
-	closedir(dd);
-	rmdir(d);
-}
-
 static void setup(void)
 {
-	const char *t = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/hvsim-out-XXXXXX", t && *t ? t : "/tmp");
-	cr_assert(mkdtemp(dir));
+	th_tmpdir(dir, sizeof dir, "out");
 }
 
 static void teardown(void)
 {
-	rmtree(dir);
+	th_rmtree(dir);
 }
 
 TestSuite(outputs, .init = setup, .fini = teardown, .timeout = 120);
 
 /* ---- helpers ---------------------------------------------------------------- */
-
-static const char *hvsim(void)
-{
-	const char *h = getenv("HVSIM");
-	if (!h || !*h)
-		cr_skip_test("HVSIM is not set");
-	return h;
-}
 
 static const char *scenario(const char *name)
 {
@@ -96,24 +55,7 @@ static char *path_in(const char *name)
 	return b;
 }
 
-static char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, len = 0, r;
-	char *b = malloc(cap + 1);
-	while ((r = fread(b + len, 1, cap - len, f)) > 0) {
-		len += r;
-		if (len == cap)
-			b = realloc(b, (cap *= 2) + 1);
-	}
-	fclose(f);
-	b[len] = 0;
-	if (n)
-		*n = len;
-	return b;
-}
+#define slurp th_slurp
 
 static void write_file(const char *path, const char *text)
 {
@@ -131,34 +73,12 @@ static void copy_file(const char *from, const char *to)
 	free(s);
 }
 
-/* Start $HVSIM args... (NULL-terminated) with stdout to `out` (NULL =
- * DIR/.stdout) and stderr to DIR/.stderr. */
 static pid_t start(const char *out, const char *const *args)
 {
-	const char *h = hvsim();
-	char *argv[40];
-	int k = 0;
-	argv[k++] = (char *)h;
-	for (int i = 0; args[i] && k < 39; i++)
-		argv[k++] = (char *)args[i];
-	argv[k] = NULL;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, out ? out : path_in(".stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, path_in(".stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	pid_t pid;
-	cr_assert_eq(posix_spawn(&pid, h, &fa, NULL, argv, environ), 0, "cannot start %s", h);
-	posix_spawn_file_actions_destroy(&fa);
-	return pid;
+	return th_start(args, out ? out : path_in(".stdout"), path_in(".stderr"));
 }
 
-static int wait_status(pid_t pid)
-{
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
-}
+#define wait_status th_wait
 
 /* Run to completion; returns the exit status (-SIG if killed). */
 static int run_to(const char *out, const char *const *args)
