@@ -32,7 +32,7 @@ static void teardown(void)
 	th_rmtree(dir);
 }
 
-TestSuite(outputs, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(outputs, .init = setup, .fini = teardown, .timeout = 300);
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -431,7 +431,7 @@ static void interrupt_at_moments(const char *const *args, const char *out, const
 	}
 }
 
-Test(outputs, sigint_during_sweep_leaves_no_temporary_or_partial_output, .timeout = 300)
+Test(outputs, sigint_during_sweep_leaves_no_temporary_or_partial_output)
 {
 	const char *want = path_in("want"), *out = path_in("sweep.csv");
 	cr_assert_eq(RUN("sweep", "-j", "2", "-o", want), 0, "%s", err_text());
@@ -440,7 +440,7 @@ Test(outputs, sigint_during_sweep_leaves_no_temporary_or_partial_output, .timeou
 	free(w);
 }
 
-Test(outputs, sigint_during_compare_leaves_no_temporary_or_partial_output, .timeout = 300)
+Test(outputs, sigint_during_compare_leaves_no_temporary_or_partial_output)
 {
 	const char *want = path_in("want"), *out = path_in("cmp.txt");
 	const char *s = scenario("seed000_need_reload_host_bp.yaml");
