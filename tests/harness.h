@@ -201,10 +201,10 @@ static inline void h_assert_same_file(const char *a, const char *b, const char *
 	free(y);
 }
 
-/* Run argv (argv[0] the program) with stdin from /dev/null and stdout and
- * stderr to the files out_path and err_path (NULL: /dev/null); returns the
- * exit status, -1 when killed by a signal. */
-static inline int h_spawn(char *const argv[], const char *out_path, const char *err_path)
+/* Start argv (argv[0] the program) with stdin from /dev/null and stdout
+ * and stderr to the files out_path and err_path (NULL: /dev/null); returns
+ * its pid without waiting (h_wait). */
+static inline pid_t h_start(char *const argv[], const char *out_path, const char *err_path)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
@@ -217,9 +217,22 @@ static inline int h_spawn(char *const argv[], const char *out_path, const char *
 	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	cr_assert_eq(rc, 0, "cannot start %s: %s", argv[0], strerror(rc));
+	return pid;
+}
+
+/* Wait for pid: its exit status, or -SIG when signal SIG ended it. */
+static inline int h_wait(pid_t pid)
+{
 	int st;
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+}
+
+/* h_start and wait; returns the exit status, -1 when killed by a signal. */
+static inline int h_spawn(char *const argv[], const char *out_path, const char *err_path)
+{
+	int rc = h_wait(h_start(argv, out_path, err_path));
+	return rc < 0 ? -1 : rc;
 }
 
 /* A fresh directory $TMPDIR/PREFIX-XXXXXX (default /tmp) into buf. */

@@ -5,18 +5,18 @@
  * ctest) and are skipped without it. */
 #define _GNU_SOURCE
 #include "sim/util/util.h"
-#include "tests/helpers.h"
+#include "tests/harness.h"
 
 static char dir[256];
 
 static void setup(void)
 {
-	th_tmpdir(dir, sizeof dir, "names");
+	h_mkdtemp(dir, sizeof dir, "hvsim-names");
 }
 
 static void teardown(void)
 {
-	th_rmtree(dir);
+	h_rmtree(dir);
 }
 
 TestSuite(names, .init = setup, .fini = teardown, .timeout = 60);
@@ -24,10 +24,15 @@ TestSuite(names, .init = setup, .fini = teardown, .timeout = 60);
 /* Run $HVSIM args...; returns the exit status; stderr (malloc'ed) in *err. */
 static int run(char **err, const char *const *args)
 {
-	char errp[400];
+	char errp[400], *argv[20];
+	int k = 0;
+	argv[k++] = (char *)h_hvsim();
+	for (int i = 0; args[i] && k < 19; i++)
+		argv[k++] = (char *)args[i];
+	argv[k] = NULL;
 	snprintf(errp, sizeof errp, "%s/stderr", dir);
-	int rc = th_wait(th_start(args, "/dev/null", errp));
-	*err = th_slurp(errp, NULL);
+	int rc = h_spawn(argv, NULL, errp);
+	*err = h_slurp(errp, NULL);
 	cr_assert(*err);
 	return rc;
 }

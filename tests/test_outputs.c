@@ -18,18 +18,18 @@
 #include <time.h>
 
 #include "sim/util/outfile.h"
-#include "tests/helpers.h"
+#include "tests/harness.h"
 
 static char dir[256];
 
 static void setup(void)
 {
-	th_tmpdir(dir, sizeof dir, "out");
+	h_mkdtemp(dir, sizeof dir, "hvsim-out");
 }
 
 static void teardown(void)
 {
-	th_rmtree(dir);
+	h_rmtree(dir);
 }
 
 TestSuite(outputs, .init = setup, .fini = teardown, .timeout = 300);
@@ -55,7 +55,7 @@ static char *path_in(const char *name)
 	return b;
 }
 
-#define slurp th_slurp
+#define slurp h_slurp
 
 static void write_file(const char *path, const char *text)
 {
@@ -73,12 +73,20 @@ static void copy_file(const char *from, const char *to)
 	free(s);
 }
 
+/* Start $HVSIM args... (NULL-terminated) with stdout to `out` (NULL =
+ * DIR/.stdout) and stderr to DIR/.stderr. */
 static pid_t start(const char *out, const char *const *args)
 {
-	return th_start(args, out ? out : path_in(".stdout"), path_in(".stderr"));
+	char *argv[40];
+	int k = 0;
+	argv[k++] = (char *)h_hvsim();
+	for (int i = 0; args[i] && k < 39; i++)
+		argv[k++] = (char *)args[i];
+	argv[k] = NULL;
+	return h_start(argv, out ? out : path_in(".stdout"), path_in(".stderr"));
 }
 
-#define wait_status th_wait
+#define wait_status h_wait
 
 /* Run to completion; returns the exit status (-SIG if killed). */
 static int run_to(const char *out, const char *const *args)
