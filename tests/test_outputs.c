@@ -249,6 +249,22 @@ Test(outputs, explain_never_replaces_its_scenario)
 	free(before);
 }
 
+Test(outputs, kvm_never_replaces_its_scenario_and_its_two_outputs_differ)
+{
+	const char *s = path_in("s.yaml"), *o = path_in("o");
+	copy_file(scenario("kvmref_gd.yaml"), s);
+	char *before = slurp(s, NULL);
+	cr_assert_eq(RUN("kvm", s, "-o", s), 4);
+	assert_one_line(s, "refusing to overwrite the input");
+	cr_assert_eq(RUN("kvm", s, "--export", s), 4);
+	assert_one_line(s, "refusing to overwrite the input");
+	cr_assert_eq(RUN("kvm", s, "--export", o, "-o", o), 4);
+	assert_one_line(o, "refusing to write the same file twice");
+	assert_same_bytes(s, before);
+	HOLDS("s.yaml");
+	free(before);
+}
+
 Test(outputs, report_never_replaces_its_result)
 {
 	const char *r = path_in("exits.json");

@@ -126,6 +126,13 @@ int cmd_kvm(const struct cmd *c, int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return HVSIM_EXIT_ERROR;
 	}
+	/* No output may replace the scenario or the other output (issue 14). */
+	const char *outs[2] = { a.output, a.export_file }, *notes[2] = { NULL, "the --export image" };
+	const struct scenario *scs[1] = { sc };
+	if ((rc = verb_check_scenario_io(scs, 1, NULL, outs, notes, 2)) != 0) {
+		scenario_free(sc);
+		return rc;
+	}
 	struct kvm_image img;
 	if (ref_image_build(sc, &img, err, sizeof(err)) != REF_IMAGE_OK) {
 		fprintf(stderr, "%s\nhvsim: skipped: the scenario cannot run on the KVM reference\n", err);
