@@ -50,6 +50,11 @@ int engine_classify(const uint8_t *b, size_t n, int mode, struct insn_info *ii)
 	ii->rex_w = rex_w;
 	switch (op) {
 	case 0xF4: ii->cls = IC_HLT; ii->len = (uint8_t)(i + 1); return 0;
+	case 0xFA: case 0xFB:                           /* CLI, STI: IOPL-sensitive */
+		ii->cls = IC_PRIV;
+		ii->iopl = true;
+		ii->len = (uint8_t)(i + 1);
+		return 0;
 	case 0xF1: ii->cls = IC_ICEBP; ii->len = (uint8_t)(i + 1); return 0;
 	case 0x9D: ii->cls = IC_POPF; ii->opsize = opsize; ii->len = (uint8_t)(i + 1); return 0;
 	case 0xCF:
@@ -101,6 +106,32 @@ int engine_classify(const uint8_t *b, size_t n, int mode, struct insn_info *ii)
 	uint8_t op2 = b[i + 1];
 	switch (op2) {
 	case 0xA2: ii->cls = IC_CPUID; ii->len = (uint8_t)(i + 2); return 0;
+	case 0x06: case 0x08: case 0x09:                /* CLTS, INVD, WBINVD */
+		ii->cls = IC_PRIV;
+		ii->len = (uint8_t)(i + 2);
+		return 0;
+	case 0x00:                                      /* group 6: LLDT (/2), LTR (/3) */
+		if (i + 2 >= n)
+			return -1;
+		if (((b[i + 2] >> 3) & 7) == 2 || ((b[i + 2] >> 3) & 7) == 3)
+			ii->cls = IC_PRIV;                  /* length from Capstone (block_get) */
+		return 0;
+	case 0x20: case 0x22: {
+		/* MOV from/to CRn: register form always (like MOV DR).  CR0, CR2,
+		 * CR3, CR4 only; CR8 and the undefined CRs stay Unicorn's. */
+		if (i + 2 >= n)
+			return -1;
+		uint8_t modrm = b[i + 2];
+		int cr = ((modrm >> 3) & 7) | (rex_r ? 8 : 0);
+		if (cr > 4 || cr == 1)
+			return 0;
+		ii->cls = ii->lock ? IC_BAD : IC_MOV_CR;
+		ii->dr_write = op2 == 0x22;
+		ii->dr = (int8_t)cr;
+		ii->gpr = (int8_t)((modrm & 7) | (rex_b ? 8 : 0));
+		ii->len = (uint8_t)(i + 3);
+		return 0;
+	}
 	case 0x32: ii->cls = IC_RDMSR; ii->len = (uint8_t)(i + 2); return 0;
 	case 0x30: ii->cls = IC_WRMSR; ii->len = (uint8_t)(i + 2); return 0;
 	case 0x01:
@@ -108,6 +139,9 @@ int engine_classify(const uint8_t *b, size_t n, int mode, struct insn_info *ii)
 			return -1;
 		if (b[i + 2] == 0xC1) { ii->cls = IC_VMCALL; ii->len = (uint8_t)(i + 3); }
 		else if (b[i + 2] == 0xD9) { ii->cls = IC_VMMCALL; ii->len = (uint8_t)(i + 3); }
+		else if ((b[i + 2] >> 6) != 3 && (((b[i + 2] >> 3) & 7) == 2 || ((b[i + 2] >> 3) & 7) == 3 ||
+						  ((b[i + 2] >> 3) & 7) == 7))
+			ii->cls = IC_PRIV;      /* LGDT, LIDT, INVLPG m: length from Capstone */
 		return 0;
 	case 0x21: case 0x23: {
 		if (i + 2 >= n)
@@ -219,8 +253,8 @@ const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bo
 		b->n++;
 		struct insn_info ii;
 		int cl = engine_classify(p0, l0, e->mode, &ii);
-		if (cl == 0 && ii.cls == IC_MOV_SS && !ii.len) {
-			/* MOV SS, r/m16: the length of its ModRM form is Capstone's;
+		if (cl == 0 && ii.cls != IC_NONE && !ii.len) {
+			/* MOV SS, r/m16 and the ModRM forms of IC_PRIV: the length is Capstone's;
 			 * undecodable bytes are no site (Unicorn raises #UD). */
 			if (ok)
 				ii.len = (uint8_t)in->size;

@@ -2,8 +2,16 @@
  *
  * Unicorn never delivers exceptions through the IDT (unicorn-facts §1), so
  * hvsim does it: read the gate, push the frame the SDM describes, clear the
- * flags, jump.  Only same-privilege (CPL 0) delivery is modelled; IST stack
- * switching and task gates are not (a gate that needs them ends the run).
+ * flags, jump.  Privilege changes (issue 12 item 4) are modelled in 64-bit
+ * mode: from CPL 3 the handler's code segment DPL (read from the GDT) is the
+ * new CPL, the stack switches to TSS.RSP0 and SS becomes the null selector
+ * with RPL = new CPL (SDM Vol.3 6.12.1 "Exception- or Interrupt-Handler
+ * Procedures", 6.14.4 "Stack Switching in IA-32e Mode", 8.7 "Task
+ * Management in 64-bit Mode": RSP0 at TSS offset 4); an INT n whose gate DPL
+ * is below the CPL is #GP(vector * 8 + 2) (6.12.1.1).  The CPL itself is
+ * hvsim's (engine.h, engine_cpl): CS and SS are written as selectors.  IST
+ * stack switching and task gates are not modelled (a gate that needs them
+ * ends the run), nor are privilege changes in 32-bit guests.
  * IRET is emulated for the same reason and to track RFLAGS.RF, which
  * Unicorn keeps but never clears (measured: PUSHF after setting RF pushes
  * it back).
@@ -40,6 +48,39 @@ static bool pop(struct engine *e, uint64_t *sp, uint64_t *val, unsigned size)
 		return false;
 	*sp += size;
 	return true;
+}
+
+static void set_sel(struct engine *e, int reg, uint16_t sel)
+{
+	uc_reg_write(e->uc, reg, &sel);
+}
+
+/* DPL of the code segment `sel` in the GDT, or -1 if it is not a present
+ * code segment there (hvsim builds the GDT of guest.user, run.c). */
+static int code_dpl(struct engine *e, uint16_t sel)
+{
+	uc_x86_mmr gdtr;
+	memset(&gdtr, 0, sizeof(gdtr));
+	uc_reg_read(e->uc, UC_X86_REG_GDTR, &gdtr);
+	uint64_t d = 0;
+	if ((sel & 4) || (sel & ~7u) + 7u > gdtr.limit || !(sel & ~3u) ||
+	    uc_mem_read(e->uc, gdtr.base + (sel & ~7u), &d, 8) != UC_ERR_OK)
+		return -1;
+	/* access byte 47:40: P (47), DPL (46:45), S (44), code (43) */
+	if (!(d & (1ull << 47)) || !(d & (1ull << 44)) || !(d & (1ull << 43)))
+		return -1;
+	return (int)((d >> 45) & 3);
+}
+
+/* TSS.RSP0 of the current task (64-bit TSS, offset 4; SDM 8.7). */
+static bool tss_rsp0(struct engine *e, uint64_t *rsp0)
+{
+	uc_x86_mmr tr;
+	memset(&tr, 0, sizeof(tr));
+	uc_reg_read(e->uc, UC_X86_REG_TR, &tr);
+	if (tr.limit < 11)
+		return false;
+	return uc_mem_read(e->uc, tr.base + 4, rsp0, 8) == UC_ERR_OK;
 }
 
 bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,
@@ -79,6 +120,24 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 			 "gates without IST)", vector, (e->mode == 64 && (g[4] & 7)) ? " or uses IST" : "");
 		return true;
 	}
+	int cpl = engine_cpl(e), new_cpl = cpl;
+	uint16_t gsel = (uint16_t)(g[2] | g[3] << 8);
+	if (soft && cpl > ((attr >> 5) & 3)) {
+		/* INT n above the gate's DPL: #GP with the IDT vector as error code
+		 * (bit 1 = IDT), a fault on the INT instruction (CD ib, 2 bytes). */
+		e->cur_rip -= 2;
+		return deliver_exception(e, 13, true, true, (uint32_t)vector * 8 + 2, false);
+	}
+	if (cpl > 0) {
+		new_cpl = code_dpl(e, gsel);
+		if (new_cpl < 0 || new_cpl > cpl || e->mode != 64) {
+			engine_request_stop(e, STOP_TRIPLE, NULL);
+			snprintf(e->stop_msg, sizeof(e->stop_msg),
+				 "guest IDT gate %d selector 0x%x is no present code segment a CPL %d "
+				 "delivery can use (hvsim models 64-bit privilege changes only)", vector, gsel, cpl);
+			return true;
+		}
+	}
 	uint64_t rip = e->cur_rip, fl = 0, sp = 0;
 	uint16_t cs = 0, ss = 0;
 	fl = uc_flags_read(e);
@@ -97,6 +156,12 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	bool ok;
 	if (e->mode == 64) {
 		uint64_t old_sp = sp;
+		if (new_cpl < cpl && !tss_rsp0(e, &sp)) {
+			engine_request_stop(e, STOP_TRIPLE, NULL);
+			snprintf(e->stop_msg, sizeof(e->stop_msg),
+				 "no TSS to switch stacks from CPL %d for vector %d (triple fault)", cpl, vector);
+			return true;
+		}
 		sp &= ~0xFull;
 		ok = push(e, &sp, ss, 8) && push(e, &sp, old_sp, 8) && push(e, &sp, pushed, 8) &&
 		     push(e, &sp, cs, 8) && push(e, &sp, rip, 8) && (!has_error || push(e, &sp, error, 8));
@@ -117,6 +182,10 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 		fl &= ~RF_IF;
 	uc_flags_write(e, fl);
 	uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
+	if (new_cpl != cpl) {
+		set_sel(e, UC_X86_REG_CS, (uint16_t)((gsel & ~3u) | (unsigned)new_cpl));
+		set_sel(e, UC_X86_REG_SS, (uint16_t)new_cpl);   /* null SS, RPL = new CPL (6.14.4) */
+	}
 	e->rf = false;
 	engine_set_rip(e, target);
 	e->deliver_seq++;
@@ -124,7 +193,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	return true;
 }
 
-bool emulate_iret(struct engine *e, const struct insn_info *ii)
+int emulate_iret(struct engine *e, const struct insn_info *ii)
 {
 	uint64_t sp = 0, rip, cs, fl, nsp = 0, ss;
 	unsigned w = (e->mode == 64 && ii->rex_w) ? 8 : 4;
@@ -135,7 +204,14 @@ bool emulate_iret(struct engine *e, const struct insn_info *ii)
 	if (ok && e->mode == 64)          /* 64-bit mode IRET always pops SS:RSP */
 		ok = pop(e, &sp, &nsp, w) && pop(e, &sp, &ss, w);
 	if (!ok)
-		return false;
+		return -1;
+	int cpl = engine_cpl(e), rpl = (int)(cs & 3);
+	/* "IF return code segment selector RPL < CPL THEN #GP(selector)" (SDM
+	 * Vol.2 IRET, protected mode); the frame stays on the stack. */
+	if (rpl < cpl)
+		return 13;
+	if (rpl > cpl && (e->mode != 64 || code_dpl(e, (uint16_t)cs) != rpl))
+		return 13;                 /* "return code segment DPL != RPL" */
 	if (e->mode == 64)
 		sp = nsp;
 	/* RF popped as 1 suppresses instruction breakpoints on the first
@@ -143,13 +219,22 @@ bool emulate_iret(struct engine *e, const struct insn_info *ii)
 	e->rf = (fl & RF_RF) != 0;
 	e->rf_rip = rip;
 	e->rf_seq = e->blk_seq + 1;
-	/* CPL 0: IOPL, IF, TF and the arithmetic flags are all restored;
-	 * VM/RF are kept out of Unicorn's copy. */
-	fl = (fl & 0x3F7FD5ull & ~RF_RF & ~RF_VM) | 2;
+	/* Flags IRET may load (SDM Vol.2 IRET "RETURN-TO-SAME-PRIVILEGE-LEVEL"
+	 * and "RETURN-TO-OUTER-PRIVILEGE-LEVEL"): IOPL only at CPL 0, IF only
+	 * if CPL <= IOPL; VM/RF are kept out of Unicorn's copy. */
+	uint64_t cur = uc_flags_read(e), mask = 0x3F7FD5ull & ~RF_RF & ~RF_VM;
+	unsigned iopl = (unsigned)(cur >> 12) & 3;
+	if (cpl > 0)
+		mask &= ~(3ull << 12);
+	if ((unsigned)cpl > iopl)
+		mask &= ~RF_IF;
+	fl = (cur & ~mask) | (fl & mask) | 2;
 	uc_flags_write(e, fl);
 	uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
+	if (rpl > cpl) {
+		set_sel(e, UC_X86_REG_CS, (uint16_t)cs);
+		set_sel(e, UC_X86_REG_SS, (uint16_t)ss);
+	}
 	engine_set_rip(e, rip);
-	(void)cs;
-	(void)ss;
-	return true;
+	return 0;
 }

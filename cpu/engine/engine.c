@@ -90,6 +90,25 @@ uint64_t engine_cr4(struct engine *e)
 	return v;
 }
 
+static int uc_cr_id(int n)
+{
+	return n == 0 ? UC_X86_REG_CR0 : n == 2 ? UC_X86_REG_CR2 : n == 3 ? UC_X86_REG_CR3 : UC_X86_REG_CR4;
+}
+
+uint64_t engine_cr(struct engine *e, int n)
+{
+	uint64_t v = 0;
+	uc_reg_read(e->uc, uc_cr_id(n), &v);
+	return e->mode == 32 ? (v & 0xFFFFFFFFull) : v;
+}
+
+void engine_set_cr(struct engine *e, int n, uint64_t v)
+{
+	if (e->mode == 32)
+		v &= 0xFFFFFFFFull;
+	uc_reg_write(e->uc, uc_cr_id(n), &v);
+}
+
 int engine_cpl(struct engine *e)
 {
 	uint64_t cs = 0;

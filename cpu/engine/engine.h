@@ -45,6 +45,11 @@ enum insn_class {
 	IC_POPF,        /* 9D: emulated only while TF = 1 (the trap after a POPF that clears TF) */
 	IC_MOV_SS,      /* 8E /2 (MOV SS, r/m16) and 17 (POP SS, 32-bit): native, opens the
 			 * MOV-SS blocking window of the next instruction (SDM 6.8.3) */
+	IC_MOV_CR,      /* 0F 20 (from CR) / 0F 22 (to CR), CR0/2/3/4 only: emulated (CPL
+			 * check, VMX CR0/CR4 guest/host masks, SVM CR4 intercepts) */
+	IC_PRIV,        /* CPL-0-only instructions Unicorn runs natively (it has no CPL of
+			 * its own, engine.h "CPL"): CLI/STI (IOPL), LGDT/LIDT/INVLPG,
+			 * LLDT/LTR, CLTS, INVD, WBINVD: #GP(0) at CPL > 0, native at CPL 0 */
 	IC_BAD,         /* LOCK MOV DR, string I/O, 16-bit IRET: unsupported */
 };
 
@@ -52,9 +57,10 @@ struct insn_info {
 	uint64_t rip;          /* address */
 	uint8_t len;           /* length in bytes */
 	uint8_t cls;           /* enum insn_class */
-	int8_t dr;             /* MOV DR: DR number as encoded (0-15) */
-	bool dr_write;         /* MOV DR: true = MOV to DR */
-	int8_t gpr;            /* MOV DR: GPR number (0 RAX ... 15 R15, SDM order) */
+	int8_t dr;             /* MOV DR: DR number as encoded (0-15); MOV CR: the CR number */
+	bool dr_write;         /* MOV DR/CR: true = MOV to DR/CR */
+	int8_t gpr;            /* MOV DR/CR: GPR number (0 RAX ... 15 R15, SDM order) */
+	bool iopl;             /* IC_PRIV: IOPL-sensitive (CLI/STI: #GP only if CPL > IOPL) */
 	bool io_in;            /* IO: IN (true) or OUT */
 	bool io_dx;            /* IO: port in DX (else immediate) */
 	uint8_t io_size;       /* IO: 1, 2 or 4 bytes */
@@ -161,6 +167,20 @@ uint64_t engine_rflags(struct engine *e);
 void engine_set_rflags(struct engine *e, uint64_t fl);
 uint64_t engine_rsp(struct engine *e);
 uint64_t engine_cr4(struct engine *e);
+/* CR0/CR2/CR3/CR4 as the guest sees them, and a write that bypasses the
+ * guest's MOV CR (VM entry loading the VMCS/VMCB value): raw, as
+ * unicorn-facts §2.3 item 12 says uc_reg_write stores it. */
+uint64_t engine_cr(struct engine *e, int n);
+void engine_set_cr(struct engine *e, int n, uint64_t v);
+/* CPL.  Unicorn 2.0.1 has no usable privilege model of its own: in 64-bit
+ * mode a write of CS/SS stores the selector only (measured: CPL stays 0,
+ * MOV DR after CS = 0x23, SS = 0x1B runs without #GP), and it delivers no
+ * exception through the IDT, so no CPL change ever happens natively.  hvsim
+ * keeps the CPL as the RPL of the CS selector (CPL = CS.RPL, SDM Vol.3
+ * 5.5), changes it itself on exception delivery and IRET (deliver.c), and
+ * raises the #GP of every CPL-0-only instruction (IC_PRIV, HLT, MOV CR,
+ * RDMSR/WRMSR, IN/OUT above IOPL, MOV DR).  Only 64-bit guests run at CPL 3
+ * (scenario key guest.user). */
 int engine_cpl(struct engine *e);
 
 /* Limits. */

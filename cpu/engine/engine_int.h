@@ -199,7 +199,8 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 /* deliver.c */
 bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,
 		       bool soft);
-bool emulate_iret(struct engine *e, const struct insn_info *ii);
+/* 0 done, -1 the stack is unmapped, 13: #GP(CS selector) (RPL < CPL, bad return segment) */
+int emulate_iret(struct engine *e, const struct insn_info *ii);
 
 /* exec.c: hooks */
 void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user);

@@ -100,12 +100,30 @@ void engine_deliver(struct engine *e, int vector, bool fault, bool has_error, ui
 		 (unsigned long long)e->cur_rip);
 }
 
-static void raise_exception(struct engine *e, int vector, bool fault, bool has_error,
-			    const struct insn_info *ii)
+static void raise_exception_err(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,
+				const struct insn_info *ii)
 {
 	if (!e->host && e->ops.exception && e->ops.exception(e->ops.ctx, vector, 0, fault, ii))
 		return;
-	engine_deliver(e, vector, fault, has_error, 0);
+	engine_deliver(e, vector, fault, has_error, error);
+}
+
+static void raise_exception(struct engine *e, int vector, bool fault, bool has_error,
+			    const struct insn_info *ii)
+{
+	raise_exception_err(e, vector, fault, has_error, 0, ii);
+}
+
+/* BTF (IA32_DEBUGCTL bit 1) with TF: "the processor generates a single-step
+ * debug exception only after instructions that cause a branch" (SDM Vol.3
+ * 17.4.3 "Single-Stepping on Branches"): taken branches, interrupts and
+ * exceptions.  `taken` says whether the instruction that began with TF = 1
+ * transferred control away from its successor.  The hardware DEBUGCTL is
+ * what the processor acts on (KVM drops or suppresses a guest's BTF:
+ * vmx/kvm.c handle_msr, svm/kvm.c svm_enter). */
+static bool btf_suppresses(const struct engine *e, bool taken)
+{
+	return (e->cpu->debugctl & DEBUGCTL_BTF) && !taken;
 }
 
 /* The hardware raises #DB with DR6-format event bits `payload`. */
@@ -190,6 +208,8 @@ static void check_exec(struct engine *e, uint64_t addr)
 static void retire(struct engine *e, const struct insn_info *ii, bool tf)
 {
 	e->cur_rip = ii->rip + ii->len;
+	if (tf && btf_suppresses(e, false))
+		return;                    /* a site is no branch: no trap under BTF */
 	if (tf) {
 		/* single-step trap after the instruction (SDM 17.3.1.4); the
 		 * expectation may be open already (process_site, issue 12); the
@@ -296,12 +316,30 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 			e->ss_seq = e->blk_seq;
 		}
 		return;
-	case IC_IRET:
-		if (!emulate_iret(e, ii)) {
+	case IC_IRET: {
+		uint64_t sp0 = engine_rsp(e);
+		int r = emulate_iret(e, ii);
+		if (r < 0) {
 			engine_request_stop(e, STOP_TRIPLE, NULL);
 			snprintf(e->stop_msg, sizeof(e->stop_msg),
 				 "IRET at 0x%llx popped from unmapped stack", (unsigned long long)ii->rip);
+		} else if (r == 13) {
+			uint64_t cs = 0;
+			engine_mem_read(e, sp0 + (ii->rex_w ? 8 : 4), &cs, ii->rex_w ? 8 : 4);
+			raise_exception_err(e, 13, true, true, (uint32_t)cs & 0xFFFC, ii);
 		}
+		return;
+	}
+	case IC_PRIV:
+		return;                   /* CPL 0 (cpl_fault let it through): Unicorn runs it */
+	case IC_MOV_CR:
+		/* Architecturally: the value moves (SDM Vol.2 MOV CR).  hvsim's CPU
+		 * checks no reserved CR bits; the write is raw (engine_set_cr). */
+		if (ii->dr_write)
+			engine_set_cr(e, ii->dr, engine_gpr(e, ii->gpr));
+		else
+			engine_set_gpr(e, ii->gpr, engine_cr(e, ii->dr));
+		retire(e, ii, tf);
 		return;
 	case IC_RDMSR:
 	case IC_WRMSR: {
@@ -330,7 +368,8 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		 * but the trap belongs to every instruction that *began* with
 		 * TF = 1 (SDM Vol.3 17.3.1.4; measured against real KVM, see
 		 * docs/kvm-reference.md).  With TF = 0 the POPF runs natively. */
-		if (!tf)
+		int cpl = engine_cpl(e);
+		if (!tf && cpl == 0)
 			return;
 		uint64_t sp = engine_rsp(e), v = 0;
 		unsigned w = ii->opsize ? 2 : e->mode == 64 ? 8 : 4;
@@ -344,13 +383,18 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 			return;
 		}
 		uint64_t cur = uc_flags_read(e);
-		/* CPL 0: every writable flag is loaded; VM and RF are not (SDM POPF). */
+		/* CPL 0: every writable flag is loaded; VM and RF are not (SDM POPF).
+		 * CPL > 0: IOPL is not loaded, nor IF when CPL > IOPL. */
 		uint64_t mask = ii->opsize ? 0x7FD5ull : 0x3F7FD5ull & ~(1ull << 16) & ~(1ull << 17);
+		if (cpl > 0)
+			mask &= ~(3ull << 12);
+		if ((unsigned)cpl > ((cur >> 12) & 3))
+			mask &= ~(1ull << 9);
 		uint64_t fl = (cur & ~mask) | (v & mask) | 2;
 		uc_flags_write(e, fl);
 		sp += w;
 		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
-		retire(e, ii, true);
+		retire(e, ii, tf);
 		return;
 	}
 	case IC_BAD:
@@ -382,6 +426,7 @@ static bool ss_site_completes(struct engine *e, const struct insn_info *ii, int 
 	case IC_CPUID:
 	case IC_IO:
 	case IC_RDMSR:
+	case IC_MOV_CR:
 		return true;
 	case IC_WRMSR:
 		return !msr_write_faults(engine_gpr(e, 1) & 0xFFFFFFFF,
@@ -393,8 +438,41 @@ static bool ss_site_completes(struct engine *e, const struct insn_info *ii, int 
 	}
 }
 
+/* The #GP(0) of a CPL-0-only instruction at CPL > 0 (SDM Vol.2, each
+ * instruction's Protected Mode Exceptions).  It comes before any VM exit:
+ * "faults based on privilege level" have priority over VM exits (SDM Vol.3
+ * 25.1.1), and on SVM "all normal exception checks take precedence over the
+ * SVM intercepts" (APM Vol.2 15.7.1, Table 15-7).  MOV DR is not here: its
+ * VM exit beats the #GP on VMX (dr_mov_check_cpu, vmx/kvm.c).  IN/OUT above
+ * IOPL: hvsim's TSS has no I/O permission bitmap (run.c), so every port is
+ * denied (SDM Vol.1 19.5.2). */
+static bool cpl_fault(struct engine *e, const struct insn_info *ii)
+{
+	int cpl = engine_cpl(e);
+	if (cpl == 0)
+		return false;
+	unsigned iopl = (unsigned)(engine_rflags(e) >> 12) & 3;
+	switch ((enum insn_class)ii->cls) {
+	case IC_HLT:
+	case IC_RDMSR:
+	case IC_WRMSR:
+	case IC_MOV_CR:
+		return true;
+	case IC_PRIV:
+		return !ii->iopl || (unsigned)cpl > iopl;
+	case IC_IO:
+		return (unsigned)cpl > iopl;
+	default:
+		return false;
+	}
+}
+
 static void process_site(struct engine *e, const struct insn_info *ii)
 {
+	if (cpl_fault(e, ii)) {
+		raise_exception(e, 13, true, true, ii);
+		return;
+	}
 	bool tf = (engine_rflags(e) & RFL_TF) != 0;
 	uint64_t seq0 = e->deliver_seq;
 	int ideal_fault = DR_OK;
@@ -432,7 +510,7 @@ static void process_site(struct engine *e, const struct insn_info *ii)
 	 * it or a hypervisor completes it after a VM exit (KVM
 	 * kvm_skip_emulated_instruction -> kvm_vcpu_do_singlestep), so the
 	 * expectation opens before any exit.  See ss_site_completes(). */
-	if (tf && !e->host_tf && !(e->ss_open && e->ss_addr == ii->rip) &&
+	if (tf && !e->host_tf && !btf_suppresses(e, false) && !(e->ss_open && e->ss_addr == ii->rip) &&
 	    ss_site_completes(e, ii, ideal_fault)) {
 		expect_begin(e, 0, DR6_BS, "single-step");
 		e->ss_open = true;
@@ -824,7 +902,11 @@ void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 	e->cur_rip = rip;
 	uint64_t at = rip;
 	bool trap = intno == 1 || intno == 3 || intno >= 32;
-	if (intno == 1 && (fl & RFL_TF)) {
+	if (intno == 1 && (fl & RFL_TF) && !(e->pend_hw | e->pend_ideal) && e->blk &&
+	    btf_suppresses(e, rip != e->blk->addr + e->blk->size)) {
+		/* BTF: not a branch (with TF = 1 each translated block holds the
+		 * one instruction that just ran), so no #DB */
+	} else if (intno == 1 && (fl & RFL_TF)) {
 		/* Single-step trap after the instruction that began with TF = 1,
 		 * merged with any data-breakpoint hit of that instruction. */
 		unsigned hw = e->pend_hw, id = e->pend_ideal;
