@@ -109,6 +109,17 @@ void engine_set_cr(struct engine *e, int n, uint64_t v)
 	uc_reg_write(e->uc, uc_cr_id(n), &v);
 }
 
+void engine_set_segments(struct engine *e, uint64_t gdt, uint16_t gdt_limit, uint16_t tr_sel,
+			 uint64_t tss, uint32_t tss_limit, uint16_t cs, uint16_t ss)
+{
+	uc_x86_mmr g = { .selector = 0, .base = gdt, .limit = gdt_limit, .flags = 0 };
+	uc_reg_write(e->uc, UC_X86_REG_GDTR, &g);
+	uc_x86_mmr tr = { .selector = tr_sel, .base = tss, .limit = tss_limit, .flags = 0x89 };
+	uc_reg_write(e->uc, UC_X86_REG_TR, &tr);
+	uc_reg_write(e->uc, UC_X86_REG_CS, &cs);
+	uc_reg_write(e->uc, UC_X86_REG_SS, &ss);
+}
+
 int engine_cpl(struct engine *e)
 {
 	uint64_t cs = 0;

@@ -182,6 +182,10 @@ void engine_set_cr(struct engine *e, int n, uint64_t v);
  * RDMSR/WRMSR, IN/OUT above IOPL, MOV DR).  Only 64-bit guests run at CPL 3
  * (scenario key guest.user). */
 int engine_cpl(struct engine *e);
+/* Descriptor tables and selectors at start-up (guest.user, sim/run.c):
+ * GDTR, TR (a 64-bit available TSS), CS and SS. */
+void engine_set_segments(struct engine *e, uint64_t gdt, uint16_t gdt_limit, uint16_t tr_sel,
+			 uint64_t tss, uint32_t tss_limit, uint16_t cs, uint16_t ss);
 
 /* Limits. */
 void engine_set_budget(struct engine *e, uint64_t max_insns, uint64_t max_cycles);

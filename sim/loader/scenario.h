@@ -146,6 +146,13 @@ struct scenario {
 		uint64_t max_instructions;   /* limits.instructions (0 = default 10M) */
 		uint64_t max_cycles;         /* limits.cycles (0 = none) */
 		bool budget_ok;              /* limits.on_budget: stop (true) | error (default) */
+		/* guest.user (64-bit only): hvsim writes a GDT and a TSS at
+		 * `tables`, loads GDTR/TR/CS/SS and pushes an IRETQ frame to
+		 * (entry, stack) at CPL 3 on the initial kernel stack, whose top
+		 * becomes TSS.RSP0 (scenarios/README.md "guest.user"). */
+		bool has_user;
+		struct srcpos user_pos;
+		uint64_t user_entry, user_stack, user_tables;
 	} guest;
 
 	struct {

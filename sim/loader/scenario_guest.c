@@ -137,10 +137,70 @@ static void parse_data(struct ydoc *c, yaml_node_t *n, int mode)
 	}
 }
 
+/* An address or an assembler label (guest.entry, guest.user.entry). */
+static uint64_t addr_or_label(struct ydoc *c, yaml_node_t *x, const char *what)
+{
+	struct scenario *sc = c->user;
+	char b[128];
+	uint64_t a = 0;
+	if (!y_is_plain(x) || y_is_null(x))
+		y_fail(c, x, "expected an address or a label for %s, got %s", what, y_describe(x, b, sizeof b));
+	char ch = y_sval(x)[0];
+	if ((ch >= '0' && ch <= '9') || ch == '-')
+		return y_get_uint(c, x, what);
+	char *label = y_get_string(c, x, what);
+	if (!scenario_symbol(sc, label, &a))
+		y_fail(c, x, "unknown label '%s' for %s%s", y_shown(y_sval(x), y_slen(x), b, sizeof b), what,
+		       sc->guest.code.asm_text ? "" : " (code given as hex has no labels)");
+	return a;
+}
+
+static bool in_data(const struct scenario *sc, uint64_t a, uint64_t n)
+{
+	for (size_t i = 0; i < sc->guest.ndata; i++) {
+		const struct data_region *d = &sc->guest.data[i];
+		if (a >= d->addr && a - d->addr < d->size && n <= d->size - (a - d->addr))
+			return true;
+	}
+	return false;
+}
+
+/* guest.user: code at CPL 3 (issue 12 item 4). */
+#define USER_TABLES_SIZE 0xA8u      /* GDT (7 entries) + 64-bit TSS (0x68), run.c */
+static void parse_user(struct ydoc *c, yaml_node_t *n, int mode)
+{
+	static const char *const keys[] = { "entry", "stack", "tables", NULL };
+	struct scenario *sc = c->user;
+	y_need_map(c, n, "guest.user");
+	y_check_keys(c, n, "guest.user", keys);
+	y_require(c, n, "guest.user", "entry");
+	y_require(c, n, "guest.user", "stack");
+	y_require(c, n, "guest.user", "tables");
+	if (mode != 64)
+		y_fail(c, n, "guest.user needs guest.mode 64 (hvsim models privilege changes in 64-bit mode only)");
+	sc->guest.has_user = true;
+	sc->guest.user_pos = y_pos(n);
+	yaml_node_t *x = y_find(c, n, "entry", NULL);
+	sc->guest.user_entry = addr_or_label(c, x, "guest.user.entry");
+	if (!scn_block_has(&sc->guest.code, sc->guest.user_entry) && !in_data(sc, sc->guest.user_entry, 1))
+		y_fail(c, x, "guest.user.entry 0x%" PRIx64 " is outside the guest code and data regions",
+		       sc->guest.user_entry);
+	x = y_find(c, n, "stack", NULL);
+	sc->guest.user_stack = y_get_uint(c, x, "guest.user.stack");
+	scn_check_addr(c, x, "guest.user.stack", sc->guest.user_stack, mode);
+	x = y_find(c, n, "tables", NULL);
+	sc->guest.user_tables = y_get_uint(c, x, "guest.user.tables");
+	if (sc->guest.user_tables & 7)
+		y_fail(c, x, "guest.user.tables 0x%" PRIx64 " must be 8-byte aligned", sc->guest.user_tables);
+	if (!in_data(sc, sc->guest.user_tables, USER_TABLES_SIZE))
+		y_fail(c, x, "guest.user.tables 0x%" PRIx64 ": its 0x%x bytes (GDT and TSS) must lie inside one "
+		       "guest.data region", sc->guest.user_tables, USER_TABLES_SIZE);
+}
+
 void scn_parse_guest(struct ydoc *c, yaml_node_t *n)
 {
 	static const char *const keys[] = { "mode", "base", "asm", "code", "entry", "data", "regs",
-					    "limits", NULL };
+					    "limits", "user", NULL };
 	struct scenario *sc = c->user;
 	char b[128];
 	y_need_map(c, n, "guest");
@@ -211,4 +271,6 @@ void scn_parse_guest(struct ydoc *c, yaml_node_t *n)
 		parse_regs(c, x, mode);
 	if ((x = y_find(c, n, "limits", NULL)))
 		parse_limits(c, x);
+	if ((x = y_find(c, n, "user", NULL)))
+		parse_user(c, x, mode);
 }
