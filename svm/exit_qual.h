@@ -52,6 +52,23 @@ static inline struct svm_dr_exit svm_dr_exit_decode(uint64_t code)
 /* "reg = svm->vmcb->control.exit_info_1 & SVM_EXITINFO_REG_MASK" */
 static inline int svm_dr_exitinfo1_gpr(uint64_t info1) { return (int)(info1 & SVM_EXITINFO_REG_MASK); }
 
+/* ---- MOV CRx intercepts: EXITCODE and EXITINFO1 ------------------------------
+ * EXITCODE (APM Vol.2 Appendix C): 0x00 + n read of CRn, 0x10 + n write of
+ * CRn (read_cr4 0x04, write_cr4 0x14).  EXITINFO1 with decode assists (APM
+ * 15.8.1 "MOV CRx"): bit 63 = 1 for MOV CRx (0 for CLTS/LMSW), bits 3:0 the
+ * GPR; without decode assists 0 (KVM cr_interception then emulates). */
+#define SVM_EXITINFO_CR_VALID      (1ull << 63)
+
+static inline uint64_t svm_cr_exit_code(int cr, bool write)
+{
+	return (write ? 0x10u : 0u) + (uint64_t)cr;
+}
+
+static inline uint64_t svm_cr_exitinfo1_encode(bool decode_assists, int gpr)
+{
+	return decode_assists ? (SVM_EXITINFO_CR_VALID | ((uint64_t)gpr & SVM_EXITINFO_REG_MASK)) : 0;
+}
+
 /* ---- IOIO intercept: EXITINFO1 -------------------------------------------------
  * APM 15.10.2 Figure 15-2 "EXITINFO1 for IOIO Intercept":
  *

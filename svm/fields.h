@@ -24,6 +24,8 @@ enum vmcb_field {
 /* DR0-DR7 read + write: what KVM's set_dr_intercepts installs (the word
  * kvm-unit-tests writes as 0x00FF00FF, arch-facts A.5). */
 #define SVM_DR_INTERCEPTS_ALL      0x00FF00FFu
+#define SVM_CR_INTERCEPT_READ(n)   (1u << (n))          /* INTERCEPT_CR bits 15:0 */
+#define SVM_CR_INTERCEPT_WRITE(n)  (1u << (16 + (n)))   /* INTERCEPT_CR bits 31:16 */
 #define SVM_INTERCEPT_INTR         (1u << 0)    /* vector 3 */
 #define SVM_INTERCEPT_CPUID        (1u << 18)
 #define SVM_INTERCEPT_HLT          (1u << 24)

@@ -132,6 +132,10 @@ bool svm_hw_vmrun(struct svm *s)
 		s->host_debugctl = c->debugctl;
 		c->debugctl = vmcb_hw_get(v, DBGCTL);
 	}
+	/* CR4 (15.5.1 "CR0, CR3, CR4, EFER"), where cr_interception put an
+	 * intercepted write. */
+	if (engine_cr4(s->eng) != vmcb_hw_get(v, CR4))
+		engine_set_cr(s->eng, 4, vmcb_hw_get(v, CR4));
 	/* RIP, RSP, RAX, RFLAGS: always from the VMCB ("explicitly not cached",
 	 * 15.15.3). */
 	engine_set_rip(s->eng, vmcb_hw_get(v, RIP));

@@ -338,6 +338,48 @@ static void dr_interception(struct svm *s, uint64_t code)
 	}
 }
 
+/* cr_interception (0x04 read_cr4, 0x14 write_cr4): with decode assists
+ * "reg = exit_info_1 & SVM_EXITINFO_REG_MASK", else emulate_on_interception
+ * (the emulator decodes the MOV CR).  Read: kvm_read_cr4 into the GPR;
+ * write: kvm_set_cr4 -> svm_set_cr4 stores the VMCB CR4 and marks VMCB_CR
+ * dirty (reserved-bit #GPs not modelled, as the engine checks none).  Then
+ * kvm_complete_insn_gp skips the instruction. */
+static void cr_interception(struct svm *s, uint64_t code)
+{
+	bool write = code >= 0x10;
+	int cr = (int)(code & 0xF), gpr;
+	uint64_t rip = reg_read(s, VCPU_REGS_RIP);
+	struct insn_info ii;
+	memset(&ii, 0, sizeof(ii));
+	cpu_charge(s->cpu, CYC_HANDLER, s->cpu->cost->handler_io);
+	if (s->cfg.decode_assists) {
+		gpr = svm_dr_exitinfo1_gpr(vmcb_read(&s->vmcb, EXITINFO1));
+	} else {
+		uint8_t buf[15];
+		bool ok = false;
+		cpu_charge(s->cpu, CYC_HANDLER, s->cpu->cost->emulate_insn);
+		for (size_t n = sizeof(buf); n >= 3 && !ok; n--)
+			if (engine_mem_read(s->eng, rip, buf, n) == 0)
+				ok = engine_classify(buf, n, 64, &ii) == 0 && ii.cls == IC_MOV_CR;
+		if (!ok) {
+			engine_request_stop(s->eng, STOP_INTERNAL, "instruction emulation failed (MOV CR)");
+			s->stopped = true;
+			return;
+		}
+		gpr = ii.gpr;
+	}
+	if (cr == 4 && write) {
+		vmcb_write(&s->vmcb, CR4, gpr_read(s, gpr));
+		vmcb_mark_dirty(&s->vmcb, VMCB_CLEAN_CR);
+	} else if (cr == 4) {
+		gpr_write(s, gpr, vmcb_read(&s->vmcb, CR4));
+	}
+	if (!s->cfg.decode_assists)
+		complete_insn(s, rip + ii.len);
+	else
+		skip_instruction(s);
+}
+
 /* msr_interception (exit code 0x7C; EXITINFO1 = 0 RDMSR, 1 WRMSR, APM
  * 15.11) -> kvm_get_msr / kvm_set_msr -> svm_get_msr / svm_set_msr, for
  * IA32_DEBUGCTL: the value lives in the VMCB's DBGCTL (svm->vmcb->save.dbgctl);
@@ -442,6 +484,18 @@ static void svm_handle_exit(struct svm *s)
 		break;
 	case SVM_EXIT_EXCP_DB:
 		db_interception(s);
+		break;
+	case SVM_EXIT_READ_CR4:
+	case SVM_EXIT_WRITE_CR4:
+		cr_interception(s, code);
+		break;
+	case SVM_EXIT_EXCP_UD:
+		/* ud_interception -> handle_ud: kvm_emulate_instruction(
+		 * EMULTYPE_TRAP_UD); for every #UD hvsim raises (DR4/5 with CR4.DE,
+		 * DR8-15, LOCK, VMCALL) the emulator queues #UD again (VMCALL's
+		 * hypercall patching is not modelled). */
+		cpu_charge(c, CYC_HANDLER, c->cost->emulate_insn);
+		svm_queue_exception(s, 6, false, 0);
 		break;
 	case SVM_EXIT_EXCP_BP:
 		/* bp_interception (intercepted only with KVM_GUESTDBG_USE_SW_BP):
@@ -576,6 +630,17 @@ static bool svm_on_insn(void *p, const struct insn_info *ii)
 		 * assists (APM 15.8.1; Bochs passes 0 without them). */
 		svm_vcpu_exit(s, svm_dr_exit_code(ii->dr, ii->dr_write),
 			      svm_dr_exitinfo1_encode(s->cfg.decode_assists, ii->gpr), 0, next);
+		return true;
+	}
+	case IC_MOV_CR: {
+		/* CR intercepts, checked after the instruction's #GP (CPL, done by
+		 * the engine) like every intercept (Table 15-7).  EXITINFO1: bit 63
+		 * and the GPR with decode assists (15.8.1). */
+		uint32_t bit = ii->dr_write ? SVM_CR_INTERCEPT_WRITE(ii->dr) : SVM_CR_INTERCEPT_READ(ii->dr);
+		if (!(vmcb_hw_get(v, INTERCEPT_CR) & bit))
+			return false;
+		svm_vcpu_exit(s, svm_cr_exit_code(ii->dr, ii->dr_write),
+			      svm_cr_exitinfo1_encode(s->cfg.decode_assists, ii->gpr), 0, next);
 		return true;
 	}
 	case IC_CPUID:
@@ -751,7 +816,14 @@ static void *svm_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	vmcb_hw_set(v, INTERCEPT_MISC1, SVM_INTERCEPT_INTR | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_HLT |
 					SVM_INTERCEPT_IOIO_PROT | SVM_INTERCEPT_MSR_PROT);
 	vmcb_hw_set(v, INTERCEPT_MISC2, SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL);
-	vmcb_hw_set(v, INTERCEPT_EXCEPTIONS, 1u << 1);
+	/* init_vmcb: CR0/CR3/CR4 read and write (+ CR8 write) intercepts and
+	 * the PF, UD, MC, AC exception intercepts; with NPT (kvm_amd's default)
+	 * the CR3 intercepts and #PF are cleared there, and svm_set_cr0 clears
+	 * the CR0 read/write intercepts when the guest's CR0 is what the
+	 * hardware runs with (selective CR0 write, exit 0x65, not modelled);
+	 * CR8 is not modelled.  So: CR4 both ways, #UD (and #DB, above). */
+	vmcb_hw_set(v, INTERCEPT_CR, SVM_CR_INTERCEPT_READ(4) | SVM_CR_INTERCEPT_WRITE(4));
+	vmcb_hw_set(v, INTERCEPT_EXCEPTIONS, 1u << 1 | 1u << 6);
 	vmcb_hw_set(v, DR6, DR6_ACTIVE_LOW);
 	vmcb_hw_set(v, DR7, DR7_FIXED_1);
 	vmcb_hw_set(v, RIP, engine_rip(eng));

@@ -51,6 +51,50 @@ static inline struct vmx_dr_qual vmx_dr_qual_decode(uint64_t qual)
 	};
 }
 
+/* ---- Exit qualification for control-register accesses (basic reason 28) ----
+ * SDM Vol.3 Table 28-3 "Exit Qualification for Control-Register Accesses":
+ *
+ *   bits   field
+ *   3:0    number of the control register (0 for CLTS and LMSW)
+ *   5:4    access type: 0 = MOV to CR, 1 = MOV from CR, 2 = CLTS, 3 = LMSW
+ *   6      LMSW operand type: 0 = register, 1 = memory
+ *   7      not currently defined (0)
+ *   11:8   MOV CR: the general-purpose register (0 RAX ... 15 R15)
+ *   15:12  not currently defined (0)
+ *   31:16  LMSW: the LMSW source data
+ *   63:32  not currently defined (0)
+ *
+ * hvsim produces MOV to CR0/CR4 only (a write that changes a host-owned
+ * bit, vmx/kvm.c); KVM's handle_cr decodes it. */
+#define VMX_CR_QUAL_CR_MASK       0xFull
+#define VMX_CR_QUAL_TYPE_SHIFT    4
+#define VMX_CR_QUAL_TYPE_MASK     0x3ull
+#define VMX_CR_QUAL_GPR_SHIFT     8
+#define VMX_CR_QUAL_GPR_MASK      0xFull
+enum vmx_cr_access { VMX_CR_MOV_TO = 0, VMX_CR_MOV_FROM = 1, VMX_CR_CLTS = 2, VMX_CR_LMSW = 3 };
+
+struct vmx_cr_qual {
+	int cr;                 /* control register number */
+	enum vmx_cr_access type;
+	int gpr;                /* MOV CR: SDM GPR number 0-15 */
+};
+
+static inline uint64_t vmx_cr_qual_encode(int cr, enum vmx_cr_access type, int gpr)
+{
+	return ((uint64_t)cr & VMX_CR_QUAL_CR_MASK) |
+	       ((uint64_t)type & VMX_CR_QUAL_TYPE_MASK) << VMX_CR_QUAL_TYPE_SHIFT |
+	       ((uint64_t)gpr & VMX_CR_QUAL_GPR_MASK) << VMX_CR_QUAL_GPR_SHIFT;
+}
+
+static inline struct vmx_cr_qual vmx_cr_qual_decode(uint64_t qual)
+{
+	return (struct vmx_cr_qual){
+		.cr = (int)(qual & VMX_CR_QUAL_CR_MASK),
+		.type = (enum vmx_cr_access)((qual >> VMX_CR_QUAL_TYPE_SHIFT) & VMX_CR_QUAL_TYPE_MASK),
+		.gpr = (int)((qual >> VMX_CR_QUAL_GPR_SHIFT) & VMX_CR_QUAL_GPR_MASK),
+	};
+}
+
 /* ---- Exit qualification for I/O instructions (basic exit reason 30) --------
  * SDM Vol.3 Table 28-5 "Exit Qualification for I/O Instructions":
  *

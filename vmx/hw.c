@@ -20,6 +20,7 @@ void vmx_hw_exit(struct vmx *x, uint32_t reason, uint64_t qual, uint32_t intr_in
 	vmcs_hw_set(v, GUEST_RSP, engine_rsp(x->eng));
 	vmcs_hw_set(v, GUEST_RFLAGS, engine_rflags(x->eng) & ~(1ull << 16));
 	vmcs_hw_set(v, GUEST_CR4, engine_cr4(x->eng));
+	vmcs_hw_set(v, GUEST_CR0, engine_cr(x->eng, 0));
 	/* 27.3.1: DR7 and IA32_DEBUGCTL are saved only with "save debug
 	 * controls"; otherwise the fields keep their old values. */
 	if (vmcs_hw_get(v, VM_EXIT_CONTROLS) & VM_EXIT_SAVE_DEBUG_CONTROLS) {
@@ -69,6 +70,12 @@ bool vmx_hw_entry(struct vmx *x)
 		c->debugctl = vmcs_hw_get(v, GUEST_IA32_DEBUGCTL);
 		cpu_charge(c, CYC_TRANSITION, c->cost->vmentry_load_debug);
 	}
+	/* CR0/CR4 from their fields (26.3.2.1), where handle_cr put the value
+	 * of an intercepted MOV to CR. */
+	if (engine_cr(x->eng, 0) != vmcs_hw_get(v, GUEST_CR0))
+		engine_set_cr(x->eng, 0, vmcs_hw_get(v, GUEST_CR0));
+	if (engine_cr4(x->eng) != vmcs_hw_get(v, GUEST_CR4))
+		engine_set_cr(x->eng, 4, vmcs_hw_get(v, GUEST_CR4));
 	/* Guest RIP/RSP/RFLAGS from the VMCS. */
 	engine_set_rip(x->eng, vmcs_hw_get(v, GUEST_RIP));
 	engine_set_gpr(x->eng, 4, vmcs_hw_get(v, GUEST_RSP));

@@ -257,6 +257,25 @@ static void handle_dr(struct vmx *x)
 	}
 }
 
+/* handle_cr (exit reason 28), MOV to CR0/CR4 only: kvm_set_cr0/kvm_set_cr4
+ * -> vmx_set_cr0/vmx_set_cr4 write the read shadow and the guest field
+ * (VMWRITEs); VM entry loads the new value.  hvsim's guest CPU checks no
+ * reserved CR bits, so neither does this handler (kvm_set_cr4's #GP cases
+ * are not modelled). */
+static void handle_cr(struct vmx *x)
+{
+	struct vmx_cr_qual q = vmx_cr_qual_decode(reg_read(x, VCPU_EXREG_EXIT_INFO_1));
+	cpu_charge(x->cpu, CYC_HANDLER, x->cpu->cost->handler_io);
+	if (q.type != VMX_CR_MOV_TO || (q.cr != 0 && q.cr != 4))
+		return;
+	uint64_t val = q.gpr == 4 ? reg_read(x, VCPU_REGS_RSP) : engine_gpr(x->eng, q.gpr);
+	vmcs_write(&x->vmcs, q.cr == 4 ? CR4_READ_SHADOW : CR0_READ_SHADOW, val);
+	vmcs_write(&x->vmcs, q.cr == 4 ? GUEST_CR4 : GUEST_CR0, val);
+	reg_write(x, q.cr == 4 ? VCPU_EXREG_CR4 : VCPU_EXREG_CR0, val);
+	x->rc.dirty &= ~(1u << (q.cr == 4 ? VCPU_EXREG_CR4 : VCPU_EXREG_CR0));
+	skip_instruction(x);
+}
+
 /* handle_rdmsr / handle_wrmsr (exit reasons 31/32, SDM Appendix C):
  * kvm_emulate_rdmsr/wrmsr -> vmx_get_msr/vmx_set_msr.  IA32_DEBUGCTL is not
  * in KVM's MSR-bitmap pass-through list, so both directions exit.  The value
@@ -317,6 +336,12 @@ static void handle_exception(struct vmx *x)
 		vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN);   /* event_exit_inst_len */
 		vmx_exit_debug(x, 3, 0, 0);
 	} else {
+		/* #UD (handle_ud): kvm_emulate_instruction(EMULTYPE_TRAP_UD); the
+		 * emulator fails the same checks the CPU did for every #UD hvsim
+		 * raises (DR4/5 with CR4.DE, DR8-15, LOCK: em_dr_read/em_dr_write
+		 * -> emulate_ud) and queues #UD again.  Anything else: reinject. */
+		if (vec == 6)
+			cpu_charge(x->cpu, CYC_HANDLER, x->cpu->cost->emulate_insn);
 		vmx_queue_exception(x, vec, false, 0);
 	}
 }
@@ -360,6 +385,9 @@ static void vmx_handle_exit(struct vmx *x, uint32_t reason)
 	switch (reason) {
 	case EXIT_REASON_DR_ACCESS:
 		handle_dr(x);
+		break;
+	case EXIT_REASON_CR_ACCESS:
+		handle_cr(x);
 		break;
 	case EXIT_REASON_EXCEPTION_NMI:
 		handle_exception(x);
@@ -458,6 +486,22 @@ static bool vmx_on_insn(void *p, const struct insn_info *ii)
 		vmx_vcpu_exit(x, EXIT_REASON_DR_ACCESS, vmx_dr_qual_encode(ii->dr, ii->dr_write, ii->gpr),
 			      0, ii->len);
 		return true;
+	case IC_MOV_CR: {
+		/* "MOV to CR0/CR4 causes a VM exit if, for any bit set in the CR
+		 * guest/host mask, the source operand differs from the read shadow"
+		 * (SDM 25.1.3); MOV from CR0/CR4 never exits (it reads the shadow
+		 * for host-owned bits, which KVM keeps equal to the guest's value);
+		 * CR3 load/store exiting is off with EPT; CR2 never exits. */
+		if (!ii->dr_write || (ii->dr != 0 && ii->dr != 4))
+			return false;
+		uint64_t val = engine_gpr(x->eng, ii->gpr);
+		uint64_t mask = vmcs_hw_get(&x->vmcs, ii->dr == 4 ? CR4_GUEST_HOST_MASK : CR0_GUEST_HOST_MASK);
+		uint64_t shadow = vmcs_hw_get(&x->vmcs, ii->dr == 4 ? CR4_READ_SHADOW : CR0_READ_SHADOW);
+		if (!((val ^ shadow) & mask))
+			return false;
+		vmx_vcpu_exit(x, EXIT_REASON_CR_ACCESS, vmx_cr_qual_encode(ii->dr, VMX_CR_MOV_TO, ii->gpr), 0, ii->len);
+		return true;
+	}
 	case IC_CPUID:
 		vmx_vcpu_exit(x, EXIT_REASON_CPUID, 0, 0, ii->len);     /* CPUID always exits */
 		return true;
@@ -592,7 +636,21 @@ static void *vmx_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	vmcs_hw_set(v, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING);
 	vmcs_hw_set(v, VM_ENTRY_CONTROLS, cfg->policy->no_load_debug_controls ? 0 : VM_ENTRY_LOAD_DEBUG_CONTROLS);
 	vmcs_hw_set(v, VM_EXIT_CONTROLS, cfg->policy->no_save_debug_controls ? 0 : VM_EXIT_SAVE_DEBUG_CONTROLS);
-	vmcs_hw_set(v, EXCEPTION_BITMAP, 1u << 1);
+	/* #UD is intercepted too (update_exception_bitmap: PF, UD, MC, DB, AC;
+	 * #PF dropped with EPT; hvsim raises neither #MC nor #AC). */
+	vmcs_hw_set(v, EXCEPTION_BITMAP, 1u << 1 | 1u << 6);
+	/* CR0/CR4 guest/host masks: the bits the guest does not own
+	 * (KVM_POSSIBLE_CR0_GUEST_BITS = TS | WP and KVM_POSSIBLE_CR4_GUEST_BITS =
+	 * PVI | DE | PCE | OSFXSR | OSXMMEXCPT | PGE | TSD | FSGSBASE in
+	 * kvm_cache_regs.h, 6.x with EPT; CR4.DE has been guest-owned since
+	 * KVM_CR4_GUEST_OWNED_BITS, 2.6.34, and was never in the 2.6.29 host
+	 * mask VME | PSE | PAE | PGE | VMXE either), read shadows = the guest's
+	 * values. */
+	vmcs_hw_set(v, CR0_GUEST_HOST_MASK, ~((1ull << 3) | (1ull << 16)));
+	vmcs_hw_set(v, CR4_GUEST_HOST_MASK, ~(0x2ull | 0x8 | 0x100 | 0x200 | 0x400 | 0x80 | 0x4 | 0x10000));
+	vmcs_hw_set(v, CR0_READ_SHADOW, engine_cr(eng, 0));
+	vmcs_hw_set(v, CR4_READ_SHADOW, engine_cr4(eng));
+	vmcs_hw_set(v, GUEST_CR0, engine_cr(eng, 0));
 	vmcs_hw_set(v, GUEST_DR7, DR7_FIXED_1);
 	vmcs_hw_set(v, GUEST_RIP, engine_rip(eng));
 	vmcs_hw_set(v, GUEST_RSP, engine_rsp(eng));
