@@ -149,7 +149,9 @@ static uint64_t addr_or_label(struct ydoc *c, yaml_node_t *x, const char *what)
 	if ((ch >= '0' && ch <= '9') || ch == '-')
 		return y_get_uint(c, x, what);
 	char *label = y_get_string(c, x, what);
-	if (!scenario_symbol(sc, label, &a))
+	bool found = scenario_symbol(sc, label, &a);
+	free(label);
+	if (!found)
 		y_fail(c, x, "unknown label '%s' for %s%s", y_shown(y_sval(x), y_slen(x), b, sizeof b), what,
 		       sc->guest.code.asm_text ? "" : " (code given as hex has no labels)");
 	return a;
