@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include "sim/cli/cmds.h"
 #include "sim/render/html.h"
+#include "sim/render/kvmstat.h"
 #include "sim/render/report.h"
 #include "sim/render/result_out.h"
 #include "sim/render/svg.h"
@@ -18,12 +19,13 @@ struct rctx {
 	enum report_format fmt;
 	struct chart *chart;
 	const char *src;
+	struct kvmstat_view view;      /* -k/--key, --vcpu */
 };
 
 static int w_table(FILE *f, void *ctx)
 {
 	struct rctx *r = ctx;
-	return report_render(f, r->runs, r->nruns, r->ev, r->fmt);
+	return report_render_view(f, r->runs, r->nruns, r->ev, r->fmt, &r->view);
 }
 
 static int w_grouped(FILE *f, void *ctx) { chart_svg_grouped(f, ((struct rctx *)ctx)->chart); return 0; }
@@ -85,18 +87,30 @@ static int write_svgs(const char *dir, struct rctx *base)
 int cmd_report(const struct cmd *c, int argc, char **argv)
 {
 	const struct verb_spec *spec = &c->spec;
-	const char *event = "vmexit", *format = "text", *out = NULL, *pos[1];
+	const char *event = "vmexit", *format = "text", *out = NULL, *key = "sample", *vcpu = NULL, *pos[1];
 	size_t npos;
 	const struct verb_opt opts[] = {
 		{ "event", 0, &event, NULL }, { "format", 0, &format, NULL }, { "output", 'o', &out, NULL },
-		{ NULL, 0, NULL, NULL },
+		{ "key", 'k', &key, NULL }, { "vcpu", 0, &vcpu, NULL }, { NULL, 0, NULL, NULL },
 	};
 	int rc = verb_parse(spec, argc, argv, opts, pos, 1, &npos);
 	if (rc >= 0)
 		return rc;
 	if (npos != 1)
 		return verb_usage(spec, "report needs a RESULT.json");
-	struct rctx r = { .src = pos[0] };
+	struct rctx r = { .src = pos[0], .view = kvmstat_view_default };
+	if (kvmstat_key_parse(key, &r.view.key))
+		return verb_usage(spec, "bad value '%s' for --key, want sample or time (as perf kvm stat report -k)",
+				  key);
+	if (vcpu) {
+		unsigned long long n;
+		if (verb_number(vcpu, &n))
+			return verb_usage(spec, "bad value '%s' for --vcpu, want a vCPU number", vcpu);
+		/* hvsim simulates one vCPU: every result has vCPU 0 only */
+		if (n != 0)
+			return verb_usage(spec, "no vCPU %llu: hvsim simulates one vCPU, so --vcpu takes 0 only", n);
+		r.view.vcpu = 0;
+	}
 	if (report_event_parse(event, &r.ev))
 		return verb_usage(spec, "bad value '%s' for --event, want vmexit, dr or db", event);
 	bool svg = !strcmp(format, "svg"), html = !strcmp(format, "html");

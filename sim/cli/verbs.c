@@ -131,7 +131,8 @@ const struct cmd verb_table[] = {
 	    "\nThe trace format is docs/trace-schema.md ('hvsim list events --format md').\n" },
 	  cmd_trace },
 	{ { "report",
-	    "hvsim report RESULT.json [--event vmexit|dr|db] [--format text|md|csv|json|svg|html] [-o OUT]",
+	    "hvsim report RESULT.json [--event vmexit|dr|db] [-k sample|time] [--vcpu N] "
+	    "[--format text|md|csv|json|svg|html] [-o OUT]",
 	    "Render a saved result (hvsim run/compare --format json) without re-simulating.",
 	    "options:\n"
 	    "      --event E        vmexit: exits by reason (default), as perf kvm stat report;\n"
@@ -143,9 +144,15 @@ const struct cmd verb_table[] = {
 	    "                         category), each with its .csv and .json, into directory OUT\n"
 	    "                         (default: the current directory);\n"
 	    "                       html: one self-contained page with all tables and charts\n"
+	    "  -k, --key K          sort the rows as perf kvm stat report -k: sample (by samples,\n"
+	    "                       the default) or time (by average cycles)\n"
+	    "      --vcpu N         only events of vCPU N (hvsim simulates vCPU 0 only: 0 is the one\n"
+	    "                       value accepted; the header then says \"VCPU 0\")\n"
 	    "  -o, --output OUT     output file, or directory for svg (default: standard output)\n"
 	    "\nUnits are modeled cycles.  Time columns that the result does not record per row\n"
-	    "print '-'.\n" },
+	    "print '-'.  Text and Markdown tables name exit reasons as the kernel prints them (SVM:\n"
+	    "\"DB excp\", \"io\", \"interrupt\", ...); CSV and JSON keep the result's field names\n"
+	    "(exits.by_reason.excp_db, ...): docs/result-schema.md has the mapping.\n" },
 	  cmd_report },
 	{ { "explain",
 	    "hvsim explain SCENARIO [-p POLICY] [--vendor vmx|svm|none] [--format text|html] [-o FILE]",
