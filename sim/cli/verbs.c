@@ -115,17 +115,22 @@ const struct cmd verb_table[] = {
 	    "VMMCALL, ICEBP, IRET, RDMSR, WRMSR) end with \"; site: NAME\".\n" },
 	  cmd_disasm },
 	{ { "trace",
-	    "hvsim trace FILE [--format text|chrome|svg] [--no-timestamps] [--run N] [-o OUT]",
+	    "hvsim trace FILE [--format text|chrome|svg] [-F EVENT[,EVENT...]] [--no-timestamps] [--run N] "
+	    "[-o OUT]",
 	    "Render a JSONL event trace (hvsim run --trace FILE) as text, Chrome JSON or SVG.",
 	    "options:\n"
-	    "      --format F       text: trace-cmd style lines (default), e.g.\n"
-	    "                         hvsim-0 [000] 1105: kvm_exit: vcpu 0 reason DR_ACCESS rip 0x103b ...\n"
+	    "      --format F       text: the lines of trace-cmd report (default), e.g.\n"
+	    "                                    hvsim-0     [000] d..1.     0.000368: kvm_exit: vcpu 0\n"
+	    "                           reason DR_ACCESS rip 0x103b info1 ... intr_info 0x00000000 ...\n"
+	    "                         seconds = cycles / cpu.hz of the run's cost model (shown in a\n"
+	    "                         '# clock' line)\n"
 	    "                       chrome: Chrome/Perfetto trace-event JSON (ui.perfetto.dev,\n"
-	    "                         chrome://tracing); pid = run (policy), tid = vcpu; timestamps\n"
-	    "                         assume a nominal 1 GHz clock (1 cycle = 1 ns)\n"
+	    "                         chrome://tracing); pid = run (policy), tid = vcpu; the same clock\n"
 	    "                       svg: the timeline strip of one run (--run), with OUT.csv and\n"
 	    "                         OUT.json (the data behind it) next to OUT.svg\n"
-	    "      --no-timestamps  text: leave out the cycle column (diffable traces)\n"
+	    "  -F, --event E,...    text: only these events (trace-cmd report -F; 'kvm:kvm_exit' is\n"
+	    "                       accepted; 'hvsim list events' has the names)\n"
+	    "      --no-timestamps  text: leave out the time column (diffable traces)\n"
 	    "      --run N          svg: which run of the file (1 = first, the default)\n"
 	    "  -o, --output OUT     write to OUT atomically (default: standard output)\n"
 	    "\nThe trace format is docs/trace-schema.md ('hvsim list events --format md').\n" },
