@@ -985,3 +985,24 @@ Test(cli, trace_schema_doc_is_the_generated_one)
 	free(gen);
 	free(doc);
 }
+
+/* reports/NAME/report.html regenerated in another clone or directory has
+ * the same bytes: the page names the result relative to itself, never by
+ * the absolute path of the machine that made it. */
+Test(cli, report_html_has_no_absolute_paths)
+{
+	const char *h = hvsim(), *sc = seed000();
+	char *d1 = tmpdir(), *d2 = tmpdir(), cmd[8192], *p1 = NULL, *p2 = NULL;
+	char *dirs[2] = { d1, d2 }, **pages[2] = { &p1, &p2 };
+	for (int i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd), "mkdir -p %s/deeper/seed && %s compare %s --format json -o %s/deeper/seed/compare.json"
+			 " && %s report %s/deeper/seed/compare.json --format html -o %s/deeper/seed/report.html"
+			 " && cat %s/deeper/seed/report.html", dirs[i], h, sc, dirs[i], h, dirs[i], dirs[i], dirs[i]);
+		cr_assert_eq(sh(cmd, pages[i]), 0, "%s", cmd);
+	}
+	cr_assert_str_eq(p1, p2, "report.html differs between two output directories");
+	cr_assert(!strstr(p1, d1), "the page embeds its directory");
+	cr_assert(strstr(p1, " from compare.json</p>"), "%.600s", p1);
+	free(p1);
+	free(p2);
+}
