@@ -1,6 +1,7 @@
 /* plan.c - the options, scenario checks and run plan of `hvsim run` and
  * `hvsim check` (plan.h). */
 #include "sim/cli/plan.h"
+#include "sim/cli/progress.h"
 #include <stdlib.h>
 #include <string.h>
 #include "cpu/engine/engine.h"
@@ -224,6 +225,10 @@ int plan_run(const struct scenario *sc, const struct plan *p, const char *cost, 
 			}
 			char err[ERRSZ] = "";
 			struct run_result *r = &res[k];
+			char label[96];
+			snprintf(label, sizeof(label), "%s@%s", p->ven[j] == VENDOR_NONE ? "none" : p->pol.v[i],
+				 scenario_vendor_name(p->ven[j]));
+			progress_set(p->prog, k, label);
 			int src = sim_run(sc, &cfg, r, err, sizeof(err));
 			if (p->tw)
 				trace_writer_end_run(p->tw);
@@ -244,6 +249,7 @@ int plan_run(const struct scenario *sc, const struct plan *p, const char *cost, 
 			k++;
 		}
 	}
+	progress_set(p->prog, k, NULL);
 	*resp = res;
 	*nresp = k;
 	return 0;

@@ -24,7 +24,8 @@ const struct cmd verb_table[] = {
 	    "                       atomically; one header line opens each run ('hvsim trace FILE')\n"
 	    "      --trace-insns    also trace every guest instruction (Capstone text; slow)\n"
 	    "\nRuns go policy by policy, each on every vendor.  The result fields are listed by\n"
-	    "'hvsim list fields' and documented in docs/result-schema.md.\n" },
+	    "'hvsim list fields' and documented in docs/result-schema.md.  While it runs, a progress\n"
+	    "line (runs done, the one under way, seconds) goes to standard error if it is a terminal.\n" },
 	  cmd_run },
 	{ { "check",
 	    "hvsim check SCENARIO... [-p POLICY]... [--vendor vmx|svm|both|none] [--cost MODEL]",
@@ -65,6 +66,8 @@ const struct cmd verb_table[] = {
 	    "\"errors\":[...],\"table\":[...],\"summary\":[...]}: runs as 'hvsim run --format json'\n"
 	    "writes them (the columns that ran), errors for the others, table values per column;\n"
 	    "CSV holds the table.\n"
+	    "\n"
+	    "A progress line (runs done, seconds) goes to standard error if it is a terminal.\n"
 	    "\n"
 	    "compare exits 0 once the table is produced, even if a guest stopped abnormally (that\n"
 	    "is what it compares) or a column's vendor is not implemented; bad input in the\n"
