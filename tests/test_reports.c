@@ -999,8 +999,8 @@ Test(cli, trace_schema_doc_is_the_generated_one)
  * the absolute path of the machine that made it. */
 Test(cli, report_html_has_no_absolute_paths)
 {
-	const char *h = hvsim(), *sc = seed000();
-	char *d1 = tmpdir(), *d2 = tmpdir(), cmd[8192], *p1 = NULL, *p2 = NULL;
+	const char *h = h_hvsim(), *sc = seed000();
+	char *d1 = h_tmpdir("hvsim-reports"), *d2 = h_tmpdir("hvsim-reports"), cmd[8192], *p1 = NULL, *p2 = NULL;
 	char *dirs[2] = { d1, d2 }, **pages[2] = { &p1, &p2 };
 	for (int i = 0; i < 2; i++) {
 		snprintf(cmd, sizeof(cmd), "mkdir -p %s/deeper/seed && %s compare %s --format json -o %s/deeper/seed/compare.json"
