@@ -75,47 +75,75 @@ static size_t count(const char *s, const char *needle)
 	return n;
 }
 
-Test(browser, explain_page_renders_and_shows_the_missed_breakpoints, .timeout = 300)
+static const char *const browser_flags =
+	"--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
+	"--disable-component-update --disable-sync --hide-scrollbars";
+
+/* What every browser test needs: chromium, $HVSIM, seed 000, a directory
+ * (the test is skipped without the first three). */
+struct benv {
+	const char *browser, *hvsim;
+	char sc[1024];
+	char d[32];
+};
+
+static void benv_setup(struct benv *e)
 {
-	const char *browser = find_browser();
-	if (!browser)
+	e->browser = find_browser();
+	if (!e->browser)
 		cr_skip_test("no chromium on PATH");
-	const char *h = getenv("HVSIM");
-	if (!h || access(h, X_OK))
+	e->hvsim = getenv("HVSIM");
+	if (!e->hvsim || access(e->hvsim, X_OK))
 		cr_skip_test("HVSIM is not set");
 	const char *src = getenv("HVSIM_SOURCE_DIR");
-	char sc[1024];
-	snprintf(sc, sizeof(sc), "%s/scenarios/seed000_need_reload_host_bp.yaml", src ? src : HVSIM_SOURCE_DIR);
-	if (access(sc, R_OK))
-		cr_skip_test("%s is missing", sc);
-	char d[] = "/tmp/hvsim-browser-XXXXXX";
-	cr_assert_not_null(mkdtemp(d));
-	char cmd[8192];
-	snprintf(cmd, sizeof(cmd), "%s explain %s -p need_reload --format html -o %s/page.html", h, sc, d);
-	cr_assert_eq(sh(cmd, NULL), 0, "%s", cmd);
-	static const char *const flags =
-		"--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
-		"--disable-component-update --disable-sync";
+	snprintf(e->sc, sizeof(e->sc), "%s/scenarios/seed000_need_reload_host_bp.yaml", src ? src : HVSIM_SOURCE_DIR);
+	if (access(e->sc, R_OK))
+		cr_skip_test("%s is missing", e->sc);
+	snprintf(e->d, sizeof(e->d), "/tmp/hvsim-browser-XXXXXX");
+	cr_assert_not_null(mkdtemp(e->d));
+}
 
-	/* screenshot */
-	snprintf(cmd, sizeof(cmd), "timeout 120 %s %s --user-data-dir=%s/profile1 --screenshot=%s/shot.png "
-		 "--window-size=1200,2000 file://%s/page.html >/dev/null 2>&1", browser, flags, d, d, d);
+/* A WxH screenshot of file://DIR/NAME as DIR/shot-TAG.png (copied to
+ * $HVSIM_SHOTS when set): a PNG of that size, more than min_bytes. */
+static void shot(const struct benv *e, const char *name, const char *tag, unsigned w, unsigned h, long min_bytes)
+{
+	char cmd[8192], png[1200];
+	snprintf(png, sizeof(png), "%s/shot-%s.png", e->d, tag);
+	snprintf(cmd, sizeof(cmd), "timeout 120 %s %s --user-data-dir=%s/profile-shot-%s --screenshot=%s "
+		 "--window-size=%u,%u file://%s/%s >/dev/null 2>&1", e->browser, browser_flags, e->d, tag, png, w, h,
+		 e->d, name);
 	sh(cmd, NULL);
-	char png[1100];
-	snprintf(png, sizeof(png), "%s/shot.png", d);
-	struct stat st;
-	cr_assert_eq(stat(png, &st), 0, "no screenshot was written");
-	cr_assert_gt(st.st_size, 60000, "the screenshot is nearly empty (%lld bytes)", (long long)st.st_size);
 	FILE *f = fopen(png, "rb");
-	cr_assert_not_null(f);
+	cr_assert_not_null(f, "no screenshot of %s", name);
 	unsigned char hdr[24];
 	cr_assert_eq(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
 	fclose(f);
 	cr_assert_eq(memcmp(hdr, "\x89PNG\r\n\x1a\n", 8), 0, "not a PNG");
-	uint32_t w = (uint32_t)hdr[16] << 24 | hdr[17] << 16 | hdr[18] << 8 | hdr[19];
-	uint32_t ht = (uint32_t)hdr[20] << 24 | hdr[21] << 16 | hdr[22] << 8 | hdr[23];
-	cr_assert_eq(w, 1200);
-	cr_assert_eq(ht, 2000);
+	uint32_t pw = (uint32_t)hdr[16] << 24 | hdr[17] << 16 | hdr[18] << 8 | hdr[19];
+	uint32_t ph = (uint32_t)hdr[20] << 24 | hdr[21] << 16 | hdr[22] << 8 | hdr[23];
+	cr_assert_eq(pw, w);
+	cr_assert_eq(ph, h);
+	cr_assert_gt(size, min_bytes, "%s paints almost nothing (%ld bytes)", name, size);
+	const char *keep = getenv("HVSIM_SHOTS");
+	if (keep && *keep) {
+		snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s %s/", keep, png, keep);
+		sh(cmd, NULL);
+	}
+}
+
+Test(browser, explain_page_renders_and_shows_the_missed_breakpoints, .timeout = 300)
+{
+	struct benv e;
+	benv_setup(&e);
+	const char *browser = e.browser, *d = e.d, *const flags = browser_flags;
+	char cmd[8192];
+	snprintf(cmd, sizeof(cmd), "%s explain %s -p need_reload --format html -o %s/page.html", e.hvsim, e.sc, d);
+	cr_assert_eq(sh(cmd, NULL), 0, "%s", cmd);
+
+	/* screenshot: the page paints (a blank 1200x2000 page is ~11 KB) */
+	shot(&e, "page.html", "page", 1200, 2000, 60000);
 
 	/* what the browser parsed */
 	char *dom = NULL;
@@ -137,10 +165,6 @@ Test(browser, explain_page_renders_and_shows_the_missed_breakpoints, .timeout = 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
 	sh(cmd, NULL);
 }
-
-static const char *const browser_flags =
-	"--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
-	"--disable-component-update --disable-sync --hide-scrollbars";
 
 /* The probe: measurements of the page as "key=value" lines. */
 static const char probe_js[] =
@@ -228,48 +252,11 @@ static bool probe_has(const char *p, const char *line)
 	return false;
 }
 
-/* A 1280x720 screenshot of file://DIR/NAME into DIR (and $HVSIM_SHOTS). */
-static void shot_1280(const char *browser, const char *dir, const char *name, const char *tag)
-{
-	char cmd[8192], png[1200];
-	snprintf(png, sizeof(png), "%s/shot-%s.png", dir, tag);
-	snprintf(cmd, sizeof(cmd), "timeout 120 %s %s --user-data-dir=%s/profile-shot-%s --screenshot=%s "
-		 "--window-size=1280,720 file://%s/%s >/dev/null 2>&1", browser, browser_flags, dir, tag, png, dir, name);
-	sh(cmd, NULL);
-	FILE *f = fopen(png, "rb");
-	cr_assert_not_null(f, "no screenshot of %s", name);
-	unsigned char hdr[24];
-	cr_assert_eq(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
-	fseek(f, 0, SEEK_END);
-	long size = ftell(f);
-	fclose(f);
-	uint32_t w = (uint32_t)hdr[16] << 24 | hdr[17] << 16 | hdr[18] << 8 | hdr[19];
-	uint32_t h = (uint32_t)hdr[20] << 24 | hdr[21] << 16 | hdr[22] << 8 | hdr[23];
-	cr_assert_eq(w, 1280);
-	cr_assert_eq(h, 720);
-	cr_assert_gt(size, 20000, "%s paints almost nothing (%ld bytes)", name, size);
-	const char *keep = getenv("HVSIM_SHOTS");
-	if (keep && *keep) {
-		snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s %s/", keep, png, keep);
-		sh(cmd, NULL);
-	}
-}
-
 Test(browser, pages_and_charts_at_projector_size, .timeout = 600)
 {
-	const char *browser = find_browser();
-	if (!browser)
-		cr_skip_test("no chromium on PATH");
-	const char *h = getenv("HVSIM");
-	if (!h || access(h, X_OK))
-		cr_skip_test("HVSIM is not set");
-	const char *src = getenv("HVSIM_SOURCE_DIR");
-	char sc[1024];
-	snprintf(sc, sizeof(sc), "%s/scenarios/seed000_need_reload_host_bp.yaml", src ? src : HVSIM_SOURCE_DIR);
-	if (access(sc, R_OK))
-		cr_skip_test("%s is missing", sc);
-	char d[] = "/tmp/hvsim-browser-XXXXXX";
-	cr_assert_not_null(mkdtemp(d));
+	struct benv e;
+	benv_setup(&e);
+	const char *browser = e.browser, *h = e.hvsim, *sc = e.sc, *d = e.d;
 	char cmd[8192];
 	/* the walkthrough, and the report of all 14 presets on both vendors */
 	snprintf(cmd, sizeof(cmd), "%s explain %s -p need_reload --format html -o %s/explain.html && "
@@ -308,10 +295,10 @@ Test(browser, pages_and_charts_at_projector_size, .timeout = 600)
 	free(p);
 
 	/* screenshots at 1280x720: the pages and every chart */
-	shot_1280(browser, d, "explain.html", "explain");
-	shot_1280(browser, d, "report.html", "report");
-	shot_1280(browser, d, "exits.svg", "exits");
-	shot_1280(browser, d, "cycles.svg", "cycles");
+	shot(&e, "explain.html", "explain", 1280, 720, 20000);
+	shot(&e, "report.html", "report", 1280, 720, 20000);
+	shot(&e, "exits.svg", "exits", 1280, 720, 20000);
+	shot(&e, "cycles.svg", "cycles", 1280, 720, 20000);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
 	sh(cmd, NULL);
 }

@@ -87,9 +87,11 @@ static void text(FILE *f, double x, double y, const char *anchor, int size, cons
 	fputs("</text>\n", f);
 }
 
-static void rect(FILE *f, double x, double y, double w, double h, const char *fill, const char *tip)
+/* The geometry, fill and tooltip of a <rect, after its opening (and any
+ * attributes of its own). */
+static void rect_body(FILE *f, double x, double y, double w, double h, const char *fill, const char *tip)
 {
-	fputs("<rect x=\"", f);
+	fputs("x=\"", f);
 	num(f, x);
 	fputs("\" y=\"", f);
 	num(f, y);
@@ -105,6 +107,12 @@ static void rect(FILE *f, double x, double y, double w, double h, const char *fi
 	} else {
 		fputs("/>\n", f);
 	}
+}
+
+static void rect(FILE *f, double x, double y, double w, double h, const char *fill, const char *tip)
+{
+	fputs("<rect ", f);
+	rect_body(f, x, y, w, h, fill, tip);
 }
 
 static void line(FILE *f, double x1, double y1, double x2, double y2, const char *stroke, double width)
@@ -387,17 +395,8 @@ static void bar(FILE *f, double x, double y, double w, double h, const char *fil
 {
 	fputs("<rect class=\"bar\" data-series=\"", f);
 	svg_escape(f, series);
-	fprintf(f, "\" data-value=\"%" PRIu64 "\" x=\"", v);
-	num(f, x);
-	fputs("\" y=\"", f);
-	num(f, y);
-	fputs("\" width=\"", f);
-	num(f, w);
-	fputs("\" height=\"", f);
-	num(f, h);
-	fprintf(f, "\" fill=\"%s\"><title>", fill);
-	svg_escape(f, tip);
-	fputs("</title></rect>\n", f);
+	fprintf(f, "\" data-value=\"%" PRIu64 "\" ", v);
+	rect_body(f, x, y, w, h, fill, tip);
 }
 
 /* Run names: the policy, and "@vendor" only where a panel mixes vendors
@@ -606,15 +605,8 @@ void chart_svg_stacked(FILE *f, const struct chart *c)
 			char b[96];
 			fmt_u(b, sizeof(b), acc);
 			if (c->run_missed[i]) {
-				fputs("<rect class=\"missed\" x=\"", f);
-				num(f, x0);
-				fputs("\" y=\"", f);
-				num(f, by - 1);
-				fputs("\" width=\"", f);
-				num(f, xe - x0 > 4 ? xe - x0 : 4);
-				fputs("\" height=\"", f);
-				num(f, BAR_H + 4);
-				fputs("\" fill=\"url(#hvsim-hatch)\" stroke=\"#D00000\" stroke-width=\"2\"/>\n", f);
+				fputs("<rect class=\"missed\" stroke=\"#D00000\" stroke-width=\"2\" ", f);
+				rect_body(f, x0, by - 1, xe - x0 > 4 ? xe - x0 : 4, BAR_H + 4, "url(#hvsim-hatch)", NULL);
 				char lab[128];
 				snprintf(lab, sizeof(lab), "%s  %" PRIu64 " #DB missed", b, c->run_missed[i]);
 				fputs("<text class=\"missed-label\" x=\"", f);
