@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
+#include "sim/util/util.h"
 
 struct pool {
 	size_t n;
@@ -60,12 +61,7 @@ size_t pool_run(size_t n, unsigned threads, pool_job_fn job, pool_tick_fn tick, 
 		/* until every job handed out has finished and no more will be */
 		while (p.done < (p.stopped ? p.next : p.n)) {
 			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 250000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			util_deadline_ms(&ts, 250);
 			pthread_cond_timedwait(&p.cv, &p.mu, &ts);
 			tick(ctx, p.done, p.n);
 		}

@@ -46,12 +46,19 @@ static struct trace_rec rec(enum sim_event_id id, uint64_t cycle, uint64_t a, ui
 	return r;
 }
 
-static char *line_of(const struct trace_rec *r, bool ts)
+/* A line as `hvsim trace` prints it: vmx, at 3 GHz. */
+static char *line_vendor(const struct trace_rec *r, bool ts, const char *vendor)
 {
 	struct membuf m;
 	mb_open(&m);
-	trace_format_line(m.f, r, ts);
+	struct trace_text_opts o = { .timestamps = ts, .hz = 3000000000u, .vendor = vendor };
+	trace_format_line_opts(m.f, r, &o);
 	return mb_close(&m);
+}
+
+static char *line_of(const struct trace_rec *r, bool ts)
+{
+	return line_vendor(r, ts, "vmx");
 }
 
 /* A tiny XML well-formedness check: every tag closed in order, attributes
@@ -179,24 +186,98 @@ Test(trace_events, every_event_declares_fields_and_unique_name)
 
 /* ---- trace-cmd style text ------------------------------------------------------------ */
 
+/* The prefix trace-cmd report prints: COMM-PID right-aligned in 16, [CPU],
+ * the latency flags (irqs off, preempt depth 1), seconds.microseconds. */
+#define PFX "           hvsim-0     [000] d..1. "
+
+/* The kernel's kvm_exit TP_printk (arch/x86/kvm/trace.h):
+ * "vcpu %u reason %s%s%s rip 0x%lx info1 0x%016llx info2 0x%016llx
+ *  intr_info 0x%08x error_code 0x%08x"; timestamps at cpu.hz:
+ * 12345 cycles at 3 GHz = 4.115 us. */
 Test(trace_text, kvm_exit_has_trace_cmd_fields_in_order)
 {
 	struct trace_rec r = rec(EV_EXIT, 12345, 0x1003, 29, 0x17, "DR_ACCESS");
 	char *l = line_of(&r, true);
-	cr_assert_str_eq(l, "  hvsim-0 [000] 12345: kvm_exit: vcpu 0 reason DR_ACCESS rip 0x1003 "
-			    "info1 0x0000000000000017 info2 0x0000000000000000");
+	cr_assert_str_eq(l, PFX "     0.000004: kvm_exit: vcpu 0 reason DR_ACCESS rip 0x1003 "
+			    "info1 0x0000000000000017 info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000");
 	free(l);
 	l = line_of(&r, false);
-	cr_assert_str_eq(l, "  hvsim-0 [000] kvm_exit: vcpu 0 reason DR_ACCESS rip 0x1003 "
-			    "info1 0x0000000000000017 info2 0x0000000000000000");
+	cr_assert_str_eq(l, PFX "kvm_exit: vcpu 0 reason DR_ACCESS rip 0x1003 "
+			    "info1 0x0000000000000017 info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000");
 	free(l);
+	/* 4.5 s at 3 GHz */
+	r.ev.cycle = 13500000000ull;
+	l = line_of(&r, true);
+	cr_assert(!strncmp(l, PFX "     4.500000: kvm_exit:", strlen(PFX) + 23), "%s", l);
+	free(l);
+}
+
+/* VM-exit interruption information (SDM Vol.3 25.9.2: valid bit 31, type
+ * 10:8, vector 7:0): a #DB exit is 0x80000301 (hardware exception, vector
+ * 1); ICEBP's #DB (exit qualification 0) is type 5, privileged software
+ * exception: 0x80000501; an external interrupt at vector 0x20, 0x80000020.
+ * SVM reasons print as the kernel's SVM_EXIT_REASONS ("DB excp"). */
+Test(trace_text, kvm_exit_intr_info_and_kernel_names)
+{
+	struct trace_rec r = rec(EV_EXIT, 0, 0x1056, 0, 0x1, "EXCEPTION_NMI");
+	char *l = line_of(&r, false);
+	cr_assert(strstr(l, " intr_info 0x80000301 error_code 0x00000000"), "%s", l);
+	free(l);
+	r.ev.c = 0;
+	l = line_of(&r, false);
+	cr_assert(strstr(l, " intr_info 0x80000501 "), "%s", l);
+	free(l);
+	r = rec(EV_EXIT, 0, 0x1056, 1, 0, "EXTERNAL_INTERRUPT");
+	l = line_of(&r, false);
+	cr_assert(strstr(l, " intr_info 0x80000020 "), "%s", l);
+	free(l);
+	r = rec(EV_EXIT, 0, 0x1056, 0x41, 0x1, "excp_db");
+	l = line_vendor(&r, false, "svm");
+	cr_assert_str_eq(l, PFX "kvm_exit: vcpu 0 reason DB excp rip 0x1056 info1 0x0000000000000001 "
+			    "info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000");
+	free(l);
+	r = rec(EV_EXIT, 0, 0x1056, 0x7B, 0, "ioio");
+	l = line_vendor(&r, false, "svm");
+	cr_assert(strstr(l, " reason io rip "), "%s", l);
+	free(l);
+}
+
+/* trace-cmd report -F: only the named events; "kvm:" system prefixes ok. */
+Test(trace_text, event_filter)
+{
+	bool only[EV_COUNT];
+	char bad[64];
+	cr_assert_eq(trace_event_filter("kvm_exit,kvm:kvm_entry", only, bad, sizeof(bad)), 0);
+	for (unsigned i = 0; i < EV_COUNT; i++)
+		cr_assert_eq(only[i], i == EV_EXIT || i == EV_ENTRY, "%u", i);
+	cr_assert_eq(trace_event_filter("kvm_exit,nope", only, bad, sizeof(bad)), -1);
+	cr_assert_str_eq(bad, "nope");
+	struct trace_log log = { 0 };
+	struct trace_run *run = trace_log_begin(&log, "s", "p", "vmx");
+	run->hz = 1000000;
+	struct sim_event e1 = { .id = EV_ENTRY, .cycle = 1500000, .a = 0x10 };
+	struct sim_event e2 = { .id = EV_DR_LOAD, .cycle = 1600000, .a = 1, .s = "x" };
+	cr_assert_eq(trace_run_add(run, &e1, 0, 0), 0);
+	cr_assert_eq(trace_run_add(run, &e2, 0, 0), 0);
+	cr_assert_eq(trace_event_filter("kvm_entry", only, bad, sizeof(bad)), 0);
+	struct membuf m;
+	mb_open(&m);
+	struct trace_text_opts o = { .timestamps = true, .only = only };
+	trace_render_text_opts(m.f, &log, &o);
+	char *t = mb_close(&m);
+	/* 1500000 cycles at the run's 1 MHz = 1.5 s */
+	cr_assert_str_eq(t, "cpus=1\n# scenario s policy p vendor vmx events 1\n"
+			    "# clock 1000000 Hz (cpu.hz of cost model default): timestamps are seconds = cycles / cpu.hz\n"
+			    PFX "     1.500000: kvm_entry: vcpu 0, rip 0x10\n");
+	free(t);
+	trace_log_free(&log);
 }
 
 Test(trace_text, kvm_entry_has_the_comma)
 {
 	struct trace_rec r = rec(EV_ENTRY, 7, 0x4028b7, 0, 0, NULL);
 	char *l = line_of(&r, false);
-	cr_assert_str_eq(l, "  hvsim-0 [000] kvm_entry: vcpu 0, rip 0x4028b7");
+	cr_assert_str_eq(l, PFX "kvm_entry: vcpu 0, rip 0x4028b7");
 	free(l);
 }
 
@@ -204,30 +285,34 @@ Test(trace_text, dr_load_and_db_missed_lines)
 {
 	struct trace_rec r = rec(EV_DR_LOAD, 1, 0xF, KVM_DEBUGREG_BP_ENABLED, 0, "BP_ENABLED");
 	char *l = line_of(&r, false);
-	cr_assert_str_eq(l, "  hvsim-0 [000] dr_load: vcpu 0 mask 0xf cause BP_ENABLED flags 0x1");
+	cr_assert_str_eq(l, PFX "dr_load: vcpu 0 mask 0xf cause BP_ENABLED flags 0x1");
 	free(l);
 	r = rec(EV_DB_MISSED, 1, 0x104f, 0x1, 0, "exec");
 	l = line_of(&r, false);
-	cr_assert_str_eq(l, "  hvsim-0 [000] db_missed: vcpu 0 rip 0x104f slots 0x1 who guest cause exec");
+	cr_assert_str_eq(l, PFX "db_missed: vcpu 0 rip 0x104f slots 0x1 who guest cause exec");
 	free(l);
 	r = rec(EV_DR_RESTORE, 1, 0xCF, 0, 0, "exit: host bp active");
 	l = line_of(&r, false);
-	cr_assert_str_eq(l, "  hvsim-0 [000] dr_restore: vcpu 0 mask 0xcf cause \"exit: host bp active\"");
+	cr_assert_str_eq(l, PFX "dr_restore: vcpu 0 mask 0xcf cause \"exit: host bp active\"");
 	free(l);
 }
 
 /* Every event, with every kind of payload, gives a line of the documented
- * shape (key value pairs, strings with spaces quoted). */
+ * shape (trace-cmd's prefix, key value pairs, strings with spaces quoted,
+ * the exit reason as the kernel prints it). */
 Test(trace_text, every_event_line_is_parseable)
 {
 	regex_t re;
-	cr_assert_eq(regcomp(&re, "^  hvsim-[0-9]+ \\[[0-9]{3}\\] ([0-9]+: )?[a-z_]+: vcpu [0-9]+,?"
+	cr_assert_eq(regcomp(&re, "^ *[a-z]+-[0-9]+ +\\[[0-9]{3}\\] [dX.][.nNp][.hHs][.0-9a-f][.0-9] "
+				  "( *[0-9]+\\.[0-9]{6}: )?[a-z_]+: vcpu [0-9]+,?"
 				  "( [a-z0-9_]+ ([^ \"]+|\"([^\"\\\\]|\\\\.)*\"))*$", REG_EXTENDED | REG_NOSUB), 0);
 	static const char *const strs[] = { NULL, "", "x", "two words", "quote\"inside", "mov dr7, rax" };
 	for (unsigned i = 0; i < EV_COUNT; i++)
 		for (unsigned k = 0; k < sizeof(strs) / sizeof(strs[0]); k++) {
 			struct trace_rec r = rec((enum sim_event_id)i, 99 * k, 0x1234 + k, k, k & 1, strs[k]);
 			r.ev.d = UINT64_MAX;
+			if (i == EV_EXIT && strs[k] && strpbrk(strs[k], " \""))
+				continue;       /* reason names: the kernel prints %s as is */
 			for (int ts = 0; ts < 2; ts++) {
 				char *l = line_of(&r, ts);
 				cr_assert_eq(regexec(&re, l, 0, NULL, 0), 0, "unparseable: [%s]", l);
@@ -626,11 +711,19 @@ Test(svg, charts_are_well_formed_and_deterministic)
 		free(s1);
 		free(s2);
 	}
-	/* the escaped policy name appears in the legend */
+	/* the escaped policy name labels its bars */
 	char *g = svg_of(0, runs, 2, NULL);
-	cr_assert(strstr(g, "need_reload &lt;&amp;&gt;@vmx"), "%s", g);
-	/* one bar per (reason, run): 2 reasons x 2 runs */
-	cr_assert_eq(count(g, "<rect x=") - 1 /* background */ - 2 /* legend */, 4, "%s", g);
+	cr_assert(strstr(g, ">need_reload &lt;&amp;&gt;</text>"), "%s", g);
+	cr_assert(strstr(g, "data-series=\"need_reload &lt;&amp;&gt;@vmx\""), "%s", g);
+	/* one bar per (reason, run): 2 reasons x 2 runs, one panel per reason */
+	cr_assert_eq(count(g, "<rect class=\"bar\""), 4, "%s", g);
+	cr_assert(strstr(g, ">Intel VMX</text>"), "%s", g);
+	free(g);
+	/* a run that missed #DBs is hatched and labelled in the cycles chart */
+	b.st.db_guest_missed = 19;
+	g = svg_of(1, runs, 2, NULL);
+	cr_assert_eq(count(g, "<rect class=\"missed\""), 1, "%s", g);
+	cr_assert(strstr(g, " 19 #DB missed</text>"), "%s", g);
 	free(g);
 	trace_log_free(&log);
 }
@@ -788,13 +881,16 @@ Test(cli, run_trace_report_and_trace_text_agree)
 	snprintf(cmd, sizeof(cmd), "%s trace %s/t.jsonl", h, d);
 	cr_assert_eq(sh(cmd, &out), 0);
 	regex_t re;
-	cr_assert_eq(regcomp(&re, "^  hvsim-[0-9]+ \\[[0-9]{3}\\] [0-9]+: [a-z_]+: vcpu [0-9]+,?"
+	/* trace-cmd report's line: COMM-PID [CPU] FLAGS SECS.USECS: EVENT: ... */
+	cr_assert_eq(regcomp(&re, "^ *[a-z]+-[0-9]+ +\\[[0-9]{3}\\] d\\.\\.1\\. +[0-9]+\\.[0-9]{6}: [a-z_]+: vcpu [0-9]+,?"
 				  "( [a-z0-9_]+ ([^ \"]+|\"([^\"\\\\]|\\\\.)*\"))*$", REG_EXTENDED | REG_NOSUB), 0);
 	size_t lines = 0, missed = 0;
 	char *save = NULL, *prev = NULL;
 	bool order_ok = false;
+	cr_assert(!strncmp(out, "cpus=1\n", 7), "%.200s", out);
+	cr_assert(strstr(out, "\n# clock 3000000000 Hz (cpu.hz of cost model default)"), "%.400s", out);
 	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		if (l[0] == '#')
+		if (l[0] == '#' || !strcmp(l, "cpus=1"))
 			continue;
 		cr_assert_eq(regexec(&re, l, 0, NULL, 0), 0, "unparseable: %s", l);
 		lines++;
@@ -896,4 +992,25 @@ Test(cli, trace_schema_doc_is_the_generated_one)
 	cr_assert_str_eq(doc, gen, "docs/trace-schema.md is stale: regenerate with 'hvsim list events --format md'");
 	free(gen);
 	free(doc);
+}
+
+/* reports/NAME/report.html regenerated in another clone or directory has
+ * the same bytes: the page names the result relative to itself, never by
+ * the absolute path of the machine that made it. */
+Test(cli, report_html_has_no_absolute_paths)
+{
+	const char *h = h_hvsim(), *sc = seed000();
+	char *d1 = h_tmpdir("hvsim-reports"), *d2 = h_tmpdir("hvsim-reports"), cmd[8192], *p1 = NULL, *p2 = NULL;
+	char *dirs[2] = { d1, d2 }, **pages[2] = { &p1, &p2 };
+	for (int i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd), "mkdir -p %s/deeper/seed && %s compare %s --format json -o %s/deeper/seed/compare.json"
+			 " && %s report %s/deeper/seed/compare.json --format html -o %s/deeper/seed/report.html"
+			 " && cat %s/deeper/seed/report.html", dirs[i], h, sc, dirs[i], h, dirs[i], dirs[i], dirs[i]);
+		cr_assert_eq(sh(cmd, pages[i]), 0, "%s", cmd);
+	}
+	cr_assert_str_eq(p1, p2, "report.html differs between two output directories");
+	cr_assert(!strstr(p1, d1), "the page embeds its directory");
+	cr_assert(strstr(p1, " from compare.json</p>"), "%.600s", p1);
+	free(p1);
+	free(p2);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sim/render/json.h"
+#include "sim/render/kvmstat.h"
 #include "sim/render/result_out.h"
 #include "sim/run.h"
 #include "tests/harness.h"
@@ -327,14 +328,16 @@ Test(text, perf_kvm_stat_header_columns_and_rows)
 	cr_assert_str_eq(line_of(t, 1, b, sizeof(b)), "");
 	cr_assert_str_eq(line_of(t, 2, b, sizeof(b)),
 			 "             VM-EXIT    Samples  Samples%     Time%     Min Cyc     Max Cyc          Avg cyc");
+	/* perf's print_result() ends the column header with "\n\n": a blank line */
+	cr_assert_str_eq(line_of(t, 3, b, sizeof(b)), "");
 	/* DR_ACCESS: 2 of 3 samples, 2600 of 3245 cycles; mean 1300, sample
 	 * stddev 169.7, of the mean 120, relative 9.23% */
-	cr_assert_str_eq(line_of(t, 3, b, sizeof(b)),
-			 "           DR_ACCESS          2    66.67%    80.12%        1180        1420     1300 ( +-   9.23% )");
 	cr_assert_str_eq(line_of(t, 4, b, sizeof(b)),
+			 "           DR_ACCESS          2    66.67%    80.12%        1180        1420     1300 ( +-   9.23% )");
+	cr_assert_str_eq(line_of(t, 5, b, sizeof(b)),
 			 "                 HLT          1    33.33%    19.88%         645         645      645 ( +-   0.00% )");
-	cr_assert_str_eq(line_of(t, 5, b, sizeof(b)), "");
-	cr_assert_str_eq(line_of(t, 6, b, sizeof(b)), "Total Samples:3, Total events handled cycles:3245.");
+	cr_assert_str_eq(line_of(t, 6, b, sizeof(b)), "");
+	cr_assert_str_eq(line_of(t, 7, b, sizeof(b)), "Total Samples:3, Total events handled cycles:3245.");
 	cr_assert(strstr(t, "\nhw DR writes: dr0 3 dr1 0 dr2 0 dr3 0 dr6 0 dr7 6\n"), "%s", t);
 	cr_assert(strstr(t, "\nhw DR reads: dr0 0 dr1 0 dr2 0 dr3 0 dr6 1 dr7 0\n"), "%s", t);
 	cr_assert(strstr(t, "\nVMCS reads: 0\n"), "%s", t);
@@ -356,13 +359,72 @@ Test(text, rows_sorted_by_samples_then_name_and_svm_labels)
 	char *t = render(&r);
 	char b[256];
 	cr_assert(strstr(line_of(t, 0, b, sizeof(b)), "(svm)"));
-	cr_assert(strncmp(line_of(t, 3, b, sizeof(b)), "               CPUID          5", 31) == 0, "%s", b);
-	cr_assert(strncmp(line_of(t, 4, b, sizeof(b)), "           DR_ACCESS          1", 31) == 0, "%s", b);
-	cr_assert(strncmp(line_of(t, 5, b, sizeof(b)), "                 HLT          1", 31) == 0, "%s", b);
+	cr_assert(strncmp(line_of(t, 4, b, sizeof(b)), "               CPUID          5", 31) == 0, "%s", b);
+	cr_assert(strncmp(line_of(t, 5, b, sizeof(b)), "           DR_ACCESS          1", 31) == 0, "%s", b);
+	cr_assert(strncmp(line_of(t, 6, b, sizeof(b)), "                 HLT          1", 31) == 0, "%s", b);
 	cr_assert(strstr(t, "\nVMCB reads: 0\n"), "%s", t);
 	cr_assert(!strstr(t, "VMCS"), "%s", t);
 	free(t);
 	run_result_free(&r);
+}
+
+/* SVM rows carry the kernel's display strings (SVM_EXIT_REASONS in
+ * arch/x86/include/uapi/asm/svm.h): SVM_EXIT_EXCP_BASE + DB_VECTOR is
+ * "DB excp", SVM_EXIT_IOIO "io", SVM_EXIT_INTR "interrupt", SVM_EXIT_VMMCALL
+ * "hypercall"; the result keys (excp_db, ioio, ...) stay for JSON/expect. */
+Test(text, svm_rows_use_the_kernel_names_and_perf_keys)
+{
+	static const char *svm_names[128];
+	svm_names[0x41] = "excp_db";
+	svm_names[0x7B] = "ioio";
+	svm_names[0x60] = "intr";
+	svm_names[0x01] = "vmmcall";
+	cr_assert_str_eq(kvmstat_exit_label("svm", "excp_db"), "DB excp");
+	cr_assert_str_eq(kvmstat_exit_label("svm", "ioio"), "io");
+	cr_assert_str_eq(kvmstat_exit_label("svm", "intr"), "interrupt");
+	cr_assert_str_eq(kvmstat_exit_label("svm", "vmmcall"), "hypercall");
+	cr_assert_str_eq(kvmstat_exit_label("svm", "read_dr7"), "read_dr7");
+	cr_assert_str_eq(kvmstat_exit_label("svm", "hlt"), "hlt");
+	cr_assert_str_eq(kvmstat_exit_label("vmx", "DR_ACCESS"), "DR_ACCESS");
+	struct run_result r;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.scenario, sizeof(r.scenario), "demo");
+	snprintf(r.policy, sizeof(r.policy), "bp_enabled");
+	snprintf(r.vendor, sizeof(r.vendor), "svm");
+	r.exit_names = svm_names;
+	r.nexit_names = 128;
+	/* samples: excp_db 4, ioio 3, intr 2, vmmcall 1; average cycles the
+	 * other way round: 10, 20, 30, 40 */
+	r.st.exits[0x41] = (struct exit_stat){ .count = 4, .cycles = 40, .min = 10, .max = 10, .sumsq = 400 };
+	r.st.exits[0x7B] = (struct exit_stat){ .count = 3, .cycles = 60, .min = 20, .max = 20, .sumsq = 1200 };
+	r.st.exits[0x60] = (struct exit_stat){ .count = 2, .cycles = 60, .min = 30, .max = 30, .sumsq = 1800 };
+	r.st.exits[0x01] = (struct exit_stat){ .count = 1, .cycles = 40, .min = 40, .max = 40, .sumsq = 1600 };
+	char *t = render(&r);
+	char b[256];
+	cr_assert_str_eq(line_of(t, 4, b, sizeof(b)),
+			 "             DB excp          4    40.00%    20.00%          10          10       10 ( +-   0.00% )");
+	cr_assert(strncmp(line_of(t, 5, b, sizeof(b)), "                  io          3", 31) == 0, "%s", b);
+	cr_assert(strncmp(line_of(t, 6, b, sizeof(b)), "           interrupt          2", 31) == 0, "%s", b);
+	cr_assert(strncmp(line_of(t, 7, b, sizeof(b)), "           hypercall          1", 31) == 0, "%s", b);
+	free(t);
+	/* perf kvm stat report -k time --vcpu 0: by average time, "VCPU 0" */
+	struct membuf m;
+	mb_open(&m);
+	struct kvmstat_view v = { KVMSTAT_KEY_TIME, 0 };
+	result_render_text_view(m.f, &r, &v);
+	t = mb_close(&m);
+	cr_assert_str_eq(line_of(t, 0, b, sizeof(b)), "Analyze events for scenario demo, policy bp_enabled (svm), VCPU 0:");
+	cr_assert(strncmp(line_of(t, 4, b, sizeof(b)), "           hypercall          1", 31) == 0, "%s", b);
+	cr_assert(strncmp(line_of(t, 5, b, sizeof(b)), "           interrupt          2", 31) == 0, "%s", b);
+	cr_assert(strncmp(line_of(t, 6, b, sizeof(b)), "                  io          3", 31) == 0, "%s", b);
+	cr_assert(strncmp(line_of(t, 7, b, sizeof(b)), "             DB excp          4", 31) == 0, "%s", b);
+	free(t);
+	enum kvmstat_key k;
+	cr_assert_eq(kvmstat_key_parse("sample", &k), 0);
+	cr_assert_eq(k, KVMSTAT_KEY_SAMPLE);
+	cr_assert_eq(kvmstat_key_parse("time", &k), 0);
+	cr_assert_eq(k, KVMSTAT_KEY_TIME);
+	cr_assert_eq(kvmstat_key_parse("mean", &k), -1);
 }
 
 Test(text, at_most_twenty_violations)

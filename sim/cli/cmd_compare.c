@@ -17,6 +17,7 @@
 #include "debugreg/hv.h"
 #include "debugreg/policy_names.h"
 #include "sim/expect.h"
+#include "sim/cli/progress.h"
 #include "sim/pool.h"
 #include "sim/render/compare.h"
 #include "sim/result.h"
@@ -260,7 +261,14 @@ struct run_ctx {
 	const struct scenario *sc;
 	struct plan *p;
 	const char *cost;
+	struct progress *prog;         /* the progress line (NULL unless stderr is a terminal) */
 };
+
+static void tick(void *ctx, size_t done, size_t total)
+{
+	(void)total;
+	progress_set(((struct run_ctx *)ctx)->prog, done, NULL);
+}
 
 static int run_col(void *ctx, size_t k)
 {
@@ -332,8 +340,9 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 			goto done;
 	}
 	rc = HVSIM_EXIT_OK;
-	struct run_ctx rctx = { .sc = sc, .p = &p, .cost = o.cost };
-	pool_run(p.ncols, o.jobs, run_col, NULL, &rctx);
+	struct run_ctx rctx = { .sc = sc, .p = &p, .cost = o.cost, .prog = progress_start("compare", p.ncols) };
+	pool_run(p.ncols, o.jobs, run_col, rctx.prog ? tick : NULL, &rctx);
+	progress_finish(rctx.prog);
 
 	/* sim_run() fails only on bad input (an unknown variant base or knob,
 	 * a cost model, code that cannot be mapped: file:line:col): that fails

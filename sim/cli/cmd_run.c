@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sim/cli/plan.h"
+#include "sim/cli/progress.h"
 #include "sim/loader/scenario.h"
 #include "sim/render/result_out.h"
 #include "sim/render/trace.h"
@@ -61,7 +62,15 @@ int cmd_run(const struct cmd *c, int argc, char **argv)
 		p.tw = &tw;
 		p.trace_insns = o.trace_insns;
 	}
+	/* the progress line on a terminal: runs done, the one under way, time */
+	size_t total = 0;
+	for (size_t i = 0; i < p.pol.n; i++)
+		for (size_t j = 0; j < p.nven; j++)
+			total += !(p.ven[j] == VENDOR_NONE && i > 0);
+	p.prog = progress_start("run", total);
 	rc = plan_run(sc, &p, o.cost, &res, &nres);
+	progress_finish(p.prog);
+	p.prog = NULL;
 	if (rc) {
 		if (o.trace)
 			outfile_abort(&tf);

@@ -3,6 +3,7 @@
  * events`, the catalogue generated from cpu/events.def. */
 #include <stdlib.h>
 #include <string.h>
+#include "cpu/cost.h"
 #include "sim/cli/cmds.h"
 #include "sim/render/result_out.h"
 #include "sim/render/svg.h"
@@ -12,20 +13,30 @@
 struct tctx {
 	const struct trace_log *log;
 	const struct trace_run *run;
-	bool timestamps;
+	struct trace_text_opts text;
 };
 
 static int w_text(FILE *f, void *ctx)
 {
 	struct tctx *t = ctx;
-	trace_render_text(f, t->log, t->timestamps);
+	trace_render_text_opts(f, t->log, &t->text);
 	return 0;
 }
 
 static int w_chrome(FILE *f, void *ctx)
 {
 	struct tctx *t = ctx;
-	return trace_render_chrome(f, t->log);
+	return trace_render_chrome_hz(f, t->log, t->text.hz);
+}
+
+/* The clock of traces whose header has none (written before cpu.hz): the
+ * default cost model's. */
+static uint64_t default_hz(void)
+{
+	char path[4096], err[512];
+	struct cost_model m;
+	cost_bundled_path("default", path, sizeof(path));
+	return cost_load(path, &m, err, sizeof(err)) ? 0 : m.cpu_hz;
 }
 
 static int w_svg(FILE *f, void *ctx)
@@ -52,12 +63,13 @@ static int w_json(FILE *f, void *ctx)
 int cmd_trace(const struct cmd *c, int argc, char **argv)
 {
 	const struct verb_spec *spec = &c->spec;
-	const char *format = "text", *out = NULL, *runs = NULL, *pos[1];
+	const char *format = "text", *out = NULL, *runs = NULL, *events = NULL, *pos[1];
 	bool no_ts = false;
 	size_t npos;
 	const struct verb_opt opts[] = {
 		{ "format", 0, &format, NULL }, { "output", 'o', &out, NULL },
-		{ "no-timestamps", 0, NULL, &no_ts }, { "run", 0, &runs, NULL }, { NULL, 0, NULL, NULL },
+		{ "no-timestamps", 0, NULL, &no_ts }, { "run", 0, &runs, NULL }, { "event", 'F', &events, NULL },
+		{ NULL, 0, NULL, NULL },
 	};
 	int rc = verb_parse(spec, argc, argv, opts, pos, 1, &npos);
 	if (rc >= 0)
@@ -66,6 +78,15 @@ int cmd_trace(const struct cmd *c, int argc, char **argv)
 		return verb_usage(spec, "trace needs a FILE");
 	if (strcmp(format, "text") && strcmp(format, "chrome") && strcmp(format, "svg"))
 		return verb_usage(spec, "bad value '%s' for --format, want text, chrome or svg", format);
+	bool only[EV_COUNT];
+	if (events) {
+		char badname[64];
+		if (strcmp(format, "text"))
+			return verb_usage(spec, "--event filters the text lines: it needs --format text");
+		if (!*events || trace_event_filter(events, only, badname, sizeof(badname)))
+			return verb_usage(spec, "unknown event '%s' in --event (see 'hvsim list events')",
+					  *events ? badname : "");
+	}
 	unsigned long long runno = 1;
 	if (runs && (verb_number(runs, &runno) || runno == 0))
 		return verb_usage(spec, "bad value '%s' for --run, want a run number from 1", runs);
@@ -81,7 +102,8 @@ int cmd_trace(const struct cmd *c, int argc, char **argv)
 		trace_log_free(&log);
 		return HVSIM_EXIT_ERROR;
 	}
-	struct tctx t = { &log, &log.runs[runno - 1], !no_ts };
+	struct tctx t = { &log, &log.runs[runno - 1],
+			  { .timestamps = !no_ts, .hz = default_hz(), .only = events ? only : NULL } };
 	if (strcmp(format, "svg") && (rc = verb_check_io(pos, 1, &out, NULL, 1))) {
 		trace_log_free(&log);
 		return rc;

@@ -1,6 +1,7 @@
 /* plan.c - the options, scenario checks and run plan of `hvsim run` and
  * `hvsim check` (plan.h). */
 #include "sim/cli/plan.h"
+#include "sim/cli/progress.h"
 #include <stdlib.h>
 #include <string.h>
 #include "cpu/engine/engine.h"
@@ -214,15 +215,24 @@ int plan_run(const struct scenario *sc, const struct plan *p, const char *cost, 
 				continue;
 			struct run_config cfg = { .policy = p->pol.v[i], .vendor = p->ven[j], .cost_model = cost };
 			if (p->tw) {
-				trace_write_header(p->tw, plan_scenario_name(sc), p->ven[j] == VENDOR_NONE ? "none" : p->pol.v[i],
-						   scenario_vendor_name(p->ven[j]));
+				trace_writer_begin_run(p->tw, plan_scenario_name(sc),
+						       p->ven[j] == VENDOR_NONE ? "none" : p->pol.v[i],
+						       scenario_vendor_name(p->ven[j]));
+				cfg.attach = trace_attach_jsonl;   /* the header, with the cost model's cpu.hz */
 				cfg.trace = trace_sink_jsonl;
 				cfg.trace_ctx = p->tw;
 				cfg.trace_insns = p->trace_insns;
 			}
 			char err[ERRSZ] = "";
 			struct run_result *r = &res[k];
-			if (sim_run(sc, &cfg, r, err, sizeof(err)) != 0) {
+			char label[96];
+			snprintf(label, sizeof(label), "%s@%s", p->ven[j] == VENDOR_NONE ? "none" : p->pol.v[i],
+				 scenario_vendor_name(p->ven[j]));
+			progress_set(p->prog, k, label);
+			int src = sim_run(sc, &cfg, r, err, sizeof(err));
+			if (p->tw)
+				trace_writer_end_run(p->tw);
+			if (src != 0) {
 				fprintf(stderr, "%s\n", err[0] ? err : "hvsim: run failed");
 				for (size_t q = 0; q <= k; q++)
 					run_result_free(&res[q]);
@@ -239,6 +249,7 @@ int plan_run(const struct scenario *sc, const struct plan *p, const char *cost, 
 			k++;
 		}
 	}
+	progress_set(p->prog, k, NULL);
 	*resp = res;
 	*nresp = k;
 	return 0;

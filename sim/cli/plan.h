@@ -51,6 +51,7 @@ struct plan {
 	size_t nven;
 	struct trace_writer *tw;       /* run --trace: one header + events per run (NULL = none) */
 	bool trace_insns;
+	struct progress *prog;         /* run: the progress line (sim/cli/progress.h; NULL = none) */
 };
 
 /* The policies of -p (else the scenario's, else bp_enabled) on --vendor

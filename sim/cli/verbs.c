@@ -24,7 +24,8 @@ const struct cmd verb_table[] = {
 	    "                       atomically; one header line opens each run ('hvsim trace FILE')\n"
 	    "      --trace-insns    also trace every guest instruction (Capstone text; slow)\n"
 	    "\nRuns go policy by policy, each on every vendor.  The result fields are listed by\n"
-	    "'hvsim list fields' and documented in docs/result-schema.md.\n" },
+	    "'hvsim list fields' and documented in docs/result-schema.md.  While it runs, a progress\n"
+	    "line (runs done, the one under way, seconds) goes to standard error if it is a terminal.\n" },
 	  cmd_run },
 	{ { "check",
 	    "hvsim check SCENARIO... [-p POLICY]... [--vendor vmx|svm|both|none] [--cost MODEL]",
@@ -65,6 +66,8 @@ const struct cmd verb_table[] = {
 	    "\"errors\":[...],\"table\":[...],\"summary\":[...]}: runs as 'hvsim run --format json'\n"
 	    "writes them (the columns that ran), errors for the others, table values per column;\n"
 	    "CSV holds the table.\n"
+	    "\n"
+	    "A progress line (runs done, seconds) goes to standard error if it is a terminal.\n"
 	    "\n"
 	    "compare exits 0 once the table is produced, even if a guest stopped abnormally (that\n"
 	    "is what it compares) or a column's vendor is not implemented; bad input in the\n"
@@ -115,23 +118,29 @@ const struct cmd verb_table[] = {
 	    "VMMCALL, ICEBP, IRET, RDMSR, WRMSR) end with \"; site: NAME\".\n" },
 	  cmd_disasm },
 	{ { "trace",
-	    "hvsim trace FILE [--format text|chrome|svg] [--no-timestamps] [--run N] [-o OUT]",
+	    "hvsim trace FILE [--format text|chrome|svg] [-F EVENT[,EVENT...]] [--no-timestamps] [--run N] "
+	    "[-o OUT]",
 	    "Render a JSONL event trace (hvsim run --trace FILE) as text, Chrome JSON or SVG.",
 	    "options:\n"
-	    "      --format F       text: trace-cmd style lines (default), e.g.\n"
-	    "                         hvsim-0 [000] 1105: kvm_exit: vcpu 0 reason DR_ACCESS rip 0x103b ...\n"
+	    "      --format F       text: the lines of trace-cmd report (default), e.g.\n"
+	    "                                    hvsim-0     [000] d..1.     0.000368: kvm_exit: vcpu 0\n"
+	    "                           reason DR_ACCESS rip 0x103b info1 ... intr_info 0x00000000 ...\n"
+	    "                         seconds = cycles / cpu.hz of the run's cost model (shown in a\n"
+	    "                         '# clock' line)\n"
 	    "                       chrome: Chrome/Perfetto trace-event JSON (ui.perfetto.dev,\n"
-	    "                         chrome://tracing); pid = run (policy), tid = vcpu; timestamps\n"
-	    "                         assume a nominal 1 GHz clock (1 cycle = 1 ns)\n"
+	    "                         chrome://tracing); pid = run (policy), tid = vcpu; the same clock\n"
 	    "                       svg: the timeline strip of one run (--run), with OUT.csv and\n"
 	    "                         OUT.json (the data behind it) next to OUT.svg\n"
-	    "      --no-timestamps  text: leave out the cycle column (diffable traces)\n"
+	    "  -F, --event E,...    text: only these events (trace-cmd report -F; 'kvm:kvm_exit' is\n"
+	    "                       accepted; 'hvsim list events' has the names)\n"
+	    "      --no-timestamps  text: leave out the time column (diffable traces)\n"
 	    "      --run N          svg: which run of the file (1 = first, the default)\n"
 	    "  -o, --output OUT     write to OUT atomically (default: standard output)\n"
 	    "\nThe trace format is docs/trace-schema.md ('hvsim list events --format md').\n" },
 	  cmd_trace },
 	{ { "report",
-	    "hvsim report RESULT.json [--event vmexit|dr|db] [--format text|md|csv|json|svg|html] [-o OUT]",
+	    "hvsim report RESULT.json [--event vmexit|dr|db] [-k sample|time] [--vcpu N] "
+	    "[--format text|md|csv|json|svg|html] [-o OUT]",
 	    "Render a saved result (hvsim run/compare --format json) without re-simulating.",
 	    "options:\n"
 	    "      --event E        vmexit: exits by reason (default), as perf kvm stat report;\n"
@@ -143,9 +152,15 @@ const struct cmd verb_table[] = {
 	    "                         category), each with its .csv and .json, into directory OUT\n"
 	    "                         (default: the current directory);\n"
 	    "                       html: one self-contained page with all tables and charts\n"
+	    "  -k, --key K          sort the rows as perf kvm stat report -k: sample (by samples,\n"
+	    "                       the default) or time (by average cycles)\n"
+	    "      --vcpu N         only events of vCPU N (hvsim simulates vCPU 0 only: 0 is the one\n"
+	    "                       value accepted; the header then says \"VCPU 0\")\n"
 	    "  -o, --output OUT     output file, or directory for svg (default: standard output)\n"
 	    "\nUnits are modeled cycles.  Time columns that the result does not record per row\n"
-	    "print '-'.\n" },
+	    "print '-'.  Text and Markdown tables name exit reasons as the kernel prints them (SVM:\n"
+	    "\"DB excp\", \"io\", \"interrupt\", ...); CSV and JSON keep the result's field names\n"
+	    "(exits.by_reason.excp_db, ...): docs/result-schema.md has the mapping.\n" },
 	  cmd_report },
 	{ { "explain",
 	    "hvsim explain SCENARIO [-p POLICY] [--vendor vmx|svm|none] [--format text|html] [-o FILE]",

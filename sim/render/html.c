@@ -33,14 +33,16 @@ static const char css[] =
 	"ol.steps li h3{margin:0 0 4px;font-size:15px}\n"
 	"ol.steps li p{margin:0;line-height:1.45}\n"
 	"ol.steps li .cyc{color:#666;font-weight:normal;font-size:12px;margin-left:8px}\n"
-	"li.exit{border-left-color:#0072B2}\n"
-	"li.guest{border-left-color:#009E73}\n"
-	"li.db{border-left-color:#009E73;background:#eefaf2}\n"
-	"li.db-missed{border-left-color:#D00000;background:#ffecea}\n"
-	"li.db-spurious{border-left-color:#CC79A7;background:#fbeef6}\n"
-	"li.violation{border-left-color:#E69F00;background:#fff6e5}\n"
-	"li.repeat{border-left-color:#bbbbbb;background:#fafafa;color:#555}\n"
-	"li.start,li.end{border-left-color:#16324f}\n"
+	/* per kind: as specific as "ol.steps li" above (one class, two
+	 * elements) plus the kind's class, so these win over its defaults */
+	"ol.steps li.exit{border-left-color:#0072B2}\n"
+	"ol.steps li.guest{border-left-color:#009E73}\n"
+	"ol.steps li.db{border-left-color:#009E73;background:#eefaf2}\n"
+	"ol.steps li.db-missed{border-left-color:#D00000;background:#ffecea}\n"
+	"ol.steps li.db-spurious{border-left-color:#CC79A7;background:#fbeef6}\n"
+	"ol.steps li.violation{border-left-color:#E69F00;background:#fff6e5}\n"
+	"ol.steps li.repeat{border-left-color:#bbbbbb;background:#fafafa;color:#555}\n"
+	"ol.steps li.start,ol.steps li.end{border-left-color:#16324f}\n"
 	"code{background:#eef1f4;padding:0 3px}\n"
 	".note{color:#555;font-size:13px}\n";
 

@@ -10,15 +10,69 @@
 #include "sim/render/json.h"
 #include "sim/util/util.h"
 
+const struct kvmstat_view kvmstat_view_default = { KVMSTAT_KEY_SAMPLE, -1 };
+
+int kvmstat_key_parse(const char *s, enum kvmstat_key *key)
+{
+	if (!strcmp(s, "sample"))
+		*key = KVMSTAT_KEY_SAMPLE;
+	else if (!strcmp(s, "time"))
+		*key = KVMSTAT_KEY_TIME;
+	else
+		return -1;
+	return 0;
+}
+
+/* SVM exit keys and the kernel's display strings (svm/exit_reasons.def). */
+static const struct { const char *key, *label; } svm_labels[] = {
+#define SVM_EXIT(e, code, name, linux) { name, linux },
+#include "svm/exit_reasons.def"
+#undef SVM_EXIT
+};
+
+const char *kvmstat_exit_label(const char *vendor, const char *key)
+{
+	if (vendor && !strcmp(vendor, "svm"))
+		for (size_t i = 0; i < sizeof(svm_labels) / sizeof(svm_labels[0]); i++)
+			if (!strcmp(svm_labels[i].key, key))
+				return svm_labels[i].label;
+	return key;
+}
+
+static int name_cmp(const struct kvmstat_row *x, const struct kvmstat_row *y)
+{
+	int c = strcmp(x->key, y->key);
+	if (c)
+		return c;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
 static int row_cmp(const void *a, const void *b)
 {
 	const struct kvmstat_row *x = a, *y = b;
 	if (x->n != y->n)
 		return x->n > y->n ? -1 : 1;
-	int c = strcmp(x->key, y->key);
-	if (c)
-		return c;
-	return x->slot < y->slot ? -1 : x->slot > y->slot;
+	return name_cmp(x, y);
+}
+
+/* perf's "time" key: the mean (average cycles); untimed rows last. */
+static int time_cmp(const void *a, const void *b)
+{
+	const struct kvmstat_row *x = a, *y = b;
+	if (x->timed != y->timed)
+		return x->timed ? -1 : 1;
+	/* compare cycles/n exactly: x.c * y.n vs y.c * x.n */
+	unsigned __int128 l = (unsigned __int128)x->cycles * (y->n ? y->n : 1);
+	unsigned __int128 r = (unsigned __int128)y->cycles * (x->n ? x->n : 1);
+	if (l != r)
+		return l > r ? -1 : 1;
+	return row_cmp(a, b);
+}
+
+void kvmstat_sort(struct kvmstat_table *t, enum kvmstat_key key)
+{
+	bool time = key == KVMSTAT_KEY_TIME && t->kind == KVMSTAT_TIMED;
+	qsort(t->rows, t->n, sizeof(t->rows[0]), time ? time_cmp : row_cmp);
 }
 
 void kvmstat_build_vmexit(const struct run_result *r, struct kvmstat_table *t, size_t max_rows)
@@ -35,6 +89,7 @@ void kvmstat_build_vmexit(const struct run_result *r, struct kvmstat_table *t, s
 		struct kvmstat_row *w = &t->rows[t->n++];
 		w->slot = i;
 		result_slot_name(r, i, w->key, sizeof(w->key));
+		snprintf(w->label, sizeof(w->label), "%s", kvmstat_exit_label(r->vendor, w->key));
 		w->n = es->count;
 		w->timed = true;
 		w->cycles = es->cycles;
@@ -201,10 +256,20 @@ static uint64_t avg(const struct kvmstat_row *w)
 	return w->n ? (w->cycles + w->n / 2) / w->n : 0;
 }
 
-void kvmstat_header(FILE *f, const struct run_result *r)
+/* The name a person reads: the kernel's for exit reasons, else the key. */
+static const char *lab(const struct kvmstat_row *w)
 {
-	fprintf(f, "Analyze events for scenario %s, policy %s (%s), all VCPUs:\n\n", r->scenario, r->policy,
+	return w->label[0] ? w->label : w->key;
+}
+
+void kvmstat_header(FILE *f, const struct run_result *r, const struct kvmstat_view *v)
+{
+	fprintf(f, "Analyze events for scenario %s, policy %s (%s), ", r->scenario, r->policy,
 		r->vendor[0] ? r->vendor : "none");
+	if (v && v->vcpu >= 0)
+		fprintf(f, "VCPU %d:\n\n", v->vcpu);
+	else
+		fputs("all VCPUs:\n\n", f);
 }
 
 void kvmstat_text(FILE *f, const struct kvmstat_table *t)
@@ -212,26 +277,26 @@ void kvmstat_text(FILE *f, const struct kvmstat_table *t)
 	if (t->title[0])
 		fprintf(f, "%s\n", t->title);
 	if (t->kind == KVMSTAT_DB) {
-		fprintf(f, "%20s %10s %9s %11s %11s %11s\n", t->keyhdr, "Samples", "Samples%", "Delivered", "Missed",
+		fprintf(f, "%20s %10s %9s %11s %11s %11s\n\n", t->keyhdr, "Samples", "Samples%", "Delivered", "Missed",
 			"Spurious");
 		for (size_t i = 0; i < t->n; i++) {
 			const struct kvmstat_row *w = &t->rows[i];
-			fprintf(f, "%20s %10" PRIu64 " %8.2f%% %11" PRIu64 " %11" PRIu64 " %11" PRIu64 "\n", w->key,
+			fprintf(f, "%20s %10" PRIu64 " %8.2f%% %11" PRIu64 " %11" PRIu64 " %11" PRIu64 "\n", lab(w),
 				w->n, pct(w->n, t->total_n), w->del, w->mis, w->spu);
 		}
 		fprintf(f, "\nTotal Samples:%" PRIu64 ", delivered %" PRIu64 ", missed %" PRIu64 ", spurious %" PRIu64
 			".\n", t->total_n, t->total_del, t->total_mis, t->total_spu);
 	} else {
-		fprintf(f, "%20s %10s %9s %9s %11s %11s %16s\n", t->keyhdr, "Samples", "Samples%", "Time%", "Min Cyc",
+		fprintf(f, "%20s %10s %9s %9s %11s %11s %16s\n\n", t->keyhdr, "Samples", "Samples%", "Time%", "Min Cyc",
 			"Max Cyc", "Avg cyc");
 		for (size_t i = 0; i < t->n; i++) {
 			const struct kvmstat_row *w = &t->rows[i];
 			if (w->timed)
 				fprintf(f, "%20s %10" PRIu64 " %8.2f%% %8.2f%% %11" PRIu64 " %11" PRIu64 " %8" PRIu64
-					" ( +-%7.2f%% )\n", w->key, w->n, pct(w->n, t->total_n),
+					" ( +-%7.2f%% )\n", lab(w), w->n, pct(w->n, t->total_n),
 					pct(w->cycles, t->total_cycles), w->min, w->max, avg(w), rel_stddev(w));
 			else
-				fprintf(f, "%20s %10" PRIu64 " %8.2f%% %9s %11s %11s %16s\n", w->key, w->n,
+				fprintf(f, "%20s %10" PRIu64 " %8.2f%% %9s %11s %11s %16s\n", lab(w), w->n,
 					pct(w->n, t->total_n), "-", "-", "-", "-");
 		}
 		fprintf(f, "\nTotal Samples:%" PRIu64 ", Total events handled cycles:%" PRIu64 ".\n", t->total_n,
@@ -250,7 +315,7 @@ void kvmstat_md(FILE *f, const struct kvmstat_table *t)
 			t->keyhdr);
 		for (size_t i = 0; i < t->n; i++) {
 			const struct kvmstat_row *w = &t->rows[i];
-			fprintf(f, "| %s | %" PRIu64 " | %.2f%% | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " |\n", w->key,
+			fprintf(f, "| %s | %" PRIu64 " | %.2f%% | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " |\n", lab(w),
 				w->n, pct(w->n, t->total_n), w->del, w->mis, w->spu);
 		}
 		fprintf(f, "\nTotal Samples: %" PRIu64 ", delivered %" PRIu64 ", missed %" PRIu64 ", spurious %" PRIu64
@@ -262,10 +327,10 @@ void kvmstat_md(FILE *f, const struct kvmstat_table *t)
 			const struct kvmstat_row *w = &t->rows[i];
 			if (w->timed)
 				fprintf(f, "| %s | %" PRIu64 " | %.2f%% | %.2f%% | %" PRIu64 " | %" PRIu64 " | %" PRIu64
-					" | %.2f%% |\n", w->key, w->n, pct(w->n, t->total_n), pct(w->cycles, t->total_cycles),
+					" | %.2f%% |\n", lab(w), w->n, pct(w->n, t->total_n), pct(w->cycles, t->total_cycles),
 					w->min, w->max, avg(w), rel_stddev(w));
 			else
-				fprintf(f, "| %s | %" PRIu64 " | %.2f%% | - | - | - | - | - |\n", w->key, w->n,
+				fprintf(f, "| %s | %" PRIu64 " | %.2f%% | - | - | - | - | - |\n", lab(w), w->n,
 					pct(w->n, t->total_n));
 		}
 		fprintf(f, "\nTotal Samples: %" PRIu64 ", total events handled cycles: %" PRIu64 ".\n", t->total_n,

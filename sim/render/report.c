@@ -294,6 +294,12 @@ static const char *const event_names[] = { "vmexit", "dr", "db" };
 int report_render(FILE *f, const struct run_result *const *runs, size_t nruns, enum report_event ev,
 		  enum report_format fmt)
 {
+	return report_render_view(f, runs, nruns, ev, fmt, &kvmstat_view_default);
+}
+
+int report_render_view(FILE *f, const struct run_result *const *runs, size_t nruns, enum report_event ev,
+		       enum report_format fmt, const struct kvmstat_view *v)
+{
 	struct kvmstat_table *t = malloc(2 * sizeof(*t));
 	if (!t)
 		return -1;
@@ -307,15 +313,17 @@ int report_render(FILE *f, const struct run_result *const *runs, size_t nruns, e
 	for (size_t k = 0; k < nruns; k++) {
 		const struct run_result *r = runs[k];
 		size_t nt = build(r, ev, t);
+		for (size_t i = 0; i < nt; i++)
+			kvmstat_sort(&t[i], v->key);
 		switch (fmt) {
 		case RF_TEXT:
 			if (k)
 				fputc('\n', f);
 			if (ev == REPORT_VMEXIT) {
-				result_render_text(f, r);      /* the very table `hvsim run` prints */
+				result_render_text_view(f, r, v);  /* the very table `hvsim run` prints */
 				break;
 			}
-			kvmstat_header(f, r);
+			kvmstat_header(f, r, v);
 			for (size_t i = 0; i < nt; i++) {
 				if (i)
 					fputc('\n', f);

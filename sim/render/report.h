@@ -38,6 +38,11 @@ enum report_format { RF_TEXT, RF_MD, RF_CSV, RF_JSON };
 int report_render(FILE *f, const struct run_result *const *runs, size_t nruns, enum report_event ev,
 		  enum report_format fmt);
 
+/* The same with perf's -k/--key and --vcpu view (kvmstat.h). */
+struct kvmstat_view;
+int report_render_view(FILE *f, const struct run_result *const *runs, size_t nruns, enum report_event ev,
+		       enum report_format fmt, const struct kvmstat_view *v);
+
 /* Name <-> enum helpers for the command line. */
 int report_event_parse(const char *s, enum report_event *ev);
 int report_format_parse(const char *s, enum report_format *fmt);

@@ -207,9 +207,16 @@ static void print_dr_line(FILE *f, const char *label, const uint64_t *a)
 
 void result_render_text(FILE *f, const struct run_result *r)
 {
+	result_render_text_view(f, r, NULL);
+}
+
+void result_render_text_view(FILE *f, const struct run_result *r, const struct kvmstat_view *v)
+{
 	struct kvmstat_table t;        /* the table `hvsim report` prints too */
-	kvmstat_header(f, r);
+	kvmstat_header(f, r, v);
 	kvmstat_build_vmexit(r, &t, EXIT_SLOTS);
+	if (v)
+		kvmstat_sort(&t, v->key);
 	kvmstat_text(f, &t);
 	fputc('\n', f);
 

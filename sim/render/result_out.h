@@ -12,7 +12,10 @@ int result_write_json(FILE *f, const struct run_result *const *runs, size_t nrun
 /* Write one run object (the members of "runs"); for tests and tools. */
 void result_write_run_json(struct json_writer *w, const struct run_result *r);
 
-/* The perf-kvm-stat style report of one run. */
+/* The perf-kvm-stat style report of one run (default view: sorted by
+ * samples, all VCPUs), or with a -k/--vcpu view (kvmstat.h). */
+struct kvmstat_view;
 void result_render_text(FILE *f, const struct run_result *r);
+void result_render_text_view(FILE *f, const struct run_result *r, const struct kvmstat_view *v);
 
 #endif

@@ -5,15 +5,37 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sim/render/json.h"
+#include "sim/render/kvmstat.h"
 #include "sim/util/util.h"
 
 /* Okabe-Ito palette (distinguishable with the common colour-vision
- * deficiencies), then greys. */
+ * deficiencies): the six cycle categories. */
 static const char *const palette[] = {
 	"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
 	"#999999", "#666666",
 };
-#define NPALETTE (sizeof(palette) / sizeof(palette[0]))
+
+/* One colour per policy in the exits chart, never two alike: Okabe-Ito,
+ * then Paul Tol's "muted" and "dark" sets (personal.sron.nl/~pault),
+ * 22 colours; beyond that, hues 137.5 degrees apart (golden angle) at
+ * alternating lightness, each a different string. */
+static const char *const series_palette[] = {
+	"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
+	"#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499",
+	"#222255", "#225555", "#225522", "#666633", "#663333", "#555555",
+};
+#define NSERIES_PALETTE (sizeof(series_palette) / sizeof(series_palette[0]))
+
+static void series_colour(size_t i, char *buf, size_t n)
+{
+	if (i < NSERIES_PALETTE) {
+		snprintf(buf, n, "%s", series_palette[i]);
+		return;
+	}
+	size_t k = i - NSERIES_PALETTE;
+	snprintf(buf, n, "hsl(%u,%u%%,%u%%)", (unsigned)((k * 1375 / 10) % 360), 55u + (unsigned)(k % 3) * 10,
+		 35u + (unsigned)(k % 2) * 20);
+}
 
 #define FONT "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\""
 
@@ -65,9 +87,11 @@ static void text(FILE *f, double x, double y, const char *anchor, int size, cons
 	fputs("</text>\n", f);
 }
 
-static void rect(FILE *f, double x, double y, double w, double h, const char *fill, const char *tip)
+/* The geometry, fill and tooltip of a <rect, after its opening (and any
+ * attributes of its own). */
+static void rect_body(FILE *f, double x, double y, double w, double h, const char *fill, const char *tip)
 {
-	fputs("<rect x=\"", f);
+	fputs("x=\"", f);
 	num(f, x);
 	fputs("\" y=\"", f);
 	num(f, y);
@@ -83,6 +107,12 @@ static void rect(FILE *f, double x, double y, double w, double h, const char *fi
 	} else {
 		fputs("/>\n", f);
 	}
+}
+
+static void rect(FILE *f, double x, double y, double w, double h, const char *fill, const char *tip)
+{
+	fputs("<rect ", f);
+	rect_body(f, x, y, w, h, fill, tip);
 }
 
 static void line(FILE *f, double x1, double y1, double x2, double y2, const char *stroke, double width)
@@ -136,7 +166,7 @@ static int legend(FILE *f, int x0, int y0, int width, const char (*names)[80], s
 			used += 18;
 		}
 		if (!dry) {
-			rect(f, x, y - 10, 12, 12, colors[i % NPALETTE], NULL);
+			rect(f, x, y - 10, 12, 12, colors[i], NULL);
 			text(f, x + 17, y, "start", 12, "#222222", names[i]);
 		}
 		x += w;
@@ -170,7 +200,33 @@ void chart_free(struct chart *c)
 	free(c->rows);
 	free(c->cols);
 	free(c->v);
+	free(c->run_vendor);
+	free(c->run_missed);
+	free(c->run_series);
 	free(c);
+}
+
+/* The per-run arrays: vendor, #DBs missed, colour by policy (first-seen
+ * order of policy names, so a policy has one colour on both vendors). */
+static int chart_runs(struct chart *c, const struct run_result *const *runs, size_t nruns)
+{
+	c->nruns = nruns;
+	c->run_vendor = calloc(nruns ? nruns : 1, sizeof(*c->run_vendor));
+	c->run_missed = calloc(nruns ? nruns : 1, sizeof(*c->run_missed));
+	c->run_series = calloc(nruns ? nruns : 1, sizeof(*c->run_series));
+	if (!c->run_vendor || !c->run_missed || !c->run_series)
+		return -1;
+	size_t npol = 0;
+	for (size_t k = 0; k < nruns; k++) {
+		const struct run_result *r = runs[k];
+		snprintf(c->run_vendor[k], sizeof(c->run_vendor[k]), "%s", r->vendor[0] ? r->vendor : "none");
+		c->run_missed[k] = r->st.db_guest_missed + r->st.db_host_missed;
+		size_t j;
+		for (j = 0; j < k && strcmp(runs[j]->policy, r->policy); j++)
+			;
+		c->run_series[k] = j < k ? c->run_series[j] : npol++;
+	}
+	return 0;
 }
 
 static void run_label(const struct run_result *r, char *b, size_t n)
@@ -205,8 +261,10 @@ struct chart *chart_exits(const struct run_result *const *runs, size_t nruns)
 				memcpy(names[nn++], b, sizeof(b));
 		}
 	struct chart *c = chart_new(nn, nruns);
-	if (!c)
+	if (!c || chart_runs(c, runs, nruns)) {
+		chart_free(c);
 		return NULL;
+	}
 	snprintf(c->id, sizeof(c->id), "exits");
 	snprintf(c->title, sizeof(c->title), "VM exits by reason, per policy (%s)",
 		 nruns ? runs[0]->scenario : "");
@@ -238,8 +296,10 @@ struct chart *chart_cycles(const struct run_result *const *runs, size_t nruns)
 {
 	static const char *const cats[] = { "guest", "transition", "handler", "dr", "vmcs", "host" };
 	struct chart *c = chart_new(nruns, 6);
-	if (!c)
+	if (!c || chart_runs(c, runs, nruns)) {
+		chart_free(c);
 		return NULL;
+	}
 	snprintf(c->id, sizeof(c->id), "cycles");
 	snprintf(c->title, sizeof(c->title), "Modeled cycles by category, per policy (%s)",
 		 nruns ? runs[0]->scenario : "");
@@ -258,31 +318,17 @@ struct chart *chart_cycles(const struct run_result *const *runs, size_t nruns)
 	return c;
 }
 
-/* ---- grouped and stacked bars -------------------------------------------------------- */
+/* ---- small multiples and stacked bars ------------------------------------------------- */
 
-#define CW 760
-#define PLOT_L 80
-#define PLOT_R 20
+#define CW 1200                 /* chart width: fits a 1280-pixel projector */
 #define PLOT_T 44
-#define PLOT_H 240
-
-static void y_axis(FILE *f, uint64_t ymax, uint64_t step, const char *unit)
-{
-	for (uint64_t v = 0; v <= ymax; v += step) {
-		double y = PLOT_T + PLOT_H - (double)v * PLOT_H / (double)ymax;
-		line(f, PLOT_L, y, CW - PLOT_R, y, v ? "#dddddd" : "#444444", 1);
-		char b[32];
-		fmt_u(b, sizeof(b), v);
-		text(f, PLOT_L - 6, y + 4, "end", 11, "#444444", b);
-		if (step == 0 || v > UINT64_MAX - step)
-			break;
-	}
-	fputs("<text transform=\"translate(16,", f);
-	num(f, PLOT_T + PLOT_H / 2.0);
-	fprintf(f, ") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\" fill=\"#444444\" " FONT ">");
-	svg_escape(f, unit);
-	fputs("</text>\n", f);
-}
+#define PLOT_H 240              /* the timeline's scale helpers */
+#define MARGIN 20
+#define PANEL_GAP 30
+#define LABEL_W 190             /* run names left of the bars */
+#define VALUE_W 64              /* numbers right of the bars */
+#define ROW_H 18                /* one bar: 14 pixels thick, 4 apart */
+#define BAR_H 14
 
 static void scale(uint64_t max, uint64_t *ymax, uint64_t *step)
 {
@@ -292,121 +338,294 @@ static void scale(uint64_t max, uint64_t *ymax, uint64_t *step)
 	*ymax = (max + *step - 1) / *step * *step;
 }
 
-static int x_labels(FILE *f, const char (*names)[80], size_t n, double gw)
+/* The vendors of a chart's runs, in order of first appearance. */
+static size_t chart_vendors(const struct chart *c, const char *out[4])
 {
-	/* Horizontal when they fit, else rotated by -35 degrees. */
-	size_t longest = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strlen(names[i]) > longest)
-			longest = strlen(names[i]);
-	bool rotate = (double)longest * 7.0 > gw;
-	for (size_t i = 0; i < n; i++) {
-		double x = PLOT_L + gw * ((double)i + 0.5), y = PLOT_T + PLOT_H + 16;
-		if (!rotate) {
-			text(f, x, y, "middle", 11, "#222222", names[i]);
-			continue;
-		}
-		fputs("<text transform=\"translate(", f);
-		num(f, x);
-		fputc(',', f);
-		num(f, y);
-		fprintf(f, ") rotate(-35)\" text-anchor=\"end\" font-size=\"11\" fill=\"#222222\" " FONT ">");
-		svg_escape(f, names[i]);
-		fputs("</text>\n", f);
+	size_t n = 0;
+	for (size_t k = 0; k < c->nruns && n < 4; k++) {
+		size_t j;
+		for (j = 0; j < n && strcmp(out[j], c->run_vendor[k]); j++)
+			;
+		if (j == n)
+			out[n++] = c->run_vendor[k];
 	}
-	return rotate ? 16 + (int)(longest * 4.2) : 22;
+	return n;
 }
 
+static const char *vendor_title(const char *v)
+{
+	return !strcmp(v, "vmx") ? "Intel VMX" : !strcmp(v, "svm") ? "AMD SVM" : "bare metal";
+}
+
+/* Runs of vendor v sorted by key (descending, or ascending with `asc`),
+ * then by name; returns how many. */
+struct run_order {
+	const uint64_t *key;
+	const char (*names)[80];
+	bool asc;
+};
+
+static int cmp_runs(size_t x, size_t y, const struct run_order *o)
+{
+	if (o->key[x] != o->key[y])
+		return (o->key[x] < o->key[y]) == o->asc ? -1 : 1;
+	int c = strcmp(o->names[x], o->names[y]);
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+static size_t vendor_runs(const struct chart *c, const char *v, const uint64_t *key, const char (*names)[80],
+			  bool asc, size_t *idx)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < c->nruns; k++)
+		if (!strcmp(c->run_vendor[k], v))
+			idx[n++] = k;
+	struct run_order o = { key, names, asc };
+	for (size_t a = 1; a < n; a++)            /* insertion sort: a few dozen runs */
+		for (size_t b = a; b > 0 && cmp_runs(idx[b - 1], idx[b], &o) > 0; b--) {
+			size_t t = idx[b];
+			idx[b] = idx[b - 1];
+			idx[b - 1] = t;
+		}
+	return n;
+}
+
+static void bar(FILE *f, double x, double y, double w, double h, const char *fill, const char *series,
+		uint64_t v, const char *tip)
+{
+	fputs("<rect class=\"bar\" data-series=\"", f);
+	svg_escape(f, series);
+	fprintf(f, "\" data-value=\"%" PRIu64 "\" ", v);
+	rect_body(f, x, y, w, h, fill, tip);
+}
+
+/* Run names: the policy, and "@vendor" only where a panel mixes vendors
+ * (it never does: the panel title says the vendor). */
+static void run_policy(const char *label, char *b, size_t n)
+{
+	snprintf(b, n, "%s", label);
+	char *at = strrchr(b, '@');
+	if (at)
+		*at = '\0';
+}
+
+/* exits: panels of (vendor, reason), two per line. */
 void chart_svg_grouped(FILE *f, const struct chart *c)
 {
-	uint64_t max = 0;
-	for (size_t i = 0; i < c->nrows * c->ncols; i++)
-		if (c->v[i] > max)
-			max = c->v[i];
-	uint64_t ymax, step;
-	scale(max, &ymax, &step);
-	double pw = CW - PLOT_L - PLOT_R, gw = c->nrows ? pw / (double)c->nrows : pw;
-	/* size: labels and legend below the plot */
-	size_t longest = 0;
-	for (size_t i = 0; i < c->nrows; i++)
-		if (strlen(c->rows[i]) > longest)
-			longest = strlen(c->rows[i]);
-	int lab_h = (double)longest * 7.0 > gw ? 16 + (int)(longest * 4.2) : 22;
-	int leg_h = legend(f, PLOT_L, 0, CW - PLOT_L - PLOT_R, c->cols, c->ncols, palette, true);
-	int h = PLOT_T + PLOT_H + lab_h + 12 + leg_h + 8;
+	const char *vend[4];
+	size_t nv = chart_vendors(c, vend);
+	size_t *idx = calloc(c->nruns ? c->nruns : 1, sizeof(*idx));
+	uint64_t *key = calloc(c->nruns ? c->nruns : 1, sizeof(*key));
+	size_t *rows = calloc(c->nrows ? c->nrows : 1, sizeof(*rows));
+	if (!idx || !key || !rows) {
+		free(idx);
+		free(key);
+		free(rows);
+		return;
+	}
+	double pw = (CW - 2 * MARGIN - PANEL_GAP) / 2.0;
+	/* height first: per vendor a heading, then lines of two panels */
+	int h = PLOT_T + 6;
+	for (size_t v = 0; v < nv; v++) {
+		size_t nr = 0, nrun = 0;
+		for (size_t k = 0; k < c->nruns; k++)
+			nrun += !strcmp(c->run_vendor[k], vend[v]);
+		for (size_t i = 0; i < c->nrows; i++)
+			for (size_t k = 0; k < c->nruns; k++)
+				if (!strcmp(c->run_vendor[k], vend[v]) && c->v[i * c->ncols + k]) {
+					nr++;
+					break;
+				}
+		if (!nr)
+			continue;
+		h += 30 + (int)((nr + 1) / 2) * (24 + (int)nrun * ROW_H + 22);
+	}
+	if (h < PLOT_T + 60)
+		h = PLOT_T + 60;
 	open_svg(f, c->id, CW, h, c->title);
-	y_axis(f, ymax, step, c->unit);
-	double bw = c->ncols ? gw * 0.8 / (double)c->ncols : 0;
-	bool labels = c->nrows * c->ncols <= 48;
-	for (size_t i = 0; i < c->nrows; i++)
-		for (size_t k = 0; k < c->ncols; k++) {
-			uint64_t v = c->v[i * c->ncols + k];
-			double bh = (double)v * PLOT_H / (double)ymax;
-			double x = PLOT_L + gw * (double)i + gw * 0.1 + bw * (double)k;
-			char tip[240], b[32];
-			fmt_u(b, sizeof(b), v);
-			snprintf(tip, sizeof(tip), "%s %s: %s %s", c->cols[k], c->rows[i], b, c->unit);
-			rect(f, x, PLOT_T + PLOT_H - bh, bw > 1 ? bw - 1 : bw, bh, palette[k % NPALETTE], tip);
-			if (labels)
-				text(f, x + bw / 2, PLOT_T + PLOT_H - bh - 3, "middle", 10, "#222222", b);
+	text(f, CW / 2.0, 38, "middle", 12, "#444444",
+	     "one panel per exit reason and vendor; bars sorted, most exits first; colours are policies");
+	double y = PLOT_T + 6;
+	if (!c->nruns || !c->nrows)
+		text(f, CW / 2.0, y + 30, "middle", 13, "#444444", "no VM exits");
+	for (size_t v = 0; v < nv; v++) {
+		/* this vendor's reasons with exits, most exits first */
+		size_t nr = 0;
+		for (size_t i = 0; i < c->nrows; i++) {
+			uint64_t t = 0;
+			for (size_t k = 0; k < c->nruns; k++)
+				if (!strcmp(c->run_vendor[k], vend[v]))
+					t += c->v[i * c->ncols + k];
+			if (t)
+				rows[nr++] = i;
 		}
-	line(f, PLOT_L, PLOT_T + PLOT_H, CW - PLOT_R, PLOT_T + PLOT_H, "#444444", 1);
-	int used = x_labels(f, c->rows, c->nrows, gw);
-	legend(f, PLOT_L, PLOT_T + PLOT_H + used + 14, CW - PLOT_L - PLOT_R, c->cols, c->ncols, palette,
-	       false);
+		if (!nr)
+			continue;
+		for (size_t a = 1; a < nr; a++)           /* insertion sort: few rows */
+			for (size_t b = a; b > 0; b--) {
+				uint64_t ta = 0, tb = 0;
+				for (size_t k = 0; k < c->nruns; k++)
+					if (!strcmp(c->run_vendor[k], vend[v])) {
+						ta += c->v[rows[b] * c->ncols + k];
+						tb += c->v[rows[b - 1] * c->ncols + k];
+					}
+				if (ta < tb || (ta == tb && strcmp(c->rows[rows[b]], c->rows[rows[b - 1]]) >= 0))
+					break;
+				size_t t = rows[b];
+				rows[b] = rows[b - 1];
+				rows[b - 1] = t;
+			}
+		char head[64];
+		snprintf(head, sizeof(head), "%s", vendor_title(vend[v]));
+		text(f, MARGIN, y + 18, "start", 15, "#16324f", head);
+		line(f, MARGIN, y + 23, CW - MARGIN, y + 23, "#16324f", 1);
+		y += 30;
+		for (size_t p = 0; p < nr; p++) {
+			size_t i = rows[p];
+			for (size_t k = 0; k < c->nruns; k++)
+				key[k] = c->v[i * c->ncols + k];
+			size_t n = vendor_runs(c, vend[v], key, c->cols, false, idx);
+			double px = MARGIN + (double)(p % 2) * (pw + PANEL_GAP), py = y;
+			char ttl[160];
+			snprintf(ttl, sizeof(ttl), "%s (%s)", kvmstat_exit_label(vend[v], c->rows[i]), vend[v]);
+			text(f, px, py + 14, "start", 13, "#222222", ttl);
+			uint64_t max = 0;
+			for (size_t q = 0; q < n; q++)
+				if (key[idx[q]] > max)
+					max = key[idx[q]];
+			double bw_max = pw - LABEL_W - VALUE_W;
+			for (size_t q = 0; q < n; q++) {
+				size_t k = idx[q];
+				double by = py + 24 + (double)q * ROW_H;
+				char pol[80], col[32], b[32], tip[240];
+				run_policy(c->cols[k], pol, sizeof(pol));
+				series_colour(c->run_series[k], col, sizeof(col));
+				fmt_u(b, sizeof(b), key[k]);
+				text(f, px + LABEL_W - 6, by + BAR_H - 3, "end", 12, "#222222", pol);
+				double w = max ? (double)key[k] * bw_max / (double)max : 0;
+				if (key[k] && w < 2)
+					w = 2;           /* a non-zero count is never invisible */
+				snprintf(tip, sizeof(tip), "%s %s: %s %s", c->cols[k], c->rows[i], b, c->unit);
+				bar(f, px + LABEL_W, by, w, BAR_H, col, c->cols[k], key[k], tip);
+				text(f, px + LABEL_W + w + 4, by + BAR_H - 3, "start", 11, "#222222", b);
+			}
+			if (p % 2 == 1 || p + 1 == nr)
+				y += 24 + (double)n * ROW_H + 22;
+		}
+	}
 	fputs("</svg>\n", f);
+	free(idx);
+	free(key);
+	free(rows);
 }
 
+/* cycles: one panel per vendor, a stacked horizontal bar per run,
+ * cheapest first; runs that missed #DBs hatched, outlined, labelled. */
 void chart_svg_stacked(FILE *f, const struct chart *c)
 {
+	const char *vend[4];
+	size_t nv = chart_vendors(c, vend);
+	size_t *idx = calloc(c->nrows ? c->nrows : 1, sizeof(*idx));
+	uint64_t *tot = calloc(c->nrows ? c->nrows : 1, sizeof(*tot));
+	if (!idx || !tot) {
+		free(idx);
+		free(tot);
+		return;
+	}
 	uint64_t max = 0;
 	for (size_t i = 0; i < c->nrows; i++) {
-		uint64_t t = 0;
 		for (size_t k = 0; k < c->ncols; k++)
-			t += c->v[i * c->ncols + k];
-		if (t > max)
-			max = t;
+			tot[i] += c->v[i * c->ncols + k];
+		if (tot[i] > max)
+			max = tot[i];
 	}
-	uint64_t ymax, step;
-	scale(max, &ymax, &step);
-	double pw = CW - PLOT_L - PLOT_R, gw = c->nrows ? pw / (double)c->nrows : pw;
-	size_t longest = 0;
-	for (size_t i = 0; i < c->nrows; i++)
-		if (strlen(c->rows[i]) > longest)
-			longest = strlen(c->rows[i]);
-	int lab_h = (double)longest * 7.0 > gw ? 16 + (int)(longest * 4.2) : 22;
-	int leg_h = legend(f, PLOT_L, 0, CW - PLOT_L - PLOT_R, c->cols, c->ncols, palette, true);
-	int h = PLOT_T + PLOT_H + lab_h + 12 + leg_h + 8;
+	uint64_t xmax, step;
+	scale(max, &xmax, &step);
+	const char *cols[16];
+	for (size_t k = 0; k < c->ncols && k < 16; k++)
+		cols[k] = palette[k % (sizeof(palette) / sizeof(palette[0]))];
+	int leg_h = legend(f, MARGIN, 0, CW - 2 * MARGIN, c->cols, c->ncols, cols, true);
+	int h = PLOT_T + 14 + leg_h;
+	for (size_t v = 0; v < nv; v++) {
+		size_t n = 0;
+		for (size_t k = 0; k < c->nrows; k++)
+			n += !strcmp(c->run_vendor[k], vend[v]);
+		h += 30 + (int)n * (ROW_H + 4) + 26;
+	}
+	h += 8;
 	open_svg(f, c->id, CW, h, c->title);
-	y_axis(f, ymax, step, c->unit);
-	double bw = gw * 0.6;
-	if (bw > 120)
-		bw = 120;
-	for (size_t i = 0; i < c->nrows; i++) {
-		double x = PLOT_L + gw * ((double)i + 0.5) - bw / 2;
-		uint64_t acc = 0;
-		for (size_t k = 0; k < c->ncols; k++) {
-			uint64_t v = c->v[i * c->ncols + k];
-			if (!v)
-				continue;
-			double y0 = PLOT_T + PLOT_H - (double)acc * PLOT_H / (double)ymax;
-			double y1 = PLOT_T + PLOT_H - (double)(acc + v) * PLOT_H / (double)ymax;
-			char tip[240], b[32];
-			fmt_u(b, sizeof(b), v);
-			snprintf(tip, sizeof(tip), "%s %s: %s %s", c->rows[i], c->cols[k], b, c->unit);
-			rect(f, x, y1, bw, y0 - y1, palette[k % NPALETTE], tip);
-			acc += v;
+	fputs("<defs><pattern id=\"hvsim-hatch\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" "
+	      "patternTransform=\"rotate(45)\"><rect width=\"8\" height=\"8\" fill=\"#ffffff\" fill-opacity=\"0.35\"/>"
+	      "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"8\" stroke=\"#D00000\" stroke-width=\"3\"/></pattern></defs>\n",
+	      f);
+	text(f, CW / 2.0, 38, "middle", 12, "#444444",
+	     "cheapest first; hatched and outlined in red: the policy missed breakpoints (not a valid saving)");
+	double x0 = MARGIN + LABEL_W, bw_max = CW - MARGIN - LABEL_W - 150;
+	/* the legend first: the colours are explained before the bars */
+	legend(f, MARGIN, PLOT_T + 16, CW - 2 * MARGIN, c->cols, c->ncols, cols, false);
+	double y = PLOT_T + 10 + leg_h;
+	for (size_t v = 0; v < nv; v++) {
+		size_t n = vendor_runs(c, vend[v], tot, c->rows, true, idx);
+		if (!n)
+			continue;
+		text(f, MARGIN, y + 18, "start", 15, "#16324f", vendor_title(vend[v]));
+		line(f, MARGIN, y + 23, CW - MARGIN, y + 23, "#16324f", 1);
+		y += 30;
+		double top = y;
+		/* x grid */
+		for (uint64_t t = 0; t <= xmax; t += step) {
+			double x = x0 + (double)t * bw_max / (double)xmax;
+			line(f, x, top - 2, x, top + (double)n * (ROW_H + 4), t ? "#e4e4e4" : "#444444", 1);
+			char b[32];
+			fmt_u(b, sizeof(b), t);
+			text(f, x, top + (double)n * (ROW_H + 4) + 14, "middle", 10, "#555555", b);
+			if (step == 0 || t > UINT64_MAX - step)
+				break;
 		}
-		char b[32];
-		fmt_u(b, sizeof(b), acc);
-		text(f, x + bw / 2, PLOT_T + PLOT_H - (double)acc * PLOT_H / (double)ymax - 4, "middle", 10,
-		     "#222222", b);
+		for (size_t q = 0; q < n; q++) {
+			size_t i = idx[q];
+			double by = y + (double)q * (ROW_H + 4);
+			char pol[80];
+			run_policy(c->rows[i], pol, sizeof(pol));
+			text(f, x0 - 6, by + BAR_H - 2, "end", 12, c->run_missed[i] ? "#B00000" : "#222222", pol);
+			uint64_t acc = 0;
+			for (size_t k = 0; k < c->ncols; k++) {
+				uint64_t val = c->v[i * c->ncols + k];
+				if (!val)
+					continue;
+				double xa = x0 + (double)acc * bw_max / (double)xmax;
+				double xb = x0 + (double)(acc + val) * bw_max / (double)xmax;
+				char tip[240], b[32];
+				fmt_u(b, sizeof(b), val);
+				snprintf(tip, sizeof(tip), "%s %s: %s %s", c->rows[i], c->cols[k], b, c->unit);
+				bar(f, xa, by, xb - xa, BAR_H + 2, cols[k], c->cols[k], val, tip);
+				acc += val;
+			}
+			double xe = x0 + (double)acc * bw_max / (double)xmax;
+			char b[96];
+			fmt_u(b, sizeof(b), acc);
+			if (c->run_missed[i]) {
+				fputs("<rect class=\"missed\" stroke=\"#D00000\" stroke-width=\"2\" ", f);
+				rect_body(f, x0, by - 1, xe - x0 > 4 ? xe - x0 : 4, BAR_H + 4, "url(#hvsim-hatch)", NULL);
+				char lab[128];
+				snprintf(lab, sizeof(lab), "%s  %" PRIu64 " #DB missed", b, c->run_missed[i]);
+				fputs("<text class=\"missed-label\" x=\"", f);
+				num(f, xe + 6);
+				fputs("\" y=\"", f);
+				num(f, by + BAR_H - 2);
+				fputs("\" text-anchor=\"start\" font-size=\"12\" font-weight=\"bold\" fill=\"#B00000\" " FONT ">",
+				      f);
+				svg_escape(f, lab);
+				fputs("</text>\n", f);
+			} else {
+				text(f, xe + 6, by + BAR_H - 2, "start", 11, "#222222", b);
+			}
+		}
+		y += (double)n * (ROW_H + 4) + 26;
 	}
-	line(f, PLOT_L, PLOT_T + PLOT_H, CW - PLOT_R, PLOT_T + PLOT_H, "#444444", 1);
-	int used = x_labels(f, c->rows, c->nrows, gw);
-	legend(f, PLOT_L, PLOT_T + PLOT_H + used + 14, CW - PLOT_L - PLOT_R, c->cols, c->ncols, palette,
-	       false);
 	fputs("</svg>\n", f);
+	free(idx);
+	free(tot);
 }
 
 void chart_write_csv(FILE *f, const struct chart *c)

@@ -3,11 +3,15 @@
  * "%.1f" coordinates, no timestamps or random ids).  The shape of perf
  * timechart's svghelper and sadf -g (style-and-ux §2.8).
  *
- * Three charts:
- *   - exits per policy: grouped bars, one group per exit reason, one bar per
- *     run (policy@vendor);
- *   - cycles by category per policy: one stacked bar per run (guest,
- *     transition, handler, dr, vmcs, host);
+ * Three charts, made to be read on a projector (1280x720):
+ *   - exits per policy: small multiples, one panel per vendor and exit
+ *     reason (VMX and SVM reasons never share an axis), one horizontal bar
+ *     per run of that vendor, longest first, each policy in its own colour
+ *     (no two alike), the value at the end of every bar;
+ *   - cycles by category per policy: one panel per vendor, one stacked
+ *     horizontal bar per run (guest, transition, handler, dr, vmcs, host),
+ *     cheapest first; a run that missed #DBs is hatched, outlined in red and
+ *     labelled "N #DB missed", so it never reads as the cheapest policy;
  *   - timeline strip of one traced run: guest running spans, exits, DR
  *     loads/restores, #DBs (delivered, missed, spurious).
  * Every chart can be written with the data behind it as CSV and JSON.  The
@@ -31,6 +35,11 @@ struct chart {
 	char (*rows)[80];
 	char (*cols)[80];
 	uint64_t *v;                   /* v[row * ncols + col] */
+	/* per run (the columns of "exits", the rows of "cycles") */
+	size_t nruns;
+	char (*run_vendor)[16];        /* "vmx", "svm", "none" */
+	uint64_t *run_missed;          /* guest + host #DBs missed */
+	size_t *run_series;            /* colour: index of the run's policy among the policies */
 };
 
 /* Build the two result charts from runs (NULL on out of memory). */
@@ -38,8 +47,10 @@ struct chart *chart_exits(const struct run_result *const *runs, size_t nruns);
 struct chart *chart_cycles(const struct run_result *const *runs, size_t nruns);
 void chart_free(struct chart *c);
 
-/* Render: grouped bars (x groups = rows, one bar per column) or stacked
- * bars (one bar per row, columns stacked). */
+/* Render the exits chart (small multiples) and the cycles chart (stacked
+ * bars per vendor).  Bars are <rect class="bar" data-series=RUN
+ * data-value=N>; the missed-#DB marks are class "missed" (hatch overlay)
+ * and "missed-label". */
 void chart_svg_grouped(FILE *f, const struct chart *c);
 void chart_svg_stacked(FILE *f, const struct chart *c);
 /* The data: CSV "row_key,col_key,unit" long format; JSON

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "debugreg/core.h"
+#include "sim/render/kvmstat.h"
+#include "sim/run.h"
 #include "sim/render/json.h"
 
 /* ---- the event table -------------------------------------------------------- */
@@ -161,9 +163,10 @@ void trace_list_events(FILE *f, const char *fmt)
 		"`hvsim run SCENARIO --trace FILE` writes the canonical trace: JSON Lines, one compact\n"
 		"JSON object per line.  Each run in the file opens with a header line\n"
 		"\n"
-		"    {\"schema\":\"%s\",\"version\":%d,\"scenario\":\"NAME\",\"policy\":\"POLICY\",\"vendor\":\"vmx\"}\n"
+		"    {\"schema\":\"%s\",\"version\":%d,\"scenario\":\"NAME\",\"policy\":\"POLICY\",\"vendor\":\"vmx\",\"cost_model\":\"default\",\"hz\":3000000000}\n"
 		"\n"
-		"followed by its events, in the order they happened:\n"
+		"(`cost_model` and `hz`, the cost model's `cpu.hz`, are left out by writers that do not\n"
+		"know them) followed by its events, in the order they happened:\n"
 		"\n"
 		"    {\"c\":1234,\"ev\":\"kvm_exit\",\"vcpu\":0,\"reason\":\"DR_ACCESS\",\"rip\":\"0x1003\",\"info1\":\"0x7\",\"info2\":\"0x0\"}\n"
 		"\n"
@@ -184,16 +187,29 @@ void trace_list_events(FILE *f, const char *fmt)
 		"\n"
 		"## Renderings\n"
 		"\n"
-		"* `hvsim trace FILE` prints trace-cmd style lines,\n"
-		"  `  hvsim-0 [000] 1234: kvm_exit: vcpu 0 reason DR_ACCESS rip 0x1003 info1 0x0000000000000007 info2 0x0000000000000000`;\n"
-		"  `--no-timestamps` drops the cycle column so that two traces can be diffed.  Strings\n"
-		"  with spaces are printed in double quotes.\n"
+		"* `hvsim trace FILE` prints the lines of `trace-cmd report`: a `cpus=1` line, then per\n"
+		"  run a `# scenario` and a `# clock` comment, then\n"
+		"  `           hvsim-0     [000] d..1.      0.000004: kvm_exit: vcpu 0 reason DR_ACCESS rip 0x1003 info1 0x0000000000000007 info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000`:\n"
+		"  COMM-PID (the PID is the vCPU), [CPU], the latency flags (`d..1.`: IRQs off,\n"
+		"  preemption depth 1, as in KVM's vcpu_enter_guest where these events happen), and\n"
+		"  seconds.microseconds = cycles / `cpu.hz` of the run's cost model (the header's `hz`;\n"
+		"  traces without one use the default cost model's).  `kvm_entry` and `kvm_exit` follow\n"
+		"  the kernel's TP_printk (arch/x86/kvm/trace.h): `vcpu %%u, rip 0x%%lx` and `vcpu %%u\n"
+		"  reason %%s rip 0x%%lx info1 0x%%016llx info2 0x%%016llx intr_info 0x%%08x error_code\n"
+		"  0x%%08x`, with the reason as the kernel names it (SVM: `DB excp`, `io`, ...;\n"
+		"  docs/result-schema.md).  `intr_info` and `error_code` are not in the JSONL: they are\n"
+		"  derived as KVM's get_exit_info() would report them (VMX `EXCEPTION_NMI` is always #DB,\n"
+		"  0x80000301, or 0x80000501 for ICEBP, whose exit qualification is 0;\n"
+		"  `EXTERNAL_INTERRUPT` 0x80000020; SVM's EXITINTINFO is 0).  `-F`/`--event\n"
+		"  kvm_exit,kvm_entry` prints only those events (a `kvm:` prefix is accepted);\n"
+		"  `--no-timestamps` drops the time column so that two traces can be diffed.  Other\n"
+		"  strings with spaces are printed in double quotes.\n"
 		"* `hvsim trace FILE --format chrome` writes Chrome/Perfetto trace-event JSON (load it in\n"
 		"  ui.perfetto.dev or chrome://tracing): one process per run (named by policy and vendor),\n"
 		"  one thread per vCPU, `X` spans for the guest running (entry to exit) and for each\n"
 		"  exit's handling (exit to entry, named by the exit reason), `i` events for the other\n"
-		"  events except `dr_read`/`dr_write`.  Timestamps assume a nominal %llu GHz clock:\n"
-		"  1 cycle = 1 ns, `ts` = cycles / 1000 microseconds.\n"
+		"  events except `dr_read`/`dr_write`.  `ts` = cycles * 1000000 / `cpu.hz` microseconds\n"
+		"  (to the nanosecond; the same clock as the text).\n"
 		"* `hvsim trace FILE --format svg -o timeline.svg` draws the timeline strip and writes\n"
 		"  `timeline.csv` and `timeline.json` with the data behind it.\n"
 		"\n"
@@ -201,8 +217,7 @@ void trace_list_events(FILE *f, const char *fmt)
 		"\n"
 		"| event | fields | description |\n"
 		"|---|---|---|\n",
-		TRACE_SCHEMA_VERSION, TRACE_SCHEMA, TRACE_SCHEMA_VERSION,
-		(unsigned long long)(TRACE_NOMINAL_HZ / 1000000000ull));
+		TRACE_SCHEMA_VERSION, TRACE_SCHEMA, TRACE_SCHEMA_VERSION);
 	for (unsigned i = 0; i < EV_COUNT; i++) {
 		const struct ev_desc *d = &descs[i];
 		fprintf(f, "| `%s` |", d->name);
@@ -222,8 +237,8 @@ void trace_writer_init(struct trace_writer *w, FILE *f)
 	w->f = f;
 }
 
-void trace_write_header(struct trace_writer *w, const char *scenario, const char *policy,
-			const char *vendor)
+void trace_write_header_clock(struct trace_writer *w, const char *scenario, const char *policy,
+			      const char *vendor, const char *cost_model, uint64_t hz)
 {
 	fprintf(w->f, "{\"schema\":\"%s\",\"version\":%d,\"scenario\":", TRACE_SCHEMA, TRACE_SCHEMA_VERSION);
 	json_write_escaped(w->f, scenario ? scenario : "");
@@ -231,7 +246,44 @@ void trace_write_header(struct trace_writer *w, const char *scenario, const char
 	json_write_escaped(w->f, policy ? policy : "");
 	fputs(",\"vendor\":", w->f);
 	json_write_escaped(w->f, vendor ? vendor : "");
+	if (cost_model) {
+		fputs(",\"cost_model\":", w->f);
+		json_write_escaped(w->f, cost_model);
+	}
+	if (hz)
+		fprintf(w->f, ",\"hz\":%" PRIu64, hz);
 	fputs("}\n", w->f);
+	w->pending = false;
+}
+
+void trace_write_header(struct trace_writer *w, const char *scenario, const char *policy,
+			const char *vendor)
+{
+	trace_write_header_clock(w, scenario, policy, vendor, NULL, 0);
+}
+
+void trace_writer_begin_run(struct trace_writer *w, const char *scenario, const char *policy,
+			    const char *vendor)
+{
+	snprintf(w->scenario, sizeof(w->scenario), "%s", scenario ? scenario : "");
+	snprintf(w->policy, sizeof(w->policy), "%s", policy ? policy : "");
+	snprintf(w->vendor, sizeof(w->vendor), "%s", vendor ? vendor : "");
+	w->pending = true;
+}
+
+void trace_attach_jsonl(void *ctx, const struct run_machine *m)
+{
+	struct trace_writer *w = ctx;
+	if (!w->pending)
+		return;
+	const struct cost_model *c = m && m->cpu ? m->cpu->cost : NULL;
+	trace_write_header_clock(w, w->scenario, w->policy, w->vendor, c ? c->name : NULL, c ? c->cpu_hz : 0);
+}
+
+void trace_writer_end_run(struct trace_writer *w)
+{
+	if (w->pending)
+		trace_write_header(w, w->scenario, w->policy, w->vendor);
 }
 
 void trace_write_event(FILE *f, const struct sim_event *ev, unsigned vcpu)
@@ -269,6 +321,8 @@ void trace_write_event(FILE *f, const struct sim_event *ev, unsigned vcpu)
 void trace_sink_jsonl(void *ctx, const struct sim_event *ev)
 {
 	struct trace_writer *w = ctx;
+	if (w->pending)
+		trace_write_header(w, w->scenario, w->policy, w->vendor);
 	if (w->skip_hw_dr && (ev->id == EV_DR_READ || ev->id == EV_DR_WRITE))
 		return;
 	trace_write_event(w->f, ev, w->vcpu);
@@ -447,10 +501,17 @@ static int read_header(const char *path, unsigned line, const struct json_value 
 			   TRACE_SCHEMA_VERSION == 1 ? "1" : "?");
 	}
 	const struct json_value *sc = json_get(o, "scenario"), *po = json_get(o, "policy"),
-				*ve = json_get(o, "vendor");
-	if (!trace_log_begin(log, sc && sc->type == JSON_STRING ? sc->s : "",
-			     po && po->type == JSON_STRING ? po->s : "", ve && ve->type == JSON_STRING ? ve->s : ""))
+				*ve = json_get(o, "vendor"), *cm = json_get(o, "cost_model"), *hz = json_get(o, "hz");
+	if (hz && (hz->type != JSON_NUMBER || !hz->is_int || hz->is_neg || hz->u == 0))
+		return bad(err, errsize, path, line, 1, "\"hz\" must be a positive clock rate in Hz%s%s", NULL, NULL);
+	struct trace_run *r = trace_log_begin(log, sc && sc->type == JSON_STRING ? sc->s : "",
+					      po && po->type == JSON_STRING ? po->s : "",
+					      ve && ve->type == JSON_STRING ? ve->s : "");
+	if (!r)
 		return bad(err, errsize, path, line, 1, "out of memory%s%s", NULL, NULL);
+	if (cm && cm->type == JSON_STRING)
+		snprintf(r->cost_model, sizeof(r->cost_model), "%s", cm->s);
+	r->hz = hz ? hz->u : 0;
 	return 0;
 }
 
@@ -549,15 +610,53 @@ static void put_text_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* KVM's kvm_exit/kvm_entry run with IRQs off and preemption disabled
+ * (vcpu_enter_guest); hvsim's DR events happen in the same window. */
+#define TRACE_FLAGS "d..1."
+
+void trace_exit_intr_info(const struct trace_rec *r, const char *vendor, uint32_t *intr_info,
+			  uint32_t *error_code)
+{
+	*intr_info = 0;
+	*error_code = 0;
+	if (r->ev.id != EV_EXIT || !vendor || strcmp(vendor, "vmx") || !r->ev.s)
+		return;
+	/* SDM Vol.3 25.9.2 (VM-exit interruption information): bit 31 valid,
+	 * bits 10:8 type, 7:0 vector.  By name: a trace read back has no
+	 * reason number. */
+	if (!strcmp(r->ev.s, "EXCEPTION_NMI"))          /* #DB */
+		*intr_info = 0x80000000u | (r->ev.c ? 3u << 8 : 5u << 8) | 1u;
+	else if (!strcmp(r->ev.s, "EXTERNAL_INTERRUPT"))  /* the timer */
+		*intr_info = 0x80000000u | 0x20u;
+}
+
+void trace_format_line_opts(FILE *f, const struct trace_rec *r, const struct trace_text_opts *o)
+{
+	/* trace-cmd: COMM right-aligned in 16, "-PID" (here the vCPU), [CPU], flags */
+	fprintf(f, "%16s-%-5u [%03u] %s ", "hvsim", r->vcpu, 0u, TRACE_FLAGS);
+	if (o->timestamps) {
+		if (o->hz) {
+			unsigned __int128 us = (unsigned __int128)r->ev.cycle * 1000000u / o->hz;
+			fprintf(f, "%6" PRIu64 ".%06" PRIu64 ": ", (uint64_t)(us / 1000000u), (uint64_t)(us % 1000000u));
+		} else {
+			fprintf(f, "%" PRIu64 ": ", r->ev.cycle);
+		}
+	}
+	trace_format_event_vendor(f, r, o->vendor);
+}
+
 void trace_format_line(FILE *f, const struct trace_rec *r, bool timestamps)
 {
-	fprintf(f, "  hvsim-%u [%03u] ", r->vcpu, 0u);
-	if (timestamps)
-		fprintf(f, "%" PRIu64 ": ", r->ev.cycle);
-	trace_format_event(f, r);
+	struct trace_text_opts o = { .timestamps = timestamps };
+	trace_format_line_opts(f, r, &o);
 }
 
 void trace_format_event(FILE *f, const struct trace_rec *r)
+{
+	trace_format_event_vendor(f, r, NULL);
+}
+
+void trace_format_event_vendor(FILE *f, const struct trace_rec *r, const char *vendor)
 {
 	const struct ev_desc *d = trace_event(r->ev.id);
 	if (!d)
@@ -573,7 +672,14 @@ void trace_format_event(FILE *f, const struct trace_rec *r)
 		case EVF_HEX16: fprintf(f, "0x%016" PRIx64, v); break;
 		case EVF_UDEC: fprintf(f, "%" PRIu64, v); break;
 		case EVF_IDEC: fprintf(f, "%" PRId64, (int64_t)v); break;
-		case EVF_STR: put_text_string(f, r->ev.s); break;
+		case EVF_STR:
+			/* the exit reason as the kernel prints it: %s, unquoted
+			 * ("DB excp" on SVM) */
+			if (r->ev.id == EV_EXIT && vendor && r->ev.s && *r->ev.s)
+				fputs(kvmstat_exit_label(vendor, r->ev.s), f);
+			else
+				put_text_string(f, r->ev.s);
+			break;
 		case EVF_ENUM:
 			if (v < fl->nenums)
 				fputs(fl->enums[v], f);
@@ -582,19 +688,65 @@ void trace_format_event(FILE *f, const struct trace_rec *r)
 			break;
 		}
 	}
+	if (r->ev.id == EV_EXIT && vendor) {
+		/* the kernel's kvm_exit TP_printk ends "... info2 0x%016llx
+		 * intr_info 0x%08x error_code 0x%08x" */
+		uint32_t ii, ec;
+		trace_exit_intr_info(r, vendor, &ii, &ec);
+		fprintf(f, " intr_info 0x%08" PRIx32 " error_code 0x%08" PRIx32, ii, ec);
+	}
+}
+
+int trace_event_filter(const char *list, bool *only, char *bad, size_t badsize)
+{
+	memset(only, 0, EV_COUNT * sizeof(*only));
+	const char *p = list;
+	do {
+		size_t n = strcspn(p, ",");
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) - 1 ? n : sizeof(name) - 1), p);
+		const char *colon = strchr(name, ':');
+		const struct ev_desc *d = trace_event_by_name(colon ? colon + 1 : name);
+		if (!d) {
+			snprintf(bad, badsize, "%s", name);
+			return -1;
+		}
+		only[d->id] = true;
+		p += n + (p[n] == ',');
+	} while (*p);
+	return 0;
+}
+
+void trace_render_text_opts(FILE *f, const struct trace_log *log, const struct trace_text_opts *o)
+{
+	fputs("cpus=1\n", f);
+	for (size_t i = 0; i < log->nruns; i++) {
+		const struct trace_run *run = &log->runs[i];
+		struct trace_text_opts ro = *o;
+		ro.vendor = run->vendor;
+		if (run->hz)
+			ro.hz = run->hz;
+		size_t shown = 0;
+		for (size_t k = 0; k < run->n; k++)
+			shown += !o->only || o->only[run->r[k].ev.id];
+		fprintf(f, "# scenario %s policy %s vendor %s events %zu\n", run->scenario, run->policy,
+			run->vendor, shown);
+		if (ro.hz)
+			fprintf(f, "# clock %" PRIu64 " Hz (cpu.hz of cost model %s): timestamps are seconds = cycles / "
+				   "cpu.hz\n", ro.hz, run->cost_model[0] ? run->cost_model : "default");
+		for (size_t k = 0; k < run->n; k++) {
+			if (o->only && !o->only[run->r[k].ev.id])
+				continue;
+			trace_format_line_opts(f, &run->r[k], &ro);
+			fputc('\n', f);
+		}
+	}
 }
 
 void trace_render_text(FILE *f, const struct trace_log *log, bool timestamps)
 {
-	for (size_t i = 0; i < log->nruns; i++) {
-		const struct trace_run *run = &log->runs[i];
-		fprintf(f, "# scenario %s policy %s vendor %s events %zu\n", run->scenario, run->policy,
-			run->vendor, run->n);
-		for (size_t k = 0; k < run->n; k++) {
-			trace_format_line(f, &run->r[k], timestamps);
-			fputc('\n', f);
-		}
-	}
+	struct trace_text_opts o = { .timestamps = timestamps };
+	trace_render_text_opts(f, log, &o);
 }
 
 /* ---- Chrome / Perfetto ------------------------------------------------------------------ */
@@ -613,10 +765,11 @@ uint64_t *trace_mono_cycles(const struct trace_run *run)
 	return m;
 }
 
-/* Cycles as microseconds at the nominal 1 GHz: "12.345". */
-static void put_us(FILE *f, uint64_t cycles)
+/* Cycles as microseconds at hz, to the nanosecond: "12.345". */
+static void put_us(FILE *f, uint64_t cycles, uint64_t hz)
 {
-	fprintf(f, "%" PRIu64 ".%03" PRIu64, cycles / 1000, cycles % 1000);
+	uint64_t ns = (uint64_t)((unsigned __int128)cycles * 1000000000u / hz);
+	fprintf(f, "%" PRIu64 ".%03" PRIu64, ns / 1000, ns % 1000);
 }
 
 static void put_args(FILE *f, const struct trace_rec *r)
@@ -663,16 +816,16 @@ static const char *chrome_cat(enum sim_event_id id)
 }
 
 static void span(FILE *f, bool *first, unsigned pid, unsigned tid, const char *name, const char *cat,
-		 uint64_t t0, uint64_t t1, const struct trace_rec *args)
+		 uint64_t t0, uint64_t t1, const struct trace_rec *args, uint64_t hz)
 {
 	fputs(*first ? "\n" : ",\n", f);
 	*first = false;
 	fputs("{\"name\":", f);
 	json_write_escaped(f, name);
 	fprintf(f, ",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"ts\":", cat, pid, tid);
-	put_us(f, t0);
+	put_us(f, t0, hz);
 	fputs(",\"dur\":", f);
-	put_us(f, t1 - t0);
+	put_us(f, t1 - t0, hz);
 	fputs(",\"args\":", f);
 	if (args)
 		put_args(f, args);
@@ -683,11 +836,20 @@ static void span(FILE *f, bool *first, unsigned pid, unsigned tid, const char *n
 
 int trace_render_chrome(FILE *f, const struct trace_log *log)
 {
+	return trace_render_chrome_hz(f, log, TRACE_NOMINAL_HZ);
+}
+
+int trace_render_chrome_hz(FILE *f, const struct trace_log *log, uint64_t dflt_hz)
+{
 	bool first = true;
-	fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"hvsim\",\"clock\":"
-	      "\"nominal 1 GHz: 1 cycle = 1 ns, ts in microseconds = cycles / 1000\"},\n\"traceEvents\":[", f);
+	if (!dflt_hz)
+		dflt_hz = TRACE_NOMINAL_HZ;
+	uint64_t hz0 = log->nruns && log->runs[0].hz ? log->runs[0].hz : dflt_hz;
+	fprintf(f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"hvsim\",\"clock\":"
+		   "\"cpu.hz %" PRIu64 ": ts in microseconds = cycles * 1000000 / cpu.hz\"},\n\"traceEvents\":[", hz0);
 	for (size_t i = 0; i < log->nruns; i++) {
 		const struct trace_run *run = &log->runs[i];
+		uint64_t hz = run->hz ? run->hz : dflt_hz;
 		unsigned pid = (unsigned)i + 1;
 		char pname[256];
 		snprintf(pname, sizeof(pname), "%s@%s (%s)", run->policy, run->vendor, run->scenario);
@@ -725,7 +887,7 @@ int trace_render_chrome(FILE *f, const struct trace_log *log)
 			case EV_ENTRY:
 				if (exit_rec)
 					span(f, &first, pid, r->vcpu, exit_rec->ev.s ? exit_rec->ev.s : "exit", "exit",
-					     t_exit, t, exit_rec);
+					     t_exit, t, exit_rec, hz);
 				exit_rec = NULL;
 				in_guest = true;
 				t_guest = t;
@@ -733,7 +895,7 @@ int trace_render_chrome(FILE *f, const struct trace_log *log)
 			case EV_EXIT:
 			case EV_ENTRY_FAIL:
 				if (in_guest)
-					span(f, &first, pid, r->vcpu, "guest", "guest", t_guest, t, NULL);
+					span(f, &first, pid, r->vcpu, "guest", "guest", t_guest, t, NULL, hz);
 				in_guest = false;
 				exit_rec = r;
 				t_exit = t;
@@ -747,7 +909,7 @@ int trace_render_chrome(FILE *f, const struct trace_log *log)
 				json_write_escaped(f, d->name);
 				fprintf(f, ",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\",\"pid\":%u,\"tid\":%u,\"ts\":",
 					chrome_cat(r->ev.id), pid, r->vcpu);
-				put_us(f, t);
+				put_us(f, t, hz);
 				fputs(",\"args\":", f);
 				put_args(f, r);
 				fputs("}", f);
@@ -757,10 +919,10 @@ int trace_render_chrome(FILE *f, const struct trace_log *log)
 		}
 		uint64_t tend = run->n ? mc[run->n - 1] : 0;
 		if (in_guest)
-			span(f, &first, pid, 0, "guest", "guest", t_guest, tend, NULL);
+			span(f, &first, pid, 0, "guest", "guest", t_guest, tend, NULL, hz);
 		else if (exit_rec)
 			span(f, &first, pid, exit_rec->vcpu, exit_rec->ev.s ? exit_rec->ev.s : "exit", "exit",
-			     t_exit, tend, exit_rec);
+			     t_exit, tend, exit_rec, hz);
 		free(mc);
 	}
 	fputs("\n]}\n", f);

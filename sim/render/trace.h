@@ -74,12 +74,29 @@ struct trace_writer {
 	unsigned vcpu;                 /* vcpu number written on every line */
 	uint64_t nevents;              /* events written */
 	bool skip_hw_dr;               /* leave out dr_read/dr_write (not used by default) */
+	/* trace_writer_begin_run: the header waits for the machine (attach),
+	 * which knows the cost model and its cpu.hz */
+	bool pending;
+	char scenario[128], policy[64], vendor[16];
 };
 
 void trace_writer_init(struct trace_writer *w, FILE *f);
 /* The header line that opens a run. */
 void trace_write_header(struct trace_writer *w, const char *scenario, const char *policy,
 			const char *vendor);
+/* The header line with the run's cost model and clock:
+ *   {"schema":"hvsim-trace","version":1,...,"vendor":"vmx","cost_model":"default","hz":3000000000} */
+void trace_write_header_clock(struct trace_writer *w, const char *scenario, const char *policy,
+			      const char *vendor, const char *cost_model, uint64_t hz);
+/* A run traced through sim_run: begin_run before it (with run_config.attach
+ * = trace_attach_jsonl, trace_ctx = w), end_run after it.  The header is
+ * written when the machine is built (with cpu.hz), or by the first event
+ * or end_run if that never happens. */
+struct run_machine;
+void trace_writer_begin_run(struct trace_writer *w, const char *scenario, const char *policy,
+			    const char *vendor);
+void trace_attach_jsonl(void *ctx, const struct run_machine *m);
+void trace_writer_end_run(struct trace_writer *w);
 /* run_config.trace sink (ctx = struct trace_writer *). */
 void trace_sink_jsonl(void *ctx, const struct sim_event *ev);
 /* One event as a compact JSON object plus newline. */
@@ -96,6 +113,8 @@ struct trace_run {
 	char scenario[128];
 	char policy[64];
 	char vendor[16];
+	char cost_model[64];           /* from the header ("" in older traces) */
+	uint64_t hz;                   /* the cost model's cpu.hz (0 = not in the trace) */
 	struct trace_rec *r;
 	size_t n, cap;
 	uint64_t dropped;              /* events not kept (cap reached) */
@@ -123,18 +142,51 @@ void trace_sink_collect(void *ctx, const struct sim_event *ev);
 
 /* ---- renderings ------------------------------------------------------------- */
 
-/* trace-cmd style line without newline:
- *   "  hvsim-0 [000] 1234: kvm_exit: vcpu 0 reason DR_ACCESS rip 0x1003 info1 0x0000000000000007 ..."
- * (timestamps = false drops the "1234: " column). */
+/* How `hvsim trace` prints lines. */
+struct trace_text_opts {
+	bool timestamps;               /* the sec.usec column (false: none, for diffs) */
+	uint64_t hz;                   /* clock for runs whose header has none (0: print cycles) */
+	const char *vendor;            /* "vmx" / "svm": kernel reason names, intr_info (NULL: as stored) */
+	const bool *only;              /* [EV_COUNT]: print only these events (NULL: all) */
+};
+/* trace-cmd report style line without newline, the kernel's TP_printk for
+ * kvm_entry/kvm_exit:
+ *   "           hvsim-0     [000] d..1.     0.000000: kvm_exit: vcpu 0 reason DR_ACCESS rip 0x1003
+ *    info1 0x0000000000000007 info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000"
+ * COMM-PID, [CPU], the latency flags (d: IRQs off, preempt depth 1, as in
+ * KVM's vcpu_enter_guest where all these events happen), seconds.usecs at
+ * o->hz (or the raw cycle count when it is 0). */
+void trace_format_line_opts(FILE *f, const struct trace_rec *r, const struct trace_text_opts *o);
+/* The same with raw cycles as the timestamp and stored names (hvsim step). */
 void trace_format_line(FILE *f, const struct trace_rec *r, bool timestamps);
-/* The same without the "  hvsim-0 [000] 1234: " prefix: "kvm_exit: vcpu 0 ...". */
+/* The same without the prefix: "kvm_exit: vcpu 0 ...". */
 void trace_format_event(FILE *f, const struct trace_rec *r);
-/* Whole log as text (a "# scenario ..." comment line opens each run). */
+void trace_format_event_vendor(FILE *f, const struct trace_rec *r, const char *vendor);
+/* What KVM's get_exit_info() reports as intr_info and error_code for a
+ * kvm_exit of hvsim (not stored in the JSONL, derived): VMX
+ * EXCEPTION_NMI is always #DB (the exception bitmap holds #DB only):
+ * VM_EXIT_INTR_INFO = valid | type | 1, type 5 (privileged software
+ * exception) for ICEBP, whose exit qualification is 0, else 3 (hardware
+ * exception); EXTERNAL_INTERRUPT: valid | vector 0x20 (the timer); SVM:
+ * EXITINTINFO, 0 (no event delivery is ever interrupted).  #DB has no
+ * error code: error_code is 0. */
+void trace_exit_intr_info(const struct trace_rec *r, const char *vendor, uint32_t *intr_info,
+			  uint32_t *error_code);
+/* Whole log as text: "cpus=1", then per run a "# scenario ..." and a
+ * "# clock ..." comment line, then its lines. */
 void trace_render_text(FILE *f, const struct trace_log *log, bool timestamps);
+void trace_render_text_opts(FILE *f, const struct trace_log *log, const struct trace_text_opts *o);
+/* Parse an event filter "kvm_exit,kvm:kvm_entry,db_missed" (trace-cmd -F;
+ * a "SYSTEM:" prefix is ignored) into only[EV_COUNT].  0, or -1 with the
+ * unknown name in bad. */
+int trace_event_filter(const char *list, bool *only, char *bad, size_t badsize);
 /* Chrome/Perfetto trace-event JSON: pid = run (named by policy), tid =
  * vcpu, X spans for guest and exit-handling intervals, i events for the
  * DR and #DB events.  Returns 0, -1 on a stream error. */
 int trace_render_chrome(FILE *f, const struct trace_log *log);
+/* The same at a clock (ts = cycles / hz; runs with their own hz in the
+ * header use it; 0 = TRACE_NOMINAL_HZ). */
+int trace_render_chrome_hz(FILE *f, const struct trace_log *log, uint64_t hz);
 /* Event cycles made monotonic (running maximum): cycles are charged per
  * translated block, so an event inside a block left early can carry a
  * larger count than the next one (docs/trace-schema.md).  Returns a

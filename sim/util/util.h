@@ -7,6 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
+
+/* ---- time ----------------------------------------------------------------- */
+
+/* *ts = now (CLOCK_REALTIME, as pthread_cond_timedwait wants) + ms
+ * milliseconds, ms < 1000. */
+void util_deadline_ms(struct timespec *ts, long ms);
 
 /* ---- files ---------------------------------------------------------------- */
 
