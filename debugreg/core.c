@@ -26,6 +26,25 @@ void dbg_set_intercept(struct dbg *d, bool on, const char *cause)
 	cpu_event(d->cpu, EV_INTERCEPT, on, 0, 0, cause);
 }
 
+bool dbg_db_intercepted(const struct policy *pol, unsigned guest_debug, bool svm)
+{
+	/* 2.6.29 vmx.c update_exception_bitmap and pre-4.4 svm.c
+	 * update_db_bp_intercept: #DB only while userspace single-steps or sets
+	 * hardware breakpoints.  Avi Kivity's DR6 patch made it unconditional
+	 * on VMX ("dr6 contains a couple of bits that are updated on #DB, so
+	 * intercept that unconditionally"), CVE-2015-8104 on SVM (4.4). */
+	bool host_debug = (guest_debug & (GUESTDBG_SINGLESTEP | GUESTDBG_USE_HW_BP)) != 0;
+	switch (pol->db_intercept) {
+	case DBI_ALWAYS:
+		return true;
+	case DBI_VMX_ONLY:
+		return !svm || host_debug;
+	case DBI_GUEST_DEBUG:
+		return host_debug;
+	}
+	return true;
+}
+
 /* The Xen-style window: MOV-DR exiting stays off and the guest's DRs stay
  * in hardware until the vCPU is descheduled (not modelled). */
 bool dbg_sticky_window(const struct dbg *d)
@@ -195,8 +214,16 @@ enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_
 		break;
 	}
 	/* Emulate the access against db[]/dr6/dr7 (kvm_get_dr / kvm_set_dr). */
-	int n = dr_alias(dr);
 	d->cpu->st.dr_emulated++;
+	/* 2.6.29-2.6.3x handle_dr: DR4/DR5 (CR4.DE = 0, the #UD is above) are
+	 * not aliased: a read takes the switch's "default: val = 0", a write
+	 * is dropped (kvm-eras-2026.md H3). */
+	if (d->pol.dr45_read_zero && (dr == 4 || dr == 5)) {
+		if (!write)
+			*gpr_val = 0;
+		return DR_EXIT_SKIP;
+	}
+	int n = dr_alias(dr);
 	if (write) {
 		if (kvm_set_dr(d, n, *gpr_val)) {
 			d->ops->queue_exception(d->v, 13, false, 0);

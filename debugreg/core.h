@@ -53,7 +53,16 @@ struct dbg_vendor_ops {
 	 * that SINGLESTEP forces into the guest's RFLAGS (kvm_set_rflags).
 	 * NULL: the vendor ignores guest debugging (test doubles). */
 	void (*update_guest_debug)(void *v);
+	/* The guest's DR6 is a VMCB field (SVM) rather than the hardware
+	 * register the hypervisor switches (VMX). */
+	bool vmcb_dr6;
+	/* SVM: the VMCB's DR6 (svm_get_dr6 before 2020); NULL on VMX. */
+	uint64_t (*guest_dr6_field)(void *v);
 };
+
+/* Whether #DB is in the exception bitmap / intercept vector (knob
+ * db_intercept): the vendor's set-up at vCPU creation. */
+bool dbg_db_intercepted(const struct policy *pol, unsigned guest_debug, bool svm);
 
 /* KVM's per-vCPU debug state (struct kvm_vcpu_arch fields). */
 struct dbg {

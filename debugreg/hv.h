@@ -18,7 +18,8 @@ struct hv_host_hooks {
 
 struct hv_config {
 	const struct policy *policy;   /* knobs in force */
-	uint64_t timer_period;         /* external-interrupt exit every N guest instructions (0 = none) */
+	uint64_t timer_period;         /* timer exit every N guest instructions (0 = none) */
+	bool timer_guest;              /* the guest's LAPIC timer (VMX: preemption timer, fastpath per era) */
 	bool decode_assists;           /* SVM decode assists */
 	struct hv_host_hooks host;
 };

@@ -54,7 +54,16 @@ static bool want_dr6(const struct dbg *d)
 	 * touch it directly (WONT_EXIT).  The eager reference and the dirty-bit
 	 * scheme run the guest without MOV-DR exits, so they always need it. */
 	return d->pol.load_dr6_always || (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT) ||
-	       d->pol.load == LOAD_ALWAYS || d->pol.load == LOAD_IF_DIRTY;
+	       d->pol.load == LOAD_ALWAYS || d->pol.load == LOAD_IF_DIRTY ||
+	       /* Avi Kivity's DR6 patch (2.6.3x-3.14): VMX writes the guest's DR6
+		* "if we're running with the guest's debug registers". */
+	       (d->pol.guest_dr6 == GDR6_VMX_SDR && !d->ops->vmcb_dr6);
+}
+
+/* Whether a guest #DB on this vendor exits (knob db_intercept). */
+static bool db_exits(const struct dbg *d)
+{
+	return dbg_db_intercepted(&d->pol, d->guest_debug, d->ops->vmcb_dr6);
 }
 
 /* Dirty-bit scheme (seed 004, Zhichao Huang's arm patch) on entry:
@@ -119,6 +128,12 @@ void dbg_pre_entry(struct dbg *d)
 		if (want_dr6(d)) {
 			d->ops->load_guest_dr6(d->v, d->dr6);
 			d->guest_dr6_loaded = true;
+			/* 3.15-5.14: the vendor-neutral set_debugreg(vcpu->arch.dr6, 6)
+			 * of vcpu_enter_guest writes the hardware register on SVM too
+			 * (375e28ffc0cf made it VMX-only); VMRUN then keeps it as the
+			 * host's DR6 (kvm-eras-2026.md H4). */
+			if (d->pol.guest_dr6 == GDR6_HW_BOTH && d->ops->vmcb_dr6)
+				cpu_hv_write_dr(c, 6, d->dr6, "entry: set_debugreg(dr6) (3.15-5.14)");
 		}
 		c->st.dr_guest_loads++;
 		unsigned sdr = d->switch_db_regs;
@@ -137,9 +152,17 @@ void dbg_pre_entry(struct dbg *d)
 		 * before kvm_x86->run()" so no host #DB fires in the entry path. */
 		cpu_hv_write_dr(c, 7, DR7_FIXED_1, "entry: disarm host");
 	}
+	/* 2.6.29 vmx_vcpu_run: the guest's DR6 goes into hardware before every
+	 * entry (kvm-eras-2026.md H2). */
+	if (d->pol.guest_dr6 == GDR6_VMX_EVERY_RUN && !d->ops->vmcb_dr6 && !d->guest_dr6_loaded) {
+		d->ops->load_guest_dr6(d->v, d->dr6);
+		d->guest_dr6_loaded = true;
+	}
 	/* SVM since 2020: run with the "no event" DR6 in the VMCB unless the
-	 * guest can write DR6 freely (svm_vcpu_run).  NULL on VMX. */
-	if (d->ops->idle_guest_dr6 && !d->guest_dr6_loaded && !dbg_sticky_window(d) &&
+	 * guest can write DR6 freely (svm_vcpu_run), so that db_interception
+	 * gets the exact cause; without a #DB intercept there is no such
+	 * exit and the VMCB keeps the guest's DR6.  NULL on VMX. */
+	if (d->ops->idle_guest_dr6 && !d->guest_dr6_loaded && !dbg_sticky_window(d) && db_exits(d) &&
 	    !(d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT) && d->pol.load != LOAD_ALWAYS &&
 	    d->pol.load != LOAD_IF_DIRTY)
 		d->ops->idle_guest_dr6(d->v);
@@ -222,6 +245,19 @@ void dbg_post_exit(struct dbg *d)
 	struct cpu *c = d->cpu;
 	d->guest_dr6_loaded = false;           /* the guest is out: nothing of this entry is live */
 	d->db_payload_done = false;
+	/* The guest's DR6 read back right after the run: 2.6.29 vmx_vcpu_run
+	 * on every exit, Avi Kivity's patch (2.6.3x-3.14) only "if
+	 * (vcpu->arch.switch_db_regs)" (kvm-eras-2026.md H2, H3).  A #DB the
+	 * guest took natively (no intercept) is then in dr6. */
+	if (!d->ops->vmcb_dr6 &&
+	    (d->pol.guest_dr6 == GDR6_VMX_EVERY_RUN ||
+	     (d->pol.guest_dr6 == GDR6_VMX_SDR && (d->switch_db_regs & KVM_DEBUGREG_BP_ENABLED))))
+		d->dr6 = cpu_hv_read_dr(c, 6, "exit: get_debugreg(dr6)");
+	/* SVM without a #DB intercept (before 4.4): a #DB the guest took
+	 * natively updated the VMCB's DR6, which svm_get_dr6 returned to
+	 * kvm_get_dr before 2020. */
+	if (d->ops->guest_dr6_field && !db_exits(d))
+		d->dr6 = d->ops->guest_dr6_field(d->v);
 	/* "Do this here before restoring debug registers on the host.  And
 	 * since we do this before handling the vmexit, a DR access vmexit can
 	 * (a) read the correct value of the debug registers, (b) set

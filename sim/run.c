@@ -4,8 +4,10 @@
 #include "sim/run.h"
 #include "debugreg/hv.h"
 #include "debugreg/policy.h"
+#include "debugreg/policy_names.h"
 #include "sim/expect.h"
 #include "sim/util/util.h"
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +159,12 @@ int sim_resolve_policy(const struct scenario *sc, const char *name, struct polic
 		snprintf(err, errsize, "%s:%d:%d: unknown policy '%s' %s", sc->path ? sc->path : "-", line, col, name,
 			 expect_policy_hint(sc, name, hint, sizeof(hint)));
 		return -1;
+	}
+	/* A deprecated name still runs; say once per process what it is now. */
+	static atomic_bool alias_noted;
+	const char *note = policy_alias_note(name);
+	if (note && !atomic_exchange(&alias_noted, true)) {
+		fprintf(stderr, "hvsim: note: %s\n", note);
 	}
 	*out = *p;
 	return 0;
@@ -456,6 +464,7 @@ int sim_run(const struct scenario *sc, const struct run_config *cfg, struct run_
 		if (build_host(r, err, errsize))
 			goto out;
 		struct hv_config hc = { .policy = &pol, .timer_period = sc->host.timer_period,
+					.timer_guest = sc->host.timer_guest,
 					.decode_assists = sc->decode_assists,
 					.host = { .after_exit = after_exit, .ctx = r } };
 		r->v = r->vendor->create ? r->vendor->create(&r->cpu, r->guest, &hc) : NULL;

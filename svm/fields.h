@@ -33,6 +33,7 @@ enum vmcb_field {
 #define SVM_INTERCEPT_MSR_PROT     (1u << 28)   /* with the MSR permission map (APM 15.11) */
 #define SVM_INTERCEPT_VMRUN        (1u << 0)    /* vector 4 */
 #define SVM_INTERCEPT_VMMCALL      (1u << 1)
+#define SVM_INTERCEPT_ICEBP        (1u << 8)    /* vector 4: INT1 (Linux INTERCEPT_ICEBP) */
 
 /* VMCB Clean field bits (APM 15.15.3 Figure 15-4; KVM svm.h VMCB_*). */
 #define VMCB_CLEAN_INTERCEPTS      (1u << 0)

@@ -168,13 +168,15 @@ static uint64_t svm_guest_debugctl(void *p)
 
 /* KVM_SET_GUEST_DEBUG's SVM half.  svm_update_exception_bitmap(): #BP
  * intercepted only "if (vcpu->guest_debug & KVM_GUESTDBG_ENABLE)" and
- * USE_SW_BP; #DB stays intercepted (CVE-2015-8104).  svm_set_rflags():
+ * USE_SW_BP; #DB intercepted per era (knob db_intercept: always since
+ * CVE-2015-8104, 4.4; before it only for SINGLESTEP / USE_HW_BP).  svm_set_rflags():
  * SINGLESTEP forces TF into the VMCB's RFLAGS. */
 static void svm_update_guest_debug(void *p)
 {
 	struct svm *s = p;
 	unsigned gd = s->dbg.guest_debug;
-	uint32_t ex = 1u << 1;
+	/* #DB per era (db_intercept: before 4.4 only for SINGLESTEP/USE_HW_BP). */
+	uint32_t ex = dbg_db_intercepted(&s->dbg.pol, gd, true) ? 1u << 1 : 0;
 	if ((gd & GUESTDBG_ENABLE) && (gd & GUESTDBG_USE_SW_BP))
 		ex |= 1u << 3;
 	if (vmcb_hw_get(&s->vmcb, INTERCEPT_EXCEPTIONS) != ex) {
@@ -185,6 +187,12 @@ static void svm_update_guest_debug(void *p)
 	if ((gd & GUESTDBG_SINGLESTEP) && !(fl & RFLAGS_TF))
 		vmcb_write(&s->vmcb, RFLAGS, fl | RFLAGS_TF);
 	engine_set_host_singlestep(s->eng, (gd & GUESTDBG_SINGLESTEP) != 0);
+}
+
+static uint64_t svm_guest_dr6_field(void *p)
+{
+	struct svm *s = p;
+	return vmcb_read(&s->vmcb, DR6);        /* svm_get_dr6 (before 2020) */
 }
 
 static const struct dbg_vendor_ops svm_dbg_ops = {
@@ -198,6 +206,8 @@ static const struct dbg_vendor_ops svm_dbg_ops = {
 	.set_load_debug_controls = NULL,           /* VMX only */
 	.guest_debugctl = svm_guest_debugctl,
 	.update_guest_debug = svm_update_guest_debug,
+	.vmcb_dr6 = true,
+	.guest_dr6_field = svm_guest_dr6_field,
 };
 
 /* ---- exit handling ---------------------------------------------------------------- */
@@ -530,6 +540,18 @@ static void svm_handle_exit(struct svm *s)
 		gpr_write(s, 0, (uint64_t)-KVM_ENOSYS);
 		skip_instruction(s);
 		break;
+	case SVM_EXIT_ICEBP: {
+		/* ec9a16c6aeba (2026): the INT1 intercept is an instruction
+		 * intercept with nRIP, so KVM moves RIP past the INT1 and hands
+		 * the guest its #DB (INT1 sets no DR6 status bit, so no payload)
+		 * [inference from the subject and Xen's identical fix: the
+		 * commit's handler was not read]. */
+		uint64_t nrip = vmcb_read(v, NRIP);
+		vmcb_write(v, INTERRUPT_SHADOW, 0);
+		reg_write(s, VCPU_REGS_RIP, nrip);
+		svm_queue_exception(s, 1, false, 0);
+		break;
+	}
 	case SVM_EXIT_HLT:
 		/* kvm_emulate_halt: the vCPU blocks; hvsim ends the run here. */
 		skip_instruction(s);
@@ -693,6 +715,14 @@ static bool svm_on_insn(void *p, const struct insn_info *ii)
 		/* VMCALL is Intel's: #UD on an AMD processor, raised natively (KVM
 		 * would intercept #UD and patch the call; not modelled). */
 		return false;
+	case IC_ICEBP:
+		/* "ICEBP: No exceptions to check" - an instruction intercept
+		 * (INTERCEPT_ICEBP, exit code 0x88), checked before the INT1 raises
+		 * its #DB; without it the #DB is never intercepted (15.12.2). */
+		if (!(vmcb_hw_get(v, INTERCEPT_MISC2) & SVM_INTERCEPT_ICEBP))
+			return false;
+		svm_vcpu_exit(s, SVM_EXIT_ICEBP, 0, 0, next);
+		return true;
 	default:
 		return false;
 	}
@@ -807,15 +837,17 @@ static void *svm_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	/* KVM's VMCB set-up (init_vmcb): INTR, CPUID, HLT and IOIO_PROT (with
 	 * an all-ones I/O permission map), VMRUN (required: "The VMRUN
 	 * intercept bit is clear" is illegal state, APM 15.5.1) and VMMCALL;
-	 * #DB is always intercepted ("KVM: svm: unconditionally intercept
-	 * #DB", CVE-2015-8104, kvm-debugreg-logic §7).  KVM also intercepts
+	 * #DB intercepted per era ("KVM: svm: unconditionally intercept #DB",
+	 * CVE-2015-8104, 4.4, kvm-debugreg-logic §7; knob db_intercept), INT1
+	 * since ec9a16c6aeba (2026; knob svm_icebp_intercept).  KVM also intercepts
 	 * #UD, #AC and #MC, which hvsim leaves out as vmx/kvm.c does.  LBR
 	 * virtualization off, so DBGCTL is not switched.  The VMCB starts
 	 * zeroed, clean bits 0 ("This is the first time a particular guest is
 	 * run", APM 15.15.2). */
 	vmcb_hw_set(v, INTERCEPT_MISC1, SVM_INTERCEPT_INTR | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_HLT |
 					SVM_INTERCEPT_IOIO_PROT | SVM_INTERCEPT_MSR_PROT);
-	vmcb_hw_set(v, INTERCEPT_MISC2, SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL);
+	vmcb_hw_set(v, INTERCEPT_MISC2, SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL |
+					(cfg->policy->svm_icebp_intercept ? SVM_INTERCEPT_ICEBP : 0));
 	/* init_vmcb: CR0/CR3/CR4 read and write (+ CR8 write) intercepts and
 	 * the PF, UD, MC, AC exception intercepts; with NPT (kvm_amd's default)
 	 * the CR3 intercepts and #PF are cleared there, and svm_set_cr0 clears
@@ -823,7 +855,7 @@ static void *svm_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	 * hardware runs with (selective CR0 write, exit 0x65, not modelled);
 	 * CR8 is not modelled.  So: CR4 both ways, #UD (and #DB, above). */
 	vmcb_hw_set(v, INTERCEPT_CR, SVM_CR_INTERCEPT_READ(4) | SVM_CR_INTERCEPT_WRITE(4));
-	vmcb_hw_set(v, INTERCEPT_EXCEPTIONS, 1u << 1 | 1u << 6);
+	vmcb_hw_set(v, INTERCEPT_EXCEPTIONS, (dbg_db_intercepted(cfg->policy, 0, true) ? 1u << 1 : 0) | 1u << 6);
 	vmcb_hw_set(v, DR6, DR6_ACTIVE_LOW);
 	vmcb_hw_set(v, DR7, DR7_FIXED_1);
 	vmcb_hw_set(v, RIP, engine_rip(eng));

@@ -134,7 +134,8 @@ static void vmx_update_guest_debug(void *p)
 {
 	struct vmx *x = p;
 	unsigned gd = x->dbg.guest_debug;
-	uint32_t eb = 1u << 1;
+	/* #DB per era (db_intercept: 2.6.29 only for SINGLESTEP/USE_HW_BP). */
+	uint32_t eb = dbg_db_intercepted(&x->dbg.pol, gd, false) ? 1u << 1 : 0;
 	if ((gd & (GUESTDBG_ENABLE | GUESTDBG_USE_SW_BP)) == (GUESTDBG_ENABLE | GUESTDBG_USE_SW_BP))
 		eb |= 1u << 3;
 	if (vmcs_hw_get(&x->vmcs, EXCEPTION_BITMAP) != eb)
@@ -159,6 +160,8 @@ static const struct dbg_vendor_ops vmx_dbg_ops = {
 	.set_load_debug_controls = vmx_set_load_debug_controls,
 	.guest_debugctl = vmx_guest_debugctl,
 	.update_guest_debug = vmx_update_guest_debug,
+	.vmcb_dr6 = false,
+	.guest_dr6_field = NULL,
 };
 
 /* ---- exit handling ---------------------------------------------------------------- */
@@ -513,6 +516,13 @@ static bool vmx_on_insn(void *p, const struct insn_info *ii)
 	case IC_IO: {
 		/* Exit qualification for I/O (SDM Table 28-5, vmx/exit_qual.h). */
 		uint16_t port = ii->io_dx ? (uint16_t)engine_gpr(x->eng, 2) : ii->io_port;
+		/* Before d59d51f08801 (4.15) vmx_init cleared port 0x80 in the I/O
+		 * bitmaps ("unmask the 0x80 port to avoid VMEXITs") and KVM ran
+		 * with "use I/O bitmaps" instead of unconditional I/O exiting: the
+		 * access runs natively.  A 16/32-bit access at 0x7F-0x7E also
+		 * touches port 0x7F's bit, which stays set (SDM 25.1.3). */
+		if (x->dbg.pol.vmx_port80_passthrough && port == 0x80)
+			return false;
 		vmx_vcpu_exit(x, EXIT_REASON_IO_INSTRUCTION,
 			      vmx_io_qual_encode(ii->io_size, ii->io_in, !ii->io_dx, port), 0, ii->len);
 		return true;
@@ -547,23 +557,55 @@ static bool vmx_on_exception(void *p, int vector, uint64_t payload, bool fault, 
 	return true;
 }
 
+static bool vmx_run_once(struct vmx *x);
+
+/* A fastpath exit (handle_fastpath_preemption_timer ->
+ * EXIT_FASTPATH_REENTER_GUEST, 5.8+): vmx_vcpu_run's own after-run work
+ * (register cache, exit reason), then the inner for (;;) of
+ * vcpu_enter_guest runs the guest again - no post-exit DR sync, no
+ * hw_breakpoint_restore(), no exit dispatch, no host work (IRQs stay off),
+ * no pre-entry DR reload (kvm-eras-2026.md T1, T3). */
+static void vmx_fastpath_exit(struct vmx *x)
+{
+	vmx_exit(x, EXIT_REASON_PREEMPTION_TIMER, 0, 0, 0);
+	x->rc.avail &= ~VMX_REGS_LAZY_LOAD_SET;
+	if (x->dbg.pol.regcache == RC_PER_VENDOR_DIRTY_SET)
+		x->rc.dirty &= ~VMX_REGS_DIRTY_SET;
+	vmcs_read(&x->vmcs, VM_EXIT_REASON);
+	cpu_event(x->cpu, EV_FLAGS, x->dbg.switch_db_regs, x->dbg.switch_db_regs, 0,
+		  "fastpath: re-enter without the DR block");
+	vmx_run_once(x);
+}
+
 static void vmx_boundary(void *p)
 {
 	struct vmx *x = p;
 	if (!x->cfg.timer_period || engine_instructions(x->eng) < x->next_timer)
 		return;
 	x->next_timer = engine_instructions(x->eng) + x->cfg.timer_period;
-	vmx_vcpu_exit(x, EXIT_REASON_EXTERNAL_INTERRUPT, 0, vmx_intr_info_encode(0, 0x20), 0);
+	/* The guest's own LAPIC timer runs on the VMX-preemption timer (KVM's
+	 * hv timer): reason 52, a fastpath exit where the era has one; the
+	 * host's timer is an external interrupt, always the slow path. */
+	if (!x->cfg.timer_guest)
+		vmx_vcpu_exit(x, EXIT_REASON_EXTERNAL_INTERRUPT, 0, vmx_intr_info_encode(0, 0x20), 0);
+	else if (x->dbg.pol.fastpath_reenter)
+		vmx_fastpath_exit(x);
+	else
+		vmx_vcpu_exit(x, EXIT_REASON_PREEMPTION_TIMER, 0, 0, 0);
 }
 
-/* The budget-end exit: KVM arms the VMX-preemption timer for the end of the
- * run (SDM 25.5.1: when the timer counts down to zero the processor takes a
- * VM exit, basic reason 52); hvsim stops there without re-entering. */
+/* The budget-end exit: the VMX-preemption timer (SDM 25.5.1: when the
+ * timer counts down to zero the processor takes a VM exit, basic reason
+ * 52); hvsim stops there without re-entering.  Where KVM has the fastpath
+ * (fastpath_reenter) the exit re-enters from inside the run loop, so none
+ * of the post-exit DR block runs; before it (and on every era of SVM,
+ * svm_budget) the exit goes the slow path. */
 static void vmx_budget(void *p)
 {
 	struct vmx *x = p;
 	vmx_exit(x, EXIT_REASON_PREEMPTION_TIMER, 0, 0, 0);    /* step 3 only */
-	dbg_post_exit(&x->dbg);
+	if (!x->dbg.pol.fastpath_reenter)
+		dbg_post_exit(&x->dbg);
 }
 
 /* ---- entry ---------------------------------------------------------------------------- */
@@ -571,7 +613,6 @@ static void vmx_budget(void *p)
 static void vmx_enter(void *p)
 {
 	struct vmx *x = p;
-	struct cpu *c = x->cpu;
 	x->entry_pending = false;
 	/* vcpu_enter_guest: kvm_check_and_inject_events() comes first: a queued
 	 * #DB delivers its payload into DR6 (and clears GD) before
@@ -592,6 +633,14 @@ static void vmx_enter(void *p)
 	/* ... then the debug-register block of vcpu_enter_guest: DR loads per
 	 * policy (with the DR6 the injection just updated). */
 	dbg_pre_entry(&x->dbg);
+	vmx_run_once(x);
+}
+
+/* vmx_vcpu_run up to VM entry: what every pass of vcpu_enter_guest's inner
+ * loop does, the fastpath re-entry included.  False if the entry failed. */
+static bool vmx_run_once(struct vmx *x)
+{
+	struct cpu *c = x->cpu;
 	/* vmx_vcpu_run: store dirty RSP/RIP, then (Paolo's proposal, seed 001)
 	 * regs_dirty = 0 "even earlier".  Dirty CR3 is written by
 	 * vmx_load_mmu_pgd (KVM_REQ_LOAD_MMU_PGD). */
@@ -612,9 +661,10 @@ static void vmx_enter(void *p)
 				 vmx_exit_names[EXIT_REASON_INVALID_STATE]);
 		engine_request_stop(x->eng, STOP_ENTRY_FAIL, "VM entry failed: invalid guest state (reason 33)");
 		x->stopped = true;
-		return;
+		return false;
 	}
 	cpu_exit_end(c, engine_rip(x->eng));   /* the time of the exit this entry ends */
+	return true;
 }
 
 /* ---- life cycle ----------------------------------------------------------------------- */
@@ -630,15 +680,17 @@ static void *vmx_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	x->vmcs.cpu = cpu;
 	struct vmcs *v = &x->vmcs;
 	/* KVM's VMCS set-up (setup_vmcs_config / init_vmcs): HLT, MOV-DR and
-	 * unconditional I/O exiting; load/save debug controls are required
-	 * controls; #DB is always in the exception bitmap (kvm-debugreg-logic
-	 * §2.4: "intercept that unconditionally"). */
+	 * unconditional I/O exiting (the I/O bitmaps with port 0x80 clear
+	 * before 4.15: vmx_on_insn); load/save debug controls are required
+	 * controls; #DB is in the exception bitmap per era (db_intercept:
+	 * kvm-debugreg-logic §2.4, "intercept that unconditionally"; 2.6.29
+	 * only for the host debugger, whom hvsim's vCPU starts without). */
 	vmcs_hw_set(v, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING);
 	vmcs_hw_set(v, VM_ENTRY_CONTROLS, cfg->policy->no_load_debug_controls ? 0 : VM_ENTRY_LOAD_DEBUG_CONTROLS);
 	vmcs_hw_set(v, VM_EXIT_CONTROLS, cfg->policy->no_save_debug_controls ? 0 : VM_EXIT_SAVE_DEBUG_CONTROLS);
 	/* #UD is intercepted too (update_exception_bitmap: PF, UD, MC, DB, AC;
 	 * #PF dropped with EPT; hvsim raises neither #MC nor #AC). */
-	vmcs_hw_set(v, EXCEPTION_BITMAP, 1u << 1 | 1u << 6);
+	vmcs_hw_set(v, EXCEPTION_BITMAP, (dbg_db_intercepted(cfg->policy, 0, false) ? 1u << 1 : 0) | 1u << 6);
 	/* CR0/CR4 guest/host masks: the bits the guest does not own
 	 * (KVM_POSSIBLE_CR0_GUEST_BITS = TS | WP and KVM_POSSIBLE_CR4_GUEST_BITS =
 	 * PVI | DE | PCE | OSFXSR | OSXMMEXCPT | PGE | TSD | FSGSBASE in

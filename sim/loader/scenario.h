@@ -160,6 +160,7 @@ struct scenario {
 		struct host_snippet *snippets; size_t nsnippets;
 		struct host_event *events; size_t nevents;
 		uint64_t timer_period;       /* host timer: external interrupt every N guest insns (0 = off) */
+		bool timer_guest;            /* timer.source: guest (the guest's LAPIC timer) */
 		struct srcpos timer_pos;
 		/* KVM_SET_GUEST_DEBUG before the first KVM_RUN: the control
 		 * (GUESTDBG_* of debugreg/core.h, the UAPI values; 0 = not

@@ -298,13 +298,20 @@ void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 	if ((x = y_find(c, n, "events", NULL)))
 		parse_events(c, x);
 	if ((x = y_find(c, n, "timer", NULL))) {
-		static const char *const tkeys[] = { "period", NULL };
+		static const char *const tkeys[] = { "period", "source", NULL };
 		y_need_map(c, x, "host.timer");
 		y_check_keys(c, x, "host.timer", tkeys);
 		y_require(c, x, "host.timer", "period");
 		sc->host.timer_pos = y_pos(x);
 		sc->host.timer_period = y_get_uint_range(c, y_find(c, x, "period", NULL), "host.timer.period",
 							 1, UINT64_MAX);
+		/* host: the host's timer interrupt (an external-interrupt exit);
+		 * guest: the guest's own LAPIC timer, which KVM runs on the
+		 * VMX-preemption timer (a fastpath exit where the era has one). */
+		static const char *const sources[] = { "host", "guest", NULL };
+		yaml_node_t *src = y_find(c, x, "source", NULL);
+		if (src)
+			sc->host.timer_guest = y_get_choice(c, src, "host.timer.source", sources) == 1;
 	}
 	if ((x = y_find(c, n, "guest_debug", NULL)))
 		parse_guest_debug(c, x);
