@@ -17,8 +17,9 @@ const char cmd_diff_usage[] =
 const char cmd_diff_summary[] = "Compare hvsim's prediction with real KVM, field by field.";
 const char cmd_diff_help[] =
 	"options:\n"
-	"  -p, --policy P  policy of the prediction (default: the scenario's first; for\n"
-	"                  kvm-amd-tcg the one matching the kernel: bp_enabled for 6.x)\n"
+	"  -p, --policy P  policy of the prediction (default: the preset of the reference's\n"
+	"                  kernel, linux-6.1 / linux-6.12 / linux-5.15; else bp_enabled for\n"
+	"                  kvm-amd-tcg and the scenario's first policy for /dev/kvm)\n"
 	"  --vendor V      vendor of the prediction (default: the scenario's; svm for kvm-amd-tcg)\n"
 	"  --ref R         kvm (default): this machine's /dev/kvm, run now;\n"
 	"                  kvm-amd-tcg: real kvm_amd under QEMU TCG, from the result cache\n"

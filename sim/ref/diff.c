@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/utsname.h>
 
 #include "sim/ref/devkvm.h"
 #include "sim/ref/divergences.h"
@@ -208,6 +209,23 @@ static bool mem_path(const struct scenario *sc, const char *field, char *out, si
 	return true;
 }
 
+/* The preset of the kernel a reference ran (its `uname -r`), so that the
+ * prediction compares like with like: "6.1.0-56-cloud-amd64" -> linux-6.1
+ * (the kvm-amd-tcg cache files record it, sim/ref/outcome.c).  NULL when
+ * no preset models that release. */
+const char *ref_preset_for_kernel(const char *release)
+{
+	static const struct {
+		const char *version, *preset;
+	} map[] = { { "6.12", "linux-6.12" }, { "6.1", "linux-6.1" }, { "5.15", "linux-5.15" } };
+	for (size_t i = 0; release && i < sizeof(map) / sizeof(map[0]); i++) {
+		size_t n = strlen(map[i].version);
+		if (!strncmp(release, map[i].version, n) && (release[n] == 0 || release[n] == '.' || release[n] == '-'))
+			return map[i].preset;
+	}
+	return NULL;
+}
+
 int ref_diff(const struct ref_diff_opts *o, FILE *f)
 {
 	bool tcg = o->tcg;
@@ -298,7 +316,13 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		psc.decode_assists = false;
 	enum vendor vend = o->vendor != VENDOR_NONE ? o->vendor
 		: tcg ? VENDOR_SVM : (sc->vendor == VENDOR_SVM ? VENDOR_SVM : VENDOR_VMX);
-	const char *policy = o->policy ? o->policy : tcg ? "bp_enabled" : NULL;
+	/* -p wins; else the preset of the reference's kernel (reference 2: the
+	 * cache file's `kernel`; /dev/kvm: this host's release), else today's
+	 * KVM for reference 2 and the scenario's first policy for /dev/kvm. */
+	struct utsname uts;
+	const char *kpreset = tcg ? ref_preset_for_kernel(out->kernel)
+			      : uname(&uts) == 0 ? ref_preset_for_kernel(uts.release) : NULL;
+	const char *policy = o->policy ? o->policy : kpreset ? kpreset : tcg ? "bp_enabled" : NULL;
 	struct run_config cfg = { .policy = policy, .vendor = vend, .trace = trace_cb, .trace_ctx = tr };
 	pred_trace_init(tr);
 	if (sim_run(&psc, &cfg, &pred, err, sizeof(err))) {

@@ -27,4 +27,7 @@ struct ref_diff_opts {
  * scenario cannot run there, 4 scenario error, 6 internal error. */
 int ref_diff(const struct ref_diff_opts *o, FILE *f);
 
+/* The preset that models a kernel release ("6.1.0-56-cloud-amd64" ->
+ * "linux-6.1"), or NULL. */
+const char *ref_preset_for_kernel(const char *release);
 #endif
