@@ -329,6 +329,16 @@ static void md_text(FILE *f, const char *s)
 	}
 }
 
+static void kernel_row(const struct policy *p, void *ctx)
+{
+	FILE *f = ctx;
+	fprintf(f, "| `%s` | ", p->name);
+	md_text(f, p->kernel ? p->kernel : "");
+	fputs(" | ", f);
+	md_text(f, p->ref ? p->ref : "");
+	fputs(" |\n", f);
+}
+
 int policy_write_knobs_md(FILE *f)
 {
 	fprintf(f, "# Policy knobs\n\n"
@@ -374,5 +384,10 @@ int policy_write_knobs_md(FILE *f)
 	for (unsigned i = 0; i < NKNOBS; i++)
 		fprintf(f, "%s %s `%s`", i ? "," : "", knobs[i].label, knobs[i].name);
 	fprintf(f, ".\n");
+	fprintf(f, "\n## Presets, kernels and commits\n\n"
+		   "Which release each preset is, and the commits or messages it models (`hvsim list\n"
+		   "policies`; the knob citations above give the commit of each difference).\n\n"
+		   "| preset | kernel | models |\n|---|---|---|\n");
+	policy_foreach(kernel_row, f);
 	return ferror(f) ? -1 : 0;
 }

@@ -35,6 +35,7 @@ struct policy {
 	char name[48];                 /* "bp_enabled" */
 	const char *summary;           /* one line: what it models */
 	const char *ref;               /* commit or message it models */
+	const char *kernel;            /* the release it is ("6.1", "not merged (2020 RFC)") */
 	POLICY_KNOBS(POLICY_KNOB_MEMBER, POLICY_KNOB_NO_VALUES)
 };
 #undef POLICY_KNOB_MEMBER
