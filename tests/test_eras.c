@@ -29,6 +29,29 @@ static void run_on(const struct scenario *sc, const char *policy, enum vendor v,
 	h_run(sc, &cfg, r);
 }
 
+/* One row of a per-era table: under `policy` on `v`, result field `field`
+ * is `n`; `more` checks the rest of the run (NULL: nothing more). */
+struct era_case {
+	const char *policy;
+	enum vendor v;
+	const char *field;
+	uint64_t n;
+};
+
+static void run_cases(const struct scenario *sc, const struct era_case *c, size_t nc,
+		      void (*more)(const struct scenario *sc, const struct era_case *c, const struct run_result *r))
+{
+	for (size_t i = 0; i < nc; i++) {
+		struct run_result r;
+		run_on(sc, c[i].policy, c[i].v, &r);
+		cr_assert_eq(r.stop, STOP_HALT, "%s: %s", c[i].policy, r.stop_msg);
+		cr_expect_eq(F(&r, c[i].field), c[i].n, "%s@%s: %s", c[i].policy, r.vendor, c[i].field);
+		if (more)
+			more(sc, &c[i], &r);
+		run_result_free(&r);
+	}
+}
+
 /* An execute breakpoint on `target`, hit three times; the #DB handler logs
  * DR6 (GUEST_PROLOGUE / GUEST_EPILOGUE). */
 #define EXEC_BP_GUEST                                          \
@@ -53,15 +76,19 @@ static void run_on(const struct scenario *sc, const char *policy, enum vendor v,
  * only from "KVM: svm: unconditionally intercept #DB" (CVE-2015-8104, 4.4).
  * Without the intercept the three #DBs go through the guest's IDT with no
  * exit; the handler still reads DR6 = B0 over 0xFFFF0FF0. */
+static void db_more(const struct scenario *sc, const struct era_case *c, const struct run_result *r)
+{
+	cr_expect_eq(F(r, "inject.db"), c->n, "%s@%s", c->policy, r->vendor);
+	cr_expect_eq(F(r, "db.guest.delivered"), 3, "%s@%s", c->policy, r->vendor);
+	cr_expect_eq(F(r, "db.guest.missed"), 0, "%s@%s", c->policy, r->vendor);
+	cr_expect_eq(sym_u64(sc, r, "count", 0), 3, "%s@%s", c->policy, r->vendor);
+	cr_expect_eq(sym_u64(sc, r, "log", 0), 0xFFFF0FF1ull, "%s@%s: DR6 seen by the handler", c->policy, r->vendor);
+}
+
 Test(eras, db_intercept_per_era)
 {
 	struct scenario *sc = h_load_guest("", EXEC_BP_GUEST);
-	static const struct {
-		const char *policy;
-		enum vendor v;
-		const char *field;
-		uint64_t db_exits;
-	} c[] = {
+	static const struct era_case c[] = {
 		{ "linux-2.6.29", VENDOR_VMX, "exits.by_reason.EXCEPTION_NMI", 0 },
 		{ "linux-2.6.29", VENDOR_SVM, "exits.by_reason.excp_db", 0 },
 		{ "linux-3.0", VENDOR_VMX, "exits.by_reason.EXCEPTION_NMI", 3 },
@@ -70,19 +97,7 @@ Test(eras, db_intercept_per_era)
 		{ "linux-5.15", VENDOR_SVM, "exits.by_reason.excp_db", 3 },
 		{ "bp_enabled", VENDOR_VMX, "exits.by_reason.EXCEPTION_NMI", 3 },
 	};
-	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		struct run_result r;
-		run_on(sc, c[i].policy, c[i].v, &r);
-		cr_assert_eq(r.stop, STOP_HALT, "%s: %s", c[i].policy, r.stop_msg);
-		cr_expect_eq(F(&r, c[i].field), c[i].db_exits, "%s@%s", c[i].policy, r.vendor);
-		cr_expect_eq(F(&r, "inject.db"), c[i].db_exits, "%s@%s", c[i].policy, r.vendor);
-		cr_expect_eq(F(&r, "db.guest.delivered"), 3, "%s@%s", c[i].policy, r.vendor);
-		cr_expect_eq(F(&r, "db.guest.missed"), 0, "%s@%s", c[i].policy, r.vendor);
-		cr_expect_eq(sym_u64(sc, &r, "count", 0), 3, "%s@%s", c[i].policy, r.vendor);
-		cr_expect_eq(sym_u64(sc, &r, "log", 0), 0xFFFF0FF1ull, "%s@%s: DR6 seen by the handler",
-			     c[i].policy, r.vendor);
-		run_result_free(&r);
-	}
+	run_cases(sc, c, sizeof(c) / sizeof(c[0]), db_more);
 	scenario_free(sc);
 }
 
@@ -90,30 +105,24 @@ Test(eras, db_intercept_per_era)
  * the 0x80 port to avoid VMEXITs", H3) until d59d51f08801 "KVM: VMX: remove
  * I/O port 0x80 bypass on Intel hosts" (4.15, CVE-2017-1000407); port 0x81
  * always exited; SVM's IOPM has intercepted 0x80 since before 2.6.29. */
+static void io_more(const struct scenario *sc, const struct era_case *c, const struct run_result *r)
+{
+	(void)sc;
+	cr_expect_eq(F(r, "exits.total"), c->n + 1, "%s@%s", c->policy, r->vendor);
+}
+
 Test(eras, port80_bypass_until_d59d51f08801)
 {
 	struct scenario *sc = h_load_guest("", "    out 0x80, al\n    out 0x80, al\n    out 0x81, al\n"
 					       "    mov dx, 0x80\n    out dx, al\n    hlt\n");
-	static const struct {
-		const char *policy;
-		enum vendor v;
-		const char *field;
-		uint64_t io;
-	} c[] = {
+	static const struct era_case c[] = {
 		{ "linux-2.6.29", VENDOR_VMX, "exits.by_reason.IO_INSTRUCTION", 1 },
 		{ "linux-3.19", VENDOR_VMX, "exits.by_reason.IO_INSTRUCTION", 1 },
 		{ "linux-5.15", VENDOR_VMX, "exits.by_reason.IO_INSTRUCTION", 4 },
 		{ "bp_enabled", VENDOR_VMX, "exits.by_reason.IO_INSTRUCTION", 4 },
 		{ "linux-3.19", VENDOR_SVM, "exits.by_reason.ioio", 4 },
 	};
-	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		struct run_result r;
-		run_on(sc, c[i].policy, c[i].v, &r);
-		cr_assert_eq(r.stop, STOP_HALT, "%s: %s", c[i].policy, r.stop_msg);
-		cr_expect_eq(F(&r, c[i].field), c[i].io, "%s@%s", c[i].policy, r.vendor);
-		cr_expect_eq(F(&r, "exits.total"), c[i].io + 1, "%s@%s", c[i].policy, r.vendor);
-		run_result_free(&r);
-	}
+	run_cases(sc, c, sizeof(c) / sizeof(c[0]), io_more);
 	scenario_free(sc);
 }
 
@@ -222,29 +231,22 @@ Test(eras, dr4_dr5_read_zero_before_aliasing)
  * it an INT1 "does not trigger the #DB intercept" (APM 15.12.2): no exit.
  * VMX is unchanged (ICEBP is a #DB exit, privileged software exception).
  * INT1 sets no DR6 status bit: the handler reads 0xFFFF0FF0. */
+static void icebp_more(const struct scenario *sc, const struct era_case *c, const struct run_result *r)
+{
+	cr_expect_eq(sym_u64(sc, r, "count", 0), 3, "%s@%s", c->policy, r->vendor);
+	cr_expect_eq(sym_u64(sc, r, "log", 2), 0xFFFF0FF0ull, "%s@%s", c->policy, r->vendor);
+}
+
 Test(eras, svm_icebp_intercept_ec9a16c6aeba)
 {
 	struct scenario *sc = h_load_guest("", GUEST_PROLOGUE "    int1\n    int1\n    int1\n    hlt\n" GUEST_EPILOGUE);
-	static const struct {
-		const char *policy;
-		enum vendor v;
-		const char *field;
-		uint64_t n;
-	} c[] = {
+	static const struct era_case c[] = {
 		{ "bp_enabled", VENDOR_SVM, "exits.by_reason.icebp", 3 },
 		{ "linux-6.12", VENDOR_SVM, "exits.by_reason.icebp", 0 },
 		{ "linux-6.1", VENDOR_SVM, "exits.by_reason.excp_db", 0 },
 		{ "bp_enabled", VENDOR_VMX, "exits.by_reason.EXCEPTION_NMI", 3 },
 	};
-	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		struct run_result r;
-		run_on(sc, c[i].policy, c[i].v, &r);
-		cr_assert_eq(r.stop, STOP_HALT, "%s: %s", c[i].policy, r.stop_msg);
-		cr_expect_eq(F(&r, c[i].field), c[i].n, "%s@%s", c[i].policy, r.vendor);
-		cr_expect_eq(sym_u64(sc, &r, "count", 0), 3, "%s@%s", c[i].policy, r.vendor);
-		cr_expect_eq(sym_u64(sc, &r, "log", 2), 0xFFFF0FF0ull, "%s@%s", c[i].policy, r.vendor);
-		run_result_free(&r);
-	}
+	run_cases(sc, c, sizeof(c) / sizeof(c[0]), icebp_more);
 	scenario_free(sc);
 }
 
