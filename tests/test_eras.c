@@ -150,7 +150,7 @@ Test(eras, guest_dr6_every_run_2_6_29)
 
 /* A guest that arms DR0 once and then makes three OUT exits. */
 #define ARMED_OUT_GUEST                                       \
-	"    lea rax, [rip+far]\n"                            \
+	"    lea rax, [rip+far_bp]\n"                            \
 	"    mov dr0, rax\n"                                  \
 	"    mov eax, 0x401\n"                                \
 	"    mov dr7, rax\n"                                  \
@@ -158,7 +158,7 @@ Test(eras, guest_dr6_every_run_2_6_29)
 	"    out 0x81, al\n"                                  \
 	"    out 0x81, al\n"                                  \
 	"    hlt\n"                                           \
-	"    far:\n"                                          \
+	"    far_bp:\n"                                          \
 	"    ret\n"
 
 /* guest_dr6 = vmx_sdr: Avi Kivity's patch (2.6.3x-3.14) writes the guest's
