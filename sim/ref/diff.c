@@ -17,17 +17,22 @@
 #include "sim/ref/image.h"
 #include "sim/ref/outcome.h"
 #include "sim/ref/tcg_model.h"
+#include "sim/render/json.h"
 #include "sim/result.h"
 #include "sim/run.h"
 #include "sim/util/util.h"
 
 #define ERRSZ 1024
 
+struct diff_row { char field[40], pred[32], meas[32], verdict[72]; };
+
 struct diff {
 	FILE *f;
 	unsigned compared, equal, known, unexplained;
 	const char *active[8];         /* divergence ids printed so far */
 	unsigned nactive;
+	struct diff_row *rows;         /* every row, for the JSON document */
+	size_t nrows, caprows;
 };
 
 static void note_known(struct diff *d, const char *id, const char *extra)
@@ -59,6 +64,19 @@ static void row(struct diff *d, const char *field, const char *pred, const char 
 		d->unexplained++;
 	}
 	fprintf(d->f, "  %-30s %-20s %-20s %s\n", field, pred, meas, verdict);
+	if (d->nrows == d->caprows) {
+		size_t nc = d->caprows ? 2 * d->caprows : 64;
+		struct diff_row *nr = realloc(d->rows, nc * sizeof(*nr));
+		if (!nr)
+			return;
+		d->rows = nr;
+		d->caprows = nc;
+	}
+	struct diff_row *r = &d->rows[d->nrows++];
+	snprintf(r->field, sizeof(r->field), "%s", field);
+	snprintf(r->pred, sizeof(r->pred), "%s", pred);
+	snprintf(r->meas, sizeof(r->meas), "%s", meas);
+	snprintf(r->verdict, sizeof(r->verdict), "%s", verdict);
 }
 
 static void rowu(struct diff *d, const char *field, bool have_p, uint64_t p, bool have_m, uint64_t m,
@@ -119,6 +137,34 @@ static int svm_code_cat(uint32_t code, const char **noise)
 	if (code == 0x60) { *noise = "INTR (timer interrupt)"; return -1; }
 	if (code == 0x64) { *noise = "VINTR (interrupt window)"; return -1; }
 	if (code == 0x400) { *noise = "NPF (first touch of guest memory)"; return -1; }
+	return CAT_OTHER;
+}
+
+/* Category of a VMX basic exit reason (SDM Vol.3 App. C) as kvm_intel's
+ * kvm:kvm_exit reports it; -1 = noise.  EXCEPTION_NMI is #DB when every
+ * such exit had interruption info 0x80000301 (valid, hardware exception,
+ * vector 1: the runner's exit_qual lines). */
+static int vmx_code_cat(const struct kvm_outcome *o, uint32_t code, const char **noise)
+{
+	switch (code) {
+	case 29: return CAT_MOVDR;                  /* DR_ACCESS */
+	case 30: return CAT_IO;                     /* IO_INSTRUCTION */
+	case 12: return CAT_HLT;
+	case 10: return CAT_CPUID;
+	case 1: *noise = "EXTERNAL_INTERRUPT (timer interrupt)"; return -1;
+	case 7: *noise = "INTERRUPT_WINDOW"; return -1;
+	case 48: *noise = "EPT_VIOLATION (first touch of guest memory)"; return -1;
+	case 0: {
+		bool db = false;
+		for (unsigned i = 0; i < o->nquals; i++)
+			if (!strcmp(o->quals[i].name, "EXCEPTION_NMI")) {
+				if (o->quals[i].info != 0x80000301)
+					return CAT_OTHER;
+				db = true;
+			}
+		return db ? CAT_DB : CAT_OTHER;
+	}
+	}
 	return CAT_OTHER;
 }
 
@@ -208,14 +254,123 @@ static bool mem_path(const struct scenario *sc, const char *field, char *out, si
 	return true;
 }
 
+/* KVM's path length per exit reason (the outcome's trailer: kvm_exit to
+ * the next kvm_entry, TSC ticks; under Bochs one tick per instruction). */
+static void print_paths(FILE *f, const struct kvm_outcome *o)
+{
+	if (!o->npaths)
+		return;
+	fprintf(f, "  KVM path kvm_exit -> kvm_entry per exit reason (%s ticks, %.4f per instruction%s):\n",
+		o->clock[0] ? o->clock : "?", o->tsc_per_insn,
+		o->tsc_per_insn > 0.98 && o->tsc_per_insn < 1.02 ? ": ticks = instructions" : "");
+	fprintf(f, "    %-20s %8s %10s %10s %10s %12s\n", "reason", "exits", "min", "median", "mean", "max");
+	for (unsigned i = 0; i < o->npaths; i++) {
+		const struct kvm_exit_path *p = &o->paths[i];
+		fprintf(f, "    %-20s %8" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64 "\n", p->name,
+			p->n, p->min, p->median, p->n ? p->sum / p->n : 0, p->max);
+	}
+	for (unsigned i = 0; i < o->nquals; i++)
+		fprintf(f, "    %s %s 0x%" PRIx64 ": %" PRIu64 " exits\n", o->quals[i].name,
+			strcmp(o->quals[i].name, "EXCEPTION_NMI") ? "qualification" : "interruption info",
+			o->quals[i].info, o->quals[i].n);
+}
+
+/* The "hvsim-diff" JSON document: the rows, the known divergences named,
+ * the summary and the path lengths. */
+static void write_json(FILE *jf, const struct ref_diff_opts *o, const struct diff *d, const struct run_result *pred,
+		       const struct kvm_outcome *out, const char *cache_path)
+{
+	struct json_writer w;
+	jw_init(&w, jf, 2);
+	jw_object_begin(&w);
+	jw_kv_string(&w, "schema", "hvsim-diff");
+	jw_kv_u64(&w, "version", 1);
+	jw_kv_string(&w, "scenario", o->file);
+	jw_kv_string(&w, "reference", ref_kind_name(o->ref));
+	jw_kv_string(&w, "module", kvm_module_name(out->r.module));
+	jw_kv_string(&w, "kernel", out->kernel);
+	jw_kv_string(&w, "kvm_patch", o->kvm_patch);
+	jw_kv_string(&w, "cached", cache_path[0] ? cache_path : NULL);
+	jw_kv_string(&w, "policy", pred->policy);
+	jw_kv_string(&w, "vendor", pred->vendor);
+	jw_key(&w, "rows");
+	jw_array_begin(&w);
+	for (size_t i = 0; i < d->nrows; i++) {
+		jw_object_begin(&w);
+		jw_kv_string(&w, "field", d->rows[i].field);
+		jw_kv_string(&w, "predicted", d->rows[i].pred);
+		jw_kv_string(&w, "measured", d->rows[i].meas);
+		jw_kv_string(&w, "verdict", d->rows[i].verdict);
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	jw_key(&w, "known_divergences");
+	jw_array_begin(&w);
+	for (unsigned i = 0; i < d->nactive; i++)
+		jw_string(&w, d->active[i]);
+	jw_array_end(&w);
+	jw_key(&w, "summary");
+	jw_object_begin(&w);
+	jw_kv_u64(&w, "compared", d->compared);
+	jw_kv_u64(&w, "equal", d->equal);
+	jw_kv_u64(&w, "known", d->known);
+	jw_kv_u64(&w, "unexplained", d->unexplained);
+	jw_object_end(&w);
+	jw_key(&w, "exit_path");
+	jw_object_begin(&w);
+	jw_kv_string(&w, "clock", out->clock[0] ? out->clock : NULL);
+	jw_kv_u64(&w, "tsc_per_insn_x10000", (uint64_t)(out->tsc_per_insn * 10000 + 0.5));
+	jw_key(&w, "reasons");
+	jw_array_begin(&w);
+	for (unsigned i = 0; i < out->npaths; i++) {
+		const struct kvm_exit_path *p = &out->paths[i];
+		jw_object_begin(&w);
+		jw_kv_string(&w, "reason", p->name);
+		jw_kv_u64(&w, "exits", p->n);
+		jw_kv_u64(&w, "sum", p->sum);
+		jw_kv_u64(&w, "min", p->min);
+		jw_kv_u64(&w, "median", p->median);
+		jw_kv_u64(&w, "max", p->max);
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	jw_key(&w, "qualifications");
+	jw_array_begin(&w);
+	for (unsigned i = 0; i < out->nquals; i++) {
+		jw_object_begin(&w);
+		jw_kv_string(&w, "reason", out->quals[i].name);
+		jw_kv_u64(&w, "info", out->quals[i].info);
+		jw_kv_u64(&w, "exits", out->quals[i].n);
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	jw_object_end(&w);
+	jw_object_end(&w);
+	jw_finish(&w);
+}
+
 int ref_diff(const struct ref_diff_opts *o, FILE *f)
 {
-	bool tcg = o->tcg;
+	bool tcg = o->ref == REF_AMD_TCG, bochs = o->ref == REF_INTEL_BOCHS, booted = tcg || bochs;
+	const char *rname = ref_kind_name(o->ref);
+	char *textbuf = NULL;
+	size_t textlen = 0;
+	FILE *jf = f;
+	if (o->json) {
+		/* the text goes nowhere; the rows are written as JSON at the end */
+		f = open_memstream(&textbuf, &textlen);
+		if (!f)
+			return HVSIM_EXIT_INTERNAL;
+	}
+	struct diff d = { .f = f };
 	int rc;
 	char err[ERRSZ];
 	struct scenario *sc = scenario_load(o->file, err, sizeof(err));
 	if (!sc) {
 		fprintf(stderr, "%s\n", err);
+		if (o->json)
+			fclose(f);
+		free(textbuf);
 		return HVSIM_EXIT_ERROR;
 	}
 	struct kvm_image img;
@@ -243,15 +398,29 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	bool ref_rtm = sc->cpu_rtm, ref_bl = sc->cpu_bus_lock;
 	enum kvm_module mod = KVM_MODULE_NONE;
 	char cache_path[1200] = "";
-	if (tcg) {
+	if (booted) {
 		char def[1024];
-		const char *dir = ref_cache_dir(o->cache, def, sizeof(def));
+		const char *dir = def;
+		if (o->kvm_patch) {
+			if (ref_patch_cache_dir(o->ref, o->kvm_patch, def, sizeof(def), err, sizeof(err))) {
+				fprintf(stderr, "%s\n", err);
+				rc = HVSIM_EXIT_ERROR;
+				goto done;
+			}
+		} else {
+			dir = ref_cache_dir(o->ref, o->cache, def, sizeof(def));
+		}
 		snprintf(cache_path, sizeof(cache_path), "%s/%016" PRIx64 ".out", dir, hash);
 		size_t len;
 		char *buf = util_read_file(cache_path, UTIL_MAX_DOCUMENT, &len);
 		if (!buf) {
-			fprintf(stderr, "hvsim: skipped: no reference-2 result for %s (image %016" PRIx64 ") in %s; "
-				"run sim/ref/kvm-amd-tcg/run.sh %s\n", o->file, hash, dir, o->file);
+			if (o->kvm_patch)
+				fprintf(stderr, "hvsim: skipped: no %s result with patch %s for %s (image %016" PRIx64
+					") in %s; run sim/ref/kvm-patch/run.sh --ref %s %s %s\n", rname, o->kvm_patch,
+					o->file, hash, dir, rname, o->kvm_patch, o->file);
+			else
+				fprintf(stderr, "hvsim: skipped: no %s result for %s (image %016" PRIx64 ") in %s; "
+					"run sim/ref/%s/run.sh %s\n", rname, o->file, hash, dir, rname, o->file);
 			rc = HVSIM_EXIT_SKIP;
 			goto done;
 		}
@@ -263,7 +432,7 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 			goto done;
 		}
 		if (out->error[0]) {
-			fprintf(stderr, "hvsim: skipped: the reference-2 run failed: %s\n", out->error);
+			fprintf(stderr, "hvsim: skipped: the %s run failed: %s\n", rname, out->error);
 			rc = HVSIM_EXIT_SKIP;
 			goto done;
 		}
@@ -297,8 +466,8 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	if (tcg)
 		psc.decode_assists = false;
 	enum vendor vend = o->vendor != VENDOR_NONE ? o->vendor
-		: tcg ? VENDOR_SVM : (sc->vendor == VENDOR_SVM ? VENDOR_SVM : VENDOR_VMX);
-	const char *policy = o->policy ? o->policy : tcg ? "bp_enabled" : NULL;
+		: tcg ? VENDOR_SVM : bochs ? VENDOR_VMX : (sc->vendor == VENDOR_SVM ? VENDOR_SVM : VENDOR_VMX);
+	const char *policy = o->policy ? o->policy : booted ? "bp_enabled" : NULL;
 	struct run_config cfg = { .policy = policy, .vendor = vend, .trace = trace_cb, .trace_ctx = tr };
 	pred_trace_init(tr);
 	if (sim_run(&psc, &cfg, &pred, err, sizeof(err))) {
@@ -347,10 +516,9 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	}
 	const struct pred_trace *tm = tr2 ? tr2 : tr;
 
-	struct diff d = { .f = f };
 	fprintf(f, "diff: %s\n  prediction: hvsim %s@%s (cpu.rtm %d, cpu.bus_lock %d%s)\n", o->file, pred.policy,
 		pred.vendor, ref_rtm, ref_bl, tcg ? ", decode_assists off" : "");
-	if (!tcg) {
+	if (!booted) {
 		timing_bad = translate_events(&img, tr, f);
 		img.spec.timeout_ms = (o->timeout_s ? o->timeout_s : 10) * 1000u;
 		if (kvm_image_run(&img, out, ref_snap_memory, &ms)) {
@@ -362,13 +530,16 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		mod = out->r.module;
 		fprintf(f, "  reference: /dev/kvm, module %s\n", kvm_module_name(mod));
 	} else {
-		fprintf(f, "  reference: kvm-amd-tcg (real kvm_amd under QEMU TCG, kernel %s), cached %s\n",
-			out->kernel, cache_path);
+		fprintf(f, "  reference: %s (real %s under %s, kernel %s%s%s), cached %s\n", rname,
+			kvm_module_name(mod), tcg ? "QEMU TCG" : "Bochs", out->kernel,
+			o->kvm_patch ? ", KVM rebuilt with " : "", o->kvm_patch ? o->kvm_patch : "", cache_path);
 		timing_bad = img.nev ? 1 : 0;
 	}
 	unsigned where = 1u << mod;
 	if (tcg)
 		where |= REF_ON_TCG;
+	if (bochs)
+		where |= REF_ON_BOCHS;
 	if ((where & REF_ON_PVM) && (ref_rtm != sc->cpu_rtm || ref_bl != sc->cpu_bus_lock))
 		note_known(&d, "pvm-cpuid-leaf7", NULL);
 	if (tcg && sc->decode_assists)
@@ -508,7 +679,7 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		     bit_known(&d, tcg, gd_dbs, pred.guest_dr[drn[i]], mdr[i]), true);
 	}
 	/* Guest memory the scenario's expectations look at (mem.ADDR.SIZE). */
-	if (!tcg) {
+	if (!booted) {
 		char (*seen)[80] = calloc(sc->nexpects + 1, 80);
 		size_t nseen = 0;
 		for (size_t i = 0; seen && i < sc->nexpects; i++) {
@@ -549,13 +720,20 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 				note_known(&d, "tcg-noise", NULL);
 				continue;
 			}
+			if (bochs && nm && (!strcmp(nm, "EXTERNAL_INTERRUPT") || !strcmp(nm, "INTERRUPT_WINDOW") ||
+					    !strcmp(nm, "EPT_VIOLATION") || !strcmp(nm, "PREEMPTION_TIMER"))) {
+				fprintf(f, "  noise: %" PRIu64 " x predicted exit %s, not compared (bochs-noise)\n",
+					pred.st.exits[i].count, nm);
+				note_known(&d, "bochs-noise", NULL);
+				continue;
+			}
 			pc[nm ? sim_cat(nm) : CAT_OTHER] += pred.st.exits[i].count;
 		}
-	if (tcg) {
+	if (booted) {
 		uint64_t mc[NCAT] = { 0 }, noise = 0;
 		for (unsigned i = 0; i < out->nexits; i++) {
 			const char *nz = NULL;
-			int cat = svm_code_cat(out->exits[i].code, &nz);
+			int cat = tcg ? svm_code_cat(out->exits[i].code, &nz) : vmx_code_cat(out, out->exits[i].code, &nz);
 			if (cat < 0) {
 				fprintf(f, "  noise: %" PRIu64 " x exit 0x%x %s, subtracted\n", out->exits[i].count,
 					out->exits[i].code, nz);
@@ -572,7 +750,7 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 			}
 		}
 		if (noise)
-			note_known(&d, "tcg-noise", NULL);
+			note_known(&d, tcg ? "tcg-noise" : "bochs-noise", NULL);
 		/* A general-detect #DB that TCG does not raise changes the exits that
 		 * follow; that cannot be checked count by count. */
 		bool tcg_bp = log_known && !strcmp(log_known, "tcg-vmrun-dr7-no-bp-insert");
@@ -597,12 +775,20 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		fprintf(f, "  exits: not compared: the module behind /dev/kvm is %s, not kvm_intel/kvm_amd "
 			   "(its exits say nothing about VMX/SVM)\n", kvm_module_name(mod));
 	}
+	print_paths(f, out);
 	free(plog);
 	free(prip);
 	fprintf(f, "SUMMARY: %u fields compared, %u equal, %u known divergences, %u unexplained differences\n",
 		d.compared, d.equal, d.known, d.unexplained);
 	rc = d.unexplained ? HVSIM_EXIT_FAIL : HVSIM_EXIT_OK;
+	if (o->json)
+		write_json(jf, o, &d, &pred, out, cache_path);
 done:
+	if (o->json) {
+		fclose(f);
+		free(textbuf);
+	}
+	free(d.rows);
 	run_result_free(&pred);
 	run_result_free(&meas);
 	free(out);

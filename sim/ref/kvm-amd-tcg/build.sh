@@ -6,7 +6,7 @@
 #
 # Everything comes from Debian packages and this repository:
 #   apt-get download linux-image-cloud-amd64 (+ the linux-image-* it depends on),
-#   dpkg-deb -x; gcc -static sim/ref/kvm-amd-tcg/runner.c sim/ref/devkvm*.c.
+#   dpkg-deb -x; gcc -static sim/ref/runner.c sim/ref/devkvm*.c.
 # Output, in $HVSIM_KVM_TCG_WORK (default ~/.cache/hvsim/kvm-amd-tcg):
 #   vmlinuz, kernel-version, modules/{irqbypass,kvm,kvm-amd}.ko, runner
 # Needs: apt-get, dpkg-deb, gcc with a static libc (libc6-dev), and for
@@ -52,7 +52,7 @@ fi
 
 # The /dev/kvm runner (sim/ref/devkvm*.c, libc only) linked statically with
 # runner.c: the same code that `hvsim kvm` runs in-process.
-srcs=("$root/sim/ref/kvm-amd-tcg/runner.c" "$root"/sim/ref/devkvm*.c)
+srcs=("$root/sim/ref/runner.c" "$root"/sim/ref/devkvm*.c)
 stale=0
 for s in "${srcs[@]}" "$root/sim/ref/devkvm.h" "$root/sim/ref/devkvm_impl.h"; do
 	[ "$s" -nt "$work/runner" ] && stale=1

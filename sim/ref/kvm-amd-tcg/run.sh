@@ -14,7 +14,10 @@
 #     -no-reboot -kernel vmlinuz -initrd initrd -append "console=ttyS0 panic=-1 quiet"
 # bounded by `timeout` (default 600 s) and retried (default 3 tries) for the
 # outcomes still missing; one boot per scenario (see below).  Each outcome
-# is written atomically as KEY.out.
+# is written atomically as KEY.out (its trailer after "end": KVM's path
+# length per exit reason in TSC ticks, host time under TCG).
+# $HVSIM_KVM_MODULES names another directory with {irqbypass,kvm,kvm-amd}.ko
+# (KVM rebuilt with a patch: sim/ref/kvm-patch/run.sh).
 # The hvsim binary is $HVSIM or build/hvsim.  Exit status 0 when every
 # scenario has an outcome, 1 otherwise (the serial log path is printed),
 # 2 on usage errors.
@@ -24,6 +27,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 work="${HVSIM_KVM_TCG_WORK:-${HOME:-/root}/.cache/hvsim/kvm-amd-tcg}"
 cache="${HVSIM_KVM_TCG_CACHE:-$root/sim/ref/kvm-amd-tcg/cache}"
 hvsim="${HVSIM:-$root/build/hvsim}"
+mods="${HVSIM_KVM_MODULES:-$work/modules}"
 force=0 tries=3 tmo=600
 scen=()
 while [ $# -gt 0 ]; do
@@ -31,7 +35,7 @@ while [ $# -gt 0 ]; do
 	--force) force=1 ;;
 	--tries) tries="$2"; shift ;;
 	--timeout) tmo="$2"; shift ;;
-	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) scen+=("$1") ;;
 	esac
@@ -48,7 +52,7 @@ stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/root/modules" "$stage/root/images"
 cp "$work/runner" "$stage/root/init"
-cp "$work/modules/"*.ko "$stage/root/modules/"
+for m in irqbypass kvm kvm-amd; do cp "$mods/$m.ko" "$stage/root/modules/"; done
 
 declare -A name_of=()
 for sc in "${scen[@]}"; do
@@ -100,7 +104,7 @@ for img in "$stage/root/images/"*.img; do
 			/^=== end ===$/ { if (f) close(f); f = ""; next }
 			f { print > f }'
 		out="$stage/out/$key.out"
-		if [ -s "$out" ] && tail -1 "$out" | grep -qx end; then
+		if [ -s "$out" ] && grep -qx end "$out"; then
 			cp "$out" "$cache/$key.out.tmp.$$" && mv "$cache/$key.out.tmp.$$" "$cache/$key.out"
 			echo "measured: ${name_of[$key]} -> $cache/$key.out"
 			done_one=1
