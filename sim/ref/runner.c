@@ -28,6 +28,10 @@
  *   exit_qual NAME INFO N     (MOV-DR exits by exit qualification (info1),
  *                              EXCEPTION_NMI by interruption info)
  *
+ * Programs in /tests (static KVM selftests, sim/ref/kvm-selftest/run.sh)
+ * run before the images, their output between "=== hvsim-selftest NAME ==="
+ * and "=== selftest-exit NAME STATUS ===".
+ *
  * Not PID 1 (a test on the build host): runs the images named on the
  * command line on this machine's /dev/kvm and prints the outcomes; the
  * tracepoint is used if tracefs is mounted and writable. */
@@ -44,6 +48,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -201,16 +206,27 @@ static unsigned npaths;
 static struct qual quals[MAX_PATHS];
 static unsigned nquals;
 
+/* A reason name as one word (kvm_amd's "DB excp" is DB_excp in the outcome). */
+static void one_word(char out[32], const char *r, size_t n)
+{
+	snprintf(out, 32, "%.*s", (int)n, r);
+	for (char *s = out; *s; s++)
+		if (*s == ' ')
+			*s = '_';
+}
+
 static void path_add(const char *r, size_t n, uint64_t ticks)
 {
+	char name[32];
+	one_word(name, r, n);
 	unsigned i;
 	for (i = 0; i < npaths; i++)
-		if (strlen(paths[i].name) == n && !strncmp(paths[i].name, r, n))
+		if (!strcmp(paths[i].name, name))
 			break;
 	if (i == npaths) {
 		if (npaths == MAX_PATHS)
 			return;
-		snprintf(paths[npaths++].name, sizeof(paths[0].name), "%.*s", (int)n, r);
+		memcpy(paths[npaths++].name, name, sizeof(name));
 	}
 	struct path *p = &paths[i];
 	if (p->n == p->cap) {
@@ -225,14 +241,16 @@ static void path_add(const char *r, size_t n, uint64_t ticks)
 
 static void qual_add(const char *r, size_t n, uint64_t info1)
 {
+	char name[32];
+	one_word(name, r, n);
 	unsigned i;
 	for (i = 0; i < nquals; i++)
-		if (quals[i].info1 == info1 && strlen(quals[i].name) == n && !strncmp(quals[i].name, r, n))
+		if (quals[i].info1 == info1 && !strcmp(quals[i].name, name))
 			break;
 	if (i == nquals) {
 		if (nquals == MAX_PATHS)
 			return;
-		snprintf(quals[nquals].name, sizeof(quals[0].name), "%.*s", (int)n, r);
+		memcpy(quals[nquals].name, name, sizeof(name));
 		quals[nquals].n = 0;
 		quals[nquals++].info1 = info1;
 	}
@@ -455,6 +473,52 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Every file of dir, in name order. */
+static void for_each(const char *dir, void (*fn)(const char *path, const char *name))
+{
+	char *names[256];
+	int n = 0;
+	DIR *d = opendir(dir);
+	for (struct dirent *e; d && (e = readdir(d)) && n < 256;)
+		if (e->d_name[0] != '.')
+			names[n++] = strdup(e->d_name);
+	if (d)
+		closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), cmp_str);
+	for (int i = 0; i < n; i++) {
+		char p[512];
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		fn(p, names[i]);
+		free(names[i]);
+	}
+}
+
+/* A program from /tests (a static KVM selftest), its output on the console
+ * between "=== hvsim-selftest NAME ===" and "=== selftest-exit NAME STATUS
+ * ===" (STATUS: the exit status, or "signal N"). */
+static void run_test(const char *path, const char *name)
+{
+	say("=== hvsim-selftest %s%s ===\n", name, "");
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *argv[] = { (char *)path, NULL };
+		execv(path, argv);
+		_exit(127);
+	}
+	int st = 0;
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	char res[32];
+	if (pid < 0)
+		snprintf(res, sizeof(res), "fork-failed");
+	else if (WIFSIGNALED(st))
+		snprintf(res, sizeof(res), "signal %d", WTERMSIG(st));
+	else
+		snprintf(res, sizeof(res), "%d", WEXITSTATUS(st));
+	fflush(stdout);
+	say("=== selftest-exit %s %s ===\n", name, res);
+}
+
 int main(int argc, char **argv)
 {
 	if (getpid() != 1) {
@@ -485,21 +549,8 @@ int main(int argc, char **argv)
 	if (!load_module("/modules/irqbypass.ko", "") && !load_module("/modules/kvm.ko", "") &&
 	    !load_module(vendor, "")) {
 		print_params();
-		char *names[256];
-		int n = 0;
-		DIR *d = opendir("/images");
-		for (struct dirent *e; d && (e = readdir(d)) && n < 256;)
-			if (e->d_name[0] != '.')
-				names[n++] = strdup(e->d_name);
-		if (d)
-			closedir(d);
-		qsort(names, (size_t)n, sizeof(names[0]), cmp_str);
-		for (int i = 0; i < n; i++) {
-			char p[512];
-			snprintf(p, sizeof(p), "/images/%s", names[i]);
-			run_one(p, names[i]);
-			free(names[i]);
-		}
+		for_each("/tests", run_test);      /* programs (KVM selftests), sim/ref/kvm-selftest/ */
+		for_each("/images", run_one);
 	}
 	say("hvsim-runner: done%s%s\n", "", "");
 	/* Bochs' UART sends at its emulated baud rate: let the console's

@@ -4,7 +4,8 @@
 # outcomes for `hvsim diff --ref kvm-intel-bochs` (docs/kvm-reference.md).
 #
 #   bash sim/ref/kvm-intel-bochs/run.sh [--force] [--tries N] [--timeout SEC]
-#        [--per-boot N] [--log DIR] [--run-ms MS] [--append ARGS] SCENARIO...
+#        [--per-boot N] [--log DIR] [--run-ms MS] [--append ARGS]
+#        [--selftest PROGRAM]... [SCENARIO...]
 #
 # For each scenario `hvsim kvm SCENARIO --export` writes the guest image and
 # prints its key (a hash of the image); an outcome already in the cache
@@ -19,6 +20,8 @@
 # the outcomes still missing.  Each outcome is written atomically as
 # KEY.out; lines after its "end" (exit_path, exit_qual, measure: KVM's path
 # length from kvm_exit to kvm_entry in instructions) are extra.
+# --selftest PROGRAM (a static KVM selftest, sim/ref/kvm-selftest/) boots
+# once more with PROGRAM in /tests and prints its console section.
 # --run-ms MS bounds each guest run in the booted kernel's clock (default
 # 2000: ~7 G Bochs instructions, see sim/ref/runner.c; only a guest that
 # never stops gets there); --append adds kernel command-line arguments.
@@ -36,7 +39,7 @@ cache="${HVSIM_KVM_BOCHS_CACHE:-$here/cache}"
 hvsim="${HVSIM:-$root/build/hvsim}"
 mods="${HVSIM_KVM_MODULES:-$work/modules}"
 force=0 tries=2 tmo=1800 perboot=1000 logdir="" runms=2000 append=""
-scen=()
+scen=() selftests=() boot_tests=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--force) force=1 ;;
@@ -46,13 +49,14 @@ while [ $# -gt 0 ]; do
 	--log) logdir="$2"; shift ;;
 	--run-ms) runms="$2"; shift ;;
 	--append) append="$2"; shift ;;
+	--selftest) selftests+=("$2"); shift ;;
 	-h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) scen+=("$1") ;;
 	esac
 	shift
 done
-[ ${#scen[@]} -gt 0 ] || { echo "usage: $0 [--force] [--tries N] [--timeout SEC] [--per-boot N] [--log DIR] SCENARIO..." >&2; exit 2; }
+[ ${#scen[@]} -gt 0 ] || [ ${#selftests[@]} -gt 0 ] || { echo "usage: $0 [--force] [--tries N] [--timeout SEC] [--per-boot N] [--log DIR] SCENARIO..." >&2; exit 2; }
 [ -x "$hvsim" ] || { echo "run.sh: no hvsim binary at $hvsim (build first, or set HVSIM)" >&2; exit 2; }
 for t in bochs:bochs genisoimage:genisoimage cpio:cpio script:bsdutils; do
 	command -v "${t%%:*}" >/dev/null || { echo "run.sh: ${t%%:*} missing (apt-get install ${t#*:})" >&2; exit 1; }
@@ -99,6 +103,10 @@ boot() {   # boot LOGPREFIX KEY...
 	cp "$work/runner" "$d/root/init"
 	for m in irqbypass kvm kvm-intel; do cp "$mods/$m.ko" "$d/root/modules/"; done
 	for k in "$@"; do cp "$stage/images/$k.img" "$d/root/images/"; done
+	if [ ${#boot_tests[@]} -gt 0 ]; then
+		mkdir -p "$d/root/tests"
+		cp "${boot_tests[@]}" "$d/root/tests/"
+	fi
 	(cd "$d/root" && find . | cpio -o -H newc --quiet) > "$d/iso/isolinux/initrd"
 	cp "$work/vmlinuz" "$d/iso/isolinux/vmlinuz"
 	cp "$work/isolinux/isolinux.bin" "$work/isolinux/ldlinux.c32" "$d/iso/isolinux/"
@@ -141,6 +149,18 @@ boot() {   # boot LOGPREFIX KEY...
 
 status=0
 if [ -n "$logdir" ]; then mkdir -p "$logdir" && logdir="$(cd "$logdir" && pwd)"; fi
+if [ ${#selftests[@]} -gt 0 ]; then
+	boot_tests=("${selftests[@]}")
+	pfx="${logdir:-$stage}/selftest"
+	t0=$(date +%s)
+	bst=0
+	boot "$pfx" || bst=$?
+	echo "run.sh: selftest boot: status $bst, $(( $(date +%s) - t0 )) s" >&2
+	tr -d '\r' < "$pfx.serial" | sed -n '/^=== hvsim-selftest /,/^=== selftest-exit /p'
+	tr -d '\r' < "$pfx.serial" | grep -q '^=== selftest-exit ' || { echo "run.sh: no selftest result; serial log $pfx.serial" >&2; status=1; }
+	[ -n "$logdir" ] || cp "$pfx.serial" "${TMPDIR:-/tmp}/hvsim-kvm-intel-bochs.selftest.serial"
+	boot_tests=()
+fi
 remaining=("${keys[@]}")
 for ((try = 1; try <= tries && ${#remaining[@]} > 0; try++)); do
 	left=()

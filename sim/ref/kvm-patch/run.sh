@@ -4,7 +4,7 @@
 # (docs/kvm-reference.md, "Patch in the loop").
 #
 #   bash sim/ref/kvm-patch/run.sh [--ref kvm-intel-bochs|kvm-amd-tcg|both]
-#        [-p POLICY] [--force] [--build-only] PATCH|- SCENARIO...
+#        [-p POLICY] [--force] [--rebuild] [--build-only] PATCH|- SCENARIO...
 #
 # 1. sim/ref/kvm-patch/build.sh PATCH builds kvm.ko, kvm-intel.ko and
 #    kvm-amd.ko from Debian's linux-source with PATCH applied (cached by
@@ -16,7 +16,8 @@
 #    directory `hvsim diff --kvm-patch PATCH` reads; "-": .../REF/unpatched).
 # 3. hvsim diff --ref REF --kvm-patch PATCH [-p POLICY] SCENARIO, per
 #    scenario and reference.
-# Default reference: kvm-intel-bochs.  Exit status: 0 when every diff had
+# --force measures again (cached outcomes are kept otherwise); --rebuild
+# builds the modules again.  Default reference: kvm-intel-bochs.  Exit status: 0 when every diff had
 # no unexplained difference, 5 otherwise, 1 when a build or boot failed.
 set -euo pipefail
 
@@ -24,14 +25,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 work="${HVSIM_KVM_PATCH_WORK:-${HOME:-/root}/.cache/hvsim/kvm-patch}"
 hvsim="${HVSIM:-$root/build/hvsim}"
-refs=(kvm-intel-bochs) policy="" force=() buildonly=0 patch="" scen=()
+refs=(kvm-intel-bochs) policy="" force=() rebuild=() buildonly=0 patch="" scen=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--ref) case "$2" in both) refs=(kvm-intel-bochs kvm-amd-tcg) ;; *) refs=("$2") ;; esac; shift ;;
 	-p|--policy) policy="$2"; shift ;;
 	--force) force=(--force) ;;
+	--rebuild) rebuild=(--force) ;;
 	--build-only) buildonly=1 ;;
-	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-) [ -z "$patch" ] && patch=- || scen+=("$1") ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) if [ -z "$patch" ]; then patch="$1"; else scen+=("$1"); fi ;;
@@ -48,7 +50,7 @@ for r in "${refs[@]}"; do
 	esac
 done
 t0=$(date +%s)
-mods=$(bash "$here/build.sh" ${force[@]+"${force[@]}"} "$patch")
+mods=$(bash "$here/build.sh" ${rebuild[@]+"${rebuild[@]}"} "$patch")
 echo "run.sh: modules $mods ($(( $(date +%s) - t0 )) s)" >&2
 [ "$buildonly" = 0 ] || exit 0
 [ ${#scen[@]} -gt 0 ] || { echo "run.sh: no scenario" >&2; exit 2; }
