@@ -85,22 +85,10 @@ if [ ${#selftests[@]} -gt 0 ]; then
 fi
 
 declare -A name_of=()
+source "$root/sim/ref/common.sh"
 for sc in "${scen[@]}"; do
-	set +e
-	key=$("$hvsim" kvm "$sc" --export "$stage/export.img")
-	st=$?
-	set -e
-	if [ $st -ne 0 ]; then
-		echo "run.sh: $sc: cannot be exported (hvsim kvm exit status $st), skipped" >&2
-		continue
-	fi
-	if [ "$force" = 0 ] && [ -s "$cache/$key.out" ]; then
-		echo "cached: $sc -> $cache/$key.out"
-		rm -f "$stage/export.img"
-		continue
-	fi
-	mv "$stage/export.img" "$stage/root/images/$key.img"
-	name_of[$key]="$sc"
+	ref_export "$sc" "$stage/root/images" || continue
+	name_of[$REF_KEY]="$sc"
 done
 
 # One boot per image: under QEMU TCG, breakpoints that one VM armed through

@@ -31,27 +31,8 @@ done
 [ -f "$root/sim/ref/devkvm.c" ] || { echo "build.sh: no sim/ref/devkvm.c under $root (set HVSIM_ROOT)" >&2; exit 2; }
 mkdir -p "$work"
 
-if [ "$force" = 1 ] || [ ! -s "$work/vmlinuz" ] || [ ! -s "$work/modules/kvm-intel.ko" ]; then
-	dl="$work/deb"
-	rm -rf "$dl" && mkdir -p "$dl"
-	(cd "$dl" && apt-get download linux-image-cloud-amd64 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
-	meta=$(ls "$dl"/linux-image-cloud-amd64_*.deb 2>/dev/null | head -1)
-	[ -n "$meta" ] || { echo "build.sh: apt-get download linux-image-cloud-amd64 failed" >&2; exit 1; }
-	dep=$(dpkg-deb -f "$meta" Depends | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\) *(= *\([^)]*\)).*/\1=\2/p' | head -1)
-	[ -n "$dep" ] || { echo "build.sh: cannot read the kernel package from $meta" >&2; exit 1; }
-	(cd "$dl" && apt-get download "$dep" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
-	img=$(ls "$dl"/linux-image-[0-9]*.deb 2>/dev/null | head -1)
-	[ -n "$img" ] || { echo "build.sh: apt-get download $dep failed" >&2; exit 1; }
-	rm -rf "$dl/x" && dpkg-deb -x "$img" "$dl/x"
-	kver=$(ls "$dl/x/lib/modules" | head -1)
-	cp "$dl/x/boot/vmlinuz-$kver" "$work/vmlinuz"
-	mkdir -p "$work/modules"
-	for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-intel.ko; do
-		cp "$dl/x/lib/modules/$kver/kernel/$m" "$work/modules/"
-	done
-	echo "$kver" > "$work/kernel-version"
-	rm -rf "$dl"
-fi
+source "$root/sim/ref/common.sh"
+ref_fetch_kernel "$work" kvm-intel "$force"
 
 if [ "$force" = 1 ] || [ ! -s "$work/isolinux/isolinux.bin" ] || [ ! -s "$work/isolinux/ldlinux.c32" ]; then
 	for f in /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32; do
@@ -61,16 +42,5 @@ if [ "$force" = 1 ] || [ ! -s "$work/isolinux/isolinux.bin" ] || [ ! -s "$work/i
 	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$work/isolinux/"
 fi
 
-# The /dev/kvm runner (sim/ref/devkvm*.c, libc only) linked statically with
-# runner.c: the same code that `hvsim kvm` runs in-process.
-srcs=("$root/sim/ref/runner.c" "$root"/sim/ref/devkvm*.c)
-stale=0
-for s in "${srcs[@]}" "$root/sim/ref/devkvm.h" "$root/sim/ref/devkvm_impl.h"; do
-	[ -e "$s" ] && [ "$s" -nt "$work/runner" ] && stale=1
-done
-if [ "$force" = 1 ] || [ ! -x "$work/runner" ] || [ "$stale" = 1 ]; then
-	gcc -std=gnu11 -O1 -static -Wall -Wextra -Werror -Wno-unused-parameter -I"$root" \
-	    -o "$work/runner.tmp" "${srcs[@]}"
-	mv "$work/runner.tmp" "$work/runner"
-fi
+ref_build_runner "$root" "$work" "$force"
 echo "build.sh: $work: kernel $(cat "$work/kernel-version"), runner ready"

@@ -75,24 +75,11 @@ mkdir -p "$stage/images"
 
 declare -A name_of=()
 keys=()
+source "$root/sim/ref/common.sh"
 for sc in "${scen[@]}"; do
-	set +e
-	key=$("$hvsim" kvm "$sc" --export "$stage/export.img")
-	st=$?
-	set -e
-	if [ $st -ne 0 ]; then
-		echo "run.sh: $sc: cannot be exported (hvsim kvm exit status $st), skipped" >&2
-		continue
-	fi
-	if [ "$force" = 0 ] && [ -s "$cache/$key.out" ]; then
-		echo "cached: $sc -> $cache/$key.out"
-		rm -f "$stage/export.img"
-		continue
-	fi
-	[ -z "${name_of[$key]:-}" ] || { rm -f "$stage/export.img"; continue; }
-	mv "$stage/export.img" "$stage/images/$key.img"
-	name_of[$key]="$sc"
-	keys+=("$key")
+	ref_export "$sc" "$stage/images" || continue
+	name_of[$REF_KEY]="$sc"
+	keys+=("$REF_KEY")
 done
 
 # One boot: kernel + initramfs on an isolinux CD; Bochs' BIOS boots it.
