@@ -168,6 +168,48 @@ static int vmx_code_cat(const struct kvm_outcome *o, uint32_t code, const char *
 	return CAT_OTHER;
 }
 
+/* The prediction's exits by category (pc[]); the reference's noise reasons
+ * are left out, and said so on d (when not NULL). */
+static void pred_cats(const struct run_result *pred, enum ref_kind ref, uint64_t pc[NCAT], struct diff *d)
+{
+	for (unsigned i = 0; i < EXIT_SLOTS; i++) {
+		uint64_t n = pred->st.exits[i].count;
+		if (!n)
+			continue;
+		const char *nm = pred->exit_names && i < pred->nexit_names ? pred->exit_names[i] : NULL;
+		/* Reference 2 counts INTR/VINTR/NPF as noise (tcg-noise), reference 3
+		 * external interrupts, interrupt windows and EPT violations
+		 * (bochs-noise); a predicted one (the budget-end INTR / preemption
+		 * timer) is not compared either: the reference run ends at the
+		 * runner's timeout instead. */
+		const char *id = NULL;
+		if (ref == REF_AMD_TCG && nm && (!strcmp(nm, "intr") || !strcmp(nm, "vintr") || !strcmp(nm, "npf")))
+			id = "tcg-noise";
+		if (ref == REF_INTEL_BOCHS && nm &&
+		    (!strcmp(nm, "EXTERNAL_INTERRUPT") || !strcmp(nm, "INTERRUPT_WINDOW") ||
+		     !strcmp(nm, "EPT_VIOLATION") || !strcmp(nm, "PREEMPTION_TIMER")))
+			id = "bochs-noise";
+		if (!id) {
+			pc[nm ? sim_cat(nm) : CAT_OTHER] += n;
+		} else if (d) {
+			fprintf(d->f, "  noise: %" PRIu64 " x predicted exit %s, not compared (%s)\n", n, nm, id);
+			note_known(d, id, NULL);
+		}
+	}
+}
+
+/* host-event-timing, checked: the value differs from the prediction's but
+ * equals the one predicted with the host events at the reference's exits
+ * to user space. */
+static const char *timed(struct diff *d, bool have2, uint64_t v2, uint64_t meas)
+{
+	if (!have2 || v2 != meas)
+		return NULL;
+	note_known(d, "host-event-timing", "checked: predicting again with each `exit: N` host event at the "
+		   "simulator exit that is the Nth exit to user space gives the measured values");
+	return "host-event-timing";
+}
+
 /* The trace of the prediction: the TCG model, and which simulator exits
  * reach user space on a reference (I/O exits). */
 static void trace_cb(void *ctx, const struct sim_event *ev)
@@ -376,8 +418,10 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	struct kvm_image img;
 	struct kvm_outcome *out = calloc(1, sizeof(*out));
 	struct pred_trace *tr = calloc(1, sizeof(*tr)), *tr2 = NULL;
-	struct run_result pred, meas;
+	struct run_result pred, meas, pred2;
+	bool have2 = false;            /* pred2: host events placed as on the reference */
 	memset(&pred, 0, sizeof(pred));
+	memset(&pred2, 0, sizeof(pred2));
 	memset(&meas, 0, sizeof(meas));
 	struct ref_mem_snap ms = { &img, &meas, 1 + sc->guest.ndata };
 	unsigned timing_bad = 0;
@@ -479,36 +523,44 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	 * (sim/ref/devkvm_run.c).  The prediction that the TCG model (tcg-vmrun-dr7-no-bp-
 	 * insert) follows must place them there too: predict again with each
 	 * `exit: N` moved to the simulator exit that is the Nth I/O exit.  The
-	 * rows still compare the first prediction. */
-	if (tcg && sc->host.nevents) {
+	 * rows still compare the first prediction; where it differs and this one
+	 * (pred2) gives the measured value, the row is known: host-event-timing. */
+	if (booted && sc->host.nevents) {
 		struct host_event *ev2 = calloc(sc->host.nevents, sizeof(*ev2));
 		tr2 = malloc(sizeof(*tr2));
-		bool moved = false;
-		for (size_t i = 0; ev2 && i < sc->host.nevents; i++) {
+		const struct pred_trace *src = tr;
+		for (size_t i = 0; ev2 && i < sc->host.nevents; i++)
 			ev2[i] = sc->host.events[i];
-			if (ev2[i].when != WHEN_EXIT)
-				continue;
-			for (uint64_t n = 1; n <= tr->nexits && n < 4096; n++)
-				if (tr->is_user[n] && tr->io_before[n] == ev2[i].n) {
-					moved |= n != ev2[i].n;
-					ev2[i].n = n;
-					break;
-				}
-		}
-		if (ev2 && tr2 && moved) {
+		/* Moving an event changes the exits before the next one (seed 000
+		 * S5: an install placed later lets more #DB exits happen first), so
+		 * place them again along the new prediction until nothing moves. */
+		for (int round = 0; ev2 && tr2 && round < 6; round++) {
+			bool changed = false;
+			for (size_t i = 0; i < sc->host.nevents; i++) {
+				if (ev2[i].when != WHEN_EXIT)
+					continue;
+				for (uint64_t n = 1; n <= src->nexits && n < 4096; n++)
+					if (src->is_user[n] && src->io_before[n] == sc->host.events[i].n) {
+						changed |= n != ev2[i].n;
+						ev2[i].n = n;
+						break;
+					}
+			}
+			if (!changed)
+				break;
 			struct scenario psc2 = psc;
 			psc2.host.events = ev2;
-			struct run_result pred2;
-			memset(&pred2, 0, sizeof(pred2));
 			struct run_config cfg2 = cfg;
 			cfg2.trace_ctx = tr2;
 			pred_trace_init(tr2);
-			if (sim_run(&psc2, &cfg2, &pred2, err, sizeof(err))) {
-				free(tr2);
-				tr2 = NULL;
-			}
 			run_result_free(&pred2);
-		} else {
+			memset(&pred2, 0, sizeof(pred2));
+			have2 = sim_run(&psc2, &cfg2, &pred2, err, sizeof(err)) == 0;
+			if (!have2)
+				break;
+			src = tr2;
+		}
+		if (!have2) {
 			free(tr2);
 			tr2 = NULL;
 		}
@@ -648,14 +700,24 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 			log_known = "tcg-vmrun-dr7-no-bp-insert";
 		}
 	}
-	if (img.has_count)
-		rowu(&d, "log.count", have_pcount, pcount, true, out->count, log_known, false);
+	if (img.has_count) {
+		uint64_t c2 = 0;
+		const char *k = log_known;
+		if (!k && have_pcount && pcount != out->count && have2 && sim_word(&pred2, img.sym_count, &c2))
+			k = timed(&d, true, c2, out->count);
+		rowu(&d, "log.count", have_pcount, pcount, true, out->count, k, false);
+	}
 	if (img.has_log) {
 		size_t n = pn > out->nlog ? pn : out->nlog;
 		char name[48];
 		for (size_t i = 0; i < n; i++) {
 			snprintf(name, sizeof(name), "log[%zu].dr6", i);
-			rowu(&d, name, i < pn, plog[i], i < out->nlog, out->log[i], log_known, true);
+			uint64_t l2 = 0;
+			const char *k = log_known;
+			if (!k && i < pn && i < out->nlog && plog[i] != out->log[i] && have2 &&
+			    sim_word(&pred2, img.sym_log + 8 * i, &l2))
+				k = timed(&d, true, l2, out->log[i]);
+			rowu(&d, name, i < pn, plog[i], i < out->nlog, out->log[i], k, true);
 
 			if (img.has_riplog) {
 				snprintf(name, sizeof(name), "log[%zu].rip", i);
@@ -675,8 +737,10 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	for (int i = 0; i < 6; i++) {
 		char name[48];
 		snprintf(name, sizeof(name), "dr.final.guest.dr%d", drn[i]);
-		rowu(&d, name, true, pred.guest_dr[drn[i]], true, mdr[i],
-		     bit_known(&d, tcg, gd_dbs, pred.guest_dr[drn[i]], mdr[i]), true);
+		const char *k = bit_known(&d, tcg, gd_dbs, pred.guest_dr[drn[i]], mdr[i]);
+		if (!k && pred.guest_dr[drn[i]] != mdr[i])
+			k = timed(&d, have2, pred2.guest_dr[drn[i]], mdr[i]);
+		rowu(&d, name, true, pred.guest_dr[drn[i]], true, mdr[i], k, true);
 	}
 	/* Guest memory the scenario's expectations look at (mem.ADDR.SIZE). */
 	if (!booted) {
@@ -707,28 +771,10 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	}
 
 	/* Exit counts: only where the reference is real VMX/SVM. */
-	uint64_t pc[NCAT] = { 0 };
-	for (unsigned i = 0; i < EXIT_SLOTS; i++)
-		if (pred.st.exits[i].count) {
-			const char *nm = pred.exit_names && i < pred.nexit_names ? pred.exit_names[i] : NULL;
-			/* Reference 2 counts INTR/VINTR/NPF as noise (tcg-noise); a
-			 * predicted one (the SVM budget-end INTR) is not compared either:
-			 * the reference run ends at the runner's timeout instead. */
-			if (tcg && nm && (!strcmp(nm, "intr") || !strcmp(nm, "vintr") || !strcmp(nm, "npf"))) {
-				fprintf(f, "  noise: %" PRIu64 " x predicted exit %s, not compared (tcg-noise)\n",
-					pred.st.exits[i].count, nm);
-				note_known(&d, "tcg-noise", NULL);
-				continue;
-			}
-			if (bochs && nm && (!strcmp(nm, "EXTERNAL_INTERRUPT") || !strcmp(nm, "INTERRUPT_WINDOW") ||
-					    !strcmp(nm, "EPT_VIOLATION") || !strcmp(nm, "PREEMPTION_TIMER"))) {
-				fprintf(f, "  noise: %" PRIu64 " x predicted exit %s, not compared (bochs-noise)\n",
-					pred.st.exits[i].count, nm);
-				note_known(&d, "bochs-noise", NULL);
-				continue;
-			}
-			pc[nm ? sim_cat(nm) : CAT_OTHER] += pred.st.exits[i].count;
-		}
+	uint64_t pc[NCAT] = { 0 }, p2c[NCAT] = { 0 };
+	pred_cats(&pred, o->ref, pc, &d);
+	if (have2)
+		pred_cats(&pred2, o->ref, p2c, NULL);
 	if (booted) {
 		uint64_t mc[NCAT] = { 0 }, noise = 0;
 		for (unsigned i = 0; i < out->nexits; i++) {
@@ -762,6 +808,8 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 				kn = "tcg-vmrun-dr7-no-bp-insert";
 			else if (tcg_bp && pc[k] != mc[k])
 				kn = "tcg-vmrun-dr7-no-bp-insert (unverified)";
+			if (!kn && pc[k] != mc[k])
+				kn = timed(&d, have2, p2c[k], mc[k]);
 			rowu(&d, cat_names[k], true, pc[k], true, mc[k], kn, false);
 		}
 	} else if (mod == KVM_MODULE_INTEL || mod == KVM_MODULE_AMD) {
@@ -784,6 +832,7 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	if (o->json)
 		write_json(jf, o, &d, &pred, out, cache_path);
 done:
+	run_result_free(&pred2);
 	if (o->json) {
 		fclose(f);
 		free(textbuf);
