@@ -1,6 +1,18 @@
 # common.sh - shell functions shared by the booted references' scripts
 # (sim/ref/kvm-amd-tcg/, sim/ref/kvm-intel-bochs/); sourced, not run.
 
+# ref_force_arg ARGS...: a build.sh's arguments: force=1 for --force, a
+# usage error for anything else.
+ref_force_arg() {
+	force=0
+	for a in "$@"; do
+		case "$a" in
+		--force) force=1 ;;
+		*) echo "usage: $0 [--force]" >&2; exit 2 ;;
+		esac
+	done
+}
+
 # ref_fetch_kernel WORK VENDOR-MODULE FORCE: Debian's cloud kernel and its
 # irqbypass.ko, kvm.ko and VENDOR-MODULE.ko (kvm-amd or kvm-intel) into
 # WORK/{vmlinuz,modules/,kernel-version}, unless there (FORCE=1 redoes it).

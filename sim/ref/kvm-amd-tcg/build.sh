@@ -16,16 +16,10 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 work="${HVSIM_KVM_TCG_WORK:-${HOME:-/root}/.cache/hvsim/kvm-amd-tcg}"
-force=0
-for a in "$@"; do
-	case "$a" in
-	--force) force=1 ;;
-	*) echo "usage: $0 [--force]" >&2; exit 2 ;;
-	esac
-done
+source "$root/sim/ref/common.sh"
+ref_force_arg "$@"
 mkdir -p "$work"
 
-source "$root/sim/ref/common.sh"
 ref_fetch_kernel "$work" kvm-amd "$force"
 
 ref_build_runner "$root" "$work" "$force"

@@ -21,17 +21,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="${HVSIM_ROOT:-$(cd "$here/../../.." && pwd)}"
 work="${HVSIM_KVM_BOCHS_WORK:-${HOME:-/root}/.cache/hvsim/kvm-intel-bochs}"
-force=0
-for a in "$@"; do
-	case "$a" in
-	--force) force=1 ;;
-	*) echo "usage: $0 [--force]" >&2; exit 2 ;;
-	esac
-done
 [ -f "$root/sim/ref/devkvm.c" ] || { echo "build.sh: no sim/ref/devkvm.c under $root (set HVSIM_ROOT)" >&2; exit 2; }
+source "$root/sim/ref/common.sh"
+ref_force_arg "$@"
 mkdir -p "$work"
 
-source "$root/sim/ref/common.sh"
 ref_fetch_kernel "$work" kvm-intel "$force"
 
 if [ "$force" = 1 ] || [ ! -s "$work/isolinux/isolinux.bin" ] || [ ! -s "$work/isolinux/ldlinux.c32" ]; then
