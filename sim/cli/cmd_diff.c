@@ -13,35 +13,45 @@
 #include "sim/loader/scenario.h"
 
 const char cmd_diff_usage[] =
-	"hvsim diff SCENARIO [-p POLICY] [--vendor vmx|svm] [--ref kvm|kvm-amd-tcg] [--timeout SEC] [--cache DIR]";
+	"hvsim diff SCENARIO [-p POLICY] [--vendor vmx|svm] [--ref kvm|kvm-amd-tcg|kvm-intel-bochs]\n"
+	"           [--kvm-patch FILE] [--format text|json] [--timeout SEC] [--cache DIR]";
 const char cmd_diff_summary[] = "Compare hvsim's prediction with real KVM, field by field.";
 const char cmd_diff_help[] =
 	"options:\n"
 	"  -p, --policy P  policy of the prediction (default: the preset of the reference's\n"
 	"                  kernel, linux-6.1 / linux-6.12 / linux-5.15; else bp_enabled for\n"
-	"                  kvm-amd-tcg and the scenario's first policy for /dev/kvm)\n"
-	"  --vendor V      vendor of the prediction (default: the scenario's; svm for kvm-amd-tcg)\n"
+	"                  the booted references and the scenario's first policy for /dev/kvm;\n"
+	"                  with --kvm-patch, name the policy that models the patch)\n"
+	"  --vendor V      vendor of the prediction (default: the scenario's; svm for\n"
+	"                  kvm-amd-tcg, vmx for kvm-intel-bochs)\n"
 	"  --ref R         kvm (default): this machine's /dev/kvm, run now;\n"
 	"                  kvm-amd-tcg: real kvm_amd under QEMU TCG, from the result cache\n"
-	"                  (regenerate: sim/ref/kvm-amd-tcg/run.sh SCENARIO)\n"
-	"  --cache DIR     reference-2 cache (default $HVSIM_KVM_TCG_CACHE or\n"
-	"                  sim/ref/kvm-amd-tcg/cache in the source tree)\n"
+	"                  (regenerate: sim/ref/kvm-amd-tcg/run.sh SCENARIO);\n"
+	"                  kvm-intel-bochs: real kvm_intel under Bochs, from its cache\n"
+	"                  (regenerate: sim/ref/kvm-intel-bochs/run.sh SCENARIO)\n"
+	"  --kvm-patch F   a booted reference's outcomes with KVM rebuilt with patch F\n"
+	"                  (measure: sim/ref/kvm-patch/run.sh --ref R F SCENARIO)\n"
+	"  --format F      text (default) or json (schema hvsim-diff: rows, known\n"
+	"                  divergences, summary, KVM's path length per exit reason)\n"
+	"  --cache DIR     cache of the booted reference (default $HVSIM_KVM_TCG_CACHE /\n"
+	"                  $HVSIM_KVM_BOCHS_CACHE or sim/ref/REF/cache in the source tree)\n"
 	"  --list-divergences\n"
 	"                  print the known-divergence table (Markdown, the one in\n"
 	"                  docs/kvm-reference.md) and exit\n"
 	"\nPrints one line per field: predicted, measured, verdict (ok, DIFF, or known: ID).\n"
 	"Guest-visible outcomes (stop, final RIP, the guest's #DB log, `res` words, final DRs)\n"
-	"must match exactly; exits are compared only on kvm_intel/kvm_amd and kvm-amd-tcg.\n"
+	"must match exactly; exits are compared only on kvm_intel/kvm_amd and the booted\n"
+	"references, which also give KVM's path length per exit reason.\n"
 	"Exit status: 0 no unexplained difference, 5 unexplained differences, 3 reference\n"
 	"absent or scenario not runnable there, 4 scenario error.\n";
 
 
-enum { DO_POLICY, DO_VENDOR, DO_REF, DO_CACHE, DO_TIMEOUT, DO_LIST };   /* the option table of cmd_diff() */
+enum { DO_POLICY, DO_VENDOR, DO_REF, DO_CACHE, DO_TIMEOUT, DO_PATCH, DO_FORMAT, DO_LIST };   /* the option table of cmd_diff() */
 
 struct diff_args {
 	const struct verb_spec *v;
 	struct ref_diff_opts o;
-	const char *vendor, *ref;
+	const char *vendor, *ref, *format;
 	bool help, list;
 };
 
@@ -56,6 +66,8 @@ static int diff_arg(int id, const char *val, void *ctx)
 	case DO_REF: a->ref = val; return -1;
 	case DO_CACHE: a->o.cache = val; return -1;
 	case DO_TIMEOUT: return cmd_kvm_timeout(a->v, val, &a->o.timeout_s);
+	case DO_PATCH: a->o.kvm_patch = val; return -1;
+	case DO_FORMAT: a->format = val; return -1;
 	default: a->list = true; return -1;
 	}
 }
@@ -71,6 +83,8 @@ int cmd_diff(const struct cmd *c, int argc, char **argv)
 		[DO_REF] = { "ref", 0, NULL, NULL },
 		[DO_CACHE] = { "cache", 0, NULL, NULL },
 		[DO_TIMEOUT] = { "timeout", 0, NULL, NULL },
+		[DO_PATCH] = { "kvm-patch", 0, NULL, NULL },
+		[DO_FORMAT] = { "format", 0, NULL, NULL },
 		[DO_LIST] = { "list-divergences", 0, NULL, &a.list },
 		{ NULL, 0, NULL, NULL },
 	};
@@ -96,8 +110,19 @@ int cmd_diff(const struct cmd *c, int argc, char **argv)
 			return verb_usage(&spec, "unknown vendor '%s' (%s or %s)", a.vendor,
 					  scenario_vendor_name(VENDOR_VMX), scenario_vendor_name(VENDOR_SVM));
 	}
-	if (a.ref && strcmp(a.ref, "kvm") && strcmp(a.ref, "kvm-amd-tcg"))
-		return verb_usage(&spec, "unknown reference '%s' (kvm or kvm-amd-tcg)", a.ref);
-	a.o.tcg = a.ref && !strcmp(a.ref, "kvm-amd-tcg");
+	static const enum ref_kind refs[] = { REF_KVM, REF_AMD_TCG, REF_INTEL_BOCHS };
+	bool known = !a.ref;
+	for (size_t i = 0; a.ref && i < 3; i++)
+		if (!strcmp(a.ref, ref_kind_name(refs[i]))) {
+			a.o.ref = refs[i];
+			known = true;
+		}
+	if (!known)
+		return verb_usage(&spec, "unknown reference '%s' (kvm, kvm-amd-tcg or kvm-intel-bochs)", a.ref);
+	if (a.o.kvm_patch && a.o.ref == REF_KVM)
+		return verb_usage(&spec, "--kvm-patch needs a booted reference (--ref kvm-amd-tcg or kvm-intel-bochs)");
+	if (a.format && strcmp(a.format, "text") && strcmp(a.format, "json"))
+		return verb_usage(&spec, "unknown format '%s' (text or json)", a.format);
+	a.o.json = a.format && !strcmp(a.format, "json");
 	return ref_diff(&a.o, stdout);
 }

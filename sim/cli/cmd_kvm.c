@@ -5,7 +5,7 @@
  * "kvm" names three things in hvsim; this file is only the third:
  *   - the /dev/kvm runner: sim/ref/devkvm*.c, which creates the VM and runs
  *     the guest (in-process here, statically linked into the reference-2
- *     runner sim/ref/kvm-amd-tcg/runner.c there);
+ *     runner sim/ref/runner.c there);
  *   - the reference formats: the guest image ("hvsim-kvm-image 1") and the
  *     outcome ("hvsim-kvm-outcome 1"), sim/ref/devkvm_format.c;
  *   - the verbs: `hvsim kvm` (this file) and `hvsim diff` (cmd_diff.c).

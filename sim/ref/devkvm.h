@@ -20,7 +20,7 @@
  *
  * Nothing here depends on the rest of hvsim (only libc and the Linux UAPI
  * headers): devkvm*.c are also linked statically into the reference-2
- * runner (sim/ref/kvm-amd-tcg/runner.c) that runs inside a kernel booted
+ * runner (sim/ref/runner.c) that runs inside a kernel booted
  * under QEMU. */
 #ifndef HVSIM_REF_DEVKVM_H
 #define HVSIM_REF_DEVKVM_H
@@ -196,6 +196,7 @@ void kvm_image_free(struct kvm_image *img);
 uint64_t kvm_image_hash(const struct kvm_image *img);
 
 /* What a reference run measured. */
+#define KVM_MAX_PATHS 32
 struct kvm_outcome {
 	struct kvm_ref_result r;
 	uint64_t count;                    /* guest `count` */
@@ -212,6 +213,22 @@ struct kvm_outcome {
 	char kernel[96];                   /* uname -r of the kernel that ran it */
 	char error[200];                   /* non-empty: the run could not be made */
 	int error_kind;                    /* enum kvm_err of a failed run */
+	/* The trailer after "end" (the runner's tracepoint measurements; an
+	 * outcome without it is complete):
+	 *   measure exit_to_entry clock CLOCK tsc_per_insn R loop_insns N guest_ns_per_insn R
+	 *   exit_path NAME N SUM MIN MEDIAN MAX  per kvm_exit reason name: TSC ticks
+	 *                  from kvm_exit to the next kvm_entry (under Bochs one tick per
+	 *                  instruction: KVM's software path length)
+	 *   exit_qual NAME INFO N  exits of that reason by exit qualification
+	 *                  (MOV-DR) or interruption info (EXCEPTION_NMI) */
+	bool has_measure;
+	char clock[16];
+	double tsc_per_insn, guest_ns_per_insn;
+	uint64_t loop_insns;
+	struct kvm_exit_path { char name[32]; uint64_t n, sum, min, median, max; } paths[KVM_MAX_PATHS];
+	unsigned npaths;
+	struct kvm_exit_qual { char name[32]; uint64_t info, n; } quals[KVM_MAX_PATHS];
+	unsigned nquals;
 };
 
 /* Run an image on /dev/kvm: install the host breakpoints, run the start

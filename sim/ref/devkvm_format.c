@@ -136,7 +136,7 @@ int kvm_image_read(const char *buf, size_t len, struct kvm_image *img, char *err
 	bool header = false, end = false;
 	char *save = NULL;
 	struct kvm_guest_spec *g = &img->spec;
-	for (char *line = strtok_r(copy, "\n", &save); line && !end; line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		ln++;
 		struct toks t;
 		split(line, &t);
@@ -313,6 +313,18 @@ int kvm_outcome_write(FILE *f, const struct kvm_outcome *o)
 	for (size_t i = 0; i < o->nres; i++)
 		fprintf(f, "res %zu 0x%llx\n", i, (unsigned long long)o->res[i]);
 	fputs("end\n", f);
+	if (o->has_measure)
+		fprintf(f, "measure exit_to_entry clock %s tsc_per_insn %.4f loop_insns %llu guest_ns_per_insn %.4f\n",
+			o->clock, o->tsc_per_insn, (unsigned long long)o->loop_insns, o->guest_ns_per_insn);
+	for (unsigned i = 0; i < o->npaths; i++) {
+		const struct kvm_exit_path *p = &o->paths[i];
+		fprintf(f, "exit_path %s %llu %llu %llu %llu %llu\n", p->name, (unsigned long long)p->n,
+			(unsigned long long)p->sum, (unsigned long long)p->min, (unsigned long long)p->median,
+			(unsigned long long)p->max);
+	}
+	for (unsigned i = 0; i < o->nquals; i++)
+		fprintf(f, "exit_qual %s 0x%llx %llu\n", o->quals[i].name, (unsigned long long)o->quals[i].info,
+			(unsigned long long)o->quals[i].n);
 	return ferror(f) ? -1 : 0;
 }
 
@@ -322,6 +334,42 @@ static enum kvm_module module_by_name(const char *s)
 		if (!strcmp(kvm_module_name((enum kvm_module)m), s))
 			return (enum kvm_module)m;
 	return KVM_MODULE_OTHER;
+}
+
+/* One line after "end": 0 (parsed or not a trailer key), -1 malformed. */
+static int trailer_line(struct kvm_outcome *o, const struct toks *t)
+{
+	const char *k = t->v[0];
+	uint64_t a[8] = { 0 };
+	if (!strcmp(k, "measure")) {
+		if (t->n != 10 || strcmp(t->v[2], "clock"))
+			return -1;
+		o->has_measure = true;
+		snprintf(o->clock, sizeof(o->clock), "%s", t->v[3]);
+		o->tsc_per_insn = strtod(t->v[5], NULL);
+		o->loop_insns = strtoull(t->v[7], NULL, 10);
+		o->guest_ns_per_insn = strtod(t->v[9], NULL);
+	} else if (!strcmp(k, "exit_path")) {
+		if (t->n != 7)
+			return -1;
+		for (int i = 2; i < 7; i++)
+			if (!num(t->v[i], &a[i]))
+				return -1;
+		if (o->npaths < KVM_MAX_PATHS) {
+			struct kvm_exit_path *p = &o->paths[o->npaths++];
+			snprintf(p->name, sizeof(p->name), "%s", t->v[1]);
+			p->n = a[2], p->sum = a[3], p->min = a[4], p->median = a[5], p->max = a[6];
+		}
+	} else if (!strcmp(k, "exit_qual")) {
+		if (t->n != 4 || !num(t->v[2], &a[2]) || !num(t->v[3], &a[3]))
+			return -1;
+		if (o->nquals < KVM_MAX_PATHS) {
+			struct kvm_exit_qual *q = &o->quals[o->nquals++];
+			snprintf(q->name, sizeof(q->name), "%s", t->v[1]);
+			q->info = a[2], q->n = a[3];
+		}
+	}
+	return 0;
 }
 
 int kvm_outcome_read(const char *buf, size_t len, struct kvm_outcome *o, char *err, size_t errsize)
@@ -338,7 +386,7 @@ int kvm_outcome_read(const char *buf, size_t len, struct kvm_outcome *o, char *e
 	int ln = 0;
 	bool header = false, end = false;
 	char *save = NULL;
-	for (char *line = strtok_r(copy, "\n", &save); line && !end; line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		ln++;
 		char *rest = strchr(line, ' ');
 		rest = rest ? rest + 1 : line + strlen(line);
@@ -352,7 +400,11 @@ int kvm_outcome_read(const char *buf, size_t len, struct kvm_outcome *o, char *e
 		uint64_t a[8] = { 0 };
 		for (int i = 1; i < t.n && i < 8; i++)
 			num(t.v[i], &a[i]);
-		if (!header) {
+		if (end) {
+			/* the trailer (devkvm.h); anything else after "end" is ignored */
+			if (trailer_line(o, &t))
+				goto bad;
+		} else if (!header) {
 			if (strcmp(k, "hvsim-kvm-outcome") || t.n != 2 || strcmp(t.v[1], "1"))
 				goto bad;
 			header = true;

@@ -18,17 +18,22 @@
 #include "sim/ref/image.h"
 #include "sim/ref/outcome.h"
 #include "sim/ref/tcg_model.h"
+#include "sim/render/json.h"
 #include "sim/result.h"
 #include "sim/run.h"
 #include "sim/util/util.h"
 
 #define ERRSZ 1024
 
+struct diff_row { char field[40], pred[32], meas[32], verdict[72]; };
+
 struct diff {
 	FILE *f;
 	unsigned compared, equal, known, unexplained;
 	const char *active[8];         /* divergence ids printed so far */
 	unsigned nactive;
+	struct diff_row *rows;         /* every row, for the JSON document */
+	size_t nrows, caprows;
 };
 
 static void note_known(struct diff *d, const char *id, const char *extra)
@@ -60,6 +65,19 @@ static void row(struct diff *d, const char *field, const char *pred, const char 
 		d->unexplained++;
 	}
 	fprintf(d->f, "  %-30s %-20s %-20s %s\n", field, pred, meas, verdict);
+	if (d->nrows == d->caprows) {
+		size_t nc = d->caprows ? 2 * d->caprows : 64;
+		struct diff_row *nr = realloc(d->rows, nc * sizeof(*nr));
+		if (!nr)
+			return;
+		d->rows = nr;
+		d->caprows = nc;
+	}
+	struct diff_row *r = &d->rows[d->nrows++];
+	snprintf(r->field, sizeof(r->field), "%s", field);
+	snprintf(r->pred, sizeof(r->pred), "%s", pred);
+	snprintf(r->meas, sizeof(r->meas), "%s", meas);
+	snprintf(r->verdict, sizeof(r->verdict), "%s", verdict);
 }
 
 static void rowu(struct diff *d, const char *field, bool have_p, uint64_t p, bool have_m, uint64_t m,
@@ -121,6 +139,76 @@ static int svm_code_cat(uint32_t code, const char **noise)
 	if (code == 0x64) { *noise = "VINTR (interrupt window)"; return -1; }
 	if (code == 0x400) { *noise = "NPF (first touch of guest memory)"; return -1; }
 	return CAT_OTHER;
+}
+
+/* Category of a VMX basic exit reason (SDM Vol.3 App. C) as kvm_intel's
+ * kvm:kvm_exit reports it; -1 = noise.  EXCEPTION_NMI is #DB when every
+ * such exit had interruption info 0x80000301 (valid, hardware exception,
+ * vector 1: the runner's exit_qual lines). */
+static int vmx_code_cat(const struct kvm_outcome *o, uint32_t code, const char **noise)
+{
+	switch (code) {
+	case 29: return CAT_MOVDR;                  /* DR_ACCESS */
+	case 30: return CAT_IO;                     /* IO_INSTRUCTION */
+	case 12: return CAT_HLT;
+	case 10: return CAT_CPUID;
+	case 1: *noise = "EXTERNAL_INTERRUPT (timer interrupt)"; return -1;
+	case 7: *noise = "INTERRUPT_WINDOW"; return -1;
+	case 48: *noise = "EPT_VIOLATION (first touch of guest memory)"; return -1;
+	case 0: {
+		bool db = false;
+		for (unsigned i = 0; i < o->nquals; i++)
+			if (!strcmp(o->quals[i].name, "EXCEPTION_NMI")) {
+				if (o->quals[i].info != 0x80000301)
+					return CAT_OTHER;
+				db = true;
+			}
+		return db ? CAT_DB : CAT_OTHER;
+	}
+	}
+	return CAT_OTHER;
+}
+
+/* The prediction's exits by category (pc[]); the reference's noise reasons
+ * are left out, and said so on d (when not NULL). */
+static void pred_cats(const struct run_result *pred, enum ref_kind ref, uint64_t pc[NCAT], struct diff *d)
+{
+	for (unsigned i = 0; i < EXIT_SLOTS; i++) {
+		uint64_t n = pred->st.exits[i].count;
+		if (!n)
+			continue;
+		const char *nm = pred->exit_names && i < pred->nexit_names ? pred->exit_names[i] : NULL;
+		/* Reference 2 counts INTR/VINTR/NPF as noise (tcg-noise), reference 3
+		 * external interrupts, interrupt windows and EPT violations
+		 * (bochs-noise); a predicted one (the budget-end INTR / preemption
+		 * timer) is not compared either: the reference run ends at the
+		 * runner's timeout instead. */
+		const char *id = NULL;
+		if (ref == REF_AMD_TCG && nm && (!strcmp(nm, "intr") || !strcmp(nm, "vintr") || !strcmp(nm, "npf")))
+			id = "tcg-noise";
+		if (ref == REF_INTEL_BOCHS && nm &&
+		    (!strcmp(nm, "EXTERNAL_INTERRUPT") || !strcmp(nm, "INTERRUPT_WINDOW") ||
+		     !strcmp(nm, "EPT_VIOLATION") || !strcmp(nm, "PREEMPTION_TIMER")))
+			id = "bochs-noise";
+		if (!id) {
+			pc[nm ? sim_cat(nm) : CAT_OTHER] += n;
+		} else if (d) {
+			fprintf(d->f, "  noise: %" PRIu64 " x predicted exit %s, not compared (%s)\n", n, nm, id);
+			note_known(d, id, NULL);
+		}
+	}
+}
+
+/* host-event-timing, checked: the value differs from the prediction's but
+ * equals the one predicted with the host events at the reference's exits
+ * to user space. */
+static const char *timed(struct diff *d, bool have2, uint64_t v2, uint64_t meas)
+{
+	if (!have2 || v2 != meas)
+		return NULL;
+	note_known(d, "host-event-timing", "checked: predicting again with each `exit: N` host event at the "
+		   "simulator exit that is the Nth exit to user space gives the measured values");
+	return "host-event-timing";
 }
 
 /* The trace of the prediction: the TCG model, and which simulator exits
@@ -226,21 +314,132 @@ const char *ref_preset_for_kernel(const char *release)
 	return NULL;
 }
 
+/* KVM's path length per exit reason (the outcome's trailer: kvm_exit to
+ * the next kvm_entry, TSC ticks; under Bochs one tick per instruction). */
+static void print_paths(FILE *f, const struct kvm_outcome *o)
+{
+	if (!o->npaths)
+		return;
+	fprintf(f, "  KVM path kvm_exit -> kvm_entry per exit reason (%s ticks, %.4f per instruction%s):\n",
+		o->clock[0] ? o->clock : "?", o->tsc_per_insn,
+		o->tsc_per_insn > 0.98 && o->tsc_per_insn < 1.02 ? ": ticks = instructions" : "");
+	fprintf(f, "    %-20s %8s %10s %10s %10s %12s\n", "reason", "exits", "min", "median", "mean", "max");
+	for (unsigned i = 0; i < o->npaths; i++) {
+		const struct kvm_exit_path *p = &o->paths[i];
+		fprintf(f, "    %-20s %8" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64 "\n", p->name,
+			p->n, p->min, p->median, p->n ? p->sum / p->n : 0, p->max);
+	}
+	for (unsigned i = 0; i < o->nquals; i++)
+		fprintf(f, "    %s %s 0x%" PRIx64 ": %" PRIu64 " exits\n", o->quals[i].name,
+			strcmp(o->quals[i].name, "EXCEPTION_NMI") ? "qualification" : "interruption info",
+			o->quals[i].info, o->quals[i].n);
+}
+
+/* The "hvsim-diff" JSON document: the rows, the known divergences named,
+ * the summary and the path lengths. */
+static void write_json(FILE *jf, const struct ref_diff_opts *o, const struct diff *d, const struct run_result *pred,
+		       const struct kvm_outcome *out, const char *cache_path)
+{
+	struct json_writer w;
+	jw_init(&w, jf, 2);
+	jw_object_begin(&w);
+	jw_kv_string(&w, "schema", "hvsim-diff");
+	jw_kv_u64(&w, "version", 1);
+	jw_kv_string(&w, "scenario", o->file);
+	jw_kv_string(&w, "reference", ref_kind_name(o->ref));
+	jw_kv_string(&w, "module", kvm_module_name(out->r.module));
+	jw_kv_string(&w, "kernel", out->kernel);
+	jw_kv_string(&w, "kvm_patch", o->kvm_patch);
+	jw_kv_string(&w, "cached", cache_path[0] ? cache_path : NULL);
+	jw_kv_string(&w, "policy", pred->policy);
+	jw_kv_string(&w, "vendor", pred->vendor);
+	jw_key(&w, "rows");
+	jw_array_begin(&w);
+	for (size_t i = 0; i < d->nrows; i++) {
+		jw_object_begin(&w);
+		jw_kv_string(&w, "field", d->rows[i].field);
+		jw_kv_string(&w, "predicted", d->rows[i].pred);
+		jw_kv_string(&w, "measured", d->rows[i].meas);
+		jw_kv_string(&w, "verdict", d->rows[i].verdict);
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	jw_key(&w, "known_divergences");
+	jw_array_begin(&w);
+	for (unsigned i = 0; i < d->nactive; i++)
+		jw_string(&w, d->active[i]);
+	jw_array_end(&w);
+	jw_key(&w, "summary");
+	jw_object_begin(&w);
+	jw_kv_u64(&w, "compared", d->compared);
+	jw_kv_u64(&w, "equal", d->equal);
+	jw_kv_u64(&w, "known", d->known);
+	jw_kv_u64(&w, "unexplained", d->unexplained);
+	jw_object_end(&w);
+	jw_key(&w, "exit_path");
+	jw_object_begin(&w);
+	jw_kv_string(&w, "clock", out->clock[0] ? out->clock : NULL);
+	jw_kv_u64(&w, "tsc_per_insn_x10000", (uint64_t)(out->tsc_per_insn * 10000 + 0.5));
+	jw_key(&w, "reasons");
+	jw_array_begin(&w);
+	for (unsigned i = 0; i < out->npaths; i++) {
+		const struct kvm_exit_path *p = &out->paths[i];
+		jw_object_begin(&w);
+		jw_kv_string(&w, "reason", p->name);
+		jw_kv_u64(&w, "exits", p->n);
+		jw_kv_u64(&w, "sum", p->sum);
+		jw_kv_u64(&w, "min", p->min);
+		jw_kv_u64(&w, "median", p->median);
+		jw_kv_u64(&w, "max", p->max);
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	jw_key(&w, "qualifications");
+	jw_array_begin(&w);
+	for (unsigned i = 0; i < out->nquals; i++) {
+		jw_object_begin(&w);
+		jw_kv_string(&w, "reason", out->quals[i].name);
+		jw_kv_u64(&w, "info", out->quals[i].info);
+		jw_kv_u64(&w, "exits", out->quals[i].n);
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	jw_object_end(&w);
+	jw_object_end(&w);
+	jw_finish(&w);
+}
+
 int ref_diff(const struct ref_diff_opts *o, FILE *f)
 {
-	bool tcg = o->tcg;
+	bool tcg = o->ref == REF_AMD_TCG, bochs = o->ref == REF_INTEL_BOCHS, booted = tcg || bochs;
+	const char *rname = ref_kind_name(o->ref);
+	char *textbuf = NULL;
+	size_t textlen = 0;
+	FILE *jf = f;
+	if (o->json) {
+		/* the text goes nowhere; the rows are written as JSON at the end */
+		f = open_memstream(&textbuf, &textlen);
+		if (!f)
+			return HVSIM_EXIT_INTERNAL;
+	}
+	struct diff d = { .f = f };
 	int rc;
 	char err[ERRSZ];
 	struct scenario *sc = scenario_load(o->file, err, sizeof(err));
 	if (!sc) {
 		fprintf(stderr, "%s\n", err);
+		if (o->json)
+			fclose(f);
+		free(textbuf);
 		return HVSIM_EXIT_ERROR;
 	}
 	struct kvm_image img;
 	struct kvm_outcome *out = calloc(1, sizeof(*out));
 	struct pred_trace *tr = calloc(1, sizeof(*tr)), *tr2 = NULL;
-	struct run_result pred, meas;
+	struct run_result pred, meas, pred2;
+	bool have2 = false;            /* pred2: host events placed as on the reference */
 	memset(&pred, 0, sizeof(pred));
+	memset(&pred2, 0, sizeof(pred2));
 	memset(&meas, 0, sizeof(meas));
 	struct ref_mem_snap ms = { &img, &meas, 1 + sc->guest.ndata };
 	unsigned timing_bad = 0;
@@ -261,15 +460,29 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	bool ref_rtm = sc->cpu_rtm, ref_bl = sc->cpu_bus_lock;
 	enum kvm_module mod = KVM_MODULE_NONE;
 	char cache_path[1200] = "";
-	if (tcg) {
+	if (booted) {
 		char def[1024];
-		const char *dir = ref_cache_dir(o->cache, def, sizeof(def));
+		const char *dir = def;
+		if (o->kvm_patch) {
+			if (ref_patch_cache_dir(o->ref, o->kvm_patch, def, sizeof(def), err, sizeof(err))) {
+				fprintf(stderr, "%s\n", err);
+				rc = HVSIM_EXIT_ERROR;
+				goto done;
+			}
+		} else {
+			dir = ref_cache_dir(o->ref, o->cache, def, sizeof(def));
+		}
 		snprintf(cache_path, sizeof(cache_path), "%s/%016" PRIx64 ".out", dir, hash);
 		size_t len;
 		char *buf = util_read_file(cache_path, UTIL_MAX_DOCUMENT, &len);
 		if (!buf) {
-			fprintf(stderr, "hvsim: skipped: no reference-2 result for %s (image %016" PRIx64 ") in %s; "
-				"run sim/ref/kvm-amd-tcg/run.sh %s\n", o->file, hash, dir, o->file);
+			if (o->kvm_patch)
+				fprintf(stderr, "hvsim: skipped: no %s result with patch %s for %s (image %016" PRIx64
+					") in %s; run sim/ref/kvm-patch/run.sh --ref %s %s %s\n", rname, o->kvm_patch,
+					o->file, hash, dir, rname, o->kvm_patch, o->file);
+			else
+				fprintf(stderr, "hvsim: skipped: no %s result for %s (image %016" PRIx64 ") in %s; "
+					"run sim/ref/%s/run.sh %s\n", rname, o->file, hash, dir, rname, o->file);
 			rc = HVSIM_EXIT_SKIP;
 			goto done;
 		}
@@ -281,7 +494,7 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 			goto done;
 		}
 		if (out->error[0]) {
-			fprintf(stderr, "hvsim: skipped: the reference-2 run failed: %s\n", out->error);
+			fprintf(stderr, "hvsim: skipped: the %s run failed: %s\n", rname, out->error);
 			rc = HVSIM_EXIT_SKIP;
 			goto done;
 		}
@@ -315,14 +528,16 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	if (tcg)
 		psc.decode_assists = false;
 	enum vendor vend = o->vendor != VENDOR_NONE ? o->vendor
-		: tcg ? VENDOR_SVM : (sc->vendor == VENDOR_SVM ? VENDOR_SVM : VENDOR_VMX);
-	/* -p wins; else the preset of the reference's kernel (reference 2: the
+		: tcg ? VENDOR_SVM : bochs ? VENDOR_VMX : (sc->vendor == VENDOR_SVM ? VENDOR_SVM : VENDOR_VMX);
+	/* -p wins (with --kvm-patch: the policy that models the patch); else
+	 * the preset of the reference's kernel (the booted references: the
 	 * cache file's `kernel`; /dev/kvm: this host's release), else today's
-	 * KVM for reference 2 and the scenario's first policy for /dev/kvm. */
+	 * KVM for the booted references and the scenario's first policy for
+	 * /dev/kvm. */
 	struct utsname uts;
-	const char *kpreset = tcg ? ref_preset_for_kernel(out->kernel)
+	const char *kpreset = booted ? ref_preset_for_kernel(out->kernel)
 			      : uname(&uts) == 0 ? ref_preset_for_kernel(uts.release) : NULL;
-	const char *policy = o->policy ? o->policy : kpreset ? kpreset : tcg ? "bp_enabled" : NULL;
+	const char *policy = o->policy ? o->policy : kpreset ? kpreset : booted ? "bp_enabled" : NULL;
 	struct run_config cfg = { .policy = policy, .vendor = vend, .trace = trace_cb, .trace_ctx = tr };
 	pred_trace_init(tr);
 	if (sim_run(&psc, &cfg, &pred, err, sizeof(err))) {
@@ -334,36 +549,44 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	 * (sim/ref/devkvm_run.c).  The prediction that the TCG model (tcg-vmrun-dr7-no-bp-
 	 * insert) follows must place them there too: predict again with each
 	 * `exit: N` moved to the simulator exit that is the Nth I/O exit.  The
-	 * rows still compare the first prediction. */
-	if (tcg && sc->host.nevents) {
+	 * rows still compare the first prediction; where it differs and this one
+	 * (pred2) gives the measured value, the row is known: host-event-timing. */
+	if (booted && sc->host.nevents) {
 		struct host_event *ev2 = calloc(sc->host.nevents, sizeof(*ev2));
 		tr2 = malloc(sizeof(*tr2));
-		bool moved = false;
-		for (size_t i = 0; ev2 && i < sc->host.nevents; i++) {
+		const struct pred_trace *src = tr;
+		for (size_t i = 0; ev2 && i < sc->host.nevents; i++)
 			ev2[i] = sc->host.events[i];
-			if (ev2[i].when != WHEN_EXIT)
-				continue;
-			for (uint64_t n = 1; n <= tr->nexits && n < 4096; n++)
-				if (tr->is_user[n] && tr->io_before[n] == ev2[i].n) {
-					moved |= n != ev2[i].n;
-					ev2[i].n = n;
-					break;
-				}
-		}
-		if (ev2 && tr2 && moved) {
+		/* Moving an event changes the exits before the next one (seed 000
+		 * S5: an install placed later lets more #DB exits happen first), so
+		 * place them again along the new prediction until nothing moves. */
+		for (int round = 0; ev2 && tr2 && round < 6; round++) {
+			bool changed = false;
+			for (size_t i = 0; i < sc->host.nevents; i++) {
+				if (ev2[i].when != WHEN_EXIT)
+					continue;
+				for (uint64_t n = 1; n <= src->nexits && n < 4096; n++)
+					if (src->is_user[n] && src->io_before[n] == sc->host.events[i].n) {
+						changed |= n != ev2[i].n;
+						ev2[i].n = n;
+						break;
+					}
+			}
+			if (!changed)
+				break;
 			struct scenario psc2 = psc;
 			psc2.host.events = ev2;
-			struct run_result pred2;
-			memset(&pred2, 0, sizeof(pred2));
 			struct run_config cfg2 = cfg;
 			cfg2.trace_ctx = tr2;
 			pred_trace_init(tr2);
-			if (sim_run(&psc2, &cfg2, &pred2, err, sizeof(err))) {
-				free(tr2);
-				tr2 = NULL;
-			}
 			run_result_free(&pred2);
-		} else {
+			memset(&pred2, 0, sizeof(pred2));
+			have2 = sim_run(&psc2, &cfg2, &pred2, err, sizeof(err)) == 0;
+			if (!have2)
+				break;
+			src = tr2;
+		}
+		if (!have2) {
 			free(tr2);
 			tr2 = NULL;
 		}
@@ -371,10 +594,9 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	}
 	const struct pred_trace *tm = tr2 ? tr2 : tr;
 
-	struct diff d = { .f = f };
 	fprintf(f, "diff: %s\n  prediction: hvsim %s@%s (cpu.rtm %d, cpu.bus_lock %d%s)\n", o->file, pred.policy,
 		pred.vendor, ref_rtm, ref_bl, tcg ? ", decode_assists off" : "");
-	if (!tcg) {
+	if (!booted) {
 		timing_bad = translate_events(&img, tr, f);
 		img.spec.timeout_ms = (o->timeout_s ? o->timeout_s : 10) * 1000u;
 		if (kvm_image_run(&img, out, ref_snap_memory, &ms)) {
@@ -386,13 +608,16 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		mod = out->r.module;
 		fprintf(f, "  reference: /dev/kvm, module %s\n", kvm_module_name(mod));
 	} else {
-		fprintf(f, "  reference: kvm-amd-tcg (real kvm_amd under QEMU TCG, kernel %s), cached %s\n",
-			out->kernel, cache_path);
+		fprintf(f, "  reference: %s (real %s under %s, kernel %s%s%s), cached %s\n", rname,
+			kvm_module_name(mod), tcg ? "QEMU TCG" : "Bochs", out->kernel,
+			o->kvm_patch ? ", KVM rebuilt with " : "", o->kvm_patch ? o->kvm_patch : "", cache_path);
 		timing_bad = img.nev ? 1 : 0;
 	}
 	unsigned where = 1u << mod;
 	if (tcg)
 		where |= REF_ON_TCG;
+	if (bochs)
+		where |= REF_ON_BOCHS;
 	if ((where & REF_ON_PVM) && (ref_rtm != sc->cpu_rtm || ref_bl != sc->cpu_bus_lock))
 		note_known(&d, "pvm-cpuid-leaf7", NULL);
 	if (tcg && sc->decode_assists)
@@ -402,6 +627,17 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		char extra[64];
 		snprintf(extra, sizeof(extra), "IRET at 0x%" PRIx64, out->r.rip);
 		note_known(&d, "pvm-iret32", extra);
+		fprintf(f, "hvsim: skipped: the reference could not complete the run; nothing compared\n");
+		rc = HVSIM_EXIT_SKIP;
+		goto done;
+	}
+
+	/* bochs-guestdbg: under Bochs a host-side #DB (KVM_SET_GUEST_DEBUG) is
+	 * reported again at the same RIP after KVM resumes the guest; the
+	 * runner stops after four in a row (sim/ref/devkvm_run.c). */
+	if ((where & REF_ON_BOCHS) && img.spec.guest_debug && out->r.stop == KVM_STOP_OTHER &&
+	    strstr(out->r.stop_msg, "KVM_EXIT_DEBUG at ")) {
+		note_known(&d, "bochs-guestdbg", out->r.stop_msg);
 		fprintf(f, "hvsim: skipped: the reference could not complete the run; nothing compared\n");
 		rc = HVSIM_EXIT_SKIP;
 		goto done;
@@ -501,14 +737,24 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 			log_known = "tcg-vmrun-dr7-no-bp-insert";
 		}
 	}
-	if (img.has_count)
-		rowu(&d, "log.count", have_pcount, pcount, true, out->count, log_known, false);
+	if (img.has_count) {
+		uint64_t c2 = 0;
+		const char *k = log_known;
+		if (!k && have_pcount && pcount != out->count && have2 && sim_word(&pred2, img.sym_count, &c2))
+			k = timed(&d, true, c2, out->count);
+		rowu(&d, "log.count", have_pcount, pcount, true, out->count, k, false);
+	}
 	if (img.has_log) {
 		size_t n = pn > out->nlog ? pn : out->nlog;
 		char name[48];
 		for (size_t i = 0; i < n; i++) {
 			snprintf(name, sizeof(name), "log[%zu].dr6", i);
-			rowu(&d, name, i < pn, plog[i], i < out->nlog, out->log[i], log_known, true);
+			uint64_t l2 = 0;
+			const char *k = log_known;
+			if (!k && i < pn && i < out->nlog && plog[i] != out->log[i] && have2 &&
+			    sim_word(&pred2, img.sym_log + 8 * i, &l2))
+				k = timed(&d, true, l2, out->log[i]);
+			rowu(&d, name, i < pn, plog[i], i < out->nlog, out->log[i], k, true);
 
 			if (img.has_riplog) {
 				snprintf(name, sizeof(name), "log[%zu].rip", i);
@@ -528,11 +774,13 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	for (int i = 0; i < 6; i++) {
 		char name[48];
 		snprintf(name, sizeof(name), "dr.final.guest.dr%d", drn[i]);
-		rowu(&d, name, true, pred.guest_dr[drn[i]], true, mdr[i],
-		     bit_known(&d, tcg, gd_dbs, pred.guest_dr[drn[i]], mdr[i]), true);
+		const char *k = bit_known(&d, tcg, gd_dbs, pred.guest_dr[drn[i]], mdr[i]);
+		if (!k && pred.guest_dr[drn[i]] != mdr[i])
+			k = timed(&d, have2, pred2.guest_dr[drn[i]], mdr[i]);
+		rowu(&d, name, true, pred.guest_dr[drn[i]], true, mdr[i], k, true);
 	}
 	/* Guest memory the scenario's expectations look at (mem.ADDR.SIZE). */
-	if (!tcg) {
+	if (!booted) {
 		char (*seen)[80] = calloc(sc->nexpects + 1, 80);
 		size_t nseen = 0;
 		for (size_t i = 0; seen && i < sc->nexpects; i++) {
@@ -560,26 +808,15 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	}
 
 	/* Exit counts: only where the reference is real VMX/SVM. */
-	uint64_t pc[NCAT] = { 0 };
-	for (unsigned i = 0; i < EXIT_SLOTS; i++)
-		if (pred.st.exits[i].count) {
-			const char *nm = pred.exit_names && i < pred.nexit_names ? pred.exit_names[i] : NULL;
-			/* Reference 2 counts INTR/VINTR/NPF as noise (tcg-noise); a
-			 * predicted one (the SVM budget-end INTR) is not compared either:
-			 * the reference run ends at the runner's timeout instead. */
-			if (tcg && nm && (!strcmp(nm, "intr") || !strcmp(nm, "vintr") || !strcmp(nm, "npf"))) {
-				fprintf(f, "  noise: %" PRIu64 " x predicted exit %s, not compared (tcg-noise)\n",
-					pred.st.exits[i].count, nm);
-				note_known(&d, "tcg-noise", NULL);
-				continue;
-			}
-			pc[nm ? sim_cat(nm) : CAT_OTHER] += pred.st.exits[i].count;
-		}
-	if (tcg) {
+	uint64_t pc[NCAT] = { 0 }, p2c[NCAT] = { 0 };
+	pred_cats(&pred, o->ref, pc, &d);
+	if (have2)
+		pred_cats(&pred2, o->ref, p2c, NULL);
+	if (booted) {
 		uint64_t mc[NCAT] = { 0 }, noise = 0;
 		for (unsigned i = 0; i < out->nexits; i++) {
 			const char *nz = NULL;
-			int cat = svm_code_cat(out->exits[i].code, &nz);
+			int cat = tcg ? svm_code_cat(out->exits[i].code, &nz) : vmx_code_cat(out, out->exits[i].code, &nz);
 			if (cat < 0) {
 				fprintf(f, "  noise: %" PRIu64 " x exit 0x%x %s, subtracted\n", out->exits[i].count,
 					out->exits[i].code, nz);
@@ -596,7 +833,7 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 			}
 		}
 		if (noise)
-			note_known(&d, "tcg-noise", NULL);
+			note_known(&d, tcg ? "tcg-noise" : "bochs-noise", NULL);
 		/* A general-detect #DB that TCG does not raise changes the exits that
 		 * follow; that cannot be checked count by count. */
 		bool tcg_bp = log_known && !strcmp(log_known, "tcg-vmrun-dr7-no-bp-insert");
@@ -608,6 +845,8 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 				kn = "tcg-vmrun-dr7-no-bp-insert";
 			else if (tcg_bp && pc[k] != mc[k])
 				kn = "tcg-vmrun-dr7-no-bp-insert (unverified)";
+			if (!kn && pc[k] != mc[k])
+				kn = timed(&d, have2, p2c[k], mc[k]);
 			rowu(&d, cat_names[k], true, pc[k], true, mc[k], kn, false);
 		}
 	} else if (mod == KVM_MODULE_INTEL || mod == KVM_MODULE_AMD) {
@@ -621,12 +860,21 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		fprintf(f, "  exits: not compared: the module behind /dev/kvm is %s, not kvm_intel/kvm_amd "
 			   "(its exits say nothing about VMX/SVM)\n", kvm_module_name(mod));
 	}
+	print_paths(f, out);
 	free(plog);
 	free(prip);
 	fprintf(f, "SUMMARY: %u fields compared, %u equal, %u known divergences, %u unexplained differences\n",
 		d.compared, d.equal, d.known, d.unexplained);
 	rc = d.unexplained ? HVSIM_EXIT_FAIL : HVSIM_EXIT_OK;
+	if (o->json)
+		write_json(jf, o, &d, &pred, out, cache_path);
 done:
+	run_result_free(&pred2);
+	if (o->json) {
+		fclose(f);
+		free(textbuf);
+	}
+	free(d.rows);
 	run_result_free(&pred);
 	run_result_free(&meas);
 	free(out);

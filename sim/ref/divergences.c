@@ -26,6 +26,7 @@ const char *ref_divergence_where(unsigned where)
 	case REF_ON_AMD: return "kvm_amd";
 	case REF_ON_INTEL: return "kvm_intel";
 	case REF_ON_TCG: return "kvm-amd-tcg";
+	case REF_ON_BOCHS: return "kvm-intel-bochs";
 	}
 	return "some";
 }

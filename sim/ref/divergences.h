@@ -7,13 +7,15 @@
 #include "sim/ref/devkvm.h"
 
 /* Where a divergence applies: the module behind /dev/kvm (reference 1) or
- * reference 2 (kvm-amd-tcg, a real kvm_amd under QEMU TCG). */
+ * reference 2 (kvm-amd-tcg, a real kvm_amd under QEMU TCG) or reference 3
+ * (kvm-intel-bochs, a real kvm_intel under Bochs). */
 enum {
 	REF_ON_PVM = 1u << KVM_MODULE_PVM,
 	REF_ON_AMD = 1u << KVM_MODULE_AMD,
 	REF_ON_INTEL = 1u << KVM_MODULE_INTEL,
 	REF_ON_TCG = 1u << 8,
-	REF_ON_ALL = REF_ON_PVM | REF_ON_AMD | REF_ON_INTEL | REF_ON_TCG,
+	REF_ON_BOCHS = 1u << 9,        /* reference 3: kvm-intel-bochs */
+	REF_ON_ALL = REF_ON_PVM | REF_ON_AMD | REF_ON_INTEL | REF_ON_TCG | REF_ON_BOCHS,
 };
 
 struct ref_divergence {

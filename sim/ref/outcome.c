@@ -197,11 +197,50 @@ int ref_err_status(int kind)
 	return kind == KVM_ERR_INTERNAL ? HVSIM_EXIT_INTERNAL : HVSIM_EXIT_SKIP;
 }
 
-const char *ref_cache_dir(const char *opt, char *buf, size_t n)
+const char *ref_kind_name(enum ref_kind k)
 {
-	const char *dir = opt ? opt : getenv("HVSIM_KVM_TCG_CACHE");
+	return k == REF_AMD_TCG ? "kvm-amd-tcg" : k == REF_INTEL_BOCHS ? "kvm-intel-bochs" : "kvm";
+}
+
+const char *ref_cache_dir(enum ref_kind k, const char *opt, char *buf, size_t n)
+{
+	bool bochs = k == REF_INTEL_BOCHS;
+	const char *dir = opt ? opt : getenv(bochs ? "HVSIM_KVM_BOCHS_CACHE" : "HVSIM_KVM_TCG_CACHE");
 	if (dir && *dir)
 		return dir;
-	snprintf(buf, n, "%s/" REF_TCG_CACHE, util_source_dir());
+	snprintf(buf, n, "%s/%s", util_source_dir(), bochs ? REF_BOCHS_CACHE : REF_TCG_CACHE);
 	return buf;
+}
+
+/* POSIX cksum: CRC-32 (polynomial 0x04C11DB7, MSB first) of the bytes and
+ * then of the length (least significant byte first), complemented. */
+static uint32_t cksum_byte(uint32_t c, uint8_t b)
+{
+	c ^= (uint32_t)b << 24;
+	for (int i = 0; i < 8; i++)
+		c = c & 0x80000000u ? (c << 1) ^ 0x04C11DB7u : c << 1;
+	return c;
+}
+
+int ref_patch_cache_dir(enum ref_kind k, const char *patch, char *buf, size_t n, char *err, size_t errsize)
+{
+	size_t len;
+	char *p = util_read_file(patch, UTIL_MAX_DOCUMENT, &len);
+	if (!p) {
+		snprintf(err, errsize, "hvsim: %s: cannot read the patch", patch);
+		return -1;
+	}
+	uint32_t c = 0;
+	for (size_t i = 0; i < len; i++)
+		c = cksum_byte(c, (uint8_t)p[i]);
+	for (size_t l = len; l; l >>= 8)
+		c = cksum_byte(c, (uint8_t)(l & 0xFF));
+	free(p);
+	const char *w = getenv("HVSIM_KVM_PATCH_WORK"), *home = getenv("HOME");
+	if (w && *w)
+		snprintf(buf, n, "%s/results/%s/%u-%zu", w, ref_kind_name(k), (unsigned)~c, len);
+	else
+		snprintf(buf, n, "%s/.cache/hvsim/kvm-patch/results/%s/%u-%zu", home && *home ? home : "/root",
+			 ref_kind_name(k), (unsigned)~c, len);
+	return 0;
 }

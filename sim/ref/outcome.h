@@ -14,9 +14,14 @@
 #include "sim/run.h"
 #include "sim/loader/scenario.h"
 
-/* The reference-2 result cache, relative to the source tree: one
- * KEY.out outcome per guest image (KEY = kvm_image_hash()). */
+/* The references: this machine's /dev/kvm, run now; the two booted ones,
+ * read from their result caches (relative to the source tree: one KEY.out
+ * outcome per guest image, KEY = kvm_image_hash()). */
+enum ref_kind { REF_KVM, REF_AMD_TCG, REF_INTEL_BOCHS };
 #define REF_TCG_CACHE "sim/ref/kvm-amd-tcg/cache"
+#define REF_BOCHS_CACHE "sim/ref/kvm-intel-bochs/cache"
+/* "kvm", "kvm-amd-tcg", "kvm-intel-bochs". */
+const char *ref_kind_name(enum ref_kind k);
 
 /* The engine stop that a reference stop corresponds to. */
 enum engine_stop ref_map_stop(enum kvm_stop s);
@@ -44,8 +49,14 @@ void ref_reference_text(FILE *f, const struct kvm_outcome *o, const char *ref);
  * internal error, 3 (skipped) otherwise. */
 int ref_err_status(int kind);
 
-/* The reference-2 cache directory: opt, else $HVSIM_KVM_TCG_CACHE, else
- * REF_TCG_CACHE in the source tree (built in buf). */
-const char *ref_cache_dir(const char *opt, char *buf, size_t n);
+/* The cache directory of a booted reference: opt, else $HVSIM_KVM_TCG_CACHE
+ * / $HVSIM_KVM_BOCHS_CACHE, else REF_TCG_CACHE / REF_BOCHS_CACHE in the
+ * source tree (built in buf). */
+const char *ref_cache_dir(enum ref_kind k, const char *opt, char *buf, size_t n);
+/* The cache of outcomes measured with KVM rebuilt with a patch
+ * (sim/ref/kvm-patch/run.sh): $HVSIM_KVM_PATCH_WORK (default
+ * ~/.cache/hvsim/kvm-patch)/results/REF/CRC-LEN, CRC and LEN as `cksum PATCH`
+ * prints them.  0, or -1 with err set (the patch cannot be read). */
+int ref_patch_cache_dir(enum ref_kind k, const char *patch, char *buf, size_t n, char *err, size_t errsize);
 
 #endif

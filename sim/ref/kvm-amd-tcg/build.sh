@@ -6,7 +6,7 @@
 #
 # Everything comes from Debian packages and this repository:
 #   apt-get download linux-image-cloud-amd64 (+ the linux-image-* it depends on),
-#   dpkg-deb -x; gcc -static sim/ref/kvm-amd-tcg/runner.c sim/ref/devkvm*.c.
+#   dpkg-deb -x; gcc -static sim/ref/runner.c sim/ref/devkvm*.c.
 # Output, in $HVSIM_KVM_TCG_WORK (default ~/.cache/hvsim/kvm-amd-tcg):
 #   vmlinuz, kernel-version, modules/{irqbypass,kvm,kvm-amd}.ko, runner
 # Needs: apt-get, dpkg-deb, gcc with a static libc (libc6-dev), and for
@@ -16,50 +16,11 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 work="${HVSIM_KVM_TCG_WORK:-${HOME:-/root}/.cache/hvsim/kvm-amd-tcg}"
-force=0
-for a in "$@"; do
-	case "$a" in
-	--force) force=1 ;;
-	*) echo "usage: $0 [--force]" >&2; exit 2 ;;
-	esac
-done
+source "$root/sim/ref/common.sh"
+ref_force_arg "$@"
 mkdir -p "$work"
 
-if [ "$force" = 1 ] || [ ! -s "$work/vmlinuz" ] || [ ! -s "$work/modules/kvm-amd.ko" ]; then
-	dl="$work/deb"
-	rm -rf "$dl" && mkdir -p "$dl"
-	# apt-get download writes to the current directory; _apt cannot write
-	# into root-owned directories, which only costs a warning.
-	(cd "$dl" && apt-get download linux-image-cloud-amd64 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
-	meta=$(ls "$dl"/linux-image-cloud-amd64_*.deb 2>/dev/null | head -1)
-	[ -n "$meta" ] || { echo "build.sh: apt-get download linux-image-cloud-amd64 failed" >&2; exit 1; }
-	# Depends: linux-image-6.1.0-NN-cloud-amd64 (= VERSION)
-	dep=$(dpkg-deb -f "$meta" Depends | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\) *(= *\([^)]*\)).*/\1=\2/p' | head -1)
-	[ -n "$dep" ] || { echo "build.sh: cannot read the kernel package from $meta" >&2; exit 1; }
-	(cd "$dl" && apt-get download "$dep" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
-	img=$(ls "$dl"/linux-image-[0-9]*.deb 2>/dev/null | head -1)
-	[ -n "$img" ] || { echo "build.sh: apt-get download $dep failed" >&2; exit 1; }
-	rm -rf "$dl/x" && dpkg-deb -x "$img" "$dl/x"
-	kver=$(ls "$dl/x/lib/modules" | head -1)
-	cp "$dl/x/boot/vmlinuz-$kver" "$work/vmlinuz"
-	mkdir -p "$work/modules"
-	for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko; do
-		cp "$dl/x/lib/modules/$kver/kernel/$m" "$work/modules/"
-	done
-	echo "$kver" > "$work/kernel-version"
-	rm -rf "$dl"
-fi
+ref_fetch_kernel "$work" kvm-amd "$force"
 
-# The /dev/kvm runner (sim/ref/devkvm*.c, libc only) linked statically with
-# runner.c: the same code that `hvsim kvm` runs in-process.
-srcs=("$root/sim/ref/kvm-amd-tcg/runner.c" "$root"/sim/ref/devkvm*.c)
-stale=0
-for s in "${srcs[@]}" "$root/sim/ref/devkvm.h" "$root/sim/ref/devkvm_impl.h"; do
-	[ "$s" -nt "$work/runner" ] && stale=1
-done
-if [ "$force" = 1 ] || [ ! -x "$work/runner" ] || [ "$stale" = 1 ]; then
-	gcc -std=gnu11 -O1 -static -Wall -Wextra -Werror -Wno-unused-parameter -I"$root" \
-	    -o "$work/runner.tmp" "${srcs[@]}"
-	mv "$work/runner.tmp" "$work/runner"
-fi
+ref_build_runner "$root" "$work" "$force"
 echo "build.sh: $work: kernel $(cat "$work/kernel-version"), runner ready"

@@ -3,7 +3,8 @@
 # Debian kernel booted under QEMU TCG with an SVM-capable CPU, and cache the
 # outcomes for `hvsim diff --ref kvm-amd-tcg` (docs/kvm-reference.md).
 #
-#   bash sim/ref/kvm-amd-tcg/run.sh [--force] [--tries N] [--timeout SEC] SCENARIO...
+#   bash sim/ref/kvm-amd-tcg/run.sh [--force] [--tries N] [--timeout SEC]
+#        [--selftest PROGRAM]... [SCENARIO...]
 #
 # For each scenario `hvsim kvm SCENARIO --export` writes the guest image and
 # prints its key (a hash of the image); an outcome already in the cache
@@ -14,7 +15,12 @@
 #     -no-reboot -kernel vmlinuz -initrd initrd -append "console=ttyS0 panic=-1 quiet"
 # bounded by `timeout` (default 600 s) and retried (default 3 tries) for the
 # outcomes still missing; one boot per scenario (see below).  Each outcome
-# is written atomically as KEY.out.
+# is written atomically as KEY.out (its trailer after "end": KVM's path
+# length per exit reason in TSC ticks, host time under TCG).
+# $HVSIM_KVM_MODULES names another directory with {irqbypass,kvm,kvm-amd}.ko
+# (KVM rebuilt with a patch: sim/ref/kvm-patch/run.sh).
+# --selftest PROGRAM (a static KVM selftest, sim/ref/kvm-selftest/) boots
+# once with PROGRAM in /tests and prints its console section.
 # The hvsim binary is $HVSIM or build/hvsim.  Exit status 0 when every
 # scenario has an outcome, 1 otherwise (the serial log path is printed),
 # 2 on usage errors.
@@ -24,20 +30,22 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 work="${HVSIM_KVM_TCG_WORK:-${HOME:-/root}/.cache/hvsim/kvm-amd-tcg}"
 cache="${HVSIM_KVM_TCG_CACHE:-$root/sim/ref/kvm-amd-tcg/cache}"
 hvsim="${HVSIM:-$root/build/hvsim}"
+mods="${HVSIM_KVM_MODULES:-$work/modules}"
 force=0 tries=3 tmo=600
-scen=()
+scen=() selftests=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--force) force=1 ;;
 	--tries) tries="$2"; shift ;;
 	--timeout) tmo="$2"; shift ;;
-	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--selftest) selftests+=("$2"); shift ;;
+	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) scen+=("$1") ;;
 	esac
 	shift
 done
-[ ${#scen[@]} -gt 0 ] || { echo "usage: $0 [--force] [--tries N] [--timeout SEC] SCENARIO..." >&2; exit 2; }
+[ ${#scen[@]} -gt 0 ] || [ ${#selftests[@]} -gt 0 ] || { echo "usage: $0 [--force] [--tries N] [--timeout SEC] SCENARIO..." >&2; exit 2; }
 [ -x "$hvsim" ] || { echo "run.sh: no hvsim binary at $hvsim (build first, or set HVSIM)" >&2; exit 2; }
 command -v qemu-system-x86_64 >/dev/null || { echo "run.sh: qemu-system-x86_64 missing (apt-get install qemu-system-x86)" >&2; exit 1; }
 command -v cpio >/dev/null || { echo "run.sh: cpio missing (apt-get install cpio)" >&2; exit 1; }
@@ -48,32 +56,45 @@ stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/root/modules" "$stage/root/images"
 cp "$work/runner" "$stage/root/init"
-cp "$work/modules/"*.ko "$stage/root/modules/"
+for m in irqbypass kvm kvm-amd; do cp "$mods/$m.ko" "$stage/root/modules/"; done
+
+# One QEMU boot of an initramfs: qemu_boot INITRD SERIAL-LOG; QEMU's status.
+qemu_boot() {
+	local st=0
+	timeout "$tmo" qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -m 512 -smp 1 \
+		-nographic -no-reboot -kernel "$work/vmlinuz" -initrd "$1" \
+		-append "console=ttyS0 panic=-1 quiet" </dev/null >"$2" 2>&1 || st=$?
+	return $st
+}
+
+status=0
+if [ ${#selftests[@]} -gt 0 ]; then
+	mkdir -p "$stage/st/modules" "$stage/st/tests"
+	cp "$stage/root/init" "$stage/st/init"
+	cp "$stage/root/modules/"*.ko "$stage/st/modules/"
+	cp "${selftests[@]}" "$stage/st/tests/"
+	(cd "$stage/st" && find . | cpio -o -H newc --quiet) > "$stage/st.initrd"
+	t0=$(date +%s)
+	qst=0
+	qemu_boot "$stage/st.initrd" "$stage/selftest.log" || qst=$?
+	echo "run.sh: selftest boot: qemu status $qst, $(( $(date +%s) - t0 )) s" >&2
+	tr -d '\r' < "$stage/selftest.log" | sed -n '/^=== hvsim-selftest /,/^=== selftest-exit /p'
+	keep="${TMPDIR:-/tmp}/hvsim-kvm-amd-tcg.selftest.log"
+	cp "$stage/selftest.log" "$keep"
+	tr -d '\r' < "$keep" | grep -q '^=== selftest-exit ' || { echo "run.sh: no selftest result; serial log $keep" >&2; status=1; }
+fi
 
 declare -A name_of=()
+source "$root/sim/ref/common.sh"
 for sc in "${scen[@]}"; do
-	set +e
-	key=$("$hvsim" kvm "$sc" --export "$stage/export.img")
-	st=$?
-	set -e
-	if [ $st -ne 0 ]; then
-		echo "run.sh: $sc: cannot be exported (hvsim kvm exit status $st), skipped" >&2
-		continue
-	fi
-	if [ "$force" = 0 ] && [ -s "$cache/$key.out" ]; then
-		echo "cached: $sc -> $cache/$key.out"
-		rm -f "$stage/export.img"
-		continue
-	fi
-	mv "$stage/export.img" "$stage/root/images/$key.img"
-	name_of[$key]="$sc"
+	ref_export "$sc" "$stage/root/images" || continue
+	name_of[$REF_KEY]="$sc"
 done
 
 # One boot per image: under QEMU TCG, breakpoints that one VM armed through
 # native MOV DR7 survive into the next VM of the same boot (observed: a
 # spurious #DB at an address of the previous scenario's DR0; see
 # docs/kvm-reference.md "tcg-stale-breakpoints"), so VMs never share a boot.
-status=0
 for img in "$stage/root/images/"*.img; do
 	[ -e "$img" ] || continue
 	key=$(basename "$img" .img)
@@ -86,12 +107,8 @@ for img in "$stage/root/images/"*.img; do
 	done_one=0
 	for ((try = 1; try <= tries; try++)); do
 		log="$stage/serial.$key.$try.log"
-		set +e
-		timeout "$tmo" qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -m 512 -smp 1 \
-			-nographic -no-reboot -kernel "$work/vmlinuz" -initrd "$stage/initrd" \
-			-append "console=ttyS0 panic=-1 quiet" </dev/null >"$log" 2>&1
-		qst=$?
-		set -e
+		qst=0
+		qemu_boot "$stage/initrd" "$log" || qst=$?
 		[ $qst -eq 0 ] || echo "run.sh: ${name_of[$key]}: qemu exit status $qst (124 = timeout after ${tmo}s), try $try/$tries" >&2
 		rm -rf "$stage/out" && mkdir -p "$stage/out"
 		# the outcome is between "=== hvsim-outcome KEY.img ===" and "=== end ==="
@@ -100,7 +117,7 @@ for img in "$stage/root/images/"*.img; do
 			/^=== end ===$/ { if (f) close(f); f = ""; next }
 			f { print > f }'
 		out="$stage/out/$key.out"
-		if [ -s "$out" ] && tail -1 "$out" | grep -qx end; then
+		if [ -s "$out" ] && grep -qx end "$out"; then
 			cp "$out" "$cache/$key.out.tmp.$$" && mv "$cache/$key.out.tmp.$$" "$cache/$key.out"
 			echo "measured: ${name_of[$key]} -> $cache/$key.out"
 			done_one=1
