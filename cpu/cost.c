@@ -89,11 +89,76 @@ int cost_check_name(const char *model, char *err, size_t errsize)
 	return -1;
 }
 
+/* One "name = value  # comment" line (text[0..n), NUL-free).  Returns 0, 1
+ * for a blank or comment line, -1 (message in err) otherwise. */
+static int cost_line(const char *path, int ln, char *line, struct cost_model *m, unsigned char *seen,
+		     char *err, size_t errsize)
+{
+	char *p = line;
+	char *hash = strchr(p, '#');
+	if (hash)
+		*hash = 0;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!*p)
+		return 1;
+	char name[64];
+	int col = (int)(p - line) + 1;
+	size_t n = strcspn(p, " \t=");
+	if (n == 0 || n >= sizeof(name))
+		goto bad;
+	memcpy(name, p, n);
+	name[n] = 0;
+	p += n;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p != '=')
+		goto bad;
+	p++;
+	while (isspace((unsigned char)*p))
+		p++;
+	/* decimal, or hexadecimal with 0x: a leading zero is not octal
+	 * ("010" is ten, issue 15 item 12) */
+	int base = (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) ? 16 : 10;
+	const char *digits = base == 16 ? p + 2 : p;
+	if (!(base == 16 ? isxdigit((unsigned char)*digits) : isdigit((unsigned char)*digits)))
+		goto bad;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(digits, &end, base);
+	if (errno == ERANGE) {
+		snprintf(err, errsize, "%s:%d:%d: cost entry '%s' does not fit in 64 bits", path, ln,
+			 (int)(p - line) + 1, name);
+		return -1;
+	}
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end)
+		goto bad;
+	unsigned i;
+	for (i = 0; i < cost_ndescs; i++)
+		if (!strcmp(cost_descs[i].name, name))
+			break;
+	if (i == cost_ndescs) {
+		snprintf(err, errsize, "%s:%d:%d: unknown cost entry '%s'", path, ln, col, name);
+		return -1;
+	}
+	*(uint64_t *)((char *)m + cost_descs[i].offset) = v;
+	seen[i] = 1;
+	return 0;
+bad:
+	snprintf(err, errsize, "%s:%d:%d: expected 'name = unsigned integer'", path, ln, col);
+	return -1;
+}
+
 int cost_load(const char *path, struct cost_model *m, char *err, size_t errsize)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errsize, "%s:0:0: cannot open cost model: %s", path, strerror(errno));
+	/* Bounded and whole: no line-length limit, a directory or an endless
+	 * file is an error of its own (issue 15 item 12). */
+	size_t len;
+	char *text = util_read_file(path, UTIL_MAX_SMALL, &len);
+	if (!text) {
+		util_read_error(err, errsize, path, UTIL_MAX_SMALL);
 		return -1;
 	}
 	memset(m, 0, sizeof(*m));
@@ -101,60 +166,26 @@ int cost_load(const char *path, struct cost_model *m, char *err, size_t errsize)
 	base = base ? base + 1 : path;
 	snprintf(m->name, sizeof(m->name), "%.*s", (int)strcspn(base, "."), base);
 	unsigned char seen[64] = { 0 };
-	char line[512];
 	int ln = 0;
-	while (fgets(line, sizeof(line), f)) {
+	for (char *line = text; line < text + len;) {
+		char *nl = memchr(line, '\n', (size_t)(text + len - line));
+		char *next = nl ? nl + 1 : text + len;
+		if (nl)
+			*nl = 0;
 		ln++;
-		char *p = line;
-		char *hash = strchr(p, '#');
-		if (hash)
-			*hash = 0;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			continue;
-		char name[64];
-		int col = (int)(p - line) + 1;
-		size_t n = strcspn(p, " \t=");
-		if (n == 0 || n >= sizeof(name))
-			goto bad;
-		memcpy(name, p, n);
-		name[n] = 0;
-		p += n;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p != '=')
-			goto bad;
-		p++;
-		while (isspace((unsigned char)*p))
-			p++;
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(p, &end, 0);
-		if (end == p || errno || *p == '-')
-			goto bad;
-		while (isspace((unsigned char)*end))
-			end++;
-		if (*end)
-			goto bad;
-		unsigned i;
-		for (i = 0; i < cost_ndescs; i++)
-			if (!strcmp(cost_descs[i].name, name))
-				break;
-		if (i == cost_ndescs) {
-			snprintf(err, errsize, "%s:%d:%d: unknown cost entry '%s'", path, ln, col, name);
-			fclose(f);
+		if (memchr(line, 0, (size_t)((nl ? nl : text + len) - line))) {
+			snprintf(err, errsize, "%s:%d:%d: cost model contains a NUL character", path, ln,
+				 (int)strlen(line) + 1);
+			free(text);
 			return -1;
 		}
-		*(uint64_t *)((char *)m + cost_descs[i].offset) = v;
-		seen[i] = 1;
-		continue;
-bad:
-		snprintf(err, errsize, "%s:%d:%d: expected 'name = unsigned integer'", path, ln, col);
-		fclose(f);
-		return -1;
+		if (cost_line(path, ln, line, m, seen, err, errsize) < 0) {
+			free(text);
+			return -1;
+		}
+		line = next;
 	}
-	fclose(f);
+	free(text);
 	for (unsigned i = 0; i < cost_ndescs; i++)
 		if (!seen[i]) {
 			snprintf(err, errsize, "%s:%d:1: missing cost entry '%s'", path, ln + 1,

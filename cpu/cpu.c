@@ -27,8 +27,10 @@ void cpu_charge(struct cpu *c, enum cycle_cat cat, uint64_t cycles)
 		[CYC_VMCS] = offsetof(struct stats, cycles_vmcs),
 		[CYC_HOST] = offsetof(struct stats, cycles_host),
 	};
-	*(uint64_t *)((char *)&c->st + off[cat]) += cycles;
-	c->st.cycles_total += cycles;
+	/* saturating: a cost model with numbers near 2^64 must not wrap the
+	 * totals (issue 15 item 12); cycles.saturated says it happened */
+	cpu_sat_add(c, (uint64_t *)((char *)&c->st + off[cat]), cycles);
+	cpu_sat_add(c, &c->st.cycles_total, cycles);
 }
 
 void cpu_event(struct cpu *c, enum sim_event_id id, uint64_t a, uint64_t b,

@@ -62,6 +62,14 @@ struct cpu {
 void cpu_init(struct cpu *c, const struct cost_model *cost);
 /* Charge cycles to a category (and to cycles.total). */
 void cpu_charge(struct cpu *c, enum cycle_cat cat, uint64_t cycles);
+/* *f += v, pinned at 2^64-1 (and cycles.saturated set) instead of wrapping. */
+static inline void cpu_sat_add(struct cpu *c, uint64_t *f, uint64_t v)
+{
+	if (__builtin_expect(__builtin_add_overflow(*f, v, f), 0)) {
+		*f = UINT64_MAX;
+		c->st.cycles_saturated = 1;
+	}
+}
 /* Emit a trace event (no-op without a sink). */
 void cpu_event(struct cpu *c, enum sim_event_id id, uint64_t a, uint64_t b,
 	       uint64_t cc, const char *s);
@@ -130,7 +138,7 @@ static inline void cpu_exit_end(struct cpu *c, uint64_t rip)
 	if (c->exit_clock.open) {
 		struct exit_stat *es = &c->st.exits[c->exit_clock.slot];
 		uint64_t dt = c->st.cycles_total - c->exit_clock.start;
-		es->cycles += dt;
+		cpu_sat_add(c, &es->cycles, dt);
 		es->sumsq += (double)dt * (double)dt;
 		if (dt < es->min) es->min = dt;
 		if (dt > es->max) es->max = dt;

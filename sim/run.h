@@ -85,6 +85,12 @@ struct cost_model;
 int sim_resolve_policy(const struct scenario *sc, const char *name, struct policy *out, char *err, size_t errsize);
 int sim_load_cost(const struct scenario *sc, const char *override, struct cost_model *m, char *err,
 		  size_t errsize);
+/* Everything sim_run() checks before the guest's first instruction (policy
+ * and variant knobs, cost model, memory map, registers, vendor), without
+ * running: 0, or -1 with sim_run()'s own message.  `hvsim validate` calls it
+ * for every (policy, vendor) a run would use, so that validate rejects
+ * whatever run would (issue 15 item 6). */
+int sim_check(const struct scenario *sc, const struct run_config *cfg, char *err, size_t errsize);
 
 /* Look up a result field by its dotted JSON path ("exits.by_reason.DR_ACCESS",
  * "db.guest.missed", "dr.hw_writes.dr7", "guest.stop", "mem.0x80000.8",

@@ -410,7 +410,7 @@ static void read_mapped(struct engine *e, uint64_t lo, uint8_t *buf, size_t n)
 	memset(buf, 0, n);
 	uint64_t hi = lo + n;
 	for (unsigned m = 0; m < e->nmaps; m++) {
-		uint64_t a = e->maps[m].addr, b = a + e->maps[m].size;
+		uint64_t a = e->maps[m].addr, b = map_end(e, m);
 		if (b <= lo || a >= hi)
 			continue;
 		uint64_t s = a > lo ? a : lo, t = b < hi ? b : hi;

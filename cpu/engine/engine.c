@@ -144,9 +144,20 @@ int engine_reg_by_name(struct engine *e, const char *name, uint64_t val)
 		engine_set_rflags(e, val);
 		return 0;
 	}
+	/* In mode 32 the 64-bit names of the eight legacy registers name their
+	 * 32-bit halves (scenarios/README.md, guest.regs: the loader has
+	 * checked that the value fits in 32 bits); r8-r15 do not exist. */
+	char n32[4];
+	if (e->mode == 32 && name[0] == 'r' && strlen(name) == 3 && !(name[1] >= '0' && name[1] <= '9')) {
+		n32[0] = 'e';
+		n32[1] = name[1];
+		n32[2] = name[2];
+		n32[3] = 0;
+		name = n32;
+	}
 	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (!strcmp(t[i].n, name)) {
-			if (e->mode == 32 && name[0] == 'r' && strcmp(name, "rflags"))
+			if (e->mode == 32 && name[0] == 'r')
 				return -1;
 			uc_reg_write(e->uc, t[i].id, &val);
 			return 0;
@@ -191,6 +202,25 @@ struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_
 	return e;
 }
 
+static void precise_read_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+			      void *user)
+{
+	(void)uc; (void)type; (void)addr; (void)size; (void)value; (void)user;
+}
+
+void engine_set_precise_reads(struct engine *e)
+{
+	if (e->precise_reads)
+		return;
+	/* Its range is never accessed: the hook only makes Unicorn keep RIP
+	 * exact at every load (engine_unmapped_hook). */
+	uc_hook_add(e->uc, &e->h_precise, UC_HOOK_MEM_READ, (void *)precise_read_hook, e,
+		    SENTINEL64, SENTINEL64);
+	e->precise_reads = true;
+}
+
+bool engine_fault_imprecise(struct engine *e) { return e->fault_imprecise; }
+
 void engine_free(struct engine *e)
 {
 	if (!e)
@@ -200,6 +230,7 @@ void engine_free(struct engine *e)
 	cs_close(&e->cs);
 	free(e->dblog);
 	free(e->viol);
+	free(e->maps);
 	free(e);
 }
 
@@ -231,35 +262,50 @@ void engine_set_budget(struct engine *e, uint64_t max_insns, uint64_t max_cycles
 static bool page_mapped(struct engine *e, uint64_t pg)
 {
 	for (unsigned i = 0; i < e->nmaps; i++)
-		if (pg >= e->maps[i].addr && pg < e->maps[i].addr + e->maps[i].size)
+		if (pg >= e->maps[i].addr && pg - e->maps[i].addr < e->maps[i].size)
 			return true;
 	return false;
 }
 
+static int map_run(struct engine *e, uint64_t addr, uint64_t size)
+{
+	if (e->nmaps == e->cap_maps) {
+		unsigned nc = e->cap_maps ? e->cap_maps * 2 : 16;
+		void *n = realloc(e->maps, nc * sizeof(*e->maps));
+		if (!n)
+			return -1;
+		e->maps = n;
+		e->cap_maps = nc;
+	}
+	if (uc_mem_map(e->uc, addr, size, UC_PROT_ALL) != UC_ERR_OK)
+		return -1;
+	e->maps[e->nmaps].addr = addr;
+	e->maps[e->nmaps].size = size;
+	e->nmaps++;
+	return 0;
+}
+
 int engine_map(struct engine *e, uint64_t addr, uint64_t size, const void *bytes, size_t nbytes)
 {
-	uint64_t lo = addr & ~0xFFFull, hi = (addr + size + 0xFFF) & ~0xFFFull;
-	if (size == 0)
-		hi = lo + 0x1000;
-	uint64_t run = 0;
-	bool in_run = false;
-	for (uint64_t pg = lo; pg <= hi; pg += 0x1000) {
-		bool need = pg < hi && !page_mapped(e, pg);
-		if (need && !in_run) {
-			run = pg;
-			in_run = true;
-		} else if (!need && in_run) {
-			if (e->nmaps >= sizeof(e->maps) / sizeof(e->maps[0]))
+	/* Pages counted from lo, so that a region on the top page (ending at
+	 * 2^64) does not wrap (issue 15 item 6). */
+	uint64_t lo = addr & ~0xFFFull;
+	if (size > UINT64_MAX - 0x2000 || (size && size - 1 > UINT64_MAX - addr))
+		return -1;
+	uint64_t npages = size ? ((addr - lo) + size + 0xFFF) >> 12 : 1;
+	uint64_t run = 0, runpages = 0;
+	for (uint64_t i = 0; i <= npages; i++) {
+		uint64_t pg = lo + (i << 12);
+		bool need = i < npages && !page_mapped(e, pg);
+		if (need) {
+			if (!runpages)
+				run = pg;
+			runpages++;
+		} else if (runpages) {
+			if (map_run(e, run, runpages << 12))
 				return -1;
-			if (uc_mem_map(e->uc, run, pg - run, UC_PROT_ALL) != UC_ERR_OK)
-				return -1;
-			e->maps[e->nmaps].addr = run;
-			e->maps[e->nmaps].size = pg - run;
-			e->nmaps++;
-			in_run = false;
+			runpages = 0;
 		}
-		if (pg == hi)
-			break;
 	}
 	if (bytes && nbytes && uc_mem_write(e->uc, addr, bytes, nbytes) != UC_ERR_OK)
 		return -1;

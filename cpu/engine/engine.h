@@ -238,6 +238,12 @@ void engine_dr_changed(struct engine *e);
 /* Logs. */
 const struct db_record *engine_db_log(struct engine *e, size_t *n, uint64_t *dropped);
 const struct violation *engine_violations(struct engine *e, size_t *n, uint64_t *dropped);
+/* Unicorn keeps RIP exact on a faulting load only while a read hook exists
+ * (slow): a run that stopped on an unmapped read without it reports
+ * engine_fault_imprecise() and is repeated with engine_set_precise_reads()
+ * set before the first instruction (sim/run.c). */
+void engine_set_precise_reads(struct engine *e);
+bool engine_fault_imprecise(struct engine *e);
 uint64_t engine_instructions(struct engine *e);
 
 /* Decode one instruction at addr into a site description (IC_NONE if not a

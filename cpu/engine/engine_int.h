@@ -48,8 +48,8 @@ struct engine {
 	unsigned nsites;
 
 	/* mapped memory, page runs */
-	struct { uint64_t addr, size; } maps[64];
-	unsigned nmaps;
+	struct { uint64_t addr, size; } *maps;   /* grows; the top page's run ends at 2^64 */
+	unsigned nmaps, cap_maps;
 
 	/* hooks */
 	uc_hook h_block, h_intr, h_invalid, h_unmapped;
@@ -86,6 +86,9 @@ struct engine {
 
 	/* execution control */
 	bool in_emu;                /* inside uc_emu_start */
+	bool precise_reads;         /* h_precise installed: RIP exact on a faulting read */
+	bool fault_imprecise;       /* stopped on an unmapped read with a stale RIP */
+	uc_hook h_precise;
 	uint64_t cur_rip;           /* architectural RIP as the hooks see it */
 	bool stop_req;              /* stop the run (e->stop says why) */
 	bool pause_req;             /* return to the caller, then resume */
@@ -153,9 +156,19 @@ struct engine {
 	void *insn_ctx;
 };
 
-/* the fixed `until` of every uc_emu_start, outside guest code (unicorn-facts §2 pitfall 5) */
-#define SENTINEL64 0xFFFFFFFFFFFFF000ull
-#define SENTINEL32 0xFFFFF000ull
+/* the fixed `until` of every uc_emu_start, outside guest code (unicorn-facts §2 pitfall 5),
+ * and out of the guest's reach (issue 15 item 8): a non-canonical address in 64-bit mode
+ * (the loader refuses non-canonical guest addresses), 4 GiB in 32-bit mode (EIP is 32 bits
+ * wide, so every 32-bit address, 0xFFFFF000 included, may hold guest code). */
+#define SENTINEL64 0x8000000000000000ull
+#define SENTINEL32 0x100000000ull
+
+/* End of mapped run i, exclusive; a run that ends at 2^64 (the top page) ends at UINT64_MAX. */
+static inline uint64_t map_end(const struct engine *e, unsigned i)
+{
+	uint64_t end = e->maps[i].addr + e->maps[i].size;
+	return end < e->maps[i].addr || !end ? UINT64_MAX : end;
+}
 
 /* RFLAGS as Unicorn holds it.  Unicorn 2.0.1 in UC_MODE_32 ignores
  * UC_X86_REG_RFLAGS (a write is dropped, a read returns nothing): a 32-bit

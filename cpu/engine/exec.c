@@ -601,8 +601,7 @@ static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 static void flush_all(struct engine *e)
 {
 	for (unsigned i = 0; i < e->nmaps; i++)
-		uc_ctl_remove_cache(e->uc, (uint64_t)e->maps[i].addr,
-				    (uint64_t)(e->maps[i].addr + e->maps[i].size));
+		uc_ctl_remove_cache(e->uc, (uint64_t)e->maps[i].addr, map_end(e, i));
 }
 
 /* Install exactly the execute/data hooks the hardware and the owner's DRs
@@ -725,6 +724,8 @@ void engine_leave_block(struct engine *e, uint64_t first_not_executed)
 	for (uint32_t i = 0; i < b->n; i++)
 		if (b->iaddr[i] >= first_not_executed) {
 			e->insns--;
+			if (e->cpu->st.cycles_saturated)
+				continue;          /* a saturated count stays where it stopped */
 			e->cpu->st.cycles_guest -= b->icost[i];
 			e->cpu->st.cycles_total -= b->icost[i];
 		}
@@ -888,9 +889,9 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	}
 	e->blk = b;
 	e->insns += b->n;
-	/* cpu_charge(CYC_GUEST), in line */
-	e->cpu->st.cycles_guest += b->cost;
-	e->cpu->st.cycles_total += b->cost;
+	/* cpu_charge(CYC_GUEST), in line (saturating, as there) */
+	cpu_sat_add(e->cpu, &e->cpu->st.cycles_guest, b->cost);
+	cpu_sat_add(e->cpu, &e->cpu->st.cycles_total, b->cost);
 }
 
 void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
@@ -960,6 +961,19 @@ void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 	}
 }
 
+/* The guest stops at `rip` on an instruction that did not retire (a fault,
+ * or an unmapped fetch at the target of the last instruction): guest.rip is
+ * that instruction and the count stops before it (issue 15 item 7: the
+ * translated block had been counted whole at its start). */
+static void stop_at(struct engine *e, uint64_t rip)
+{
+	const struct block *b = e->blk;
+	if (b && rip >= b->addr && rip - b->addr < b->size)
+		engine_leave_block(e, rip);
+	e->blk = NULL;
+	e->cur_rip = rip;
+}
+
 bool engine_invalid_hook(uc_engine *uc, void *user)
 {
 	struct engine *e = user;
@@ -967,6 +981,8 @@ bool engine_invalid_hook(uc_engine *uc, void *user)
 	uint8_t b[4] = { 0 };
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
 	uc_mem_read(uc, rip, b, sizeof(b));
+	if (!e->stop_req)
+		stop_at(e, rip);
 	engine_request_stop(e, STOP_UD, NULL);
 	snprintf(e->stop_msg, sizeof(e->stop_msg),
 		 "invalid opcode at 0x%llx (bytes %02x %02x %02x %02x)", (unsigned long long)rip,
@@ -982,6 +998,17 @@ bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 	(void)size;
 	(void)value;
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
+	if (!e->stop_req) {
+		/* Unicorn 2.0.1 keeps RIP exact for fetches and (with a write hook,
+		 * always installed: poison_smc_hook) for stores; for a load only
+		 * while a read hook exists (engine_set_precise_reads), which costs
+		 * 5-13x on load-heavy code.  Without it the RIP read here is the
+		 * block start: say so, and the run is repeated precisely
+		 * (sim/run.c). */
+		if ((type == UC_MEM_READ_UNMAPPED || type == UC_MEM_READ_PROT) && !e->precise_reads)
+			e->fault_imprecise = true;
+		stop_at(e, rip);
+	}
 	engine_request_stop(e, STOP_UNMAPPED, NULL);
 	snprintf(e->stop_msg, sizeof(e->stop_msg), "%s of unmapped address 0x%llx at rip 0x%llx",
 		 type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT ? "fetch"
@@ -1059,8 +1086,14 @@ enum engine_stop engine_run(struct engine *e, uint64_t rip)
 			}
 		}
 		if (!e->restart) {
+			/* at the sentinel, which no guest address reaches but a jump
+			 * to a non-canonical address in 64-bit mode (#GP there) */
+			uint64_t r = 0;
+			uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &r);
+			stop_at(e, r);
 			e->stop = STOP_UNMAPPED;
-			snprintf(e->stop_msg, sizeof(e->stop_msg), "guest ran to the end of the address space");
+			snprintf(e->stop_msg, sizeof(e->stop_msg), "fetch of unmapped address 0x%llx (outside the "
+				 "guest's address space)", (unsigned long long)r);
 			return e->stop;
 		}
 		e->cur_rip = e->resume_rip;

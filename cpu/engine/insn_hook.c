@@ -72,7 +72,7 @@ static void update_hook(struct engine *e)
 	/* Blocks translated before were generated without (or with) the
 	 * hook: drop them (unicorn-facts §2.1). */
 	for (unsigned i = 0; i < e->nmaps; i++)
-		uc_ctl_remove_cache(e->uc, e->maps[i].addr, e->maps[i].addr + e->maps[i].size);
+		uc_ctl_remove_cache(e->uc, e->maps[i].addr, map_end(e, i));
 	if (e->in_emu)
 		e->need_restart = true;
 }

@@ -213,7 +213,8 @@ static void parse_version(struct ydoc *c, yaml_node_t *root)
 	int r = y_parse_uint(y_sval(v) + neg, y_slen(v) - neg, &ver);
 	if (r == Y_U_BAD)
 		y_fail(c, v, "expected an unsigned integer for version, got %s", y_describe(v, b, sizeof b));
-	if (neg || ver < 1)
+	/* an overflowing version is a (much) newer one, not 0 (issue 15 item 13) */
+	if (neg || (ver < 1 && r != Y_U_OVERFLOW))
 		y_fail(c, v, "unsupported scenario format version %s", y_shown(y_sval(v), y_slen(v), b, sizeof b));
 	if (r == Y_U_OVERFLOW || ver > SCENARIO_VERSION)
 		y_fail(c, v, "scenario format version %s is newer than this hvsim supports (%d): "

@@ -701,9 +701,35 @@ static void check_limits(struct ydoc *c)
 		y_failp(c, bad, "scenario too complex: %s (docs/errors.md, \"Limits\")", what);
 }
 
+/* libyaml gives an untagged scalar the tag !!str too: a plain scalar with an
+ * explicit string tag (`!!str 1`, `!<tag:yaml.org,2002:str> 1`) is told
+ * apart by its text, which starts with the tag (after any anchor), and is
+ * then treated like a quoted string, so that no integer getter accepts it
+ * (issue 15 item 13). */
+static void mark_str_tags(struct ydoc *c)
+{
+	for (yaml_node_t *n = c->doc.nodes.start; n < c->doc.nodes.top; n++) {
+		if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+		    !n->tag || strcmp((const char *)n->tag, YAML_STR_TAG))
+			continue;
+		size_t i = n->start_mark.index;
+		if (i < c->len && c->buf[i] == '&')          /* an anchor first */
+			while (i < c->len && c->buf[i] != ' ' && c->buf[i] != '\t' && c->buf[i] != '\n')
+				i++;
+		while (i < c->len && (c->buf[i] == ' ' || c->buf[i] == '\t'))
+			i++;
+		if (i < c->len && c->buf[i] == '!')
+			n->data.scalar.style = YAML_SINGLE_QUOTED_SCALAR_STYLE;
+	}
+}
+
 static void load(struct ydoc *c, void (*walk)(struct ydoc *, yaml_node_t *))
 {
 	const unsigned char *u = (const unsigned char *)c->buf;
+	/* UTF-32 first: its little-endian mark begins with UTF-16's FF FE */
+	if (c->len >= 4 && ((u[0] == 0 && u[1] == 0 && u[2] == 0xfe && u[3] == 0xff) ||
+			    (u[0] == 0xff && u[1] == 0xfe && u[2] == 0 && u[3] == 0)))
+		y_failp(c, (struct srcpos){ 1, 1 }, "scenario files must be UTF-8 (found a UTF-32 byte order mark)");
 	if (c->len >= 2 && ((u[0] == 0xfe && u[1] == 0xff) || (u[0] == 0xff && u[1] == 0xfe)))
 		y_failp(c, (struct srcpos){ 1, 1 }, "scenario files must be UTF-8 (found a UTF-16 byte order mark)");
 	check_limits(c);
@@ -714,6 +740,7 @@ static void load(struct ydoc *c, void (*walk)(struct ydoc *, yaml_node_t *))
 	if (!yaml_parser_load(&c->parser, &c->doc))
 		fail_syntax(c);
 	c->have_doc = true;
+	mark_str_tags(c);
 	yaml_node_t *root = yaml_document_get_root_node(&c->doc);
 	if (!root)
 		y_failp(c, (struct srcpos){ 1, 1 }, "empty scenario: expected a mapping with 'version', "
