@@ -429,6 +429,14 @@ static enum engine_stop vcpu_run(struct run_ctx *r)
 	}
 }
 
+static void first_preset(const char *name, const char *summary, void *ctx)
+{
+	const char **first = ctx;
+	(void)summary;
+	if (!strcmp(*first, "all"))
+		*first = name;
+}
+
 static int sim_run_once(const struct scenario *sc, const struct run_config *cfg, struct run_result *res,
 			char *err, size_t errsize, bool precise, bool *imprecise, bool dry)
 {
@@ -442,6 +450,8 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	}
 	r->sc = sc;
 	const char *pname = cfg->policy ? cfg->policy : (sc->npolicies ? sc->policies[0] : "bp_enabled");
+	if (!strcmp(pname, "all"))         /* `policies: all`: its first, the first preset (issue 15 item 11) */
+		policy_list(first_preset, &pname);
 	if (sim_resolve_policy(sc, pname, &pol, err, errsize) || sim_load_cost(sc, cfg->cost_model, &r->cost, err, errsize))
 		goto out;
 	cpu_init(&r->cpu, &r->cost);

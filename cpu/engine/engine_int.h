@@ -225,6 +225,7 @@ bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 /* engine.c */
 void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool write);
 void engine_leave_block(struct engine *e, uint64_t first_not_executed);
+void engine_stop_no_idt(struct engine *e, int vector, uint64_t rip);
 void db_log_public(struct engine *e, uint64_t rip, unsigned hw, unsigned ideal, enum db_outcome out, const char *cause);
 /* The same with the owner given (host = true: the host or its debugger). */
 void db_log_as(struct engine *e, bool host, uint64_t rip, unsigned hw, unsigned ideal, enum db_outcome out, const char *cause);

@@ -90,14 +90,20 @@ void engine_deliver(struct engine *e, int vector, bool fault, bool has_error, ui
 		engine_note_db_delivery(e, e->ideal->dr[6]);
 	if (deliver_exception(e, vector, fault, has_error, error, false))
 		return;
-	/* No IDT.  A #DB is recorded and execution resumes (an execute
-	 * breakpoint then behaves as if the handler returned with RF = 1). */
-	if (vector == 1 || vector == 3)
-		return;
-	engine_request_stop(e, STOP_FAULT, NULL);
+	engine_stop_no_idt(e, vector, e->cur_rip);
+}
+
+/* No guest IDT (IDTR base and limit 0): every vector lies beyond the limit,
+ * so delivery raises #GP, which cannot be delivered either: #DF, then a
+ * triple fault, and KVM shuts the VM down (SDM Vol.3 6.14.4 / 6.15 "Interrupt
+ * 8", "Interrupt 13"; issue 15 item 10).  Same for INT3, ICEBP, a DR7.GD or
+ * breakpoint #DB (still counted as delivered: the processor raised it in the
+ * guest) and INT n. */
+void engine_stop_no_idt(struct engine *e, int vector, uint64_t rip)
+{
+	engine_request_stop(e, STOP_TRIPLE, NULL);
 	snprintf(e->stop_msg, sizeof(e->stop_msg),
-		 "guest raised exception %d at 0x%llx and has no IDT", vector,
-		 (unsigned long long)e->cur_rip);
+		 "vector %d at 0x%llx with no guest IDT (triple fault)", vector, (unsigned long long)rip);
 }
 
 static void raise_exception_err(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,
@@ -932,11 +938,8 @@ void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 		if (e->cur_rip == rip) {
 			if (intno == 3)
 				raise_exception(e, 3, false, false, NULL);
-			else if (!deliver_exception(e, (int)intno, false, false, 0, true)) {
-				engine_request_stop(e, STOP_FAULT, NULL);
-				snprintf(e->stop_msg, sizeof(e->stop_msg),
-					 "INT %u at 0x%llx with no IDT", intno, (unsigned long long)rip);
-			}
+			else if (!deliver_exception(e, (int)intno, false, false, 0, true))
+				engine_stop_no_idt(e, (int)intno, rip);
 		}
 	} else {
 		/* A fault raised by Unicorn itself (#DE, #GP, #PF, ...).  Unicorn

@@ -135,7 +135,8 @@ int cmd_kvm(const struct cmd *c, int argc, char **argv)
 	}
 	struct kvm_image img;
 	if (ref_image_build(sc, &img, err, sizeof(err)) != REF_IMAGE_OK) {
-		fprintf(stderr, "%s\nhvsim: skipped: the scenario cannot run on the KVM reference\n", err);
+		/* one line (issue 15 item 11) */
+		fprintf(stderr, "%s (skipped: the scenario cannot run on the KVM reference)\n", err);
 		scenario_free(sc);
 		return HVSIM_EXIT_SKIP;
 	}
@@ -168,8 +169,9 @@ int cmd_kvm(const struct cmd *c, int argc, char **argv)
 	}
 	if (kvm_image_run(&img, out, ref_snap_memory, &ms)) {
 		int st = ref_err_status(out->error_kind);
-		fprintf(stderr, "hvsim: %s: %s\n", st == HVSIM_EXIT_SKIP ? "skipped: KVM reference unavailable" :
-			"KVM reference failed", out->error);
+		fprintf(stderr, "%s:%d:%d: %s: %s\n", a.file, sc->guest.code.pos.line, sc->guest.code.pos.col,
+			st == HVSIM_EXIT_SKIP ? "skipped: KVM reference unavailable" : "KVM reference failed",
+			out->error);
 		free(out);
 		scenario_free(sc);
 		return st;
@@ -209,8 +211,10 @@ int cmd_kvm(const struct cmd *c, int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		rc = HVSIM_EXIT_ERROR;
 	} else if (res.stop != STOP_HALT && !(res.stop == STOP_BUDGET && sc->guest.budget_ok)) {
-		fprintf(stderr, "hvsim: %s: the guest stopped abnormally on the reference: %s\n", a.file,
-			res.stop_msg);
+		/* at the guest code, as `run` reports a stop (plan_stop_status) */
+		fprintf(stderr, "%s:%d:%d: guest stopped abnormally on the KVM reference: %s%s%s\n", a.file,
+			sc->guest.code.pos.line, sc->guest.code.pos.col, engine_stop_name(res.stop),
+			res.stop_msg[0] ? ": " : "", res.stop_msg);
 		rc = HVSIM_EXIT_ABNORMAL;
 	}
 	run_result_free(&res);

@@ -249,20 +249,7 @@ char *y_strndup(struct ydoc *c, const char *s, size_t n)
 /* At most 60 bytes of s (cut at a character boundary), for messages. */
 const char *y_shown(const char *s, size_t len, char *buf, size_t size)
 {
-	size_t max = size > 4 ? size - 4 : 0;
-	if (max > 60)
-		max = 60;
-	size_t n = len;
-	bool cut = false;
-	if (n > max) {
-		n = max;
-		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-		cut = true;
-	}
-	memcpy(buf, s, n);
-	strcpy(buf + n, cut ? "..." : "");
-	return buf;
+	return util_shown(s, len, buf, size);
 }
 
 /* "a mapping", "a list", "'text'", "an empty value" */

@@ -397,11 +397,7 @@ void compare_render_text(FILE *f, const struct compare_report *w)
 
 static void md_cell(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '|' || *s == '\\' || *s == '`' || *s == '*' || *s == '_')
-			fputc('\\', f);
-		fputc(*s, f);
-	}
+	util_md_text(f, s);
 }
 
 void compare_render_md(FILE *f, const struct compare_report *w)
@@ -412,8 +408,13 @@ void compare_render_md(FILE *f, const struct compare_report *w)
 	md_cell(f, w->sc->name ? w->sc->name : "?");
 	fputs("\n\n", f);
 	md_cell(f, w->sc->summary ? w->sc->summary : "");
-	fprintf(f, "\n\nScenario `%s`, cost model `%s`, baseline `%s`.\n\n", w->sc->path ? w->sc->path : "?",
-		w->cost_model, p->baseline);
+	fputs("\n\nScenario ", f);
+	md_cell(f, w->sc->path ? w->sc->path : "?");
+	fputs(", cost model ", f);
+	md_cell(f, w->cost_model);
+	fputs(", baseline ", f);
+	md_cell(f, p->baseline);
+	fputs(".\n\n", f);
 	fputs("| metric |", f);
 	for (size_t k = 0; k < p->ncols; k++) {
 		fputc(' ', f);

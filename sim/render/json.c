@@ -374,7 +374,10 @@ static char *jp_string(struct jparser *jp, size_t *lenp)
 			break;
 		}
 		default:
-			jp_error(jp, "bad escape '\\%c'", e);
+			if (e > 0x20 && e < 0x7f)
+				jp_error(jp, "bad escape '\\%c'", e);
+			else   /* a control or non-ASCII byte: not echoed raw (issue 15 item 11) */
+				jp_error(jp, "bad escape: backslash followed by byte 0x%02x", (unsigned char)e);
 			goto fail;
 		}
 	}

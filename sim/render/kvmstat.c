@@ -315,7 +315,9 @@ void kvmstat_md(FILE *f, const struct kvmstat_table *t)
 			t->keyhdr);
 		for (size_t i = 0; i < t->n; i++) {
 			const struct kvmstat_row *w = &t->rows[i];
-			fprintf(f, "| %s | %" PRIu64 " | %.2f%% | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " |\n", lab(w),
+			fputs("| ", f);
+			util_md_text(f, lab(w));
+			fprintf(f, " | %" PRIu64 " | %.2f%% | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " |\n",
 				w->n, pct(w->n, t->total_n), w->del, w->mis, w->spu);
 		}
 		fprintf(f, "\nTotal Samples: %" PRIu64 ", delivered %" PRIu64 ", missed %" PRIu64 ", spurious %" PRIu64
@@ -325,12 +327,14 @@ void kvmstat_md(FILE *f, const struct kvmstat_table *t)
 			   "|---|--:|--:|--:|--:|--:|--:|--:|\n", t->keyhdr);
 		for (size_t i = 0; i < t->n; i++) {
 			const struct kvmstat_row *w = &t->rows[i];
+			fputs("| ", f);
+			util_md_text(f, lab(w));
 			if (w->timed)
-				fprintf(f, "| %s | %" PRIu64 " | %.2f%% | %.2f%% | %" PRIu64 " | %" PRIu64 " | %" PRIu64
-					" | %.2f%% |\n", lab(w), w->n, pct(w->n, t->total_n), pct(w->cycles, t->total_cycles),
+				fprintf(f, " | %" PRIu64 " | %.2f%% | %.2f%% | %" PRIu64 " | %" PRIu64 " | %" PRIu64
+					" | %.2f%% |\n", w->n, pct(w->n, t->total_n), pct(w->cycles, t->total_cycles),
 					w->min, w->max, avg(w), rel_stddev(w));
 			else
-				fprintf(f, "| %s | %" PRIu64 " | %.2f%% | - | - | - | - | - |\n", lab(w), w->n,
+				fprintf(f, " | %" PRIu64 " | %.2f%% | - | - | - | - | - |\n", w->n,
 					pct(w->n, t->total_n));
 		}
 		fprintf(f, "\nTotal Samples: %" PRIu64 ", total events handled cycles: %" PRIu64 ".\n", t->total_n,

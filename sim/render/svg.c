@@ -3,6 +3,7 @@
 #include "sim/render/svg.h"
 #include <inttypes.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include "sim/render/json.h"
 #include "sim/render/kvmstat.h"
@@ -57,6 +58,8 @@ void svg_escape(FILE *f, const char *s)
 static void num(FILE *f, double v)
 {
 	char b[48];
+	if (!isfinite(v))              /* never "nan"/"inf" in a coordinate (issue 15 item 11) */
+		v = 0;
 	snprintf(b, sizeof(b), "%.1f", v);
 	fputs(strcmp(b, "-0.0") ? b : "0.0", f);
 }
@@ -139,7 +142,7 @@ static uint64_t nice_step(uint64_t max)
 		static const uint64_t m[] = { 1, 2, 5 };
 		for (int i = 0; i < 3; i++) {
 			uint64_t s = p * m[i];
-			if ((max + s - 1) / s <= 5)
+			if (max / s + (max % s != 0) <= 5)    /* ceil, without wrapping near 2^64 */
 				return s;
 		}
 		if (p > UINT64_MAX / 100)
@@ -335,7 +338,10 @@ static void scale(uint64_t max, uint64_t *ymax, uint64_t *step)
 	if (max == 0)
 		max = 1;
 	*step = nice_step(max);
-	*ymax = (max + *step - 1) / *step * *step;
+	uint64_t q = max / *step + (max % *step != 0);
+	/* near 2^64 the rounded-up top would wrap to 0 (a division by zero
+	 * in every coordinate): keep the largest value instead */
+	*ymax = q > UINT64_MAX / *step ? UINT64_MAX : q * *step;
 }
 
 /* The vendors of a chart's runs, in order of first appearance. */
@@ -535,7 +541,8 @@ void chart_svg_stacked(FILE *f, const struct chart *c)
 	uint64_t max = 0;
 	for (size_t i = 0; i < c->nrows; i++) {
 		for (size_t k = 0; k < c->ncols; k++)
-			tot[i] += c->v[i * c->ncols + k];
+			if (__builtin_add_overflow(tot[i], c->v[i * c->ncols + k], &tot[i]))
+				tot[i] = UINT64_MAX;   /* near 2^64: saturate, never wrap */
 		if (tot[i] > max)
 			max = tot[i];
 	}

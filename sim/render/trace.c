@@ -396,8 +396,11 @@ void trace_log_free(struct trace_log *log)
 static int bad(char *err, size_t errsize, const char *path, unsigned line, unsigned col,
 	       const char *fmt, const char *a, const char *b)
 {
-	char msg[300];
-	snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
+	/* a and b come from the file: shown escaped, so that the message
+	 * stays one line (issue 15 item 11) */
+	char msg[300], sa[128], sb[128];
+	snprintf(msg, sizeof(msg), fmt, a ? util_shown(a, strlen(a), sa, sizeof(sa)) : "",
+		 b ? util_shown(b, strlen(b), sb, sizeof(sb)) : "");
 	snprintf(err, errsize, "%s:%u:%u: %s", path, line, col, msg);
 	return -1;
 }

@@ -306,3 +306,55 @@ void util_deadline_ms(struct timespec *ts, long ms)
 		ts->tv_nsec -= 1000000000L;
 	}
 }
+
+const char *util_shown(const char *s, size_t len, char *buf, size_t size)
+{
+	if (!size)
+		return buf;
+	size_t o = 0, i = 0;
+	bool cut = false;
+	for (; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		char esc[5];
+		size_t n;
+		if (ch == '\n' || ch == '\t' || ch == '\r')
+			n = (size_t)snprintf(esc, sizeof(esc), "\\%c", ch == '\n' ? 'n' : ch == '\t' ? 't' : 'r');
+		else if (ch < 0x20 || ch == 0x7f)
+			n = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", ch);
+		else
+			esc[0] = (char)ch, n = 1;
+		/* 60 bytes of input at most, and room for "..." and the NUL */
+		if (i >= 60 || o + n + 4 > size) {
+			cut = true;
+			break;
+		}
+		memcpy(buf + o, esc, n);
+		o += n;
+	}
+	if (cut)      /* back to a UTF-8 boundary (bytes >= 0x80 were copied one for one) */
+		while (i > 0 && o > 0 && ((unsigned char)s[i] & 0xc0) == 0x80) {
+			o--;
+			i--;
+		}
+	buf[o] = 0;
+	if (cut && o + 4 <= size)
+		strcpy(buf + o, "...");
+	return buf;
+}
+
+void util_md_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '\n': case '\r': fputc(' ', f); break;
+		case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '#': case '!':
+			fputc('\\', f);
+			fputc(*s, f);
+			break;
+		default: fputc(*s, f); break;
+		}
+	}
+}

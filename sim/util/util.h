@@ -46,6 +46,13 @@ const char *util_source_dir(void);
  * the read that fails).  Returns buf. */
 const char *util_data_dir(const char *what, char *buf, size_t n);
 
+/* ---- messages --------------------------------------------------------------- */
+
+/* Input text as shown inside a one-line message: at most 60 bytes (cut at
+ * a UTF-8 boundary, "..." appended), control characters and DEL written as
+ * \n, \t, \r or \xNN so that no message spans two lines.  Returns buf. */
+const char *util_shown(const char *s, size_t len, char *buf, size_t size);
+
 /* ---- hashing --------------------------------------------------------------- */
 
 /* FNV-1a, 64 bits: start from UTIL_FNV_OFFSET (or any seed) and chain. */
@@ -77,6 +84,13 @@ const char *util_near_hint(const struct util_near *n, char *buf, size_t size);
 /* Levenshtein distance of two names of at most 32 bytes (SIZE_MAX if
  * longer). */
 size_t util_edit_distance(const char *a, size_t la, const char *b, size_t lb);
+
+/* Text from an input (a scenario's summary, a result's names) inside
+ * Markdown: HTML's < > & as entities, Markdown's \ ` * _ [ ] | # ! as
+ * backslash escapes, CR/LF as a space, so that it renders as the literal
+ * text and never as markup, HTML or a new table row (issue 15 item 11).  The
+ * only Markdown quoting rule in hvsim. */
+void util_md_text(FILE *f, const char *s);
 
 /* A growable list of owned strings. */
 struct strlist {
