@@ -96,6 +96,12 @@ static void run_snippets(struct run_ctx *r)
 		const struct host_snippet *sn = &r->sc->host.snippets[r->pending[i]];
 		sync_host_ideal(r);
 		cpu_event(&r->cpu, EV_HOST, 0, sn->code.base, 0, sn->name);
+		/* each snippet run gets the guest's instruction budget: a snippet
+		 * that never reaches its end (`jmp $`) is a host_snippet_failed
+		 * violation, not a hang (found by fuzz_scenario running what it
+		 * loads, issue 15) */
+		engine_set_budget(r->host, engine_instructions(r->host) +
+				  (r->sc->guest.max_instructions ? r->sc->guest.max_instructions : DEFAULT_BUDGET), 0);
 		enum engine_stop s = engine_run(r->host, sn->code.base);
 		if (s != STOP_HALT)
 			engine_violation(r->guest, sn->code.base, -1, "host_snippet_failed",
