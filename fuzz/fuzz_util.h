@@ -22,7 +22,7 @@ int hvsim_main(int argc, char **argv);
 static char fuzz_dir[4096];
 
 /* A private directory (and the assembler cache inside it). */
-static void fuzz_setup(void)
+static __attribute__((unused)) void fuzz_setup(void)
 {
 	if (fuzz_dir[0])
 		return;
@@ -36,7 +36,7 @@ static void fuzz_setup(void)
 }
 
 /* Write data to fuzz_dir/name; returns the path (static buffer). */
-static const char *fuzz_file(const char *name, const uint8_t *data, size_t size)
+static __attribute__((unused)) const char *fuzz_file(const char *name, const uint8_t *data, size_t size)
 {
 	static char path[2][4200];
 	static int k;
@@ -50,7 +50,7 @@ static const char *fuzz_file(const char *name, const uint8_t *data, size_t size)
 
 /* Every line of err[0..n) is one message: "X:L:C: text" with L, C digits
  * (X may itself hold ':'), or "hvsim: text"; the text ends with '\n'. */
-static void fuzz_check_stderr(const char *verb, const char *err, size_t n)
+static __attribute__((unused)) void fuzz_check_stderr(const char *verb, const char *err, size_t n)
 {
 	if (n && err[n - 1] != '\n') {
 		fprintf(stdout, "fuzz %s: partial line on stderr: %.*s\n", verb, (int)n, err);
@@ -86,7 +86,7 @@ static void fuzz_check_stderr(const char *verb, const char *err, size_t n)
 /* Run `hvsim argv...` (argv NULL-terminated, argv[0] is the verb); stdout
  * goes to /dev/null; returns the exit status after checking stderr and
  * that it is one of `allowed` (a string of digits). */
-static int fuzz_hvsim(const char *allowed, char **argv)
+static __attribute__((unused)) int fuzz_hvsim(const char *allowed, char **argv)
 {
 	int argc = 0;
 	char *av[32] = { "hvsim" };
