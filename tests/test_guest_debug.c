@@ -155,7 +155,13 @@ Test(guest_debug_singlestep, one_exit_to_user_per_instruction)
  * USE_SW_BP), KVM_EXIT_DEBUG per INT3; without it INT3 never exits. */
 Test(guest_debug_sw_bp, int3_exits_to_user_only_with_sw_bp)
 {
-	static const char *body = "    int3\n    nop\n    int3\n    hlt\n";
+	/* with an IDT: without one the delivered #BP would triple-fault the
+	 * guest (SDM Vol.3 6.15, issue 15 item 10) */
+	static const char *body = "    lea rax, [rip + handler]\n    mov word ptr [rip + idt + 48], ax\n"
+				  "    mov dword ptr [rip + idt + 50], 0x8e000008\n    shr eax, 16\n"
+				  "    mov word ptr [rip + idt + 54], ax\n    lidt [rip + idtr]\n"
+				  "    int3\n    nop\n    int3\n    hlt\n    handler: iretq\n"
+				  "    idtr: .word 63\n    .quad idt\n    .balign 16\n    idt: .zero 64\n";
 	struct scenario *with = h_load_guest("host:\n  guest_debug: {sw_bp: true}\n", body);
 	struct scenario *without = h_load_guest("host:\n  guest_debug: true\n", body);
 	for (int v = 0; v < 2; v++) {

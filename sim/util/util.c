@@ -1,5 +1,6 @@
 /* util.c - see util.h. */
 #include "sim/util/util.h"
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -344,7 +345,14 @@ const char *util_shown(const char *s, size_t len, char *buf, size_t size)
 
 void util_md_text(FILE *f, const char *s)
 {
+	const char *start = s;
 	for (; *s; s++) {
+		/* '_' between two letters or digits never starts emphasis
+		 * (CommonMark 6.2): DR_ACCESS and bp_enabled stay as they are */
+		if (*s == '_' && s > start && isalnum((unsigned char)s[-1]) && isalnum((unsigned char)s[1])) {
+			fputc('_', f);
+			continue;
+		}
 		switch (*s) {
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
