@@ -10,9 +10,6 @@
 #include "sim/loader/scenario.h"
 #include "sim/run.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static struct scenario *sc;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

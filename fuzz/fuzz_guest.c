@@ -38,16 +38,7 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-const char *__lsan_default_suppressions(void);
-
-/* Unicorn 2.0.1 never frees QEMU's per-page code bitmap, which it builds
- * when the guest writes to a page it has translated code from
- * (self-modifying code): a leak inside libunicorn that uc_close() leaves
- * behind, not in hvsim. */
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:tb_invalidate_phys_page_fast\n";
-}
+#include "fuzz/fuzz_lsan.h"
 
 #define CODE_BASE 0x1000
 #define MAX_CODE 4096

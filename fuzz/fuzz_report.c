@@ -6,16 +6,7 @@
 #define _GNU_SOURCE
 #include "fuzz/fuzz_util.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_setup();
-	return 0;
-}
+FUZZ_INIT_SETUP_ONLY
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

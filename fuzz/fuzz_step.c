@@ -9,9 +9,6 @@
 #define _GNU_SOURCE
 #include "fuzz/fuzz_util.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static const char scenario[] =
 	"version: 1\n"
 	"name: fuzz_step\n"

@@ -17,7 +17,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz/fuzz_lsan.h"          /* step and cost run guests */
+
 int hvsim_main(int argc, char **argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The LLVMFuzzerInitialize of a target that needs only fuzz_setup(). */
+#define FUZZ_INIT_SETUP_ONLY                                                   \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)                      \
+	{                                                                      \
+		(void)argc;                                                    \
+		(void)argv;                                                    \
+		fuzz_setup();                                                  \
+		return 0;                                                      \
+	}
 
 static char fuzz_dir[4096];
 
