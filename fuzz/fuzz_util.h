@@ -35,7 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char fuzz_dir[4096];
 
-/* A private directory (and the assembler cache inside it). */
+/* A private directory (and the assembler cache inside it).  hvsim_main runs
+ * with it as the working directory: `report --format svg` without -o writes
+ * exits.svg and cycles.svg there, never into the tree the fuzzer runs from.
+ * The corpus and artifact paths libFuzzer opens are taken relative to the
+ * directory it started in, so fuzz_hvsim() changes there and back. */
 static __attribute__((unused)) void fuzz_setup(void)
 {
 	if (fuzz_dir[0])
@@ -121,7 +125,13 @@ static __attribute__((unused)) int fuzz_hvsim(const char *allowed, char **argv)
 	dup2(dn, 1);
 	dup2(ef, 2);
 	clearerr(stdout);
+	int cwd = open(".", O_RDONLY | O_DIRECTORY);
+	if (cwd < 0 || chdir(fuzz_dir))
+		abort();
 	int rc = hvsim_main(argc + 1, av);
+	if (fchdir(cwd))
+		abort();
+	close(cwd);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(so, 1);

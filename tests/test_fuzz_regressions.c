@@ -1,6 +1,6 @@
 /* test_fuzz_regressions.c - replay the inputs under tests/fuzz-regressions/
  * through the fuzz targets' own entry points (fuzz/fuzz_scenario.c,
- * fuzz/fuzz_guest.c are compiled into this test with their
+ * fuzz/fuzz_guest.c, fuzz/fuzz_outcome.c are compiled into this test with their
  * LLVMFuzzer* functions renamed).  A target aborts on any finding (bad
  * error-message shape, refused run, internal error, a run without a stop
  * reason), so a regression crashes its test; under the ASan build memory
@@ -24,6 +24,9 @@
 #define LLVMFuzzerTestOneInput guest_fuzz_one
 #include "fuzz/fuzz_guest.c"
 #undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput outcome_fuzz_one
+#include "fuzz/fuzz_outcome.c"
 #undef LLVMFuzzerTestOneInput
 
 static char *read_all(const char *path, size_t *n)
@@ -90,4 +93,10 @@ Test(fuzz_regressions, guest_inputs, .timeout = 300)
 	guest_fuzz_init(&argc, &argv);
 	unsigned n = replay("guest", guest_fuzz_one);
 	cr_assert_gt(n, 0, "no guest regression inputs found");
+}
+
+Test(fuzz_regressions, outcome_inputs, .timeout = 300)
+{
+	unsigned n = replay("outcome", outcome_fuzz_one);
+	cr_assert_gt(n, 0, "no outcome regression inputs found");
 }

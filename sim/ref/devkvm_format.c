@@ -226,6 +226,8 @@ int kvm_image_read(const char *buf, size_t len, struct kvm_image *img, char *err
 			if (e->when < 0 || !num(t.v[2], &e->n))
 				goto bad;
 			uint64_t x[4] = { 0 };
+			if (t.n > 8)           /* at most 4 numbers (found by fuzz_outcome: x[] overflowed) */
+				goto bad;
 			for (int i = 4; i < t.n; i++)
 				if (!num(t.v[i], &x[i - 4]))
 					goto bad;
