@@ -415,6 +415,8 @@ int kvm_outcome_read(const char *buf, size_t len, struct kvm_outcome *o, char *e
 		} else if (!strcmp(k, "kernel") && t.n == 2) {
 			snprintf(o->kernel, sizeof(o->kernel), "%s", t.v[1]);
 		} else if (!strcmp(k, "error") && t.n >= 2) {
+			if (a[1] > KVM_ERR_INTERNAL)   /* an enum kvm_err (found by fuzz_outcome: */
+				goto bad;              /* 0xffff0ff1 came back as a negative kind) */
 			o->error_kind = (int)a[1];
 			const char *m = strchr(keep, ' ');
 			snprintf(o->error, sizeof(o->error), "%s", m ? m + 1 : "?");
