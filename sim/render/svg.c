@@ -600,13 +600,16 @@ void chart_svg_stacked(FILE *f, const struct chart *c)
 				uint64_t val = c->v[i * c->ncols + k];
 				if (!val)
 					continue;
+				uint64_t top;          /* saturating near 2^64, as the totals */
+				if (__builtin_add_overflow(acc, val, &top))
+					top = UINT64_MAX;
 				double xa = x0 + (double)acc * bw_max / (double)xmax;
-				double xb = x0 + (double)(acc + val) * bw_max / (double)xmax;
+				double xb = x0 + (double)top * bw_max / (double)xmax;
 				char tip[240], b[32];
 				fmt_u(b, sizeof(b), val);
 				snprintf(tip, sizeof(tip), "%s %s: %s %s", c->rows[i], c->cols[k], b, c->unit);
 				bar(f, xa, by, xb - xa, BAR_H + 2, cols[k], c->cols[k], val, tip);
-				acc += val;
+				acc = top;
 			}
 			double xe = x0 + (double)acc * bw_max / (double)xmax;
 			char b[96];
