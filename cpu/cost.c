@@ -2,6 +2,7 @@
 #include "cpu/cost.h"
 #include <ctype.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +26,120 @@ int cost_set(struct cost_model *m, const char *name, uint64_t value)
 {
 	for (unsigned i = 0; i < cost_ndescs; i++)
 		if (!strcmp(cost_descs[i].name, name)) {
-			*(uint64_t *)((char *)m + cost_descs[i].offset) = value;
+			cost_put(m, i, value);
 			return 0;
 		}
 	return -1;
+}
+
+uint64_t cost_get(const struct cost_model *m, unsigned i)
+{
+	return *(const uint64_t *)((const char *)m + cost_descs[i].offset);
+}
+
+void cost_put(struct cost_model *m, unsigned i, uint64_t v)
+{
+	*(uint64_t *)((char *)m + cost_descs[i].offset) = v;
+	m->lo[i] = m->hi[i] = v;
+	m->estimate[i] = 0;
+}
+
+void cost_mitigations_off(struct cost_model *m)
+{
+	cost_put(m, COSTI_mitig_l1d_flush, 0);
+	cost_put(m, COSTI_mitig_verw, 0);
+	cost_put(m, COSTI_mitig_rsb, 0);
+}
+
+/* "@key text" header lines of a model file. */
+static int meta_line(const char *p, struct cost_model *m, struct cost_meta *meta)
+{
+	static const char *const keys[] = { "cpu", "kernel", "date", "ipc", "source" };
+	size_t n = strcspn(p, " \t\r\n");
+	const char *v = p + n;
+	while (isspace((unsigned char)*v))
+		v++;
+	size_t vl = strcspn(v, "\r\n");
+	while (vl && isspace((unsigned char)v[vl - 1]))
+		vl--;
+	if (n == 6 && !strncmp(p, "vendor", 6)) {
+		m->vendors = vl == 3 && !strncmp(v, "vmx", 3) ? 1 : vl == 3 && !strncmp(v, "svm", 3) ? 2
+			   : vl == 4 && !strncmp(v, "both", 4) ? 3 : 0;
+		return m->vendors ? 0 : -1;
+	}
+	for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		if (strlen(keys[k]) != n || strncmp(keys[k], p, n))
+			continue;
+		if (!meta)
+			return 0;
+		char *dst = k == 0 ? meta->cpu : k == 1 ? meta->kernel : k == 2 ? meta->date : k == 3 ? meta->ipc : NULL;
+		size_t dsz = k == 0 ? sizeof(meta->cpu) : k == 1 ? sizeof(meta->kernel) : k == 2 ? sizeof(meta->date)
+			   : sizeof(meta->ipc);
+		if (!dst) {
+			if (meta->nsources == COST_META_SOURCES)
+				return 0;
+			dst = meta->source[meta->nsources++];
+			dsz = sizeof(meta->source[0]);
+		}
+		snprintf(dst, dsz, "%.*s", (int)vl, v);
+		return 0;
+	}
+	return -1;
+}
+
+/* "[LO..HI]" at *pp (decimal); advances *pp.  0, or -1. */
+static int parse_range(const char **pp, uint64_t *lo, uint64_t *hi)
+{
+	const char *p = *pp;
+	char *end;
+	if (*p++ != '[')
+		return -1;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	errno = 0;
+	*lo = strtoull(p, &end, 10);
+	if (errno || strncmp(end, "..", 2))
+		return -1;
+	p = end + 2;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	*hi = strtoull(p, &end, 10);
+	p = end;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (errno || *p != ']')
+		return -1;
+	*pp = p + 1;
+	return 0;
+}
+
+static int cmp_model(const void *a, const void *b)
+{
+	const char *x = a, *y = b;
+	int dx = !strcmp(x, "default"), dy = !strcmp(y, "default");
+	return dx != dy ? dy - dx : strcmp(x, y);
+}
+
+int cost_bundled_list(char (*names)[64], int max)
+{
+	char dir[1024];
+	cost_bundled_path("x", dir, sizeof(dir));
+	*strrchr(dir, '/') = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < max) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && l - 5 < 64 && !strcmp(e->d_name + l - 5, ".cost") && e->d_name[0] != '.')
+			snprintf(names[n++], 64, "%.*s", (int)(l - 5), e->d_name);
+	}
+	closedir(d);
+	qsort(names, (size_t)n, 64, cmp_model);
+	return n;
 }
 
 void cost_bundled_path(const char *name, char *buf, size_t size)
@@ -91,17 +202,35 @@ int cost_check_name(const char *model, char *err, size_t errsize)
 
 /* One "name = value  # comment" line (text[0..n), NUL-free).  Returns 0, 1
  * for a blank or comment line, -1 (message in err) otherwise. */
-static int cost_line(const char *path, int ln, char *line, struct cost_model *m, unsigned char *seen,
-		     char *err, size_t errsize)
+static int cost_line(const char *path, int ln, char *line, struct cost_model *m, struct cost_meta *meta,
+		     unsigned char *seen, char *err, size_t errsize)
 {
 	char *p = line;
-	char *hash = strchr(p, '#');
-	if (hash)
-		*hash = 0;
 	while (isspace((unsigned char)*p))
 		p++;
-	if (!*p)
+	if (*p == '@') {
+		if (meta_line(p + 1, m, meta)) {
+			snprintf(err, errsize, "%s:%d:%d: bad header '@%.*s', want @cpu, @kernel, @date, @ipc, @source "
+				 "or @vendor vmx|svm|both", path, ln, (int)(p - line) + 1, (int)strcspn(p + 1, " \t\r\n"),
+				 p + 1);
+			return -1;
+		}
 		return 1;
+	}
+	char *hash = strchr(p, '#');
+	char *cite = NULL;
+	if (hash) {
+		*hash = 0;
+		cite = hash + 1;
+		while (isspace((unsigned char)*cite))
+			cite++;
+		cite[strcspn(cite, "\r\n")] = 0;
+	}
+	if (!*p) {
+		if (cite && meta && !meta->summary[0])
+			snprintf(meta->summary, sizeof(meta->summary), "%s", cite);
+		return 1;
+	}
 	char name[64];
 	int col = (int)(p - line) + 1;
 	size_t n = strcspn(p, " \t=");
@@ -133,8 +262,42 @@ static int cost_line(const char *path, int ln, char *line, struct cost_model *m,
 	}
 	while (isspace((unsigned char)*end))
 		end++;
+	/* an optional range "[LOW..HIGH]" (decimal) containing the value */
+	uint64_t lo = v, hi = v;
+	bool ranged = *end == '[';
+	int rcol = (int)(end - line) + 1;
+	if (ranged) {
+		const char *q = end;
+		if (parse_range(&q, &lo, &hi)) {
+			snprintf(err, errsize, "%s:%d:%d: expected a range '[LOW..HIGH]'", path, ln, rcol);
+			return -1;
+		}
+		end = (char *)q;
+		while (isspace((unsigned char)*end))
+			end++;
+	}
 	if (*end)
 		goto bad;
+	if (ranged && !(lo <= v && v <= hi)) {
+		snprintf(err, errsize, "%s:%d:%d: range [%llu..%llu] does not contain the value %llu", path, ln, rcol,
+			 (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)v);
+		return -1;
+	}
+	/* every entry cites its source; an estimate (or an unverified figure) has a range */
+	if (!cite || !*cite) {
+		snprintf(err, errsize, "%s:%d:%d: cost entry '%s' has no citation: end the line with '# SOURCE' "
+			 "(or '# [estimate] why' with a range [LOW..HIGH])", path, ln,
+			 hash ? (int)(hash - line) + 1 : (int)strcspn(line, "\r\n") + 1, name);
+		return -1;
+	}
+	const char *tag = strstr(cite, "[estimate]");
+	if (!tag)
+		tag = strstr(cite, "[unverified]");
+	if (tag && !ranged) {
+		snprintf(err, errsize, "%s:%d:%d: cost entry '%s' is %.*s but has no range: write 'VALUE [LOW..HIGH]'",
+			 path, ln, (int)(tag - line) + 1, name, (int)strcspn(tag, "]") + 1, tag);
+		return -1;
+	}
 	unsigned i;
 	for (i = 0; i < cost_ndescs; i++)
 		if (!strcmp(cost_descs[i].name, name))
@@ -144,6 +307,11 @@ static int cost_line(const char *path, int ln, char *line, struct cost_model *m,
 		return -1;
 	}
 	*(uint64_t *)((char *)m + cost_descs[i].offset) = v;
+	m->lo[i] = lo;
+	m->hi[i] = hi;
+	m->estimate[i] = tag != NULL;
+	if (meta)
+		snprintf(meta->cite[i], sizeof(meta->cite[i]), "%s", cite);
 	seen[i] = 1;
 	return 0;
 bad:
@@ -152,6 +320,11 @@ bad:
 }
 
 int cost_load(const char *path, struct cost_model *m, char *err, size_t errsize)
+{
+	return cost_load_meta(path, m, NULL, err, errsize);
+}
+
+int cost_load_meta(const char *path, struct cost_model *m, struct cost_meta *meta, char *err, size_t errsize)
 {
 	/* Bounded and whole: no line-length limit, a directory or an endless
 	 * file is an error of its own (issue 15 item 12). */
@@ -162,6 +335,9 @@ int cost_load(const char *path, struct cost_model *m, char *err, size_t errsize)
 		return -1;
 	}
 	memset(m, 0, sizeof(*m));
+	m->vendors = 3;
+	if (meta)
+		memset(meta, 0, sizeof(*meta));
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	snprintf(m->name, sizeof(m->name), "%.*s", (int)strcspn(base, "."), base);
@@ -179,7 +355,7 @@ int cost_load(const char *path, struct cost_model *m, char *err, size_t errsize)
 			free(text);
 			return -1;
 		}
-		if (cost_line(path, ln, line, m, seen, err, errsize) < 0) {
+		if (cost_line(path, ln, line, m, meta, seen, err, errsize) < 0) {
 			free(text);
 			return -1;
 		}

@@ -46,7 +46,7 @@ uint64_t cpu_hv_read_dr(struct cpu *c, int n, const char *cause)
 {
 	assert(n >= 0 && n <= 7 && n != 4 && n != 5);
 	c->st.dr_hw_reads[n]++;
-	cpu_charge(c, CYC_DR, c->cost->hw_dr_read);
+	CPU_CHARGE(c, CYC_DR, hw_dr_read);
 	cpu_event(c, EV_DR_READ, (uint64_t)n, c->dr[n], 0, cause);
 	return c->dr[n];
 }
@@ -56,14 +56,19 @@ void cpu_dr_count(struct cpu *c, int n, uint64_t val, enum dr_writer who, const 
 	switch (who) {
 	case DRW_HV:
 		c->st.dr_hw_writes[n]++;
-		cpu_charge(c, CYC_DR, n == 7 ? c->cost->hw_dr7_write : c->cost->hw_dr_write);
+		if (n == 7)
+			CPU_CHARGE(c, CYC_DR, hw_dr7_write);
+		else
+			CPU_CHARGE(c, CYC_DR, hw_dr_write);
 		cpu_event(c, EV_DR_WRITE, (uint64_t)n, val, 0, cause);
 		break;
 	case DRW_GUEST:
 	case DRW_HOST:
 		c->st.dr_guest_native_writes++;
-		cpu_charge(c, who == DRW_HOST ? CYC_HOST : CYC_GUEST,
-			   n == 7 ? c->cost->mov_dr7_write : c->cost->mov_dr_write);
+		if (n == 7)
+			CPU_CHARGE(c, who == DRW_HOST ? CYC_HOST : CYC_GUEST, mov_dr7_write);
+		else
+			CPU_CHARGE(c, who == DRW_HOST ? CYC_HOST : CYC_GUEST, mov_dr_write);
 		break;
 	case DRW_HOST_KERNEL:
 	case DRW_PROCESSOR:

@@ -51,6 +51,10 @@ struct cpu {
 	uint64_t dr_gen;             /* bumped on every hardware DR write (engines re-arm hooks) */
 	struct dr_features feat;     /* DR6 active-low features exposed (RTM, bus-lock) */
 	const struct cost_model *cost;  /* cycle prices */
+	/* how many times each cost entry was charged: cycles.total is
+	 * sum(cost_n[i] * entry i), so any other model can be priced without
+	 * re-running (the robustness analysis of `hvsim compare --cost`) */
+	uint64_t cost_n[COST_N];
 	struct stats st;             /* counters of this run */
 	/* the exit being handled (cpu_exit_begin .. cpu_exit_end, below) */
 	struct { unsigned slot; uint64_t start; bool open; } exit_clock;
@@ -70,6 +74,15 @@ static inline void cpu_sat_add(struct cpu *c, uint64_t *f, uint64_t v)
 		c->st.cycles_saturated = 1;
 	}
 }
+/* Charge n times the cost entry `field` (a cost.def field name) and count it. */
+#define CPU_CHARGE_N(c, cat, field, n)                                                \
+	do {                                                                          \
+		struct cpu *c_ = (c);                                                 \
+		uint64_t n_ = (n);                                                    \
+		c_->cost_n[COSTI_##field] += n_;                                      \
+		cpu_charge(c_, (cat), n_ * c_->cost->field);                          \
+	} while (0)
+#define CPU_CHARGE(c, cat, field) CPU_CHARGE_N(c, cat, field, 1)
 /* Emit a trace event (no-op without a sink). */
 void cpu_event(struct cpu *c, enum sim_event_id id, uint64_t a, uint64_t b,
 	       uint64_t cc, const char *s);

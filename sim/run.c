@@ -179,8 +179,15 @@ int sim_resolve_policy(const struct scenario *sc, const char *name, struct polic
 int sim_load_cost(const struct scenario *sc, const char *override, struct cost_model *m, char *err,
 		  size_t errsize)
 {
-	char path[4096], nerr[1200];
+	char path[4096], nerr[1200], stem[256];
 	const char *model = override ? override : sc->cost_model;
+	/* "NAME+nomitig": the model with its mitig.* entries off */
+	const char *plus = model ? strstr(model, "+nomitig") : NULL;
+	bool nomitig = plus && !plus[8];
+	if (nomitig) {
+		snprintf(stem, sizeof(stem), "%.*s", (int)(plus - model), model);
+		model = stem;
+	}
 	if (cost_check_name(model, nerr, sizeof(nerr))) {
 		/* a scenario's cpu.model has a position; --cost has none */
 		if (override)
@@ -193,6 +200,12 @@ int sim_load_cost(const struct scenario *sc, const char *override, struct cost_m
 	cost_model_path(model, path, sizeof(path));
 	if (cost_load(path, m, err, errsize))
 		return -1;
+	if (nomitig) {
+		cost_mitigations_off(m);
+		size_t l = strlen(m->name);
+		if (l + 8 < sizeof(m->name))
+			memcpy(m->name + l, "+nomitig", 9);
+	}
 	for (size_t i = 0; i < sc->ncosts; i++)
 		if (cost_set(m, sc->costs[i].name, sc->costs[i].value)) {
 			snprintf(err, errsize, "%s:%d:%d: unknown cost entry '%s' (see 'hvsim list costs')",
@@ -532,6 +545,8 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	snprintf(res->policy, sizeof(res->policy), "%s", r->vendor ? pol.name : "none");
 	snprintf(res->vendor, sizeof(res->vendor), "%s", r->vendor ? r->vendor->name : "none");
 	snprintf(res->cost_model, sizeof(res->cost_model), "%s", r->cost.name);
+	res->cost = r->cost;
+	memcpy(res->cost_n, r->cpu.cost_n, sizeof(res->cost_n));
 	memcpy(res->hw_dr, r->cpu.dr, sizeof(res->hw_dr));
 	memcpy(res->guest_dr, engine_ideal(r->guest)->dr, sizeof(res->guest_dr));
 	if (r->vendor) {

@@ -44,6 +44,8 @@ struct run_result {
 	char policy[64];               /* policy name */
 	char vendor[8];                /* "vmx", "svm" or "none" */
 	char cost_model[64];           /* cost model name */
+	struct cost_model cost;        /* the model the run used (with cpu.costs applied) */
+	uint64_t cost_n[COST_N];       /* times each cost entry was charged (cycles.total = sum n x price) */
 	struct stats st;               /* all counters */
 	const char *const *exit_names; /* vendor exit-reason names, indexed like st.exits (NULL entries unused) */
 	unsigned nexit_names;

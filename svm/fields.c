@@ -22,14 +22,14 @@ const char *const vmcb_field_name[VMCB_NFIELDS] = {
 uint64_t vmcb_read(struct vmcb *v, enum vmcb_field f)
 {
 	v->cpu->st.vmcs_reads++;
-	cpu_charge(v->cpu, CYC_VMCS, v->cpu->cost->vmcb_read);
+	CPU_CHARGE(v->cpu, CYC_VMCS, vmcb_read);
 	return v->f[f];
 }
 
 void vmcb_write(struct vmcb *v, enum vmcb_field f, uint64_t x)
 {
 	v->cpu->st.vmcs_writes++;
-	cpu_charge(v->cpu, CYC_VMCS, v->cpu->cost->vmcb_write);
+	CPU_CHARGE(v->cpu, CYC_VMCS, vmcb_write);
 	v->f[f] = vmcb_truncate(f, x);
 }
 

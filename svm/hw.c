@@ -71,7 +71,8 @@ void svm_hw_exit(struct svm *s, uint64_t code, uint64_t info1, uint64_t info2, u
 	cpu_dr_write(c, 7, s->host_dr7 & ~DR7_BP_EN_MASK, DRW_PROCESSOR, "#vmexit");
 	cpu_dr_write(c, 6, s->host_dr6, DRW_PROCESSOR, "#vmexit");
 	c->guest_mode = false;
-	cpu_charge(c, CYC_TRANSITION, c->cost->svm_exit);
+	CPU_CHARGE(c, CYC_TRANSITION, svm_exit);
+	CPU_CHARGE(c, CYC_TRANSITION, mitig_rsb);     /* RSB fill after #VMEXIT */
 }
 
 /* VMRUN (APM 15.5.1).  Returns false when the consistency checks fail: the
@@ -81,7 +82,9 @@ bool svm_hw_vmrun(struct svm *s)
 {
 	struct cpu *c = s->cpu;
 	struct vmcb *v = &s->vmcb;
-	cpu_charge(c, CYC_TRANSITION, c->cost->svm_entry);
+	CPU_CHARGE(c, CYC_TRANSITION, svm_entry);
+	CPU_CHARGE(c, CYC_TRANSITION, mitig_verw);        /* VERW before VMRUN (TSA on Zen 3/4) */
+	CPU_CHARGE(c, CYC_TRANSITION, mitig_l1d_flush);   /* 0 on every AMD model */
 	/* Saving host state.  15.5.1's list has no debug registers, but #VMEXIT
 	 * must give the host back a DR7 "with all breakpoints disabled" and its
 	 * DR6; QEMU's helper_vmrun keeps both in the host save area. */
@@ -115,7 +118,7 @@ bool svm_hw_vmrun(struct svm *s)
 		cpu_dr_write(c, 7, s->host_dr7 & ~DR7_BP_EN_MASK, DRW_PROCESSOR, "#vmexit");
 		cpu_dr_write(c, 6, s->host_dr6, DRW_PROCESSOR, "#vmexit");
 		c->guest_mode = false;
-		cpu_charge(c, CYC_TRANSITION, c->cost->svm_exit);
+		CPU_CHARGE(c, CYC_TRANSITION, svm_exit);
 		return false;
 	}
 	/* Loading guest state: "DR6 and DR7—The guest's breakpoint state"

@@ -270,7 +270,7 @@ static void skip_instruction(struct svm *s)
 static bool emulator_decode(struct svm *s, uint64_t rip, struct insn_info *ii)
 {
 	uint8_t buf[15];
-	cpu_charge(s->cpu, CYC_HANDLER, s->cpu->cost->emulate_insn);
+	CPU_CHARGE(s->cpu, CYC_HANDLER, emulate_insn);
 	for (size_t n = sizeof(buf); n >= 3; n--)
 		if (engine_mem_read(s->eng, rip, buf, n) == 0)
 			return engine_classify(buf, n, 64, ii) == 0 && ii->cls == IC_MOV_DR;
@@ -404,7 +404,7 @@ static void msr_interception(struct svm *s)
 {
 	bool write = vmcb_read(&s->vmcb, EXITINFO1) & 1;
 	uint32_t msr = (uint32_t)engine_gpr(s->eng, 1);
-	cpu_charge(s->cpu, CYC_HANDLER, s->cpu->cost->handler_io);
+	CPU_CHARGE(s->cpu, CYC_HANDLER, handler_io);
 	if (write) {
 		uint64_t val = (s->rax & 0xFFFFFFFFull) | engine_gpr(s->eng, 2) << 32;
 		if (msr == MSR_IA32_DEBUGCTL) {
@@ -486,13 +486,14 @@ static void svm_handle_exit(struct svm *s)
 {
 	struct cpu *c = s->cpu;
 	struct vmcb *v = &s->vmcb;
-	cpu_charge(c, CYC_HANDLER, c->cost->handler_base);
+	CPU_CHARGE(c, CYC_HANDLER, handler_base);
 	uint64_t code = vmcb_read(v, EXITCODE);
 	switch (code) {
 	case SVM_EXIT_READ_DR0 ... SVM_EXIT_DR_LAST:
 		dr_interception(s, code);
 		break;
 	case SVM_EXIT_EXCP_DB:
+		CPU_CHARGE(c, CYC_HANDLER, handler_db);
 		db_interception(s);
 		break;
 	case SVM_EXIT_READ_CR4:
@@ -523,7 +524,7 @@ static void svm_handle_exit(struct svm *s)
 		gpr_write(s, 3, leaf == 0 ? 0x4B4D564B : 0);
 		gpr_write(s, 1, leaf == 0 ? 0x564B4D56 : 0);
 		gpr_write(s, 2, leaf == 0 ? 0x4D : leaf == 1 ? (1u << 2) : 0);
-		cpu_charge(c, CYC_HANDLER, c->cost->handler_cpuid);
+		CPU_CHARGE(c, CYC_HANDLER, handler_cpuid);
 		skip_instruction(s);
 		break;
 	}
@@ -532,7 +533,7 @@ static void svm_handle_exit(struct svm *s)
 		 * = svm->vmcb->control.exit_info_2", then kvm_fast_pio. */
 		vmcb_read(v, EXITINFO1);
 		s->next_rip = vmcb_read(v, EXITINFO2);
-		cpu_charge(c, CYC_HANDLER, c->cost->handler_io);
+		CPU_CHARGE(c, CYC_HANDLER, handler_io);
 		skip_instruction(s);
 		break;
 	case SVM_EXIT_VMMCALL:

@@ -16,13 +16,13 @@ const char *const vmcs_field_name[VMCS_NFIELDS] = {
 uint64_t vmcs_read(struct vmcs *v, enum vmcs_field f)
 {
 	v->cpu->st.vmcs_reads++;
-	cpu_charge(v->cpu, CYC_VMCS, v->cpu->cost->vmread);
+	CPU_CHARGE(v->cpu, CYC_VMCS, vmread);
 	return v->f[f];
 }
 
 void vmcs_write(struct vmcs *v, enum vmcs_field f, uint64_t x)
 {
 	v->cpu->st.vmcs_writes++;
-	cpu_charge(v->cpu, CYC_VMCS, v->cpu->cost->vmwrite);
+	CPU_CHARGE(v->cpu, CYC_VMCS, vmwrite);
 	v->f[f] = x;
 }

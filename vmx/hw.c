@@ -40,7 +40,8 @@ void vmx_hw_exit(struct vmx *x, uint32_t reason, uint64_t qual, uint32_t intr_in
 	cpu_dr_write(c, 7, DR7_FIXED_1, DRW_PROCESSOR, "vm exit");
 	c->debugctl = 0;
 	c->guest_mode = false;
-	cpu_charge(c, CYC_TRANSITION, c->cost->vmexit);
+	CPU_CHARGE(c, CYC_TRANSITION, vmexit);
+	CPU_CHARGE(c, CYC_TRANSITION, mitig_rsb);     /* vmexit_fill_RSB and friends */
 }
 
 /* VM entry (SDM Vol.3 26.3.1.1 checks, 26.3.2.1 loading, 26.5 event
@@ -54,12 +55,14 @@ bool vmx_hw_entry(struct vmx *x)
 	 * must be 0, else VM-entry failure (exit reason 33 with bit 31 set,
 	 * kvm-unit-tests test_guest_dr7). */
 	if (load_dbg && (vmcs_hw_get(v, GUEST_DR7) >> 32)) {
-		cpu_charge(c, CYC_TRANSITION, c->cost->vmentry);
+		CPU_CHARGE(c, CYC_TRANSITION, vmentry);
 		vmcs_hw_set(v, VM_EXIT_REASON, EXIT_REASON_INVALID_STATE | VMX_EXIT_REASONS_FAILED_VMENTRY);
 		vmcs_hw_set(v, EXIT_QUALIFICATION, 0);
 		return false;
 	}
-	cpu_charge(c, CYC_TRANSITION, c->cost->vmentry);
+	CPU_CHARGE(c, CYC_TRANSITION, vmentry);
+	CPU_CHARGE(c, CYC_TRANSITION, mitig_l1d_flush);   /* vmx_l1d_flush before VMLAUNCH/VMRESUME */
+	CPU_CHARGE(c, CYC_TRANSITION, mitig_verw);        /* VERW in __vmx_vcpu_run */
 	/* 26.3.2.1: DR7 loaded from the field "with the exception that bit 12
 	 * and bits 15:14 are always 0 and bit 10 is always 1"; DEBUGCTL from
 	 * its field.  Without the control the host's values stay (observed by
@@ -68,7 +71,7 @@ bool vmx_hw_entry(struct vmx *x)
 		cpu_dr_write(c, 7, (vmcs_hw_get(v, GUEST_DR7) & ~0xD000ull) | DR7_FIXED_1,
 			     DRW_PROCESSOR, "vm entry");
 		c->debugctl = vmcs_hw_get(v, GUEST_IA32_DEBUGCTL);
-		cpu_charge(c, CYC_TRANSITION, c->cost->vmentry_load_debug);
+		CPU_CHARGE(c, CYC_TRANSITION, vmentry_load_debug);
 	}
 	/* CR0/CR4 from their fields (26.3.2.1), where handle_cr put the value
 	 * of an intercepted MOV to CR. */

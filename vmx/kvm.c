@@ -294,7 +294,7 @@ static void handle_cr(struct vmx *x)
 static void handle_msr(struct vmx *x, bool write)
 {
 	uint32_t msr = (uint32_t)engine_gpr(x->eng, 1);
-	cpu_charge(x->cpu, CYC_HANDLER, x->cpu->cost->handler_io);
+	CPU_CHARGE(x->cpu, CYC_HANDLER, handler_io);
 	if (write) {
 		uint64_t val = (engine_gpr(x->eng, 0) & 0xFFFFFFFFull) | engine_gpr(x->eng, 2) << 32;
 		if (msr == MSR_IA32_DEBUGCTL) {
@@ -384,7 +384,7 @@ static void vmx_after_run(struct vmx *x)
 static void vmx_handle_exit(struct vmx *x, uint32_t reason)
 {
 	struct cpu *c = x->cpu;
-	cpu_charge(c, CYC_HANDLER, c->cost->handler_base);
+	CPU_CHARGE(c, CYC_HANDLER, handler_base);
 	switch (reason) {
 	case EXIT_REASON_DR_ACCESS:
 		handle_dr(x);
@@ -393,6 +393,7 @@ static void vmx_handle_exit(struct vmx *x, uint32_t reason)
 		handle_cr(x);
 		break;
 	case EXIT_REASON_EXCEPTION_NMI:
+		CPU_CHARGE(c, CYC_HANDLER, handler_db);
 		handle_exception(x);
 		break;
 	case EXIT_REASON_CPUID: {
@@ -402,12 +403,12 @@ static void vmx_handle_exit(struct vmx *x, uint32_t reason)
 		engine_set_gpr(x->eng, 3, leaf == 0 ? 0x4B4D564B : 0);        /* "KVMKVMKVM" style */
 		engine_set_gpr(x->eng, 1, leaf == 0 ? 0x564B4D56 : 0);
 		engine_set_gpr(x->eng, 2, leaf == 0 ? 0x4D : leaf == 1 ? (1u << 2) : 0);
-		cpu_charge(c, CYC_HANDLER, c->cost->handler_cpuid);
+		CPU_CHARGE(c, CYC_HANDLER, handler_cpuid);
 		skip_instruction(x);
 		break;
 	}
 	case EXIT_REASON_IO_INSTRUCTION:
-		cpu_charge(c, CYC_HANDLER, c->cost->handler_io);
+		CPU_CHARGE(c, CYC_HANDLER, handler_io);
 		reg_read(x, VCPU_EXREG_EXIT_INFO_1);
 		skip_instruction(x);
 		break;

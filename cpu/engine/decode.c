@@ -161,18 +161,18 @@ int engine_classify(const uint8_t *b, size_t n, int mode, struct insn_info *ii)
 	}
 }
 
-static uint64_t insn_cost(const struct engine *e, const cs_insn *in)
+/* The cost entry of one instruction (COSTI_insn_*). */
+static unsigned insn_class(const cs_insn *in)
 {
-	const struct cost_model *c = e->cpu->cost;
 	const cs_detail *d = in->detail;
 	if (!d)
-		return c->insn_other;
+		return COSTI_insn_other;
 	for (unsigned g = 0; g < d->groups_count; g++) {
 		uint8_t gr = d->groups[g];
 		if (gr == CS_GRP_JUMP || gr == CS_GRP_CALL || gr == CS_GRP_RET || gr == CS_GRP_IRET)
-			return c->insn_branch;
+			return COSTI_insn_branch;
 		if (gr == CS_GRP_PRIVILEGE || gr == CS_GRP_INT)
-			return c->insn_other;
+			return COSTI_insn_other;
 	}
 	bool load = false, store = false;
 	for (unsigned o = 0; o < d->x86.op_count; o++) {
@@ -185,10 +185,10 @@ static uint64_t insn_cost(const struct engine *e, const cs_insn *in)
 			load = true;
 	}
 	if (store)
-		return c->insn_store;
+		return COSTI_insn_store;
 	if (load)
-		return c->insn_load;
-	return c->insn_alu;
+		return COSTI_insn_load;
+	return COSTI_insn_alu;
 }
 
 struct site *site_find(struct engine *e, uint64_t addr)
@@ -244,11 +244,15 @@ const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bo
 			cap = cap ? cap * 2 : 8;
 			b->iaddr = realloc(b->iaddr, cap * sizeof(uint64_t));
 			b->icost = realloc(b->icost, cap * sizeof(uint64_t));
-			if (!b->iaddr || !b->icost)
+			b->icls = realloc(b->icls, cap);
+			if (!b->iaddr || !b->icost || !b->icls)
 				abort();
 		}
 		b->iaddr[b->n] = a0;
-		b->icost[b->n] = ok ? insn_cost(e, in) : e->cpu->cost->insn_other;
+		unsigned cls = ok ? insn_class(in) : COSTI_insn_other;
+		b->icls[b->n] = (uint8_t)cls;
+		b->ncls[cls - COSTI_insn_alu]++;
+		b->icost[b->n] = cost_get(e->cpu->cost, cls);
 		b->cost += b->icost[b->n];
 		b->n++;
 		struct insn_info ii;
@@ -292,6 +296,7 @@ void decode_free(struct engine *e)
 			n = b->next;
 			free(b->iaddr);
 			free(b->icost);
+			free(b->icls);
 			free(b);
 		}
 		for (struct site *s = e->sites[i], *n; s; s = n) {

@@ -189,7 +189,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	e->rf = false;
 	engine_set_rip(e, target);
 	e->deliver_seq++;
-	cpu_charge(e->cpu, CYC_GUEST, e->cpu->cost->db_delivery);
+	CPU_CHARGE(e->cpu, CYC_GUEST, db_delivery);
 	return true;
 }
 

@@ -14,6 +14,8 @@ struct block {
 	uint64_t cost;              /* guest cycles of the whole block */
 	uint64_t *iaddr;            /* address of instruction i */
 	uint64_t *icost;            /* cost of instruction i */
+	uint8_t *icls;              /* its cost entry (COSTI_insn_alu .. COSTI_insn_other) */
+	uint32_t ncls[5];           /* instructions per class (insn.alu .. insn.other) */
 	struct block *next;         /* hash chain */
 };
 

@@ -82,7 +82,7 @@ void engine_deliver(struct engine *e, int vector, bool fault, bool has_error, ui
 		 * get for free by not redirecting. */
 		if (vector == 1) {
 			engine_note_db_delivery(e, e->cpu->dr[6]);
-			cpu_charge(e->cpu, CYC_HOST, e->cpu->cost->host_db);
+			CPU_CHARGE(e->cpu, CYC_HOST, host_db);
 		}
 		return;
 	}
@@ -252,7 +252,7 @@ static void native_mov_dr(struct engine *e, const struct insn_info *ii, bool tf)
 	} else {
 		engine_set_gpr(e, ii->gpr, c->dr[a]);
 		c->st.dr_guest_native_reads++;
-		cpu_charge(c, e->host ? CYC_HOST : CYC_GUEST, c->cost->mov_dr_read);
+		CPU_CHARGE(c, e->host ? CYC_HOST : CYC_GUEST, mov_dr_read);
 	}
 	cpu_event(c, EV_GUEST_MOVDR, ii->rip, (uint64_t)ii->dr, c->dr[a],
 		  ii->dr_write ? "W" : "R");
@@ -720,6 +720,13 @@ static inline void update_bp_hooks(struct engine *e)
 	update_bp_hooks_slow(e);
 }
 
+/* The guest instructions of block b, by cost entry (cpu.cost_n). */
+static inline void count_classes(struct cpu *c, const struct block *b)
+{
+	for (unsigned k = 0; k < 5; k++)
+		c->cost_n[COSTI_insn_alu + k] += b->ncls[k];
+}
+
 /* ---- hook exits ------------------------------------------------------------------- */
 
 void engine_leave_block(struct engine *e, uint64_t first_not_executed)
@@ -734,6 +741,7 @@ void engine_leave_block(struct engine *e, uint64_t first_not_executed)
 				continue;          /* a saturated count stays where it stopped */
 			e->cpu->st.cycles_guest -= b->icost[i];
 			e->cpu->st.cycles_total -= b->icost[i];
+			e->cpu->cost_n[b->icls[i]]--;
 		}
 	e->blk = NULL;
 }
@@ -861,9 +869,10 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 	e->insns += b->n;
 	if (e->host) {
 		e->cpu->st.host_instructions += b->n;
-		cpu_charge(e->cpu, CYC_HOST, b->n * e->cpu->cost->host_insn);
+		CPU_CHARGE_N(e->cpu, CYC_HOST, host_insn, b->n);
 	} else {
 		cpu_charge(e->cpu, CYC_GUEST, b->cost);
+		count_classes(e->cpu, b);
 	}
 }
 
@@ -898,6 +907,7 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	/* cpu_charge(CYC_GUEST), in line (saturating, as there) */
 	cpu_sat_add(e->cpu, &e->cpu->st.cycles_guest, b->cost);
 	cpu_sat_add(e->cpu, &e->cpu->st.cycles_total, b->cost);
+	count_classes(e->cpu, b);
 }
 
 void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)

@@ -92,6 +92,8 @@ trap 'rm -f "$tmp"' EXIT
 	echo "# Everything else: cpu/costs/default.cost, with its sources."
 	echo "#"
 	sed -e "s/^hv.emulate *=.*/hv.emulate       = $movdr_cyc   # measured: one MOV DR through KVM's emulator on $module (see header)/" \
+	    -e "s/^@cpu .*/@cpu this machine's \/dev\/kvm ($module, CPU clock $mhz MHz); other entries as cpu\/costs\/default.cost/" \
+	    -e "/^@cpu /a @kernel $kernel" -e "/^@cpu /a @date $(date -u +%Y-%m-%d)" \
 	    "$root/cpu/costs/default.cost"
 } > "$tmp"
 mv "$tmp" "$out"
