@@ -19,7 +19,9 @@
 #include "sim/expect.h"
 #include "sim/cli/progress.h"
 #include "sim/pool.h"
+#include "cpu/cost.h"
 #include "sim/render/compare.h"
+#include "sim/render/robust.h"
 #include "sim/result.h"
 #include "sim/util/outfile.h"
 #include "sim/run.h"
@@ -28,6 +30,7 @@
 
 #define ERRSZ 1024
 #define MAX_JOBS 256
+#define MAX_MODELS 32
 
 /* This verb's row of the verb table (sim/cli/verbs.c). */
 #define compare_spec (verb_find("compare")->spec)
@@ -262,12 +265,14 @@ struct run_ctx {
 	struct plan *p;
 	const char *cost;
 	struct progress *prog;         /* the progress line (NULL unless stderr is a terminal) */
+	size_t done0;                  /* runs of the models before this one (--cost A,B) */
 };
 
 static void tick(void *ctx, size_t done, size_t total)
 {
 	(void)total;
-	progress_set(((struct run_ctx *)ctx)->prog, done, NULL);
+	struct run_ctx *rc = ctx;
+	progress_set(rc->prog, rc->done0 + done, NULL);
 }
 
 static int run_col(void *ctx, size_t k)
@@ -284,6 +289,43 @@ static int run_col(void *ctx, size_t k)
 	struct run_config cfg = { .policy = c->policy, .vendor = c->vendor, .cost_model = rc->cost };
 	c->rc = sim_run(rc->sc, &cfg, &c->res, c->err, sizeof(c->err)) ? -1 : 0;
 	return 0;                      /* a column's error does not stop the others */
+}
+
+/* ---- several cost models (--cost A,B / all) ------------------------------ */
+
+/* 0: one model (o->cost as it is); n > 1: the list; -1: usage error (printed). */
+static int cost_list(const char *val, char (*names)[64])
+{
+	if (!val || (strcmp(val, "all") && !strchr(val, ',')))
+		return 0;
+	if (!strcmp(val, "all")) {
+		int n = cost_bundled_list(names, MAX_MODELS);
+		if (n < 0) {
+			fprintf(stderr, "hvsim: cannot list the bundled cost models\n");
+			return -1;
+		}
+		return n;
+	}
+	int n = 0;
+	for (const char *q = val;;) {
+		size_t l = strcspn(q, ",");
+		if (!l || l >= 64 || n == MAX_MODELS) {
+			verb_usage(&compare_spec, "bad --cost list '%s': want NAME,NAME,... (at most %d, each under 64 bytes) or all",
+				   val, MAX_MODELS);
+			return -1;
+		}
+		snprintf(names[n], 64, "%.*s", (int)l, q);
+		for (int i = 0; i < n; i++)
+			if (!strcmp(names[i], names[n])) {
+				verb_usage(&compare_spec, "cost model '%s' given twice in --cost", names[n]);
+				return -1;
+			}
+		n++;
+		if (!q[l])
+			break;
+		q += l + 1;
+	}
+	return n;
 }
 
 /* ---- the verb ------------------------------------------------------------------ */
@@ -310,6 +352,11 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 	(void)cmd;
 	struct copts o;
 	struct plan p;
+	struct plan *more = NULL;      /* the other models' plans (--cost A,B / all) */
+	static char models[MAX_MODELS][64];
+	int nmodels = 0;
+	struct robust_model rm[MAX_MODELS];
+	struct robust_report rob = { 0 };
 	struct compare_report rep = { 0 };
 	struct scenario *sc = NULL;
 	struct outfile out[F_COUNT];
@@ -339,10 +386,42 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 		if ((rc = verb_check_scenario_io(scs, 1, o.cost, outs, NULL, o.nfmts)))
 			goto done;
 	}
+	nmodels = cost_list(o.cost, models);
+	if (nmodels < 0) {
+		rc = HVSIM_EXIT_USAGE;
+		goto done;
+	}
+	if (nmodels > 1) {
+		more = calloc((size_t)nmodels, sizeof(*more));
+		if (!more) {
+			fputs("hvsim: out of memory\n", stderr);
+			rc = HVSIM_EXIT_INTERNAL;
+			goto done;
+		}
+		for (int m = 1; m < nmodels; m++) {
+			rc = plan_build(sc, &o, &more[m]);
+			if (rc >= 0)
+				goto done;
+		}
+	}
 	rc = HVSIM_EXIT_OK;
-	struct run_ctx rctx = { .sc = sc, .p = &p, .cost = o.cost, .prog = progress_start("compare", p.ncols) };
-	pool_run(p.ncols, o.jobs, run_col, rctx.prog ? tick : NULL, &rctx);
-	progress_finish(rctx.prog);
+	{
+		size_t total = p.ncols * (size_t)(nmodels > 1 ? nmodels : 1);
+		struct progress *prog = progress_start("compare", total);
+		for (int m = 0; m < (nmodels > 1 ? nmodels : 1); m++) {
+			struct plan *pm = m ? &more[m] : &p;
+			struct run_ctx rctx = { .sc = sc, .p = pm, .cost = nmodels ? models[m] : o.cost, .prog = prog,
+						.done0 = (size_t)m * p.ncols };
+			pool_run(pm->ncols, o.jobs, run_col, prog ? tick : NULL, &rctx);
+			if (m)         /* fold the other models' errors into the checks below */
+				for (size_t k = 0; k < pm->ncols; k++)
+					if (pm->cols[k].rc && !pm->cols[k].unavailable && !p.cols[k].rc) {
+						p.cols[k].rc = pm->cols[k].rc;
+						snprintf(p.cols[k].err, sizeof(p.cols[k].err), "%s", pm->cols[k].err);
+					}
+		}
+		progress_finish(prog);
+	}
 
 	/* sim_run() fails only on bad input (an unknown variant base or knob,
 	 * a cost model, code that cannot be mapped: file:line:col): that fails
@@ -380,6 +459,18 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 		rc = HVSIM_EXIT_INTERNAL;
 		goto done;
 	}
+	if (nmodels > 1) {
+		for (int m = 0; m < nmodels; m++) {
+			struct plan *pm = m ? &more[m] : &p;
+			rm[m] = (struct robust_model){ models[m], pm->cols, pm->ncols };
+		}
+		if (robust_build(&rob, rm, (size_t)nmodels, p.baseline)) {
+			fputs("hvsim: out of memory\n", stderr);
+			rc = HVSIM_EXIT_INTERNAL;
+			goto done;
+		}
+		rep.rob = &rob;
+	}
 
 	/* All outputs are written to temporaries and committed only when every
 	 * one of them is complete (no partial output files). */
@@ -396,8 +487,16 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 		if (i && (!o.output || !strcmp(o.output, "-")))
 			fputc('\n', f);        /* several formats on stdout: a blank line between */
 		switch (o.fmts[i]) {
-		case F_TEXT: compare_render_text(f, &rep); break;
-		case F_MD:   compare_render_md(f, &rep); break;
+		case F_TEXT:
+			compare_render_text(f, &rep);
+			if (rep.rob)
+				robust_render_text(f, rep.rob);
+			break;
+		case F_MD:
+			compare_render_md(f, &rep);
+			if (rep.rob)
+				robust_render_md(f, rep.rob);
+			break;
 		case F_CSV:  compare_render_csv(f, &rep); break;
 		case F_JSON:
 			if (compare_render_json(f, &rep)) {
@@ -426,7 +525,11 @@ done:
 	for (size_t i = 0; i < nopen; i++)
 		outfile_abort(&out[i]);
 	compare_report_free(&rep);
+	robust_free(&rob);
 	plan_free(&p);
+	for (int m = 1; more && m < nmodels; m++)
+		plan_free(&more[m]);
+	free(more);
 	if (sc)
 		scenario_free(sc);
 	free(o.pol);

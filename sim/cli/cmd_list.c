@@ -3,6 +3,7 @@
  * list_whats below). */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cpu/cost.h"
@@ -98,43 +99,46 @@ static int list_scenarios(int argc, char **argv)
 static int list_costs(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	char dir[4096];
-	util_data_dir("costs", dir, sizeof(dir));
-	struct strlist names = { 0 };
-	if (dir_files(dir, ".cost", &names)) {
-		fprintf(stderr, "%s:0:0: cannot list cost models: %s\n", dir, strerror(errno));
+	static char names[64][64];
+	int n = cost_bundled_list(names, 64);
+	if (n < 0) {
+		fprintf(stderr, "cpu/costs:0:0: cannot list cost models: %s\n", strerror(errno));
 		return HVSIM_EXIT_ERROR;
 	}
-	printf("cost models (--cost NAME, cpu.model in scenarios):\n");
-	for (size_t i = 0; i < names.n; i++) {
-		char path[8192], line[512], summary[512] = "";
-		snprintf(path, sizeof(path), "%s/%s", dir, names.v[i]);
-		FILE *f = fopen(path, "r");
-		while (f && fgets(line, sizeof(line), f)) {
-			char *p = line;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			if (*p == '\n' || *p == '\0')
-				continue;
-			if (*p == '#') {       /* the first comment line is the summary */
-				p++;
-				while (*p == ' ')
-					p++;
-				p[strcspn(p, "\r\n")] = '\0';
-				snprintf(summary, sizeof(summary), "%s", p);
-			}
-			break;
+	printf("cost models (--cost NAME, NAME+nomitig, all; cpu.model in scenarios; docs/cost-models.md):\n");
+	int rc = HVSIM_EXIT_OK;
+	static struct cost_meta meta;
+	for (int i = 0; i < n; i++) {
+		char path[1024], err[1024];
+		struct cost_model m;
+		cost_bundled_path(names[i], path, sizeof(path));
+		if (cost_load_meta(path, &m, &meta, err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
+			rc = HVSIM_EXIT_ERROR;
+			continue;
 		}
-		if (f)
-			fclose(f);
-		names.v[i][strlen(names.v[i]) - 5] = '\0';
-		printf("  %-22s %s\n", names.v[i], summary);
+		printf("\n%s: %s [%s]\n", names[i], meta.cpu[0] ? meta.cpu : "(no @cpu)",
+		       m.vendors == 1 ? "vmx" : m.vendors == 2 ? "svm" : "vmx, svm");
+		if (meta.kernel[0] || meta.date[0])
+			printf("  measured: kernel %s, date %s\n", meta.kernel[0] ? meta.kernel : "?", meta.date[0] ? meta.date : "?");
+		if (meta.ipc[0])
+			printf("  handler IPC: %s\n", meta.ipc);
+		for (unsigned s = 0; s < meta.nsources; s++)
+			printf("  %s\n", meta.source[s]);
+		for (unsigned e = 0; e < cost_ndescs; e++) {
+			char v[64];
+			uint64_t x = cost_get(&m, e);
+			if (m.lo[e] != m.hi[e])
+				snprintf(v, sizeof(v), "%" PRIu64 " [%" PRIu64 "..%" PRIu64 "]", x, m.lo[e], m.hi[e]);
+			else
+				snprintf(v, sizeof(v), "%" PRIu64, x);
+			printf("  %-22s %-18s %s\n", cost_descs[e].name, v, meta.cite[e]);
+		}
 	}
-	strlist_free(&names);
 	printf("\ncost entries (cpu.costs overrides):\n");
 	for (unsigned i = 0; i < cost_ndescs; i++)
 		printf("  %-22s %s\n", cost_descs[i].name, cost_descs[i].desc);
-	return HVSIM_EXIT_OK;
+	return rc;
 }
 
 /* `list policies [--knobs]`: one line per preset, or the preset x knob

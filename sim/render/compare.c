@@ -17,6 +17,7 @@
 
 #include "sim/render/json.h"
 #include "sim/render/result_out.h"
+#include "sim/render/robust.h"
 #include "sim/util/util.h"
 
 /* ---- the table ------------------------------------------------------------ */
@@ -596,6 +597,10 @@ int compare_render_json(FILE *f, const struct compare_report *w)
 		jw_object_end(&jw);
 	}
 	jw_array_end(&jw);
+	if (w->rob) {
+		jw_key(&jw, "robustness");
+		robust_write_json(&jw, w->rob);
+	}
 	jw_object_end(&jw);
 	return jw_finish(&jw);
 }

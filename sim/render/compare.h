@@ -28,6 +28,7 @@ struct compare_col {
 };
 
 struct compare_table;                  /* the rows (compare.c) */
+struct robust_report;                  /* robustness over cost models (robust.h) */
 struct compare_summary;                /* one per column (compare.c) */
 
 /* Everything the renderers show, built once from the finished columns. */
@@ -40,6 +41,7 @@ struct compare_report {
 	const char *cost_model;               /* of the first column that ran, "?" if none */
 	struct compare_table *t;
 	struct compare_summary *sum;
+	const struct robust_report *rob;      /* NULL, or written as "robustness" in JSON */
 };
 
 /* Build the table and the summaries.  Returns 0, -1 when out of memory
