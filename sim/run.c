@@ -520,6 +520,7 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	/* Counting starts with the first entry (set-up VMWRITEs are not the
 	 * policy's cost). */
 	stats_reset(&r->cpu.st);
+	memset(r->cpu.cost_n, 0, sizeof(r->cpu.cost_n));
 	r->cpu.trace = cfg->trace;
 	r->cpu.trace_ctx = cfg->trace_ctx;
 	if (cfg->trace_insns)
