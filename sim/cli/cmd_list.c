@@ -119,6 +119,8 @@ static int list_costs(int argc, char **argv)
 		}
 		printf("\n%s: %s [%s]\n", names[i], meta.cpu[0] ? meta.cpu : "(no @cpu)",
 		       m.vendors == 1 ? "vmx" : m.vendors == 2 ? "svm" : "vmx, svm");
+		if (meta.summary[0])
+			printf("  %s\n", meta.summary);
 		if (meta.kernel[0] || meta.date[0])
 			printf("  measured: kernel %s, date %s\n", meta.kernel[0] ? meta.kernel : "?", meta.date[0] ? meta.date : "?");
 		if (meta.ipc[0])
@@ -128,7 +130,7 @@ static int list_costs(int argc, char **argv)
 		for (unsigned e = 0; e < cost_ndescs; e++) {
 			char v[64];
 			uint64_t x = cost_get(&m, e);
-			if (m.lo[e] != m.hi[e])
+			if (m.lo[e] != m.hi[e] || m.estimate[e])
 				snprintf(v, sizeof(v), "%" PRIu64 " [%" PRIu64 "..%" PRIu64 "]", x, m.lo[e], m.hi[e]);
 			else
 				snprintf(v, sizeof(v), "%" PRIu64, x);

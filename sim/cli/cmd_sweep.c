@@ -99,6 +99,18 @@ static int parse_shard(const char *val, struct sopts *o)
 
 static int parse_costs(const char *val, struct sopts *o)
 {
+	if (!strcmp(val, "all")) {             /* every bundled model */
+		static char names[64][64];
+		int k = cost_bundled_list(names, 64);
+		if (k < 0) {
+			fprintf(stderr, "hvsim: --cost all: cannot list the bundled cost models\n");
+			return HVSIM_EXIT_ERROR;
+		}
+		for (int i = 0; i < k; i++)
+			if (!verb_names_has(&o->costs, names[i]) && verb_names_push(&o->costs, names[i]))
+				return oom();
+		return -1;
+	}
 	const char *p = val;
 	for (;;) {
 		size_t n = strcspn(p, ",");
@@ -271,8 +283,13 @@ static const char *vendor_name(enum vendor v)
 /* Resolve a cost model the way sim_run does and check that it loads. */
 static int check_cost(const char *model)
 {
-	char path[4096], err[ERRSZ];
+	char path[4096], err[ERRSZ], stem[256];
 	struct cost_model m;
+	const char *plus = strstr(model, "+nomitig");   /* NAME+nomitig (sim_load_cost) */
+	if (plus && !plus[8]) {
+		snprintf(stem, sizeof(stem), "%.*s", (int)(plus - model), model);
+		model = stem;
+	}
 	if (cost_check_name(model, err, sizeof(err))) {
 		fprintf(stderr, "hvsim: --cost: %s\n", err);
 		return HVSIM_EXIT_ERROR;

@@ -39,7 +39,7 @@ const struct cmd verb_table[] = {
 	  cmd_check },
 	{ { "compare",
 	    "hvsim compare SCENARIO [-p POLICY]... [--baseline POLICY] [--vendor V] "
-	    "[--format text,json,md,csv] [-o FILE] [--jobs N] [--cost MODEL]",
+	    "[--format text,json,md,csv] [-o FILE] [--jobs N] [--cost MODEL|A,B,...|all]",
 	    "Run a scenario under several policies and compare them side by side.",
 	    "options:\n"
 	    "  -p, --policy POLICY  policy or scenario variant to compare; repeatable; \"all\" = every\n"
@@ -51,7 +51,13 @@ const struct cmd verb_table[] = {
 	    "                       with several formats FILE is a stem: FILE.txt, FILE.json, FILE.md,\n"
 	    "                       FILE.csv (a trailing .txt/.json/.md/.csv on FILE is dropped first)\n"
 	    "      --jobs N         runs in parallel, 1-256 (default 2); the output does not depend on N\n"
-	    "      --cost MODEL     cost model name or .cost file, instead of the scenario's\n"
+	    "      --cost MODEL     cost model name or .cost file, instead of the scenario's;\n"
+	    "                       NAME+nomitig = NAME with its mitig.* entries at 0.  A list A,B,...\n"
+	    "                       or \"all\" (every bundled model) runs the comparison under each and\n"
+	    "                       adds the robustness summary: per policy pair, whether the ordering\n"
+	    "                       and the \"x times\" figure hold under every model and at both ends of\n"
+	    "                       every [LOW..HIGH] range, or which entries flip it (break-even price);\n"
+	    "                       the table shows the first model (docs/cost-models.md)\n"
 	    "\n"
 	    "Columns are POLICY@VENDOR: the vmx columns first, then the svm columns, each in policy\n"
 	    "order.  Rows: guest.stop; exits.by_reason.NAME for every reason some run saw;\n"
@@ -84,7 +90,8 @@ const struct cmd verb_table[] = {
 	    "  -p, --policy POLICY  policy or variant; repeatable (default \"all\": every preset and\n"
 	    "                       the scenario's variants, as 'hvsim run -p all')\n"
 	    "      --vendor V       vmx, svm, both or none (default: each scenario's `vendor`)\n"
-	    "      --cost A,B,...   cost models (names or .cost files), each run once per model\n"
+	    "      --cost A,B,...   cost models (names or .cost files, NAME+nomitig; \"all\" = every\n"
+	    "                       bundled model), each run once per model\n"
 	    "                       (default: each scenario's own)\n"
 	    "      --format F       csv (default, or json if FILE ends in .json) or json\n"
 	    "  -o, --output FILE    write to FILE, atomically (\"-\" = standard output, the default)\n"
