@@ -155,13 +155,13 @@ Test(cost_models, nomitig_zeroes_mitigations_only)
 
 /* ---- refusals: file:line:col ------------------------------------------------ */
 
-static void refused(const char *body, const char *want)
+/* Load the default model with `body` appended (so every entry is there and
+ * the line under test comes last); returns cost_load's result. */
+static int load_with(const char *body, struct cost_model *m, char *err, size_t errsize)
 {
-	char dir[256], path[300], err[1024], src[1024];
-	struct cost_model m;
+	char dir[256], path[300], src[1024];
 	h_mkdtemp(dir, sizeof(dir), "hvsim-cost");
 	snprintf(path, sizeof(path), "%s/t.cost", dir);
-	/* every entry of the default model, then the line under test last */
 	cost_bundled_path("default", src, sizeof(src));
 	char *def = h_slurp(src, NULL);
 	cr_assert(def);
@@ -171,73 +171,51 @@ static void refused(const char *body, const char *want)
 	fputs(body, f);
 	fclose(f);
 	free(def);
-	int rc = cost_load(path, &m, err, sizeof(err));
+	int rc = cost_load(path, m, err, errsize);
 	h_rmtree(dir);
-	cr_assert_eq(rc, -1, "accepted: %s", body);
-	const char *colon = strstr(err, "t.cost:");
-	cr_assert(colon, "%s", err);
-	cr_assert(strstr(err, want), "got '%s', want '%s'", err, want);
+	return rc;
 }
 
-static int default_lines(void)
+/* The number of the line load_with() appends: where a syntax error there is reported. */
+static int appended_line(void)
 {
-	char src[1024];
-	cost_bundled_path("default", src, sizeof(src));
-	char *def = h_slurp(src, NULL);
-	int n = 0;
-	for (char *p = def; *p; p++)
-		n += *p == '\n';
-	free(def);
-	return n;
+	char err[1024];
+	struct cost_model m;
+	int ln = 0;
+	cr_assert_eq(load_with("not an entry\n", &m, err, sizeof(err)), -1);
+	const char *p = strstr(err, "t.cost:");
+	cr_assert(p && sscanf(p, "t.cost:%d:", &ln) == 1, "%s", err);
+	return ln;
 }
 
-Test(cost_models, uncited_entry_is_refused_with_position)
+/* Every refusal names the file, the line (the appended one) and the column. */
+Test(cost_models, uncited_unranged_and_malformed_entries_are_refused_with_position)
 {
-	char want[128];
-	int ln = default_lines() + 1;
-	snprintf(want, sizeof(want), ":%d:17: cost entry 'vmx.exit' has no citation", ln);
-	refused("vmx.exit = 400  \n", want);
-	snprintf(want, sizeof(want), ":%d:17: cost entry 'vmx.exit' has no citation", ln);
-	refused("vmx.exit = 400  #   \n", want);
-}
-
-Test(cost_models, estimate_without_range_is_refused_with_position)
-{
-	char want[128];
-	int ln = default_lines() + 1;
-	snprintf(want, sizeof(want), ":%d:20: cost entry 'vmx.vmread' is [estimate] but has no range", ln);
-	refused("vmx.vmread = 20  # [estimate] tens of cycles\n", want);
-	snprintf(want, sizeof(want), ":%d:19: cost entry 'vmx.exit' is [unverified] but has no range", ln);
-	refused("vmx.exit = 400  # [unverified] Agesen\n", want);
-}
-
-Test(cost_models, bad_ranges_are_refused)
-{
-	char want[128];
-	int ln = default_lines() + 1;
-	snprintf(want, sizeof(want), ":%d:17: range [30..60] does not contain the value 20", ln);
-	refused("vmx.vmread = 20 [30..60]  # [estimate]\n", want);
-	snprintf(want, sizeof(want), ":%d:17: expected a range '[LOW..HIGH]'", ln);
-	refused("vmx.vmread = 20 [10-60]  # [estimate]\n", want);
-	snprintf(want, sizeof(want), ":%d:1: bad header '@cpux'", ln);
-	refused("@cpux nothing\n", want);
+	static const struct { const char *body; int col; const char *msg; } cases[] = {
+		{ "vmx.exit = 400  \n", 17, "cost entry 'vmx.exit' has no citation" },
+		{ "vmx.exit = 400  #   \n", 17, "cost entry 'vmx.exit' has no citation" },
+		{ "vmx.vmread = 20  # [estimate] tens of cycles\n", 20, "cost entry 'vmx.vmread' is [estimate] but has no range" },
+		{ "vmx.exit = 400  # [unverified] Agesen\n", 19, "cost entry 'vmx.exit' is [unverified] but has no range" },
+		{ "vmx.vmread = 20 [30..60]  # [estimate]\n", 17, "range [30..60] does not contain the value 20" },
+		{ "vmx.vmread = 20 [10-60]  # [estimate]\n", 17, "expected a range '[LOW..HIGH]'" },
+		{ "@cpux nothing\n", 1, "bad header '@cpux'" },
+	};
+	int ln = appended_line();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[1024], want[200];
+		struct cost_model m;
+		snprintf(want, sizeof(want), "t.cost:%d:%d: %s", ln, cases[i].col, cases[i].msg);
+		cr_assert_eq(load_with(cases[i].body, &m, err, sizeof(err)), -1, "accepted: %s", cases[i].body);
+		cr_assert(strstr(err, want), "got '%s', want '%s'", err, want);
+	}
 }
 
 Test(cost_models, cited_point_and_ranged_entries_are_accepted)
 {
-	char dir[256], path[300], err[1024], src[1024];
+	char err[1024];
 	struct cost_model m;
-	h_mkdtemp(dir, sizeof(dir), "hvsim-cost");
-	snprintf(path, sizeof(path), "%s/t.cost", dir);
-	cost_bundled_path("default", src, sizeof(src));
-	char *def = h_slurp(src, NULL);
-	FILE *f = fopen(path, "w");
-	fputs(def, f);
-	fputs("vmx.vmread = 20 [10..40]  # [estimate] tens of cycles\nvmx.exit = 410  # somebody's paper\n", f);
-	fclose(f);
-	free(def);
-	cr_assert_eq(cost_load(path, &m, err, sizeof(err)), 0, "%s", err);
-	h_rmtree(dir);
+	cr_assert_eq(load_with("vmx.vmread = 20 [10..40]  # [estimate] tens of cycles\nvmx.exit = 410  # somebody's paper\n",
+			       &m, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(m.vmread, 20);
 	cr_assert_eq(m.lo[COSTI_vmread], 10);
 	cr_assert_eq(m.hi[COSTI_vmread], 40);
@@ -291,14 +269,20 @@ static void model(struct cost_model *m, uint64_t other, uint64_t olo, uint64_t o
 	m->hi[COSTI_insn_other] = ohi;
 }
 
+/* insn.other = 100 [olo..ohi] against insn.branch = 110 [105..115]. */
+static void eval_hand(uint64_t *a, uint64_t *b, struct cost_model *m, uint64_t olo, uint64_t ohi, struct robust_cell *c)
+{
+	two_ledgers(a, b);
+	model(m, 100, olo, ohi);
+	robust_eval(a, b, m, c);
+}
+
 Test(cost_models, robustness_holds_when_ranges_are_narrow)
 {
 	uint64_t a[COST_N], b[COST_N];
 	struct cost_model m;
 	struct robust_cell c;
-	two_ledgers(a, b);
-	model(&m, 100, 90, 102);
-	robust_eval(a, b, &m, &c);
+	eval_hand(a, b, &m, 90, 102, &c);
 	cr_assert(c.valid);
 	cr_assert_float_eq(c.point, 100.0 / 110, 1e-12);
 	cr_assert_float_eq(c.lo, 90.0 / 115, 1e-12);
@@ -311,9 +295,7 @@ Test(cost_models, robustness_flips_when_a_range_is_wide_enough)
 	uint64_t a[COST_N], b[COST_N];
 	struct cost_model m;
 	struct robust_cell c;
-	two_ledgers(a, b);
-	model(&m, 100, 50, 150);
-	robust_eval(a, b, &m, &c);
+	eval_hand(a, b, &m, 50, 150, &c);
 	cr_assert_lt(c.point, 1);
 	cr_assert_gt(c.hi, 1);
 	cr_assert_float_eq(c.hi, 150.0 / 105, 1e-12);

@@ -210,18 +210,6 @@ static void fmt_ratio(uint64_t milli, char *buf, size_t n)
 	}
 }
 
-static size_t appendf(char *buf, size_t n, size_t len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static size_t appendf(char *buf, size_t n, size_t len, const char *fmt, ...)
-{
-	if (len >= n)
-		return len;
-	va_list ap;
-	va_start(ap, fmt);
-	int k = vsnprintf(buf + len, n - len, fmt, ap);
-	va_end(ap);
-	return k < 0 ? len : len + (size_t)k;
-}
-
 static void summarize(const struct compare_report *p, const struct compare_col *c, struct compare_summary *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -235,7 +223,7 @@ static void summarize(const struct compare_report *p, const struct compare_col *
 	size_t len = 0;
 	size_t n = sizeof(s->text);
 	if (c->rc) {
-		appendf(s->text, n, len, "%s: error: %s", c->name, c->err);
+		util_appendf(s->text, n, len, "%s: error: %s", c->name, c->err);
 		return;
 	}
 	for (size_t k = 0; k < p->ncols; k++)
@@ -251,29 +239,29 @@ static void summarize(const struct compare_report *p, const struct compare_col *
 	fill_metrics(s->m, r, false);
 	if (s->is_base) {
 		fill_metrics(s->m, r, true);
-		len = appendf(s->text, n, len, "%s: baseline", c->name);
+		len = util_appendf(s->text, n, len, "%s: baseline", c->name);
 	} else if (!s->base || s->base->rc) {
-		len = appendf(s->text, n, len, "%s: no baseline on %s (%s@%s %s)", c->name, scenario_vendor_name(c->vendor),
+		len = util_appendf(s->text, n, len, "%s: no baseline on %s (%s@%s %s)", c->name, scenario_vendor_name(c->vendor),
 			      p->baseline, scenario_vendor_name(c->vendor), s->base ? "failed" : "not run");
 		s->base = NULL;
 	} else {
 		fill_metrics(s->m, &s->base->res, true);
-		len = appendf(s->text, n, len, "%s vs %s: ", c->name, s->base->name);
+		len = util_appendf(s->text, n, len, "%s vs %s: ", c->name, s->base->name);
 		for (int i = 0; i < 4; i++) {
 			const struct sm *m = &s->m[i];
 			char rb[32];
-			len = appendf(s->text, n, len, "%s", i ? ", " : "");
+			len = util_appendf(s->text, n, len, "%s", i ? ", " : "");
 			if (m->v == m->b)
-				len = appendf(s->text, n, len, "same %s", m->name);
+				len = util_appendf(s->text, n, len, "same %s", m->name);
 			else if (m->b == 0)
-				len = appendf(s->text, n, len, "%" PRIu64 " %s (was none)", m->v, m->name);
+				len = util_appendf(s->text, n, len, "%" PRIu64 " %s (was none)", m->v, m->name);
 			else if (m->v == 0)
-				len = appendf(s->text, n, len, "no %s (was %" PRIu64 ")", m->name, m->b);
+				len = util_appendf(s->text, n, len, "no %s (was %" PRIu64 ")", m->name, m->b);
 			else {
 				fmt_ratio(ratio_milli(m->v, m->b), rb, sizeof(rb));
-				len = appendf(s->text, n, len, "%s %s %s", rb, m->v < m->b ? "fewer" : "more", m->name);
+				len = util_appendf(s->text, n, len, "%s %s %s", rb, m->v < m->b ? "fewer" : "more", m->name);
 				if (i == 0)            /* cycles: the absolute difference too */
-					len = appendf(s->text, n, len, " (%s%" PRIu64 ")", m->v < m->b ? "-" : "+",
+					len = util_appendf(s->text, n, len, " (%s%" PRIu64 ")", m->v < m->b ? "-" : "+",
 						      m->v < m->b ? m->b - m->v : m->v - m->b);
 			}
 		}
@@ -287,15 +275,15 @@ static void summarize(const struct compare_report *p, const struct compare_col *
 	bool any = false;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (bad[i].v) {
-			len = appendf(s->text, n, len, "%s%" PRIu64 " %s", any ? ", " : "; ", bad[i].v, bad[i].what);
+			len = util_appendf(s->text, n, len, "%s%" PRIu64 " %s", any ? ", " : "; ", bad[i].v, bad[i].what);
 			any = true;
 		}
 	if (!any)
-		len = appendf(s->text, n, len, "; no misses");
+		len = util_appendf(s->text, n, len, "; no misses");
 	if (result_stop_abnormal(r->stop, false) && r->stop != STOP_BUDGET)
-		len = appendf(s->text, n, len, "; guest stopped: %s", engine_stop_name(r->stop));
+		len = util_appendf(s->text, n, len, "; guest stopped: %s", engine_stop_name(r->stop));
 	else if (r->stop == STOP_BUDGET)
-		appendf(s->text, n, len, "; guest ran out of budget");
+		util_appendf(s->text, n, len, "; guest ran out of budget");
 }
 
 int compare_report_build(struct compare_report *r, const struct scenario *sc, const struct compare_col *cols,

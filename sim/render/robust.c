@@ -3,11 +3,11 @@
 #include "sim/render/robust.h"
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/render/json.h"
+#include "sim/util/util.h"
 
 #define EPS 1e-9
 
@@ -119,18 +119,6 @@ static const struct compare_col *base_of(const struct robust_model *m, const str
 	return NULL;
 }
 
-static size_t appendf(char *buf, size_t n, size_t len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static size_t appendf(char *buf, size_t n, size_t len, const char *fmt, ...)
-{
-	if (len >= n)
-		return len;
-	va_list ap;
-	va_start(ap, fmt);
-	int k = vsnprintf(buf + len, n - len, fmt, ap);
-	va_end(ap);
-	return k < 0 ? len : len + (size_t)k;
-}
-
 /* "2.00x" / "1.004x" (three decimals under 1.1x, so a small margin shows) */
 static void factor(double x, char *buf, size_t n)
 {
@@ -175,24 +163,24 @@ static void pair_text(const struct robust_report *r, struct robust_pair *p)
 	size_t n = sizeof(p->text), len = 0;
 	char b1[64], b2[64];
 	if (p->is_base) {
-		appendf(t, n, len, "%s: baseline", p->name);
+		util_appendf(t, n, len, "%s: baseline", p->name);
 		return;
 	}
 	if (!p->nvalid) {
-		appendf(t, n, len, "%s vs %s: no model applies (model @vendor, or a run failed)", p->name,
+		util_appendf(t, n, len, "%s vs %s: no model applies (model @vendor, or a run failed)", p->name,
 			p->base_name ? p->base_name : "?");
 		return;
 	}
-	len = appendf(t, n, len, "%s vs %s: ", p->name, p->base_name);
+	len = util_appendf(t, n, len, "%s vs %s: ", p->name, p->base_name);
 	int s = sign_of(p->lo);
 	if (!p->flips) {
 		if (!s)
-			len = appendf(t, n, len, "same cycles");
+			len = util_appendf(t, n, len, "same cycles");
 		else
-			len = appendf(t, n, len, "%s %s cycles", span(p->lo, p->hi, b1, sizeof b1), s < 0 ? "fewer" : "more");
-		len = appendf(t, n, len, " under all %u model%s and every range end", p->nvalid, p->nvalid == 1 ? "" : "s");
+			len = util_appendf(t, n, len, "%s %s cycles", span(p->lo, p->hi, b1, sizeof b1), s < 0 ? "fewer" : "more");
+		len = util_appendf(t, n, len, " under all %u model%s and every range end", p->nvalid, p->nvalid == 1 ? "" : "s");
 	} else {
-		len = appendf(t, n, len, "ordering FLIPS: from %s to %s cycles", rel(p->lo, b1, sizeof b1),
+		len = util_appendf(t, n, len, "ordering FLIPS: from %s to %s cycles", rel(p->lo, b1, sizeof b1),
 			      rel(p->hi, b2, sizeof b2));
 		/* model points on each side */
 		bool any[3] = { false, false, false };
@@ -200,20 +188,20 @@ static void pair_text(const struct robust_report *r, struct robust_pair *p)
 			if (p->cells[m].valid)
 				any[sign_of(p->cells[m].point) + 1] = true;
 		if ((any[0] + any[1] + any[2]) > 1) {
-			len = appendf(t, n, len, " (at the models' values:");
+			len = util_appendf(t, n, len, " (at the models' values:");
 			static const char *const word[3] = { "fewer", "same", "more" };
 			for (int sgn = 0; sgn < 3; sgn++) {
 				if (!any[sgn])
 					continue;
-				len = appendf(t, n, len, " %s under", word[sgn]);
+				len = util_appendf(t, n, len, " %s under", word[sgn]);
 				for (size_t m = 0; m < r->nmodels; m++)
 					if (p->cells[m].valid && sign_of(p->cells[m].point) + 1 == sgn)
-						len = appendf(t, n, len, " %s", p->cells[m].model);
-				len = appendf(t, n, len, ";");
+						len = util_appendf(t, n, len, " %s", p->cells[m].model);
+				len = util_appendf(t, n, len, ";");
 			}
 			if (len < n && t[len - 1] == ';')
 				t[--len] = 0;
-			len = appendf(t, n, len, ")");
+			len = util_appendf(t, n, len, ")");
 		}
 		/* entries that flip it alone: break-even inside their range */
 		bool named[COST_N] = { false };
@@ -229,17 +217,17 @@ static void pair_text(const struct robust_report *r, struct robust_pair *p)
 				if (named[i] || isnan(be) || be < (double)cm->lo[i] || be > (double)cm->hi[i])
 					continue;
 				named[i] = true;
-				len = appendf(t, n, len, "%s %s [%" PRIu64 "..%" PRIu64 "] (break-even %.0f on %s)",
+				len = util_appendf(t, n, len, "%s %s [%" PRIu64 "..%" PRIu64 "] (break-even %.0f on %s)",
 					      nn++ ? "," : "; flipped by", cost_descs[i].name, cm->lo[i], cm->hi[i], be,
 					      c->model);
 			}
 		}
 		if (!nn) {
-			len = appendf(t, n, len, "; only in combination, largest swings:");
+			len = util_appendf(t, n, len, "; only in combination, largest swings:");
 			for (size_t m = 0; m < r->nmodels && !nn; m++) {
 				const struct robust_cell *c = &p->cells[m];
 				for (unsigned k = 0; c->valid && k < c->ntop; k++)
-					len = appendf(t, n, len, "%s %s", nn++ ? "," : "", cost_descs[c->top[k].idx].name);
+					len = util_appendf(t, n, len, "%s %s", nn++ ? "," : "", cost_descs[c->top[k].idx].name);
 			}
 		}
 	}
@@ -251,19 +239,19 @@ static void pair_text(const struct robust_report *r, struct robust_pair *p)
 		uint64_t gm = res->st.db_guest_missed, gs = res->st.db_guest_spurious;
 		uint64_t hm = res->st.db_host_missed, hs = res->st.db_host_spurious;
 		if (gm)
-			len = appendf(t, n, len, "; %" PRIu64 " guest #DB missed", gm);
+			len = util_appendf(t, n, len, "; %" PRIu64 " guest #DB missed", gm);
 		if (gs)
-			len = appendf(t, n, len, "; %" PRIu64 " guest #DB spurious", gs);
+			len = util_appendf(t, n, len, "; %" PRIu64 " guest #DB spurious", gs);
 		if (hm)
-			len = appendf(t, n, len, "; %" PRIu64 " host #DB missed", hm);
+			len = util_appendf(t, n, len, "; %" PRIu64 " host #DB missed", hm);
 		if (hs)
-			len = appendf(t, n, len, "; %" PRIu64 " host #DB spurious", hs);
+			len = util_appendf(t, n, len, "; %" PRIu64 " host #DB spurious", hs);
 		if (!(gm | gs | hm | hs))
-			len = appendf(t, n, len, "; no misses");
+			len = util_appendf(t, n, len, "; no misses");
 		break;
 	}
 	if (p->correctness_varies)
-		appendf(t, n, len, " (#DB counts differ between models)");
+		util_appendf(t, n, len, " (#DB counts differ between models)");
 }
 
 int robust_build(struct robust_report *r, const struct robust_model *models, size_t nmodels, size_t baseline_index)
@@ -343,15 +331,42 @@ static void top_text(const struct robust_report *r, const struct robust_pair *p,
 	for (unsigned k = 0; k < c->ntop; k++) {
 		unsigned i = c->top[k].idx;
 		char b1[32], b2[32];
-		len = appendf(buf, n, len, "%s%s=%" PRIu64 " [%" PRIu64 "..%" PRIu64 "]: %s..%s", k ? "; " : "",
+		len = util_appendf(buf, n, len, "%s%s=%" PRIu64 " [%" PRIu64 "..%" PRIu64 "]: %s..%s", k ? "; " : "",
 			      cost_descs[i].name, cost_get(cm, i), cm->lo[i], cm->hi[i], rel(c->top[k].rlo, b1, sizeof b1),
 			      rel(c->top[k].rhi, b2, sizeof b2));
 		double be = c->top[k].breakeven;
 		if (!isnan(be) && be >= 0 && be < 1e12)
-			len = appendf(buf, n, len, " (even at %.0f)", be);
+			len = util_appendf(buf, n, len, " (even at %.0f)", be);
 	}
 	if (!c->ntop)
-		appendf(buf, n, len, "-");
+		util_appendf(buf, n, len, "-");
+}
+
+/* The sensitivity table: one row per pair and model (md: a Markdown row). */
+static void rows(FILE *f, const struct robust_report *r, bool md)
+{
+	for (size_t k = 0; k < r->npairs; k++) {
+		const struct robust_pair *p = &r->pairs[k];
+		if (p->is_base || !p->valid)
+			continue;
+		if (!md)
+			fprintf(f, "  %s vs %s\n", p->name, p->base_name);
+		for (size_t m = 0; m < r->nmodels; m++) {
+			const struct robust_cell *c = &p->cells[m];
+			if (!c->valid)
+				continue;
+			char b0[32], b1[32], b2[32], top[600];
+			top_text(r, p, m, top, sizeof top);
+			rel(c->point, b0, sizeof b0);
+			rel(c->lo, b1, sizeof b1);
+			rel(c->hi, b2, sizeof b2);
+			if (md)
+				fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n", p->name, p->base_name, c->model, b0, b1,
+					b2, top);
+			else
+				fprintf(f, "    %-16s %-13s box %s .. %s   %s\n", c->model, b0, b1, b2, top);
+		}
+	}
 }
 
 void robust_render_text(FILE *f, const struct robust_report *r)
@@ -364,21 +379,7 @@ void robust_render_text(FILE *f, const struct robust_report *r)
 		if (!r->pairs[k].is_base)
 			fprintf(f, "  %s\n", r->pairs[k].text);
 	fprintf(f, "\nsensitivity (cycles of the run / cycles of the baseline; entries by swing, 'even at' = break-even price):\n");
-	for (size_t k = 0; k < r->npairs; k++) {
-		const struct robust_pair *p = &r->pairs[k];
-		if (p->is_base || !p->valid)
-			continue;
-		fprintf(f, "  %s vs %s\n", p->name, p->base_name);
-		for (size_t m = 0; m < r->nmodels; m++) {
-			const struct robust_cell *c = &p->cells[m];
-			if (!c->valid)
-				continue;
-			char b0[32], b1[32], b2[32], top[600];
-			top_text(r, p, m, top, sizeof top);
-			fprintf(f, "    %-16s %-13s box %s .. %s   %s\n", c->model, rel(c->point, b0, sizeof b0),
-				rel(c->lo, b1, sizeof b1), rel(c->hi, b2, sizeof b2), top);
-		}
-	}
+	rows(f, r, false);
 }
 
 void robust_render_md(FILE *f, const struct robust_report *r)
@@ -389,20 +390,7 @@ void robust_render_md(FILE *f, const struct robust_report *r)
 			fprintf(f, "- %s\n", r->pairs[k].text);
 	fprintf(f, "\n| run | baseline | model | at the model's values | lowest | highest | decisive entries |\n");
 	fprintf(f, "|---|---|---|---|---|---|---|\n");
-	for (size_t k = 0; k < r->npairs; k++) {
-		const struct robust_pair *p = &r->pairs[k];
-		if (p->is_base || !p->valid)
-			continue;
-		for (size_t m = 0; m < r->nmodels; m++) {
-			const struct robust_cell *c = &p->cells[m];
-			if (!c->valid)
-				continue;
-			char b0[32], b1[32], b2[32], top[600];
-			top_text(r, p, m, top, sizeof top);
-			fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n", p->name, p->base_name, c->model,
-				rel(c->point, b0, sizeof b0), rel(c->lo, b1, sizeof b1), rel(c->hi, b2, sizeof b2), top);
-		}
-	}
+	rows(f, r, true);
 }
 
 static uint64_t milli(double r)

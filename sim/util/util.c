@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -365,4 +366,15 @@ void util_md_text(FILE *f, const char *s)
 		default: fputc(*s, f); break;
 		}
 	}
+}
+
+size_t util_appendf(char *buf, size_t n, size_t len, const char *fmt, ...)
+{
+	if (len >= n)
+		return len;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(buf + len, n - len, fmt, ap);
+	va_end(ap);
+	return k < 0 ? len : len + (size_t)k;
 }

@@ -62,6 +62,10 @@ uint64_t util_fnv1a64_str(uint64_t h, const char *s);
 
 /* ---- text ------------------------------------------------------------------ */
 
+/* printf at buf+len into buf[n] (truncating); returns the new length (which
+ * may reach n: later calls then append nothing). */
+size_t util_appendf(char *buf, size_t n, size_t len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* One CSV cell by RFC 4180: quoted (with "" for ") when it holds a comma,
  * a double quote, CR or LF; as is otherwise.  The only CSV quoting rule in
  * hvsim. */
