@@ -370,3 +370,13 @@ Test(cost_models, seed000_need_reload_verdict_survives_every_model)
 			    "range end; 19 guest #DB missed"), "%s", s);
 	free(s);
 }
+
+Test(cost_models, html_page_has_the_robustness_section)
+{
+	char *s = compare_out("seed003_ctxsw_storm", (const char *const[]){ "--format", "html", NULL });
+	cr_assert(strstr(s, "<section id=\"robustness\">"), "no robustness section");
+	cr_assert(strstr(s, "<li data-flips=\"1\">eager@vmx vs bp_enabled@vmx: ordering FLIPS"), "eager does not flip");
+	cr_assert(strstr(s, "<li data-flips=\"0\">skip_dbgctl_load@vmx vs bp_enabled@vmx: 1.000x-1.053x fewer cycles"));
+	cr_assert(strstr(s, "</html>"));
+	free(s);
+}

@@ -21,6 +21,7 @@
 #include "sim/pool.h"
 #include "cpu/cost.h"
 #include "sim/render/compare.h"
+#include "sim/render/html.h"
 #include "sim/render/robust.h"
 #include "sim/result.h"
 #include "sim/util/outfile.h"
@@ -37,9 +38,9 @@
 
 /* ---- options ------------------------------------------------------------ */
 
-enum fmt { F_TEXT, F_JSON, F_MD, F_CSV, F_COUNT };
-static const char *const fmt_name[F_COUNT] = { "text", "json", "md", "csv" };
-static const char *const fmt_ext[F_COUNT] = { ".txt", ".json", ".md", ".csv" };
+enum fmt { F_TEXT, F_JSON, F_MD, F_CSV, F_HTML, F_COUNT };
+static const char *const fmt_name[F_COUNT] = { "text", "json", "md", "csv", "html" };
+static const char *const fmt_ext[F_COUNT] = { ".txt", ".json", ".md", ".csv", ".html" };
 
 struct copts {
 	const char **pol;              /* -p values */
@@ -66,7 +67,7 @@ static int parse_formats(const char *val, struct copts *o)
 			if (strlen(fmt_name[i]) == n && !strncmp(fmt_name[i], p, n))
 				f = i;
 		if (f < 0)
-			return verb_usage(&compare_spec, "bad value '%.*s' in --format, want text, json, md or csv",
+			return verb_usage(&compare_spec, "bad value '%.*s' in --format, want text, json, md, csv or html",
 					  (int)(n < 40 ? n : 40), p);
 		for (size_t i = 0; i < o->nfmts; i++)
 			if (o->fmts[i] == (enum fmt)f)
@@ -328,6 +329,31 @@ static int cost_list(const char *val, char (*names)[64])
 	return n;
 }
 
+/* The HTML page (sim/render/html.c): the runs of the first model, then the
+ * robustness over the models when there are several.  0 or -1. */
+static int write_html(FILE *f, const struct scenario *sc, const struct plan *p, const struct compare_report *rep)
+{
+	const struct run_result **runs = calloc(p->ncols ? p->ncols : 1, sizeof(*runs));
+	if (!runs)
+		return -1;
+	size_t n = 0;
+	for (size_t k = 0; k < p->ncols; k++)
+		if (!p->cols[k].rc)
+			runs[n++] = &p->cols[k].res;
+	char title[300], sub[300];
+	snprintf(title, sizeof(title), "hvsim compare: %s", sc->name ? sc->name : "?");
+	snprintf(sub, sizeof(sub), "cost model %s, baseline %s%s", rep->cost_model, rep->baseline,
+		 rep->rob ? "; robustness over every model below" : "");
+	struct html_page page = { .title = title, .subtitle = sub, .runs = runs, .nruns = n };
+	if (rep->rob) {
+		page.extra = robust_render_html;
+		page.extra_ctx = rep->rob;
+	}
+	int rc = html_write(f, &page);
+	free(runs);
+	return rc;
+}
+
 /* ---- the verb ------------------------------------------------------------------ */
 
 static void out_path(const struct copts *o, enum fmt f, char *buf, size_t n)
@@ -501,6 +527,13 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 		case F_JSON:
 			if (compare_render_json(f, &rep)) {
 				fprintf(stderr, "hvsim: compare: JSON output failed\n");
+				rc = HVSIM_EXIT_INTERNAL;
+				goto done;
+			}
+			break;
+		case F_HTML:
+			if (write_html(f, sc, &p, &rep)) {
+				fprintf(stderr, "hvsim: compare: HTML output failed\n");
 				rc = HVSIM_EXIT_INTERNAL;
 				goto done;
 			}

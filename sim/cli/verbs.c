@@ -39,17 +39,18 @@ const struct cmd verb_table[] = {
 	  cmd_check },
 	{ { "compare",
 	    "hvsim compare SCENARIO [-p POLICY]... [--baseline POLICY] [--vendor V] "
-	    "[--format text,json,md,csv] [-o FILE] [--jobs N] [--cost MODEL|A,B,...|all]",
+	    "[--format text,json,md,csv,html] [-o FILE] [--jobs N] [--cost MODEL|A,B,...|all]",
 	    "Run a scenario under several policies and compare them side by side.",
 	    "options:\n"
 	    "  -p, --policy POLICY  policy or scenario variant to compare; repeatable; \"all\" = every\n"
 	    "                       preset and variant (default: the scenario's `policies`)\n"
 	    "      --baseline P     the policy the others are measured against (default: the first)\n"
 	    "      --vendor V       vmx, svm, both or none (default: the scenario's `vendor`)\n"
-	    "      --format F[,F]   text (default), json, md, csv; several at once, comma-separated\n"
+	    "      --format F[,F]   text (default), json, md, csv, html (a self-contained page with the\n"
+	    "                       robustness section); several at once, comma-separated\n"
 	    "  -o, --output FILE    write to FILE, atomically (\"-\" = standard output, the default);\n"
 	    "                       with several formats FILE is a stem: FILE.txt, FILE.json, FILE.md,\n"
-	    "                       FILE.csv (a trailing .txt/.json/.md/.csv on FILE is dropped first)\n"
+	    "                       FILE.csv, FILE.html (a trailing extension on FILE is dropped first)\n"
 	    "      --jobs N         runs in parallel, 1-256 (default 2); the output does not depend on N\n"
 	    "      --cost MODEL     cost model name or .cost file, instead of the scenario's;\n"
 	    "                       NAME+nomitig = NAME with its mitig.* entries at 0.  A list A,B,...\n"

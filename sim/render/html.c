@@ -172,6 +172,8 @@ int html_write(FILE *f, const struct html_page *p)
 	}
 	fputs("</header>\n<main>\n", f);
 	summary(f, p);
+	if (p->extra)
+		p->extra(f, p->extra_ctx);
 	if (p->timeline) {
 		fputs("<section id=\"timeline\">\n<h2>Timeline</h2>\n<figure>\n", f);
 		timeline_svg(f, p->timeline, 1000);

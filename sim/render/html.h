@@ -20,6 +20,10 @@ struct html_page {
 	const char *focus;                      /* policy whose walkthrough is shown (NULL) */
 	const struct trace_run *timeline;       /* NULL = no timeline */
 	const struct narration *steps;          /* NULL = no walkthrough */
+	/* a section written after the summary (NULL = none): `hvsim compare
+	 * --format html` puts the robustness over cost models there */
+	void (*extra)(FILE *f, const void *ctx);
+	const void *extra_ctx;
 };
 
 /* Write the page.  0, or -1 on a stream error or out of memory. */

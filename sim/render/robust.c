@@ -342,14 +342,22 @@ static void top_text(const struct robust_report *r, const struct robust_pair *p,
 		util_appendf(buf, n, len, "-");
 }
 
-/* The sensitivity table: one row per pair and model (md: a Markdown row). */
-static void rows(FILE *f, const struct robust_report *r, bool md)
+static void html_esc(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputs(*s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;" : *s == '"' ? "&quot;" : (char[]){ *s, 0 }, f);
+}
+
+enum rowfmt { ROW_TEXT, ROW_MD, ROW_HTML };
+
+/* The sensitivity table: one row per pair and model. */
+static void rows(FILE *f, const struct robust_report *r, enum rowfmt fmt)
 {
 	for (size_t k = 0; k < r->npairs; k++) {
 		const struct robust_pair *p = &r->pairs[k];
 		if (p->is_base || !p->valid)
 			continue;
-		if (!md)
+		if (fmt == ROW_TEXT)
 			fprintf(f, "  %s vs %s\n", p->name, p->base_name);
 		for (size_t m = 0; m < r->nmodels; m++) {
 			const struct robust_cell *c = &p->cells[m];
@@ -360,11 +368,21 @@ static void rows(FILE *f, const struct robust_report *r, bool md)
 			rel(c->point, b0, sizeof b0);
 			rel(c->lo, b1, sizeof b1);
 			rel(c->hi, b2, sizeof b2);
-			if (md)
+			if (fmt == ROW_MD) {
 				fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n", p->name, p->base_name, c->model, b0, b1,
 					b2, top);
-			else
+			} else if (fmt == ROW_HTML) {
+				const char *cells[] = { p->name, p->base_name, c->model, b0, b1, b2, top };
+				fputs("<tr>", f);
+				for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+					fputs(i == 6 ? "<td style=\"text-align:left\">" : "<td>", f);
+					html_esc(f, cells[i]);
+					fputs("</td>", f);
+				}
+				fputs("</tr>\n", f);
+			} else {
 				fprintf(f, "    %-16s %-13s box %s .. %s   %s\n", c->model, b0, b1, b2, top);
+			}
 		}
 	}
 }
@@ -379,7 +397,7 @@ void robust_render_text(FILE *f, const struct robust_report *r)
 		if (!r->pairs[k].is_base)
 			fprintf(f, "  %s\n", r->pairs[k].text);
 	fprintf(f, "\nsensitivity (cycles of the run / cycles of the baseline; entries by swing, 'even at' = break-even price):\n");
-	rows(f, r, false);
+	rows(f, r, ROW_TEXT);
 }
 
 void robust_render_md(FILE *f, const struct robust_report *r)
@@ -390,7 +408,29 @@ void robust_render_md(FILE *f, const struct robust_report *r)
 			fprintf(f, "- %s\n", r->pairs[k].text);
 	fprintf(f, "\n| run | baseline | model | at the model's values | lowest | highest | decisive entries |\n");
 	fprintf(f, "|---|---|---|---|---|---|---|\n");
-	rows(f, r, true);
+	rows(f, r, ROW_MD);
+}
+
+void robust_render_html(FILE *f, const void *ctx)
+{
+	const struct robust_report *r = ctx;
+	fputs("<section id=\"robustness\">\n<h2>Robustness over cost models</h2>\n<p class=\"note\">Models:", f);
+	for (size_t m = 0; m < r->nmodels; m++) {
+		fputs(m ? ", " : " ", f);
+		html_esc(f, r->models[m].name);
+	}
+	fputs(".  Each verdict re-priced at both ends of every [LOW..HIGH] range (docs/cost-models.md).</p>\n<ul>\n", f);
+	for (size_t k = 0; k < r->npairs; k++)
+		if (!r->pairs[k].is_base) {
+			fprintf(f, "<li data-flips=\"%d\">", r->pairs[k].flips);
+			html_esc(f, r->pairs[k].text);
+			fputs("</li>\n", f);
+		}
+	fputs("</ul>\n<table class=\"summary\">\n<tr><th>run</th><th>baseline</th><th>model</th><th>at the model's "
+	      "values</th><th>lowest</th><th>highest</th><th>decisive entries (value [range]: ratio at each end, "
+	      "break-even)</th></tr>\n", f);
+	rows(f, r, ROW_HTML);
+	fputs("</table>\n</section>\n", f);
 }
 
 static uint64_t milli(double r)

@@ -71,6 +71,9 @@ void robust_eval(const uint64_t *a, const uint64_t *b, const struct cost_model *
 
 void robust_render_text(FILE *f, const struct robust_report *r);
 void robust_render_md(FILE *f, const struct robust_report *r);
+/* <section id="robustness">: the summary lines and the sensitivity table
+ * (an html_page.extra; ctx is the robust_report). */
+void robust_render_html(FILE *f, const void *ctx);
 void robust_write_json(struct json_writer *jw, const struct robust_report *r);
 
 #endif
