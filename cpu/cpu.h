@@ -79,8 +79,11 @@ static inline void cpu_sat_add(struct cpu *c, uint64_t *f, uint64_t v)
 	do {                                                                          \
 		struct cpu *c_ = (c);                                                 \
 		uint64_t n_ = (n);                                                    \
+		uint64_t v_;                                                          \
 		c_->cost_n[COSTI_##field] += n_;                                      \
-		cpu_charge(c_, (cat), n_ * c_->cost->field);                          \
+		if (__builtin_mul_overflow(n_, c_->cost->field, &v_))                 \
+			v_ = UINT64_MAX;  /* cpu_charge saturates from there */        \
+		cpu_charge(c_, (cat), v_);                                            \
 	} while (0)
 #define CPU_CHARGE(c, cat, field) CPU_CHARGE_N(c, cat, field, 1)
 /* Emit a trace event (no-op without a sink). */

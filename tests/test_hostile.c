@@ -322,7 +322,7 @@ Test(hostile, cost_long_line_and_decimal_leading_zero)
 	t[k++] = '#';
 	memset(t + k, 'x', 1000);
 	k += 1000;
-	k += (size_t)sprintf(t + k, "\ninsn.alu = 010\n");
+	k += (size_t)sprintf(t + k, "\ninsn.alu = 010  # every entry cites a source (issue 18)\n");
 	t[k] = 0;
 	const char *p = put("long.cost", t);
 	struct cost_model m;
@@ -350,7 +350,7 @@ Test(hostile, cycles_saturate_and_flag)
 	char *text = default_cost();
 	size_t n = strlen(text);
 	char *t = malloc(n + 128);
-	sprintf(t, "%sinsn.alu = 18446744073709551615\ninsn.other = 18446744073709551615\n", text);
+	sprintf(t, "%sinsn.alu = 18446744073709551615  # saturation\ninsn.other = 18446744073709551615  # saturation\n", text);
 	const char *p = put("huge.cost", t);
 	struct scenario *sc = h_load_text("t.yaml", HEAD "vendor: vmx\nguest:\n  base: 0x1000\n  code: \"90 90 90 f4\"\n");
 	struct run_result r;
