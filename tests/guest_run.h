@@ -1,10 +1,11 @@
 /* guest_run.h - shared by the tests that run a generated scenario and read
- * the guest's memory afterwards (test_engine_dr.c, test_conformance.c). */
+ * the guest's memory afterwards (test_engine_dr.c, test_conformance.c):
+ * thin wrappers over tests/harness.h. */
 #ifndef HVSIM_TESTS_GUEST_RUN_H
 #define HVSIM_TESTS_GUEST_RUN_H
 #include <criterion/criterion.h>
 #include <string.h>
-#include "sim/run.h"
+#include "tests/harness.h"
 
 /* Copy `text` into `out` with every line indented by four spaces (the body
  * of a YAML literal block). */
@@ -25,10 +26,8 @@ static inline void guest_indent(const char *text, char *out, size_t size)
 /* Load the scenario text, run it with cfg and require a halt. */
 static inline void guest_run_yaml(const char *yaml, const struct run_config *cfg, struct run_result *r)
 {
-	char err[512];
-	struct scenario *sc = scenario_load_buf("t.yaml", yaml, strlen(yaml), err, sizeof(err));
-	cr_assert_not_null(sc, "%s", err);
-	cr_assert_eq(sim_run(sc, cfg, r, err, sizeof(err)), 0, "%s", err);
+	struct scenario *sc = h_load_text("t.yaml", yaml);
+	h_run(sc, cfg, r);
 	scenario_free(sc);
 	cr_assert_str_eq(engine_stop_name(r->stop), "halt", "stop: %s", r->stop_msg);
 }
@@ -36,14 +35,9 @@ static inline void guest_run_yaml(const char *yaml, const struct run_config *cfg
 /* The 8 bytes of guest memory at `a` from the run's snapshot. */
 static inline uint64_t guest_mem(const struct run_result *r, uint64_t a)
 {
-	for (unsigned i = 0; i < r->nmem_regions; i++)
-		if (a >= r->mem_regions[i].addr && a + 8 <= r->mem_regions[i].addr + r->mem_regions[i].size) {
-			uint64_t v;
-			memcpy(&v, r->mem_copy + r->mem_regions[i].off + (a - r->mem_regions[i].addr), 8);
-			return v;
-		}
-	cr_assert_fail("address 0x%llx not captured", (unsigned long long)a);
-	return 0;
+	uint64_t v = 0;
+	cr_assert(h_mem_u64(r, a, &v), "address 0x%llx not captured", (unsigned long long)a);
+	return v;
 }
 
 #endif
