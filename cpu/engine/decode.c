@@ -339,7 +339,8 @@ static bool poison_modrm(uint8_t m)
 	return (m >> 6) == 3 && (reg == 3 || reg == 5);
 }
 
-bool poison_at(const struct engine *e, uint64_t addr)
+/* Index of the first poison address >= addr (the sorted list's lower bound). */
+static size_t poison_lower_bound(const struct engine *e, uint64_t addr)
 {
 	size_t lo = 0, hi = e->npoison;
 	while (lo < hi) {
@@ -349,19 +350,18 @@ bool poison_at(const struct engine *e, uint64_t addr)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+bool poison_at(const struct engine *e, uint64_t addr)
+{
+	size_t lo = poison_lower_bound(e, addr);
 	return lo < e->npoison && e->poison[lo] == addr;
 }
 
 static bool poison_add(struct engine *e, uint64_t addr)
 {
-	size_t lo = 0, hi = e->npoison;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (e->poison[mid] < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = poison_lower_bound(e, addr);
 	if (lo < e->npoison && e->poison[lo] == addr)
 		return false;
 	if (e->npoison == e->cap_poison) {
