@@ -249,13 +249,16 @@ static const struct policy presets[] = {
 	 * 2025 x86/debug cleanup), the preemption-timer fastpath (5.8), no SVM
 	 * ICEBP intercept (2026), the CPL-before-GD order (before 48512697c081),
 	 * single-step after emulated instructions (4.10).  80c64c7afea1
-	 * (KVM_RUN_LOAD_GUEST_DR6, June 2025, backported to 6.12.y) and the 6.14
-	 * "load the guest's DR6 outside the .vcpu_run() loop" fix change no
-	 * count hvsim models. */
+	 * (KVM_RUN_LOAD_GUEST_DR6, June 2025, backported to 6.12.y and to 6.1.y:
+	 * Debian's 6.1.192, the 6.1.0-57 of the references, has it and
+	 * KVM_RUN_LOAD_DEBUGCTL in vcpu_enter_guest, still with set_debugreg(0, 7)
+	 * and no SVM ICEBP intercept, read in linux-source-6.1 6.1.192-3) and the
+	 * 6.14 "load the guest's DR6 outside the .vcpu_run() loop" fix change
+	 * no count hvsim models. */
 	PRESET(.name = "linux-6.1", .kernel = "6.1", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026,
 	  .summary = "Debian 12 kernel: the K21 block of 5.15 (DR7 <- 0), VMX preemption-timer fastpath",
 	  .ref = "Linux 6.1 x86.c vcpu_enter_guest (K21: 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691); "
-		 "kvm-amd-tcg reference kernel 6.1.0-56-cloud-amd64"),
+		 "Debian 6.1.192 (6.1.0-57-cloud-amd64, the kernel of both booted references)"),
 	PRESET(.name = "linux-6.12", .kernel = "6.12", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026,
 	  .summary = "Debian 13 kernel: as linux-6.1 (KVM_RUN_LOAD_GUEST_DR6 backport has the same semantics)",
 	  .ref = "Linux 6.12 x86.c vcpu_enter_guest; 80c64c7afea1 (6.12.y backport)"),

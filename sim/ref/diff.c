@@ -645,6 +645,23 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		rc = HVSIM_EXIT_SKIP;
 		goto done;
 	}
+	/* pvm-guestdbg-rf: kvm_pvm runs the guest in KVM's instruction emulator,
+	 * whose check of the host debugger's breakpoints ignores RFLAGS.RF
+	 * (kvm_vcpu_check_code_breakpoint), so the run repeats KVM_EXIT_DEBUG at
+	 * a USE_HW_BP execute address until the runner stops it. */
+	if ((where & REF_ON_PVM) && (img.spec.guest_debug & GUESTDBG_USE_HW_BP) && out->r.stop == KVM_STOP_OTHER &&
+	    strstr(out->r.stop_msg, "KVM_EXIT_DEBUG at ")) {
+		bool at_bp = false;
+		for (int i = 0; i < 4; i++)
+			at_bp |= ((img.spec.guest_debug_dr[7] >> (2 * i)) & 3) && !((img.spec.guest_debug_dr[7] >> (16 + 4 * i)) & 3) &&
+				 img.spec.guest_debug_dr[i] == out->r.rip;
+		if (at_bp) {
+			note_known(&d, "pvm-guestdbg-rf", out->r.stop_msg);
+			fprintf(f, "hvsim: skipped: the reference could not complete the run; nothing compared\n");
+			rc = HVSIM_EXIT_SKIP;
+			goto done;
+		}
+	}
 
 	/* Guest-delivered #DBs of the prediction, in order: log[i] is the i-th. */
 	const struct db_record *gdb[KVM_LOG_MAX];
