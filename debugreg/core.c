@@ -84,8 +84,8 @@ void kvm_update_dr0123(struct dbg *d)
 		for (int i = 0; i < 4; i++)
 			d->eff_db[i] = d->db[i];
 	if (d->pol.reload_flag)
-		dbg_set_sdr(d, d->switch_db_regs | (d->pol.load == LOAD_IF_NEED_RELOAD ? KVM_DEBUGREG_NEED_RELOAD
-										     : KVM_DEBUGREG_RELOAD),
+		dbg_set_sdr(d, d->switch_db_regs | (dbg_need_reload_scheme(&d->pol) ? KVM_DEBUGREG_NEED_RELOAD
+										    : KVM_DEBUGREG_RELOAD),
 			"update_dr0123");
 }
 
@@ -100,7 +100,7 @@ void kvm_update_dr7(struct dbg *d)
 	uint64_t dr7 = (d->guest_debug & GUESTDBG_USE_HW_BP) ? d->guest_debug_dr7 : d->dr7;
 	d->ops->set_dr7(d->v, dr7);
 	unsigned sdr = d->switch_db_regs;
-	if (d->pol.load == LOAD_IF_NEED_RELOAD) {
+	if (dbg_need_reload_scheme(&d->pol)) {
 		if (dr7 & BP_EN)
 			sdr |= KVM_DEBUGREG_NEED_RELOAD;
 	} else {

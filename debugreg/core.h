@@ -17,6 +17,15 @@
 #define KVM_DEBUGREG_NEED_RELOAD  (1u << 3)   /* the 2020 RFC's one-shot flag (seed 000) */
 #define KVM_DEBUGREG_DIRTY        (1u << 4)   /* ARM-style dirty bit (seed 004) */
 
+/* The 2020 RFC's flag scheme (seed 000, patch 2/3): BP_ENABLED is gone and
+ * kvm_update_dr7() sets the one-shot NEED_RELOAD instead.  Both renderings
+ * have it: the RFC as posted on 5.7 (load need_reload, with patch 3/3's
+ * entry condition) and the 6.1 one without 3/3 (load need_reload_sdr). */
+static inline bool dbg_need_reload_scheme(const struct policy *p)
+{
+	return p->load == LOAD_IF_NEED_RELOAD || p->load == LOAD_IF_NEED_RELOAD_SDR;
+}
+
 
 /* The host's hw_breakpoint layer on this CPU (arch/x86/kernel/hw_breakpoint.c):
  * what the host wants in hardware while it runs. */

@@ -97,8 +97,8 @@ static const struct policy presets[] = {
 
 	/* always_exit - KVM before the 2014 lazy-switch series (K11, Linux
 	 * 3.0-3.14): every guest MOV DR exits and is emulated; DR0-3 (and DR6,
-	 * VMX 2010 "Only reload debug register 6 if we're running with the
-	 * guest's debug registers") go in while the effective DR7 arms a
+	 * VMX e8a48342e9bc "Only reload debug register 6 if we're running with
+	 * the guest's debug registers") go in while the effective DR7 arms a
 	 * breakpoint; host restore iff hw_breakpoint_active().  The same knobs
 	 * as linux-3.0, under the name the 2014 discussion uses. */
 	PRESET(.name = "always_exit", .kernel = "3.0-3.14", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, ALWAYS_EXIT_BASE, .load_dr6_always = true,
@@ -130,6 +130,31 @@ static const struct policy presets[] = {
 	  .summary = "2020 RFC (rejected): DR0-3 reloaded only after a DR write; misses guest #DBs under host bps",
 	  .ref = "[RFC PATCH 0/3] kvm: x86: Cleanup and optimazation of switch_db_regs (Xiaoyao Li, "
 		 "2020-04-16, <20200416101509.73526-1-xiaoyao.li@intel.com>); seed 000"),
+
+	/* need_reload-6.1 - what sim/ref/kvm-patch/seed000-need-reload-6.1.diff
+	 * does to Debian's 6.1 (linux-source-6.1 6.1.192), the kernel the
+	 * patch-in-the-loop references boot: RFC patch 2/3 only (BP_ENABLED
+	 * renamed NEED_RELOAD, set by kvm_update_dr7() when DR7 arms a
+	 * breakpoint and by every kvm_set_dr(), cleared once DR0-3 are loaded),
+	 * on linux-6.1's knobs.  Patch 3/3 is not in it: the entry test stays
+	 * "if (unlikely(vcpu->arch.switch_db_regs))", so a WONT_EXIT entry
+	 * still reloads DR0-3 and sets KVM_RUN_LOAD_GUEST_DR6 (x86.c
+	 * vcpu_enter_guest of 6.1.192; vmx_vcpu_run "set_debugreg(vcpu->arch.dr6,
+	 * 6)", svm_vcpu_run "svm_set_dr6(vcpu, vcpu->arch.dr6)").  That is why
+	 * the real patched kvm_intel hands the #DB handler 0xFFFF0FF1 where
+	 * need_reload (with 3/3) predicts 0xFFFF0FF0: the handler's MOV from
+	 * DR6 exits, opens the window, and the entry that follows loads the
+	 * DR6 that kvm_deliver_exception_payload() put in vcpu->arch.dr6
+	 * (docs/kvm-reference.md, "Patch in the loop").  And there is no RELOAD
+	 * (34e9f860071f), so nothing clears NEED_RELOAD after the sync: every
+	 * lazy window with an armed DR7 ends in one reload. */
+	PRESET(.name = "need_reload-6.1", .kernel = "not merged (RFC patch 2/3 on 6.1: seed000-need-reload-6.1.diff)",
+	  .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026,
+	  .load = LOAD_IF_NEED_RELOAD_SDR, .need_reload_on_set_dr = true,
+	  .summary = "2020 RFC patch 2/3 on linux-6.1 (the patch-in-the-loop diff): one-shot NEED_RELOAD, WONT_EXIT still reloads",
+	  .ref = "sim/ref/kvm-patch/seed000-need-reload-6.1.diff on Linux 6.1.192 x86.c kvm_update_dr7, kvm_set_dr, "
+		 "vcpu_enter_guest; [RFC PATCH 2/3] (Xiaoyao Li, 2020-04-16, "
+		 "<20200416101509.73526-1-xiaoyao.li@intel.com>), seed 000"),
 
 	/* dirty_bit - the arm32 dirty-bit scheme of seed 004 transplanted to
 	 * x86: a trapped MOV DR write is emulated and sets DIRTY (reads are
@@ -224,13 +249,16 @@ static const struct policy presets[] = {
 	 * 2025 x86/debug cleanup), the preemption-timer fastpath (5.8), no SVM
 	 * ICEBP intercept (2026), the CPL-before-GD order (before 48512697c081),
 	 * single-step after emulated instructions (4.10).  80c64c7afea1
-	 * (KVM_RUN_LOAD_GUEST_DR6, June 2025, backported to 6.12.y) and the 6.14
-	 * "load the guest's DR6 outside the .vcpu_run() loop" fix change no
-	 * count hvsim models. */
+	 * (KVM_RUN_LOAD_GUEST_DR6, June 2025, backported to 6.12.y and to 6.1.y:
+	 * Debian's 6.1.192, the 6.1.0-57 of the references, has it and
+	 * KVM_RUN_LOAD_DEBUGCTL in vcpu_enter_guest, still with set_debugreg(0, 7)
+	 * and no SVM ICEBP intercept, read in linux-source-6.1 6.1.192-3) and the
+	 * 6.14 "load the guest's DR6 outside the .vcpu_run() loop" fix change
+	 * no count hvsim models. */
 	PRESET(.name = "linux-6.1", .kernel = "6.1", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026,
 	  .summary = "Debian 12 kernel: the K21 block of 5.15 (DR7 <- 0), VMX preemption-timer fastpath",
 	  .ref = "Linux 6.1 x86.c vcpu_enter_guest (K21: 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691); "
-		 "kvm-amd-tcg reference kernel 6.1.0-56-cloud-amd64"),
+		 "Debian 6.1.192 (6.1.0-57-cloud-amd64, the kernel of both booted references)"),
 	PRESET(.name = "linux-6.12", .kernel = "6.12", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026,
 	  .summary = "Debian 13 kernel: as linux-6.1 (KVM_RUN_LOAD_GUEST_DR6 backport has the same semantics)",
 	  .ref = "Linux 6.12 x86.c vcpu_enter_guest; 80c64c7afea1 (6.12.y backport)"),

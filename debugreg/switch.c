@@ -38,6 +38,13 @@ static bool want_load(struct dbg *d)
 		 * exit is DR access VM exit"): only the one-shot NEED_RELOAD; the
 		 * WONT_EXIT transition no longer forces a reload. */
 		return (sdr & KVM_DEBUGREG_NEED_RELOAD) != 0;
+	case LOAD_IF_NEED_RELOAD_SDR:
+		/* Patch 2/3 alone on 6.1 (sim/ref/kvm-patch/seed000-need-reload-
+		 * 6.1.diff): the entry test stays "if (unlikely(vcpu->arch.
+		 * switch_db_regs))", so besides the one-shot NEED_RELOAD the
+		 * WONT_EXIT transition still reloads DR0-3 (and, through
+		 * KVM_RUN_LOAD_GUEST_DR6, the guest's DR6). */
+		return (sdr & (KVM_DEBUGREG_NEED_RELOAD | KVM_DEBUGREG_WONT_EXIT)) != 0;
 	case LOAD_IF_DIRTY:
 		return (sdr & KVM_DEBUGREG_DIRTY) != 0;
 	case LOAD_ALWAYS:
@@ -278,12 +285,16 @@ void dbg_post_exit(struct dbg *d)
 		kvm_update_dr0123(d);
 		kvm_update_dr7(d);
 		/* "vcpu->arch.switch_db_regs &= ~KVM_DEBUGREG_RELOAD" at the end
-		 * of the block (2014-2021); the RFC renamed the flag, so there it
-		 * clears NEED_RELOAD: the entry after a lazy window reloads
-		 * nothing (seed 000; kvm-debugreg-logic §4.2 "RFC EXIT"). */
-		dbg_set_sdr(d, d->switch_db_regs & ~(d->pol.load == LOAD_IF_NEED_RELOAD ? KVM_DEBUGREG_NEED_RELOAD
-										      : KVM_DEBUGREG_RELOAD),
-		      "sync: reload flag consumed");
+		 * of the block (2014-2021, the era of reload_flag); the RFC
+		 * renamed the flag, so there it clears NEED_RELOAD: the entry
+		 * after a lazy window reloads nothing (seed 000;
+		 * kvm-debugreg-logic §4.2 "RFC EXIT").  34e9f860071f removed the
+		 * line with RELOAD, so on 6.1 (need_reload-6.1) the NEED_RELOAD
+		 * that kvm_update_dr7() just set for an armed DR7 stays. */
+		if (d->pol.reload_flag)
+			dbg_set_sdr(d, d->switch_db_regs & ~(dbg_need_reload_scheme(&d->pol) ? KVM_DEBUGREG_NEED_RELOAD
+											      : KVM_DEBUGREG_RELOAD),
+				    "sync: reload flag consumed");
 	}
 	/* Dirty-bit scheme on exit: "If the dirty bit is set, save guest
 	 * registers, restore host registers and clear the dirty bit.  This

@@ -166,23 +166,30 @@ static uint64_t svm_guest_debugctl(void *p)
 	return vmcb_hw_get(&s->vmcb, DBGCTL);
 }
 
-/* KVM_SET_GUEST_DEBUG's SVM half.  svm_update_exception_bitmap(): #BP
- * intercepted only "if (vcpu->guest_debug & KVM_GUESTDBG_ENABLE)" and
- * USE_SW_BP; #DB intercepted per era (knob db_intercept: always since
- * CVE-2015-8104, 4.4; before it only for SINGLESTEP / USE_HW_BP).  svm_set_rflags():
- * SINGLESTEP forces TF into the VMCB's RFLAGS. */
+/* KVM_SET_GUEST_DEBUG's SVM half.  Unlike VMX, SVM edits single bits of
+ * the exception intercepts and leaves the rest as init_vmcb set them (#UD,
+ * #PF without NPT, #MC, #AC): update_db_bp_intercept() (before 4.4) did
+ * clr_exception_intercept(DB_VECTOR) and (BP_VECTOR), then set #DB "if
+ * (vcpu->guest_debug & (KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_USE_HW_BP))"
+ * and #BP for USE_SW_BP; since "KVM: svm: unconditionally intercept #DB"
+ * (CVE-2015-8104, 4.4) svm_update_exception_bitmap() touches #BP only
+ * ("if (vcpu->guest_debug & KVM_GUESTDBG_ENABLE)" and USE_SW_BP).  #DB per
+ * era: knob db_intercept.  svm_set_rflags(): SINGLESTEP forces TF into the
+ * VMCB's RFLAGS. */
 static void svm_update_guest_debug(void *p)
 {
 	struct svm *s = p;
 	unsigned gd = s->dbg.guest_debug;
-	/* #DB per era (db_intercept: before 4.4 only for SINGLESTEP/USE_HW_BP). */
-	uint32_t ex = dbg_db_intercepted(&s->dbg.pol, gd, true) ? 1u << 1 : 0;
+	uint32_t ex = vmcb_hw_get(&s->vmcb, INTERCEPT_EXCEPTIONS) & ~((1u << 1) | (1u << 3));
+	if (dbg_db_intercepted(&s->dbg.pol, gd, true))
+		ex |= 1u << 1;                                  /* DB_VECTOR */
 	if ((gd & GUESTDBG_ENABLE) && (gd & GUESTDBG_USE_SW_BP))
-		ex |= 1u << 3;
-	if (vmcb_hw_get(&s->vmcb, INTERCEPT_EXCEPTIONS) != ex) {
-		vmcb_write(&s->vmcb, INTERCEPT_EXCEPTIONS, ex);
-		vmcb_mark_dirty(&s->vmcb, VMCB_CLEAN_INTERCEPTS);
-	}
+		ex |= 1u << 3;                                  /* BP_VECTOR */
+	/* clr_exception_intercept() / set_exception_intercept() rewrite the
+	 * field and recalc_intercepts() marks VMCB_INTERCEPTS dirty whether or
+	 * not a bit changed: one field write per call. */
+	vmcb_write(&s->vmcb, INTERCEPT_EXCEPTIONS, ex);
+	vmcb_mark_dirty(&s->vmcb, VMCB_CLEAN_INTERCEPTS);
 	uint64_t fl = vmcb_read(&s->vmcb, RFLAGS);
 	if ((gd & GUESTDBG_SINGLESTEP) && !(fl & RFLAGS_TF))
 		vmcb_write(&s->vmcb, RFLAGS, fl | RFLAGS_TF);
@@ -239,27 +246,41 @@ static void svm_exit_debug(struct svm *s, int vec, uint64_t payload, uint64_t dr
  * instruction: a guest single-stepping over it gets its #DB from KVM
  * (kvm_vcpu_do_singlestep; svm_get_rflags reads the VMCB); with
  * KVM_GUESTDBG_SINGLESTEP that is a KVM_EXIT_DEBUG instead. */
-static void complete_insn(struct svm *s, uint64_t next)
+static void complete_insn_as(struct svm *s, uint64_t next, bool halt)
 {
 	reg_write(s, VCPU_REGS_RIP, next);
 	if (s->dbg.pol.emul_singlestep && (vmcb_read(&s->vmcb, RFLAGS) & RFLAGS_TF)) {
-		if (s->dbg.guest_debug & GUESTDBG_SINGLESTEP)
-			svm_exit_debug(s, 1, DR6_BS, vmcb_hw_get(&s->vmcb, DR7));
-		else
+		if (s->dbg.guest_debug & GUESTDBG_SINGLESTEP) {
+			/* after HLT __kvm_emulate_halt overwrites the exit reason
+			 * with KVM_EXIT_HLT: the step is lost (debugreg/guest_debug.c) */
+			if (!halt)
+				svm_exit_debug(s, 1, DR6_BS, vmcb_hw_get(&s->vmcb, DR7));
+		} else {
 			svm_queue_exception(s, 1, true, DR6_BS);
+		}
 	}
+}
+
+static void complete_insn(struct svm *s, uint64_t next)
+{
+	complete_insn_as(s, next, false);
 }
 
 /* svm_skip_emulated_instruction(): nRIP from the VMCB when the processor
  * saved one (KVM runs with nrips = 1), else the next_rip an exit handler
  * left (io_interception), then clear the interrupt shadow. */
-static void skip_instruction(struct svm *s)
+static void skip_instruction_as(struct svm *s, bool halt)
 {
 	uint64_t nrip = vmcb_read(&s->vmcb, NRIP);
 	if (nrip)
 		s->next_rip = nrip;
 	vmcb_write(&s->vmcb, INTERRUPT_SHADOW, 0);   /* svm_set_interrupt_shadow(vcpu, 0) */
-	complete_insn(s, s->next_rip);
+	complete_insn_as(s, s->next_rip, halt);
+}
+
+static void skip_instruction(struct svm *s)
+{
+	skip_instruction_as(s, false);
 }
 
 /* The instruction emulator's fetch and decode (kvm_emulate_instruction
@@ -555,7 +576,7 @@ static void svm_handle_exit(struct svm *s)
 	}
 	case SVM_EXIT_HLT:
 		/* kvm_emulate_halt: the vCPU blocks; hvsim ends the run here. */
-		skip_instruction(s);
+		skip_instruction_as(s, true);
 		s->stopped = true;
 		break;
 	case SVM_EXIT_INTR:

@@ -133,7 +133,13 @@ Test(guest_debug_hw_bp, debugger_owns_hardware_guest_sees_its_own_values)
 }
 
 /* SINGLESTEP: one KVM_EXIT_DEBUG per instruction, whether the CPU ran it
- * (#DB exit, SDM 17.3.1.4) or KVM completed it (kvm_vcpu_do_singlestep). */
+ * (#DB exit, SDM 17.3.1.4) or KVM completed it (kvm_vcpu_do_singlestep
+ * after CPUID), except HLT: kvm_emulate_halt() runs __kvm_emulate_halt()
+ * after the skip, which with the local APIC in user space sets exit_reason
+ * = KVM_EXIT_HLT over the KVM_EXIT_DEBUG ("TODO: we might be squashing a
+ * GUESTDBG_SINGLESTEP-triggered KVM_EXIT_DEBUG here", x86.c, 4.10 on;
+ * real kvm_amd 6.1 under TCG: guest_debug_singlestep 6 for 7 steps).  Five
+ * instructions, four exits to user space; five exits (4 + HLT). */
 Test(guest_debug_singlestep, one_exit_to_user_per_instruction)
 {
 	struct scenario *sc = h_load_guest("host:\n  guest_debug: {singlestep: true}\n",
@@ -141,8 +147,9 @@ Test(guest_debug_singlestep, one_exit_to_user_per_instruction)
 	for (int v = 0; v < 2; v++) {
 		struct run_result r;
 		run(sc, "bp_enabled", v ? VENDOR_SVM : VENDOR_VMX, &r);
-		cr_expect_eq(field(&r, "exits.to_user.debug"), 5);
-		cr_expect_eq(field(&r, "db.host.delivered"), 5);
+		cr_expect_eq(field(&r, "exits.to_user.debug"), 4, "nop nop cpuid nop; not hlt");
+		cr_expect_eq(field(&r, "db.host.delivered"), 4);
+		cr_expect_eq(field(&r, "exits.total"), 5, "3 #DB + CPUID + HLT");
 		cr_expect_eq(field(&r, "db.guest.delivered") + field(&r, "db.guest.missed") +
 			     field(&r, "db.guest.spurious"), 0);
 		cr_expect_eq(field(&r, "inject.db"), 0);
@@ -178,6 +185,43 @@ Test(guest_debug_sw_bp, int3_exits_to_user_only_with_sw_bp)
 	}
 	scenario_free(with);
 	scenario_free(without);
+}
+
+/* KVM_SET_GUEST_DEBUG keeps every exception intercept the era's KVM keeps.
+ * VMX update_exception_bitmap() recomputes the bitmap from a base that has
+ * always held UD_VECTOR ("eb = (1u << PF_VECTOR) | (1u << UD_VECTOR)", 2.6.29
+ * to today); SVM's update_db_bp_intercept() / svm_update_exception_bitmap()
+ * clear and set only #DB/#BP and leave init_vmcb's #UD intercept alone.  So
+ * a MOV from DR8 (REX.R: #UD, which has priority over the MOV-DR exit, SDM
+ * 25.1.1 / APM 15.8) exits as a #UD exception (VMX EXCEPTION_NMI with
+ * vector 6, SVM excp_ud 0x46) with and without a host debugger, in an era
+ * with the debug intercept per guest_debug (linux-2.6.29) and today. */
+Test(guest_debug_intercepts, ud_intercept_survives_set_guest_debug)
+{
+	static const char *body = "    lea rax, [rip+ud]\n    mov word ptr [rip+idt+96], ax\n"
+				  "    mov dword ptr [rip+idt+98], 0x8e000008\n    shr eax, 16\n"
+				  "    mov word ptr [rip+idt+102], ax\n    lidt [rip+idtr]\n"
+				  "    mov rax, dr8\n    hlt\n"
+				  "    ud:\n    add qword ptr [rsp], 4\n    iretq\n"
+				  "    idtr: .word 127\n    .quad idt\n    .balign 16\n    idt: .zero 128\n";
+	static const char *const heads[] = { "", "host:\n  guest_debug: true\n",
+					     "host:\n  guest_debug:\n    hw_bp: [{slot: 0, addr: 0x5000, type: exec}]\n",
+					     "host:\n  guest_debug: {sw_bp: true, singlestep: false}\n" };
+	static const char *const policies[] = { "bp_enabled", "linux-2.6.29" };
+	for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
+		struct scenario *sc = h_load_guest(heads[h], body);
+		for (size_t p = 0; p < 2; p++)
+			for (int v = 0; v < 2; v++) {
+				struct run_result r;
+				run(sc, policies[p], v ? VENDOR_SVM : VENDOR_VMX, &r);
+				cr_expect_eq(r.stop, STOP_HALT, "%s %s", heads[h], r.stop_msg);
+				cr_expect_eq(field(&r, v ? "exits.by_reason.excp_ud" : "exits.by_reason.EXCEPTION_NMI"), 1,
+					     "guest_debug '%s', %s@%s: the #UD exits", heads[h], policies[p], v ? "svm" : "vmx");
+				cr_expect_eq(field(&r, "inject.ud"), 1, "handle_ud queues it back");
+				run_result_free(&r);
+			}
+		scenario_free(sc);
+	}
 }
 
 /* INJECT_DB: kvm_queue_exception(DB_VECTOR) at the ioctl, no payload. */

@@ -19,7 +19,7 @@
 
 /* Every preset the README, docs and scenarios name. */
 static const char *const preset_names[] = {
-	"bp_enabled", "eager", "always_exit", "need_reload", "dirty_bit", "skip_dbgctl_load",
+	"bp_enabled", "eager", "always_exit", "need_reload", "need_reload-6.1", "dirty_bit", "skip_dbgctl_load",
 	"linux-2.6.29", "hwbp-v3-2009", "linux-2.6.33", "linux-3.0", "linux-3.15", "linux-3.19",
 	"linux-5.15", "linux-6.1", "linux-6.12", "xen",
 };
@@ -130,6 +130,29 @@ Test(knobs, need_reload_is_the_2020_rfc)
 	cr_assert_eq(p->preentry_dr7, 0u);
 	cr_assert_not(p->preentry_disarm_host);
 	cr_assert_not(p->vmx_dr6_reset_after_sync);
+}
+
+/* need_reload-6.1: sim/ref/kvm-patch/seed000-need-reload-6.1.diff applied
+ * to Linux 6.1 (its four hunks: BP_ENABLED renamed NEED_RELOAD,
+ * kvm_update_dr7() sets it for an armed DR7 and no longer clears it,
+ * kvm_set_dr() sets it, vcpu_enter_guest() clears it after loading DR0-3).
+ * The entry test "if (unlikely(vcpu->arch.switch_db_regs))" is untouched
+ * (no RFC patch 3/3), so WONT_EXIT still loads: load = need_reload_sdr.
+ * Everything else is linux-6.1's: no RELOAD (34e9f860071f), so no
+ * reload_flag. */
+Test(knobs, need_reload_61_is_the_patch_on_linux_61)
+{
+	const struct policy *p = get("need_reload-6.1"), *base = get("linux-6.1");
+	cr_assert_eq(p->load, LOAD_IF_NEED_RELOAD_SDR);
+	cr_assert_str_eq(knob(p, "load"), "need_reload_sdr");
+	cr_assert(p->need_reload_on_set_dr);
+	cr_assert_not(p->reload_flag);
+	for (unsigned i = 0; i < policy_knob_count(); i++) {
+		const char *k = policy_knob_name(i);
+		if (strcmp(k, "load") && strcmp(k, "need_reload_on_set_dr"))
+			cr_assert_str_eq(knob(p, k), knob(base, k), "%s differs from linux-6.1", k);
+	}
+	cr_assert(strstr(p->ref, "seed000-need-reload-6.1.diff"));
 }
 
 /* Era 1 (§2, §8 K08/K09/K33/K11): always exit and emulate, DR0-3 in while

@@ -349,6 +349,73 @@ Test(need_reload, sync_block_consumes_need_reload)
 	cr_assert_eq(f->cpu.st.dr_guest_loads, 1);
 }
 
+/* ---- need_reload-6.1 (seed000-need-reload-6.1.diff: RFC patch 2/3 on 6.1) ------------ */
+
+/* The #DB handler of kvmref_exec_loop: its MOV from DR6 exits and opens the
+ * window; 6.1's entry test is still "if (unlikely(vcpu->arch.switch_db_regs))"
+ * (the diff keeps it), so the WONT_EXIT entry reloads DR0-3 and, through
+ * KVM_RUN_LOAD_GUEST_DR6, writes vcpu->arch.dr6 - which
+ * kvm_deliver_exception_payload() made 0xFFFF0FF1 for a B0 #DB - to the
+ * hardware (vmx_vcpu_run "set_debugreg(vcpu->arch.dr6, 6)").  The RFC with
+ * patch 3/3 (need_reload) skips that load.  Real patched kvm_intel and
+ * kvm_amd 6.1.0-57: the handler reads 0xFFFF0FF1, 100 of 100. */
+Test(need_reload_61, wont_exit_entry_loads_guest_dr6)
+{
+	static const char *const pols[] = { "need_reload-6.1", "need_reload" };
+	for (int i = 0; i < 2; i++) {
+		struct fake *f = make(pols[i]);
+		start(f);
+		vm_exit(f);                                     /* the #DB exit of an execute breakpoint */
+		dbg_post_exit(&f->d);
+		dbg_handle_db_exit(&f->d, 0x1);                 /* queued with B0 */
+		dbg_pre_entry(&f->d);                           /* inject_pending_event delivers the payload */
+		vm_entry(f);
+		cr_assert_eq(f->d.dr6, 0xFFFF0FF1ull, "kvm_deliver_exception_payload");
+		vm_exit(f);                                     /* the handler's MOV from DR6 */
+		dbg_post_exit(&f->d);
+		unsigned loads = f->cpu.st.dr_guest_loads;
+		cr_assert_eq(movdr(f, 6, false, 0), DR_EXIT_REENTER, "%s: handle_dr opens the window", pols[i]);
+		dbg_pre_entry(&f->d);
+		vm_entry(f);
+		if (i == 0) {
+			cr_expect_eq(f->cpu.st.dr_guest_loads, loads + 1, "the WONT_EXIT entry loads");
+			cr_expect_eq(f->cpu.dr[6], 0xFFFF0FF1ull, "KVM_RUN_LOAD_GUEST_DR6");
+		} else {
+			cr_expect_eq(f->cpu.st.dr_guest_loads, loads, "patch 3/3: no reload on WONT_EXIT");
+			cr_expect_neq(f->cpu.dr[6], 0xFFFF0FF1ull);
+		}
+	}
+}
+
+/* The diff's kvm_update_dr7() hunk: an armed DR7 sets NEED_RELOAD (never
+ * BP_ENABLED) and nothing clears it but the entry that loads; 6.1 has no
+ * "switch_db_regs &= ~KVM_DEBUGREG_RELOAD" after the sync (34e9f860071f),
+ * so the sync of a window with the guest's DR7 armed leaves NEED_RELOAD
+ * set and the next entry reloads once.  need_reload (on 5.7) clears it
+ * there (the renamed RELOAD clear) and does not reload. */
+Test(need_reload_61, sync_with_armed_dr7_reloads_once)
+{
+	static const char *const pols[] = { "need_reload-6.1", "need_reload" };
+	for (int i = 0; i < 2; i++) {
+		struct fake *f = make(pols[i]);
+		start(f);
+		movdr(f, 7, true, DR7_L0_EXEC);                 /* opens the window */
+		dbg_pre_entry(&f->d);
+		vm_entry(f);
+		f->cpu.dr[7] = DR7_L0_EXEC;                     /* the guest's native MOV DR7 */
+		vm_exit(f);
+		unsigned loads = f->cpu.st.dr_guest_loads;
+		dbg_post_exit(&f->d);                           /* WONT_EXIT sync, kvm_update_dr7 */
+		cr_expect_not(f->d.switch_db_regs & KVM_DEBUGREG_BP_ENABLED, "%s", pols[i]);
+		cr_expect_eq((f->d.switch_db_regs & KVM_DEBUGREG_NEED_RELOAD) != 0, i == 0, "%s", pols[i]);
+		dbg_pre_entry(&f->d);
+		vm_entry(f);
+		cr_expect_eq(f->cpu.st.dr_guest_loads, loads + (i == 0), "%s", pols[i]);
+		round_trip(f);                                  /* one-shot: nothing armed it again */
+		cr_expect_eq(f->cpu.st.dr_guest_loads, loads + (i == 0), "%s", pols[i]);
+	}
+}
+
 /* ---- K14 with and without RELOAD (linux-3.15 / linux-3.19) ------------------------- */
 
 /* ae561edeb421: kvm_update_dr0123() at vCPU reset forces one reload. */

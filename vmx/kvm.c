@@ -124,22 +124,37 @@ static uint64_t vmx_guest_debugctl(void *p)
 	return vmcs_hw_get(&x->vmcs, GUEST_IA32_DEBUGCTL);   /* KVM keeps a software copy */
 }
 
-/* KVM_SET_GUEST_DEBUG's VMX half.  update_exception_bitmap(): #BP only
- * when "(guest_debug & (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP)) ==
- * (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP)"; #DB stays in the bitmap
- * (hvsim's presets intercept it always).  kvm_set_rflags() ->
- * vmx_set_rflags(): SINGLESTEP forces TF into GUEST_RFLAGS (KVM hides it
- * again in kvm_get_rflags, not from the guest's PUSHF). */
+/* update_exception_bitmap(): the whole bitmap, computed from scratch every
+ * time (vCPU set-up and every KVM_SET_GUEST_DEBUG).  It starts from the
+ * exceptions KVM always wants, "eb = (1u << PF_VECTOR) | (1u << UD_VECTOR)
+ * | ..." (#UD in every era from 2.6.29 to today; #PF dropped with EPT; #MC
+ * and #AC are never raised here); #DB per era (knob db_intercept: in the
+ * base set since Avi Kivity's e8a48342e9bc "Only reload debug register 6 if
+ * we're running with the guest's debug registers", in 2.6.29 only "if
+ * (vcpu->guest_debug & (KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_USE_HW_BP))");
+ * #BP only when
+ * "(guest_debug & (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP)) ==
+ * (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP)". */
+static uint32_t vmx_exception_bitmap(const struct policy *pol, unsigned gd)
+{
+	uint32_t eb = 1u << 6;                                  /* UD_VECTOR */
+	if (dbg_db_intercepted(pol, gd, false))
+		eb |= 1u << 1;                                  /* DB_VECTOR */
+	if ((gd & (GUESTDBG_ENABLE | GUESTDBG_USE_SW_BP)) == (GUESTDBG_ENABLE | GUESTDBG_USE_SW_BP))
+		eb |= 1u << 3;                                  /* BP_VECTOR */
+	return eb;
+}
+
+/* KVM_SET_GUEST_DEBUG's VMX half: update_exception_bitmap() (above), and
+ * kvm_set_rflags() -> vmx_set_rflags(): SINGLESTEP forces TF into
+ * GUEST_RFLAGS (KVM hides it again in kvm_get_rflags, not from the guest's
+ * PUSHF). */
 static void vmx_update_guest_debug(void *p)
 {
 	struct vmx *x = p;
 	unsigned gd = x->dbg.guest_debug;
-	/* #DB per era (db_intercept: 2.6.29 only for SINGLESTEP/USE_HW_BP). */
-	uint32_t eb = dbg_db_intercepted(&x->dbg.pol, gd, false) ? 1u << 1 : 0;
-	if ((gd & (GUESTDBG_ENABLE | GUESTDBG_USE_SW_BP)) == (GUESTDBG_ENABLE | GUESTDBG_USE_SW_BP))
-		eb |= 1u << 3;
-	if (vmcs_hw_get(&x->vmcs, EXCEPTION_BITMAP) != eb)
-		vmcs_write(&x->vmcs, EXCEPTION_BITMAP, eb);
+	uint32_t eb = vmx_exception_bitmap(&x->dbg.pol, gd);
+	vmcs_write(&x->vmcs, EXCEPTION_BITMAP, eb);        /* "vmcs_write32(EXCEPTION_BITMAP, eb)", always */
 	uint64_t fl = reg_read(x, VCPU_EXREG_RFLAGS);
 	uint64_t nfl = (gd & GUESTDBG_SINGLESTEP) ? fl | (1ull << 8) : fl;
 	if (nfl != fl) {
@@ -196,7 +211,7 @@ static void vmx_exit_debug(struct vmx *x, int vec, uint64_t payload, uint64_t dr
  * length; a guest single-stepping over it gets its #DB from KVM
  * (kvm_vcpu_do_singlestep), because the CPU saved no pending BS; with
  * KVM_GUESTDBG_SINGLESTEP that #DB is a KVM_EXIT_DEBUG instead. */
-static void skip_instruction(struct vmx *x)
+static void skip_instruction_as(struct vmx *x, bool halt)
 {
 	uint64_t rip = reg_read(x, VCPU_REGS_RIP);
 	uint64_t len = vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN);
@@ -204,13 +219,22 @@ static void skip_instruction(struct vmx *x)
 	/* Before Linux 4.10 (emul_singlestep = false) KVM skipped without
 	 * looking at TF: the guest lost the trap (Kyle Huey's cover letter,
 	 * "The program will stop two instructions after CPUID"), and so did a
-	 * host debugger single-stepping it. */
+	 * host debugger single-stepping it.  After HLT the KVM_EXIT_DEBUG is
+	 * lost: __kvm_emulate_halt overwrites the exit reason
+	 * with KVM_EXIT_HLT (debugreg/guest_debug.c). */
 	if (x->dbg.pol.emul_singlestep && (reg_read(x, VCPU_EXREG_RFLAGS) & (1ull << 8))) {
-		if (x->dbg.guest_debug & GUESTDBG_SINGLESTEP)
-			vmx_exit_debug(x, 1, DR6_BS, vmcs_hw_get(&x->vmcs, GUEST_DR7));
-		else
+		if (x->dbg.guest_debug & GUESTDBG_SINGLESTEP) {
+			if (!halt)
+				vmx_exit_debug(x, 1, DR6_BS, vmcs_hw_get(&x->vmcs, GUEST_DR7));
+		} else {
 			vmx_queue_exception(x, 1, true, DR6_BS);
+		}
 	}
+}
+
+static void skip_instruction(struct vmx *x)
+{
+	skip_instruction_as(x, false);
 }
 
 /* handle_dr (exit reason 29). */
@@ -418,7 +442,7 @@ static void vmx_handle_exit(struct vmx *x, uint32_t reason)
 		break;
 	case EXIT_REASON_HLT:
 		/* kvm_emulate_halt: the vCPU blocks; hvsim ends the run here. */
-		skip_instruction(x);
+		skip_instruction_as(x, true);
 		x->stopped = true;
 		break;
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
@@ -691,7 +715,7 @@ static void *vmx_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	vmcs_hw_set(v, VM_EXIT_CONTROLS, cfg->policy->no_save_debug_controls ? 0 : VM_EXIT_SAVE_DEBUG_CONTROLS);
 	/* #UD is intercepted too (update_exception_bitmap: PF, UD, MC, DB, AC;
 	 * #PF dropped with EPT; hvsim raises neither #MC nor #AC). */
-	vmcs_hw_set(v, EXCEPTION_BITMAP, (dbg_db_intercepted(cfg->policy, 0, false) ? 1u << 1 : 0) | 1u << 6);
+	vmcs_hw_set(v, EXCEPTION_BITMAP, vmx_exception_bitmap(cfg->policy, 0));
 	/* CR0/CR4 guest/host masks: the bits the guest does not own
 	 * (KVM_POSSIBLE_CR0_GUEST_BITS = TS | WP and KVM_POSSIBLE_CR4_GUEST_BITS =
 	 * PVI | DE | PCE | OSFXSR | OSXMMEXCPT | PGE | TSD | FSGSBASE in

@@ -21,6 +21,7 @@
 #include "sim/render/json.h"
 #include "sim/result.h"
 #include "sim/run.h"
+#include "sim/util/guestdbg.h"
 #include "sim/util/util.h"
 
 #define ERRSZ 1024
@@ -540,6 +541,7 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 	const char *policy = o->policy ? o->policy : kpreset ? kpreset : booted ? "bp_enabled" : NULL;
 	struct run_config cfg = { .policy = policy, .vendor = vend, .trace = trace_cb, .trace_ctx = tr };
 	pred_trace_init(tr);
+	pred_trace_guest_debug(tr, sc->host.guest_debug, sc->host.guest_debug_dr);
 	if (sim_run(&psc, &cfg, &pred, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		rc = vend == VENDOR_SVM && strstr(err, "svm") ? HVSIM_EXIT_SKIP : HVSIM_EXIT_ERROR;
@@ -579,6 +581,7 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 			struct run_config cfg2 = cfg;
 			cfg2.trace_ctx = tr2;
 			pred_trace_init(tr2);
+			pred_trace_guest_debug(tr2, sc->host.guest_debug, sc->host.guest_debug_dr);
 			run_result_free(&pred2);
 			memset(&pred2, 0, sizeof(pred2));
 			have2 = sim_run(&psc2, &cfg2, &pred2, err, sizeof(err)) == 0;
@@ -641,6 +644,23 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		fprintf(f, "hvsim: skipped: the reference could not complete the run; nothing compared\n");
 		rc = HVSIM_EXIT_SKIP;
 		goto done;
+	}
+	/* pvm-guestdbg-rf: kvm_pvm runs the guest in KVM's instruction emulator,
+	 * whose check of the host debugger's breakpoints ignores RFLAGS.RF
+	 * (kvm_vcpu_check_code_breakpoint), so the run repeats KVM_EXIT_DEBUG at
+	 * a USE_HW_BP execute address until the runner stops it. */
+	if ((where & REF_ON_PVM) && (img.spec.guest_debug & GUESTDBG_USE_HW_BP) && out->r.stop == KVM_STOP_OTHER &&
+	    strstr(out->r.stop_msg, "KVM_EXIT_DEBUG at ")) {
+		bool at_bp = false;
+		for (int i = 0; i < 4; i++)
+			at_bp |= ((img.spec.guest_debug_dr[7] >> (2 * i)) & 3) && !((img.spec.guest_debug_dr[7] >> (16 + 4 * i)) & 3) &&
+				 img.spec.guest_debug_dr[i] == out->r.rip;
+		if (at_bp) {
+			note_known(&d, "pvm-guestdbg-rf", out->r.stop_msg);
+			fprintf(f, "hvsim: skipped: the reference could not complete the run; nothing compared\n");
+			rc = HVSIM_EXIT_SKIP;
+			goto done;
+		}
 	}
 
 	/* Guest-delivered #DBs of the prediction, in order: log[i] is the i-th. */
@@ -737,6 +757,20 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 			log_known = "tcg-vmrun-dr7-no-bp-insert";
 		}
 	}
+	/* The same for the host debugger's execute breakpoints (KVM_GUESTDBG_USE_HW_BP):
+	 * KVM loads them on entry exactly like the guest's, so TCG raises them
+	 * only where it had them inserted.  Attributed only when the model is
+	 * certain and the reference's KVM_EXIT_DEBUG count is the predicted one
+	 * less exactly those. */
+	size_t dbg_miss = 0;
+	if (tcg && !tm->uncertain && tm->ndbg_miss &&
+	    out->r.debug_exits + tm->ndbg_miss == pred.st.exits_to_user_debug) {
+		char extra[200];
+		dbg_miss = tm->ndbg_miss;
+		snprintf(extra, sizeof(extra), "%zu of %u KVM_EXIT_DEBUG for the debugger's execute breakpoints "
+			 "predicted where TCG had no breakpoint inserted, none of them measured", dbg_miss, tm->ndbg_exec);
+		note_known(&d, "tcg-vmrun-dr7-no-bp-insert", extra);
+	}
 	if (img.has_count) {
 		uint64_t c2 = 0;
 		const char *k = log_known;
@@ -769,15 +803,30 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		bool hp = sim_word(&pred, img.sym_res + 8 * i, &v);
 		rowu(&d, name, hp, v, true, out->res[i], hp ? bit_known(&d, tcg, gd_dbs, v, out->res[i]) : NULL, true);
 	}
+	/* The measured DRs are KVM_GET_DEBUGREGS: KVM's software copy,
+	 * vcpu->arch.db[], kvm_get_dr(6) = vcpu->arch.dr6 and vcpu->arch.dr7
+	 * (kvm_vcpu_ioctl_x86_get_debugregs, x86.c of 6.1.192).  The guest's
+	 * architectural DRs (the oracle) are that copy wherever KVM virtualizes
+	 * them faithfully (every cached outcome under linux-6.1); under
+	 * KVM_GUESTDBG_USE_HW_BP KVM keeps them apart on purpose: the guest's
+	 * registers are "faked debug registers without functionality"
+	 * (42dbaa5a0574), every guest MOV DR reads that copy, and the DR6 bit
+	 * of a breakpoint the guest armed and never got stays clear in it
+	 * (guest_debug_hw_bp: 0xFFFF0FF0, where the oracle says 0xFFFF0FF1 and
+	 * counts the #DBs as missed).  There the prediction is the simulated
+	 * KVM's db[]/dr6/dr7 (dr.final.hv). */
+	bool faked = (img.spec.guest_debug & (GUESTDBG_ENABLE | GUESTDBG_USE_HW_BP)) ==
+		     (GUESTDBG_ENABLE | GUESTDBG_USE_HW_BP);
+	const uint64_t *pdr = faked ? pred.hv_dr : pred.guest_dr, *pdr2 = faked ? pred2.hv_dr : pred2.guest_dr;
 	static const int drn[6] = { 0, 1, 2, 3, 6, 7 };
 	const uint64_t mdr[6] = { out->r.db[0], out->r.db[1], out->r.db[2], out->r.db[3], out->r.dr6, out->r.dr7 };
 	for (int i = 0; i < 6; i++) {
 		char name[48];
 		snprintf(name, sizeof(name), "dr.final.guest.dr%d", drn[i]);
-		const char *k = bit_known(&d, tcg, gd_dbs, pred.guest_dr[drn[i]], mdr[i]);
-		if (!k && pred.guest_dr[drn[i]] != mdr[i])
-			k = timed(&d, have2, pred2.guest_dr[drn[i]], mdr[i]);
-		rowu(&d, name, true, pred.guest_dr[drn[i]], true, mdr[i], k, true);
+		const char *k = bit_known(&d, tcg, gd_dbs, pdr[drn[i]], mdr[i]);
+		if (!k && pdr[drn[i]] != mdr[i])
+			k = timed(&d, have2, pdr2[drn[i]], mdr[i]);
+		rowu(&d, name, true, pdr[drn[i]], true, mdr[i], k, true);
 	}
 	/* Guest memory the scenario's expectations look at (mem.ADDR.SIZE). */
 	if (!booted) {
@@ -800,6 +849,10 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		}
 		free(seen);
 	}
+	/* Exits to user space for the host debugger (KVM_EXIT_DEBUG). */
+	if (booted && (img.spec.guest_debug & GUESTDBG_ENABLE))
+		rowu(&d, "exits.to_user.debug", true, pred.st.exits_to_user_debug, true, out->r.debug_exits,
+		     dbg_miss ? "tcg-vmrun-dr7-no-bp-insert" : NULL, false);
 	if (img.nbp || img.nev) {
 		if (timing_bad)
 			note_known(&d, "host-event-timing", NULL);
@@ -822,7 +875,12 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 					out->exits[i].code, nz);
 				noise += out->exits[i].count;
 			} else {
-				uint64_t ind = out->exits[i].induced <= out->exits[i].count ? out->exits[i].induced : 0;
+				/* The runner's "induced" assumes the previous MOV-DR exit
+				 * opened a WONT_EXIT window; KVM opens one only "if
+				 * (vcpu->guest_debug == 0)" (handle_dr, dr_interception),
+				 * so under KVM_SET_GUEST_DEBUG none is induced. */
+				uint64_t ind = !(img.spec.guest_debug & GUESTDBG_ENABLE) &&
+					       out->exits[i].induced <= out->exits[i].count ? out->exits[i].induced : 0;
 				mc[cat] += out->exits[i].count - ind;
 				if (ind) {
 					fprintf(f, "  noise: %" PRIu64 " x exit 0x%x re-armed by a noise exit inside a "
@@ -837,11 +895,13 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		/* A general-detect #DB that TCG does not raise changes the exits that
 		 * follow; that cannot be checked count by count. */
 		bool tcg_bp = log_known && !strcmp(log_known, "tcg-vmrun-dr7-no-bp-insert");
+		size_t tcg_db = (tcg_bp ? tcg_miss : 0) + dbg_miss;
 		for (int k = 0; k < NCAT; k++) {
 			const char *kn = gd_dbs && pc[k] != mc[k] ? gd_note(&d) : NULL;
 			/* each #DB TCG did not raise is one #DB intercept exit fewer
-			 * (checked); what its handler would have done is not */
-			if (tcg_bp && k == CAT_DB && mc[k] + tcg_miss == pc[k])
+			 * (checked); what the guest's handler would have done is not
+			 * (the debugger's #DBs have no guest handler) */
+			if (tcg_db && k == CAT_DB && mc[k] + tcg_db == pc[k])
 				kn = "tcg-vmrun-dr7-no-bp-insert";
 			else if (tcg_bp && pc[k] != mc[k])
 				kn = "tcg-vmrun-dr7-no-bp-insert (unverified)";

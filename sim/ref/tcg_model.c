@@ -3,6 +3,7 @@
  * read for their semantics, not copied. */
 #include "sim/ref/tcg_model.h"
 #include <string.h>
+#include "sim/util/guestdbg.h"
 
 static bool q_en(uint64_t dr7, int i) { return (dr7 >> (2 * i)) & 3; }
 static int q_type(uint64_t dr7, int i) { return (int)((dr7 >> (16 + 4 * i)) & 3); }
@@ -67,6 +68,14 @@ void pred_trace_init(struct pred_trace *t)
 		t->armed[i] = t->hslot[i] = -1;
 }
 
+void pred_trace_guest_debug(struct pred_trace *t, unsigned control, const uint64_t debugreg[8])
+{
+	if ((control & GUESTDBG_ENABLE) && (control & GUESTDBG_USE_HW_BP)) {
+		t->dbg7 = debugreg[7] | 0x400;
+		t->g7 = t->dbg7;
+	}
+}
+
 void tcg_model(struct pred_trace *t, const struct sim_event *ev)
 {
 	switch (ev->id) {
@@ -127,6 +136,21 @@ void tcg_model(struct pred_trace *t, const struct sim_event *ev)
 			}
 			t->hslot[s] = -1;
 			q_set_dr(t, 7, t->q7 & ~((3ull << 2 * s) | (0xFull << (16 + 4 * s))));
+		}
+		break;
+	case EV_USER_EXIT:
+		/* KVM_EXIT_DEBUG for a #DB intercept (vector 1) whose DR6 names a
+		 * slot the debugger armed for execution: TCG raised it only if it
+		 * had that CPU breakpoint inserted (last_db_exit_armed, set by the
+		 * excp_db exit just before). */
+		if (ev->a == 1 && t->dbg7) {
+			bool exec = false;
+			for (int i = 0; i < 4; i++)
+				exec |= ((ev->b >> i) & 1) && q_en(t->dbg7, i) && q_type(t->dbg7, i) == 0;
+			if (exec) {
+				t->ndbg_exec++;
+				t->ndbg_miss += !t->last_db_exit_armed;
+			}
 		}
 		break;
 	case EV_DB:

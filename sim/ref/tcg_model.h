@@ -31,9 +31,19 @@ struct pred_trace {
 	bool uncertain;                /* a state the model does not follow (orphaned or mistyped removal) */
 	unsigned ndb;                  /* guest-delivered #DBs seen */
 	bool db_tcg_ok[KVM_LOG_MAX];   /* that #DB was at an inserted TCG breakpoint */
+	/* The host debugger's execute breakpoints (KVM_GUESTDBG_USE_HW_BP):
+	 * KVM's entry loads them like the guest's (DR7 <- 0, DR0-3 <- eff_db,
+	 * VMRUN loads guest_debug_dr7 from the VMCB), so TCG has them inserted
+	 * only where the rule above says. */
+	uint64_t dbg7;                 /* the debugger's DR7 (0: no USE_HW_BP) */
+	unsigned ndbg_exec;            /* KVM_EXIT_DEBUG for one of its execute breakpoints */
+	unsigned ndbg_miss;            /* of which TCG had no CPU breakpoint inserted */
 };
 
 void pred_trace_init(struct pred_trace *t);
+/* The run's KVM_SET_GUEST_DEBUG (control KVM_GUESTDBG_*, debugreg[]): under
+ * USE_HW_BP the VMCB's DR7 is the debugger's (kvm_update_dr7). */
+void pred_trace_guest_debug(struct pred_trace *t, unsigned control, const uint64_t debugreg[8]);
 /* Follow one event of the predicted run (a struct run_config trace event):
  * the hypervisor's hardware DR writes, native guest MOV DR, VM entry and
  * exit, host perf installs/removals, and the guest's #DBs. */
