@@ -445,6 +445,10 @@ static int summary_build(struct summary *sm, const struct sopts *o, struct scena
 			r->left_out = x->nv ? "one policy, nothing to compare" : "bare metal, no policies to compare";
 			continue;
 		}
+		if (x->end <= lo || x->first >= hi) {
+			r->left_out = "its runs are in another shard (--shard)";
+			continue;
+		}
 		if (x->first < lo || x->end > hi) {
 			r->left_out = "its runs are split across shards (--shard); sweep it unsharded, or use hvsim compare --cost all";
 			continue;
