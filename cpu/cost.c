@@ -42,6 +42,69 @@ void cost_put(struct cost_model *m, unsigned i, uint64_t v)
 	*(uint64_t *)((char *)m + cost_descs[i].offset) = v;
 	m->lo[i] = m->hi[i] = v;
 	m->estimate[i] = 0;
+	/* a value set by hand (cpu.costs, +nomitig) is the plain entry's for
+	 * every kernel: the runs charge it, not a name@KERNEL line */
+	for (unsigned k = 0; k < m->nkern && k < COST_KERNEL_MAX; k++)
+		if (m->kern[k].idx == i)
+			m->kern[k].applied = false;
+}
+
+unsigned cost_select_kernel(struct cost_model *m, const char *kernel)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; kernel && k < m->nkern; k++) {
+		struct cost_kentry *e = &m->kern[k];
+		if (strcmp(e->kernel, kernel))
+			continue;
+		e->applied = true;
+		e->pv = cost_get(m, e->idx);
+		e->plo = m->lo[e->idx];
+		e->phi = m->hi[e->idx];
+		e->pestimate = m->estimate[e->idx];
+		*(uint64_t *)((char *)m + cost_descs[e->idx].offset) = e->v;
+		m->lo[e->idx] = e->lo;
+		m->hi[e->idx] = e->hi;
+		m->estimate[e->idx] = e->estimate;
+		n++;
+	}
+	if (n)
+		snprintf(m->kernel, sizeof(m->kernel), "%s", kernel);
+	return n;
+}
+
+void cost_plain_prices(const struct cost_model *m, double *x, uint64_t *lo, uint64_t *hi)
+{
+	for (unsigned i = 0; i < COST_N; i++) {
+		x[i] = (double)cost_get(m, i);
+		lo[i] = m->lo[i];
+		hi[i] = m->hi[i];
+	}
+	for (unsigned k = 0; k < m->nkern && k < COST_KERNEL_MAX; k++) {
+		const struct cost_kentry *e = &m->kern[k];
+		if (e->applied) {              /* the plain entry, as the file has it */
+			x[e->idx] = (double)e->pv;
+			lo[e->idx] = e->plo;
+			hi[e->idx] = e->phi;
+		}
+	}
+}
+
+void cost_plain_ledger(const struct cost_model *m, const uint64_t *n, double *eff, double *fixed)
+{
+	*fixed = 0;
+	for (unsigned i = 0; i < COST_N; i++)
+		eff[i] = (double)n[i];
+	for (unsigned k = 0; k < m->nkern && k < COST_KERNEL_MAX; k++) {
+		const struct cost_kentry *e = &m->kern[k];
+		if (!e->applied)
+			continue;
+		if (e->pv) {
+			eff[e->idx] = (double)n[e->idx] * (double)e->v / (double)e->pv;
+		} else {
+			eff[e->idx] = 0;
+			*fixed += (double)n[e->idx] * (double)e->v;
+		}
+	}
 }
 
 void cost_mitigations_off(struct cost_model *m)
@@ -298,6 +361,10 @@ static int cost_line(const char *path, int ln, char *line, struct cost_model *m,
 			 path, ln, (int)(tag - line) + 1, name, (int)strcspn(tag, "]") + 1, tag);
 		return -1;
 	}
+	/* "name@KERNEL": the entry for one kernel's policies */
+	char *at = strchr(name, '@');
+	if (at)
+		*at++ = 0;
 	unsigned i;
 	for (i = 0; i < cost_ndescs; i++)
 		if (!strcmp(cost_descs[i].name, name))
@@ -305,6 +372,39 @@ static int cost_line(const char *path, int ln, char *line, struct cost_model *m,
 	if (i == cost_ndescs) {
 		snprintf(err, errsize, "%s:%d:%d: unknown cost entry '%s'", path, ln, col, name);
 		return -1;
+	}
+	if (at) {
+		size_t kl = strlen(at);
+		bool ok = kl > 0 && kl < sizeof(m->kern[0].kernel);
+		for (size_t k = 0; k < kl; k++)
+			ok &= isalnum((unsigned char)at[k]) || at[k] == '.' || at[k] == '-' || at[k] == '_';
+		if (!ok) {
+			snprintf(err, errsize, "%s:%d:%d: bad kernel '%s' in '%s@%s': want a kernel as the presets name "
+				 "it (e.g. 6.12; letters, digits, '.', '-', '_', at most %zu)", path, ln,
+				 col + (int)(at - name), at, name, at, sizeof(m->kern[0].kernel) - 1);
+			return -1;
+		}
+		for (unsigned k = 0; k < m->nkern; k++)
+			if (m->kern[k].idx == i && !strcmp(m->kern[k].kernel, at)) {
+				snprintf(err, errsize, "%s:%d:%d: cost entry '%s@%s' given twice", path, ln, col, name, at);
+				return -1;
+			}
+		if (m->nkern == COST_KERNEL_MAX) {
+			snprintf(err, errsize, "%s:%d:%d: more than %d kernel-specific entries", path, ln, col,
+				 COST_KERNEL_MAX);
+			return -1;
+		}
+		struct cost_kentry *e = &m->kern[m->nkern];
+		e->idx = i;
+		memcpy(e->kernel, at, kl + 1);         /* kl < sizeof(e->kernel), checked above */
+		e->v = v;
+		e->lo = lo;
+		e->hi = hi;
+		e->estimate = tag != NULL;
+		if (meta)
+			snprintf(meta->kcite[m->nkern], sizeof(meta->kcite[0]), "%s", cite);
+		m->nkern++;
+		return 0;
 	}
 	*(uint64_t *)((char *)m + cost_descs[i].offset) = v;
 	m->lo[i] = lo;

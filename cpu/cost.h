@@ -14,6 +14,8 @@ enum cost_index {
 	COST_N
 };
 
+#define COST_KERNEL_MAX 16
+
 struct cost_model {
 	char name[64];                 /* file stem, e.g. "default" */
 #define COST(field, name, desc) uint64_t field;
@@ -27,6 +29,22 @@ struct cost_model {
 	/* "@vendor vmx|svm|both": which processor the model describes
 	 * (1 = VMX, 2 = SVM; 3 without the line) */
 	unsigned char vendors;
+	/* "name@KERNEL = V [LO..HI]  # source": the entry's value and range
+	 * for a run whose policy models that kernel (a preset's .kernel, e.g.
+	 * "6.12"): KVM's software path per exit differs between kernels and
+	 * the booted references measure it per kernel (docs/cost-models.md).
+	 * The plain entry is used for every other kernel. */
+	struct cost_kentry {
+		unsigned idx;                  /* the entry (cost.def order) */
+		char kernel[24];               /* as the policy names its kernel */
+		uint64_t v, lo, hi;
+		unsigned char estimate;
+		bool applied;                  /* cost_select_kernel() put it in place of the plain entry */
+		uint64_t pv, plo, phi;         /* then: the plain entry's value and range */
+		unsigned char pestimate;
+	} kern[COST_KERNEL_MAX];
+	unsigned nkern;
+	char kernel[24];               /* the kernel whose entries cost_select_kernel() applied ("" = none) */
 };
 
 /* What a model file says about itself and its entries (for `list costs`). */
@@ -40,6 +58,7 @@ struct cost_meta {
 	char source[COST_META_SOURCES][512];   /* "@source ..." lines */
 	unsigned nsources;
 	char cite[COST_N][160];        /* each entry's comment, cut to fit */
+	char kcite[COST_KERNEL_MAX][160];   /* each name@KERNEL line's comment (cost_model.kern order) */
 };
 
 struct cost_desc { const char *name; const char *desc; unsigned offset; };
@@ -53,9 +72,25 @@ int cost_load(const char *path, struct cost_model *m, char *err, size_t errsize)
  * (its source); an [estimate] or [unverified] one also a range
  * "[LO..HI]" with LO <= value <= HI. */
 int cost_load_meta(const char *path, struct cost_model *m, struct cost_meta *meta, char *err, size_t errsize);
-/* Value of entry i / set it (range collapses to the point). */
+/* Value of entry i / set it (range collapses to the point; a name@KERNEL
+ * line in its place no longer applies). */
 uint64_t cost_get(const struct cost_model *m, unsigned i);
 void cost_put(struct cost_model *m, unsigned i, uint64_t v);
+/* Apply the name@KERNEL entries of `kernel` (a policy's kernel, NULL =
+ * none): their values and ranges replace the plain entries'.  Returns how
+ * many entries it set. */
+unsigned cost_select_kernel(struct cost_model *m, const char *kernel);
+/* Pricing runs of different kernels under one model (sim/render/robust.c).
+ * Prices: every entry's plain value and range, also where m's kernel lines
+ * were in place. */
+void cost_plain_prices(const struct cost_model *m, double *x, uint64_t *lo, uint64_t *hi);
+/* A run's ledger n (charged under m) in units of the plain entries: an
+ * entry a name@KERNEL line replaced counts n x line / plain, i.e. the
+ * kernel's figure moves with the plain one when the plain entry is
+ * re-priced (both are instruction counts over the same assumed IPC); *fixed
+ * gets the cycles of such an entry whose plain value is 0 (it cannot
+ * move). */
+void cost_plain_ledger(const struct cost_model *m, const uint64_t *n, double *eff, double *fixed);
 /* Zero the mitig.* entries (the model with mitigations off). */
 void cost_mitigations_off(struct cost_model *m);
 /* Set one entry by name; -1 if the name is unknown. */

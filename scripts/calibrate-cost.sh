@@ -145,14 +145,17 @@ trap 'rm -f "$tmp"' EXIT
 	echo "@kernel $kernel"
 	echo "@date $today"
 	echo "@source M1 $what: loops of kvm-unit-tests x86/vmexit.c style through hvsim kvm"
+	# the base's per-kernel handler lines (hv.handler*@KERNEL, Bochs reference)
+	# do not apply: the measurement is this machine's kernel
 	sed -e '/^@cpu /d' -e '/^@kernel /d' -e '/^@date /d' -e '/^# hvsim cost model:/d' \
+	    -e '/^hv\.handler[a-z_]*@/d' \
 	    -e "s/^hv.handler *=.*/hv.handler       = $(lohi "$h_pt" "$h_lo" "$h_hi")   # M1: ${call:-cpuid} round trip $v - hardware share $hw/" \
 	    -e "s/^hv.handler_cpuid *=.*/hv.handler_cpuid = $(lohi "$hc_pt" "$hc_lo" "$hc_hi")   # M1: CPUID round trip $c - ${call:-cpuid} $v/" \
 	    -e "s/^hv.handler_io *=.*/hv.handler_io    = $(lohi "$hi_pt" "$hi_lo" "$hi_hi")   # M1: OUT to user space and back $o - ${call:-cpuid} $v/" \
 	    "$basefile"
 } > "$tmp"
 # the model must load (citations, ranges): hvsim refuses it otherwise
-"$hvsim" run "$root/scenarios/kvmref_cpuid.yaml" --cost "$tmp" > /dev/null
+"$hvsim" run "$root/scenarios/kvmref_cpuid.yaml" --vendor $vendor --cost "$tmp" > /dev/null
 mv "$tmp" "$out"
 trap - EXIT
 echo "calibrate-cost.sh: wrote $out (hv.handler $h_pt, hv.handler_cpuid $hc_pt, hv.handler_io $hi_pt cycles; MOV DR7 exit $d)"

@@ -46,7 +46,7 @@ _hvsim()
 	--vendor|--format|--event)
 		mapfile -t COMPREPLY < <(compgen -W "$(_hvsim_words "$verb" "$prev")" -- "$cur")
 		return ;;
-	-o|--output|--trace|--cost|--export)
+	-o|--output|--trace|--cost|--export|--summary)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return ;;
 	esac

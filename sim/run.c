@@ -176,11 +176,13 @@ int sim_resolve_policy(const struct scenario *sc, const char *name, struct polic
 	return 0;
 }
 
-int sim_load_cost(const struct scenario *sc, const char *override, struct cost_model *m, char *err,
-		  size_t errsize)
+/* A model by name or file, NAME+nomitig included: the one resolution of
+ * --cost and cpu.model.  `where` prefixes a bad name ("hvsim: --cost" or
+ * "FILE:L:C: cpu.model"). */
+static int load_model(const char *model, const char *where, const char *kernel, struct cost_model *m, char *err,
+		      size_t errsize)
 {
 	char path[4096], nerr[1200], stem[256];
-	const char *model = override ? override : sc->cost_model;
 	/* "NAME+nomitig": the model with its mitig.* entries off */
 	const char *plus = model ? strstr(model, "+nomitig") : NULL;
 	bool nomitig = plus && !plus[8];
@@ -189,23 +191,39 @@ int sim_load_cost(const struct scenario *sc, const char *override, struct cost_m
 		model = stem;
 	}
 	if (cost_check_name(model, nerr, sizeof(nerr))) {
-		/* a scenario's cpu.model has a position; --cost has none */
-		if (override)
-			snprintf(err, errsize, "hvsim: --cost: %s", nerr);
-		else
-			snprintf(err, errsize, "%s:%d:%d: cpu.model: %s", sc->path ? sc->path : "-",
-				 sc->cost_model_pos.line, sc->cost_model_pos.col, nerr);
+		snprintf(err, errsize, "%s: %s", where, nerr);
 		return -1;
 	}
 	cost_model_path(model, path, sizeof(path));
 	if (cost_load(path, m, err, errsize))
 		return -1;
+	cost_select_kernel(m, kernel);         /* before +nomitig: mitigations stay off */
 	if (nomitig) {
 		cost_mitigations_off(m);
 		size_t l = strlen(m->name);
 		if (l + 8 < sizeof(m->name))
 			memcpy(m->name + l, "+nomitig", 9);
 	}
+	return 0;
+}
+
+int sim_load_cost_model(const char *model, struct cost_model *m, char *err, size_t errsize)
+{
+	return load_model(model, "hvsim: --cost", NULL, m, err, errsize);
+}
+
+int sim_load_cost(const struct scenario *sc, const char *override, const char *kernel, struct cost_model *m,
+		  char *err, size_t errsize)
+{
+	char where[600];
+	/* a scenario's cpu.model has a position; --cost has none */
+	if (override)
+		snprintf(where, sizeof(where), "hvsim: --cost");
+	else
+		snprintf(where, sizeof(where), "%s:%d:%d: cpu.model", sc->path ? sc->path : "-", sc->cost_model_pos.line,
+			 sc->cost_model_pos.col);
+	if (load_model(override ? override : sc->cost_model, where, kernel, m, err, errsize))
+		return -1;
 	for (size_t i = 0; i < sc->ncosts; i++)
 		if (cost_set(m, sc->costs[i].name, sc->costs[i].value)) {
 			snprintf(err, errsize, "%s:%d:%d: unknown cost entry '%s' (see 'hvsim list costs')",
@@ -213,6 +231,35 @@ int sim_load_cost(const struct scenario *sc, const char *override, struct cost_m
 			return -1;
 		}
 	return 0;
+}
+
+bool sim_cost_applies(const struct cost_model *m, enum vendor v)
+{
+	unsigned bit = v == VENDOR_VMX ? 1u : v == VENDOR_SVM ? 2u : 0u;
+	return !bit || (m->vendors & bit);
+}
+
+/* A model whose @vendor excludes the run's vendor prices none of that
+ * vendor's transitions (its vmx.* or svm.* entries are 0, "not
+ * applicable"): a run under it would report cycles that look measured and
+ * are not.  Refused, as a bad cost model is (docs/cost-models.md, "A model
+ * and its vendor"). */
+int sim_cost_check_vendor(const struct scenario *sc, const char *override, const struct cost_model *m,
+			  enum vendor v, char *err, size_t errsize)
+{
+	if (sim_cost_applies(m, v))
+		return 0;
+	const char *mv = m->vendors == 1 ? "vmx" : "svm", *rv = scenario_vendor_name(v);
+	if (override)
+		snprintf(err, errsize, "hvsim: --cost %s: the model is for %s (@vendor %s) and cannot price a %s run "
+			 "(its %s.* entries are 0); use a %s model ('hvsim list costs') or --vendor %s", m->name, mv, mv,
+			 rv, rv, rv, mv);
+	else
+		snprintf(err, errsize, "%s:%d:%d: cpu.model: '%s' is for %s (@vendor %s) and cannot price a %s run "
+			 "(its %s.* entries are 0); use a %s model ('hvsim list costs') or vendor: %s",
+			 sc->path ? sc->path : "-", sc->cost_model_pos.line, sc->cost_model_pos.col, m->name, mv, mv, rv,
+			 rv, rv, mv);
+	return -1;
 }
 
 /* guest.user (scenarios/README.md): the descriptor tables a 64-bit kernel
@@ -471,7 +518,10 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	const char *pname = cfg->policy ? cfg->policy : (sc->npolicies ? sc->policies[0] : "bp_enabled");
 	if (!strcmp(pname, "all"))         /* `policies: all`: its first, the first preset (issue 15 item 11) */
 		policy_list(first_preset, &pname);
-	if (sim_resolve_policy(sc, pname, &pol, err, errsize) || sim_load_cost(sc, cfg->cost_model, &r->cost, err, errsize))
+	/* the model, with the entries of the policy's kernel (name@KERNEL) */
+	if (sim_resolve_policy(sc, pname, &pol, err, errsize) ||
+	    sim_load_cost(sc, cfg->cost_model, pol.kernel, &r->cost, err, errsize) ||
+	    sim_cost_check_vendor(sc, cfg->cost_model, &r->cost, cfg->vendor, err, errsize))
 		goto out;
 	cpu_init(&r->cpu, &r->cost);
 	r->cpu.feat.rtm = sc->cpu_rtm;

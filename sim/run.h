@@ -82,11 +82,23 @@ struct cost_model;
  * `hvsim validate` to say the same thing first: the policy or variant
  * `name` (its base, knob names and values) into *out, and the cost model
  * (override = --cost, else cpu.model; its name, file and cpu.costs
- * entries) into *m.  Each returns 0, or -1 with the one-line message in
+ * entries; kernel = the policy's kernel, whose name@KERNEL entries it
+ * takes, NULL = none) into *m.  Each returns 0, or -1 with the one-line message in
  * err. */
 int sim_resolve_policy(const struct scenario *sc, const char *name, struct policy *out, char *err, size_t errsize);
-int sim_load_cost(const struct scenario *sc, const char *override, struct cost_model *m, char *err,
-		  size_t errsize);
+int sim_load_cost(const struct scenario *sc, const char *override, const char *kernel, struct cost_model *m,
+		  char *err, size_t errsize);
+/* A model as --cost names it (a bundled name, a .cost file, NAME+nomitig),
+ * without a scenario's cpu.costs: 0, or -1 with "hvsim: --cost: ..." or
+ * the file's own "FILE:L:C: ..." in err. */
+int sim_load_cost_model(const char *model, struct cost_model *m, char *err, size_t errsize);
+/* Whether model m prices runs on vendor v: its @vendor includes v (every
+ * model applies to bare metal, which has no transitions). */
+bool sim_cost_applies(const struct cost_model *m, enum vendor v);
+/* 0, or -1 with the one-line refusal sim_run() gives when m does not
+ * apply to v (override = --cost, else the scenario's cpu.model). */
+int sim_cost_check_vendor(const struct scenario *sc, const char *override, const struct cost_model *m,
+			  enum vendor v, char *err, size_t errsize);
 /* Everything sim_run() checks before the guest's first instruction (policy
  * and variant knobs, cost model, memory map, registers, vendor), without
  * running: 0, or -1 with sim_run()'s own message.  `hvsim validate` calls it

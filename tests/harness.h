@@ -235,6 +235,28 @@ static inline int h_spawn(char *const argv[], const char *out_path, const char *
 	return rc < 0 ? -1 : rc;
 }
 
+/* Run the hvsim binary ($HVSIM) with args (NULL-terminated, without
+ * argv[0]) in the directory-free way every verb allows: stdout and stderr
+ * go to DIR/stdout and DIR/stderr and come back malloc'ed in *out and
+ * *err (either may be NULL).  Returns the exit status. */
+static inline int h_hvsim_run(const char *dir, const char *const *args, char **out, char **err)
+{
+	char *argv[48], op[600], ep[600];
+	int k = 0;
+	argv[k++] = (char *)h_hvsim();
+	for (int i = 0; args[i] && k < 47; i++)
+		argv[k++] = (char *)args[i];
+	argv[k] = NULL;
+	snprintf(op, sizeof(op), "%s/stdout", dir);
+	snprintf(ep, sizeof(ep), "%s/stderr", dir);
+	int rc = h_spawn(argv, op, ep);
+	if (out)
+		*out = h_slurp(op, NULL);
+	if (err)
+		*err = h_slurp(ep, NULL);
+	return rc;
+}
+
 /* A fresh directory $TMPDIR/PREFIX-XXXXXX (default /tmp) into buf. */
 static inline void h_mkdtemp(char *buf, size_t size, const char *prefix)
 {

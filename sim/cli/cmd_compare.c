@@ -17,6 +17,7 @@
 #include "debugreg/hv.h"
 #include "debugreg/policy_names.h"
 #include "sim/expect.h"
+#include "sim/cli/cost_list.h"
 #include "sim/cli/progress.h"
 #include "sim/pool.h"
 #include "cpu/cost.h"
@@ -265,6 +266,8 @@ struct run_ctx {
 	const struct scenario *sc;
 	struct plan *p;
 	const char *cost;
+	const struct cost_list *list;  /* several models: skip a column whose vendor model `model` does not describe */
+	size_t model;
 	struct progress *prog;         /* the progress line (NULL unless stderr is a terminal) */
 	size_t done0;                  /* runs of the models before this one (--cost A,B) */
 };
@@ -287,59 +290,31 @@ static int run_col(void *ctx, size_t k)
 		c->unavailable = true;
 		return 0;
 	}
+	if (rc->list && !cost_list_applies(rc->list, rc->model, c->vendor)) {
+		snprintf(c->err, sizeof(c->err), "cost model %s does not describe %s", rc->cost,
+			 scenario_vendor_name(c->vendor));
+		c->rc = -1;
+		c->unavailable = c->model_skipped = true;
+		return 0;
+	}
 	struct run_config cfg = { .policy = c->policy, .vendor = c->vendor, .cost_model = rc->cost };
 	c->rc = sim_run(rc->sc, &cfg, &c->res, c->err, sizeof(c->err)) ? -1 : 0;
 	return 0;                      /* a column's error does not stop the others */
 }
 
-/* ---- several cost models (--cost A,B / all) ------------------------------ */
-
-/* 0: one model (o->cost as it is); n > 1: the list; -1: usage error (printed). */
-static int cost_list(const char *val, char (*names)[64])
-{
-	if (!val || (strcmp(val, "all") && !strchr(val, ',')))
-		return 0;
-	if (!strcmp(val, "all")) {
-		int n = cost_bundled_list(names, MAX_MODELS);
-		if (n < 0) {
-			fprintf(stderr, "hvsim: cannot list the bundled cost models\n");
-			return -1;
-		}
-		return n;
-	}
-	int n = 0;
-	for (const char *q = val;;) {
-		size_t l = strcspn(q, ",");
-		if (!l || l >= 64 || n == MAX_MODELS) {
-			verb_usage(&compare_spec, "bad --cost list '%s': want NAME,NAME,... (at most %d, each under 64 bytes) or all",
-				   val, MAX_MODELS);
-			return -1;
-		}
-		snprintf(names[n], 64, "%.*s", (int)l, q);
-		for (int i = 0; i < n; i++)
-			if (!strcmp(names[i], names[n])) {
-				verb_usage(&compare_spec, "cost model '%s' given twice in --cost", names[n]);
-				return -1;
-			}
-		n++;
-		if (!q[l])
-			break;
-		q += l + 1;
-	}
-	return n;
-}
+/* ---- several cost models (--cost A,B / all: sim/cli/cost_list.h) ------------ */
 
 /* The HTML page (sim/render/html.c): the runs of the first model, then the
  * robustness over the models when there are several.  0 or -1. */
-static int write_html(FILE *f, const struct scenario *sc, const struct plan *p, const struct compare_report *rep)
+static int write_html(FILE *f, const struct scenario *sc, const struct compare_report *rep)
 {
-	const struct run_result **runs = calloc(p->ncols ? p->ncols : 1, sizeof(*runs));
+	const struct run_result **runs = calloc(rep->ncols ? rep->ncols : 1, sizeof(*runs));
 	if (!runs)
 		return -1;
 	size_t n = 0;
-	for (size_t k = 0; k < p->ncols; k++)
-		if (!p->cols[k].rc)
-			runs[n++] = &p->cols[k].res;
+	for (size_t k = 0; k < rep->ncols; k++)
+		if (!rep->cols[k].rc)
+			runs[n++] = &rep->cols[k].res;
 	char title[300], sub[300];
 	snprintf(title, sizeof(title), "hvsim compare: %s", sc->name ? sc->name : "?");
 	snprintf(sub, sizeof(sub), "cost model %s, baseline %s%s", rep->cost_model, rep->baseline,
@@ -379,9 +354,10 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 	struct copts o;
 	struct plan p;
 	struct plan *more = NULL;      /* the other models' plans (--cost A,B / all) */
-	static char models[MAX_MODELS][64];
-	int nmodels = 0;
-	struct robust_model rm[MAX_MODELS];
+	struct cost_list costs = { 0 };
+	size_t nmodels = 0;            /* 0: one model (o.cost as it is), else costs.names.n */
+	struct robust_model *rm = NULL;
+	struct compare_col *cols = NULL;   /* the table's columns: each under the first model that describes its vendor */
 	struct robust_report rob = { 0 };
 	struct compare_report rep = { 0 };
 	struct scenario *sc = NULL;
@@ -401,7 +377,22 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 	rc = plan_build(sc, &o, &p);
 	if (rc >= 0)
 		goto done;
+	if (o.cost && (!strcmp(o.cost, "all") || strchr(o.cost, ','))) {
+		if ((rc = cost_list_parse(&compare_spec, o.cost, &costs)) >= 0)
+			goto done;
+		unsigned used = 0;
+		for (size_t j = 0; j < p.nven; j++)
+			used |= p.ven[j] == VENDOR_VMX ? 1u : p.ven[j] == VENDOR_SVM ? 2u : 0u;
+		if ((rc = cost_list_check_used(&costs, used)) >= 0)
+			goto done;
+		nmodels = costs.names.n;
+		if (nmodels > MAX_MODELS) {
+			rc = verb_usage(&compare_spec, "--cost names %zu models, at most %d", nmodels, MAX_MODELS);
+			goto done;
+		}
+	}
 	{
+		/* no output over the scenario or a cost model (each of --cost's) */
 		char paths[F_COUNT][4096];
 		const char *outs[F_COUNT];
 		const struct scenario *scs[1] = { sc };
@@ -409,44 +400,56 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 			out_path(&o, o.fmts[i], paths[i], sizeof(paths[i]));
 			outs[i] = paths[i];
 		}
-		if ((rc = verb_check_scenario_io(scs, 1, o.cost, outs, NULL, o.nfmts)))
-			goto done;
-	}
-	nmodels = cost_list(o.cost, models);
-	if (nmodels < 0) {
-		rc = HVSIM_EXIT_USAGE;
-		goto done;
+		for (size_t m = 0; m < (nmodels ? nmodels : 1); m++)
+			if ((rc = verb_check_scenario_io(scs, 1, nmodels ? costs.names.v[m] : o.cost, outs, NULL, o.nfmts)))
+				goto done;
+		rc = -1;
 	}
 	if (nmodels > 1) {
-		more = calloc((size_t)nmodels, sizeof(*more));
-		if (!more) {
+		more = calloc(nmodels, sizeof(*more));
+		rm = calloc(nmodels, sizeof(*rm));
+		if (!more || !rm) {
 			fputs("hvsim: out of memory\n", stderr);
 			rc = HVSIM_EXIT_INTERNAL;
 			goto done;
 		}
-		for (int m = 1; m < nmodels; m++) {
+		for (size_t m = 1; m < nmodels; m++) {
 			rc = plan_build(sc, &o, &more[m]);
 			if (rc >= 0)
 				goto done;
 		}
 	}
 	rc = HVSIM_EXIT_OK;
+	size_t nm = nmodels > 1 ? nmodels : 1;
 	{
-		size_t total = p.ncols * (size_t)(nmodels > 1 ? nmodels : 1);
-		struct progress *prog = progress_start("compare", total);
-		for (int m = 0; m < (nmodels > 1 ? nmodels : 1); m++) {
+		struct progress *prog = progress_start("compare", p.ncols * nm);
+		for (size_t m = 0; m < nm; m++) {
 			struct plan *pm = m ? &more[m] : &p;
-			struct run_ctx rctx = { .sc = sc, .p = pm, .cost = nmodels ? models[m] : o.cost, .prog = prog,
-						.done0 = (size_t)m * p.ncols };
+			struct run_ctx rctx = { .sc = sc, .p = pm, .cost = nmodels ? costs.names.v[m] : o.cost,
+						.list = nmodels > 1 ? &costs : NULL, .model = m, .prog = prog,
+						.done0 = m * p.ncols };
 			pool_run(pm->ncols, o.jobs, run_col, prog ? tick : NULL, &rctx);
-			if (m)         /* fold the other models' errors into the checks below */
-				for (size_t k = 0; k < pm->ncols; k++)
-					if (pm->cols[k].rc && !pm->cols[k].unavailable && !p.cols[k].rc) {
-						p.cols[k].rc = pm->cols[k].rc;
-						snprintf(p.cols[k].err, sizeof(p.cols[k].err), "%s", pm->cols[k].err);
-					}
 		}
 		progress_finish(prog);
+	}
+	/* The table's columns: under one model its runs; under several, each
+	 * column under the first model (in --cost order) that describes its
+	 * vendor, the robustness section then covers all of them. */
+	cols = calloc(p.ncols ? p.ncols : 1, sizeof(*cols));
+	if (!cols) {
+		fputs("hvsim: out of memory\n", stderr);
+		rc = HVSIM_EXIT_INTERNAL;
+		goto done;
+	}
+	for (size_t k = 0; k < p.ncols; k++) {
+		cols[k] = p.cols[k];           /* a shallow copy: the plans own the results */
+		for (size_t m = 0; m < nm; m++) {
+			const struct plan *pm = m ? &more[m] : &p;
+			if (!pm->cols[k].model_skipped) {
+				cols[k] = pm->cols[k];
+				break;
+			}
+		}
 	}
 
 	/* sim_run() fails only on bad input (an unknown variant base or knob,
@@ -456,41 +459,50 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 	 * there is nothing to compare. */
 	size_t ok = 0;
 	bool internal = false, bad_input = false;
-	for (size_t k = 0; k < p.ncols; k++) {
-		if (!p.cols[k].rc) {
+	for (size_t k = 0; k < p.ncols; k++)
+		if (!cols[k].rc) {
 			ok++;
-			internal |= p.cols[k].res.stop == STOP_INTERNAL;
-		} else if (!p.cols[k].unavailable) {
-			bad_input = true;
+			internal |= cols[k].res.stop == STOP_INTERNAL;
 		}
+	for (size_t m = 0; m < nm; m++) {
+		const struct plan *pm = m ? &more[m] : &p;
+		for (size_t k = 0; k < pm->ncols; k++)
+			bad_input |= pm->cols[k].rc && !pm->cols[k].unavailable;
 	}
 	if (bad_input || !ok) {
-		for (size_t k = 0; k < p.ncols; k++) {
-			if (!p.cols[k].rc || (bad_input && p.cols[k].unavailable))
-				continue;
-			bool dup = false;
-			for (size_t j = 0; j < k; j++)
-				dup |= p.cols[j].rc && !strcmp(p.cols[j].err, p.cols[k].err);
-			if (!dup)
-				fprintf(stderr, "%s\n", p.cols[k].err);
+		for (size_t m = 0; m < nm; m++) {
+			const struct plan *pm = m ? &more[m] : &p;
+			for (size_t k = 0; k < pm->ncols; k++) {
+				const struct compare_col *c = &pm->cols[k];
+				if (!c->rc || (bad_input && c->unavailable) || c->model_skipped)
+					continue;
+				bool dup = false;
+				for (size_t m2 = 0; m2 <= m && !dup; m2++) {
+					const struct plan *q = m2 ? &more[m2] : &p;
+					for (size_t j = 0; j < (m2 < m ? q->ncols : k) && !dup; j++)
+						dup = q->cols[j].rc && !strcmp(q->cols[j].err, c->err);
+				}
+				if (!dup)
+					fprintf(stderr, "%s\n", c->err);
+			}
 		}
 		rc = HVSIM_EXIT_ERROR;
 		goto done;
 	}
 	for (size_t k = 0; k < p.ncols; k++)
-		if (p.cols[k].rc)
-			fprintf(stderr, "hvsim: %s: %s\n", p.cols[k].name, p.cols[k].err);
-	if (compare_report_build(&rep, sc, p.cols, p.ncols, p.pol.v[p.baseline], p.baseline)) {
+		if (cols[k].rc)
+			fprintf(stderr, "hvsim: %s: %s\n", cols[k].name, cols[k].err);
+	if (compare_report_build(&rep, sc, cols, p.ncols, p.pol.v[p.baseline], p.baseline)) {
 		fputs("hvsim: out of memory\n", stderr);
 		rc = HVSIM_EXIT_INTERNAL;
 		goto done;
 	}
 	if (nmodels > 1) {
-		for (int m = 0; m < nmodels; m++) {
+		for (size_t m = 0; m < nmodels; m++) {
 			struct plan *pm = m ? &more[m] : &p;
-			rm[m] = (struct robust_model){ models[m], pm->cols, pm->ncols };
+			rm[m] = (struct robust_model){ costs.names.v[m], pm->cols, pm->ncols };
 		}
-		if (robust_build(&rob, rm, (size_t)nmodels, p.baseline)) {
+		if (robust_build(&rob, rm, nmodels, p.baseline)) {
 			fputs("hvsim: out of memory\n", stderr);
 			rc = HVSIM_EXIT_INTERNAL;
 			goto done;
@@ -532,7 +544,7 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 			}
 			break;
 		case F_HTML:
-			if (write_html(f, sc, &p, &rep)) {
+			if (write_html(f, sc, &rep)) {
 				fprintf(stderr, "hvsim: compare: HTML output failed\n");
 				rc = HVSIM_EXIT_INTERNAL;
 				goto done;
@@ -559,10 +571,13 @@ done:
 		outfile_abort(&out[i]);
 	compare_report_free(&rep);
 	robust_free(&rob);
+	free(cols);
 	plan_free(&p);
-	for (int m = 1; more && m < nmodels; m++)
+	for (size_t m = 1; more && m < nmodels; m++)
 		plan_free(&more[m]);
 	free(more);
+	free(rm);
+	cost_list_free(&costs);
 	if (sc)
 		scenario_free(sc);
 	free(o.pol);

@@ -136,6 +136,17 @@ static int list_costs(int argc, char **argv)
 				snprintf(v, sizeof(v), "%" PRIu64, x);
 			printf("  %-22s %-18s %s\n", cost_descs[e].name, v, meta.cite[e]);
 		}
+		/* name@KERNEL: the entry for the policies of one kernel */
+		for (unsigned k = 0; k < m.nkern; k++) {
+			const struct cost_kentry *ke = &m.kern[k];
+			char v[64], nm[64];
+			if (ke->lo != ke->hi || ke->estimate)
+				snprintf(v, sizeof(v), "%" PRIu64 " [%" PRIu64 "..%" PRIu64 "]", ke->v, ke->lo, ke->hi);
+			else
+				snprintf(v, sizeof(v), "%" PRIu64, ke->v);
+			snprintf(nm, sizeof(nm), "%s@%s", cost_descs[ke->idx].name, ke->kernel);
+			printf("  %-22s %-18s %s\n", nm, v, meta.kcite[k]);
+		}
 	}
 	printf("\ncost entries (cpu.costs overrides):\n");
 	for (unsigned i = 0; i < cost_ndescs; i++)

@@ -30,7 +30,11 @@
 #include "debugreg/hv.h"
 #include "debugreg/policy_names.h"
 #include "sim/expect.h"
+#include "sim/cli/cost_list.h"
+#include "sim/cli/plan.h"
 #include "sim/pool.h"
+#include "sim/render/compare.h"
+#include "sim/render/robust.h"
 #include "sim/render/sweep.h"
 #include "sim/util/outfile.h"
 #include "sim/result.h"
@@ -73,7 +77,10 @@ struct sopts {
 	size_t npol;
 	bool vendor_set;
 	enum vendor vendor;
-	struct verb_names costs;       /* --cost list (empty = scenario's own) */
+	const char *cost;              /* --cost value (NULL = each scenario's own model) */
+	struct cost_list costs;        /* its models (sim/cli/cost_list.h) */
+	const char *baseline;          /* --baseline (NULL = each scenario's first policy) */
+	const char *summary;           /* --summary FILE: the robustness summary (several models) */
 	bool fmt_set;
 	enum sfmt fmt;
 	const char *output;
@@ -97,41 +104,6 @@ static int parse_shard(const char *val, struct sopts *o)
 	return -1;
 }
 
-static int parse_costs(const char *val, struct sopts *o)
-{
-	if (!strcmp(val, "all")) {             /* every bundled model */
-		static char names[64][64];
-		int k = cost_bundled_list(names, 64);
-		if (k < 0) {
-			fprintf(stderr, "hvsim: --cost all: cannot list the bundled cost models\n");
-			return HVSIM_EXIT_ERROR;
-		}
-		for (int i = 0; i < k; i++)
-			if (!verb_names_has(&o->costs, names[i]) && verb_names_push(&o->costs, names[i]))
-				return oom();
-		return -1;
-	}
-	const char *p = val;
-	for (;;) {
-		size_t n = strcspn(p, ",");
-		if (n == 0)
-			return verb_usage(&sweep_spec, "empty cost model name in --cost '%s'", val);
-		char *name = strndup(p, n);
-		if (!name)
-			return oom();
-		bool dup = verb_names_has(&o->costs, name);
-		int rc = dup ? 0 : verb_names_push(&o->costs, name);
-		free(name);
-		if (dup)
-			return verb_usage(&sweep_spec, "cost model '%.*s' given twice in --cost", (int)(n < 60 ? n : 60), p);
-		if (rc)
-			return oom();
-		if (!p[n])
-			return -1;
-		p += n + 1;
-	}
-}
-
 /* One argument (verb_walk); -1 to go on, or an exit code. */
 static int sweep_arg(int id, const char *val, void *ctx)
 {
@@ -152,7 +124,8 @@ static int sweep_arg(int id, const char *val, void *ctx)
 			return HVSIM_EXIT_USAGE;
 		break;
 	case 2:
-		return parse_costs(val, o);
+		o->cost = val;
+		break;
 	case 3:
 		o->fmt_set = true;
 		if (!strcmp(val, "csv"))
@@ -176,6 +149,12 @@ static int sweep_arg(int id, const char *val, void *ctx)
 	}
 	case 6:
 		return parse_shard(val, o);
+	case 7:
+		o->baseline = val;
+		break;
+	case 8:
+		o->summary = val;
+		break;
 	}
 	return -1;
 }
@@ -186,7 +165,8 @@ static int parse_args(int argc, char **argv, struct sopts *o)
 	static const struct verb_opt spec[] = {
 		{ "policy", 'p', NULL, NULL }, { "vendor", 0, NULL, NULL }, { "cost", 0, NULL, NULL },
 		{ "format", 0, NULL, NULL }, { "output", 'o', NULL, NULL }, { "jobs", 'j', NULL, NULL },
-		{ "shard", 0, NULL, NULL }, { NULL, 0, NULL, NULL },
+		{ "shard", 0, NULL, NULL }, { "baseline", 0, NULL, NULL }, { "summary", 0, NULL, NULL },
+		{ NULL, 0, NULL, NULL },
 	};
 	o->pol = calloc((size_t)argc + 1, sizeof(*o->pol));
 	o->pos = calloc((size_t)argc + 1, sizeof(*o->pos));
@@ -280,28 +260,6 @@ static const char *vendor_name(enum vendor v)
 	return scenario_vendor_name(v);
 }
 
-/* Resolve a cost model the way sim_run does and check that it loads. */
-static int check_cost(const char *model)
-{
-	char path[4096], err[ERRSZ], stem[256];
-	struct cost_model m;
-	const char *plus = strstr(model, "+nomitig");   /* NAME+nomitig (sim_load_cost) */
-	if (plus && !plus[8]) {
-		snprintf(stem, sizeof(stem), "%.*s", (int)(plus - model), model);
-		model = stem;
-	}
-	if (cost_check_name(model, err, sizeof(err))) {
-		fprintf(stderr, "hvsim: --cost: %s\n", err);
-		return HVSIM_EXIT_ERROR;
-	}
-	cost_model_path(model, path, sizeof(path));
-	if (cost_load(path, &m, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		return HVSIM_EXIT_ERROR;
-	}
-	return 0;
-}
-
 /* ---- jobs and workers ------------------------------------------------------------------ */
 
 struct job {
@@ -310,11 +268,13 @@ struct job {
 	const char *policy;            /* owned by the scenario's policy list */
 	enum vendor vendor;
 	const char *cost;              /* NULL = scenario's own */
+	size_t scen, pol_index, cost_index;   /* which scenario, policy (in its list) and model (in --cost) */
 	/* results, filled by the worker */
 	char *text;                    /* CSV row or JSON run object (sim/render/sweep.h) */
 	char err[ERRSZ];
 	int rc;                        /* 0 ok, -1 sim_run refused, -2 out of memory */
 	bool internal;                 /* the run ended with an internal error */
+	struct compare_col *col;       /* the robustness summary's column of this run (NULL = none) */
 };
 
 
@@ -345,7 +305,12 @@ static int run_job(void *ctx, size_t i)
 		snprintf(j->err, sizeof(j->err), "hvsim: out of memory");
 		j->rc = -2;
 	}
-	run_result_free(&res);
+	run_result_free(&res);             /* the counters, ledger and model stay */
+	if (!j->rc && j->col) {            /* the summary's column: its own slot */
+		j->col->res = res;
+		j->col->rc = 0;
+		j->col->unavailable = j->col->model_skipped = false;
+	}
 	return j->rc;
 }
 
@@ -371,7 +336,150 @@ static void progress(void *ctx, size_t done, size_t total)
 	fprintf(stderr, "\rsweep: %zu/%zu runs, %.1f runs/s, %s left   ", done, total, rate, left);
 }
 
+/* ---- the robustness summary (several cost models) ----------------------------------- */
+
+/* A scenario's vendors as the job list runs them (both = vmx, svm). */
+static size_t scenario_vendors(const struct sopts *o, const struct scenario *sc, enum vendor vl[2])
+{
+	enum vendor v = o->vendor_set ? o->vendor : sc->vendor;
+	vl[0] = vl[1] = v;
+	if (v != VENDOR_BOTH)
+		return 1;
+	vl[0] = VENDOR_VMX;
+	vl[1] = VENDOR_SVM;
+	return 2;
+}
+
+/* Per scenario: its columns under every model (the layout of `hvsim
+ * compare --cost`: model-major, then vendor, then policy), filled by the
+ * runs themselves (job.col), and the report built from them. */
+struct sum_scen {
+	struct compare_col *cols;      /* nmodels x ncols */
+	size_t ncols;
+	size_t npol, nv;
+	enum vendor vl[2];
+	size_t baseline;               /* index in the scenario's policies */
+	const char *base_name;         /* its name */
+	size_t first, end;             /* its jobs: [first, end) of the whole list */
+	struct robust_model *rm;
+	struct robust_report rob;
+};
+
+struct summary {
+	struct sum_scen *sc;           /* one per scenario */
+	struct robust_scenario *out;   /* the rendered list */
+	size_t n;
+};
+
+static void summary_free(struct summary *sm)
+{
+	for (size_t i = 0; sm->sc && i < sm->n; i++) {
+		free(sm->sc[i].cols);
+		free(sm->sc[i].rm);
+		robust_free(&sm->sc[i].rob);
+	}
+	free(sm->sc);
+	free(sm->out);
+	memset(sm, 0, sizeof(*sm));
+}
+
+/* The columns of every scenario, before the runs.  0 or an exit code. */
+static int summary_prepare(struct summary *sm, const struct sopts *o, struct scenario **scs, const struct verb_names *pols,
+			   size_t nsc)
+{
+	size_t nm = o->costs.names.n;
+	sm->n = nsc;
+	if (!(sm->sc = calloc(nsc ? nsc : 1, sizeof(*sm->sc))) || !(sm->out = calloc(nsc ? nsc : 1, sizeof(*sm->out))))
+		return oom();
+	for (size_t s = 0; s < nsc; s++) {
+		struct sum_scen *x = &sm->sc[s];
+		enum vendor vl[2];
+		size_t nv = scenario_vendors(o, scs[s], vl);
+		for (size_t k = 0; k < nv; k++)
+			if (vl[k] != VENDOR_NONE && !vendor_missing(vl[k]))
+				x->vl[x->nv++] = vl[k];
+		x->npol = pols[s].n;
+		x->ncols = x->nv * x->npol;
+		for (size_t i = 0; o->baseline && i < x->npol; i++)
+			if (!strcmp(pols[s].v[i], o->baseline))
+				x->baseline = i;
+		x->base_name = x->npol ? pols[s].v[x->baseline] : NULL;
+		if (!(x->cols = calloc(nm * x->ncols + 1, sizeof(*x->cols))) || !(x->rm = calloc(nm, sizeof(*x->rm))))
+			return oom();
+		for (size_t m = 0; m < nm; m++)
+			for (size_t k = 0; k < x->nv; k++)
+				for (size_t p = 0; p < x->npol; p++) {
+					struct compare_col *c = &x->cols[m * x->ncols + k * x->npol + p];
+					snprintf(c->name, sizeof(c->name), "%s@%s", pols[s].v[p], vendor_name(x->vl[k]));
+					c->policy = pols[s].v[p];
+					c->pol_index = p;
+					c->vendor = x->vl[k];
+					c->rc = -1;             /* until its run fills it */
+					c->unavailable = c->model_skipped = true;
+				}
+	}
+	return 0;
+}
+
+/* The job's column, or NULL (bare metal). */
+static struct compare_col *summary_col(struct summary *sm, const struct job *j)
+{
+	struct sum_scen *x = &sm->sc[j->scen];
+	for (size_t k = 0; k < x->nv; k++)
+		if (x->vl[k] == j->vendor)
+			return &x->cols[j->cost_index * x->ncols + k * x->npol + j->pol_index];
+	return NULL;
+}
+
+/* The reports, after the runs of [lo, hi).  0 or an exit code. */
+static int summary_build(struct summary *sm, const struct sopts *o, struct scenario **scs, size_t lo, size_t hi)
+{
+	size_t nm = o->costs.names.n;
+	for (size_t s = 0; s < sm->n; s++) {
+		struct sum_scen *x = &sm->sc[s];
+		struct robust_scenario *r = &sm->out[s];
+		r->name = plan_scenario_name(scs[s]);
+		r->path = scs[s]->path;
+		r->baseline = x->base_name;
+		if (!x->nv || x->npol < 2) {
+			r->left_out = x->nv ? "one policy, nothing to compare" : "bare metal, no policies to compare";
+			continue;
+		}
+		if (x->end <= lo || x->first >= hi) {
+			r->left_out = "its runs are in another shard (--shard)";
+			continue;
+		}
+		if (x->first < lo || x->end > hi) {
+			r->left_out = "its runs are split across shards (--shard); sweep it unsharded, or use hvsim compare --cost all";
+			continue;
+		}
+		for (size_t m = 0; m < nm; m++)
+			x->rm[m] = (struct robust_model){ o->costs.names.v[m], &x->cols[m * x->ncols], x->ncols };
+		if (robust_build(&x->rob, x->rm, nm, x->baseline))
+			return oom();
+		r->r = &x->rob;
+	}
+	return 0;
+}
+
+static enum robust_fmt summary_format(const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+	if (n > 3 && !strcmp(path + n - 3, ".md"))
+		return ROBUST_MD;
+	if (n > 5 && !strcmp(path + n - 5, ".json"))
+		return ROBUST_JSON;
+	if (n > 5 && !strcmp(path + n - 5, ".html"))
+		return ROBUST_HTML;
+	return ROBUST_TEXT;
+}
+
 /* ---- the verb ------------------------------------------------------------------------------- */
+
+static bool is_stdout(const char *path)
+{
+	return !path || !strcmp(path, "-");
+}
 
 int cmd_sweep(const struct cmd *c, int argc, char **argv)
 {
@@ -383,7 +491,11 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 	struct job *jobs = NULL;
 	size_t njobs = 0;
 	struct sweep_columns cols;
+	struct summary sm = { 0 };
 	const char **texts = NULL;
+	struct outfile of[2];
+	size_t nopen = 0;
+	char err[ERRSZ];
 	memset(&o, 0, sizeof(o));
 	memset(&cols, 0, sizeof(cols));
 	int rc = parse_args(argc, argv, &o);
@@ -410,10 +522,21 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 		rc = verb_usage(&sweep_spec, "no scenario files to sweep");
 		goto out;
 	}
-	for (size_t i = 0; i < o.costs.n && !rc; i++)
-		rc = check_cost(o.costs.v[i]);
-	if (rc)
+	if (o.cost && (rc = cost_list_parse(&sweep_spec, o.cost, &o.costs)) >= 0)
 		goto out;
+	rc = 0;
+	bool multi = o.cost && cost_list_multi(&o.costs);
+	if (o.summary && !multi) {
+		rc = verb_usage(&sweep_spec, "--summary needs several cost models (--cost all or --cost A,B)");
+		goto out;
+	}
+	/* the robustness summary: --summary FILE, else standard output when
+	 * the runs go to a file */
+	const char *sumpath = o.summary ? o.summary : multi && !is_stdout(o.output) ? "-" : NULL;
+	if (sumpath && is_stdout(sumpath) && is_stdout(o.output)) {
+		rc = verb_usage(&sweep_spec, "--summary and the runs both on standard output: give -o FILE or --summary FILE");
+		goto out;
+	}
 
 	/* every scenario and its policies */
 	scs = calloc(files.n, sizeof(*scs));
@@ -423,7 +546,7 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 		goto out;
 	}
 	for (size_t s = 0; s < files.n; s++) {
-		char err[ERRSZ] = "";
+		err[0] = 0;
 		if (!(scs[s] = scenario_load(files.v[s], err, sizeof(err)))) {
 			fprintf(stderr, "%s\n", err);
 			rc = HVSIM_EXIT_ERROR;
@@ -431,40 +554,45 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 		}
 		if ((rc = scenario_policies(scs[s], &o, &pols[s])))
 			goto out;
+		if (o.baseline && !verb_names_has(&pols[s], o.baseline)) {
+			rc = verb_usage(&sweep_spec, "baseline '%s' is not one of the policies swept for %s", o.baseline,
+					scs[s]->path ? scs[s]->path : "?");
+			goto out;
+		}
 	}
 
 	/* no output over a scenario or cost model (or one of --cost's) */
-	for (size_t q = 0; q < (o.costs.n ? o.costs.n : 1) && !rc; q++)
+	const char *outs[2] = { o.output, sumpath };
+	size_t nouts = sumpath && !is_stdout(sumpath) ? 2 : 1;
+	size_t ncost = o.cost ? o.costs.names.n : 1, total = 0;
+	for (size_t q = 0; q < ncost && !rc; q++)
 		rc = verb_check_scenario_io((const struct scenario *const *)scs, files.n,
-					    o.costs.n ? o.costs.v[q] : NULL, &o.output, NULL, 1);
+					    o.cost ? o.costs.names.v[q] : NULL, outs, NULL, nouts);
 	if (rc)
 		goto out;
 
-	/* the job list, in its fixed order */
-	size_t ncost = o.costs.n ? o.costs.n : 1, total = 0;
+	/* the job list, in its fixed order; with several models each run on
+	 * the models that describe its vendor (sim/cli/cost_list.h) */
 	for (size_t s = 0; s < files.n; s++)
 		total += pols[s].n * 2 * ncost;
 	jobs = calloc(total ? total : 1, sizeof(*jobs));
-	if (!jobs) {
-		rc = oom();
+	if (!jobs || (sumpath && (rc = summary_prepare(&sm, &o, scs, pols, files.n)))) {
+		rc = rc ? rc : oom();
 		goto out;
 	}
 	bool warned[3] = { false, false, false };
+	unsigned used = 0;
 	for (size_t s = 0; s < files.n; s++) {
-		enum vendor v = o.vendor_set ? o.vendor : scs[s]->vendor;
-		enum vendor vl[2] = { v, v };
-		size_t nv = 1;
-		if (v == VENDOR_BOTH) {
-			vl[0] = VENDOR_VMX;
-			vl[1] = VENDOR_SVM;
-			nv = 2;
-		}
+		enum vendor vl[2];
+		size_t nv = scenario_vendors(&o, scs[s], vl);
 		for (size_t k = 0; k < nv; k++)
 			if (vendor_missing(vl[k]) && !warned[vl[k]]) {
 				fprintf(stderr, "hvsim: sweep: vendor %s is not implemented in this build; "
 					"its runs are left out\n", vendor_name(vl[k]));
 				warned[vl[k]] = true;
 			}
+		if (sumpath)
+			sm.sc[s].first = njobs;
 		for (size_t p = 0; p < pols[s].n; p++)
 			for (size_t k = 0; k < nv; k++) {
 				if (vendor_missing(vl[k]))
@@ -472,16 +600,29 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 				/* bare metal has no policy: one run (as 'hvsim run') */
 				if (vl[k] == VENDOR_NONE && p > 0)
 					continue;
+				used |= vl[k] == VENDOR_VMX ? 1u : vl[k] == VENDOR_SVM ? 2u : 0u;
 				for (size_t q = 0; q < ncost; q++) {
+					if (multi && !cost_list_applies(&o.costs, q, vl[k]))
+						continue;
 					struct job *j = &jobs[njobs];
 					j->index = njobs++;
 					j->sc = scs[s];
+					j->scen = s;
 					j->policy = pols[s].v[p];
+					j->pol_index = p;
 					j->vendor = vl[k];
-					j->cost = o.costs.n ? o.costs.v[q] : NULL;
+					j->cost = o.cost ? o.costs.names.v[q] : NULL;
+					j->cost_index = q;
+					if (sumpath)
+						j->col = summary_col(&sm, j);
 				}
 			}
+		if (sumpath)
+			sm.sc[s].end = njobs;
 	}
+	if ((rc = cost_list_check_used(&o.costs, used)) >= 0)
+		goto out;
+	rc = 0;
 	/* this shard: jobs [lo, hi) */
 	size_t lo = (size_t)((unsigned long long)njobs * o.shard_i / o.shard_n);
 	size_t hi = (size_t)((unsigned long long)njobs * (o.shard_i + 1) / o.shard_n);
@@ -510,6 +651,8 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 		}
 		internal |= jobs[i].internal;
 	}
+	if (sumpath && (rc = summary_build(&sm, &o, scs, lo, hi)))
+		goto out;
 
 	if (!(texts = calloc(hi > lo ? hi - lo : 1, sizeof(*texts)))) {
 		rc = oom();
@@ -517,26 +660,39 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 	}
 	for (size_t i = lo; i < hi; i++)
 		texts[i - lo] = jobs[i].text;
-	struct outfile of;
-	char err[ERRSZ];
-	if (outfile_open(&of, o.output, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		rc = HVSIM_EXIT_ERROR;
-		goto out;
+	/* the runs, then the summary; both files are committed only when both
+	 * are complete */
+	for (size_t i = 0; i < (sumpath ? 2u : 1u); i++) {
+		if (outfile_open(&of[i], outs[i], err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
+			rc = HVSIM_EXIT_ERROR;
+			goto out;
+		}
+		nopen++;
+		int wrc = i ? robust_render_sweep(of[i].f, summary_format(sumpath), sm.out, sm.n,
+						  (const char *const *)o.costs.names.v, o.costs.names.n)
+			    : o.fmt == SF_JSON ? sweep_write_json(of[i].f, texts, hi - lo)
+					       : sweep_write_csv(of[i].f, &cols, texts, lo, hi - lo);
+		if (wrc) {
+			fprintf(stderr, "%s:0:0: cannot write the %s\n", is_stdout(outs[i]) ? "-" : outs[i],
+				i ? "robustness summary" : "sweep");
+			rc = HVSIM_EXIT_ERROR;
+			goto out;
+		}
 	}
-	int wrc = o.fmt == SF_JSON ? sweep_write_json(of.f, texts, hi - lo)
-				    : sweep_write_csv(of.f, &cols, texts, lo, hi - lo);
-	if (wrc) {
-		outfile_abort(&of);
-		fprintf(stderr, "%s:0:0: cannot write the sweep\n", o.output ? o.output : "-");
-		rc = HVSIM_EXIT_ERROR;
-		goto out;
-	}
-	if (outfile_commit(&of, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		rc = HVSIM_EXIT_ERROR;
-		goto out;
-	}
+	for (size_t i = 0; i < nopen; i++)
+		if (outfile_commit(&of[i], err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
+			rc = HVSIM_EXIT_ERROR;
+			for (size_t k = i + 1; k < nopen; k++)
+				outfile_abort(&of[k]);
+			nopen = 0;
+			goto out;
+		}
+	nopen = 0;
+	if (multi && !sumpath)
+		fputs("hvsim: sweep: the robustness summary over the cost models is left out (the runs are on "
+		      "standard output): give -o FILE or --summary FILE\n", stderr);
 	for (size_t i = lo; i < hi && internal; i++)
 		if (jobs[i].internal) {
 			fprintf(stderr, "%s:0:0: internal error in %s@%s (guest.stop_message in the output)\n",
@@ -545,10 +701,13 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 			break;
 		}
 out:
+	for (size_t i = 0; i < nopen; i++)
+		outfile_abort(&of[i]);
 	for (size_t i = 0; i < njobs; i++)
 		free(jobs[i].text);
 	free(jobs);
 	free(texts);
+	summary_free(&sm);
 	sweep_columns_free(&cols);
 	for (size_t s = 0; s < files.n; s++) {
 		if (scs)
@@ -559,7 +718,7 @@ out:
 	free(scs);
 	free(pols);
 	verb_names_free(&files);
-	verb_names_free(&o.costs);
+	cost_list_free(&o.costs);
 	free(o.pol);
 	free(o.pos);
 	return rc;

@@ -127,7 +127,7 @@ int check_scenario(const struct scenario *sc, const char *cost)
 	}
 	/* the cost model sim_run() would load */
 	struct cost_model m;
-	if (sim_load_cost(sc, cost, &m, err, sizeof(err))) {
+	if (sim_load_cost(sc, cost, NULL, &m, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		nerr++;
 	}

@@ -19,7 +19,9 @@ const struct cmd verb_table[] = {
 	    "      --format F       text: a perf-kvm-stat style table per run (default);\n"
 	    "                       json: one document {\"schema\":\"hvsim-result\",\"version\":1,\"runs\":[...]}\n"
 	    "  -o, --output FILE    write to FILE, atomically (\"-\" = standard output, the default)\n"
-	    "      --cost MODEL     cost model name or .cost file, instead of the scenario's\n"
+	    "      --cost MODEL     cost model name or .cost file, instead of the scenario's; it must\n"
+	    "                       describe the run's vendor (its @vendor line, 'hvsim list costs'):\n"
+	    "                       an AMD model cannot price a vmx run and is refused (exit 4)\n"
 	    "      --trace FILE     write the event trace (JSONL, docs/trace-schema.md) to FILE,\n"
 	    "                       atomically; one header line opens each run ('hvsim trace FILE')\n"
 	    "      --trace-insns    also trace every guest instruction (Capstone text; slow)\n"
@@ -58,7 +60,9 @@ const struct cmd verb_table[] = {
 	    "                       adds the robustness summary: per policy pair, whether the ordering\n"
 	    "                       and the \"x times\" figure hold under every model and at both ends of\n"
 	    "                       every [LOW..HIGH] range, or which entries flip it (break-even price);\n"
-	    "                       the table shows the first model (docs/cost-models.md)\n"
+	    "                       a column runs only under the models whose @vendor is its vendor,\n"
+	    "                       and the table shows it under the first of them\n"
+	    "                       (docs/cost-models.md).  One model of the other vendor: exit 4\n"
 	    "\n"
 	    "Columns are POLICY@VENDOR: the vmx columns first, then the svm columns, each in policy\n"
 	    "order.  Rows: guest.stop; exits.by_reason.NAME for every reason some run saw;\n"
@@ -81,8 +85,8 @@ const struct cmd verb_table[] = {
 	    "scenario (e.g. an unknown variant knob) fails with 4 and writes nothing.\n" },
 	  cmd_compare },
 	{ { "sweep",
-	    "hvsim sweep [SCENARIO|DIR]... [-p POLICY]... [--vendor V] [--cost A,B,...] "
-	    "[--format csv|json] [-o FILE] [--jobs N] [--shard I/N]",
+	    "hvsim sweep [SCENARIO|DIR]... [-p POLICY]... [--vendor V] [--cost A,B,...|all] "
+	    "[--format csv|json] [-o FILE] [--summary FILE] [--baseline P] [--jobs N] [--shard I/N]",
 	    "Run every scenario x policy x vendor x cost model on all cores into one CSV/JSON file.",
 	    "arguments:\n"
 	    "  SCENARIO|DIR         scenario files, or directories whose *.yaml are taken in name\n"
@@ -92,10 +96,17 @@ const struct cmd verb_table[] = {
 	    "                       the scenario's variants, as 'hvsim run -p all')\n"
 	    "      --vendor V       vmx, svm, both or none (default: each scenario's `vendor`)\n"
 	    "      --cost A,B,...   cost models (names or .cost files, NAME+nomitig; \"all\" = every\n"
-	    "                       bundled model), each run once per model\n"
-	    "                       (default: each scenario's own)\n"
+	    "                       bundled model), each run once per model whose @vendor is the\n"
+	    "                       run's vendor (default: each scenario's own)\n"
 	    "      --format F       csv (default, or json if FILE ends in .json) or json\n"
 	    "  -o, --output FILE    write to FILE, atomically (\"-\" = standard output, the default)\n"
+	    "      --summary FILE   with several models: the robustness summary, per scenario the\n"
+	    "                       report of 'hvsim compare --cost' (per policy pair, whether the\n"
+	    "                       ordering and the \"x times\" figure hold under every model and\n"
+	    "                       range end); text, or Markdown/JSON/HTML by FILE's .md/.json/.html\n"
+	    "                       (default: standard output when -o names a file)\n"
+	    "      --baseline P     the policy the summary measures the others against (default:\n"
+	    "                       each scenario's first)\n"
 	    "  -j, --jobs N         runs in parallel, 1-256 (default: the number of CPUs)\n"
 	    "      --shard I/N      run only the I-th of N contiguous slices of the job list\n"
 	    "                       (0 <= I < N), for job arrays; see docs/sweep.md\n"
@@ -108,11 +119,14 @@ const struct cmd verb_table[] = {
 	    "when the field does not exist for the run's vendor).  JSON: the document of\n"
 	    "'hvsim run --format json' with every run.  A progress line (done/total, runs/s, time\n"
 	    "left) goes to standard error when it is a terminal.  Runs of a vendor that this\n"
-	    "build does not implement are left out, with a note on standard error.\n"
+	    "build does not implement are left out, with a note on standard error.  With --shard\n"
+	    "the summary covers the scenarios whose runs are all in the shard and names the others.\n"
 	    "\n"
 	    "sweep exits 0 once the file is written, even if guests stopped abnormally (guest.stop\n"
-	    "records it); 4 if a scenario, policy or cost model is bad or a run cannot be made\n"
-	    "(nothing is written); 6 if a run ended with an internal error (the file is written).\n" },
+	    "records it); 2 for a usage error (--summary with one model, an unknown --baseline);\n"
+	    "4 if a scenario, policy or cost model is bad (also: a listed model describes none of\n"
+	    "the vendors swept, or the one model is not of a run's vendor) or a run cannot be made\n"
+	    "(nothing is written); 6 if a run ended with an internal error (the files are written).\n" },
 	  cmd_sweep },
 	{ { "validate",
 	    "hvsim validate SCENARIO...",

@@ -17,7 +17,10 @@ ref_force_arg() {
 # irqbypass.ko, kvm.ko and VENDOR-MODULE.ko (kvm-amd or kvm-intel) into
 # WORK/{vmlinuz,modules/,kernel-version}, unless there (FORCE=1 redoes it).
 # apt-get download linux-image-cloud-amd64, then the linux-image-6.1.0-NN-
-# cloud-amd64 it depends on; dpkg-deb -x.
+# cloud-amd64 it depends on; dpkg-deb -x.  $HVSIM_REF_APT_OPTS is passed to
+# both apt-get calls: "-t bookworm-backports" (with bookworm-backports in
+# the apt sources) fetches Linux 6.12 instead, whose modules are .ko.xz
+# (decompressed here; docs/kvm-reference.md, "Another kernel").
 ref_fetch_kernel() {
 	local work="$1" vmod="$2" force="$3"
 	[ "$force" = 1 ] || [ ! -s "$work/vmlinuz" ] || [ ! -s "$work/modules/$vmod.ko" ] || return 0
@@ -25,14 +28,16 @@ ref_fetch_kernel() {
 	rm -rf "$dl" && mkdir -p "$dl"
 	# apt-get download writes to the current directory; _apt cannot write
 	# into root-owned directories, which only costs a warning.
-	(cd "$dl" && apt-get download linux-image-cloud-amd64 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
+	# shellcheck disable=SC2086  # word splitting of the options is intended
+	(cd "$dl" && apt-get download ${HVSIM_REF_APT_OPTS:-} linux-image-cloud-amd64 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
 	local meta dep img kver
 	meta=$(ls "$dl"/linux-image-cloud-amd64_*.deb 2>/dev/null | head -1)
 	[ -n "$meta" ] || { echo "build.sh: apt-get download linux-image-cloud-amd64 failed" >&2; exit 1; }
 	# Depends: linux-image-6.1.0-NN-cloud-amd64 (= VERSION)
 	dep=$(dpkg-deb -f "$meta" Depends | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\) *(= *\([^)]*\)).*/\1=\2/p' | head -1)
 	[ -n "$dep" ] || { echo "build.sh: cannot read the kernel package from $meta" >&2; exit 1; }
-	(cd "$dl" && apt-get download "$dep" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
+	# shellcheck disable=SC2086
+	(cd "$dl" && apt-get download ${HVSIM_REF_APT_OPTS:-} "$dep" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
 	img=$(ls "$dl"/linux-image-[0-9]*.deb 2>/dev/null | head -1)
 	[ -n "$img" ] || { echo "build.sh: apt-get download $dep failed" >&2; exit 1; }
 	rm -rf "$dl/x" && dpkg-deb -x "$img" "$dl/x"
@@ -40,7 +45,14 @@ ref_fetch_kernel() {
 	cp "$dl/x/boot/vmlinuz-$kver" "$work/vmlinuz"
 	mkdir -p "$work/modules"
 	for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko "arch/x86/kvm/$vmod.ko"; do
-		cp "$dl/x/lib/modules/$kver/kernel/$m" "$work/modules/"
+		local src="$dl/x/lib/modules/$kver/kernel/$m"
+		if [ -e "$src" ]; then
+			cp "$src" "$work/modules/"
+		elif [ -e "$src.xz" ]; then          # Debian 13 / backports: compressed modules
+			xz -dc "$src.xz" > "$work/modules/$(basename "$m")"
+		else
+			echo "build.sh: $m not in the kernel package" >&2; exit 1
+		fi
 	done
 	echo "$kver" > "$work/kernel-version"
 	rm -rf "$dl"

@@ -296,11 +296,28 @@ int compare_report_build(struct compare_report *r, const struct scenario *sc, co
 	r->baseline = baseline;
 	r->baseline_index = baseline_index;
 	r->cost_model = "?";
+	bool mixed = false;
 	for (size_t k = 0; k < ncols; k++)
 		if (!cols[k].rc) {
-			r->cost_model = cols[k].res.cost_model;
-			break;
+			if (!strcmp(r->cost_model, "?"))
+				r->cost_model = cols[k].res.cost_model;
+			mixed |= strcmp(r->cost_model, cols[k].res.cost_model) != 0;
 		}
+	if (mixed) {               /* --cost A,B: each vendor under its first model */
+		size_t len = 0;
+		for (size_t k = 0; k < ncols; k++) {
+			if (cols[k].rc)
+				continue;
+			bool seen = false;
+			for (size_t j = 0; j < k; j++)
+				seen |= !cols[j].rc && cols[j].vendor == cols[k].vendor &&
+					!strcmp(cols[j].res.cost_model, cols[k].res.cost_model);
+			if (!seen)
+				len = util_appendf(r->cost_model_buf, sizeof(r->cost_model_buf), len, "%s%s (%s)",
+						   len ? ", " : "", cols[k].res.cost_model, cols[k].res.vendor);
+		}
+		r->cost_model = r->cost_model_buf;
+	}
 	struct compare_table *t = calloc(1, sizeof(*t));
 	struct compare_summary *sum = calloc(ncols ? ncols : 1, sizeof(*sum));
 	r->t = t;

@@ -23,6 +23,7 @@ struct compare_col {
 	size_t pol_index;              /* index of the policy in policy order */
 	int rc;                        /* 0 = result valid, -1 = error (err) */
 	bool unavailable;              /* the error is a missing vendor, not bad input */
+	bool model_skipped;            /* not run: under several cost models, this one does not describe the vendor */
 	char err[COMPARE_ERRSZ];
 	struct run_result res;
 };
@@ -38,7 +39,8 @@ struct compare_report {
 	size_t ncols;
 	const char *baseline;                 /* the baseline policy's name */
 	size_t baseline_index;                /* its compare_col.pol_index */
-	const char *cost_model;               /* of the first column that ran, "?" if none */
+	const char *cost_model;               /* of the columns that ran: "NAME", or "A (vmx), B (svm)" when they differ; "?" if none */
+	char cost_model_buf[200];             /* cost_model when composed */
 	struct compare_table *t;
 	struct compare_summary *sum;
 	const struct robust_report *rob;      /* NULL, or written as "robustness" in JSON */

@@ -6,6 +6,7 @@
  * <tr data-policy="P" data-missed-db="N">. */
 #ifndef HVSIM_SIM_HTML_H
 #define HVSIM_SIM_HTML_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include "sim/render/narrate.h"
@@ -24,6 +25,9 @@ struct html_page {
 	 * --format html` puts the robustness over cost models there */
 	void (*extra)(FILE *f, const void *ctx);
 	const void *extra_ctx;
+	/* the page is the extra section alone, without the runs' summary,
+	 * charts and tables (`hvsim sweep --summary FILE.html`) */
+	bool extra_only;
 };
 
 /* Write the page.  0, or -1 on a stream error or out of memory. */

@@ -11,18 +11,33 @@
 
 #define EPS 1e-9
 
-static double dot(const uint64_t *n, const double *x)
+/* Two runs' charges in the units of the model's plain entries (cpu/cost.h:
+ * a run whose kernel has its own line for an entry counts it scaled, so
+ * that both runs move together when the entry is re-priced), plus the
+ * cycles no entry moves. */
+struct charges {
+	double n[COST_N];
+	double fixed;
+};
+
+/* One model's plain prices and ranges. */
+struct prices {
+	double x[COST_N];
+	uint64_t lo[COST_N], hi[COST_N];
+};
+
+static double cost_of(const struct charges *c, const double *x)
 {
-	double s = 0;
+	double s = c->fixed;
 	for (unsigned i = 0; i < COST_N; i++)
-		s += (double)n[i] * x[i];
+		s += c->n[i] * x[i];
 	return s;
 }
 
-static double ratio(const uint64_t *a, const uint64_t *b, const double *x)
+static double ratio(const struct charges *a, const struct charges *b, const double *x)
 {
-	double d = dot(b, x);
-	return d > 0 ? dot(a, x) / d : NAN;
+	double d = cost_of(b, x);
+	return d > 0 ? cost_of(a, x) / d : NAN;
 }
 
 static int sign_of(double r)
@@ -34,10 +49,10 @@ static int sign_of(double r)
  * at a time to its better end until nothing improves.  For a
  * linear-fractional function a corner no single flip improves is the
  * extreme of the whole box (its level sets are half-spaces). */
-static double extreme(const uint64_t *a, const uint64_t *b, const struct cost_model *m, const double *x0, bool want_max)
+static double extreme(const struct charges *a, const struct charges *b, const struct prices *m, bool want_max)
 {
 	double y[COST_N];
-	memcpy(y, x0, sizeof(y));
+	memcpy(y, m->x, sizeof(y));
 	double best = ratio(a, b, y);
 	for (int pass = 0; pass < 64; pass++) {
 		bool moved = false;
@@ -62,21 +77,20 @@ static double extreme(const uint64_t *a, const uint64_t *b, const struct cost_mo
 	return best;
 }
 
-void robust_eval(const uint64_t *a, const uint64_t *b, const struct cost_model *m, struct robust_cell *c)
+static void eval_charges(const struct charges *a, const struct charges *b, const struct prices *m, struct robust_cell *c)
 {
 	double x[COST_N];
-	for (unsigned i = 0; i < COST_N; i++)
-		x[i] = (double)cost_get(m, i);
+	memcpy(x, m->x, sizeof(x));
 	c->ntop = 0;
 	c->point = ratio(a, b, x);
 	c->valid = !isnan(c->point);
 	if (!c->valid)
 		return;
-	c->lo = extreme(a, b, m, x, false);
-	c->hi = extreme(a, b, m, x, true);
-	double diff = dot(a, x) - dot(b, x);
+	c->lo = extreme(a, b, m, false);
+	c->hi = extreme(a, b, m, true);
+	double diff = cost_of(a, x) - cost_of(b, x);
 	for (unsigned i = 0; i < COST_N; i++) {
-		if (m->lo[i] == m->hi[i] || a[i] == b[i])
+		if (m->lo[i] == m->hi[i] || a->n[i] == b->n[i])
 			continue;
 		double keep = x[i];
 		x[i] = (double)m->lo[i];
@@ -102,8 +116,40 @@ void robust_eval(const uint64_t *a, const uint64_t *b, const struct cost_model *
 		c->top[k].idx = i;
 		c->top[k].rlo = rlo;
 		c->top[k].rhi = rhi;
-		c->top[k].breakeven = keep - diff / ((double)a[i] - (double)b[i]);
+		c->top[k].breakeven = keep - diff / (a->n[i] - b->n[i]);
 	}
+}
+
+/* The run charged a under ma, the baseline b under mb: the same model
+ * file, with possibly different kernels' lines in place (a linux-6.12 run
+ * against a linux-6.1 one); priced by the file's plain entries. */
+static void eval_runs(const uint64_t *a, const struct cost_model *ma, const uint64_t *b, const struct cost_model *mb,
+		      struct robust_cell *c)
+{
+	struct charges ca, cb;
+	struct prices px;
+	cost_plain_ledger(ma, a, ca.n, &ca.fixed);
+	cost_plain_ledger(mb, b, cb.n, &cb.fixed);
+	cost_plain_prices(ma, px.x, px.lo, px.hi);
+	eval_charges(&ca, &cb, &px, c);
+}
+
+void robust_eval(const uint64_t *a, const uint64_t *b, const struct cost_model *m, struct robust_cell *c)
+{
+	eval_runs(a, m, b, m, c);
+}
+
+/* An entry under cm: its name, plain value and range. */
+struct entry { const char *name; uint64_t v, lo, hi; };
+
+static void entry_of(const struct cost_model *cm, unsigned i, struct entry *e)
+{
+	struct prices px;
+	cost_plain_prices(cm, px.x, px.lo, px.hi);
+	e->name = cost_descs[i].name;
+	e->v = (uint64_t)px.x[i];
+	e->lo = px.lo[i];
+	e->hi = px.hi[i];
 }
 
 static unsigned vendor_bit(enum vendor v)
@@ -214,12 +260,13 @@ static void pair_text(const struct robust_report *r, struct robust_pair *p)
 			for (unsigned k = 0; k < c->ntop; k++) {
 				unsigned i = c->top[k].idx;
 				double be = c->top[k].breakeven;
-				if (named[i] || isnan(be) || be < (double)cm->lo[i] || be > (double)cm->hi[i])
+				struct entry e;
+				entry_of(cm, i, &e);
+				if (named[i] || isnan(be) || be < (double)e.lo || be > (double)e.hi)
 					continue;
 				named[i] = true;
 				len = util_appendf(t, n, len, "%s %s [%" PRIu64 "..%" PRIu64 "] (break-even %.0f on %s)",
-					      nn++ ? "," : "; flipped by", cost_descs[i].name, cm->lo[i], cm->hi[i], be,
-					      c->model);
+					      nn++ ? "," : "; flipped by", e.name, e.lo, e.hi, be, c->model);
 			}
 		}
 		if (!nn) {
@@ -288,7 +335,7 @@ int robust_build(struct robust_report *r, const struct robust_model *models, siz
 			cell->model = models[m].name;
 			if (!b || c->rc || b->rc || !(c->res.cost.vendors & vendor_bit(c->vendor)))
 				continue;
-			robust_eval(c->res.cost_n, b->res.cost_n, &c->res.cost, cell);
+			eval_runs(c->res.cost_n, &c->res.cost, b->res.cost_n, &b->res.cost, cell);
 			if (!cell->valid)
 				continue;
 			if (!p->nvalid) {
@@ -329,11 +376,11 @@ static void top_text(const struct robust_report *r, const struct robust_pair *p,
 	size_t len = 0;
 	buf[0] = 0;
 	for (unsigned k = 0; k < c->ntop; k++) {
-		unsigned i = c->top[k].idx;
+		struct entry e;
 		char b1[32], b2[32];
+		entry_of(cm, c->top[k].idx, &e);
 		len = util_appendf(buf, n, len, "%s%s=%" PRIu64 " [%" PRIu64 "..%" PRIu64 "]: %s..%s", k ? "; " : "",
-			      cost_descs[i].name, cost_get(cm, i), cm->lo[i], cm->hi[i], rel(c->top[k].rlo, b1, sizeof b1),
-			      rel(c->top[k].rhi, b2, sizeof b2));
+			      e.name, e.v, e.lo, e.hi, rel(c->top[k].rlo, b1, sizeof b1), rel(c->top[k].rhi, b2, sizeof b2));
 		double be = c->top[k].breakeven;
 		if (!isnan(be) && be >= 0 && be < 1e12)
 			len = util_appendf(buf, n, len, " (even at %.0f)", be);
@@ -411,10 +458,13 @@ void robust_render_md(FILE *f, const struct robust_report *r)
 	rows(f, r, ROW_MD);
 }
 
-void robust_render_html(FILE *f, const void *ctx)
+void robust_render_html_section(FILE *f, const struct robust_report *r, const char *id, const char *heading)
 {
-	const struct robust_report *r = ctx;
-	fputs("<section id=\"robustness\">\n<h2>Robustness over cost models</h2>\n<p class=\"note\">Models:", f);
+	fputs("<section id=\"", f);
+	html_esc(f, id);
+	fputs("\">\n<h2>", f);
+	html_esc(f, heading);
+	fputs("</h2>\n<p class=\"note\">Models:", f);
 	for (size_t m = 0; m < r->nmodels; m++) {
 		fputs(m ? ", " : " ", f);
 		html_esc(f, r->models[m].name);
@@ -431,6 +481,11 @@ void robust_render_html(FILE *f, const void *ctx)
 	      "break-even)</th></tr>\n", f);
 	rows(f, r, ROW_HTML);
 	fputs("</table>\n</section>\n", f);
+}
+
+void robust_render_html(FILE *f, const void *ctx)
+{
+	robust_render_html_section(f, ctx, "robustness", "Robustness over cost models");
 }
 
 static uint64_t milli(double r)
@@ -477,12 +532,13 @@ void robust_write_json(struct json_writer *jw, const struct robust_report *r)
 			jw_key(jw, "entries");
 			jw_array_begin(jw);
 			for (unsigned t = 0; t < c->ntop; t++) {
-				unsigned i = c->top[t].idx;
+				struct entry e;
+				entry_of(cm, c->top[t].idx, &e);
 				jw_object_begin(jw);
-				jw_kv_string(jw, "entry", cost_descs[i].name);
-				jw_kv_u64(jw, "value", cost_get(cm, i));
-				jw_kv_u64(jw, "low", cm->lo[i]);
-				jw_kv_u64(jw, "high", cm->hi[i]);
+				jw_kv_string(jw, "entry", e.name);
+				jw_kv_u64(jw, "value", e.v);
+				jw_kv_u64(jw, "low", e.lo);
+				jw_kv_u64(jw, "high", e.hi);
 				jw_kv_u64(jw, "ratio_milli_at_low", milli(c->top[t].rlo));
 				jw_kv_u64(jw, "ratio_milli_at_high", milli(c->top[t].rhi));
 				jw_key(jw, "breakeven");

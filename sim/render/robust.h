@@ -74,6 +74,27 @@ void robust_render_md(FILE *f, const struct robust_report *r);
 /* <section id="robustness">: the summary lines and the sensitivity table
  * (an html_page.extra; ctx is the robust_report). */
 void robust_render_html(FILE *f, const void *ctx);
+/* The same section with its own id and heading (several on one page). */
+void robust_render_html_section(FILE *f, const struct robust_report *r, const char *id, const char *heading);
 void robust_write_json(struct json_writer *jw, const struct robust_report *r);
+
+/* ---- a sweep's robustness summary (robust_sweep.c) -------------------------
+ * `hvsim sweep --cost all|A,B`: the same report per scenario, its pairs
+ * against the sweep's baseline policy on the same vendor. */
+struct robust_scenario {
+	const char *name;              /* scenario name */
+	const char *path;              /* its file */
+	const char *baseline;          /* baseline policy */
+	const struct robust_report *r; /* NULL: not summarised (why: `left_out`) */
+	const char *left_out;          /* e.g. "its runs are split across shards" */
+};
+
+enum robust_fmt { ROBUST_TEXT, ROBUST_MD, ROBUST_JSON, ROBUST_HTML };
+#define ROBUST_SWEEP_SCHEMA "hvsim-sweep-robustness"
+
+/* The summary of n scenarios over the models `models` (names, nmodels) in
+ * one format.  0, or -1 on a stream error or out of memory. */
+int robust_render_sweep(FILE *f, enum robust_fmt fmt, const struct robust_scenario *s, size_t n,
+			const char *const *models, size_t nmodels);
 
 #endif
