@@ -158,6 +158,22 @@ static bool resolve_path(const char *field, const struct scenario *sc, char *out
 	return true;
 }
 
+bool expect_mem_target(const struct expectation *e, const struct scenario *sc, uint64_t *addr, unsigned *size)
+{
+	char path[256], a[128];
+	const char *sz;
+	if (!e->field || !resolve_path(e->field, sc, path, sizeof(path)) || !mem_parts(path, a, sizeof(a), &sz))
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(a, &end, 16);
+	if (errno || *end || !(sz[0] == '1' || sz[0] == '2' || sz[0] == '4' || sz[0] == '8') || sz[1])
+		return false;
+	*addr = v;
+	*size = (unsigned)(sz[0] - '0');
+	return true;
+}
+
 enum expect_status expect_eval(const struct expectation *e, const struct scenario *sc,
 			       const struct run_result *r, struct expect_outcome *out)
 {

@@ -31,6 +31,10 @@ enum expect_status expect_eval(const struct expectation *e, const struct scenari
 
 /* "exits.by_reason.DR_ACCESS == 1", "cycles.total in [100, 200]",
  * "db.guest.missed <= 3", "guest.stop == \"halt\"". */
+/* The guest bytes a `mem.ADDR.SIZE` (or `mem.LABEL.SIZE`) expectation reads:
+ * false if `e` is not a well-formed mem path. */
+bool expect_mem_target(const struct expectation *e, const struct scenario *sc, uint64_t *addr, unsigned *size);
+
 void expect_describe(const struct expectation *e, char *buf, size_t size);
 /* "want 1, got 2" / "want [100, 200], got 250" / "no such field". */
 void expect_explain(const struct expectation *e, const struct expect_outcome *o, char *buf, size_t size);

@@ -200,7 +200,7 @@ static bool parse_mem_path(const char *path, uint64_t *addr, unsigned *size)
 
 static int mem_field(const struct run_result *r, uint64_t addr, unsigned size, uint64_t *val)
 {
-	for (unsigned i = 0; i < r->nmem_regions && i < 16; i++) {
+	for (unsigned i = 0; i < r->nmem_regions; i++) {
 		uint64_t ra = r->mem_regions[i].addr, rs = r->mem_regions[i].size, off = r->mem_regions[i].off;
 		if (addr < ra || addr - ra > rs || rs - (addr - ra) < size)
 			continue;
@@ -365,6 +365,31 @@ void result_field_patterns(void (*cb)(const char *path, const char *type, const 
 	cb("violations_dropped", "u64", "violations not kept in the violations list (list full)", ctx);
 }
 
+int result_mem_init(struct run_result *res, unsigned nregions, size_t total)
+{
+	free(res->mem_copy);
+	free(res->mem_regions);
+	res->mem_copy = malloc(total + 1);
+	res->mem_regions = calloc(nregions ? nregions : 1, sizeof(*res->mem_regions));
+	res->mem_size = 0;
+	res->nmem_regions = 0;
+	res->mem_regions_cap = res->mem_copy && res->mem_regions ? nregions : 0;
+	res->mem_copy_cap = res->mem_regions_cap == nregions ? total : 0;
+	return res->mem_regions_cap == nregions ? 0 : -1;
+}
+
+uint8_t *result_mem_add(struct run_result *res, uint64_t addr, uint64_t size)
+{
+	if (res->nmem_regions >= res->mem_regions_cap || size > res->mem_copy_cap - res->mem_size)
+		return NULL;
+	struct mem_region *m = &res->mem_regions[res->nmem_regions++];
+	m->addr = addr;
+	m->size = size;
+	m->off = res->mem_size;
+	res->mem_size += size;
+	return res->mem_copy + m->off;
+}
+
 void run_result_free(struct run_result *res)
 {
 	if (!res)
@@ -372,6 +397,10 @@ void run_result_free(struct run_result *res)
 	free(res->db);
 	free(res->viol);
 	free(res->mem_copy);
+	free(res->mem_regions);
+	res->mem_regions = NULL;
+	res->mem_regions_cap = 0;
+	res->mem_copy_cap = 0;
 	res->db = NULL;
 	res->ndb = 0;
 	res->viol = NULL;

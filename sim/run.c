@@ -394,34 +394,54 @@ static void copy_logs(struct run_ctx *r, struct run_result *res)
 
 static void copy_memory(struct run_ctx *r, struct run_result *res)
 {
-	/* The guest code region and the data regions (each up to 1 MiB), for
-	 * `mem.ADDR.SIZE` expectations and for reading what the guest wrote. */
+	/* The guest code region and every data region of up to 1 MiB, for
+	 * `mem.ADDR.SIZE` expectations and for reading what the guest wrote
+	 * (`hvsim step`); of a larger region, only the bytes an expectation
+	 * names are kept, so that any expectation can be evaluated whatever the
+	 * number and size of the regions. */
 	const struct scenario *sc = r->sc;
-	uint64_t addr[17], size[17];
-	unsigned n = 0;
-	addr[n] = sc->guest.code.base;
-	size[n++] = sc->guest.code.size;
-	for (size_t i = 0; i < sc->guest.ndata && n < 16; i++) {
-		addr[n] = sc->guest.data[i].addr;
-		size[n++] = sc->guest.data[i].size;
+	const uint64_t whole = 1u << 20;
+	unsigned n = 1;
+	size_t total = sc->guest.code.size <= whole ? sc->guest.code.size : 0;
+	for (size_t i = 0; i < sc->guest.ndata; i++)
+		if (sc->guest.data[i].size <= whole) {
+			n++;
+			total += sc->guest.data[i].size;
+		}
+	for (size_t i = 0; i < sc->nexpects; i++) {
+		uint64_t a;
+		unsigned s;
+		if (expect_mem_target(&sc->expects[i], sc, &a, &s)) {
+			n++;
+			total += s;
+		}
 	}
-	size_t total = 0;
-	for (unsigned i = 0; i < n; i++)
-		if (size[i] <= (1u << 20))
-			total += size[i];
-	res->mem_copy = malloc(total + 1);
-	size_t off = 0;
-	for (unsigned i = 0; i < n; i++) {
-		if (size[i] > (1u << 20))
+	if (result_mem_init(res, n, total))
+		return;
+	uint8_t *p;
+	if (sc->guest.code.size <= whole && (p = result_mem_add(res, sc->guest.code.base, sc->guest.code.size)))
+		engine_mem_read(r->guest, sc->guest.code.base, p, sc->guest.code.size);
+	for (size_t i = 0; i < sc->guest.ndata; i++) {
+		const uint64_t a = sc->guest.data[i].addr, s = sc->guest.data[i].size;
+		if (s <= whole && (p = result_mem_add(res, a, s)))
+			engine_mem_read(r->guest, a, p, s);
+	}
+	/* the bytes of expectations outside every kept region (those inside one
+	 * are read from it: result.c looks regions up in order) */
+	for (size_t i = 0; i < sc->nexpects; i++) {
+		uint64_t a;
+		unsigned s;
+		if (!expect_mem_target(&sc->expects[i], sc, &a, &s))
 			continue;
-		engine_mem_read(r->guest, addr[i], res->mem_copy + off, size[i]);
-		res->mem_regions[res->nmem_regions].addr = addr[i];
-		res->mem_regions[res->nmem_regions].size = size[i];
-		res->mem_regions[res->nmem_regions].off = off;
-		res->nmem_regions++;
-		off += size[i];
+		bool kept = false;
+		for (unsigned j = 0; j < res->nmem_regions && !kept; j++)
+			kept = a >= res->mem_regions[j].addr && a - res->mem_regions[j].addr <= res->mem_regions[j].size &&
+			       res->mem_regions[j].size - (a - res->mem_regions[j].addr) >= s;
+		if (kept)
+			continue;
+		if ((p = result_mem_add(res, a, s)) && engine_mem_read(r->guest, a, p, s))
+			res->nmem_regions--, res->mem_size -= s; /* unmapped: the expectation reports no field */
 	}
-	res->mem_size = off;
 }
 
 /* ---- the vCPU loop -----------------------------------------------------------------

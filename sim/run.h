@@ -63,11 +63,20 @@ struct run_result {
 	uint64_t guest_rip;            /* final guest RIP */
 	uint64_t gprs[16];             /* final guest GPRs */
 	/* guest memory snapshot for `mem.ADDR.SIZE` expectations: read on demand */
-	uint8_t *mem_copy;             /* copy of all guest data regions (owned) */
-	size_t mem_size;
-	struct { uint64_t addr, size, off; } mem_regions[16];
-	unsigned nmem_regions;
+	uint8_t *mem_copy;             /* copy of the kept guest regions, back to back (owned) */
+	size_t mem_size;               /* bytes used in mem_copy */
+	struct mem_region { uint64_t addr, size, off; } *mem_regions; /* kept regions: guest address, length, offset in mem_copy (owned) */
+	unsigned nmem_regions;         /* entries used in mem_regions */
+	unsigned mem_regions_cap;      /* entries allocated in mem_regions (result_mem_init) */
+	size_t mem_copy_cap;           /* bytes allocated in mem_copy (result_mem_init) */
 };
+
+/* The memory snapshot: result_mem_init() allocates room for `nregions`
+ * regions of `total` bytes in all (any earlier snapshot is dropped);
+ * result_mem_add() appends one and returns where its bytes go (NULL when
+ * the room reserved is exhausted or allocation failed). */
+int result_mem_init(struct run_result *res, unsigned nregions, size_t total);
+uint8_t *result_mem_add(struct run_result *res, uint64_t addr, uint64_t size);
 
 /* Run; returns 0 on success (whatever the guest did), -1 with a one-line
  * "file:line:col: message" in err if the scenario cannot run (bad policy,

@@ -55,16 +55,9 @@ static inline void fill_result(struct run_result *r)
 
 	static uint8_t mem[16] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
 				   0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01 };
-	r->mem_copy = malloc(sizeof(mem));
-	memcpy(r->mem_copy, mem, sizeof(mem));
-	r->mem_size = sizeof(mem);
-	r->mem_regions[0].addr = 0x2000;
-	r->mem_regions[0].size = 8;
-	r->mem_regions[0].off = 0;
-	r->mem_regions[1].addr = 0x80000;
-	r->mem_regions[1].size = 8;
-	r->mem_regions[1].off = 8;
-	r->nmem_regions = 2;
+	result_mem_init(r, 2, sizeof(mem));
+	memcpy(result_mem_add(r, 0x2000, 8), mem, 8);
+	memcpy(result_mem_add(r, 0x80000, 8), mem + 8, 8);
 
 	r->db = calloc(2, sizeof(*r->db));
 	r->ndb = 2;

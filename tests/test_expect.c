@@ -150,3 +150,42 @@ Test(expect, static_checks)
 	cr_assert_eq(expect_check(&e, &sc, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "unknown vendor 'vmm'"), "%s", err);
 }
+
+/* ---- memory expectations beyond the regions kept whole ------------------------ */
+
+/* A guest that stores into the last of twenty 4 KiB data regions and into a
+ * 2 MiB region (larger than the 1 MiB kept whole): the scenario's `mem.`
+ * expectations must read what it stored (the values are the guest's own
+ * immediates), not "no such field". */
+Test(expect, mem_reads_any_region_whatever_their_number_and_size)
+{
+	char yaml[8192];
+	int n = snprintf(yaml, sizeof(yaml), "version: 1\nname: many_regions\nsummary: many data regions\nvendor: none\nguest:\n  mode: 64\n  base: 0x1000\n  data:\n");
+	for (int i = 0; i < 20; i++)
+		n += snprintf(yaml + n, sizeof(yaml) - (size_t)n, "    - { addr: 0x%x, size: 0x1000 }\n", 0x100000 + i * 0x2000);
+	snprintf(yaml + n, sizeof(yaml) - (size_t)n,
+		 "    - { addr: 0x1000000, size: 0x200000 }\n"
+		 "  asm: |2\n"
+		 "      mov rax, 0x1122334455667788\n"
+		 "      mov [0x126000], rax\n"
+		 "      mov dword ptr [0x11ff000], 0xcafef00d\n"
+		 "      hlt\n"
+		 "policies: [bp_enabled]\n"
+		 "expect:\n"
+		 "  all:\n"
+		 "    mem.0x126000.8: 0x1122334455667788\n" /* the 20th region (index 19) */
+		 "    mem.0x126004.4: 0x11223344\n"
+		 "    mem.0x11ff000.4: 0xcafef00d\n");       /* inside the 2 MiB region */
+	struct scenario *sc = h_load_text("many.yaml", yaml);
+	cr_assert_eq(sc->nexpects, 3);
+	struct run_config cfg = { .vendor = VENDOR_NONE };
+	struct run_result r;
+	h_run(sc, &cfg, &r);
+	for (size_t i = 0; i < sc->nexpects; i++) {
+		struct expect_outcome o;
+		cr_assert_eq(expect_eval(&sc->expects[i], sc, &r, &o), EXPECT_PASS, "%s: status %d got 0x%" PRIx64,
+			     sc->expects[i].field, o.status, o.got);
+	}
+	run_result_free(&r);
+	scenario_free(sc);
+}

@@ -41,26 +41,22 @@ void ref_snap_memory(void *ctx, struct kvm_ref *k)
 	const struct kvm_guest_spec *g = &m->img->spec;
 	size_t total = 0;
 	unsigned n = 0;
-	/* the code block and the data regions, as sim/run.c copy_memory() */
-	for (size_t i = 0; i < m->ncopy && i < g->nmem && n < 16; i++, n++)
-		total += g->mem[i].size <= (1u << 20) ? g->mem[i].size : 0;
-	m->res->mem_copy = malloc(total + 1);
-	if (!m->res->mem_copy)
+	/* the code block and the data regions of up to 1 MiB, as sim/run.c copy_memory() */
+	for (size_t i = 0; i < m->ncopy && i < g->nmem; i++)
+		if (g->mem[i].size <= (1u << 20)) {
+			total += g->mem[i].size;
+			n++;
+		}
+	if (result_mem_init(m->res, n, total))
 		return;
-	size_t off = 0;
-	for (size_t i = 0; i < m->ncopy && i < g->nmem && m->res->nmem_regions < 16; i++) {
+	for (size_t i = 0; i < m->ncopy && i < g->nmem; i++) {
 		const struct kvm_mem *mm = &g->mem[i];
-		if (mm->size > (1u << 20))
+		uint8_t *p;
+		if (mm->size > (1u << 20) || !(p = result_mem_add(m->res, mm->addr, mm->size)))
 			continue;
-		if (kvm_ref_mem_read(k, mm->addr, m->res->mem_copy + off, mm->size))
-			memset(m->res->mem_copy + off, 0, mm->size);
-		unsigned j = m->res->nmem_regions++;
-		m->res->mem_regions[j].addr = mm->addr;
-		m->res->mem_regions[j].size = mm->size;
-		m->res->mem_regions[j].off = off;
-		off += mm->size;
+		if (kvm_ref_mem_read(k, mm->addr, p, mm->size))
+			memset(p, 0, mm->size);
 	}
-	m->res->mem_size = off;
 }
 
 void ref_outcome_to_result(const struct scenario *sc, const struct kvm_outcome *o, struct run_result *res)
