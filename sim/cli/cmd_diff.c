@@ -14,7 +14,7 @@
 #include "sim/loader/scenario.h"
 
 const char cmd_diff_usage[] =
-	"hvsim diff SCENARIO [-p POLICY] [--vendor vmx|svm] [--ref kvm|kvm-amd-tcg[@KERNEL]|kvm-intel-bochs[@KERNEL]]\n"
+	"hvsim diff SCENARIO [-p POLICY] [--vendor vmx|svm] [--ref kvm|kvm-amd-tcg|kvm-intel-bochs[@KERNEL]]\n"
 	"           [--kvm-patch FILE] [--format text|json] [--timeout SEC] [--cache DIR]";
 const char cmd_diff_summary[] = "Compare hvsim's prediction with real KVM, field by field.";
 const char cmd_diff_help[] =
