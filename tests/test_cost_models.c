@@ -1,7 +1,8 @@
 /* test_cost_models.c - the per-generation cost models (cpu/costs/NAME.cost,
  * docs/cost-models.md): their numbers against the cited figures, the
  * refusal of uncited or unranged entries, the charge ledger, and the
- * robustness analysis of `hvsim compare --cost` (sim/render/robust.c). */
+ * robustness analysis of `hvsim compare --cost` (sim/render/robust.c) on
+ * hand-made ledgers. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -331,52 +332,5 @@ Test(cost_models, robustness_flips_when_a_range_is_wide_enough)
 	robust_free(&r);
 }
 
-/* End to end: seed 003's question and seed 000's verdict through the CLI. */
-static char *compare_out(const char *scenario, const char *const *extra)
-{
-	const char *hv = getenv("HVSIM");
-	if (!hv || !*hv)
-		cr_skip_test("HVSIM is not set (run through ctest)");
-	char path[1024], dir[256], out[300];
-	snprintf(path, sizeof(path), "%s/scenarios/%s.yaml", h_srcdir(), scenario);
-	char *argv[16] = { (char *)hv, "compare", path, "--cost", "all" };
-	int n = 5;
-	for (; *extra && n < 15; extra++)
-		argv[n++] = (char *)*extra;
-	argv[n] = NULL;
-	h_mkdtemp(dir, sizeof(dir), "hvsim-robust");
-	snprintf(out, sizeof(out), "%s/out", dir);
-	cr_assert_eq(h_spawn(argv, out, NULL), 0);
-	char *s = h_slurp(out, NULL);
-	h_rmtree(dir);
-	return s;
-}
-
-Test(cost_models, seed003_skip_dbgctl_load_never_loses_but_saves_at_most_a_few_percent)
-{
-	char *s = compare_out("seed003_ctxsw_storm",
-			      (const char *const[]){ "-p", "skip_dbgctl_load", "-p", "bp_enabled", "--baseline", "bp_enabled",
-						     "--vendor", "vmx", NULL });
-	cr_assert(strstr(s, "skip_dbgctl_load@vmx vs bp_enabled@vmx: 1.000x-1.053x fewer cycles under all 5 models"),
-		  "%s", s);
-	cr_assert(strstr(s, "vmx.entry_load_debug=50 [10..300]"), "%s", s);
-	free(s);
-}
-
-Test(cost_models, seed000_need_reload_verdict_survives_every_model)
-{
-	char *s = compare_out("seed000_need_reload_host_bp", (const char *const[]){ NULL });
-	cr_assert(strstr(s, "need_reload@vmx vs bp_enabled@vmx: 1.30x-2.60x fewer cycles under all 5 models and every "
-			    "range end; 19 guest #DB missed"), "%s", s);
-	free(s);
-}
-
-Test(cost_models, html_page_has_the_robustness_section)
-{
-	char *s = compare_out("seed003_ctxsw_storm", (const char *const[]){ "--format", "html", NULL });
-	cr_assert(strstr(s, "<section id=\"robustness\">"), "no robustness section");
-	cr_assert(strstr(s, "<li data-flips=\"1\">eager@vmx vs bp_enabled@vmx: ordering FLIPS"), "eager does not flip");
-	cr_assert(strstr(s, "<li data-flips=\"0\">skip_dbgctl_load@vmx vs bp_enabled@vmx: 1.000x-1.053x fewer cycles"));
-	cr_assert(strstr(s, "</html>"));
-	free(s);
-}
+/* End to end (seed 003's question, seed 000's verdict, the HTML section),
+ * with the ranges recomputed independently: tests/test_cost_robust.c. */

@@ -3,6 +3,7 @@
  * comparison is sim/ref/diff.c, the known-divergence table
  * sim/ref/divergences.def. */
 #include "sim/cli/cmd_kvm.h"
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,7 +14,7 @@
 #include "sim/loader/scenario.h"
 
 const char cmd_diff_usage[] =
-	"hvsim diff SCENARIO [-p POLICY] [--vendor vmx|svm] [--ref kvm|kvm-amd-tcg|kvm-intel-bochs]\n"
+	"hvsim diff SCENARIO [-p POLICY] [--vendor vmx|svm] [--ref kvm|kvm-amd-tcg|kvm-intel-bochs[@KERNEL]]\n"
 	"           [--kvm-patch FILE] [--format text|json] [--timeout SEC] [--cache DIR]";
 const char cmd_diff_summary[] = "Compare hvsim's prediction with real KVM, field by field.";
 const char cmd_diff_help[] =
@@ -28,13 +29,18 @@ const char cmd_diff_help[] =
 	"                  kvm-amd-tcg: real kvm_amd under QEMU TCG, from the result cache\n"
 	"                  (regenerate: sim/ref/kvm-amd-tcg/run.sh SCENARIO);\n"
 	"                  kvm-intel-bochs: real kvm_intel under Bochs, from its cache\n"
-	"                  (regenerate: sim/ref/kvm-intel-bochs/run.sh SCENARIO)\n"
+	"                  (regenerate: sim/ref/kvm-intel-bochs/run.sh SCENARIO);\n"
+	"                  REF@KERNEL: a booted reference's outcomes on another kernel,\n"
+	"                  from sim/ref/REF/cache-KERNEL (kvm-intel-bochs@6.12: Debian's\n"
+	"                  6.12; @6.1 = the default cache), predicted with that kernel's\n"
+	"                  preset (linux-6.12); an outcome of another kernel is skipped\n"
 	"  --kvm-patch F   a booted reference's outcomes with KVM rebuilt with patch F\n"
 	"                  (measure: sim/ref/kvm-patch/run.sh --ref R F SCENARIO)\n"
 	"  --format F      text (default) or json (schema hvsim-diff: rows, known\n"
 	"                  divergences, summary, KVM's path length per exit reason)\n"
 	"  --cache DIR     cache of the booted reference (default $HVSIM_KVM_TCG_CACHE /\n"
-	"                  $HVSIM_KVM_BOCHS_CACHE or sim/ref/REF/cache in the source tree)\n"
+	"                  $HVSIM_KVM_BOCHS_CACHE or sim/ref/REF/cache in the source tree;\n"
+	"                  with REF@KERNEL sim/ref/REF/cache-KERNEL)\n"
 	"  --list-divergences\n"
 	"                  print the known-divergence table (Markdown, the one in\n"
 	"                  docs/kvm-reference.md) and exit\n"
@@ -110,15 +116,29 @@ int cmd_diff(const struct cmd *c, int argc, char **argv)
 			return verb_usage(&spec, "unknown vendor '%s' (%s or %s)", a.vendor,
 					  scenario_vendor_name(VENDOR_VMX), scenario_vendor_name(VENDOR_SVM));
 	}
+	/* REF or REF@KERNEL (the kernel names a cache directory: digits and dots only) */
 	static const enum ref_kind refs[] = { REF_KVM, REF_AMD_TCG, REF_INTEL_BOCHS };
+	const char *at = a.ref ? strchr(a.ref, '@') : NULL;
+	size_t rlen = a.ref ? (at ? (size_t)(at - a.ref) : strlen(a.ref)) : 0;
 	bool known = !a.ref;
 	for (size_t i = 0; a.ref && i < 3; i++)
-		if (!strcmp(a.ref, ref_kind_name(refs[i]))) {
+		if (strlen(ref_kind_name(refs[i])) == rlen && !strncmp(a.ref, ref_kind_name(refs[i]), rlen)) {
 			a.o.ref = refs[i];
 			known = true;
 		}
 	if (!known)
-		return verb_usage(&spec, "unknown reference '%s' (kvm, kvm-amd-tcg or kvm-intel-bochs)", a.ref);
+		return verb_usage(&spec, "unknown reference '%.*s' (kvm, kvm-amd-tcg or kvm-intel-bochs; "
+				  "the booted ones optionally @KERNEL, e.g. kvm-intel-bochs@6.12)", (int)rlen, a.ref);
+	if (at) {
+		a.o.kernel = at + 1;
+		size_t k = strspn(a.o.kernel, "0123456789.");
+		if (!isdigit((unsigned char)a.o.kernel[0]) || a.o.kernel[k] || !strchr(a.o.kernel, '.') ||
+		    strstr(a.o.kernel, "..") || a.o.kernel[k - 1] == '.' || k > 15)
+			return verb_usage(&spec, "bad kernel '%s' in --ref %s (a release such as 6.12)", a.o.kernel, a.ref);
+		if (a.o.ref == REF_KVM)
+			return verb_usage(&spec, "--ref kvm runs this machine's kernel; @KERNEL names the cache of a booted "
+					  "reference (kvm-amd-tcg or kvm-intel-bochs)");
+	}
 	if (a.o.kvm_patch && a.o.ref == REF_KVM)
 		return verb_usage(&spec, "--kvm-patch needs a booted reference (--ref kvm-amd-tcg or kvm-intel-bochs)");
 	if (a.format && strcmp(a.format, "text") && strcmp(a.format, "json"))

@@ -307,11 +307,9 @@ const char *ref_preset_for_kernel(const char *release)
 	static const struct {
 		const char *version, *preset;
 	} map[] = { { "6.12", "linux-6.12" }, { "6.1", "linux-6.1" }, { "5.15", "linux-5.15" } };
-	for (size_t i = 0; release && i < sizeof(map) / sizeof(map[0]); i++) {
-		size_t n = strlen(map[i].version);
-		if (!strncmp(release, map[i].version, n) && (release[n] == 0 || release[n] == '.' || release[n] == '-'))
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (ref_release_is(release, map[i].version))
 			return map[i].preset;
-	}
 	return NULL;
 }
 
@@ -471,7 +469,7 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 				goto done;
 			}
 		} else {
-			dir = ref_cache_dir(o->ref, o->cache, def, sizeof(def));
+			dir = ref_cache_dir(o->ref, o->cache, o->kernel, def, sizeof(def));
 		}
 		snprintf(cache_path, sizeof(cache_path), "%s/%016" PRIx64 ".out", dir, hash);
 		size_t len;
@@ -481,6 +479,11 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 				fprintf(stderr, "hvsim: skipped: no %s result with patch %s for %s (image %016" PRIx64
 					") in %s; run sim/ref/kvm-patch/run.sh --ref %s %s %s\n", rname, o->kvm_patch,
 					o->file, hash, dir, rname, o->kvm_patch, o->file);
+			else if (o->kernel && strcmp(o->kernel, REF_CACHE_KERNEL))
+				fprintf(stderr, "hvsim: skipped: no %s result on Linux %s for %s (image %016" PRIx64 ") in %s; "
+					"run %s=%s sim/ref/%s/run.sh %s with that kernel (docs/kvm-reference.md, "
+					"\"Another kernel\")\n", rname, o->kernel, o->file, hash, dir,
+					bochs ? "HVSIM_KVM_BOCHS_CACHE" : "HVSIM_KVM_TCG_CACHE", dir, rname, o->file);
 			else
 				fprintf(stderr, "hvsim: skipped: no %s result for %s (image %016" PRIx64 ") in %s; "
 					"run sim/ref/%s/run.sh %s\n", rname, o->file, hash, dir, rname, o->file);
@@ -492,6 +495,13 @@ int ref_diff(const struct ref_diff_opts *o, FILE *f)
 		if (e) {
 			fprintf(stderr, "%s:%s\n", cache_path, err);
 			rc = HVSIM_EXIT_ERROR;
+			goto done;
+		}
+		/* --ref REF@KERNEL compares with that kernel's outcome only */
+		if (o->kernel && !ref_release_is(out->kernel, o->kernel)) {
+			fprintf(stderr, "hvsim: skipped: %s is an outcome of kernel %s, not Linux %s (--ref %s@%s)\n",
+				cache_path, out->kernel[0] ? out->kernel : "(unrecorded)", o->kernel, rname, o->kernel);
+			rc = HVSIM_EXIT_SKIP;
 			goto done;
 		}
 		if (out->error[0]) {

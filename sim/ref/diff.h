@@ -22,6 +22,8 @@ struct ref_diff_opts {
 	enum vendor vendor;            /* of the prediction: VENDOR_VMX or VENDOR_SVM; VENDOR_NONE = default */
 	enum ref_kind ref;             /* which reference */
 	const char *cache;             /* cache directory of a booted reference; NULL = default (ref_cache_dir()) */
+	const char *kernel;            /* the booted reference's kernel (`--ref REF@KERNEL`, "6.12"): its cache,
+	                                  and an outcome of any other kernel is refused; NULL = the default cache */
 	const char *kvm_patch;         /* outcomes of KVM rebuilt with this patch (ref_patch_cache_dir()) */
 	bool json;                     /* the "hvsim-diff" JSON document instead of text */
 	unsigned timeout_s;            /* wall-clock bound of a reference-1 run; 0 = 10 s */

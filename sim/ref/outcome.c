@@ -198,14 +198,21 @@ const char *ref_kind_name(enum ref_kind k)
 	return k == REF_AMD_TCG ? "kvm-amd-tcg" : k == REF_INTEL_BOCHS ? "kvm-intel-bochs" : "kvm";
 }
 
-const char *ref_cache_dir(enum ref_kind k, const char *opt, char *buf, size_t n)
+const char *ref_cache_dir(enum ref_kind k, const char *opt, const char *kernel, char *buf, size_t n)
 {
-	bool bochs = k == REF_INTEL_BOCHS;
-	const char *dir = opt ? opt : getenv(bochs ? "HVSIM_KVM_BOCHS_CACHE" : "HVSIM_KVM_TCG_CACHE");
+	bool bochs = k == REF_INTEL_BOCHS, other = kernel && strcmp(kernel, REF_CACHE_KERNEL);
+	const char *dir = opt ? opt : other ? NULL : getenv(bochs ? "HVSIM_KVM_BOCHS_CACHE" : "HVSIM_KVM_TCG_CACHE");
 	if (dir && *dir)
 		return dir;
-	snprintf(buf, n, "%s/%s", util_source_dir(), bochs ? REF_BOCHS_CACHE : REF_TCG_CACHE);
+	snprintf(buf, n, "%s/%s%s%s", util_source_dir(), bochs ? REF_BOCHS_CACHE : REF_TCG_CACHE, other ? "-" : "",
+		 other ? kernel : "");
 	return buf;
+}
+
+bool ref_release_is(const char *release, const char *kernel)
+{
+	size_t n = strlen(kernel);
+	return release && !strncmp(release, kernel, n) && (release[n] == 0 || release[n] == '.' || release[n] == '-');
 }
 
 /* POSIX cksum: CRC-32 (polynomial 0x04C11DB7, MSB first) of the bytes and

@@ -5,6 +5,7 @@
  * outcomes live. */
 #ifndef HVSIM_REF_OUTCOME_H
 #define HVSIM_REF_OUTCOME_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,10 +50,19 @@ void ref_reference_text(FILE *f, const struct kvm_outcome *o, const char *ref);
  * internal error, 3 (skipped) otherwise. */
 int ref_err_status(int kind);
 
-/* The cache directory of a booted reference: opt, else $HVSIM_KVM_TCG_CACHE
- * / $HVSIM_KVM_BOCHS_CACHE, else REF_TCG_CACHE / REF_BOCHS_CACHE in the
- * source tree (built in buf). */
-const char *ref_cache_dir(enum ref_kind k, const char *opt, char *buf, size_t n);
+/* The kernel whose outcomes REF_TCG_CACHE and REF_BOCHS_CACHE hold: both
+ * references boot Debian 12's 6.1 (6.1.0-5x-cloud-amd64). */
+#define REF_CACHE_KERNEL "6.1"
+/* The cache directory of a booted reference: opt, else for a kernel other
+ * than REF_CACHE_KERNEL (`--ref REF@KERNEL`, e.g. "6.12") the cache
+ * directory suffixed "-KERNEL" in the source tree
+ * (sim/ref/kvm-intel-bochs/cache-6.12), else $HVSIM_KVM_TCG_CACHE /
+ * $HVSIM_KVM_BOCHS_CACHE, else REF_TCG_CACHE / REF_BOCHS_CACHE in the
+ * source tree (built in buf).  kernel NULL: the reference's default. */
+const char *ref_cache_dir(enum ref_kind k, const char *opt, const char *kernel, char *buf, size_t n);
+/* Is `release` (a `uname -r`, "6.12.95+deb12-cloud-amd64") a release of
+ * `kernel` ("6.12"): the same numbers, then '.', '-' or the end? */
+bool ref_release_is(const char *release, const char *kernel);
 /* The cache of outcomes measured with KVM rebuilt with a patch
  * (sim/ref/kvm-patch/run.sh): $HVSIM_KVM_PATCH_WORK (default
  * ~/.cache/hvsim/kvm-patch)/results/REF/CRC-LEN, CRC and LEN as `cksum PATCH`
