@@ -89,7 +89,7 @@ static const struct policy presets[] = {
 		     "DR0-3 reloaded on every entry while a guest bp is armed",
 	  .ref = "kvm.git for-linus a4a616173a81..cfa487882b21 (Paolo Bonzini, 2026-08-24; kvm-eras-2026.md T5); "
 		 "x86.c vcpu_enter_guest; 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691; ec9a16c6aeba; "
-		 "48512697c081; "
+		 "48512697c081; 0a94b2042419 (TSC-deadline fastpath on both vendors, 6.18); "
 		 "Sean Christopherson, Re: [RFC PATCH 2/3] (2020-04-23), seed 000"),
 
 	/* eager - the correct-but-slow reference, not a KVM version: MOV-DR
@@ -250,7 +250,8 @@ static const struct policy presets[] = {
 	 * (fixed by c2fee09fc167 in 6.14 and the stable trees after 5.15.0). */
 	PRESET(.name = "linux-5.15", .kernel = "5.15", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, PRE_2026, PRE_6_12, .fastpath_dr6_in_loop = true, .preentry_dr7 = 0,
 	  .summary = "K21: RELOAD removed, DR6 only under WONT_EXIT, host DR7 disarmed before entry (DR7 <- 0)",
-	  .ref = "34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691 (Lai Jiangshan, Paolo Bonzini, 2021)"),
+	  .ref = "34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691 (Lai Jiangshan, Paolo Bonzini, 2021); "
+		 "26efe2fd92e5, ae95f566b3d2 (the 5.8 fastpaths, VMX)"),
 
 	/* linux-6.1 / linux-6.12 - the kernels Debian ships (bookworm 6.1,
 	 * trixie 6.12) and the real references boot (kvm-amd-tcg runs
@@ -270,12 +271,12 @@ static const struct policy presets[] = {
 	 * VMX-only (before 0a94b2042419, 6.18), and on 6.1 a fastpath skip that
 	 * asks for user space is dropped (before f7f39c50edb9, 6.12). */
 	PRESET(.name = "linux-6.1", .kernel = "6.1", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026, PRE_6_12,
-	  .summary = "Debian 12 kernel: the K21 block of 5.15 (DR7 <- 0), VMX preemption-timer fastpath",
+	  .summary = "Debian 12 kernel: the K21 block of 5.15 (DR7 <- 0), VMX fastpaths (preemption timer, TSC deadline)",
 	  .ref = "Linux 6.1 x86.c vcpu_enter_guest (K21: 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691); "
 		 "Debian 6.1.192 (6.1.0-57-cloud-amd64, the kernel of both booted references)"),
 	PRESET(.name = "linux-6.12", .kernel = "6.12", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026, PRE_6_18,
 	  .summary = "Debian 13 kernel: as linux-6.1 (KVM_RUN_LOAD_GUEST_DR6 backport has the same semantics)",
-	  .ref = "Linux 6.12 x86.c vcpu_enter_guest; 80c64c7afea1 (6.12.y backport)"),
+	  .ref = "Linux 6.12 x86.c vcpu_enter_guest; 80c64c7afea1 (6.12.y backport); f7f39c50edb9 (6.12 fastpath exit to user space)"),
 
 	/* xen - Xen's HVM policy, for comparison (§8 XEN): the first MOV-DR exit
 	 * loads the guest's DRs and turns exiting off until the vCPU is

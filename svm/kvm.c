@@ -654,15 +654,12 @@ static void svm_vcpu_exit(struct svm *s, uint64_t code, uint64_t info1, uint64_t
 
 static bool svm_run_once(struct svm *s);
 
-/* A fastpath exit (svm_exit_handlers_fastpath; debugreg/switch.c
- * "fastpath re-entry"): the #VMEXIT and svm_vcpu_run's after-run work, the
- * handler with IRQs off, then the run loop's verdict, as vmx_fastpath_exit
- * (vmx/kvm.c): EXIT_FASTPATH_REENTER_GUEST goes straight back to VMRUN
+/* A fastpath exit (svm_exit_handlers_fastpath; debugreg/switch.c), as
+ * vmx_fastpath_exit (vmx/kvm.c): REENTER_GUEST goes straight back to VMRUN
  * without the DR block, anything else runs the block and the slow
- * re-entry.  The only SVM fastpath exit hvsim's vCPU takes is the WRMSR to
+ * re-entry.  The only one hvsim's vCPU takes on SVM is the WRMSR to
  * IA32_TSC_DEADLINE, since 0a94b2042419 (6.18); "if (!nrips ||
- * !control->next_rip)" never bails out here (nRIP is saved for every MSR
- * intercept, APM 15.7.1). */
+ * !control->next_rip)" never bails out (nRIP is saved, APM 15.7.1). */
 static void svm_fastpath_wrmsr(struct svm *s, uint64_t nrip)
 {
 	svm_exit(s, SVM_EXIT_MSR, 1, 0, nrip);             /* 3. exit */
