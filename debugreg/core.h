@@ -150,6 +150,18 @@ bool dbg_db_to_user(const struct dbg *d);
 void dbg_pre_entry(struct dbg *d);
 void dbg_post_exit(struct dbg *d);
 
+/* The fastpath (debugreg/switch.c, "fastpath re-entry"): exits that the
+ * vendor's exit_handlers_fastpath handles with IRQs off and that
+ * vcpu_enter_guest() re-enters from inside its run loop
+ * (EXIT_FASTPATH_REENTER_GUEST), without the DR block of either step
+ * above.  The WRMSR fastpath's MSR (SDM Vol.4 Table 2-2): */
+#define MSR_IA32_TSC_DEADLINE 0x6E0u
+/* Whether a WRMSR of `msr` on this vendor takes the fastpath in this era. */
+bool dbg_fastpath_wrmsr(const struct policy *pol, bool svm, uint32_t msr);
+/* The vendor's vcpu_run on a re-entry: the guest-DR6 work it repeats on
+ * every pass of the loop (knob fastpath_dr6_in_loop), traced. */
+void dbg_fastpath_reentry(struct dbg *d);
+
 /* Host hw_breakpoint layer: install/remove from IRQ context (writes the
  * hardware immediately, like arch_install_hw_breakpoint). */
 void host_bp_install(struct dbg *d, int slot, uint64_t addr, unsigned type, unsigned len, bool ptrace);

@@ -233,10 +233,16 @@ void policy_print_knobs(FILE *f)
 
 /* ---- hvsim list policies --knobs ------------------------------------------ */
 
+/* The text matrix wraps its knob columns into blocks of at most this many
+ * columns per line, each block with its own header and preset column (the
+ * Markdown table in docs/knobs.md is one block). */
+#define MATRIX_WIDTH 150
+
 struct matrix_ctx {
 	FILE *f;
 	unsigned name_w, col_w[sizeof(knobs) / sizeof(knobs[0])];
 	bool md;
+	unsigned first, end;           /* the knob columns of the block being printed: [first, end) */
 };
 
 static void matrix_row(const struct policy *p, void *vctx)
@@ -246,12 +252,12 @@ static void matrix_row(const struct policy *p, void *vctx)
 		fprintf(m->f, "| `%s` |", p->name);
 	else
 		fprintf(m->f, "%-*s", (int)m->name_w, p->name);
-	for (unsigned i = 0; i < NKNOBS; i++) {
+	for (unsigned i = m->first; i < m->end; i++) {
 		char v[32];
 		knob_spell(&knobs[i], knob_get(p, &knobs[i]), true, v, sizeof(v));
 		if (m->md)
 			fprintf(m->f, " %s |", v);
-		else if (i + 1 < NKNOBS)
+		else if (i + 1 < m->end)
 			fprintf(m->f, " %-*s", (int)m->col_w[i], v);
 		else
 			fprintf(m->f, " %s", v);
@@ -291,11 +297,17 @@ void policy_print_matrix(FILE *f)
 	for (unsigned i = 0; i < NKNOBS; i++)
 		m.col_w[i] = (unsigned)strlen(knobs[i].label);
 	policy_foreach(matrix_width, &m);
-	fprintf(f, "%-*s", (int)m.name_w, "preset");
-	for (unsigned i = 0; i < NKNOBS; i++)
-		fprintf(f, i + 1 < NKNOBS ? " %-*s" : " %.*s\n", (int)m.col_w[i], knobs[i].label);
-	policy_foreach(matrix_row, &m);
-	fprintf(f, "\n");
+	for (m.first = 0; m.first < NKNOBS; m.first = m.end) {
+		unsigned w = m.name_w;
+		for (m.end = m.first; m.end < NKNOBS && (m.end == m.first || w + 1 + m.col_w[m.end] <= MATRIX_WIDTH);
+		     m.end++)
+			w += 1 + m.col_w[m.end];
+		fprintf(f, "%-*s", (int)m.name_w, "preset");
+		for (unsigned i = m.first; i < m.end; i++)
+			fprintf(f, i + 1 < m.end ? " %-*s" : " %.*s\n", (int)m.col_w[i], knobs[i].label);
+		policy_foreach(matrix_row, &m);
+		fprintf(f, "\n");
+	}
 	unsigned lw = 0, nw = 0;
 	for (unsigned i = 0; i < NKNOBS; i++) {
 		if (strlen(knobs[i].label) > lw)
@@ -378,7 +390,7 @@ int policy_write_knobs_md(FILE *f)
 	for (unsigned i = 0; i < NKNOBS; i++)
 		fprintf(f, "---|");
 	fprintf(f, "\n");
-	struct matrix_ctx m = { .f = f, .md = true };
+	struct matrix_ctx m = { .f = f, .md = true, .first = 0, .end = NKNOBS };
 	policy_foreach(matrix_row, &m);
 	fprintf(f, "\nColumns:");
 	for (unsigned i = 0; i < NKNOBS; i++)

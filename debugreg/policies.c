@@ -37,7 +37,14 @@
  * references, which switch on every exit by definition) handles every
  * exit on the slow path. */
 #define PRE_2026 .svm_icebp_intercept = false
-#define PRE_5_8 .fastpath_reenter = false, PRE_2026
+/* The fastpath loop (knobs.def, debugreg/switch.c "fastpath re-entry"):
+ * the TSC-deadline WRMSR fastpath was VMX-only from 5.8 (ae95f566b3d2,
+ * behind kvm_can_use_hv_timer()) until 0a94b2042419 (6.18); a skip that
+ * asked for user space was ignored until f7f39c50edb9 (6.12); before 5.8
+ * there is no fastpath at all. */
+#define PRE_6_18 .fastpath_tscdeadline = FPTD_VMX
+#define PRE_6_12 .fastpath_user_exit = false, PRE_6_18
+#define PRE_5_8 .fastpath_reenter = false, .fastpath_tscdeadline = FPTD_NONE, .fastpath_user_exit = false, PRE_2026
 /* Before d59d51f08801 (4.15) VMX let the guest write port 0x80 without an
  * exit; before "KVM: svm: unconditionally intercept #DB" (CVE-2015-8104,
  * 4.4) SVM intercepted #DB only for the host debugger. */
@@ -82,7 +89,7 @@ static const struct policy presets[] = {
 		     "DR0-3 reloaded on every entry while a guest bp is armed",
 	  .ref = "kvm.git for-linus a4a616173a81..cfa487882b21 (Paolo Bonzini, 2026-08-24; kvm-eras-2026.md T5); "
 		 "x86.c vcpu_enter_guest; 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691; ec9a16c6aeba; "
-		 "48512697c081; "
+		 "48512697c081; 0a94b2042419 (TSC-deadline fastpath on both vendors, 6.18); "
 		 "Sean Christopherson, Re: [RFC PATCH 2/3] (2020-04-23), seed 000"),
 
 	/* eager - the correct-but-slow reference, not a KVM version: MOV-DR
@@ -149,7 +156,7 @@ static const struct policy presets[] = {
 	 * (34e9f860071f), so nothing clears NEED_RELOAD after the sync: every
 	 * lazy window with an armed DR7 ends in one reload. */
 	PRESET(.name = "need_reload-6.1", .kernel = "not merged (RFC patch 2/3 on 6.1: seed000-need-reload-6.1.diff)",
-	  .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026,
+	  .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026, PRE_6_12,
 	  .load = LOAD_IF_NEED_RELOAD_SDR, .need_reload_on_set_dr = true,
 	  .summary = "2020 RFC patch 2/3 on linux-6.1 (the patch-in-the-loop diff): one-shot NEED_RELOAD, WONT_EXIT still reloads",
 	  .ref = "sim/ref/kvm-patch/seed000-need-reload-6.1.diff on Linux 6.1.192 x86.c kvm_update_dr7, kvm_set_dr, "
@@ -237,10 +244,14 @@ static const struct policy presets[] = {
 	  .ref = "ae561edeb421 KVM: x86: DR0-DR3 are not clear on reset (Nadav Amit, Nov 2014)"),
 
 	/* linux-5.15 - K21 as merged in 2021 (§4.4): the K21 knobs with the
-	 * pre-2025 DR7 <- 0 before loading. */
-	PRESET(.name = "linux-5.15", .kernel = "5.15", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, PRE_2026, .preentry_dr7 = 0,
+	 * pre-2025 DR7 <- 0 before loading.  The WONT_EXIT DR6 load sits in
+	 * vmx_vcpu_run (375e28ffc0cf), inside the run loop, so a fastpath
+	 * re-entry puts the stale vcpu->arch.dr6 back over the guest's
+	 * (fixed by c2fee09fc167 in 6.14 and the stable trees after 5.15.0). */
+	PRESET(.name = "linux-5.15", .kernel = "5.15", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, PRE_2026, PRE_6_12, .fastpath_dr6_in_loop = true, .preentry_dr7 = 0,
 	  .summary = "K21: RELOAD removed, DR6 only under WONT_EXIT, host DR7 disarmed before entry (DR7 <- 0)",
-	  .ref = "34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691 (Lai Jiangshan, Paolo Bonzini, 2021)"),
+	  .ref = "34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691 (Lai Jiangshan, Paolo Bonzini, 2021); "
+		 "26efe2fd92e5, ae95f566b3d2 (the 5.8 fastpaths, VMX)"),
 
 	/* linux-6.1 / linux-6.12 - the kernels Debian ships (bookworm 6.1,
 	 * trixie 6.12) and the real references boot (kvm-amd-tcg runs
@@ -252,16 +263,20 @@ static const struct policy presets[] = {
 	 * (KVM_RUN_LOAD_GUEST_DR6, June 2025, backported to 6.12.y and to 6.1.y:
 	 * Debian's 6.1.192, the 6.1.0-57 of the references, has it and
 	 * KVM_RUN_LOAD_DEBUGCTL in vcpu_enter_guest, still with set_debugreg(0, 7)
-	 * and no SVM ICEBP intercept, read in linux-source-6.1 6.1.192-3) and the
-	 * 6.14 "load the guest's DR6 outside the .vcpu_run() loop" fix change
-	 * no count hvsim models. */
-	PRESET(.name = "linux-6.1", .kernel = "6.1", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026,
-	  .summary = "Debian 12 kernel: the K21 block of 5.15 (DR7 <- 0), VMX preemption-timer fastpath",
+	 * and no SVM ICEBP intercept, read in linux-source-6.1 6.1.192-3) has
+	 * the same semantics as the vendor set_dr6 it replaced, which came with
+	 * c2fee09fc167 (6.14, CVE-2025-21839, backported): the guest's DR6 is
+	 * loaded once before the run loop, so unlike linux-5.15 a fastpath
+	 * re-entry leaves it alone.  The TSC-deadline WRMSR fastpath is still
+	 * VMX-only (before 0a94b2042419, 6.18), and on 6.1 a fastpath skip that
+	 * asks for user space is dropped (before f7f39c50edb9, 6.12). */
+	PRESET(.name = "linux-6.1", .kernel = "6.1", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026, PRE_6_12,
+	  .summary = "Debian 12 kernel: the K21 block of 5.15 (DR7 <- 0), VMX fastpaths (preemption timer, TSC deadline)",
 	  .ref = "Linux 6.1 x86.c vcpu_enter_guest (K21: 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691); "
 		 "Debian 6.1.192 (6.1.0-57-cloud-amd64, the kernel of both booted references)"),
-	PRESET(.name = "linux-6.12", .kernel = "6.12", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026,
+	PRESET(.name = "linux-6.12", .kernel = "6.12", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026, PRE_6_18,
 	  .summary = "Debian 13 kernel: as linux-6.1 (KVM_RUN_LOAD_GUEST_DR6 backport has the same semantics)",
-	  .ref = "Linux 6.12 x86.c vcpu_enter_guest; 80c64c7afea1 (6.12.y backport)"),
+	  .ref = "Linux 6.12 x86.c vcpu_enter_guest; 80c64c7afea1 (6.12.y backport); f7f39c50edb9 (6.12 fastpath exit to user space)"),
 
 	/* xen - Xen's HVM policy, for comparison (§8 XEN): the first MOV-DR exit
 	 * loads the guest's DRs and turns exiting off until the vCPU is

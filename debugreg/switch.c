@@ -73,6 +73,17 @@ static bool db_exits(const struct dbg *d)
 	return dbg_db_intercepted(&d->pol, d->guest_debug, d->ops->vmcb_dr6);
 }
 
+/* SVM since 2020: run with the "no event" DR6 in the VMCB unless the
+ * guest can write DR6 freely (svm_vcpu_run), so that db_interception gets
+ * the exact cause; without a #DB intercept there is no such exit and the
+ * VMCB keeps the guest's DR6.  Never on VMX (no idle_guest_dr6). */
+static bool idle_dr6_due(const struct dbg *d)
+{
+	return d->ops->idle_guest_dr6 && !d->guest_dr6_loaded && !dbg_sticky_window(d) && db_exits(d) &&
+	       !(d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT) && d->pol.load != LOAD_ALWAYS &&
+	       d->pol.load != LOAD_IF_DIRTY;
+}
+
 /* Dirty-bit scheme (seed 004, Zhichao Huang's arm patch) on entry:
  * "If debug is actively in use (ARM_DSCR_MDBGEN set), set the dirty bit,
  * disable the traps, save host registers, restore guest registers.  If the
@@ -165,13 +176,7 @@ void dbg_pre_entry(struct dbg *d)
 		d->ops->load_guest_dr6(d->v, d->dr6);
 		d->guest_dr6_loaded = true;
 	}
-	/* SVM since 2020: run with the "no event" DR6 in the VMCB unless the
-	 * guest can write DR6 freely (svm_vcpu_run), so that db_interception
-	 * gets the exact cause; without a #DB intercept there is no such
-	 * exit and the VMCB keeps the guest's DR6.  NULL on VMX. */
-	if (d->ops->idle_guest_dr6 && !d->guest_dr6_loaded && !dbg_sticky_window(d) && db_exits(d) &&
-	    !(d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT) && d->pol.load != LOAD_ALWAYS &&
-	    d->pol.load != LOAD_IF_DIRTY)
+	if (idle_dr6_due(d))
 		d->ops->idle_guest_dr6(d->v);
 	/* Seed 003, Paolo Bonzini: "skip the LOAD_DEBUG_CONTROLS vm-entry
 	 * control if DR7 == host DR7 == 0x400 && MOV DR exits are enabled ...
@@ -330,4 +335,80 @@ void dbg_post_exit(struct dbg *d)
 		dbg_set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_RELOAD, "xen: host restore clobbers guest DRs");
 	}
 	host_restore(d);
+}
+
+/* ---- fastpath re-entry ---------------------------------------------------------- *
+ *
+ * Since 5.8 the vendor's vcpu_run hands some exits to its exit_handlers_
+ * fastpath with IRQs still off; EXIT_FASTPATH_REENTER_GUEST (404d5d7bff0d)
+ * sends the vCPU straight back in: first from vmx_vcpu_run ("goto
+ * reenter_guest", 5.8), later from the for (;;) of vcpu_enter_guest() for
+ * both vendors.  Either way the pre-entry DR block (dbg_pre_entry) lies
+ * before the loop and the post-exit one (the WONT_EXIT sync and
+ * hw_breakpoint_restore(), dbg_post_exit) after it: a re-entered exit
+ * runs neither, takes no host work and gets no exit number.  Any other
+ * verdict (EXIT_HANDLED, when the handler raised a request such as the
+ * KVM_REQ_EVENT of a queued #DB, kvm_vcpu_exit_request(); EXIT_USERSPACE)
+ * leaves the loop and runs the whole block.
+ *
+ * Which exits re-enter, per era:
+ *   - the VMX-preemption timer (26efe2fd92e5, 5.8; knob fastpath_reenter);
+ *   - WRMSR to IA32_TSC_DEADLINE (ae95f566b3d2, 5.8): only while
+ *     kvm_can_use_hv_timer(), i.e. kvm_x86_ops.set_hv_timer, which only
+ *     VMX has; every vendor since 0a94b2042419 (6.18).  The write needs no
+ *     in-kernel local APIC to be "handled": kvm_set_lapic_tscdeadline_msr()
+ *     just returns without one, as hvsim's guest has none (knob
+ *     fastpath_tscdeadline);
+ *   - WRMSR to the x2APIC ICR (1e9e2622a149, 5.6, handled it with IRQs off
+ *     but never re-entered: EXIT_FASTPATH_SKIP_EMUL_INS, EXIT_HANDLED from
+ *     5.8, so the DR block ran; re-entry since 0dd45f2cd8cc, 6.12):
+ *     handle_fastpath_set_x2apic_icr_irqoff()
+ *     bails out "if (!lapic_in_kernel(vcpu) || !apic_x2apic_mode(...))",
+ *     and hvsim's vCPU keeps its local APIC in user space like both
+ *     references' runners (debugreg/guest_debug.c): never a fastpath here;
+ *   - HLT (1876dd69dfe8, 6.12): handle_fastpath_hlt() re-enters only when
+ *     kvm_emulate_halt() stayed in the kernel and a wake event is pending;
+ *     with the local APIC in user space kvm_emulate_halt() returns 0 and the
+ *     verdict is EXIT_FASTPATH_EXIT_USERSPACE (KVM_EXIT_HLT): the block
+ *     runs, as on the slow path.  Nor is INVD (6.18) an instruction hvsim
+ *     runs. */
+
+bool dbg_fastpath_wrmsr(const struct policy *pol, bool svm, uint32_t msr)
+{
+	if (msr != MSR_IA32_TSC_DEADLINE)
+		return false;
+	switch (pol->fastpath_tscdeadline) {
+	case FPTD_NONE:
+		return false;
+	case FPTD_VMX:
+		return !svm;
+	case FPTD_BOTH:
+		return true;
+	}
+	return false;
+}
+
+void dbg_fastpath_reentry(struct dbg *d)
+{
+	cpu_event(d->cpu, EV_FLAGS, d->switch_db_regs, d->switch_db_regs, 0,
+		  "fastpath: re-enter without the DR block");
+	/* 375e28ffc0cf (5.15) moved the WONT_EXIT DR6 load into the vendor's
+	 * vcpu_run, which runs again on every pass: "if (vcpu->arch.
+	 * switch_db_regs & KVM_DEBUGREG_WONT_EXIT) set_debugreg(vcpu->arch.dr6,
+	 * 6)" on VMX, svm_set_dr6(svm, vcpu->arch.dr6) on SVM.  No sync ran
+	 * since the last entry, so vcpu->arch.dr6 is stale and whatever the
+	 * guest put in DR6 meanwhile is lost (c2fee09fc167: "If the guest
+	 * modifies DR6 ... and then the next VM-Exit is a fastpath VM-Exit, KVM
+	 * will reload hardware DR6 with vcpu->arch.dr6 and clobber the guest's
+	 * actual value").  Since that fix the guest's DR6 goes in once, before
+	 * the loop (KVM_RUN_LOAD_GUEST_DR6 on the first pass only). */
+	if (d->pol.fastpath_dr6_in_loop && (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT)) {
+		d->ops->load_guest_dr6(d->v, d->dr6);
+		return;
+	}
+	/* svm_vcpu_run's other branch stays inside the loop in every era:
+	 * "else if (likely(!(vcpu->arch.switch_db_regs & KVM_DEBUGREG_WONT_EXIT)))
+	 * svm_set_dr6(vcpu, DR6_ACTIVE_LOW)". */
+	if (idle_dr6_due(d))
+		d->ops->idle_guest_dr6(d->v);
 }

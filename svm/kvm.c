@@ -245,20 +245,26 @@ static void svm_exit_debug(struct svm *s, int vec, uint64_t payload, uint64_t dr
 /* Move RIP to `next` the way kvm_skip_emulated_instruction() completes an
  * instruction: a guest single-stepping over it gets its #DB from KVM
  * (kvm_vcpu_do_singlestep; svm_get_rflags reads the VMCB); with
- * KVM_GUESTDBG_SINGLESTEP that is a KVM_EXIT_DEBUG instead. */
-static void complete_insn_as(struct svm *s, uint64_t next, bool halt)
+ * KVM_GUESTDBG_SINGLESTEP that is a KVM_EXIT_DEBUG instead: true, and the
+ * caller delivers it. */
+static bool complete_rip(struct svm *s, uint64_t next)
 {
 	reg_write(s, VCPU_REGS_RIP, next);
 	if (s->dbg.pol.emul_singlestep && (vmcb_read(&s->vmcb, RFLAGS) & RFLAGS_TF)) {
-		if (s->dbg.guest_debug & GUESTDBG_SINGLESTEP) {
-			/* after HLT __kvm_emulate_halt overwrites the exit reason
-			 * with KVM_EXIT_HLT: the step is lost (debugreg/guest_debug.c) */
-			if (!halt)
-				svm_exit_debug(s, 1, DR6_BS, vmcb_hw_get(&s->vmcb, DR7));
-		} else {
-			svm_queue_exception(s, 1, true, DR6_BS);
-		}
+		if (s->dbg.guest_debug & GUESTDBG_SINGLESTEP)
+			return true;
+		svm_queue_exception(s, 1, true, DR6_BS);
 	}
+	return false;
+}
+
+/* ... delivering the KVM_EXIT_DEBUG, except after HLT, where
+ * __kvm_emulate_halt overwrites the exit reason with KVM_EXIT_HLT: the
+ * step is lost (debugreg/guest_debug.c). */
+static void complete_insn_as(struct svm *s, uint64_t next, bool halt)
+{
+	if (complete_rip(s, next) && !halt)
+		svm_exit_debug(s, 1, DR6_BS, vmcb_hw_get(&s->vmcb, DR7));
 }
 
 static void complete_insn(struct svm *s, uint64_t next)
@@ -268,14 +274,21 @@ static void complete_insn(struct svm *s, uint64_t next)
 
 /* svm_skip_emulated_instruction(): nRIP from the VMCB when the processor
  * saved one (KVM runs with nrips = 1), else the next_rip an exit handler
- * left (io_interception), then clear the interrupt shadow. */
-static void skip_instruction_as(struct svm *s, bool halt)
+ * left (io_interception), then clear the interrupt shadow; true when the
+ * completion asks for user space (complete_rip). */
+static bool skip_rip(struct svm *s)
 {
 	uint64_t nrip = vmcb_read(&s->vmcb, NRIP);
 	if (nrip)
 		s->next_rip = nrip;
 	vmcb_write(&s->vmcb, INTERRUPT_SHADOW, 0);   /* svm_set_interrupt_shadow(vcpu, 0) */
-	complete_insn_as(s, s->next_rip, halt);
+	return complete_rip(s, s->next_rip);
+}
+
+static void skip_instruction_as(struct svm *s, bool halt)
+{
+	if (skip_rip(s) && !halt)
+		svm_exit_debug(s, 1, DR6_BS, vmcb_hw_get(&s->vmcb, DR7));
 }
 
 static void skip_instruction(struct svm *s)
@@ -473,14 +486,13 @@ static inline __attribute__((always_inline)) void svm_exit(struct svm *s, uint64
 	cpu_exit_begin(s->cpu, slot, vmcb_hw_get(&s->vmcb, RIP), code, info1, svm_exit_names[slot]);
 }
 
-/* Step 4, handle (first half): KVM right after the hardware run. */
-static void svm_after_run(struct svm *s)
+/* svm_vcpu_run after the run, on every pass of the run loop: RAX/RSP/RIP
+ * back into vcpu->arch.regs, regs_dirty = 0 (Paolo's proposal, seed 001;
+ * Lai's v1 dropped only SVM_REGS_DIRTY_SET), vmcb_mark_all_clean(),
+ * regs_avail &= ~SVM_REGS_LAZY_LOAD_SET. */
+static void svm_run_done(struct svm *s)
 {
 	struct vmcb *v = &s->vmcb;
-	/* svm_vcpu_run after the run: RAX/RSP/RIP back into vcpu->arch.regs,
-	 * regs_dirty = 0 (Paolo's proposal, seed 001; Lai's v1 dropped only
-	 * SVM_REGS_DIRTY_SET), vmcb_mark_all_clean(), regs_avail &=
-	 * ~SVM_REGS_LAZY_LOAD_SET. */
 	s->rax = vmcb_read(v, RAX);
 	s->rc.val[VCPU_REGS_RSP] = vmcb_read(v, RSP);
 	s->rc.val[VCPU_REGS_RIP] = vmcb_read(v, RIP);
@@ -491,6 +503,12 @@ static void svm_after_run(struct svm *s)
 	s->next_rip = 0;
 	vmcb_write(v, VMCB_CLEAN, VMCB_ALL_CLEAN_MASK & ~VMCB_ALWAYS_DIRTY_MASK);
 	s->rc.avail &= ~SVM_REGS_LAZY_LOAD_SET;
+}
+
+/* Step 4, handle (first half): KVM right after the hardware run. */
+static void svm_after_run(struct svm *s)
+{
+	svm_run_done(s);
 	/* vcpu_enter_guest after the run: DR sync and host restore. */
 	dbg_post_exit(&s->dbg);
 	int bad = regcache_invalid(&s->rc);
@@ -634,6 +652,36 @@ static void svm_vcpu_exit(struct svm *s, uint64_t code, uint64_t info1, uint64_t
 	svm_reenter(s);                                    /* 6. re-enter */
 }
 
+static bool svm_run_once(struct svm *s);
+
+/* A fastpath exit (svm_exit_handlers_fastpath; debugreg/switch.c), as
+ * vmx_fastpath_exit (vmx/kvm.c): REENTER_GUEST goes straight back to VMRUN
+ * without the DR block, anything else runs the block and the slow
+ * re-entry.  The only one hvsim's vCPU takes on SVM is the WRMSR to
+ * IA32_TSC_DEADLINE, since 0a94b2042419 (6.18); "if (!nrips ||
+ * !control->next_rip)" never bails out (nRIP is saved, APM 15.7.1). */
+static void svm_fastpath_wrmsr(struct svm *s, uint64_t nrip)
+{
+	svm_exit(s, SVM_EXIT_MSR, 1, 0, nrip);             /* 3. exit */
+	svm_run_done(s);
+	/* handle_fastpath_wrmsr: EDX:EAX from the GPR array, nothing to arm
+	 * without an in-kernel LAPIC, kvm_skip_emulated_instruction() with
+	 * nRIP; an exit to user space it asks for leaves the loop
+	 * (f7f39c50edb9, before 6.18 in every era that reaches here). */
+	CPU_CHARGE(s->cpu, CYC_HANDLER, handler_io);
+	bool to_user = skip_rip(s) && s->dbg.pol.fastpath_user_exit;
+	if (!to_user && !s->exc_pending) {
+		dbg_fastpath_reentry(&s->dbg);
+		svm_run_once(s);
+		return;
+	}
+	dbg_post_exit(&s->dbg);                            /* 4. the DR block */
+	if (to_user)
+		svm_exit_debug(s, 1, DR6_BS, vmcb_hw_get(&s->vmcb, DR7));
+	svm_host_work(s);                                  /* 5. host work */
+	svm_reenter(s);                                    /* 6. re-enter */
+}
+
 /* The budget-end exit: SVM has no preemption timer; KVM's hrtimer
  * interrupt is a physical INTR intercept (exit code 0x60, APM Appendix C).
  * hvsim stops there without the next VMRUN. */
@@ -724,6 +772,10 @@ static bool svm_on_insn(void *p, const struct insn_info *ii)
 		 * (15.7.1). */
 		if (!(vmcb_hw_get(v, INTERCEPT_MISC1) & SVM_INTERCEPT_MSR_PROT))
 			return false;
+		if (ii->cls == IC_WRMSR && dbg_fastpath_wrmsr(&s->dbg.pol, true, (uint32_t)engine_gpr(s->eng, 1))) {
+			svm_fastpath_wrmsr(s, next);
+			return true;
+		}
 		svm_vcpu_exit(s, SVM_EXIT_MSR, ii->cls == IC_WRMSR, 0, next);
 		return true;
 	case IC_VMMCALL:
@@ -795,7 +847,6 @@ static void svm_boundary(void *p)
 static void svm_enter(void *p)
 {
 	struct svm *s = p;
-	struct cpu *c = s->cpu;
 	struct vmcb *v = &s->vmcb;
 	s->entry_pending = false;
 	/* inject_pending_event() (early in vcpu_enter_guest, before the DR
@@ -814,6 +865,15 @@ static void svm_enter(void *p)
 	/* vcpu_enter_guest before the run: DR loads per policy (DR6 through
 	 * load_guest_dr6 / idle_guest_dr6 into the VMCB). */
 	dbg_pre_entry(&s->dbg);
+	svm_run_once(s);
+}
+
+/* svm_vcpu_run up to VMRUN: what every pass of vcpu_enter_guest's run loop
+ * does, the fastpath re-entry included.  False if VMRUN failed. */
+static bool svm_run_once(struct svm *s)
+{
+	struct cpu *c = s->cpu;
+	struct vmcb *v = &s->vmcb;
 	/* svm_vcpu_run: RAX, RSP, RIP to the VMCB on every run; a new CR3
 	 * (KVM_REQ_LOAD_MMU_PGD -> svm_load_mmu_pgd) with VMCB_CR dirty. */
 	vmcb_write(v, RAX, s->rax);
@@ -839,9 +899,10 @@ static void svm_enter(void *p)
 		engine_request_stop(s->eng, STOP_ENTRY_FAIL,
 				    "VMRUN failed: #VMEXIT(VMEXIT_INVALID), DR6 or DR7 bits 63:32 set (APM 15.5.1)");
 		s->stopped = true;
-		return;
+		return false;
 	}
 	cpu_exit_end(c, engine_rip(s->eng));   /* the time of the exit this entry ends */
+	return true;
 }
 
 /* ---- life cycle ----------------------------------------------------------------------- */

@@ -98,7 +98,11 @@ Test(knobs, defaults_are_todays_kvm)
 	cr_assert_str_eq(knob(NULL, "dr45_read_zero"), "false");
 	cr_assert_str_eq(knob(NULL, "svm_icebp_intercept"), "true");
 	cr_assert_str_eq(knob(NULL, "fastpath_reenter"), "true");
-	cr_assert_eq(policy_knob_count(), 23u);
+	/* the fastpath loop: 0a94b2042419 (6.18), f7f39c50edb9 (6.12), c2fee09fc167 (6.14) */
+	cr_assert_str_eq(knob(NULL, "fastpath_tscdeadline"), "both");
+	cr_assert_str_eq(knob(NULL, "fastpath_user_exit"), "true");
+	cr_assert_str_eq(knob(NULL, "fastpath_dr6_in_loop"), "false");
+	cr_assert_eq(policy_knob_count(), 26u);
 }
 
 /* bp_enabled is KVM today: every knob at its default. */
@@ -202,12 +206,57 @@ Test(knobs, lazy_eras)
 	cr_assert(p515->vmx_dr6_reset_after_sync);
 	cr_assert_eq(p515->preentry_dr7, 0u);
 	/* 5.15 and today differ only in that DR7 value, the 2026 MOV-DR fault
-	 * order (48512697c081) and the 2026 SVM ICEBP intercept (ec9a16c6aeba). */
+	 * order (48512697c081), the 2026 SVM ICEBP intercept (ec9a16c6aeba)
+	 * and the fastpath loop: the TSC-deadline WRMSR fastpath VMX-only
+	 * (before 0a94b2042419, 6.18), a skip's exit to user space dropped
+	 * (before f7f39c50edb9, 6.12), the WONT_EXIT DR6 load inside the run
+	 * loop (375e28ffc0cf, until c2fee09fc167). */
 	const struct policy *now = get("bp_enabled");
 	for (unsigned i = 0; i < policy_knob_count(); i++) {
 		const char *k = policy_knob_name(i);
-		if (strcmp(k, "preentry_dr7") && strcmp(k, "movdr_fault_order") && strcmp(k, "svm_icebp_intercept"))
+		if (strcmp(k, "preentry_dr7") && strcmp(k, "movdr_fault_order") && strcmp(k, "svm_icebp_intercept") &&
+		    strncmp(k, "fastpath_", 9))
 			cr_assert_str_eq(knob(p515, k), knob(now, k), "%s", k);
+	}
+	cr_assert_str_eq(knob(p515, "fastpath_reenter"), "true");
+	cr_assert_str_eq(knob(p515, "fastpath_tscdeadline"), "vmx");
+	cr_assert_str_eq(knob(p515, "fastpath_user_exit"), "false");
+	cr_assert_str_eq(knob(p515, "fastpath_dr6_in_loop"), "true");
+}
+
+/* The fastpath loop per era (issue 13 item 3), preset by preset:
+ *   - no fastpath before 5.8 (26efe2fd92e5 and ae95f566b3d2 came in 5.8):
+ *     every KVM preset up to linux-3.19, the 2020 RFC on 5.7, and the
+ *     non-KVM references, which switch on every exit by definition;
+ *   - TSC deadline VMX-only until 0a94b2042419 (6.18): 5.15, 6.1, 6.12 and
+ *     the RFC on 6.1; both vendors today;
+ *   - a skip's exit to user space honoured from f7f39c50edb9 (6.12);
+ *   - the WONT_EXIT DR6 load in the loop only in 5.15 (375e28ffc0cf), the
+ *     Debian kernels carry c2fee09fc167 (CVE-2025-21839 backports). */
+Test(knobs, fastpath_eras)
+{
+	static const struct {
+		const char *preset, *reenter, *tscdl, *user, *dr6;
+	} rows[] = {
+		{ "linux-2.6.29", "false", "none", "false", "false" },
+		{ "linux-3.0", "false", "none", "false", "false" },
+		{ "linux-3.19", "false", "none", "false", "false" },
+		{ "need_reload", "false", "none", "false", "false" },
+		{ "eager", "false", "none", "false", "false" },
+		{ "xen", "false", "none", "false", "false" },
+		{ "linux-5.15", "true", "vmx", "false", "true" },
+		{ "linux-6.1", "true", "vmx", "false", "false" },
+		{ "need_reload-6.1", "true", "vmx", "false", "false" },
+		{ "linux-6.12", "true", "vmx", "true", "false" },
+		{ "bp_enabled", "true", "both", "true", "false" },
+		{ "skip_dbgctl_load", "true", "both", "true", "false" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct policy *p = get(rows[i].preset);
+		cr_expect_str_eq(knob(p, "fastpath_reenter"), rows[i].reenter, "%s", rows[i].preset);
+		cr_expect_str_eq(knob(p, "fastpath_tscdeadline"), rows[i].tscdl, "%s", rows[i].preset);
+		cr_expect_str_eq(knob(p, "fastpath_user_exit"), rows[i].user, "%s", rows[i].preset);
+		cr_expect_str_eq(knob(p, "fastpath_dr6_in_loop"), rows[i].dr6, "%s", rows[i].preset);
 	}
 }
 

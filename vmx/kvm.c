@@ -210,8 +210,8 @@ static void vmx_exit_debug(struct vmx *x, int vec, uint64_t payload, uint64_t dr
 /* kvm_skip_emulated_instruction(): advance RIP by the exit's instruction
  * length; a guest single-stepping over it gets its #DB from KVM
  * (kvm_vcpu_do_singlestep), because the CPU saved no pending BS; with
- * KVM_GUESTDBG_SINGLESTEP that #DB is a KVM_EXIT_DEBUG instead. */
-static void skip_instruction_as(struct vmx *x, bool halt)
+ * KVM_GUESTDBG_SINGLESTEP that #DB is a KVM_EXIT_DEBUG instead: true. */
+static bool skip_rip(struct vmx *x)
 {
 	uint64_t rip = reg_read(x, VCPU_REGS_RIP);
 	uint64_t len = vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN);
@@ -219,17 +219,22 @@ static void skip_instruction_as(struct vmx *x, bool halt)
 	/* Before Linux 4.10 (emul_singlestep = false) KVM skipped without
 	 * looking at TF: the guest lost the trap (Kyle Huey's cover letter,
 	 * "The program will stop two instructions after CPUID"), and so did a
-	 * host debugger single-stepping it.  After HLT the KVM_EXIT_DEBUG is
-	 * lost: __kvm_emulate_halt overwrites the exit reason
-	 * with KVM_EXIT_HLT (debugreg/guest_debug.c). */
+	 * host debugger single-stepping it. */
 	if (x->dbg.pol.emul_singlestep && (reg_read(x, VCPU_EXREG_RFLAGS) & (1ull << 8))) {
-		if (x->dbg.guest_debug & GUESTDBG_SINGLESTEP) {
-			if (!halt)
-				vmx_exit_debug(x, 1, DR6_BS, vmcs_hw_get(&x->vmcs, GUEST_DR7));
-		} else {
-			vmx_queue_exception(x, 1, true, DR6_BS);
-		}
+		if (x->dbg.guest_debug & GUESTDBG_SINGLESTEP)
+			return true;    /* "return 0": KVM_EXIT_DEBUG, delivered by the caller */
+		vmx_queue_exception(x, 1, true, DR6_BS);
 	}
+	return false;
+}
+
+/* ... and deliver its KVM_EXIT_DEBUG, unless the exit reason is
+ * overwritten: after HLT __kvm_emulate_halt writes KVM_EXIT_HLT over it
+ * (debugreg/guest_debug.c). */
+static void skip_instruction_as(struct vmx *x, bool halt)
+{
+	if (skip_rip(x) && !halt)
+		vmx_exit_debug(x, 1, DR6_BS, vmcs_hw_get(&x->vmcs, GUEST_DR7));
 }
 
 static void skip_instruction(struct vmx *x)
@@ -384,16 +389,21 @@ static inline __attribute__((always_inline)) void vmx_exit(struct vmx *x, uint32
 	cpu_exit_begin(x->cpu, reason, vmcs_hw_get(&x->vmcs, GUEST_RIP), reason, qual, vmx_exit_names[reason]);
 }
 
-/* Step 4, handle (first half): KVM right after the hardware run. */
-static void vmx_after_run(struct vmx *x)
+/* vmx_vcpu_run after the exit, on every pass of the run loop: lazily
+ * loaded registers become unavailable (seed 001).  Lai's v1 also dropped
+ * only the vendor dirty set, which can leave CR3 dirty and unavailable. */
+static void vmx_run_done(struct vmx *x)
 {
-	/* vmx_vcpu_run after the exit: lazily loaded registers become
-	 * unavailable (seed 001).  Lai's v1 also dropped only the vendor
-	 * dirty set, which can leave CR3 dirty and unavailable. */
 	x->rc.avail &= ~VMX_REGS_LAZY_LOAD_SET;
 	if (x->dbg.pol.regcache == RC_PER_VENDOR_DIRTY_SET)
 		x->rc.dirty &= ~VMX_REGS_DIRTY_SET;
 	vmcs_read(&x->vmcs, VM_EXIT_REASON);       /* vmx_vcpu_run reads the exit reason */
+}
+
+/* Step 4, handle (first half): KVM right after the hardware run. */
+static void vmx_after_run(struct vmx *x)
+{
+	vmx_run_done(x);
 	/* vcpu_enter_guest after the run: DR sync and host restore. */
 	dbg_post_exit(&x->dbg);
 	int bad = regcache_invalid(&x->rc);
@@ -467,6 +477,7 @@ static void vmx_host_work(struct vmx *x)
 }
 
 static void vmx_enter(void *p);
+static void vmx_fastpath_exit(struct vmx *x, uint32_t reason, uint32_t insn_len);
 
 /* Step 6, re-enter: unless the run is over (HLT) or the host asked for a
  * pause, in which case sim/run.c enters after the host's code ran. */
@@ -559,7 +570,14 @@ static bool vmx_on_insn(void *p, const struct insn_info *ii)
 	case IC_WRMSR:
 		/* "use MSR bitmaps" with IA32_DEBUGCTL's bits set (KVM's
 		 * pass-through list, vmx_possible_passthrough_msrs, does not name
-		 * it); at CPL 0 the #GP checks that precede the exit pass. */
+		 * it, nor IA32_TSC_DEADLINE); at CPL 0 the #GP checks that precede
+		 * the exit pass.  A WRMSR the era handles in the fastpath
+		 * (IA32_TSC_DEADLINE since 5.8) goes there instead. */
+		if (ii->cls == IC_WRMSR &&
+		    dbg_fastpath_wrmsr(&x->dbg.pol, false, (uint32_t)engine_gpr(x->eng, 1))) {
+			vmx_fastpath_exit(x, EXIT_REASON_MSR_WRITE, ii->len);
+			return true;
+		}
 		vmx_vcpu_exit(x, ii->cls == IC_WRMSR ? EXIT_REASON_MSR_WRITE : EXIT_REASON_MSR_READ, 0, 0, ii->len);
 		return true;
 	default:
@@ -584,22 +602,43 @@ static bool vmx_on_exception(void *p, int vector, uint64_t payload, bool fault, 
 
 static bool vmx_run_once(struct vmx *x);
 
-/* A fastpath exit (handle_fastpath_preemption_timer ->
- * EXIT_FASTPATH_REENTER_GUEST, 5.8+): vmx_vcpu_run's own after-run work
- * (register cache, exit reason), then the inner for (;;) of
- * vcpu_enter_guest runs the guest again - no post-exit DR sync, no
- * hw_breakpoint_restore(), no exit dispatch, no host work (IRQs stay off),
- * no pre-entry DR reload (kvm-eras-2026.md T1, T3). */
-static void vmx_fastpath_exit(struct vmx *x)
+/* A fastpath exit (vmx_exit_handlers_fastpath, 5.8+; debugreg/switch.c
+ * "fastpath re-entry"): the hardware exit and vmx_vcpu_run's own after-run
+ * work (register cache, exit reason), the handler with IRQs off, then the
+ * run loop's verdict.  EXIT_FASTPATH_REENTER_GUEST runs the guest again -
+ * no post-exit DR sync, no hw_breakpoint_restore(), no exit dispatch, no
+ * host work (IRQs stay off), no pre-entry DR reload (kvm-eras-2026.md T1,
+ * T3).  Anything else leaves the loop: the DR block, then (EXIT_HANDLED)
+ * nothing more to dispatch, or (EXIT_USERSPACE, f7f39c50edb9) the
+ * KVM_EXIT_DEBUG the skip asked for; host work and the slow re-entry. */
+static void vmx_fastpath_exit(struct vmx *x, uint32_t reason, uint32_t insn_len)
 {
-	vmx_exit(x, EXIT_REASON_PREEMPTION_TIMER, 0, 0, 0);
-	x->rc.avail &= ~VMX_REGS_LAZY_LOAD_SET;
-	if (x->dbg.pol.regcache == RC_PER_VENDOR_DIRTY_SET)
-		x->rc.dirty &= ~VMX_REGS_DIRTY_SET;
-	vmcs_read(&x->vmcs, VM_EXIT_REASON);
-	cpu_event(x->cpu, EV_FLAGS, x->dbg.switch_db_regs, x->dbg.switch_db_regs, 0,
-		  "fastpath: re-enter without the DR block");
-	vmx_run_once(x);
+	vmx_exit(x, reason, 0, 0, insn_len);              /* 3. exit */
+	vmx_run_done(x);
+	bool to_user = false;
+	if (reason == EXIT_REASON_MSR_WRITE) {
+		/* handle_fastpath_set_msr_irqoff: RCX and EDX:EAX come from the
+		 * GPR array (no VMREAD); kvm_set_lapic_tscdeadline_msr() has no
+		 * in-kernel LAPIC to arm and returns; then
+		 * kvm_skip_emulated_instruction().  Before f7f39c50edb9 (6.12)
+		 * its "return 0" was ignored: the KVM_EXIT_DEBUG of a host
+		 * single-step is dropped and the guest re-entered. */
+		CPU_CHARGE(x->cpu, CYC_HANDLER, handler_io);
+		to_user = skip_rip(x) && x->dbg.pol.fastpath_user_exit;
+	}
+	/* kvm_vcpu_exit_request(): a request (the KVM_REQ_EVENT of a #DB that
+	 * the skip queued for a single-stepping guest) ends the loop with
+	 * EXIT_FASTPATH_EXIT_HANDLED. */
+	if (!to_user && !x->exc_pending) {
+		dbg_fastpath_reentry(&x->dbg);
+		vmx_run_once(x);
+		return;
+	}
+	dbg_post_exit(&x->dbg);                            /* 4. the DR block */
+	if (to_user)
+		vmx_exit_debug(x, 1, DR6_BS, vmcs_hw_get(&x->vmcs, GUEST_DR7));
+	vmx_host_work(x);                                  /* 5. host work */
+	vmx_reenter(x);                                    /* 6. re-enter */
 }
 
 static void vmx_boundary(void *p)
@@ -614,7 +653,7 @@ static void vmx_boundary(void *p)
 	if (!x->cfg.timer_guest)
 		vmx_vcpu_exit(x, EXIT_REASON_EXTERNAL_INTERRUPT, 0, vmx_intr_info_encode(0, 0x20), 0);
 	else if (x->dbg.pol.fastpath_reenter)
-		vmx_fastpath_exit(x);
+		vmx_fastpath_exit(x, EXIT_REASON_PREEMPTION_TIMER, 0);
 	else
 		vmx_vcpu_exit(x, EXIT_REASON_PREEMPTION_TIMER, 0, 0, 0);
 }
