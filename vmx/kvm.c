@@ -305,19 +305,30 @@ static void handle_cr(struct vmx *x)
 
 /* handle_rdmsr / handle_wrmsr (exit reasons 31/32, SDM Appendix C):
  * kvm_emulate_rdmsr/wrmsr -> vmx_get_msr/vmx_set_msr.  IA32_DEBUGCTL is not
- * in KVM's MSR-bitmap pass-through list, so both directions exit.  The value
- * lives in GUEST_IA32_DEBUGCTL (VM entry loads it with "load debug
- * controls", SDM 26.3.2.1).  vmx_set_msr: bits outside
- * vmx_get_supported_debugctl() (LBR only with an LBR-capable vPMU, bus-lock
- * detect only if exposed: neither in hvsim) are invalid; invalid BTF/LBR are
- * dropped with kvm_pr_unimpl_wrmsr, any other invalid bit is #GP.  (KVM <=
- * 5.11's kvm_set_msr_common did the same: LBR/BTF "nop", other bits #GP,
- * reads 0.)  The host's DEBUGCTL (0 in hvsim, which the exit's clear leaves
- * right) is put back after the exit (KVM_RUN_LOAD_DEBUGCTL, 2025): nothing
- * to do here.  hvsim's guest has no other MSR: reads 0, writes dropped. */
+ * in KVM's MSR-bitmap pass-through list, so both directions exit.  What KVM
+ * does with the value is the era's (knob debugctl_msr):
+ *   - common (b5e2fec0ebc3 "KVM: Ignore DEBUGCTL MSRs with no effect", 2008,
+ *     until 5.11): kvm_set_msr_common accepts 0, treats LBR/BTF as a "nop"
+ *     (vcpu_unimpl) and answers any other bit with #GP ("Values other than
+ *     LBR and BTF are vendor-specific, thus reserved"); kvm_get_msr_common
+ *     reads 0.  No VMCS access.
+ *   - vmcs_field / btf_suppressed (d855066f8172, Like Xu, 5.12): vmx_set_msr
+ *     keeps the value in GUEST_IA32_DEBUGCTL (VM entry loads it with "load
+ *     debug controls", SDM 26.3.2.1); bits outside vmx_get_supported_debugctl()
+ *     (LBR only with an LBR-capable vPMU, bus-lock detect only if exposed:
+ *     neither in hvsim) are invalid; invalid BTF/LBR are dropped, any other
+ *     invalid bit is #GP; vmx_get_msr reads the field.  The 2025 VMX series
+ *     (17ec2f965344 RTM_DEBUG with RTM, the getter/setter wrappers, host
+ *     FREEZE_IN_SMM) changes nothing a guest of hvsim's CPU can see: RTM_DEBUG
+ *     is not modelled.
+ * So on VMX a guest's BTF never reaches the hardware in any era.  The host's
+ * DEBUGCTL (0 in hvsim, which the exit's clear leaves right) is put back
+ * after the exit (KVM_RUN_LOAD_DEBUGCTL, 2025): nothing to do here.
+ * hvsim's guest has no other MSR: reads 0, writes dropped. */
 static void handle_msr(struct vmx *x, bool write)
 {
 	uint32_t msr = (uint32_t)engine_gpr(x->eng, 1);
+	bool common = x->dbg.pol.debugctl_msr == DCTL_COMMON;
 	CPU_CHARGE(x->cpu, CYC_HANDLER, handler_io);
 	if (write) {
 		uint64_t val = (engine_gpr(x->eng, 0) & 0xFFFFFFFFull) | engine_gpr(x->eng, 2) << 32;
@@ -327,10 +338,11 @@ static void handle_msr(struct vmx *x, bool write)
 				vmx_queue_exception(x, 13, false, 0);
 				return;
 			}
-			vmcs_write(&x->vmcs, GUEST_IA32_DEBUGCTL, val);
+			if (!common)
+				vmcs_write(&x->vmcs, GUEST_IA32_DEBUGCTL, val);
 		}
 	} else {
-		uint64_t val = msr == MSR_IA32_DEBUGCTL ? vmcs_read(&x->vmcs, GUEST_IA32_DEBUGCTL) : 0;
+		uint64_t val = msr == MSR_IA32_DEBUGCTL && !common ? vmcs_read(&x->vmcs, GUEST_IA32_DEBUGCTL) : 0;
 		engine_set_gpr(x->eng, 0, val & 0xFFFFFFFFull);
 		engine_set_gpr(x->eng, 2, val >> 32);
 	}
