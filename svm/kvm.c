@@ -819,6 +819,11 @@ static void svm_boundary(void *p)
 	struct svm *s = p;
 	if (!s->cfg.timer_period || engine_instructions(s->eng) < s->next_timer)
 		return;
+	/* The physical interrupt is not recognized in the guest's interrupt
+	 * shadow (after STI or MOV SS: APM Vol.2 15.21.5 "Interrupt Shadows");
+	 * it comes at the next boundary. */
+	if (engine_blocking(s->eng))
+		return;
 	s->next_timer = engine_instructions(s->eng) + s->cfg.timer_period;
 	if (!(vmcb_hw_get(&s->vmcb, INTERCEPT_MISC1) & SVM_INTERCEPT_INTR))
 		return;

@@ -207,6 +207,20 @@ static void vmx_exit_debug(struct vmx *x, int vec, uint64_t payload, uint64_t dr
 	}
 }
 
+/* vmx_set_interrupt_shadow(vcpu, 0), which skip_emulated_instruction has
+ * called since the interrupt-shadow support of 2.6.29 ("We emulated an
+ * instruction, so temporary interrupt blocking should be removed"): the
+ * STI and MOV-SS bits of GUEST_INTERRUPTIBILITY_INFO are cleared.  Its
+ * VMREAD/VMWRITE are not counted in vmcs.reads/writes: like the
+ * IDT-vectoring read of vmx_complete_interrupts on every exit, they are
+ * KVM's event bookkeeping outside the debug-register path hvsim counts. */
+static void clear_interrupt_shadow(struct vmx *x)
+{
+	uint64_t intr = vmcs_hw_get(&x->vmcs, GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & 3)
+		vmcs_hw_set(&x->vmcs, GUEST_INTERRUPTIBILITY_INFO, intr & ~3ull);
+}
+
 /* kvm_skip_emulated_instruction(): advance RIP by the exit's instruction
  * length; a guest single-stepping over it gets its #DB from KVM
  * (kvm_vcpu_do_singlestep), because the CPU saved no pending BS; with
@@ -216,6 +230,7 @@ static void skip_instruction_as(struct vmx *x, bool halt)
 	uint64_t rip = reg_read(x, VCPU_REGS_RIP);
 	uint64_t len = vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN);
 	reg_write(x, VCPU_REGS_RIP, rip + len);
+	clear_interrupt_shadow(x);
 	/* Before Linux 4.10 (emul_singlestep = false) KVM skipped without
 	 * looking at TF: the guest lost the trap (Kyle Huey's cover letter,
 	 * "The program will stop two instructions after CPUID"), and so did a
@@ -364,10 +379,23 @@ static void handle_exception(struct vmx *x)
 			vmx_exit_debug(x, 1, payload, vmcs_read(&x->vmcs, GUEST_DR7));
 			return;
 		}
-		/* ICEBP (privileged software exception): skip it, then reinject. */
+		/* ICEBP (privileged software exception): skip it, then reinject;
+		 * "skipping ICEBP still clears STI and MOVSS blocking". */
 		if (vmx_intr_info_type(info) == INTR_TYPE_PRIV_SW_EXCEPTION) {
 			uint64_t rip = reg_read(x, VCPU_REGS_RIP);
 			reg_write(x, VCPU_REGS_RIP, rip + vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN));
+			clear_interrupt_shadow(x);
+		} else if (x->dbg.pol.vmx_pending_dbg_bs && (reg_read(x, VCPU_EXREG_RFLAGS) & (1ull << 8)) &&
+			   (vmcs_read(&x->vmcs, GUEST_INTERRUPTIBILITY_INFO) & 3)) {
+			/* b9bed78e2fa9 (5.17): "set vmcs.PENDING_DBG_EXCEPTIONS.BS if
+			 * single-step is enabled in RFLAGS and STI or MOVSS blocking
+			 * is active, as the CPU doesn't set the bit on VM-Exit due to
+			 * #DB interception.  VM-Entry has a consistency check that a
+			 * single-step #DB is pending in this scenario".  Without it
+			 * (knob vmx_pending_dbg_bs = false) the entry that re-injects
+			 * this #DB fails (vmx/hw.c, SDM 26.3.1.5): KVM_EXIT_FAIL_ENTRY. */
+			vmcs_write(&x->vmcs, GUEST_PENDING_DBG_EXCEPTIONS,
+				   vmcs_read(&x->vmcs, GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
 		}
 		dbg_handle_db_exit(&x->dbg, payload);
 	} else if (vec == 3 && (x->dbg.guest_debug & GUESTDBG_USE_SW_BP)) {
@@ -618,6 +646,11 @@ static void vmx_boundary(void *p)
 {
 	struct vmx *x = p;
 	if (!x->cfg.timer_period || engine_instructions(x->eng) < x->next_timer)
+		return;
+	/* An external interrupt waits out an STI or MOV-SS shadow (SDM Vol.3
+	 * 6.8.3, Table 24-3: blocking by STI/MOV SS "blocks interrupts for one
+	 * instruction"); it comes at the next boundary. */
+	if (!x->cfg.timer_guest && engine_blocking(x->eng))
 		return;
 	x->next_timer = engine_instructions(x->eng) + x->cfg.timer_period;
 	/* The guest's own LAPIC timer runs on the VMX-preemption timer (KVM's

@@ -61,6 +61,7 @@ struct insn_info {
 	bool dr_write;         /* MOV DR/CR: true = MOV to DR/CR */
 	int8_t gpr;            /* MOV DR/CR: GPR number (0 RAX ... 15 R15, SDM order) */
 	bool iopl;             /* IC_PRIV: IOPL-sensitive (CLI/STI: #GP only if CPL > IOPL) */
+	bool sti;              /* IC_PRIV: STI (blocks events for one instruction when IF was 0) */
 	bool io_in;            /* IO: IN (true) or OUT */
 	bool io_dx;            /* IO: port in DX (else immediate) */
 	uint8_t io_size;       /* IO: 1, 2 or 4 bytes */
@@ -186,6 +187,27 @@ int engine_cpl(struct engine *e);
  * GDTR, TR (a 64-bit available TSS), CS and SS. */
 void engine_set_segments(struct engine *e, uint64_t gdt, uint16_t gdt_limit, uint16_t tr_sel,
 			 uint64_t tss, uint32_t tss_limit, uint16_t cs, uint16_t ss);
+
+/* Event blocking and pending debug exceptions at the current instruction
+ * boundary (cpu/engine/blocking.c), what a VM exit saves and a VM entry
+ * loads: VMX's interruptibility-state and pending-debug-exceptions fields
+ * (SDM Vol.3 Table 24-3, Table 24-4, 27.3.4, 26.6.1, 26.6.3).
+ *   engine_blocking: ENGINE_BLOCK_STI if the instruction at the current RIP
+ *     is the one right after an STI that set IF, ENGINE_BLOCK_MOVSS if it is
+ *     the one right after a MOV SS/POP SS;
+ *   engine_take_held_db: the data-breakpoint matches (hardware slots) MOV-SS
+ *     blocking holds for the next boundary, taken out of the engine (a VMX
+ *     exit saves them into the pending-debug-exceptions field);
+ *   engine_entry_debug: what VM entry leaves behind: `blocking` for the
+ *     first instruction (none after a vectoring entry), and a #DB with DR6
+ *     bits `dr6` (B0-B3, BS) pending for the next boundary; the engine
+ *     delivers it there (through ops.exception, so an intercepted #DB is a
+ *     VM exit). */
+#define ENGINE_BLOCK_STI   1u
+#define ENGINE_BLOCK_MOVSS 2u
+unsigned engine_blocking(const struct engine *e);
+unsigned engine_take_held_db(struct engine *e);
+void engine_entry_debug(struct engine *e, unsigned blocking, uint64_t dr6);
 
 /* Limits. */
 void engine_set_budget(struct engine *e, uint64_t max_insns, uint64_t max_cycles);

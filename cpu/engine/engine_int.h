@@ -121,7 +121,10 @@ struct engine {
 	bool rf;
 	uint64_t rf_rip, rf_seq;
 
-	/* data-breakpoint traps pending for the next instruction boundary */
+	/* data-breakpoint traps pending for the next instruction boundary:
+	 * slots (bits 3:0) of the hardware and of the owner's DRs; pend_hw may
+	 * also hold PEND_BS, a single-step trap a VM entry left pending
+	 * (engine_entry_debug) */
 	unsigned pend_hw, pend_ideal;
 	uint64_t pend_rip;
 
@@ -132,6 +135,12 @@ struct engine {
 	 * and the MOV SS's data-breakpoint traps held until after it. */
 	bool ss_block;
 	uint64_t ss_next, ss_seq;
+	/* STI blocking (SDM Vol.3 6.8.3, Table 24-3): the instruction at
+	 * sti_next, in the block after the STI's (QEMU ends a block after STI
+	 * as after MOV SS), when the STI set IF.  It blocks interrupts only:
+	 * no debug exception is held or suppressed by it. */
+	bool sti_block;
+	uint64_t sti_next, sti_seq;
 	bool amd;                   /* vendor rules: AMD (engine_set_amd) */
 
 	/* oracle: one expected #DB being resolved */
@@ -201,6 +210,16 @@ static inline bool ss_blocked(const struct engine *e, uint64_t addr)
 {
 	return e->ss_block && addr == e->ss_next && e->blk_seq - e->ss_seq <= 1;
 }
+
+/* ... after an STI that set IF (see struct engine). */
+static inline bool sti_blocked(const struct engine *e, uint64_t addr)
+{
+	return e->sti_block && addr == e->sti_next && e->blk_seq - e->sti_seq <= 1;
+}
+
+/* A single-step trap a VM entry left pending (engine_entry_debug), kept in
+ * pend_hw beside the slots at its DR6 position. */
+#define PEND_BS 0x4000u
 
 /* decode.c */
 const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);

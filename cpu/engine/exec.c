@@ -177,10 +177,20 @@ static void boundary_traps(struct engine *e)
 		return;
 	unsigned hw = e->pend_hw, id = e->pend_ideal;
 	e->pend_hw = e->pend_ideal = 0;
-	if (id)
+	if ((hw & PEND_BS) && e->ss_open && e->exp_active && !e->exp_consumed) {
+		/* A single-step trap a VM entry left pending (engine_entry_debug)
+		 * is the trap of the site whose expectation process_site kept
+		 * open: the owner's held data matches join it. */
+		e->ss_open = false;
+		e->exp_slots |= id;
+		e->ideal->dr[6] |= id;
+	} else if ((hw & PEND_BS) && !e->host_tf) {
+		expect_begin(e, id, DR6_BS | id, "single-step");
+	} else if (id) {
 		expect_begin(e, id, id, "data");
+	}
 	if (hw)
-		raise_db(e, hw, false, hw, NULL);
+		raise_db(e, hw, false, hw & DR6_B_MASK, NULL);
 	expect_end(e);
 }
 
@@ -217,13 +227,28 @@ static void retire(struct engine *e, const struct insn_info *ii, bool tf)
 	if (tf && btf_suppresses(e, false))
 		return;                    /* a site is no branch: no trap under BTF */
 	if (tf) {
-		/* single-step trap after the instruction (SDM 17.3.1.4); the
+		/* Single-step trap after the instruction (SDM 17.3.1.4); the
 		 * expectation may be open already (process_site, issue 12); the
-		 * guest expects none when the TF is the host debugger's */
-		if (!e->host_tf && !(e->ss_open && e->ss_addr == ii->rip))
-			expect_begin(e, 0, DR6_BS, "single-step");
+		 * guest expects none when the TF is the host debugger's.  The
+		 * data-breakpoint traps due at the same boundary -- the site's own
+		 * accesses (POPF's stack read) or those MOV-SS blocking held over
+		 * this instruction -- go out in the same #DB, with their B bits
+		 * beside BS ("a single debug exception" reports every condition
+		 * met, SDM 17.2.3; the intr hook does the same for Unicorn's own
+		 * single-step). */
+		unsigned hw = e->pend_hw & (unsigned)DR6_B_MASK, id = e->pend_ideal;
+		e->pend_hw &= ~(unsigned)DR6_B_MASK;
+		e->pend_ideal = 0;
+		if (e->ss_open && e->ss_addr == ii->rip && e->exp_active && !e->exp_consumed) {
+			e->exp_slots |= id;
+			e->ideal->dr[6] |= id;
+		} else if (!e->host_tf) {
+			expect_begin(e, id, DR6_BS | id, "single-step");
+		} else if (id) {
+			expect_begin(e, id, id, "data");
+		}
 		e->ss_open = false;
-		raise_db(e, DR6_BS, false, 0, ii);
+		raise_db(e, DR6_BS | hw, false, hw, ii);
 		expect_end(e);
 	}
 }
@@ -337,7 +362,17 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		return;
 	}
 	case IC_PRIV:
-		return;                   /* CPL 0 (cpl_fault let it through): Unicorn runs it */
+		/* CPL 0 (cpl_fault let it through): Unicorn runs it.  An STI that
+		 * sets IF blocks interrupts until the end of the next instruction
+		 * ("If IF = 0, maskable hardware interrupts remain inhibited on the
+		 * instruction boundary following an execution of STI", SDM Vol.2
+		 * STI; interruptibility bit 0, SDM Vol.3 Table 24-3). */
+		if (ii->sti && !(uc_flags_read(e) & (1ull << 9))) {
+			e->sti_block = true;
+			e->sti_next = ii->rip + ii->len;
+			e->sti_seq = e->blk_seq;
+		}
+		return;
 	case IC_MOV_CR:
 		/* Architecturally: the value moves (SDM Vol.2 MOV CR).  hvsim's CPU
 		 * checks no reserved CR bits; the write is raw (engine_set_cr). */
@@ -543,7 +578,10 @@ static void process_site(struct engine *e, const struct insn_info *ii)
 	if (e->pause_req && e->cur_rip == ii->rip && e->deliver_seq == seq0)
 		return;                            /* resumes here: oracle step kept */
 	e->site_oracle_done = false;
-	if (e->ss_open) {
+	/* A single-step trap the VM entry left pending (engine_entry_debug:
+	 * the processor carried it in the pending-debug-exceptions field) is
+	 * this site's: the next boundary delivers it (boundary_traps). */
+	if (e->ss_open && !(e->pend_hw & PEND_BS)) {
 		e->ss_open = false;
 		if (!e->stop_req)
 			expect_end(e);
@@ -1048,8 +1086,9 @@ bool engine_pause_requested(struct engine *e) { return e->pause_req; }
 void engine_settle(struct engine *e)
 {
 	e->pause_req = false;
-	/* a site re-entered after the pause: its single-step trap is to come */
-	if (e->ss_open && e->cur_rip == e->ss_addr)
+	/* a site re-entered after the pause: its single-step trap is to come;
+	 * or the deferred VM entry left it pending (engine_entry_debug) */
+	if (e->ss_open && (e->cur_rip == e->ss_addr || (e->pend_hw & PEND_BS)))
 		return;
 	e->ss_open = false;
 	expect_end(e);
@@ -1061,6 +1100,13 @@ enum engine_stop engine_run(struct engine *e, uint64_t rip)
 	e->stop_req = false;
 	e->stop = STOP_NONE;
 	for (;;) {
+		/* Traps due at this boundary: a #DB a VM entry left pending
+		 * (engine_entry_debug asks for the restart that gets here) or data
+		 * traps of the instruction before a restart or a pause. */
+		if (e->pend_hw | e->pend_ideal)
+			boundary_traps(e);
+		if (e->stop_req)
+			return e->stop;
 		update_bp_hooks(e);
 		e->restart = e->pause_req = e->need_restart = false;
 		e->blk = NULL;
