@@ -230,8 +230,8 @@ static void svm_exit_debug(struct svm *s, int vec, uint64_t payload, uint64_t dr
 		/* RFLAGS.RF: see vmx_exit_debug (the engine's resume already
 		 * skips the second breakpoint check). */
 	case USER_DEBUG_CONSUMED:
-		if (vec == 1)
-			engine_note_db_debugger(s->eng, "KVM_EXIT_DEBUG");
+		if (vec == 1)   /* debug.arch.pc: kvm_get_linear_rip() */
+			engine_note_db_debugger(s->eng, s->rc.val[VCPU_REGS_RIP], "KVM_EXIT_DEBUG");
 		break;
 	case USER_DEBUG_REINJECT:
 		if (vec == 1)

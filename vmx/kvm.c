@@ -195,8 +195,8 @@ static void vmx_exit_debug(struct vmx *x, int vec, uint64_t payload, uint64_t dr
 		 * check, which is what RF = 1 gives (SDM 17.3.1.1), so the RF
 		 * write is not replayed here. */
 	case USER_DEBUG_CONSUMED:
-		if (vec == 1)
-			engine_note_db_debugger(x->eng, "KVM_EXIT_DEBUG");
+		if (vec == 1)   /* debug.arch.pc: kvm_get_linear_rip() */
+			engine_note_db_debugger(x->eng, reg_read(x, VCPU_REGS_RIP), "KVM_EXIT_DEBUG");
 		break;
 	case USER_DEBUG_REINJECT:
 		if (vec == 1)
@@ -209,16 +209,15 @@ static void vmx_exit_debug(struct vmx *x, int vec, uint64_t payload, uint64_t dr
 
 /* vmx_set_interrupt_shadow(vcpu, 0), which skip_emulated_instruction has
  * called since the interrupt-shadow support of 2.6.29 ("We emulated an
- * instruction, so temporary interrupt blocking should be removed"): the
- * STI and MOV-SS bits of GUEST_INTERRUPTIBILITY_INFO are cleared.  Its
- * VMREAD/VMWRITE are not counted in vmcs.reads/writes: like the
- * IDT-vectoring read of vmx_complete_interrupts on every exit, they are
- * KVM's event bookkeeping outside the debug-register path hvsim counts. */
+ * instruction, so temporary interrupt blocking should be removed"): a
+ * VMREAD of GUEST_INTERRUPTIBILITY_INFO, and a VMWRITE clearing its STI and
+ * MOV-SS bits when one is set (svm/kvm.c writes INTERRUPT_SHADOW the same
+ * way). */
 static void clear_interrupt_shadow(struct vmx *x)
 {
-	uint64_t intr = vmcs_hw_get(&x->vmcs, GUEST_INTERRUPTIBILITY_INFO);
+	uint64_t intr = vmcs_read(&x->vmcs, GUEST_INTERRUPTIBILITY_INFO);
 	if (intr & 3)
-		vmcs_hw_set(&x->vmcs, GUEST_INTERRUPTIBILITY_INFO, intr & ~3ull);
+		vmcs_write(&x->vmcs, GUEST_INTERRUPTIBILITY_INFO, intr & ~3ull);
 }
 
 /* kvm_skip_emulated_instruction(): advance RIP by the exit's instruction

@@ -62,9 +62,9 @@ void engine_note_db_delivery(struct engine *e, uint64_t dr6_seen)
 	}
 }
 
-void engine_note_db_debugger(struct engine *e, const char *cause)
+void engine_note_db_debugger(struct engine *e, uint64_t pc, const char *cause)
 {
-	db_log_as(e, true, e->cur_rip, e->exp_hw, 0, DB_DELIVERED, cause);
+	db_log_as(e, true, pc, e->exp_hw, 0, DB_DELIVERED, cause);
 }
 
 void engine_set_host_singlestep(struct engine *e, bool on)
