@@ -231,7 +231,8 @@ static void svm_exit_debug(struct svm *s, int vec, uint64_t payload, uint64_t dr
 		 * skips the second breakpoint check). */
 	case USER_DEBUG_CONSUMED:
 		if (vec == 1)   /* debug.arch.pc: kvm_get_linear_rip() */
-			engine_note_db_debugger(s->eng, s->rc.val[VCPU_REGS_RIP], "KVM_EXIT_DEBUG");
+			engine_note_db_debugger(s->eng, s->rc.val[VCPU_REGS_RIP], payload | DR6_ACTIVE_LOW,
+						"KVM_EXIT_DEBUG");
 		break;
 	case USER_DEBUG_REINJECT:
 		if (vec == 1)

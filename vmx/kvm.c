@@ -196,7 +196,8 @@ static void vmx_exit_debug(struct vmx *x, int vec, uint64_t payload, uint64_t dr
 		 * write is not replayed here. */
 	case USER_DEBUG_CONSUMED:
 		if (vec == 1)   /* debug.arch.pc: kvm_get_linear_rip() */
-			engine_note_db_debugger(x->eng, reg_read(x, VCPU_REGS_RIP), "KVM_EXIT_DEBUG");
+			engine_note_db_debugger(x->eng, reg_read(x, VCPU_REGS_RIP), payload | DR6_ACTIVE_LOW,
+						"KVM_EXIT_DEBUG");
 		break;
 	case USER_DEBUG_REINJECT:
 		if (vec == 1)
@@ -723,6 +724,14 @@ static bool vmx_run_once(struct vmx *x)
 		x->rc.dirty = 0;
 	else
 		x->rc.dirty &= ~VMX_REGS_DIRTY_SET;
+	/* "When single-stepping over STI and MOV SS, we must clear the
+	 * corresponding interruptibility bits in the guest state. Otherwise
+	 * vmentry fails as it then expects bit 14 (BS) in pending debug
+	 * exceptions being set, but that's not correct for the guest debugging
+	 * case" (vmx_vcpu_run, every era since guest single-stepping): with
+	 * KVM_GUESTDBG_SINGLESTEP each entry clears the shadow. */
+	if (x->dbg.guest_debug & GUESTDBG_SINGLESTEP)
+		clear_interrupt_shadow(x);
 	/* The RSP write above went to the VMCS; GPRs other than RSP live in the
 	 * engine already. */
 	if (!vmx_hw_entry(x)) {

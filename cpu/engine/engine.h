@@ -238,9 +238,9 @@ void engine_deliver(struct engine *e, int vector, bool fault, bool has_error, ui
 void engine_note_db_delivery(struct engine *e, uint64_t dr6_seen);
 /* A #DB the host's debugger took from the guest (KVM_EXIT_DEBUG, consumed
  * by user space): counted and logged as the host's (db.host.delivered,
- * who = host), never as a guest miss or spurious #DB; the record's rip is
- * `pc`, the guest RIP KVM reports (debug.arch.pc). */
-void engine_note_db_debugger(struct engine *e, uint64_t pc, const char *cause);
+ * who = host), never as a guest miss or spurious #DB; the record's rip and
+ * dr6 are what KVM reports to user space (debug.arch.pc, debug.arch.dr6). */
+void engine_note_db_debugger(struct engine *e, uint64_t pc, uint64_t dr6, const char *cause);
 /* TF in the guest's RFLAGS is forced by the host debugger
  * (KVM_GUESTDBG_SINGLESTEP): single-step traps are not the guest's. */
 void engine_set_host_singlestep(struct engine *e, bool on);
