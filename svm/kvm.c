@@ -472,8 +472,12 @@ static void msr_interception(struct svm *s)
 		uint64_t val = (s->rax & 0xFFFFFFFFull) | engine_gpr(s->eng, 2) << 32;
 		if (msr == MSR_IA32_DEBUGCTL && !svm_set_debugctl(s, val))
 			return;
+		if (msr == MSR_IA32_EFER)
+			engine_msr_write(s->eng, msr, val);   /* svm_set_efer (kvm_set_msr_common -> set_efer) */
 	} else {
 		uint64_t val = msr == MSR_IA32_DEBUGCTL ? vmcb_read(&s->vmcb, DBGCTL) : 0;
+		if (msr == MSR_IA32_EFER)
+			engine_msr_read(s->eng, msr, &val);
 		gpr_write(s, 0, val & 0xFFFFFFFFull);
 		gpr_write(s, 2, val >> 32);
 	}
@@ -753,11 +757,19 @@ static bool svm_on_insn(void *p, const struct insn_info *ii)
 		/* MSR_PROT with KVM's MSR permission map: IA32_DEBUGCTL is
 		 * intercepted both ways unless LBR virtualization passes it
 		 * through (off in hvsim; real kvm_amd took exit 0x7C for the
-		 * read, issue 12); hvsim's guest has no pass-through MSR.
+		 * read, issue 12).  STAR, LSTAR, CSTAR and SFMASK are pass-through
+		 * in kvm_amd's map (direct_access_msrs, ".always = true"): no
+		 * intercept, the VMCB's copies are the guest's (VMRUN and #VMEXIT
+		 * switch them, APM Table B-2); EFER is intercepted.
 		 * "RDMSR/WRMSR: checks ... #GP (CPL, reserved MSR) before the
 		 * intercept" (Table 15-7): at CPL 0 nothing is raised first.
 		 * EXITINFO1 = 1 for WRMSR; nRIP saved for MSR intercepts
 		 * (15.7.1). */
+		{
+			uint32_t m = (uint32_t)engine_gpr(s->eng, 1);
+			if (m == MSR_IA32_STAR || m == MSR_IA32_LSTAR || m == MSR_IA32_CSTAR || m == MSR_IA32_FMASK)
+				return false;
+		}
 		if (!(vmcb_hw_get(v, INTERCEPT_MISC1) & SVM_INTERCEPT_MSR_PROT))
 			return false;
 		svm_vcpu_exit(s, SVM_EXIT_MSR, ii->cls == IC_WRMSR, 0, next);

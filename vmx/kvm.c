@@ -339,7 +339,13 @@ static void handle_cr(struct vmx *x)
  * So on VMX a guest's BTF never reaches the hardware in any era.  The host's
  * DEBUGCTL (0 in hvsim, which the exit's clear leaves right) is put back
  * after the exit (KVM_RUN_LOAD_DEBUGCTL, 2025): nothing to do here.
- * hvsim's guest has no other MSR: reads 0, writes dropped. */
+ * The SYSCALL MSRs (EFER, STAR, LSTAR, CSTAR, FMASK) are not in the
+ * pass-through list either: vmx_set_msr keeps STAR/LSTAR/CSTAR/FMASK as
+ * user-return MSRs loaded before the guest runs (kvm_set_user_return_msr),
+ * EFER through set_efer and the VM-entry "load IA32_EFER" control, a
+ * non-canonical LSTAR/CSTAR is #GP (kvm_set_msr_common's is_noncanonical
+ * checks): the guest's values are the engine's.  hvsim's guest has no other
+ * MSR: reads 0, writes dropped. */
 static void handle_msr(struct vmx *x, bool write)
 {
 	uint32_t msr = (uint32_t)engine_gpr(x->eng, 1);
@@ -355,9 +361,14 @@ static void handle_msr(struct vmx *x, bool write)
 			}
 			if (!common)
 				vmcs_write(&x->vmcs, GUEST_IA32_DEBUGCTL, val);
+		} else if (engine_msr_write(x->eng, msr, val) == 13) {
+			vmx_queue_exception(x, 13, false, 0);
+			return;
 		}
 	} else {
 		uint64_t val = msr == MSR_IA32_DEBUGCTL && !common ? vmcs_read(&x->vmcs, GUEST_IA32_DEBUGCTL) : 0;
+		if (msr != MSR_IA32_DEBUGCTL)
+			engine_msr_read(x->eng, msr, &val);
 		engine_set_gpr(x->eng, 0, val & 0xFFFFFFFFull);
 		engine_set_gpr(x->eng, 2, val >> 32);
 	}

@@ -133,6 +133,8 @@ int engine_classify(const uint8_t *b, size_t n, int mode, struct insn_info *ii)
 		ii->len = (uint8_t)(i + 3);
 		return 0;
 	}
+	case 0x05: ii->cls = IC_SYSCALL; ii->len = (uint8_t)(i + 2); return 0;
+	case 0x07: ii->cls = IC_SYSRET; ii->len = (uint8_t)(i + 2); return 0;
 	case 0x32: ii->cls = IC_RDMSR; ii->len = (uint8_t)(i + 2); return 0;
 	case 0x30: ii->cls = IC_WRMSR; ii->len = (uint8_t)(i + 2); return 0;
 	case 0x01:

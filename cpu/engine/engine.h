@@ -50,6 +50,8 @@ enum insn_class {
 	IC_PRIV,        /* CPL-0-only instructions Unicorn runs natively (it has no CPL of
 			 * its own, engine.h "CPL"): CLI/STI (IOPL), LGDT/LIDT/INVLPG,
 			 * LLDT/LTR, CLTS, INVD, WBINVD: #GP(0) at CPL > 0, native at CPL 0 */
+	IC_SYSCALL,     /* 0F 05: emulated (64-bit mode; cpu/engine/deliver.c) */
+	IC_SYSRET,      /* 0F 07: emulated (REX.W, to 64-bit mode) */
 	IC_BAD,         /* LOCK MOV DR, string I/O, 16-bit IRET: unsupported */
 };
 
@@ -180,8 +182,8 @@ void engine_set_cr(struct engine *e, int n, uint64_t v);
  * keeps the CPL as the RPL of the CS selector (CPL = CS.RPL, SDM Vol.3
  * 5.5), changes it itself on exception delivery and IRET (deliver.c), and
  * raises the #GP of every CPL-0-only instruction (IC_PRIV, HLT, MOV CR,
- * RDMSR/WRMSR, IN/OUT above IOPL, MOV DR).  Only 64-bit guests run at CPL 3
- * (scenario key guest.user). */
+ * RDMSR/WRMSR, IN/OUT above IOPL, MOV DR), and SYSCALL/SYSRET (deliver.c).
+ * 64-bit and 32-bit guests run at CPL 3 (scenario key guest.user). */
 int engine_cpl(struct engine *e);
 /* Descriptor tables and selectors at start-up (guest.user, sim/run.c):
  * GDTR, TR (a 64-bit available TSS), CS and SS. */
@@ -208,6 +210,22 @@ void engine_set_segments(struct engine *e, uint64_t gdt, uint16_t gdt_limit, uin
 unsigned engine_blocking(const struct engine *e);
 unsigned engine_take_held_db(struct engine *e);
 void engine_entry_debug(struct engine *e, unsigned blocking, uint64_t dr6);
+
+/* The guest's SYSCALL MSRs, kept by the engine (the guest's own values:
+ * what KVM loads before entry and what the native instructions use):
+ * IA32_EFER (SCE and NXE are stored; LME and LMA read 1 in 64-bit mode),
+ * IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK.  engine_msr_read: 0 with
+ * *val set, -1 if `msr` is not one of them; engine_msr_write: 0, -1 not
+ * one of them, 13 if the value faults (#GP(0): a non-canonical LSTAR or
+ * CSTAR, SDM Vol.2 WRMSR). */
+#define MSR_IA32_EFER   0xC0000080u
+#define MSR_IA32_STAR   0xC0000081u
+#define MSR_IA32_LSTAR  0xC0000082u
+#define MSR_IA32_CSTAR  0xC0000083u
+#define MSR_IA32_FMASK  0xC0000084u
+#define EFER_SCE        (1ull << 0)
+int engine_msr_read(struct engine *e, uint32_t msr, uint64_t *val);
+int engine_msr_write(struct engine *e, uint32_t msr, uint64_t val);
 
 /* Limits. */
 void engine_set_budget(struct engine *e, uint64_t max_insns, uint64_t max_cycles);

@@ -142,6 +142,14 @@ struct engine {
 	bool sti_block;
 	uint64_t sti_next, sti_seq;
 	bool amd;                   /* vendor rules: AMD (engine_set_amd) */
+	/* 32-bit mode: the SS selector of the last privilege change, which
+	 * Unicorn refuses to load (deliver.c set_sel); dropped when the guest
+	 * loads SS itself (MOV SS / POP SS) */
+	uint16_t ss_sel;
+	bool ss_own;
+	/* the guest's SYSCALL MSRs (engine_msr_read/write) */
+	uint64_t efer;              /* IA32_EFER as written: SCE, NXE */
+	uint64_t star, lstar, cstar, fmask;   /* IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK */
 
 	/* oracle: one expected #DB being resolved */
 	bool exp_active, exp_consumed;
@@ -235,6 +243,10 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 		       bool soft);
 /* 0 done, -1 the stack is unmapped, 13: #GP(CS selector) (RPL < CPL, bad return segment) */
 int emulate_iret(struct engine *e, const struct insn_info *ii);
+/* 0 done, 6 #UD, 13 #GP(0), -1 not modelled (SYSRET to compatibility
+ * mode, SYSCALL in 32-bit mode on AMD) */
+int emulate_syscall(struct engine *e, const struct insn_info *ii);
+int emulate_sysret(struct engine *e, const struct insn_info *ii);
 
 /* exec.c: hooks */
 void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user);

@@ -224,11 +224,12 @@ static void check_exec(struct engine *e, uint64_t addr)
 
 /* ---- native semantics of the sites -------------------------------------------- */
 
-static void retire(struct engine *e, const struct insn_info *ii, bool tf)
+/* The single-step trap after site `ii` (the guest RIP is already where it
+ * goes on); `branch` says whether the site transferred control (BTF). */
+static void step_trap(struct engine *e, const struct insn_info *ii, bool tf, bool branch)
 {
-	e->cur_rip = ii->rip + ii->len;
-	if (tf && btf_suppresses(e, false))
-		return;                    /* a site is no branch: no trap under BTF */
+	if (tf && btf_suppresses(e, branch))
+		return;                    /* not a branch: no trap under BTF */
 	if (tf) {
 		/* Single-step trap after the instruction (SDM 17.3.1.4); the
 		 * expectation may be open already (process_site, issue 12); the
@@ -254,6 +255,12 @@ static void retire(struct engine *e, const struct insn_info *ii, bool tf)
 		raise_db(e, DR6_BS | hw, false, hw, ii);
 		expect_end(e);
 	}
+}
+
+static void retire(struct engine *e, const struct insn_info *ii, bool tf)
+{
+	e->cur_rip = ii->rip + ii->len;
+	step_trap(e, ii, tf, false);   /* a site that retires in place is no branch */
 }
 
 static void native_mov_dr(struct engine *e, const struct insn_info *ii, bool tf)
@@ -344,6 +351,7 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		 * each loads the SS register ..., only the first is guaranteed to
 		 * inhibit or suppress events in this way" (SDM 6.8.3): a MOV SS
 		 * inside the window does not extend it. */
+		e->ss_own = false;        /* SS is Unicorn's again (deliver.c set_sel) */
 		if (!ss_blocked(e, ii->rip)) {
 			e->ss_block = true;
 			e->ss_next = ii->rip + ii->len;
@@ -393,6 +401,7 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 			raise_exception(e, 13, true, true, ii);     /* reserved DEBUGCTL bits (cpu/dr.h) */
 			return;
 		}
+		uint64_t v;
 		if (msr == MSR_IA32_DEBUGCTL) {
 			if (ii->cls == IC_RDMSR) {
 				engine_set_gpr(e, 0, e->cpu->debugctl & 0xFFFFFFFF);
@@ -400,6 +409,13 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 			} else {
 				e->cpu->debugctl = (engine_gpr(e, 0) & 0xFFFFFFFF) | engine_gpr(e, 2) << 32;
 			}
+		} else if (ii->cls == IC_RDMSR && engine_msr_read(e, (uint32_t)msr, &v) == 0) {
+			engine_set_gpr(e, 0, v & 0xFFFFFFFF);
+			engine_set_gpr(e, 2, v >> 32);
+		} else if (ii->cls == IC_WRMSR &&
+			   engine_msr_write(e, (uint32_t)msr, (engine_gpr(e, 0) & 0xFFFFFFFF) | engine_gpr(e, 2) << 32) == 13) {
+			raise_exception(e, 13, true, true, ii);       /* non-canonical LSTAR/CSTAR */
+			return;
 		} else if (ii->cls == IC_RDMSR) {
 			engine_set_gpr(e, 0, 0);
 			engine_set_gpr(e, 2, 0);
@@ -439,6 +455,33 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		sp += w;
 		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
 		retire(e, ii, tf);
+		return;
+	}
+	case IC_SYSCALL:
+	case IC_SYSRET: {
+		int r = ii->cls == IC_SYSCALL ? emulate_syscall(e, ii) : emulate_sysret(e, ii);
+		if (r == 6 || r == 13) {
+			raise_exception(e, r, true, r == 13, ii);
+			return;
+		}
+		if (r < 0) {
+			engine_request_stop(e, STOP_UD, NULL);
+			snprintf(e->stop_msg, sizeof(e->stop_msg), "%s at 0x%llx is not modelled (%s)",
+				 ii->cls == IC_SYSCALL ? "SYSCALL" : "SYSRET", (unsigned long long)ii->rip,
+				 e->mode != 64 ? "legacy-mode SYSCALL/SYSRET of AMD" : "SYSRET to compatibility mode");
+			return;
+		}
+		/* Both are branches.  "SYSENTER does not clear TF, so SYSENTER
+		 * with TF set immediately issues #DB from CPL 0" (Linux
+		 * tools/testing/selftests/x86/single_step_syscall.c): a SYSCALL
+		 * whose IA32_FMASK clears TF (Linux's does) traps nowhere; one
+		 * that keeps TF traps at the first kernel instruction.  SYSRET
+		 * traps after itself only if it began with TF = 1 (the kernel's
+		 * TF); a TF it loads from R11 traps after the next user
+		 * instruction (SDM Vol.3 17.3.1.4, "will not generate this
+		 * exception after the instruction that sets the TF flag"). */
+		bool trap = tf && (ii->cls == IC_SYSRET || (uc_flags_read(e) & RFL_TF));
+		step_trap(e, ii, trap, true);
 		return;
 	}
 	case IC_BAD:
