@@ -163,7 +163,8 @@ static const struct policy presets[] = {
 	 * (34e9f860071f), so nothing clears NEED_RELOAD after the sync: every
 	 * lazy window with an armed DR7 ends in one reload. */
 	PRESET(.name = "need_reload-6.1", .kernel = "not merged (RFC patch 2/3 on 6.1: seed000-need-reload-6.1.diff)",
-	  .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026,
+	  .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_DROP_5_2, .vmx_pending_dbg_bs = true,
+	  .preentry_dr7 = 0, PRE_2026,
 	  .load = LOAD_IF_NEED_RELOAD_SDR, .need_reload_on_set_dr = true,
 	  .summary = "2020 RFC patch 2/3 on linux-6.1 (the patch-in-the-loop diff): one-shot NEED_RELOAD, WONT_EXIT still reloads",
 	  .ref = "sim/ref/kvm-patch/seed000-need-reload-6.1.diff on Linux 6.1.192 x86.c kvm_update_dr7, kvm_set_dr, "

@@ -396,17 +396,6 @@ static void handle_exception(struct vmx *x)
 			uint64_t rip = reg_read(x, VCPU_REGS_RIP);
 			reg_write(x, VCPU_REGS_RIP, rip + vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN));
 			clear_interrupt_shadow(x);
-		} else if (x->dbg.pol.vmx_pending_dbg_bs && (reg_read(x, VCPU_EXREG_RFLAGS) & (1ull << 8)) &&
-			   (vmcs_read(&x->vmcs, GUEST_INTERRUPTIBILITY_INFO) & 3)) {
-			/* b9bed78e2fa9 (5.17): "set vmcs.PENDING_DBG_EXCEPTIONS.BS if
-			 * single-step is enabled in RFLAGS and STI or MOVSS blocking
-			 * is active, as the CPU doesn't set the bit on VM-Exit due to
-			 * #DB interception.  VM-Entry has a consistency check that a
-			 * single-step #DB is pending in this scenario".  Without it
-			 * (knob vmx_pending_dbg_bs = false) the entry that re-injects
-			 * this #DB fails (vmx/hw.c, SDM 26.3.1.5): KVM_EXIT_FAIL_ENTRY. */
-			vmcs_write(&x->vmcs, GUEST_PENDING_DBG_EXCEPTIONS,
-				   vmcs_read(&x->vmcs, GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
 		}
 		dbg_handle_db_exit(&x->dbg, payload);
 	} else if (vec == 3 && (x->dbg.guest_debug & GUESTDBG_USE_SW_BP)) {
@@ -700,6 +689,20 @@ static void vmx_enter(void *p)
 	 * vmx_inject_exception writes the VMCS ... */
 	if (x->exc_pending) {
 		x->exc_pending = false;
+		/* vmx_inject_exception, knob vmx_pending_dbg_bs: "When injecting a
+		 * #DB, single-stepping is enabled in RFLAGS, and STI or MOV-SS
+		 * blocking is active, set vmcs.PENDING_DBG_EXCEPTIONS.BS to prevent
+		 * a false positive from VM-Entry consistency check" (read in
+		 * Debian's linux-source-6.1 6.1.192; b9bed78e2fa9, 5.17, first put
+		 * it in handle_exception_nmi for a re-injected #DB: "the CPU
+		 * doesn't set the bit on VM-Exit due to #DB interception").  Before
+		 * it the entry that injects such a #DB fails (vmx/hw.c, SDM
+		 * 26.3.1.5): KVM_EXIT_FAIL_ENTRY. */
+		if (x->exc_vector == 1 && x->dbg.pol.vmx_pending_dbg_bs &&
+		    (reg_read(x, VCPU_EXREG_RFLAGS) & (1ull << 8)) &&
+		    (vmcs_read(&x->vmcs, GUEST_INTERRUPTIBILITY_INFO) & 3))
+			vmcs_write(&x->vmcs, GUEST_PENDING_DBG_EXCEPTIONS,
+				   vmcs_read(&x->vmcs, GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
 		if (x->exc_vector == 1 && x->exc_has_payload)
 			dbg_deliver_db_payload(&x->dbg, x->exc_payload);
 		bool err = x->exc_vector == 13 || x->exc_vector == 14 || x->exc_vector == 17 ||
