@@ -65,7 +65,21 @@
  *   movdr_fault_order: cpl_first in every preset older than 48512697c081
  *     (2026); gd_first for today's KVM (bp_enabled and its variant
  *     skip_dbgctl_load).  VMX only: on SVM the processor raises both faults
- *     before the DR intercept (arch-facts A.5). */
+ *     before the DR intercept (arch-facts A.5).
+ * and so are the two of its second part:
+ *   debugctl_msr: common (b5e2fec0ebc3's kvm_set_msr_common rule on VMX, the
+ *     ~0x3f rule on SVM) before Linux 5.12; vmcs_field from d855066f8172
+ *     (5.12: linux-5.15); drop_5_2 for linux-6.1 (Debian's 6.1.192, read in
+ *     linux-source-6.1 6.1.192-3: svm_set_msr drops bits 5:2, has
+ *     DEBUGCTL_RESERVED_BITS ~(BTF | LBR), no BTF suppression and no manual
+ *     DEBUGCTL switch); btf_suppressed from the 2025 SVM fixes
+ *     ee89e8013383 / d0eac42f5cec / 433265870ab3 (6.14-rc6, Cc stable: the
+ *     6.12-stable review of d0eac42f5cec exists) and in today's KVM.
+ *   vmx_pending_dbg_bs: false before b9bed78e2fa9 (5.17; linux-5.15 models
+ *     the 5.15 release, the fix reached 5.15.y later), true from it on (in
+ *     6.1.192 the BS write sits in vmx_inject_exception).
+ * The comparison presets (eager, dirty_bit, xen, skip_dbgctl_load) take
+ * today's values. */
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
@@ -84,7 +98,7 @@ static const struct policy presets[] = {
 	 * GD-before-CPL order (48512697c081) and the fastpath re-entry loop.
 	 * KVM_RUN_LOAD_DEBUGCTL (2025) is not modelled: hvsim's host never
 	 * changes DEBUGCTL between runs. */
-	PRESET(.name = "bp_enabled", .kernel = "kvm.git for-linus 2026-08-24 (Linux 7.2-rc)", .emul_singlestep = true, .movdr_fault_order = DRFO_GD_FIRST, /* every knob at its default */
+	PRESET(.name = "bp_enabled", .kernel = "kvm.git for-linus 2026-08-24 (Linux 7.2-rc)", .emul_singlestep = true, .movdr_fault_order = DRFO_GD_FIRST, .debugctl_msr = DCTL_BTF_SUPPRESSED, .vmx_pending_dbg_bs = true, /* every knob at its default */
 	  .summary = "current KVM (default), kvm.git for-linus 2026-08-24 (Linux 7.2-rc): lazy MOV-DR exits, "
 		     "DR0-3 reloaded on every entry while a guest bp is armed",
 	  .ref = "kvm.git for-linus a4a616173a81..cfa487882b21 (Paolo Bonzini, 2026-08-24; kvm-eras-2026.md T5); "
@@ -97,7 +111,7 @@ static const struct policy presets[] = {
 	 * every exit saves the guest's DR0-3/DR6 and restores the host's
 	 * (hw_breakpoint_restore) whether anyone uses them or not.  What Paolo
 	 * Bonzini calls the cost "you would incur ... always" (seed 003). */
-	PRESET(.name = "eager", .kernel = "none (reference)", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, PRE_5_8, .movdr = MOVDR_PASSTHROUGH, .load = LOAD_ALWAYS,
+	PRESET(.name = "eager", .kernel = "none (reference)", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_BTF_SUPPRESSED, .vmx_pending_dbg_bs = true, PRE_5_8, .movdr = MOVDR_PASSTHROUGH, .load = LOAD_ALWAYS,
 	  .host_restore = HR_ALWAYS, .eager_save = true, .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "reference: no MOV-DR exits, switch every DR on every entry and exit",
 	  .ref = "correct-but-slow baseline; Paolo Bonzini, Re: [PATCH 3/7] (2014-03-09), seed 003"),
@@ -108,7 +122,7 @@ static const struct policy presets[] = {
 	 * the guest's debug registers") go in while the effective DR7 arms a
 	 * breakpoint; host restore iff hw_breakpoint_active().  The same knobs
 	 * as linux-3.0, under the name the 2014 discussion uses. */
-	PRESET(.name = "always_exit", .kernel = "3.0-3.14", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, ALWAYS_EXIT_BASE, .load_dr6_always = true,
+	PRESET(.name = "always_exit", .kernel = "3.0-3.14", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, ALWAYS_EXIT_BASE, .load_dr6_always = true,
 	  .summary = "KVM before 2014: every guest MOV DR exits and is emulated; switch while a guest bp is armed",
 	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757); c77fb5fe6f03 changelog (seed 003)"),
 
@@ -132,7 +146,7 @@ static const struct policy presets[] = {
 	 * holds the host's 0xFFFF0FF0, not the injected 0xFFFF0FF4, and a
 	 * handler that keys on B0 re-faults on the execute breakpoint.  That is
 	 * the RFC as posted, not a modelling error: hvsim keeps it. */
-	PRESET(.name = "need_reload", .kernel = "not merged (RFC on 5.7, 2020)", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, PRE_5_8, .guest_dr6 = GDR6_HW_BOTH, .load = LOAD_IF_NEED_RELOAD, .reload_flag = true,
+	PRESET(.name = "need_reload", .kernel = "not merged (RFC on 5.7, 2020)", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_5_8, .guest_dr6 = GDR6_HW_BOTH, .load = LOAD_IF_NEED_RELOAD, .reload_flag = true,
 	  .load_dr6_always = true, PRE_K21_ENTRY, .need_reload_on_set_dr = true,
 	  .summary = "2020 RFC (rejected): DR0-3 reloaded only after a DR write; misses guest #DBs under host bps",
 	  .ref = "[RFC PATCH 0/3] kvm: x86: Cleanup and optimazation of switch_db_regs (Xiaoyao Li, "
@@ -156,7 +170,8 @@ static const struct policy presets[] = {
 	 * (34e9f860071f), so nothing clears NEED_RELOAD after the sync: every
 	 * lazy window with an armed DR7 ends in one reload. */
 	PRESET(.name = "need_reload-6.1", .kernel = "not merged (RFC patch 2/3 on 6.1: seed000-need-reload-6.1.diff)",
-	  .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026, PRE_6_12,
+	  .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_DROP_5_2, .vmx_pending_dbg_bs = true,
+	  .preentry_dr7 = 0, PRE_2026, PRE_6_12,
 	  .load = LOAD_IF_NEED_RELOAD_SDR, .need_reload_on_set_dr = true,
 	  .summary = "2020 RFC patch 2/3 on linux-6.1 (the patch-in-the-loop diff): one-shot NEED_RELOAD, WONT_EXIT still reloads",
 	  .ref = "sim/ref/kvm-patch/seed000-need-reload-6.1.diff on Linux 6.1.192 x86.c kvm_update_dr7, kvm_set_dr, "
@@ -171,7 +186,7 @@ static const struct policy presets[] = {
 	 * the guest's, restores the host's and clears DIRTY.  Without DIRTY the
 	 * exit falls back to host_restore, because on x86 the VM exit itself
 	 * disarms the host (DR7 = 0x400). */
-	PRESET(.name = "dirty_bit", .kernel = "none (arm32 scheme on x86)", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, PRE_5_8, .movdr = MOVDR_DIRTY_BIT, .load = LOAD_IF_DIRTY,
+	PRESET(.name = "dirty_bit", .kernel = "none (arm32 scheme on x86)", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_BTF_SUPPRESSED, .vmx_pending_dbg_bs = true, PRE_5_8, .movdr = MOVDR_DIRTY_BIT, .load = LOAD_IF_DIRTY,
 	  .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "ARM's dirty bit on x86: trap until written, then switch everything; always switch while armed",
 	  .ref = "[PATCH 08/10] KVM: arm: implement dirty bit mechanism for debug registers "
@@ -182,7 +197,7 @@ static const struct policy presets[] = {
 	 * while the guest's DR7 and the hardware's are both 0x400, MOV-DR
 	 * exiting is on and the guest's DEBUGCTL equals the host's, so VM entry
 	 * skips loading DR7/DEBUGCTL (priced as vmx.entry_load_debug). */
-	PRESET(.name = "skip_dbgctl_load", .kernel = "not merged (2014 idea on today's KVM)", .emul_singlestep = true, .movdr_fault_order = DRFO_GD_FIRST, .skip_dbgctl_load = true, /* on today's KVM */
+	PRESET(.name = "skip_dbgctl_load", .kernel = "not merged (2014 idea on today's KVM)", .emul_singlestep = true, .movdr_fault_order = DRFO_GD_FIRST, .debugctl_msr = DCTL_BTF_SUPPRESSED, .vmx_pending_dbg_bs = true, .skip_dbgctl_load = true, /* on today's KVM */
 	  .summary = "bp_enabled + clear VM_ENTRY_LOAD_DEBUG_CONTROLS when DR7 == host DR7 == 0x400 and MOV DR exits",
 	  .ref = "Paolo Bonzini, Re: [PATCH 3/7] KVM: x86: Allow the guest to run with dirty debug registers "
 		 "(2014-03-09), seed 003"),
@@ -192,7 +207,7 @@ static const struct policy presets[] = {
 	/* linux-2.6.29 - K08, the first guest debug-register support (§2.1):
 	 * always exit; every entry reads the host's DR6/DR7 (and DR0-3 when the
 	 * guest's go in), every exit writes them back. */
-	PRESET(.name = "linux-2.6.29", .kernel = "2.6.29", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, PRE_4_4, .db_intercept = DBI_GUEST_DEBUG, .guest_dr6 = GDR6_VMX_EVERY_RUN, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_SAVED_ON_ENTRY,
+	PRESET(.name = "linux-2.6.29", .kernel = "2.6.29", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .db_intercept = DBI_GUEST_DEBUG, .guest_dr6 = GDR6_VMX_EVERY_RUN, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_SAVED_ON_ENTRY,
 	  .save_host_on_entry = true,
 	  .summary = "K08: always exit; save host DR6/7 (+DR0-3) on every entry, restore them on every exit",
 	  .ref = "42dbaa5a0574 KVM: x86: Virtualize debug registers (Jan Kiszka, Dec 2008)"),
@@ -209,21 +224,21 @@ static const struct policy presets[] = {
 	 * ptrace one, which sets TIF_DEBUG) the two restore the same values on
 	 * the same exits, so no separate preset; the old name `linux-2.6.32`
 	 * resolves here with a note (policy_alias_note). */
-	PRESET(.name = "hwbp-v3-2009", .kernel = "not merged (v3 hunk on 2.6.32)", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_TIF_DEBUG_ONLY,
+	PRESET(.name = "hwbp-v3-2009", .kernel = "not merged (v3 hunk on 2.6.32)", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_TIF_DEBUG_ONLY,
 	  .summary = "unmerged 2009 hw-breakpoint v3 hunk on 2.6.32: restore host DRs only if switch_db_regs or TIF_DEBUG (perf bps lost)",
 	  .ref = "Jan Kiszka, Re: [PATCH 4/6] hw-breakpoints: Rewrite the hw-breakpoints layer on top of "
 		 "perf events (2009-11-02), seed 002"),
 
 	/* linux-2.6.33 - K33 (§2.3): the perf rewrite as merged (v4):
 	 * "Restore the breakpoints unconditionally on kvm guest exit". */
-	PRESET(.name = "linux-2.6.33", .kernel = "2.6.33", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_ALWAYS,
+	PRESET(.name = "linux-2.6.33", .kernel = "2.6.33", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_ALWAYS,
 	  .summary = "K33: always exit; hw_breakpoint_restore() on every exit",
 	  .ref = "24f1e32c60c4 hw-breakpoints: Rewrite the hw-breakpoints layer on top of perf events "
 		 "(F. Weisbecker, Dec 2009, changelog v4)"),
 
 	/* linux-3.0 - K11 (§2.4): restore gated on hw_breakpoint_active();
 	 * guest DR6 loaded with DR0-3 (VMX, 2010). */
-	PRESET(.name = "linux-3.0", .kernel = "3.0", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, ALWAYS_EXIT_BASE, .load_dr6_always = true,
+	PRESET(.name = "linux-3.0", .kernel = "3.0", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, ALWAYS_EXIT_BASE, .load_dr6_always = true,
 	  .summary = "K11: always exit; restore iff host breakpoints are active (same knobs as always_exit)",
 	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757)"),
 
@@ -231,7 +246,7 @@ static const struct policy presets[] = {
 	 * debugger turns exiting off (WONT_EXIT) and re-executes; the next exit
 	 * syncs and re-arms; entries with any switch_db_regs bit write DR7 <- 0,
 	 * DR0-3 and DR6. */
-	PRESET(.name = "linux-3.15", .kernel = "3.15", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, PRE_4_4, .guest_dr6 = GDR6_HW_BOTH, .load_dr6_always = true, PRE_K21_ENTRY,
+	PRESET(.name = "linux-3.15", .kernel = "3.15", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .guest_dr6 = GDR6_HW_BOTH, .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "K14: lazy MOV-DR exits with WONT_EXIT, DR6 loaded with DR0-3, DR7 <- 0 before loading",
 	  .ref = "c77fb5fe6f03 / 81908bf44340 KVM: x86/vmx: Allow the guest to run with dirty debug "
 		 "registers (Paolo Bonzini, 2014); seed 003"),
@@ -239,7 +254,7 @@ static const struct policy presets[] = {
 	/* linux-3.19 - K14 + KVM_DEBUGREG_RELOAD (§3.2): kvm_update_dr0123()
 	 * (vCPU reset, KVM_SET_DEBUGREGS, the WONT_EXIT sync) forces one reload
 	 * on the next entry; cleared by that entry or at the end of the sync. */
-	PRESET(.name = "linux-3.19", .kernel = "3.19 (RELOAD lived until 5.14)", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, PRE_4_4, .guest_dr6 = GDR6_HW_BOTH, .load_dr6_always = true, PRE_K21_ENTRY, .reload_flag = true,
+	PRESET(.name = "linux-3.19", .kernel = "3.19 (RELOAD lived until 5.14)", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .guest_dr6 = GDR6_HW_BOTH, .load_dr6_always = true, PRE_K21_ENTRY, .reload_flag = true,
 	  .summary = "K14 + KVM_DEBUGREG_RELOAD (one extra reload after reset/SET_DEBUGREGS)",
 	  .ref = "ae561edeb421 KVM: x86: DR0-DR3 are not clear on reset (Nadav Amit, Nov 2014)"),
 
@@ -248,7 +263,7 @@ static const struct policy presets[] = {
 	 * vmx_vcpu_run (375e28ffc0cf), inside the run loop, so a fastpath
 	 * re-entry puts the stale vcpu->arch.dr6 back over the guest's
 	 * (fixed by c2fee09fc167 in 6.14 and the stable trees after 5.15.0). */
-	PRESET(.name = "linux-5.15", .kernel = "5.15", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, PRE_2026, PRE_6_12, .fastpath_dr6_in_loop = true, .preentry_dr7 = 0,
+	PRESET(.name = "linux-5.15", .kernel = "5.15", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_VMCS_FIELD, .vmx_pending_dbg_bs = false, PRE_2026, PRE_6_12, .fastpath_dr6_in_loop = true, .preentry_dr7 = 0,
 	  .summary = "K21: RELOAD removed, DR6 only under WONT_EXIT, host DR7 disarmed before entry (DR7 <- 0)",
 	  .ref = "34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691 (Lai Jiangshan, Paolo Bonzini, 2021); "
 		 "26efe2fd92e5, ae95f566b3d2 (the 5.8 fastpaths, VMX)"),
@@ -270,11 +285,11 @@ static const struct policy presets[] = {
 	 * re-entry leaves it alone.  The TSC-deadline WRMSR fastpath is still
 	 * VMX-only (before 0a94b2042419, 6.18), and on 6.1 a fastpath skip that
 	 * asks for user space is dropped (before f7f39c50edb9, 6.12). */
-	PRESET(.name = "linux-6.1", .kernel = "6.1", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026, PRE_6_12,
+	PRESET(.name = "linux-6.1", .kernel = "6.1", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_DROP_5_2, .vmx_pending_dbg_bs = true, .preentry_dr7 = 0, PRE_2026, PRE_6_12,
 	  .summary = "Debian 12 kernel: the K21 block of 5.15 (DR7 <- 0), VMX fastpaths (preemption timer, TSC deadline)",
 	  .ref = "Linux 6.1 x86.c vcpu_enter_guest (K21: 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691); "
 		 "Debian 6.1.192 (6.1.0-57-cloud-amd64, the kernel of both booted references)"),
-	PRESET(.name = "linux-6.12", .kernel = "6.12", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .preentry_dr7 = 0, PRE_2026, PRE_6_18,
+	PRESET(.name = "linux-6.12", .kernel = "6.12", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_BTF_SUPPRESSED, .vmx_pending_dbg_bs = true, .preentry_dr7 = 0, PRE_2026, PRE_6_18,
 	  .summary = "Debian 13 kernel: as linux-6.1 (KVM_RUN_LOAD_GUEST_DR6 backport has the same semantics)",
 	  .ref = "Linux 6.12 x86.c vcpu_enter_guest; 80c64c7afea1 (6.12.y backport); f7f39c50edb9 (6.12 fastpath exit to user space)"),
 
@@ -283,7 +298,7 @@ static const struct policy presets[] = {
 	 * descheduled (flag_dr_dirty); no per-exit sync, no per-entry reload.
 	 * Xen itself runs no host breakpoints on the guest's CPU (host_restore
 	 * never); deschedule (the save) is not modelled. */
-	PRESET(.name = "xen", .kernel = "none (Xen HVM)", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, PRE_5_8, .movdr = MOVDR_STICKY, .host_restore = HR_NEVER,
+	PRESET(.name = "xen", .kernel = "none (Xen HVM)", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_BTF_SUPPRESSED, .vmx_pending_dbg_bs = true, PRE_5_8, .movdr = MOVDR_STICKY, .host_restore = HR_NEVER,
 	  .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "Xen comparison: first MOV DR loads the guest's DRs, exits stay off (no deschedule modelled)",
 	  .ref = "Xen vmx.c vmx_dr_access / flag_dr_dirty (kvm-debugreg-logic §8; save side [memory])"),

@@ -7,6 +7,7 @@
  * exactly a path in the JSON document. */
 #include "sim/result.h"
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -216,6 +217,47 @@ static int mem_field(const struct run_result *r, uint64_t addr, unsigned size, u
 	return -1;
 }
 
+/* db.log.N.FIELD (expectations only): record N of the #DB log, FIELD one of
+ * rip, dr6, hw_dr6, hw_slots, ideal_slots (numbers) or outcome, who, cause
+ * (strings, the JSON's spellings).  -1 if the path has another shape; -2 if
+ * it has this shape (record `*n`, field `*f`) whatever the log holds. */
+static int parse_dblog_path(const char *path, unsigned long *n, const char **f)
+{
+	if (strncmp(path, "db.log.", 7) != 0 || !isdigit((unsigned char)path[7]))
+		return -1;
+	char *end;
+	errno = 0;
+	*n = strtoul(path + 7, &end, 10);
+	if (errno || *end != '.')
+		return -1;
+	*f = end + 1;
+	static const char *const fields[] = { "rip", "dr6", "hw_dr6", "hw_slots", "ideal_slots",
+					      "outcome", "who", "cause" };
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (strcmp(*f, fields[i]) == 0)
+			return -2;
+	return -1;
+}
+
+static int dblog_field(const struct run_result *r, unsigned long n, const char *f, uint64_t *val,
+		       const char **str)
+{
+	if (n >= r->ndb)
+		return -1;
+	const struct db_record *d = &r->db[n];
+	static const char *const outcome[] = { [DB_DELIVERED] = "delivered", [DB_MISSED] = "missed",
+					       [DB_SPURIOUS] = "spurious" };
+	if (!strcmp(f, "rip")) *val = d->rip;
+	else if (!strcmp(f, "dr6")) *val = d->dr6;
+	else if (!strcmp(f, "hw_dr6")) *val = d->hw_dr6;
+	else if (!strcmp(f, "hw_slots")) *val = d->hw_slots;
+	else if (!strcmp(f, "ideal_slots")) *val = d->ideal_slots;
+	else if (!strcmp(f, "outcome")) *str = d->outcome <= DB_SPURIOUS ? outcome[d->outcome] : "unknown";
+	else if (!strcmp(f, "who")) *str = d->host ? "host" : "guest";
+	else *str = d->cause ? d->cause : "";
+	return 0;
+}
+
 int result_field(const struct run_result *r, const char *path, uint64_t *val, const char **str)
 {
 	uint64_t dummy;
@@ -244,6 +286,10 @@ int result_field(const struct run_result *r, const char *path, uint64_t *val, co
 		*val = r->ndb;
 		return 0;
 	}
+	unsigned long dbn;
+	const char *dbf;
+	if (parse_dblog_path(path, &dbn, &dbf) == -2)
+		return dblog_field(r, dbn, dbf, val, str);
 	uint64_t addr;
 	unsigned size;
 	if (parse_mem_path(path, &addr, &size))
@@ -287,6 +333,12 @@ bool result_field_known(const char *path, bool *is_str)
 	}
 	if (strcmp(path, "exits.to_user.debug") == 0)     /* only in guest-debug runs */
 		return true;
+	unsigned long dbn;
+	const char *dbf;
+	if (parse_dblog_path(path, &dbn, &dbf) == -2) {   /* any record number: the log is the run's */
+		*is_str = !strcmp(dbf, "outcome") || !strcmp(dbf, "who") || !strcmp(dbf, "cause");
+		return true;
+	}
 	static const char *const dyn[] = {
 		"exits.by_reason.", "exits.cycles.", "exits.min.", "exits.max.", "exits.sumsq.",
 	};
@@ -359,6 +411,8 @@ void result_field_patterns(void (*cb)(const char *path, const char *type, const 
 	   "(expectations only, not in JSON)", ctx);
 	cb("db.log", "list", "#DB records {cycle, rip, dr6, hw_dr6, hw_slots, ideal_slots, outcome, who, cause}", ctx);
 	cb("db.log.count", "u64", "records in db.log (expectations only)", ctx);
+	cb("db.log.N.FIELD", "u64/string", "record N (from 0) of db.log: rip, dr6, hw_dr6, hw_slots, ideal_slots; "
+	   "outcome, who, cause (expectations only)", ctx);
 	cb("db.log_dropped", "u64", "#DB records not kept in db.log (log full)", ctx);
 	cb("violations", "list", "correctness violations {cycle, rip, slot, kind, detail}", ctx);
 	cb("violations.count", "u64", "entries in violations (expectations only)", ctx);

@@ -262,46 +262,62 @@ int sim_cost_check_vendor(const struct scenario *sc, const char *override, const
 	return -1;
 }
 
-/* guest.user (scenarios/README.md): the descriptor tables a 64-bit kernel
- * needs to run code at CPL 3 and take exceptions back to CPL 0 (SDM Vol.3
- * 3.4.5 segment descriptors, 5.2.1 code-segment descriptors in 64-bit mode,
- * 8.2.3 "TSS Descriptor in 64-bit mode", 8.7 64-bit TSS), Linux's order so
- * that SYSCALL/SYSRET's STAR layout would fit:
- *   0x08 kernel code (64-bit, DPL 0)   0x10 kernel data/stack (DPL 0)
- *   0x1B user data/stack (DPL 3)       0x23 user code (64-bit, DPL 3)
- *   0x28 TSS (available 64-bit TSS, 16-byte descriptor)
- * The TSS (at tables + 0x40) holds RSP0 = the initial kernel RSP and no I/O
- * permission bitmap (its offset is the TSS limit + 1).  Then CS = 0x08,
- * SS = 0x10 and an IRETQ frame (SS 0x1B, RSP user.stack, RFLAGS 0x2, CS
- * 0x23, RIP user.entry) is pushed below RSP0: the kernel's first IRETQ goes
- * to CPL 3. */
+/* guest.user (scenarios/README.md): the descriptor tables a kernel needs
+ * to run code at CPL 3 and take exceptions back to CPL 0 (SDM Vol.3 3.4.5
+ * segment descriptors, 5.2.1 code-segment descriptors in 64-bit mode, 8.2
+ * the 32-bit TSS, 8.2.3 "TSS Descriptor in 64-bit mode", 8.7 64-bit TSS),
+ * Linux's order so that SYSCALL/SYSRET's STAR layout fits (STAR[47:32] =
+ * 0x08: SYSCALL loads CS 0x08, SS 0x10; STAR[63:48] = 0x10: SYSRET loads
+ * CS 0x20 | 3, SS 0x18 | 3):
+ *   0x08 kernel code (DPL 0)           0x10 kernel data/stack (DPL 0)
+ *   0x1B user data/stack (DPL 3)       0x23 user code (DPL 3)
+ *   0x28 TSS, available
+ * 64-bit guests: L code segments, a 64-bit TSS (16-byte descriptor) at
+ * tables + 0x40 with RSP0 = the initial kernel RSP.  32-bit guests: 32-bit
+ * (D) code segments, a 32-bit TSS with ESP0 and SS0 = 0x10.  Neither TSS
+ * has an I/O permission bitmap (its offset is the TSS limit + 1).  Then
+ * CS = 0x08, SS = 0x10 and an IRET frame (SS 0x1B, RSP user.stack, RFLAGS
+ * 0x2, CS 0x23, RIP user.entry; 8 or 4 bytes each) is pushed below RSP0:
+ * the kernel's first IRETQ/IRETD goes to CPL 3. */
 static int build_user(struct run_ctx *r, char *err, size_t errsize)
 {
 	const struct scenario *sc = r->sc;
+	bool m64 = sc->guest.mode != 32;
 	uint64_t t = sc->guest.user_tables, tss = t + 0x40, rsp0 = engine_rsp(r->guest);
 	uint64_t gdt[7] = {
 		0,
-		0x00AF9B000000FFFFull,      /* P, DPL 0, code exec/read, L */
-		0x00CF93000000FFFFull,      /* P, DPL 0, data read/write, G, B */
-		0x00CFF3000000FFFFull,      /* P, DPL 3, data read/write */
-		0x00AFFB000000FFFFull,      /* P, DPL 3, code exec/read, L */
+		m64 ? 0x00AF9B000000FFFFull : 0x00CF9B000000FFFFull,   /* P, DPL 0, code exec/read, L or D */
+		0x00CF93000000FFFFull,                                 /* P, DPL 0, data read/write, G, B */
+		0x00CFF3000000FFFFull,                                 /* P, DPL 3, data read/write */
+		m64 ? 0x00AFFB000000FFFFull : 0x00CFFB000000FFFFull,   /* P, DPL 3, code exec/read, L or D */
 		0x0000890000000067ull | (tss & 0xFFFFFFull) << 16 | ((tss >> 24) & 0xFF) << 56,
-		tss >> 32,
+		tss >> 32,                                             /* 64-bit: upper half of the TSS descriptor */
 	};
 	uint8_t tssb[0x68];
 	memset(tssb, 0, sizeof(tssb));
-	memcpy(tssb + 4, &rsp0, 8);
+	if (m64) {
+		memcpy(tssb + 4, &rsp0, 8);
+	} else {
+		uint32_t esp0 = (uint32_t)rsp0;
+		uint16_t ss0 = 0x10;
+		memcpy(tssb + 4, &esp0, 4);
+		memcpy(tssb + 8, &ss0, 2);
+	}
 	uint16_t iomap = sizeof(tssb);
 	memcpy(tssb + 0x66, &iomap, 2);
-	uint64_t frame[5] = { sc->guest.user_entry, 0x23, 0x2, sc->guest.user_stack, 0x1B };
-	if (engine_mem_write(r->guest, t, gdt, sizeof(gdt)) || engine_mem_write(r->guest, tss, tssb, sizeof(tssb)) ||
-	    engine_mem_write(r->guest, rsp0 - sizeof(frame), frame, sizeof(frame))) {
+	uint64_t frame64[5] = { sc->guest.user_entry, 0x23, 0x2, sc->guest.user_stack, 0x1B };
+	uint32_t frame32[5] = { (uint32_t)sc->guest.user_entry, 0x23, 0x2, (uint32_t)sc->guest.user_stack, 0x1B };
+	size_t fsize = m64 ? sizeof(frame64) : sizeof(frame32);
+	if (engine_mem_write(r->guest, t, gdt, m64 ? sizeof(gdt) : sizeof(gdt) - 8) ||
+	    engine_mem_write(r->guest, tss, tssb, sizeof(tssb)) ||
+	    engine_mem_write(r->guest, rsp0 - fsize, m64 ? (const void *)frame64 : (const void *)frame32, fsize)) {
 		snprintf(err, errsize, "%s:%d:%d: guest.user: the kernel stack below 0x%llx is not mapped",
 			 sc->path, sc->guest.user_pos.line, sc->guest.user_pos.col, (unsigned long long)rsp0);
 		return -1;
 	}
-	engine_set_gpr(r->guest, 4, rsp0 - sizeof(frame));
-	engine_set_segments(r->guest, t, sizeof(gdt) - 1, 0x28, tss, sizeof(tssb) - 1, 0x08, 0x10);
+	engine_set_gpr(r->guest, 4, rsp0 - fsize);
+	engine_set_segments(r->guest, t, (uint16_t)((m64 ? sizeof(gdt) : sizeof(gdt) - 8) - 1), 0x28, tss,
+			    sizeof(tssb) - 1, 0x08, 0x10);
 	return 0;
 }
 

@@ -52,6 +52,13 @@ void svm_hw_exit(struct svm *s, uint64_t code, uint64_t info1, uint64_t info2, u
 		vmcb_hw_set(v, DBGCTL, c->debugctl);
 		c->debugctl = s->host_debugctl;
 	}
+	/* INTERRUPT_SHADOW (VMCB offset 68h bit 0, APM Appendix B): "the guest
+	 * is in an interrupt shadow", after STI or MOV SS (15.21.5).  The VMCB
+	 * has no pending-debug-exceptions state: a data-breakpoint match that
+	 * MOV-SS blocking holds stays in the engine (how an AMD CPU carries it
+	 * across the intercept is not documented; hvsim delivers it at the
+	 * next boundary after VMRUN). */
+	vmcb_hw_set(v, INTERRUPT_SHADOW, engine_blocking(s->eng) ? 1 : 0);
 	vmcb_hw_set(v, EXITCODE, code);
 	vmcb_hw_set(v, EXITINFO1, info1);
 	vmcb_hw_set(v, EXITINFO2, info2);
@@ -145,6 +152,12 @@ bool svm_hw_vmrun(struct svm *s)
 	engine_set_gpr(s->eng, 4, vmcb_hw_get(v, RSP));
 	engine_set_gpr(s->eng, 0, vmcb_hw_get(v, RAX));
 	engine_set_rflags(s->eng, vmcb_hw_get(v, RFLAGS));
+	/* The interrupt shadow the VMCB holds: kept for the instruction the
+	 * guest resumes at, ended when the hypervisor cleared it (KVM's skip,
+	 * svm_set_interrupt_shadow(vcpu, 0)).  No consistency check involves it
+	 * or RFLAGS.TF (15.5.1): the VMX rule of SDM 26.3.1.5 has no SVM
+	 * counterpart, so a #DB re-injected in a shadow never fails VMRUN. */
+	engine_entry_debug(s->eng, (vmcb_hw_get(v, INTERRUPT_SHADOW) & 1) ? engine_blocking(s->eng) : 0, 0);
 	c->guest_mode = true;
 	/* Event injection (15.20): "the VMRUN instruction causes the guest to
 	 * take the specified exception or interrupt unconditionally before

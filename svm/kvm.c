@@ -230,8 +230,9 @@ static void svm_exit_debug(struct svm *s, int vec, uint64_t payload, uint64_t dr
 		/* RFLAGS.RF: see vmx_exit_debug (the engine's resume already
 		 * skips the second breakpoint check). */
 	case USER_DEBUG_CONSUMED:
-		if (vec == 1)
-			engine_note_db_debugger(s->eng, "KVM_EXIT_DEBUG");
+		if (vec == 1)   /* debug.arch.pc: kvm_get_linear_rip() */
+			engine_note_db_debugger(s->eng, s->rc.val[VCPU_REGS_RIP], payload | DR6_ACTIVE_LOW,
+						"KVM_EXIT_DEBUG");
 		break;
 	case USER_DEBUG_REINJECT:
 		if (vec == 1)
@@ -426,14 +427,55 @@ static void cr_interception(struct svm *s, uint64_t code)
 
 /* msr_interception (exit code 0x7C; EXITINFO1 = 0 RDMSR, 1 WRMSR, APM
  * 15.11) -> kvm_get_msr / kvm_set_msr -> svm_get_msr / svm_set_msr, for
- * IA32_DEBUGCTL: the value lives in the VMCB's DBGCTL (svm->vmcb->save.dbgctl);
- * a write with AMD's reserved bits (DEBUGCTL_RESERVED_BITS = ~0x3F: LBR, BTF
- * and PB0-3 are defined, APM Vol.2 13.1.1.1) is #GP.  With LBR
- * virtualization off the processor does not load DBGCTL at VMRUN, so
- * KVM switches it by hand since "KVM: SVM: Manually context switch DEBUGCTL
- * if LBR virtualization is disabled" (6.14-rc6, 2025): see svm_enter().
+ * IA32_DEBUGCTL (kvm_amd with LBR virtualization available, its default):
+ * the value lives in the VMCB's DBGCTL (svm->vmcb->save.dbgctl), and what
+ * KVM accepts is the era's (knob debugctl_msr):
+ *   - common / vmcs_field (every kvm_amd before 2025): bits outside 5:0
+ *     (DEBUGCTL_RESERVED_BITS = ~0x3f: LBR, BTF and PB0-3, APM Vol.2
+ *     13.1.1.1) are #GP; the value is stored with VMCB_LBR dirty, and LBR
+ *     (bit 0) turns LBR virtualization on (svm_enable_lbrv, else
+ *     svm_disable_lbrv, one LBR_CTL write either way).  Only then does VMRUN
+ *     load DBGCTL (APM Table B-2): "the only way BTF has 'worked' in any
+ *     capacity is if the guest simultaneously enables LBRs" (d0eac42f5cec).
+ *   - drop_5_2 (ee89e8013383 "KVM: SVM: Drop DEBUGCTL[5:2] from guest's
+ *     effective value", backported alone to 6.1.y: Debian's 6.1.192): bits
+ *     5:2 are dropped "for backwards compatibility", DEBUGCTL_RESERVED_BITS
+ *     is ~(BTF | LBR), BTF is still kept; an unchanged value stops there;
+ *     svm_update_lbrv rewrites LBR_CTL only when LBR changes.
+ *   - btf_suppressed (d0eac42f5cec, 6.14-rc6, 2025, on top): BTF is dropped
+ *     too ("KVM doesn't virtualize BTF"), anything but LBR is #GP.  With LBR
+ *     virtualization off KVM loads DBGCTL by hand before VMRUN
+ *     (433265870ab3): see svm_enter().
  * hvsim's guest has no other MSR: reads return 0, writes are dropped.  Any
  * exit ends a WONT_EXIT window (dbg_post_exit), so the next MOV DR exits. */
+static bool svm_set_debugctl(struct svm *s, uint64_t val)
+{
+	struct vmcb *v = &s->vmcb;
+	enum debugctl_rules era = s->dbg.pol.debugctl_msr;
+	bool new_rules = era == DCTL_DROP_5_2 || era == DCTL_BTF_SUPPRESSED;
+	uint64_t allowed = 0x3Full;
+	if (new_rules) {
+		val &= ~(0xFull << 2);
+		allowed = DEBUGCTL_LBR | DEBUGCTL_BTF;
+	}
+	if (era == DCTL_BTF_SUPPRESSED) {
+		val &= ~DEBUGCTL_BTF;
+		allowed = DEBUGCTL_LBR;
+	}
+	if (val & ~allowed) {
+		svm_queue_exception(s, 13, false, 0);   /* "return 1": #GP, no skip */
+		return false;
+	}
+	if (new_rules && vmcb_read(v, DBGCTL) == val)
+		return true;
+	vmcb_write(v, DBGCTL, val);
+	vmcb_mark_dirty(v, VMCB_CLEAN_LBR);
+	uint64_t lbrv = val & DEBUGCTL_LBR ? 1 : 0;
+	if (!new_rules || vmcb_read(v, LBR_VIRTUALIZATION_ENABLE) != lbrv)
+		vmcb_write(v, LBR_VIRTUALIZATION_ENABLE, lbrv);
+	return true;
+}
+
 static void msr_interception(struct svm *s)
 {
 	bool write = vmcb_read(&s->vmcb, EXITINFO1) & 1;
@@ -441,16 +483,14 @@ static void msr_interception(struct svm *s)
 	CPU_CHARGE(s->cpu, CYC_HANDLER, handler_io);
 	if (write) {
 		uint64_t val = (s->rax & 0xFFFFFFFFull) | engine_gpr(s->eng, 2) << 32;
-		if (msr == MSR_IA32_DEBUGCTL) {
-			if (val & ~0x3Full) {
-				svm_queue_exception(s, 13, false, 0);
-				return;
-			}
-			vmcb_write(&s->vmcb, DBGCTL, val);
-			vmcb_mark_dirty(&s->vmcb, VMCB_CLEAN_LBR);
-		}
+		if (msr == MSR_IA32_DEBUGCTL && !svm_set_debugctl(s, val))
+			return;
+		if (msr == MSR_IA32_EFER)
+			engine_msr_write(s->eng, msr, val);   /* svm_set_efer (kvm_set_msr_common -> set_efer) */
 	} else {
 		uint64_t val = msr == MSR_IA32_DEBUGCTL ? vmcb_read(&s->vmcb, DBGCTL) : 0;
+		if (msr == MSR_IA32_EFER)
+			engine_msr_read(s->eng, msr, &val);
 		gpr_write(s, 0, val & 0xFFFFFFFFull);
 		gpr_write(s, 2, val >> 32);
 	}
@@ -765,11 +805,19 @@ static bool svm_on_insn(void *p, const struct insn_info *ii)
 		/* MSR_PROT with KVM's MSR permission map: IA32_DEBUGCTL is
 		 * intercepted both ways unless LBR virtualization passes it
 		 * through (off in hvsim; real kvm_amd took exit 0x7C for the
-		 * read, issue 12); hvsim's guest has no pass-through MSR.
+		 * read, issue 12).  STAR, LSTAR, CSTAR and SFMASK are pass-through
+		 * in kvm_amd's map (direct_access_msrs, ".always = true"): no
+		 * intercept, the VMCB's copies are the guest's (VMRUN and #VMEXIT
+		 * switch them, APM Table B-2); EFER is intercepted.
 		 * "RDMSR/WRMSR: checks ... #GP (CPL, reserved MSR) before the
 		 * intercept" (Table 15-7): at CPL 0 nothing is raised first.
 		 * EXITINFO1 = 1 for WRMSR; nRIP saved for MSR intercepts
 		 * (15.7.1). */
+		{
+			uint32_t m = (uint32_t)engine_gpr(s->eng, 1);
+			if (m == MSR_IA32_STAR || m == MSR_IA32_LSTAR || m == MSR_IA32_CSTAR || m == MSR_IA32_FMASK)
+				return false;
+		}
 		if (!(vmcb_hw_get(v, INTERCEPT_MISC1) & SVM_INTERCEPT_MSR_PROT))
 			return false;
 		if (ii->cls == IC_WRMSR && dbg_fastpath_wrmsr(&s->dbg.pol, true, (uint32_t)engine_gpr(s->eng, 1))) {
@@ -836,6 +884,11 @@ static void svm_boundary(void *p)
 	struct svm *s = p;
 	if (!s->cfg.timer_period || engine_instructions(s->eng) < s->next_timer)
 		return;
+	/* The physical interrupt is not recognized in the guest's interrupt
+	 * shadow (after STI or MOV SS: APM Vol.2 15.21.5 "Interrupt Shadows");
+	 * it comes at the next boundary. */
+	if (engine_blocking(s->eng))
+		return;
 	s->next_timer = engine_instructions(s->eng) + s->cfg.timer_period;
 	if (!(vmcb_hw_get(&s->vmcb, INTERCEPT_MISC1) & SVM_INTERCEPT_INTR))
 		return;
@@ -884,12 +937,14 @@ static bool svm_run_once(struct svm *s)
 		vmcb_mark_dirty(v, VMCB_CLEAN_CR);
 		s->load_pgd = false;
 	}
-	/* 2025 "Manually context switch DEBUGCTL if LBR virtualization is
-	 * disabled" (6.14-rc6): without LBRV VMRUN keeps the host's DEBUGCTL,
-	 * so KVM writes the guest's before VMRUN when they differ (and the
-	 * host's back after #VMEXIT, a no-op for hvsim's host, whose DEBUGCTL
-	 * is 0).  The BTF bit it carries is not modelled by the engine. */
-	if (!(vmcb_hw_get(v, LBR_VIRTUALIZATION_ENABLE) & 1) && vmcb_hw_get(v, DBGCTL) != c->debugctl)
+	/* 433265870ab3 "Manually context switch DEBUGCTL if LBR virtualization
+	 * is disabled" (6.14-rc6, knob debugctl_msr = btf_suppressed): without
+	 * LBRV VMRUN keeps the host's DEBUGCTL, so KVM writes the guest's before
+	 * VMRUN when they differ (and the host's back after #VMEXIT, a no-op for
+	 * hvsim's host, whose DEBUGCTL is 0).  Before it the guest ran with the
+	 * host's DEBUGCTL unless it had turned LBR virtualization on. */
+	if (s->dbg.pol.debugctl_msr == DCTL_BTF_SUPPRESSED && !(vmcb_hw_get(v, LBR_VIRTUALIZATION_ENABLE) & 1) &&
+	    vmcb_hw_get(v, DBGCTL) != c->debugctl)
 		c->debugctl = vmcb_hw_get(v, DBGCTL);
 	if (!svm_hw_vmrun(s)) {
 		/* #VMEXIT(VMEXIT_INVALID): svm_handle_exit reports

@@ -102,7 +102,11 @@ Test(knobs, defaults_are_todays_kvm)
 	cr_assert_str_eq(knob(NULL, "fastpath_tscdeadline"), "both");
 	cr_assert_str_eq(knob(NULL, "fastpath_user_exit"), "true");
 	cr_assert_str_eq(knob(NULL, "fastpath_dr6_in_loop"), "false");
-	cr_assert_eq(policy_knob_count(), 26u);
+	/* guest CPU rules, second part (issue 12): the 2025 SVM DEBUGCTL fixes
+	 * (d0eac42f5cec, 433265870ab3) and b9bed78e2fa9 (5.17) */
+	cr_assert_str_eq(knob(NULL, "debugctl_msr"), "btf_suppressed");
+	cr_assert_str_eq(knob(NULL, "vmx_pending_dbg_bs"), "true");
+	cr_assert_eq(policy_knob_count(), 28u);
 }
 
 /* bp_enabled is KVM today: every knob at its default. */
@@ -206,16 +210,20 @@ Test(knobs, lazy_eras)
 	cr_assert(p515->vmx_dr6_reset_after_sync);
 	cr_assert_eq(p515->preentry_dr7, 0u);
 	/* 5.15 and today differ only in that DR7 value, the 2026 MOV-DR fault
-	 * order (48512697c081), the 2026 SVM ICEBP intercept (ec9a16c6aeba)
-	 * and the fastpath loop: the TSC-deadline WRMSR fastpath VMX-only
+	 * order (48512697c081), the 2026 SVM ICEBP intercept (ec9a16c6aeba),
+	 * the 2025 SVM DEBUGCTL rules (d0eac42f5cec; 5.15 has d855066f8172's
+	 * VMX field), b9bed78e2fa9 (5.17, after the 5.15 release) and the
+	 * fastpath loop: the TSC-deadline WRMSR fastpath VMX-only
 	 * (before 0a94b2042419, 6.18), a skip's exit to user space dropped
 	 * (before f7f39c50edb9, 6.12), the WONT_EXIT DR6 load inside the run
 	 * loop (375e28ffc0cf, until c2fee09fc167). */
+	cr_assert_eq(p515->debugctl_msr, DCTL_VMCS_FIELD);
+	cr_assert_not(p515->vmx_pending_dbg_bs);
 	const struct policy *now = get("bp_enabled");
 	for (unsigned i = 0; i < policy_knob_count(); i++) {
 		const char *k = policy_knob_name(i);
 		if (strcmp(k, "preentry_dr7") && strcmp(k, "movdr_fault_order") && strcmp(k, "svm_icebp_intercept") &&
-		    strncmp(k, "fastpath_", 9))
+		    strncmp(k, "fastpath_", 9) && strcmp(k, "debugctl_msr") && strcmp(k, "vmx_pending_dbg_bs"))
 			cr_assert_str_eq(knob(p515, k), knob(now, k), "%s", k);
 	}
 	cr_assert_str_eq(knob(p515, "fastpath_reenter"), "true");
@@ -427,12 +435,12 @@ Test(knobs, print_matrix_has_every_preset_and_fits)
 	size_t len;
 	char *t = capture(1, &len);
 	assert_names(t, true);  /* presets in rows, knobs in the legend */
-	/* Table rows (up to the first blank line) fit in 150 columns. */
+	/* Table rows (up to the first blank line) fit in 160 columns (25 knobs). */
 	unsigned rows = 0;
 	for (char *line = t; *line && *line != '\n'; rows++) {
 		char *nl = strchr(line, '\n');
 		cr_assert_not_null(nl);
-		cr_assert_leq(nl - line, 150, "row %u is %d wide", rows, (int)(nl - line));
+		cr_assert_leq(nl - line, 160, "row %u is %d wide", rows, (int)(nl - line));
 		line = nl + 1;
 	}
 	cr_assert_eq(rows, 1 + NNAMES, "a header and one row per preset");

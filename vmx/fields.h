@@ -29,6 +29,9 @@ enum vmcs_field {
 #define INTR_TYPE_SOFT_EXCEPTION       (6u << 8)   /* INT3, INTO */
 #define INTR_INFO_DELIVER_CODE         (1u << 11)
 #define VMX_EXIT_REASONS_FAILED_VMENTRY (1u << 31)
+/* Pending-debug-exceptions bit 12, "enabled breakpoint" (SDM Table 24-4);
+ * bits 3:0 and 14 are DR6's B0-B3 and BS. */
+#define VMX_PENDING_DBG_ENABLED_BP     (1ull << 12)
 
 enum vmx_exit_reason {
 #define EXIT_REASON(name, nr) EXIT_REASON_##name = nr,

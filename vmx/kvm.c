@@ -195,8 +195,9 @@ static void vmx_exit_debug(struct vmx *x, int vec, uint64_t payload, uint64_t dr
 		 * check, which is what RF = 1 gives (SDM 17.3.1.1), so the RF
 		 * write is not replayed here. */
 	case USER_DEBUG_CONSUMED:
-		if (vec == 1)
-			engine_note_db_debugger(x->eng, "KVM_EXIT_DEBUG");
+		if (vec == 1)   /* debug.arch.pc: kvm_get_linear_rip() */
+			engine_note_db_debugger(x->eng, reg_read(x, VCPU_REGS_RIP), payload | DR6_ACTIVE_LOW,
+						"KVM_EXIT_DEBUG");
 		break;
 	case USER_DEBUG_REINJECT:
 		if (vec == 1)
@@ -205,6 +206,19 @@ static void vmx_exit_debug(struct vmx *x, int vec, uint64_t payload, uint64_t dr
 			vmx_queue_exception(x, vec, false, 0);
 		break;
 	}
+}
+
+/* vmx_set_interrupt_shadow(vcpu, 0), which skip_emulated_instruction has
+ * called since the interrupt-shadow support of 2.6.29 ("We emulated an
+ * instruction, so temporary interrupt blocking should be removed"): a
+ * VMREAD of GUEST_INTERRUPTIBILITY_INFO, and a VMWRITE clearing its STI and
+ * MOV-SS bits when one is set (svm/kvm.c writes INTERRUPT_SHADOW the same
+ * way). */
+static void clear_interrupt_shadow(struct vmx *x)
+{
+	uint64_t intr = vmcs_read(&x->vmcs, GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & 3)
+		vmcs_write(&x->vmcs, GUEST_INTERRUPTIBILITY_INFO, intr & ~3ull);
 }
 
 /* kvm_skip_emulated_instruction(): advance RIP by the exit's instruction
@@ -216,6 +230,7 @@ static bool skip_rip(struct vmx *x)
 	uint64_t rip = reg_read(x, VCPU_REGS_RIP);
 	uint64_t len = vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN);
 	reg_write(x, VCPU_REGS_RIP, rip + len);
+	clear_interrupt_shadow(x);
 	/* Before Linux 4.10 (emul_singlestep = false) KVM skipped without
 	 * looking at TF: the guest lost the trap (Kyle Huey's cover letter,
 	 * "The program will stop two instructions after CPUID"), and so did a
@@ -310,19 +325,36 @@ static void handle_cr(struct vmx *x)
 
 /* handle_rdmsr / handle_wrmsr (exit reasons 31/32, SDM Appendix C):
  * kvm_emulate_rdmsr/wrmsr -> vmx_get_msr/vmx_set_msr.  IA32_DEBUGCTL is not
- * in KVM's MSR-bitmap pass-through list, so both directions exit.  The value
- * lives in GUEST_IA32_DEBUGCTL (VM entry loads it with "load debug
- * controls", SDM 26.3.2.1).  vmx_set_msr: bits outside
- * vmx_get_supported_debugctl() (LBR only with an LBR-capable vPMU, bus-lock
- * detect only if exposed: neither in hvsim) are invalid; invalid BTF/LBR are
- * dropped with kvm_pr_unimpl_wrmsr, any other invalid bit is #GP.  (KVM <=
- * 5.11's kvm_set_msr_common did the same: LBR/BTF "nop", other bits #GP,
- * reads 0.)  The host's DEBUGCTL (0 in hvsim, which the exit's clear leaves
- * right) is put back after the exit (KVM_RUN_LOAD_DEBUGCTL, 2025): nothing
- * to do here.  hvsim's guest has no other MSR: reads 0, writes dropped. */
+ * in KVM's MSR-bitmap pass-through list, so both directions exit.  What KVM
+ * does with the value is the era's (knob debugctl_msr):
+ *   - common (b5e2fec0ebc3 "KVM: Ignore DEBUGCTL MSRs with no effect", 2008,
+ *     until 5.11): kvm_set_msr_common accepts 0, treats LBR/BTF as a "nop"
+ *     (vcpu_unimpl) and answers any other bit with #GP ("Values other than
+ *     LBR and BTF are vendor-specific, thus reserved"); kvm_get_msr_common
+ *     reads 0.  No VMCS access.
+ *   - vmcs_field / btf_suppressed (d855066f8172, Like Xu, 5.12): vmx_set_msr
+ *     keeps the value in GUEST_IA32_DEBUGCTL (VM entry loads it with "load
+ *     debug controls", SDM 26.3.2.1); bits outside vmx_get_supported_debugctl()
+ *     (LBR only with an LBR-capable vPMU, bus-lock detect only if exposed:
+ *     neither in hvsim) are invalid; invalid BTF/LBR are dropped, any other
+ *     invalid bit is #GP; vmx_get_msr reads the field.  The 2025 VMX series
+ *     (17ec2f965344 RTM_DEBUG with RTM, the getter/setter wrappers, host
+ *     FREEZE_IN_SMM) changes nothing a guest of hvsim's CPU can see: RTM_DEBUG
+ *     is not modelled.
+ * So on VMX a guest's BTF never reaches the hardware in any era.  The host's
+ * DEBUGCTL (0 in hvsim, which the exit's clear leaves right) is put back
+ * after the exit (KVM_RUN_LOAD_DEBUGCTL, 2025): nothing to do here.
+ * The SYSCALL MSRs (EFER, STAR, LSTAR, CSTAR, FMASK) are not in the
+ * pass-through list either: vmx_set_msr keeps STAR/LSTAR/CSTAR/FMASK as
+ * user-return MSRs loaded before the guest runs (kvm_set_user_return_msr),
+ * EFER through set_efer and the VM-entry "load IA32_EFER" control, a
+ * non-canonical LSTAR/CSTAR is #GP (kvm_set_msr_common's is_noncanonical
+ * checks): the guest's values are the engine's.  hvsim's guest has no other
+ * MSR: reads 0, writes dropped. */
 static void handle_msr(struct vmx *x, bool write)
 {
 	uint32_t msr = (uint32_t)engine_gpr(x->eng, 1);
+	bool common = x->dbg.pol.debugctl_msr == DCTL_COMMON;
 	CPU_CHARGE(x->cpu, CYC_HANDLER, handler_io);
 	if (write) {
 		uint64_t val = (engine_gpr(x->eng, 0) & 0xFFFFFFFFull) | engine_gpr(x->eng, 2) << 32;
@@ -332,10 +364,16 @@ static void handle_msr(struct vmx *x, bool write)
 				vmx_queue_exception(x, 13, false, 0);
 				return;
 			}
-			vmcs_write(&x->vmcs, GUEST_IA32_DEBUGCTL, val);
+			if (!common)
+				vmcs_write(&x->vmcs, GUEST_IA32_DEBUGCTL, val);
+		} else if (engine_msr_write(x->eng, msr, val) == 13) {
+			vmx_queue_exception(x, 13, false, 0);
+			return;
 		}
 	} else {
-		uint64_t val = msr == MSR_IA32_DEBUGCTL ? vmcs_read(&x->vmcs, GUEST_IA32_DEBUGCTL) : 0;
+		uint64_t val = msr == MSR_IA32_DEBUGCTL && !common ? vmcs_read(&x->vmcs, GUEST_IA32_DEBUGCTL) : 0;
+		if (msr != MSR_IA32_DEBUGCTL)
+			engine_msr_read(x->eng, msr, &val);
 		engine_set_gpr(x->eng, 0, val & 0xFFFFFFFFull);
 		engine_set_gpr(x->eng, 2, val >> 32);
 	}
@@ -357,10 +395,12 @@ static void handle_exception(struct vmx *x)
 			vmx_exit_debug(x, 1, payload, vmcs_read(&x->vmcs, GUEST_DR7));
 			return;
 		}
-		/* ICEBP (privileged software exception): skip it, then reinject. */
+		/* ICEBP (privileged software exception): skip it, then reinject;
+		 * "skipping ICEBP still clears STI and MOVSS blocking". */
 		if (vmx_intr_info_type(info) == INTR_TYPE_PRIV_SW_EXCEPTION) {
 			uint64_t rip = reg_read(x, VCPU_REGS_RIP);
 			reg_write(x, VCPU_REGS_RIP, rip + vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN));
+			clear_interrupt_shadow(x);
 		}
 		dbg_handle_db_exit(&x->dbg, payload);
 	} else if (vec == 3 && (x->dbg.guest_debug & GUESTDBG_USE_SW_BP)) {
@@ -646,6 +686,11 @@ static void vmx_boundary(void *p)
 	struct vmx *x = p;
 	if (!x->cfg.timer_period || engine_instructions(x->eng) < x->next_timer)
 		return;
+	/* An external interrupt waits out an STI or MOV-SS shadow (SDM Vol.3
+	 * 6.8.3, Table 24-3: blocking by STI/MOV SS "blocks interrupts for one
+	 * instruction"); it comes at the next boundary. */
+	if (!x->cfg.timer_guest && engine_blocking(x->eng))
+		return;
 	x->next_timer = engine_instructions(x->eng) + x->cfg.timer_period;
 	/* The guest's own LAPIC timer runs on the VMX-preemption timer (KVM's
 	 * hv timer): reason 52, a fastpath exit where the era has one; the
@@ -683,6 +728,20 @@ static void vmx_enter(void *p)
 	 * vmx_inject_exception writes the VMCS ... */
 	if (x->exc_pending) {
 		x->exc_pending = false;
+		/* vmx_inject_exception, knob vmx_pending_dbg_bs: "When injecting a
+		 * #DB, single-stepping is enabled in RFLAGS, and STI or MOV-SS
+		 * blocking is active, set vmcs.PENDING_DBG_EXCEPTIONS.BS to prevent
+		 * a false positive from VM-Entry consistency check" (read in
+		 * Debian's linux-source-6.1 6.1.192; b9bed78e2fa9, 5.17, first put
+		 * it in handle_exception_nmi for a re-injected #DB: "the CPU
+		 * doesn't set the bit on VM-Exit due to #DB interception").  Before
+		 * it the entry that injects such a #DB fails (vmx/hw.c, SDM
+		 * 26.3.1.5): KVM_EXIT_FAIL_ENTRY. */
+		if (x->exc_vector == 1 && x->dbg.pol.vmx_pending_dbg_bs &&
+		    (reg_read(x, VCPU_EXREG_RFLAGS) & (1ull << 8)) &&
+		    (vmcs_read(&x->vmcs, GUEST_INTERRUPTIBILITY_INFO) & 3))
+			vmcs_write(&x->vmcs, GUEST_PENDING_DBG_EXCEPTIONS,
+				   vmcs_read(&x->vmcs, GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
 		if (x->exc_vector == 1 && x->exc_has_payload)
 			dbg_deliver_db_payload(&x->dbg, x->exc_payload);
 		bool err = x->exc_vector == 13 || x->exc_vector == 14 || x->exc_vector == 17 ||
@@ -718,6 +777,14 @@ static bool vmx_run_once(struct vmx *x)
 		x->rc.dirty = 0;
 	else
 		x->rc.dirty &= ~VMX_REGS_DIRTY_SET;
+	/* "When single-stepping over STI and MOV SS, we must clear the
+	 * corresponding interruptibility bits in the guest state. Otherwise
+	 * vmentry fails as it then expects bit 14 (BS) in pending debug
+	 * exceptions being set, but that's not correct for the guest debugging
+	 * case" (vmx_vcpu_run, every era since guest single-stepping): with
+	 * KVM_GUESTDBG_SINGLESTEP each entry clears the shadow. */
+	if (x->dbg.guest_debug & GUESTDBG_SINGLESTEP)
+		clear_interrupt_shadow(x);
 	/* The RSP write above went to the VMCS; GPRs other than RSP live in the
 	 * engine already. */
 	if (!vmx_hw_entry(x)) {

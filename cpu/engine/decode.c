@@ -53,6 +53,7 @@ int engine_classify(const uint8_t *b, size_t n, int mode, struct insn_info *ii)
 	case 0xFA: case 0xFB:                           /* CLI, STI: IOPL-sensitive */
 		ii->cls = IC_PRIV;
 		ii->iopl = true;
+		ii->sti = op == 0xFB;
 		ii->len = (uint8_t)(i + 1);
 		return 0;
 	case 0xF1: ii->cls = IC_ICEBP; ii->len = (uint8_t)(i + 1); return 0;
@@ -132,6 +133,8 @@ int engine_classify(const uint8_t *b, size_t n, int mode, struct insn_info *ii)
 		ii->len = (uint8_t)(i + 3);
 		return 0;
 	}
+	case 0x05: ii->cls = IC_SYSCALL; ii->len = (uint8_t)(i + 2); return 0;
+	case 0x07: ii->cls = IC_SYSRET; ii->len = (uint8_t)(i + 2); return 0;
 	case 0x32: ii->cls = IC_RDMSR; ii->len = (uint8_t)(i + 2); return 0;
 	case 0x30: ii->cls = IC_WRMSR; ii->len = (uint8_t)(i + 2); return 0;
 	case 0x01:

@@ -11,7 +11,10 @@
  * is below the CPL is #GP(vector * 8 + 2) (6.12.1.1).  The CPL itself is
  * hvsim's (engine.h, engine_cpl): CS and SS are written as selectors.  IST
  * stack switching and task gates are not modelled (a gate that needs them
- * ends the run), nor are privilege changes in 32-bit guests.
+ * ends the run).  32-bit guests change privilege the same way with a 32-bit
+ * TSS (ESP0 at offset 4, SS0 at offset 8, SDM 8.2.1) and 4-byte frames
+ * that carry SS:ESP (6.12.1, Figure 6-4).  SYSCALL and SYSRET (64-bit mode)
+ * are the third way between rings (at the end of the file).
  * IRET is emulated for the same reason and to track RFLAGS.RF, which
  * Unicorn keeps but never clears (measured: PUSHF after setting RF pushes
  * it back).
@@ -20,7 +23,8 @@
  * Procedures", 6.14.2 "64-Bit Mode Stack Frame"):
  *   64-bit: RSP aligned down to 16, then SS, RSP, RFLAGS, CS, RIP
  *           [, error code], 8 bytes each.
- *   32-bit, same privilege: EFLAGS, CS, EIP [, error code], 4 bytes each. */
+ *   32-bit, same privilege: EFLAGS, CS, EIP [, error code], 4 bytes each;
+ *   32-bit, from an outer level: SS, ESP, EFLAGS, CS, EIP [, error code]. */
 #include "cpu/engine/engine_int.h"
 #include <stdio.h>
 #include <string.h>
@@ -50,9 +54,27 @@ static bool pop(struct engine *e, uint64_t *sp, uint64_t *val, unsigned size)
 	return true;
 }
 
+/* CS and SS as the privilege change leaves them.  Unicorn 2.0.1 stores a
+ * 64-bit mode selector as it is (engine.h "CPL"), but in 32-bit mode it
+ * loads SS through its own segment checks against its own CPL, which
+ * stays 0 (measured: SS = 0x1B is refused, 0x10 stays): hvsim keeps the
+ * 32-bit SS selector itself (struct engine ss_sel) for the frames it
+ * pushes; the flat user and kernel data segments have the same base and
+ * limit, so the segment Unicorn keeps addresses the same stack. */
 static void set_sel(struct engine *e, int reg, uint16_t sel)
 {
 	uc_reg_write(e->uc, reg, &sel);
+	if (reg == UC_X86_REG_SS && e->mode == 32) {
+		e->ss_sel = sel;
+		e->ss_own = true;
+	}
+}
+
+static uint16_t get_ss(struct engine *e)
+{
+	uint16_t ss = 0;
+	uc_reg_read(e->uc, UC_X86_REG_SS, &ss);
+	return e->mode == 32 && e->ss_own ? e->ss_sel : ss;
 }
 
 /* DPL of the code segment `sel` in the GDT, or -1 if it is not a present
@@ -72,15 +94,21 @@ static int code_dpl(struct engine *e, uint16_t sel)
 	return (int)((d >> 45) & 3);
 }
 
-/* TSS.RSP0 of the current task (64-bit TSS, offset 4; SDM 8.7). */
-static bool tss_rsp0(struct engine *e, uint64_t *rsp0)
+/* The ring-0 stack of the current task: TSS.RSP0 (64-bit TSS, offset 4;
+ * SDM 8.7), or TSS.ESP0 and TSS.SS0 (32-bit TSS, offsets 4 and 8; 8.2.1). */
+static bool tss_rsp0(struct engine *e, uint64_t *rsp0, uint16_t *ss0)
 {
 	uc_x86_mmr tr;
 	memset(&tr, 0, sizeof(tr));
 	uc_reg_read(e->uc, UC_X86_REG_TR, &tr);
+	*rsp0 = 0;
+	*ss0 = 0;
 	if (tr.limit < 11)
 		return false;
-	return uc_mem_read(e->uc, tr.base + 4, rsp0, 8) == UC_ERR_OK;
+	if (e->mode == 64)
+		return uc_mem_read(e->uc, tr.base + 4, rsp0, 8) == UC_ERR_OK;
+	return uc_mem_read(e->uc, tr.base + 4, rsp0, 4) == UC_ERR_OK &&
+	       uc_mem_read(e->uc, tr.base + 8, ss0, 2) == UC_ERR_OK;
 }
 
 bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,
@@ -130,11 +158,11 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	}
 	if (cpl > 0) {
 		new_cpl = code_dpl(e, gsel);
-		if (new_cpl < 0 || new_cpl > cpl || e->mode != 64) {
+		if (new_cpl < 0 || new_cpl > cpl) {
 			engine_request_stop(e, STOP_TRIPLE, NULL);
 			snprintf(e->stop_msg, sizeof(e->stop_msg),
 				 "guest IDT gate %d selector 0x%x is no present code segment a CPL %d "
-				 "delivery can use (hvsim models 64-bit privilege changes only)", vector, gsel, cpl);
+				 "delivery can use", vector, gsel, cpl);
 			return true;
 		}
 	}
@@ -143,7 +171,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	fl = uc_flags_read(e);
 	uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
 	uc_reg_read(e->uc, UC_X86_REG_CS, &cs);
-	uc_reg_read(e->uc, UC_X86_REG_SS, &ss);
+	ss = get_ss(e);
 	if (e->mode == 32)
 		sp &= 0xFFFFFFFFull;
 	/* RF in the pushed image: set for fault-class exceptions other than #DB
@@ -154,19 +182,22 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	if (fault && vector != 1 && !soft)
 		pushed |= RF_RF;
 	bool ok;
+	uint64_t old_sp = sp;
+	uint16_t ss0 = 0;
+	if (new_cpl < cpl && !tss_rsp0(e, &sp, &ss0)) {
+		engine_request_stop(e, STOP_TRIPLE, NULL);
+		snprintf(e->stop_msg, sizeof(e->stop_msg),
+			 "no TSS to switch stacks from CPL %d for vector %d (triple fault)", cpl, vector);
+		return true;
+	}
 	if (e->mode == 64) {
-		uint64_t old_sp = sp;
-		if (new_cpl < cpl && !tss_rsp0(e, &sp)) {
-			engine_request_stop(e, STOP_TRIPLE, NULL);
-			snprintf(e->stop_msg, sizeof(e->stop_msg),
-				 "no TSS to switch stacks from CPL %d for vector %d (triple fault)", cpl, vector);
-			return true;
-		}
 		sp &= ~0xFull;
 		ok = push(e, &sp, ss, 8) && push(e, &sp, old_sp, 8) && push(e, &sp, pushed, 8) &&
 		     push(e, &sp, cs, 8) && push(e, &sp, rip, 8) && (!has_error || push(e, &sp, error, 8));
 	} else {
-		ok = push(e, &sp, pushed & 0xFFFFFFFF, 4) && push(e, &sp, cs, 4) &&
+		sp &= 0xFFFFFFFFull;
+		ok = (new_cpl == cpl || (push(e, &sp, ss, 4) && push(e, &sp, old_sp & 0xFFFFFFFF, 4))) &&
+		     push(e, &sp, pushed & 0xFFFFFFFF, 4) && push(e, &sp, cs, 4) &&
 		     push(e, &sp, rip & 0xFFFFFFFF, 4) && (!has_error || push(e, &sp, error, 4));
 	}
 	if (!ok) {
@@ -184,7 +215,8 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
 	if (new_cpl != cpl) {
 		set_sel(e, UC_X86_REG_CS, (uint16_t)((gsel & ~3u) | (unsigned)new_cpl));
-		set_sel(e, UC_X86_REG_SS, (uint16_t)new_cpl);   /* null SS, RPL = new CPL (6.14.4) */
+		/* 64-bit: a null SS with RPL = new CPL (6.14.4); 32-bit: TSS.SS0 */
+		set_sel(e, UC_X86_REG_SS, e->mode == 64 ? (uint16_t)new_cpl : ss0);
 	}
 	e->rf = false;
 	engine_set_rip(e, target);
@@ -201,19 +233,22 @@ int emulate_iret(struct engine *e, const struct insn_info *ii)
 	if (e->mode == 32)
 		sp &= 0xFFFFFFFFull;
 	bool ok = pop(e, &sp, &rip, w) && pop(e, &sp, &cs, w) && pop(e, &sp, &fl, w);
-	if (ok && e->mode == 64)          /* 64-bit mode IRET always pops SS:RSP */
+	int cpl = engine_cpl(e), rpl = (int)(cs & 3);
+	/* 64-bit mode IRET always pops SS:RSP; a 32-bit IRET to an outer level
+	 * pops SS:ESP ("RETURN-TO-OUTER-PRIVILEGE-LEVEL") */
+	bool pop_ss = e->mode == 64 || rpl > cpl;
+	if (ok && pop_ss)
 		ok = pop(e, &sp, &nsp, w) && pop(e, &sp, &ss, w);
 	if (!ok)
 		return -1;
-	int cpl = engine_cpl(e), rpl = (int)(cs & 3);
 	/* "IF return code segment selector RPL < CPL THEN #GP(selector)" (SDM
 	 * Vol.2 IRET, protected mode); the frame stays on the stack. */
 	if (rpl < cpl)
 		return 13;
-	if (rpl > cpl && (e->mode != 64 || code_dpl(e, (uint16_t)cs) != rpl))
+	if (rpl > cpl && code_dpl(e, (uint16_t)cs) != rpl)
 		return 13;                 /* "return code segment DPL != RPL" */
-	if (e->mode == 64)
-		sp = nsp;
+	if (pop_ss)
+		sp = e->mode == 64 ? nsp : (nsp & 0xFFFFFFFFull);
 	/* RF popped as 1 suppresses instruction breakpoints on the first
 	 * instruction after IRET (SDM 17.3.1.1). */
 	e->rf = (fl & RF_RF) != 0;
@@ -236,5 +271,98 @@ int emulate_iret(struct engine *e, const struct insn_info *ii)
 		set_sel(e, UC_X86_REG_SS, (uint16_t)ss);
 	}
 	engine_set_rip(e, rip);
+	return 0;
+}
+
+/* ---- SYSCALL and SYSRET ------------------------------------------------------------- */
+
+int engine_msr_read(struct engine *e, uint32_t msr, uint64_t *val)
+{
+	switch (msr) {
+	case MSR_IA32_EFER:
+		/* LME and LMA: the guest runs in IA-32e mode when it is 64-bit */
+		*val = e->efer | (e->mode == 64 ? (1ull << 8) | (1ull << 10) : 0);
+		return 0;
+	case MSR_IA32_STAR: *val = e->star; return 0;
+	case MSR_IA32_LSTAR: *val = e->lstar; return 0;
+	case MSR_IA32_CSTAR: *val = e->cstar; return 0;
+	case MSR_IA32_FMASK: *val = e->fmask; return 0;
+	default: return -1;
+	}
+}
+
+static bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+int engine_msr_write(struct engine *e, uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case MSR_IA32_EFER:
+		e->efer = val & (EFER_SCE | (1ull << 11));      /* SCE, NXE; LME/LMA are the mode's */
+		return 0;
+	case MSR_IA32_STAR: e->star = val; return 0;
+	case MSR_IA32_LSTAR:
+	case MSR_IA32_CSTAR:
+		if (!canonical(val))
+			return 13;
+		*(msr == MSR_IA32_LSTAR ? &e->lstar : &e->cstar) = val;
+		return 0;
+	case MSR_IA32_FMASK: e->fmask = val & 0xFFFFFFFFull; return 0;
+	default: return -1;
+	}
+}
+
+/* SYSCALL (SDM Vol.2 SYSCALL, 64-bit mode): "#UD If IA32_EFER.SCE = 0";
+ * RCX <- the next RIP, R11 <- RFLAGS, RFLAGS &= ~IA32_FMASK (RF cleared),
+ * RIP <- IA32_LSTAR, CS.Selector <- IA32_STAR[47:32] & FFFCH (CPL 0),
+ * SS.Selector <- IA32_STAR[47:32] + 8; RSP is not switched.  Outside
+ * 64-bit mode Intel raises #UD ("The SYSCALL instruction is not recognized
+ * in protected mode"); AMD's legacy-mode SYSCALL is not modelled. */
+int emulate_syscall(struct engine *e, const struct insn_info *ii)
+{
+	if (e->mode != 64)
+		return e->amd ? -1 : 6;
+	if (!(e->efer & EFER_SCE))
+		return 6;
+	uint64_t fl = uc_flags_read(e);
+	engine_set_gpr(e, 1, ii->rip + ii->len);
+	engine_set_gpr(e, 11, fl & ~RF_RF);
+	uc_flags_write(e, (fl & ~e->fmask & ~RF_RF) | 2);
+	e->rf = false;
+	uint16_t sel = (uint16_t)(e->star >> 32);
+	set_sel(e, UC_X86_REG_CS, sel & 0xFFFC);
+	set_sel(e, UC_X86_REG_SS, (uint16_t)(sel + 8));
+	engine_set_rip(e, e->lstar);
+	return 0;
+}
+
+/* SYSRET with REX.W (SDM Vol.2 SYSRET, "return to 64-bit mode"): "#UD If
+ * IA32_EFER.SCE = 0", "#GP(0) If CPL != 0" and, on Intel, "If the return is
+ * to 64-bit mode and RCX contains a non-canonical address" (taken at CPL 0:
+ * the hazard of CVE-2012-0217; AMD loads it and the fetch faults at CPL 3);
+ * RIP <- RCX, RFLAGS <- (R11 & 3C7FD7H) | 2, CS.Selector <- IA32_STAR[63:48]
+ * + 16 | 3, SS.Selector <- IA32_STAR[63:48] + 8 | 3 (CPL 3).  Without REX.W
+ * it returns to compatibility mode: not modelled. */
+int emulate_sysret(struct engine *e, const struct insn_info *ii)
+{
+	if (e->mode != 64)
+		return e->amd ? -1 : 6;
+	if (!(e->efer & EFER_SCE))
+		return 6;
+	if (engine_cpl(e) != 0)
+		return 13;
+	if (!ii->rex_w)
+		return -1;
+	uint64_t rcx = engine_gpr(e, 1);
+	if (!e->amd && !canonical(rcx))
+		return 13;
+	uc_flags_write(e, (engine_gpr(e, 11) & 0x3C7FD7ull) | 2);
+	e->rf = false;
+	uint16_t base = (uint16_t)(e->star >> 48);
+	set_sel(e, UC_X86_REG_CS, (uint16_t)((base + 16) | 3));
+	set_sel(e, UC_X86_REG_SS, (uint16_t)((base + 8) | 3));
+	engine_set_rip(e, rcx);
 	return 0;
 }

@@ -50,6 +50,8 @@ enum insn_class {
 	IC_PRIV,        /* CPL-0-only instructions Unicorn runs natively (it has no CPL of
 			 * its own, engine.h "CPL"): CLI/STI (IOPL), LGDT/LIDT/INVLPG,
 			 * LLDT/LTR, CLTS, INVD, WBINVD: #GP(0) at CPL > 0, native at CPL 0 */
+	IC_SYSCALL,     /* 0F 05: emulated (64-bit mode; cpu/engine/deliver.c) */
+	IC_SYSRET,      /* 0F 07: emulated (REX.W, to 64-bit mode) */
 	IC_BAD,         /* LOCK MOV DR, string I/O, 16-bit IRET: unsupported */
 };
 
@@ -61,6 +63,7 @@ struct insn_info {
 	bool dr_write;         /* MOV DR/CR: true = MOV to DR/CR */
 	int8_t gpr;            /* MOV DR/CR: GPR number (0 RAX ... 15 R15, SDM order) */
 	bool iopl;             /* IC_PRIV: IOPL-sensitive (CLI/STI: #GP only if CPL > IOPL) */
+	bool sti;              /* IC_PRIV: STI (blocks events for one instruction when IF was 0) */
 	bool io_in;            /* IO: IN (true) or OUT */
 	bool io_dx;            /* IO: port in DX (else immediate) */
 	uint8_t io_size;       /* IO: 1, 2 or 4 bytes */
@@ -179,13 +182,50 @@ void engine_set_cr(struct engine *e, int n, uint64_t v);
  * keeps the CPL as the RPL of the CS selector (CPL = CS.RPL, SDM Vol.3
  * 5.5), changes it itself on exception delivery and IRET (deliver.c), and
  * raises the #GP of every CPL-0-only instruction (IC_PRIV, HLT, MOV CR,
- * RDMSR/WRMSR, IN/OUT above IOPL, MOV DR).  Only 64-bit guests run at CPL 3
- * (scenario key guest.user). */
+ * RDMSR/WRMSR, IN/OUT above IOPL, MOV DR), and SYSCALL/SYSRET (deliver.c).
+ * 64-bit and 32-bit guests run at CPL 3 (scenario key guest.user). */
 int engine_cpl(struct engine *e);
 /* Descriptor tables and selectors at start-up (guest.user, sim/run.c):
  * GDTR, TR (a 64-bit available TSS), CS and SS. */
 void engine_set_segments(struct engine *e, uint64_t gdt, uint16_t gdt_limit, uint16_t tr_sel,
 			 uint64_t tss, uint32_t tss_limit, uint16_t cs, uint16_t ss);
+
+/* Event blocking and pending debug exceptions at the current instruction
+ * boundary (cpu/engine/blocking.c), what a VM exit saves and a VM entry
+ * loads: VMX's interruptibility-state and pending-debug-exceptions fields
+ * (SDM Vol.3 Table 24-3, Table 24-4, 27.3.4, 26.6.1, 26.6.3).
+ *   engine_blocking: ENGINE_BLOCK_STI if the instruction at the current RIP
+ *     is the one right after an STI that set IF, ENGINE_BLOCK_MOVSS if it is
+ *     the one right after a MOV SS/POP SS;
+ *   engine_take_held_db: the data-breakpoint matches (hardware slots) MOV-SS
+ *     blocking holds for the next boundary, taken out of the engine (a VMX
+ *     exit saves them into the pending-debug-exceptions field);
+ *   engine_entry_debug: what VM entry leaves behind: `blocking` for the
+ *     first instruction (none after a vectoring entry), and a #DB with DR6
+ *     bits `dr6` (B0-B3, BS) pending for the next boundary; the engine
+ *     delivers it there (through ops.exception, so an intercepted #DB is a
+ *     VM exit). */
+#define ENGINE_BLOCK_STI   1u
+#define ENGINE_BLOCK_MOVSS 2u
+unsigned engine_blocking(const struct engine *e);
+unsigned engine_take_held_db(struct engine *e);
+void engine_entry_debug(struct engine *e, unsigned blocking, uint64_t dr6);
+
+/* The guest's SYSCALL MSRs, kept by the engine (the guest's own values:
+ * what KVM loads before entry and what the native instructions use):
+ * IA32_EFER (SCE and NXE are stored; LME and LMA read 1 in 64-bit mode),
+ * IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK.  engine_msr_read: 0 with
+ * *val set, -1 if `msr` is not one of them; engine_msr_write: 0, -1 not
+ * one of them, 13 if the value faults (#GP(0): a non-canonical LSTAR or
+ * CSTAR, SDM Vol.2 WRMSR). */
+#define MSR_IA32_EFER   0xC0000080u
+#define MSR_IA32_STAR   0xC0000081u
+#define MSR_IA32_LSTAR  0xC0000082u
+#define MSR_IA32_CSTAR  0xC0000083u
+#define MSR_IA32_FMASK  0xC0000084u
+#define EFER_SCE        (1ull << 0)
+int engine_msr_read(struct engine *e, uint32_t msr, uint64_t *val);
+int engine_msr_write(struct engine *e, uint32_t msr, uint64_t val);
 
 /* Limits. */
 void engine_set_budget(struct engine *e, uint64_t max_insns, uint64_t max_cycles);
@@ -216,8 +256,9 @@ void engine_deliver(struct engine *e, int vector, bool fault, bool has_error, ui
 void engine_note_db_delivery(struct engine *e, uint64_t dr6_seen);
 /* A #DB the host's debugger took from the guest (KVM_EXIT_DEBUG, consumed
  * by user space): counted and logged as the host's (db.host.delivered,
- * who = host), never as a guest miss or spurious #DB. */
-void engine_note_db_debugger(struct engine *e, const char *cause);
+ * who = host), never as a guest miss or spurious #DB; the record's rip and
+ * dr6 are what KVM reports to user space (debug.arch.pc, debug.arch.dr6). */
+void engine_note_db_debugger(struct engine *e, uint64_t pc, uint64_t dr6, const char *cause);
 /* TF in the guest's RFLAGS is forced by the host debugger
  * (KVM_GUESTDBG_SINGLESTEP): single-step traps are not the guest's. */
 void engine_set_host_singlestep(struct engine *e, bool on);

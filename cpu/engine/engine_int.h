@@ -121,7 +121,10 @@ struct engine {
 	bool rf;
 	uint64_t rf_rip, rf_seq;
 
-	/* data-breakpoint traps pending for the next instruction boundary */
+	/* data-breakpoint traps pending for the next instruction boundary:
+	 * slots (bits 3:0) of the hardware and of the owner's DRs; pend_hw may
+	 * also hold PEND_BS, a single-step trap a VM entry left pending
+	 * (engine_entry_debug) */
 	unsigned pend_hw, pend_ideal;
 	uint64_t pend_rip;
 
@@ -132,7 +135,21 @@ struct engine {
 	 * and the MOV SS's data-breakpoint traps held until after it. */
 	bool ss_block;
 	uint64_t ss_next, ss_seq;
+	/* STI blocking (SDM Vol.3 6.8.3, Table 24-3): the instruction at
+	 * sti_next, in the block after the STI's (QEMU ends a block after STI
+	 * as after MOV SS), when the STI set IF.  It blocks interrupts only:
+	 * no debug exception is held or suppressed by it. */
+	bool sti_block;
+	uint64_t sti_next, sti_seq;
 	bool amd;                   /* vendor rules: AMD (engine_set_amd) */
+	/* 32-bit mode: the SS selector of the last privilege change, which
+	 * Unicorn refuses to load (deliver.c set_sel); dropped when the guest
+	 * loads SS itself (MOV SS / POP SS) */
+	uint16_t ss_sel;
+	bool ss_own;
+	/* the guest's SYSCALL MSRs (engine_msr_read/write) */
+	uint64_t efer;              /* IA32_EFER as written: SCE, NXE */
+	uint64_t star, lstar, cstar, fmask;   /* IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK */
 
 	/* oracle: one expected #DB being resolved */
 	bool exp_active, exp_consumed;
@@ -202,6 +219,16 @@ static inline bool ss_blocked(const struct engine *e, uint64_t addr)
 	return e->ss_block && addr == e->ss_next && e->blk_seq - e->ss_seq <= 1;
 }
 
+/* ... after an STI that set IF (see struct engine). */
+static inline bool sti_blocked(const struct engine *e, uint64_t addr)
+{
+	return e->sti_block && addr == e->sti_next && e->blk_seq - e->sti_seq <= 1;
+}
+
+/* A single-step trap a VM entry left pending (engine_entry_debug), kept in
+ * pend_hw beside the slots at its DR6 position. */
+#define PEND_BS 0x4000u
+
 /* decode.c */
 const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
 struct site *site_find(struct engine *e, uint64_t addr);
@@ -216,6 +243,10 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 		       bool soft);
 /* 0 done, -1 the stack is unmapped, 13: #GP(CS selector) (RPL < CPL, bad return segment) */
 int emulate_iret(struct engine *e, const struct insn_info *ii);
+/* 0 done, 6 #UD, 13 #GP(0), -1 not modelled (SYSRET to compatibility
+ * mode, SYSCALL in 32-bit mode on AMD) */
+int emulate_syscall(struct engine *e, const struct insn_info *ii);
+int emulate_sysret(struct engine *e, const struct insn_info *ii);
 
 /* exec.c: hooks */
 void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user);

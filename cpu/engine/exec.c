@@ -62,9 +62,12 @@ void engine_note_db_delivery(struct engine *e, uint64_t dr6_seen)
 	}
 }
 
-void engine_note_db_debugger(struct engine *e, const char *cause)
+void engine_note_db_debugger(struct engine *e, uint64_t pc, uint64_t dr6, const char *cause)
 {
-	db_log_as(e, true, e->cur_rip, e->exp_hw, 0, DB_DELIVERED, cause);
+	size_t n = e->ndb;
+	db_log_as(e, true, pc, e->exp_hw, 0, DB_DELIVERED, cause);
+	if (e->ndb > n)
+		e->dblog[n].dr6 = dr6;
 }
 
 void engine_set_host_singlestep(struct engine *e, bool on)
@@ -177,10 +180,20 @@ static void boundary_traps(struct engine *e)
 		return;
 	unsigned hw = e->pend_hw, id = e->pend_ideal;
 	e->pend_hw = e->pend_ideal = 0;
-	if (id)
+	if ((hw & PEND_BS) && e->ss_open && e->exp_active && !e->exp_consumed) {
+		/* A single-step trap a VM entry left pending (engine_entry_debug)
+		 * is the trap of the site whose expectation process_site kept
+		 * open: the owner's held data matches join it. */
+		e->ss_open = false;
+		e->exp_slots |= id;
+		e->ideal->dr[6] |= id;
+	} else if ((hw & PEND_BS) && !e->host_tf) {
+		expect_begin(e, id, DR6_BS | id, "single-step");
+	} else if (id) {
 		expect_begin(e, id, id, "data");
+	}
 	if (hw)
-		raise_db(e, hw, false, hw, NULL);
+		raise_db(e, hw, false, hw & DR6_B_MASK, NULL);
 	expect_end(e);
 }
 
@@ -211,21 +224,43 @@ static void check_exec(struct engine *e, uint64_t addr)
 
 /* ---- native semantics of the sites -------------------------------------------- */
 
+/* The single-step trap after site `ii` (the guest RIP is already where it
+ * goes on); `branch` says whether the site transferred control (BTF). */
+static void step_trap(struct engine *e, const struct insn_info *ii, bool tf, bool branch)
+{
+	if (tf && btf_suppresses(e, branch))
+		return;                    /* not a branch: no trap under BTF */
+	if (tf) {
+		/* Single-step trap after the instruction (SDM 17.3.1.4); the
+		 * expectation may be open already (process_site, issue 12); the
+		 * guest expects none when the TF is the host debugger's.  The
+		 * data-breakpoint traps due at the same boundary -- the site's own
+		 * accesses (POPF's stack read) or those MOV-SS blocking held over
+		 * this instruction -- go out in the same #DB, with their B bits
+		 * beside BS ("a single debug exception" reports every condition
+		 * met, SDM 17.2.3; the intr hook does the same for Unicorn's own
+		 * single-step). */
+		unsigned hw = e->pend_hw & (unsigned)DR6_B_MASK, id = e->pend_ideal;
+		e->pend_hw &= ~(unsigned)DR6_B_MASK;
+		e->pend_ideal = 0;
+		if (e->ss_open && e->ss_addr == ii->rip && e->exp_active && !e->exp_consumed) {
+			e->exp_slots |= id;
+			e->ideal->dr[6] |= id;
+		} else if (!e->host_tf) {
+			expect_begin(e, id, DR6_BS | id, "single-step");
+		} else if (id) {
+			expect_begin(e, id, id, "data");
+		}
+		e->ss_open = false;
+		raise_db(e, DR6_BS | hw, false, hw, ii);
+		expect_end(e);
+	}
+}
+
 static void retire(struct engine *e, const struct insn_info *ii, bool tf)
 {
 	e->cur_rip = ii->rip + ii->len;
-	if (tf && btf_suppresses(e, false))
-		return;                    /* a site is no branch: no trap under BTF */
-	if (tf) {
-		/* single-step trap after the instruction (SDM 17.3.1.4); the
-		 * expectation may be open already (process_site, issue 12); the
-		 * guest expects none when the TF is the host debugger's */
-		if (!e->host_tf && !(e->ss_open && e->ss_addr == ii->rip))
-			expect_begin(e, 0, DR6_BS, "single-step");
-		e->ss_open = false;
-		raise_db(e, DR6_BS, false, 0, ii);
-		expect_end(e);
-	}
+	step_trap(e, ii, tf, false);   /* a site that retires in place is no branch */
 }
 
 static void native_mov_dr(struct engine *e, const struct insn_info *ii, bool tf)
@@ -316,6 +351,7 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		 * each loads the SS register ..., only the first is guaranteed to
 		 * inhibit or suppress events in this way" (SDM 6.8.3): a MOV SS
 		 * inside the window does not extend it. */
+		e->ss_own = false;        /* SS is Unicorn's again (deliver.c set_sel) */
 		if (!ss_blocked(e, ii->rip)) {
 			e->ss_block = true;
 			e->ss_next = ii->rip + ii->len;
@@ -337,7 +373,17 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		return;
 	}
 	case IC_PRIV:
-		return;                   /* CPL 0 (cpl_fault let it through): Unicorn runs it */
+		/* CPL 0 (cpl_fault let it through): Unicorn runs it.  An STI that
+		 * sets IF blocks interrupts until the end of the next instruction
+		 * ("If IF = 0, maskable hardware interrupts remain inhibited on the
+		 * instruction boundary following an execution of STI", SDM Vol.2
+		 * STI; interruptibility bit 0, SDM Vol.3 Table 24-3). */
+		if (ii->sti && !(uc_flags_read(e) & (1ull << 9))) {
+			e->sti_block = true;
+			e->sti_next = ii->rip + ii->len;
+			e->sti_seq = e->blk_seq;
+		}
+		return;
 	case IC_MOV_CR:
 		/* Architecturally: the value moves (SDM Vol.2 MOV CR).  hvsim's CPU
 		 * checks no reserved CR bits; the write is raw (engine_set_cr). */
@@ -355,6 +401,7 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 			raise_exception(e, 13, true, true, ii);     /* reserved DEBUGCTL bits (cpu/dr.h) */
 			return;
 		}
+		uint64_t v;
 		if (msr == MSR_IA32_DEBUGCTL) {
 			if (ii->cls == IC_RDMSR) {
 				engine_set_gpr(e, 0, e->cpu->debugctl & 0xFFFFFFFF);
@@ -362,6 +409,13 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 			} else {
 				e->cpu->debugctl = (engine_gpr(e, 0) & 0xFFFFFFFF) | engine_gpr(e, 2) << 32;
 			}
+		} else if (ii->cls == IC_RDMSR && engine_msr_read(e, (uint32_t)msr, &v) == 0) {
+			engine_set_gpr(e, 0, v & 0xFFFFFFFF);
+			engine_set_gpr(e, 2, v >> 32);
+		} else if (ii->cls == IC_WRMSR &&
+			   engine_msr_write(e, (uint32_t)msr, (engine_gpr(e, 0) & 0xFFFFFFFF) | engine_gpr(e, 2) << 32) == 13) {
+			raise_exception(e, 13, true, true, ii);       /* non-canonical LSTAR/CSTAR */
+			return;
 		} else if (ii->cls == IC_RDMSR) {
 			engine_set_gpr(e, 0, 0);
 			engine_set_gpr(e, 2, 0);
@@ -401,6 +455,33 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		sp += w;
 		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
 		retire(e, ii, tf);
+		return;
+	}
+	case IC_SYSCALL:
+	case IC_SYSRET: {
+		int r = ii->cls == IC_SYSCALL ? emulate_syscall(e, ii) : emulate_sysret(e, ii);
+		if (r == 6 || r == 13) {
+			raise_exception(e, r, true, r == 13, ii);
+			return;
+		}
+		if (r < 0) {
+			engine_request_stop(e, STOP_UD, NULL);
+			snprintf(e->stop_msg, sizeof(e->stop_msg), "%s at 0x%llx is not modelled (%s)",
+				 ii->cls == IC_SYSCALL ? "SYSCALL" : "SYSRET", (unsigned long long)ii->rip,
+				 e->mode != 64 ? "legacy-mode SYSCALL/SYSRET of AMD" : "SYSRET to compatibility mode");
+			return;
+		}
+		/* Both are branches.  "SYSENTER does not clear TF, so SYSENTER
+		 * with TF set immediately issues #DB from CPL 0" (Linux
+		 * tools/testing/selftests/x86/single_step_syscall.c): a SYSCALL
+		 * whose IA32_FMASK clears TF (Linux's does) traps nowhere; one
+		 * that keeps TF traps at the first kernel instruction.  SYSRET
+		 * traps after itself only if it began with TF = 1 (the kernel's
+		 * TF); a TF it loads from R11 traps after the next user
+		 * instruction (SDM Vol.3 17.3.1.4, "will not generate this
+		 * exception after the instruction that sets the TF flag"). */
+		bool trap = tf && (ii->cls == IC_SYSRET || (uc_flags_read(e) & RFL_TF));
+		step_trap(e, ii, trap, true);
 		return;
 	}
 	case IC_BAD:
@@ -543,7 +624,10 @@ static void process_site(struct engine *e, const struct insn_info *ii)
 	if (e->pause_req && e->cur_rip == ii->rip && e->deliver_seq == seq0)
 		return;                            /* resumes here: oracle step kept */
 	e->site_oracle_done = false;
-	if (e->ss_open) {
+	/* A single-step trap the VM entry left pending (engine_entry_debug:
+	 * the processor carried it in the pending-debug-exceptions field) is
+	 * this site's: the next boundary delivers it (boundary_traps). */
+	if (e->ss_open && !(e->pend_hw & PEND_BS)) {
 		e->ss_open = false;
 		if (!e->stop_req)
 			expect_end(e);
@@ -1048,8 +1132,9 @@ bool engine_pause_requested(struct engine *e) { return e->pause_req; }
 void engine_settle(struct engine *e)
 {
 	e->pause_req = false;
-	/* a site re-entered after the pause: its single-step trap is to come */
-	if (e->ss_open && e->cur_rip == e->ss_addr)
+	/* a site re-entered after the pause: its single-step trap is to come;
+	 * or the deferred VM entry left it pending (engine_entry_debug) */
+	if (e->ss_open && (e->cur_rip == e->ss_addr || (e->pend_hw & PEND_BS)))
 		return;
 	e->ss_open = false;
 	expect_end(e);
@@ -1061,6 +1146,13 @@ enum engine_stop engine_run(struct engine *e, uint64_t rip)
 	e->stop_req = false;
 	e->stop = STOP_NONE;
 	for (;;) {
+		/* Traps due at this boundary: a #DB a VM entry left pending
+		 * (engine_entry_debug asks for the restart that gets here) or data
+		 * traps of the instruction before a restart or a pause. */
+		if (e->pend_hw | e->pend_ideal)
+			boundary_traps(e);
+		if (e->stop_req)
+			return e->stop;
 		update_bp_hooks(e);
 		e->restart = e->pause_req = e->need_restart = false;
 		e->blk = NULL;

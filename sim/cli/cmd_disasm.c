@@ -27,6 +27,8 @@ static const char *site_name(unsigned cls)
 	case IC_IRET: return "iret";
 	case IC_RDMSR: return "rdmsr";
 	case IC_WRMSR: return "wrmsr";
+	case IC_SYSCALL: return "syscall";
+	case IC_SYSRET: return "sysret";
 	case IC_BAD: return "unsupported";
 	default: return NULL;
 	}

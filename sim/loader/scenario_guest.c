@@ -178,8 +178,6 @@ static void parse_user(struct ydoc *c, yaml_node_t *n, int mode)
 	y_require(c, n, "guest.user", "entry");
 	y_require(c, n, "guest.user", "stack");
 	y_require(c, n, "guest.user", "tables");
-	if (mode != 64)
-		y_fail(c, n, "guest.user needs guest.mode 64 (hvsim models privilege changes in 64-bit mode only)");
 	sc->guest.has_user = true;
 	sc->guest.user_pos = y_pos(n);
 	yaml_node_t *x = y_find(c, n, "entry", NULL);

@@ -36,6 +36,14 @@ int ref_image_build(const struct scenario *sc, struct kvm_image *img, char *err,
 		}
 		img->mem[g->nmem++] = (struct kvm_mem){ d->addr, d->size, d->bytes, d->nbytes };
 	}
+	if (sc->guest.has_user) {
+		/* The references' runner builds its own GDT, TSS and page tables
+		 * (sim/ref/devkvm.c) with no user segments or U/S pages: the
+		 * CPL-3 half of the guest would not run there as it does here. */
+		snprintf(err, errsize, "%s:%d:%d: guest.user (CPL 3 with hvsim's GDT and TSS) is not set up by the "
+			 "KVM reference", sc->path, sc->guest.user_pos.line, sc->guest.user_pos.col);
+		return REF_IMAGE_UNSUPPORTED;
+	}
 	bool has_rsp = false;
 	g->rip = sc->guest.entry ? sc->guest.entry : cb->base;
 	for (size_t i = 0; i < sc->guest.nregs; i++) {
