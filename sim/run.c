@@ -6,6 +6,7 @@
 #include "debugreg/policy.h"
 #include "debugreg/policy_names.h"
 #include "sim/expect.h"
+#include "sim/machine.h"
 #include "sim/util/util.h"
 #include <stdatomic.h>
 #include <stdio.h>
@@ -22,40 +23,44 @@ struct run_ctx {
 	struct cost_model cost;
 	struct engine *guest;
 	struct engine *host;               /* host context (snippets, touches) or NULL */
-	struct dr_file host_ideal;         /* the host's own DRs (oracle) */
 	const struct hv_vendor *vendor;
-	void *v;                           /* vendor vCPU */
+	void *v;                           /* vendor vCPU (of the vCPU whose slice runs) */
 	int pending[64];                   /* host snippets to run at the pause */
 	unsigned npending;
+	struct machine m;                  /* the host world: CPUs, tasks, scheduler (sim/machine.c) */
 };
 
-static void sync_host_ideal(struct run_ctx *r)
+/* The vCPU whose slice runs now becomes r->guest / r->v. */
+static void select_vcpu(struct run_ctx *r, int i)
 {
-	struct dbg *d = r->vendor->dbg(r->v);
-	for (int i = 0; i < 4; i++)
-		r->host_ideal.dr[i] = d->host.cpu_debugreg[i];
-	r->host_ideal.dr[7] = dr7_store_value(d->host.cpu_dr7);
-	engine_set_ideal(r->host, &r->host_ideal);
+	if (i < 0)
+		return;
+	r->guest = r->m.vcpu[i].eng;
+	r->v = r->m.vcpu[i].v;
+}
+
+/* The CPU the current vCPU thread is on. */
+static struct cpu *vcpu_cpu(struct run_ctx *r)
+{
+	int c = r->m.cur >= 0 ? machine_vcpu_cpu(&r->m, r->m.cur) : 0;
+	return r->m.pcpu[c >= 0 ? c : 0].cpu;
 }
 
 static void host_event(struct run_ctx *r, const struct host_event *ev)
 {
-	struct dbg *d = r->vendor->dbg(r->v);
-	r->cpu.st.host_events++;
+	struct cpu *c = vcpu_cpu(r);
+	c->st.host_events++;
 	switch (ev->action) {
 	case HOST_INSTALL_BP:
-		host_bp_install(d, ev->bp.slot, ev->bp.addr, (unsigned)ev->bp.type, ev->bp.len,
-				ev->bp.kind == BP_PTRACE);
-		cpu_event(&r->cpu, EV_HOST, 1, ev->bp.addr, 0, "install");
+		machine_install(&r->m, &ev->bp, ev->cpus, ev->from);
+		cpu_event(c, EV_HOST, 1, ev->bp.addr, 0, "install");
 		break;
 	case HOST_REMOVE_BP:
-		host_bp_remove(d, ev->slot);
-		cpu_event(&r->cpu, EV_HOST, 2, (uint64_t)ev->slot, 0, "remove");
+		machine_remove(&r->m, ev->slot, ev->cpus, ev->from);
+		cpu_event(c, EV_HOST, 2, (uint64_t)ev->slot, 0, "remove");
 		break;
 	case HOST_TOUCH:
-		sync_host_ideal(r);
-		cpu_event(&r->cpu, EV_HOST, 3, ev->addr, 0, "touch");
-		engine_touch(r->host, ev->addr, ev->size, ev->write);
+		machine_touch(&r->m, ev->addr, ev->size, ev->write);
 		break;
 	case HOST_RUN:
 		if (r->npending < sizeof(r->pending) / sizeof(r->pending[0]))
@@ -66,7 +71,7 @@ static void host_event(struct run_ctx *r, const struct host_event *ev)
 		/* KVM_SET_SREGS between two KVM_RUNs (seed 001 regcache). */
 		if (r->vendor->set_cr3)
 			r->vendor->set_cr3(r->v, ev->cr3);
-		cpu_event(&r->cpu, EV_HOST, 4, ev->cr3, 0, "set_cr3");
+		cpu_event(c, EV_HOST, 4, ev->cr3, 0, "set_cr3");
 		break;
 	}
 }
@@ -85,17 +90,20 @@ static void after_exit(void *ctx, uint64_t exit_no)
 {
 	struct run_ctx *r = ctx;
 	const struct scenario *sc = r->sc;
+	int vcpu = r->m.cur >= 0 ? r->m.cur : 0;
 	for (size_t i = 0; i < sc->host.nevents; i++)
-		if (sc->host.events[i].when != WHEN_START && when_matches(&sc->host.events[i], exit_no))
+		if (sc->host.events[i].when != WHEN_START && sc->host.events[i].vcpu == vcpu &&
+		    when_matches(&sc->host.events[i], exit_no))
 			host_event(r, &sc->host.events[i]);
+	machine_after_exit(&r->m, exit_no);
 }
 
 static void run_snippets(struct run_ctx *r)
 {
 	for (unsigned i = 0; i < r->npending; i++) {
 		const struct host_snippet *sn = &r->sc->host.snippets[r->pending[i]];
-		sync_host_ideal(r);
-		cpu_event(&r->cpu, EV_HOST, 0, sn->code.base, 0, sn->name);
+		machine_host_context(&r->m);
+		cpu_event(vcpu_cpu(r), EV_HOST, 0, sn->code.base, 0, sn->name);
 		/* each snippet run gets the guest's instruction budget: a snippet
 		 * that never reaches its end (`jmp $`) is a host_snippet_failed
 		 * violation, not a hang (found by fuzz_scenario running what it
@@ -504,14 +512,18 @@ static void vcpu_first_entry(struct run_ctx *r)
 		if (sc->host.events[i].when == WHEN_START)
 			host_event(r, &sc->host.events[i]);
 	run_snippets(r);
+	select_vcpu(r, machine_first(&r->m));      /* its thread switched in: KVM_RUN's vcpu_load */
 	r->vendor->enter(r->v);
 }
 
-/* Steps 5 and 6 after a pause: the host's code snippets, then the entry the
- * vendor deferred; then the #DB expectations left open across the pause. */
+/* Steps 5 and 6 after a pause: the host's code snippets, the scheduler if
+ * the slice ended (sim/machine.c: vcpu_put, switch_to, vcpu_load), then the
+ * entry the vendor deferred; then the #DB expectations left open across
+ * the pause. */
 static void vcpu_deferred_entry(struct run_ctx *r)
 {
 	run_snippets(r);
+	select_vcpu(r, machine_resched(&r->m));
 	r->vendor->enter(r->v);
 	engine_settle(r->guest);
 }
@@ -524,10 +536,17 @@ static enum engine_stop vcpu_run(struct run_ctx *r)
 	for (;;) {
 		if (r->vendor && r->vendor->entry_pending(r->v))
 			vcpu_deferred_entry(r);
-		enum engine_stop s = r->cpu.guest_mode || !r->vendor ? engine_run(r->guest, engine_rip(r->guest))
-								     : STOP_ENTRY_FAIL;
-		if (s != STOP_NONE)
+		enum engine_stop s = !r->vendor || vcpu_cpu(r)->guest_mode ? engine_run(r->guest, engine_rip(r->guest))
+									  : STOP_ENTRY_FAIL;
+		if (s == STOP_NONE)
+			continue;
+		/* an SMP guest: the other vCPUs go on (sim/machine.c) */
+		int next = r->vendor && r->m.nvcpus > 1 ? machine_vcpu_stopped(&r->m, s) : -1;
+		if (next < 0)
 			return s;
+		select_vcpu(r, next);
+		r->vendor->enter(r->v);
+		engine_settle(r->guest);
 	}
 }
 
@@ -573,6 +592,9 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	bool amd = vend == VENDOR_SVM || (vend == VENDOR_NONE && sc->cpu_vendor == CPU_AMD);
 	engine_set_amd(r->guest, amd);
 	r->cpu.feat.amd = amd;
+	if (machine_init(&r->m, sc, &r->cpu, &pol, err, errsize))
+		goto out;
+	machine_add_vcpu(&r->m, 0, r->guest, NULL, NULL);
 	if (vend == VENDOR_SVM)
 		r->vendor = &svm_vendor;
 	else if (vend == VENDOR_VMX)
@@ -590,12 +612,8 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 				 r->vendor->name);
 			goto out;
 		}
-		struct dbg *d = r->vendor->dbg(r->v);
-		for (size_t i = 0; i < sc->host.nbps; i++) {
-			const struct host_bp *b = &sc->host.bps[i];
-			host_bp_install(d, b->slot, b->addr, (unsigned)b->type, b->len, b->kind == BP_PTRACE);
-		}
-		sync_host_ideal(r);
+		machine_add_vcpu(&r->m, 0, r->guest, r->vendor, r->v);
+		machine_setup(&r->m, r->host);
 		res->exit_names = r->vendor->exit_names;
 		res->nexit_names = r->vendor->nexit_names;
 	}
@@ -609,6 +627,7 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	memset(r->cpu.cost_n, 0, sizeof(r->cpu.cost_n));
 	r->cpu.trace = cfg->trace;
 	r->cpu.trace_ctx = cfg->trace_ctx;
+	machine_start_counting(&r->m, cfg->trace, cfg->trace_ctx);
 	if (cfg->trace_insns)
 		engine_trace_insns(r->guest, true);
 	if (cfg->attach)
@@ -625,15 +644,18 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	snprintf(res->stop_msg, sizeof(res->stop_msg), "%s",
 		 s == STOP_ENTRY_FAIL && !*engine_stop_message(r->guest)
 			 ? "VM entry failed: invalid guest state (reason 33)" : engine_stop_message(r->guest));
+	select_vcpu(r, 0);                       /* the result's guest.* fields are vCPU 0's */
 	r->cpu.st.guest_instructions = engine_instructions(r->guest);
 	res->st = r->cpu.st;
+	memcpy(res->cost_n, r->cpu.cost_n, sizeof(res->cost_n));
+	if (r->vendor)
+		machine_finish(&r->m, &res->st, res->cost_n);
 	stats_finish(&res->st);
 	snprintf(res->scenario, sizeof(res->scenario), "%s", sc->name ? sc->name : "?");
 	snprintf(res->policy, sizeof(res->policy), "%s", r->vendor ? pol.name : "none");
 	snprintf(res->vendor, sizeof(res->vendor), "%s", r->vendor ? r->vendor->name : "none");
 	snprintf(res->cost_model, sizeof(res->cost_model), "%s", r->cost.name);
 	res->cost = r->cost;
-	memcpy(res->cost_n, r->cpu.cost_n, sizeof(res->cost_n));
 	memcpy(res->hw_dr, r->cpu.dr, sizeof(res->hw_dr));
 	memcpy(res->guest_dr, engine_ideal(r->guest)->dr, sizeof(res->guest_dr));
 	if (r->vendor) {
@@ -651,6 +673,7 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	*imprecise = engine_fault_imprecise(r->guest);
 	rc = 0;
 out:
+	machine_fini(&r->m);
 	if (r->v)
 		r->vendor->destroy(r->v);
 	engine_free(r->guest);

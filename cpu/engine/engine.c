@@ -248,6 +248,19 @@ void engine_set_ideal(struct engine *e, struct dr_file *ideal)
 	e->dr_dirty = true;
 }
 
+void engine_set_cpu(struct engine *e, struct cpu *cpu)
+{
+	if (e->cpu == cpu)
+		return;
+	e->cpu = cpu;
+	/* the hooks were built for the old CPU's DRs: rebuild at the next
+	 * boundary (update_bp_hooks) */
+	e->bp_key_valid = false;
+	e->dr_dirty = true;
+}
+
+void engine_set_owner(struct engine *e, int owner) { e->owner = owner; }
+
 struct dr_file *engine_ideal(struct engine *e) { return e->ideal; }
 uint64_t engine_instructions(struct engine *e) { return e->insns; }
 
@@ -357,7 +370,9 @@ void db_log_as(struct engine *e, bool host, uint64_t rip, unsigned hw, unsigned 
 	if (!e->dblog && !(e->dblog = calloc(DB_LOG_MAX, sizeof(*e->dblog))))
 		abort();
 	struct db_record *r = &e->dblog[e->ndb++];
-	r->cycle = c->st.cycles_total;
+	r->cycle = c->st.cycles_total + c->time_base;
+	r->cpu = c->id;
+	r->owner = e->owner;
 	r->rip = rip;
 	r->dr6 = e->ideal->dr[6];
 	r->hw_dr6 = c->dr[6];
@@ -378,7 +393,7 @@ void engine_violation(struct engine *e, uint64_t rip, int slot, const char *kind
 	if (!e->viol && !(e->viol = calloc(VIOL_MAX, sizeof(*e->viol))))
 		abort();
 	struct violation *v = &e->viol[e->nviol++];
-	v->cycle = e->cpu->st.cycles_total;
+	v->cycle = e->cpu->st.cycles_total + e->cpu->time_base;
 	v->rip = rip;
 	v->slot = slot;
 	snprintf(v->kind, sizeof(v->kind), "%s", kind);

@@ -44,6 +44,7 @@ struct engine {
 	struct engine_ops ops;      /* virtualization layer (zeroed = bare metal) */
 	struct dr_file *ideal;      /* owner's architectural DRs (oracle) */
 	struct dr_file own_ideal;   /* default storage for ideal */
+	int owner;                  /* whose #DBs these are (engine_set_owner) */
 
 	struct block *blocks[HASH_SIZE];   /* decode cache of blocks */
 	struct site *sites[HASH_SIZE];     /* sensitive instructions */

@@ -353,8 +353,9 @@ static void info_dr(const struct step *st)
 	if (d) {
 		uint64_t kv[8] = { d->db[0], d->db[1], d->db[2], d->db[3], 0, 0, d->dr6, d->dr7 };
 		uint64_t eff[8] = { d->eff_db[0], d->eff_db[1], d->eff_db[2], d->eff_db[3], 0, 0, 0, 0 };
-		uint64_t host[8] = { d->host.cpu_debugreg[0], d->host.cpu_debugreg[1], d->host.cpu_debugreg[2],
-				     d->host.cpu_debugreg[3], 0, 0, DR6_ACTIVE_LOW, d->host.cpu_dr7 | DR7_FIXED_1 };
+		const struct hw_bp_percpu *hw = &d->pcpu->hw;
+		uint64_t host[8] = { hw->cpu_debugreg[0], hw->cpu_debugreg[1], hw->cpu_debugreg[2],
+				     hw->cpu_debugreg[3], 0, 0, DR6_ACTIVE_LOW, hw->cpu_dr7 | DR7_FIXED_1 };
 		const char *heads[] = { "guest (arch)", "hardware (now)", "KVM db/dr6/dr7", "KVM eff_db", "host hw_bp" };
 		const uint64_t *cols[] = { guest, m->cpu->dr, kv, eff, host };
 		dr_table(heads, cols, 5);

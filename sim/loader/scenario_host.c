@@ -45,6 +45,7 @@ static void parse_bp(struct ydoc *c, yaml_node_t *m, const char *path, struct ho
 	if (bp->addr % bp->len)
 		y_fail(c, an, "%s.addr 0x%" PRIx64 " is not aligned to its len %u", path, bp->addr, bp->len);
 	bp->kind = BP_PERF;
+	bp->cpu = 0;
 	if ((x = y_find(c, m, "kind", NULL))) {
 		y_subpath(q, sizeof q, path, "kind");
 		bp->kind = y_get_choice(c, x, q, kinds) ? BP_PTRACE : BP_PERF;
@@ -116,6 +117,9 @@ static void parse_events(struct ydoc *c, yaml_node_t *n)
 		ev->pos = y_pos(m);
 		ev->snippet = -1;
 		ev->slot = -1;
+		ev->cpus = -2;
+		ev->from = -1;
+		ev->vcpu = 0;
 
 		/* when: exactly one of exit / every_exit / start */
 		yaml_node_t *wk = NULL, *wv = NULL, *ak = NULL, *av = NULL;

@@ -81,8 +81,8 @@ static void sample(struct narr_collect *nc, const struct sim_event *ev, struct n
 		if (nc->m.vendor) {
 			struct dbg *d = nc->m.vendor->dbg(nc->m.v);
 			for (int i = 0; i < 4; i++)
-				n->host_dr[i] = d->host.cpu_debugreg[i];
-			n->host_dr[7] = d->host.cpu_dr7 | DR7_FIXED_1;
+				n->host_dr[i] = d->pcpu->hw.cpu_debugreg[i];
+			n->host_dr[7] = d->pcpu->hw.cpu_dr7 | DR7_FIXED_1;
 		}
 	}
 }
