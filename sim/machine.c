@@ -542,3 +542,31 @@ int machine_vcpu_cpu(const struct machine *m, int i)
 {
 	return m->vcpu[i].thread->cpu;
 }
+
+void machine_world(const struct machine *m, struct run_world *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->on = m->active;
+	w->ncpus = m->ncpus;
+	w->nvcpus = m->nvcpus;
+	w->ntasks = (int)m->sc->host.ntasks;
+	memcpy(w->cpu, m->cpu_cnt, sizeof(w->cpu));
+	for (int i = 0; i < m->nvcpus; i++) {
+		w->vcpu[i] = m->vcpu[i].cnt;
+		w->vcpu_insns[i] = m->vcpu[i].eng ? engine_instructions(m->vcpu[i].eng) : 0;
+		w->vcpu_stop[i] = m->vcpu[i].stop;
+		w->vcpu_cpu[i] = m->vcpu[i].thread->cpu;
+	}
+	for (int t = 0; t < m->ntasks; t++)
+		snprintf(w->task_name[t], sizeof(w->task_name[t]), "%s", m->task[t].name);
+}
+
+int machine_stop_vcpu(const struct machine *m, bool budget_ok)
+{
+	for (int i = 0; i < m->nvcpus; i++) {
+		enum engine_stop s = m->vcpu[i].stop;
+		if (s != STOP_HALT && !(s == STOP_BUDGET && budget_ok))
+			return i;
+	}
+	return 0;
+}

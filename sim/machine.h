@@ -35,6 +35,20 @@ struct mcount { uint64_t v[MC_N]; };
 struct mcount_desc { const char *path, *desc; char where; };
 extern const struct mcount_desc mcount_descs[MC_N];
 
+/* The host world of a run (scenarios/README.md "The host world"), for the
+ * result fields cpus.N.*, vcpus.N.*, sched.*, host.cpus, guest.vcpus and
+ * the db log's cpu/owner keys; present only when `on`. */
+struct run_world {
+	bool on;                       /* the scenario uses the host world */
+	int ncpus, nvcpus, ntasks;     /* CPUs, vCPUs, host tasks (other than vCPU threads and idle) */
+	struct mcount cpu[HOST_MAX_CPUS];        /* per CPU (sim/machine.def) */
+	struct mcount vcpu[MACHINE_MAX_VCPUS];   /* per vCPU */
+	uint64_t vcpu_insns[MACHINE_MAX_VCPUS];  /* guest instructions of each vCPU */
+	enum engine_stop vcpu_stop[MACHINE_MAX_VCPUS];  /* why each stopped */
+	int vcpu_cpu[MACHINE_MAX_VCPUS];         /* the CPU each was on at the end */
+	char task_name[HOST_MAX_TASKS][32];      /* db_record.owner -> name (vcpuN, a task, idleN) */
+};
+
 struct mvcpu {
 	struct engine *eng;            /* executes it */
 	void *v;                       /* the vendor's vCPU */
@@ -113,5 +127,10 @@ void machine_host_context(struct machine *m);
 void machine_finish(struct machine *m, struct stats *st, uint64_t *cost_n);
 /* The current CPU of vCPU i (for `step` and the result). */
 int machine_vcpu_cpu(const struct machine *m, int i);
+/* The result's view of the host world (after machine_finish). */
+void machine_world(const struct machine *m, struct run_world *w);
+/* Where the run's guest.stop comes from on an SMP guest: the first vCPU
+ * that stopped abnormally, else vCPU 0. */
+int machine_stop_vcpu(const struct machine *m, bool budget_ok);
 
 #endif

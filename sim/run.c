@@ -329,12 +329,71 @@ static int build_user(struct run_ctx *r, char *err, size_t errsize)
 	return 0;
 }
 
+/* Initial registers of a vCPU: guest.regs, then its own guest.vcpus[i].regs. */
+static int set_regs(struct run_ctx *r, struct engine *e, const struct reg_init *regs, size_t n, char *err,
+		    size_t errsize)
+{
+	const struct scenario *sc = r->sc;
+	for (size_t i = 0; i < n; i++)
+		if (engine_reg_by_name(e, regs[i].name, regs[i].value)) {
+			snprintf(err, errsize, "%s:%d:%d: register '%s' does not exist in %d-bit mode", sc->path,
+				 regs[i].pos.line, regs[i].pos.col, regs[i].name, sc->guest.mode);
+			return -1;
+		}
+	return 0;
+}
+
+static bool regs_have_rsp(const struct reg_init *regs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(regs[i].name, "rsp") || !strcmp(regs[i].name, "esp"))
+			return true;
+	return false;
+}
+
+/* vCPU i's default stack top: the default stack region split between the
+ * vCPUs (an SMP guest), all of it for a single vCPU. */
+static uint64_t stack_top(const struct scenario *sc, size_t i)
+{
+	size_t n = sc->guest.nvcpus ? sc->guest.nvcpus : 1;
+	return DEFAULT_STACK_TOP - i * (DEFAULT_STACK_SIZE / n);
+}
+
+/* vCPU i >= 1 of an SMP guest: a guest engine of its own on vCPU 0's memory. */
+static struct engine *build_vcpu(struct run_ctx *r, size_t i, char *err, size_t errsize)
+{
+	const struct scenario *sc = r->sc;
+	const struct vcpu_spec *v = &sc->guest.vcpus[i];
+	struct engine *e = engine_new(&r->cpu, sc->guest.mode ? sc->guest.mode : 64, false, err, errsize);
+	if (!e)
+		return NULL;
+	if (engine_map_like(e, r->guest)) {
+		snprintf(err, errsize, "%s:%d:%d: guest.vcpus[%zu]: cannot map the guest's memory", sc->path,
+			 v->pos.line, v->pos.col, i);
+		engine_free(e);
+		return NULL;
+	}
+	if (!regs_have_rsp(sc->guest.regs, sc->guest.nregs) && !regs_have_rsp(v->regs, v->nregs))
+		engine_reg_by_name(e, sc->guest.mode == 32 ? "esp" : "rsp", stack_top(sc, i));
+	if (set_regs(r, e, sc->guest.regs, sc->guest.nregs, err, errsize) ||
+	    set_regs(r, e, v->regs, v->nregs, err, errsize)) {
+		engine_free(e);
+		return NULL;
+	}
+	engine_set_rip(e, v->entry);
+	engine_set_budget(e, sc->guest.max_instructions ? sc->guest.max_instructions : DEFAULT_BUDGET,
+			  sc->guest.max_cycles);
+	return e;
+}
+
 static int build_guest(struct run_ctx *r, char *err, size_t errsize)
 {
 	const struct scenario *sc = r->sc;
 	r->guest = engine_new(&r->cpu, sc->guest.mode ? sc->guest.mode : 64, false, err, errsize);
 	if (!r->guest)
 		return -1;
+	if (sc->guest.nvcpus > 1)
+		engine_share_memory(r->guest);        /* the other vCPUs map the same pages */
 	const struct code_block *cb = &sc->guest.code;
 	if (engine_map(r->guest, cb->base, cb->size, cb->bytes, cb->size)) {
 		snprintf(err, errsize, "%s:%d:%d: cannot map guest code at 0x%llx", sc->path, cb->pos.line,
@@ -349,25 +408,25 @@ static int build_guest(struct run_ctx *r, char *err, size_t errsize)
 			return -1;
 		}
 	}
-	bool has_rsp = false;
-	for (size_t i = 0; i < sc->guest.nregs; i++)
-		if (!strcmp(sc->guest.regs[i].name, "rsp") || !strcmp(sc->guest.regs[i].name, "esp"))
-			has_rsp = true;
-	if (!has_rsp) {
+	bool has_rsp = regs_have_rsp(sc->guest.regs, sc->guest.nregs);
+	bool stack_needed = !has_rsp;
+	if (sc->guest.nvcpus) {
+		stack_needed = false;
+		for (size_t i = 0; i < sc->guest.nvcpus; i++)
+			stack_needed |= !has_rsp && !regs_have_rsp(sc->guest.vcpus[i].regs, sc->guest.vcpus[i].nregs);
+	}
+	if (stack_needed)
 		/* A default stack for exception frames, below 16 MiB. */
 		engine_map(r->guest, DEFAULT_STACK_TOP - DEFAULT_STACK_SIZE, DEFAULT_STACK_SIZE, NULL, 0);
-		engine_reg_by_name(r->guest, sc->guest.mode == 32 ? "esp" : "rsp", DEFAULT_STACK_TOP);
-	}
-	for (size_t i = 0; i < sc->guest.nregs; i++)
-		if (engine_reg_by_name(r->guest, sc->guest.regs[i].name, sc->guest.regs[i].value)) {
-			snprintf(err, errsize, "%s:%d:%d: register '%s' does not exist in %d-bit mode", sc->path,
-				 sc->guest.regs[i].pos.line, sc->guest.regs[i].pos.col, sc->guest.regs[i].name,
-				 sc->guest.mode);
-			return -1;
-		}
+	if (!has_rsp)
+		engine_reg_by_name(r->guest, sc->guest.mode == 32 ? "esp" : "rsp", stack_top(sc, 0));
+	if (set_regs(r, r->guest, sc->guest.regs, sc->guest.nregs, err, errsize) ||
+	    (sc->guest.nvcpus && set_regs(r, r->guest, sc->guest.vcpus[0].regs, sc->guest.vcpus[0].nregs, err, errsize)))
+		return -1;
 	if (sc->guest.has_user && build_user(r, err, errsize))
 		return -1;
-	engine_set_rip(r->guest, sc->guest.entry ? sc->guest.entry : cb->base);
+	engine_set_rip(r->guest, sc->guest.nvcpus ? sc->guest.vcpus[0].entry
+						  : sc->guest.entry ? sc->guest.entry : cb->base);
 	engine_set_budget(r->guest, sc->guest.max_instructions ? sc->guest.max_instructions : DEFAULT_BUDGET,
 			  sc->guest.max_cycles);
 	return 0;
@@ -397,23 +456,45 @@ static int build_host(struct run_ctx *r, char *err, size_t errsize)
 
 static void copy_logs(struct run_ctx *r, struct run_result *res)
 {
-	size_t ng = 0, nh = 0, vg = 0, vh = 0;
-	uint64_t dg = 0, dh = 0, xg = 0, xh = 0;
-	const struct db_record *g = engine_db_log(r->guest, &ng, &dg);
-	const struct db_record *h = r->host ? engine_db_log(r->host, &nh, &dh) : NULL;
-	res->db = calloc(ng + nh + 1, sizeof(*res->db));
-	size_t i = 0, j = 0;
-	while (i < ng || j < nh)           /* merge by cycle: deterministic */
-		res->db[res->ndb++] = (j >= nh || (i < ng && g[i].cycle <= h[j].cycle)) ? g[i++] : h[j++];
-	res->db_dropped = dg + dh;
-	const struct violation *a = engine_violations(r->guest, &vg, &xg);
-	const struct violation *b = r->host ? engine_violations(r->host, &vh, &xh) : NULL;
-	res->viol = calloc(vg + vh + 1, sizeof(*res->viol));
-	for (i = 0; i < vg; i++)
-		res->viol[res->nviol++] = a[i];
-	for (i = 0; i < vh; i++)
-		res->viol[res->nviol++] = b[i];
-	res->viol_dropped = xg + xh;
+	/* the logs of every vCPU's engine, then the host's: merged by cycle,
+	 * ties in that order (deterministic) */
+	struct engine *eng[MACHINE_MAX_VCPUS + 1];
+	unsigned ne = 0;
+	for (int i = 0; i < r->m.nvcpus; i++)
+		if (r->m.vcpu[i].eng)
+			eng[ne++] = r->m.vcpu[i].eng;
+	if (r->host)
+		eng[ne++] = r->host;
+	const struct db_record *log[MACHINE_MAX_VCPUS + 1];
+	size_t n[MACHINE_MAX_VCPUS + 1], at[MACHINE_MAX_VCPUS + 1] = { 0 }, total = 0, vtotal = 0;
+	for (unsigned k = 0; k < ne; k++) {
+		uint64_t dropped = 0;
+		log[k] = engine_db_log(eng[k], &n[k], &dropped);
+		res->db_dropped += dropped;
+		total += n[k];
+	}
+	res->db = calloc(total + 1, sizeof(*res->db));
+	for (;;) {
+		int best = -1;
+		for (unsigned k = 0; k < ne; k++)
+			if (at[k] < n[k] && (best < 0 || log[k][at[k]].cycle < log[best][at[best]].cycle))
+				best = (int)k;
+		if (best < 0)
+			break;
+		res->db[res->ndb++] = log[best][at[best]++];
+	}
+	const struct violation *vl[MACHINE_MAX_VCPUS + 1];
+	size_t vn[MACHINE_MAX_VCPUS + 1];
+	for (unsigned k = 0; k < ne; k++) {
+		uint64_t dropped = 0;
+		vl[k] = engine_violations(eng[k], &vn[k], &dropped);
+		res->viol_dropped += dropped;
+		vtotal += vn[k];
+	}
+	res->viol = calloc(vtotal + 1, sizeof(*res->viol));
+	for (unsigned k = 0; k < ne; k++)
+		for (size_t i = 0; i < vn[k]; i++)
+			res->viol[res->nviol++] = vl[k][i];
 }
 
 static void copy_memory(struct run_ctx *r, struct run_result *res)
@@ -613,6 +694,22 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 			goto out;
 		}
 		machine_add_vcpu(&r->m, 0, r->guest, r->vendor, r->v);
+		/* an SMP guest: the other vCPUs, each on vCPU 0's memory */
+		for (size_t i = 1; i < sc->guest.nvcpus; i++) {
+			struct engine *e = build_vcpu(r, i, err, errsize);
+			if (!e)
+				goto out;
+			machine_add_vcpu(&r->m, (int)i, e, NULL, NULL);   /* freed with the machine's vCPUs */
+			engine_set_amd(e, amd);
+			if (precise)
+				engine_set_precise_reads(e);
+			void *v = r->vendor->create(&r->cpu, e, &hc);
+			if (!v) {
+				snprintf(err, errsize, "out of memory");
+				goto out;
+			}
+			machine_add_vcpu(&r->m, (int)i, e, r->vendor, v);
+		}
 		machine_setup(&r->m, r->host);
 		res->exit_names = r->vendor->exit_names;
 		res->nexit_names = r->vendor->nexit_names;
@@ -628,8 +725,9 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	r->cpu.trace = cfg->trace;
 	r->cpu.trace_ctx = cfg->trace_ctx;
 	machine_start_counting(&r->m, cfg->trace, cfg->trace_ctx);
-	if (cfg->trace_insns)
-		engine_trace_insns(r->guest, true);
+	for (int i = 0; cfg->trace_insns && i < r->m.nvcpus; i++)
+		if (r->m.vcpu[i].eng)
+			engine_trace_insns(r->m.vcpu[i].eng, true);
 	if (cfg->attach)
 		cfg->attach(cfg->trace_ctx, &(struct run_machine){ .cpu = &r->cpu, .guest = r->guest,
 				.host = r->host, .vendor = r->vendor, .v = r->v });
@@ -640,16 +738,28 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 		r->cpu.st.guest_debug = r->vendor->dbg(r->v)->guest_debug;
 	}
 	enum engine_stop s = vcpu_run(r);
+	if (r->m.nvcpus <= 1)
+		r->m.vcpu[0].stop = s;
+	else {
+		/* an SMP guest: the first vCPU that stopped abnormally, else vCPU 0 */
+		int sv = machine_stop_vcpu(&r->m, sc->guest.budget_ok);
+		select_vcpu(r, sv);
+		s = r->m.vcpu[sv].stop;
+	}
 	res->stop = s;
 	snprintf(res->stop_msg, sizeof(res->stop_msg), "%s",
 		 s == STOP_ENTRY_FAIL && !*engine_stop_message(r->guest)
 			 ? "VM entry failed: invalid guest state (reason 33)" : engine_stop_message(r->guest));
 	select_vcpu(r, 0);                       /* the result's guest.* fields are vCPU 0's */
-	r->cpu.st.guest_instructions = engine_instructions(r->guest);
+	r->cpu.st.guest_instructions = 0;
+	for (int i = 0; i < r->m.nvcpus; i++)
+		r->cpu.st.guest_instructions += engine_instructions(r->m.vcpu[i].eng);
 	res->st = r->cpu.st;
 	memcpy(res->cost_n, r->cpu.cost_n, sizeof(res->cost_n));
-	if (r->vendor)
+	if (r->vendor) {
 		machine_finish(&r->m, &res->st, res->cost_n);
+		machine_world(&r->m, &res->world);
+	}
 	stats_finish(&res->st);
 	snprintf(res->scenario, sizeof(res->scenario), "%s", sc->name ? sc->name : "?");
 	snprintf(res->policy, sizeof(res->policy), "%s", r->vendor ? pol.name : "none");
@@ -670,9 +780,17 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 		res->gprs[i] = engine_gpr(r->guest, i);
 	copy_logs(r, res);
 	copy_memory(r, res);
-	*imprecise = engine_fault_imprecise(r->guest);
+	for (int i = 0; i < r->m.nvcpus; i++)
+		*imprecise = *imprecise || engine_fault_imprecise(r->m.vcpu[i].eng);
 	rc = 0;
 out:
+	for (int i = 1; i < r->m.nvcpus; i++) {
+		if (r->m.vcpu[i].v)
+			r->vendor->destroy(r->m.vcpu[i].v);
+		engine_free(r->m.vcpu[i].eng);
+	}
+	r->v = r->m.vcpu[0].v ? r->m.vcpu[0].v : r->v;
+	r->guest = r->m.vcpu[0].eng ? r->m.vcpu[0].eng : r->guest;
 	machine_fini(&r->m);
 	if (r->v)
 		r->vendor->destroy(r->v);

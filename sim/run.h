@@ -7,6 +7,7 @@
 #include "cpu/engine/engine.h"
 #include "cpu/stats.h"
 #include "sim/loader/scenario.h"
+#include "sim/machine.h"
 
 #define RESULT_SCHEMA "hvsim-result"
 #define RESULT_SCHEMA_VERSION 1
@@ -69,6 +70,7 @@ struct run_result {
 	unsigned nmem_regions;         /* entries used in mem_regions */
 	unsigned mem_regions_cap;      /* entries allocated in mem_regions (result_mem_init) */
 	size_t mem_copy_cap;           /* bytes allocated in mem_copy (result_mem_init) */
+	struct run_world world;        /* the host world (world.on), else all zero */
 };
 
 /* The memory snapshot: result_mem_init() allocates room for `nregions`

@@ -166,6 +166,14 @@ void engine_set_amd(struct engine *e, bool amd);
 /* Memory: map [addr, addr+size) (page-granular, merges with existing
  * mappings) and copy bytes in. */
 int engine_map(struct engine *e, uint64_t addr, uint64_t size, const void *bytes, size_t nbytes);
+/* Memory shared between engines (an SMP guest's vCPUs): from now on e maps
+ * its pages into host buffers (uc_mem_map_ptr) instead of Unicorn's own;
+ * engine_map_like() maps every page of `src` into `dst` on the same
+ * buffers, so a store by one vCPU is what the others load.  (Code a vCPU
+ * modifies is not retranslated by the others: SMP guests must not modify
+ * code another vCPU runs.)  0, or -1. */
+void engine_share_memory(struct engine *e);
+int engine_map_like(struct engine *dst, const struct engine *src);
 int engine_mem_read(struct engine *e, uint64_t addr, void *buf, size_t n);
 int engine_mem_write(struct engine *e, uint64_t addr, const void *buf, size_t n);
 

@@ -11,6 +11,9 @@
 #include <stdint.h>
 
 #define SCENARIO_VERSION 1
+/* The host world's limits (host/host.h HOST_MAX_CPUS, HOST_MAX_TASKS; sim/machine.h) */
+#define SCN_MAX_CPUS 8
+#define SCN_MAX_TASKS 32
 
 struct srcpos {
 	int line, col;                 /* 1-based; 0 = unknown */
