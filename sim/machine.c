@@ -484,6 +484,7 @@ int machine_vcpu_stopped(struct machine *m, enum engine_stop s)
 	if (m->cur < 0)
 		return -1;
 	struct mvcpu *vc = &m->vcpu[m->cur];
+	m->preempt = false;                    /* a slice that ended at its last exit: moot */
 	vc->stopped = true;
 	vc->stop = s;
 	snprintf(vc->stop_msg, sizeof(vc->stop_msg), "%s", engine_stop_message(vc->eng));
