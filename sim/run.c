@@ -730,7 +730,8 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 			engine_trace_insns(r->m.vcpu[i].eng, true);
 	if (cfg->attach)
 		cfg->attach(cfg->trace_ctx, &(struct run_machine){ .cpu = &r->cpu, .guest = r->guest,
-				.host = r->host, .vendor = r->vendor, .v = r->v });
+				.host = r->host, .vendor = r->vendor, .v = r->v,
+				.world = r->m.active ? &r->m : NULL });
 	/* KVM_SET_GUEST_DEBUG before the first KVM_RUN (host.guest_debug):
 	 * part of the run, so its VMCS/VMCB writes and injections count. */
 	if (r->vendor && sc->host.guest_debug && r->vendor->set_guest_debug) {

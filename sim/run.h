@@ -17,12 +17,16 @@ struct hv_vendor;
 /* The machine of a run, for interactive tools (hvsim step, hvsim explain):
  * valid from the attach callback until sim_run() returns.  Read-only use
  * (and engine_set_insn_observer / engine_request_stop on the guest). */
+struct machine;
 struct run_machine {
 	struct cpu *cpu;               /* the physical CPU */
 	struct engine *guest;          /* guest engine */
 	struct engine *host;           /* host-context engine (NULL on bare metal) */
 	const struct hv_vendor *vendor;  /* NULL on bare metal */
 	void *v;                       /* vendor vCPU (struct vmx * when vendor->name is "vmx") */
+	/* the host world (sim/machine.h: every CPU, vCPU and task), NULL when
+	 * the scenario has none; then cpu/guest/v above are CPU 0 and vCPU 0 */
+	const struct machine *world;
 };
 
 /* Options of one run. */
