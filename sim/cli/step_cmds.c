@@ -461,10 +461,12 @@ static int parse_cpu_arg(const struct step *st, int argc, char **argv, int at)
 		a = argv[at + 1];
 	else if (argc != at + 1)
 		return perr("usage: info dr [cpu N]"), -2;
-	int n = st->m.world ? st->m.world->ncpus : 1;
+	int n = st->live && st->m.world ? st->m.world->ncpus : 1;
 	unsigned long long v;
-	if (verb_number(a, &v) || v >= (unsigned long long)n)
+	if (verb_number(a, &v) || (st->live && v >= (unsigned long long)n))
 		return perr("bad CPU '%s' (0 to %d)", a, n - 1), -2;
+	if (!st->live)
+		return -1;                     /* the run has ended: its final registers */
 	return (int)v;
 }
 
