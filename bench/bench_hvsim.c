@@ -13,12 +13,18 @@
  *       this one, or $HVSIM), and the same runs in-process on a pool of
  *       threads (sim_run only) (target < 10 s on 2 cores);
  *   (d) peak RSS of one run (VmHWM of a fresh child process per run) for
- *       two run lengths 10x apart, tracing off: must not grow with length.
+ *       two run lengths 10x apart, tracing off: must not grow with length;
+ *   (e) the host world (issue 19, host/ and sim/machine.c): the loop of (b)
+ *       with the layer unused (no host keys: the hooks on the exit path
+ *       return at once) and used (2 CPUs, the vCPU thread preempted every
+ *       1000 exits and migrated: vcpu_put, switch_to, vcpu_load), side by
+ *       side and interleaved, with the spread of the unused rows (max-min
+ *       over median) as the yardstick of the machine's noise.
  *
  * Each timed figure is the median of --reps repetitions (default 5).  The
  * machine noise is large (unicorn-facts §0): compare rows of the same run.
  *
- * usage: bench_hvsim [--quick] [--reps N] [--check] [--only a|b|c|d]
+ * usage: bench_hvsim [--quick] [--reps N] [--check] [--only a|b|c|d|e]
  *   --quick  10x smaller loops (smoke test)
  *   --check  exit 1 if a target is missed
  * Environment: HVSIM_SOURCE_DIR (scenarios/ is read from there; default:
@@ -38,6 +44,7 @@
 
 #include "debugreg/hv.h"
 #include "debugreg/policy_names.h"
+#include "sim/machine.h"
 #include "sim/run.h"
 #include "sim/loader/scenario.h"
 
@@ -170,6 +177,9 @@ struct figures {
 	bool svm;
 	long rss_short, rss_long;          /* KiB */
 	unsigned long long rss_iters;
+	double world_off, world_on;        /* M exits/s, (e) */
+	double world_spread;               /* (max - min) / median of the unused rows */
+	unsigned long long world_loads;    /* vcpu_loads of one used run */
 };
 
 static void bench_a(struct figures *f, unsigned long long iters)
@@ -479,6 +489,58 @@ static void bench_d(struct figures *f, unsigned long long iters)
 	f->rss_long = child_rss(iters * 10);
 }
 
+/* ---- (e) the host world, unused and used -------------------------------------------------- */
+
+/* The loop of (b) with `host:` keys appended (NULL: none, the layer unused). */
+static struct scenario *make_world_scenario(const char *name, const char *host_yaml, unsigned long long iters)
+{
+	char yaml[2048], err[512];
+	int n = snprintf(yaml, sizeof(yaml),
+			 "version: 1\nname: %s\nsummary: benchmark loop\nvendor: vmx\npolicies: [bp_enabled]\n"
+			 "guest:\n  mode: 64\n  base: 0x1000\n  code: \"%s\"\n  regs: { rcx: %llu }\n"
+			 "  limits: { instructions: %llu }\n%s",
+			 name, exit_hex, iters, iters * 20 + 1000, host_yaml ? host_yaml : "");
+	struct scenario *sc = scenario_load_buf(name, yaml, (size_t)n, err, sizeof(err));
+	if (!sc)
+		die("scenario", err);
+	return sc;
+}
+
+static void bench_e(struct figures *f, unsigned long long iters)
+{
+	struct scenario *off = make_world_scenario("bench_world_unused", NULL, iters);
+	struct scenario *on = make_world_scenario(
+		"bench_world_used", "host:\n  cpus: 2\n  sched: { slice: { exits: 1000 }, migrate: rotate }\n", iters);
+	double roff[64], ron[64];
+	for (int r = 0; r < reps; r++) {
+		/* interleaved, as in (a) */
+		struct run_result res;
+		double t = timed_run(off, VENDOR_VMX, &res);
+		if (res.st.exits_total != iters + 1 || res.world.on)
+			die("host world unused", "unexpected exit count or world");
+		roff[r] = (double)res.st.exits_total / t / 1e6;
+		run_result_free(&res);
+		t = timed_run(on, VENDOR_VMX, &res);
+		if (res.st.exits_total < iters + 1 || !res.world.on)
+			die("host world used", "unexpected exit count or world");
+		ron[r] = (double)res.st.exits_total / t / 1e6;
+		f->world_loads = 0;
+		for (int c = 0; c < res.world.ncpus; c++)
+			f->world_loads += res.world.cpu[c].v[MC_VLOADS];
+		run_result_free(&res);
+	}
+	double lo = roff[0], hi = roff[0];
+	for (int r = 1; r < reps; r++) {
+		lo = roff[r] < lo ? roff[r] : lo;
+		hi = roff[r] > hi ? roff[r] : hi;
+	}
+	f->world_off = median(roff, reps);
+	f->world_on = median(ron, reps);
+	f->world_spread = f->world_off > 0 ? (hi - lo) / f->world_off : 0;
+	scenario_free(off);
+	scenario_free(on);
+}
+
 /* ---- report ------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -497,7 +559,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--rss-child") && i + 1 < argc)
 			return rss_child(strtoull(argv[i + 1], NULL, 10));
 		else {
-			fprintf(stderr, "usage: bench_hvsim [--quick] [--reps N] [--check] [--only a|b|c|d]\n");
+			fprintf(stderr, "usage: bench_hvsim [--quick] [--reps N] [--check] [--only a|b|c|d|e]\n");
 			return 2;
 		}
 	}
@@ -508,8 +570,8 @@ int main(int argc, char **argv)
 	unsigned long long rss_iters = quick ? 20000ull : 200000ull;
 	struct figures f;
 	memset(&f, 0, sizeof(f));
-	bool want[4];
-	for (int i = 0; i < 4; i++)
+	bool want[5];
+	for (int i = 0; i < 5; i++)
 		want[i] = !only || strchr(only, 'a' + i);
 
 	if (want[0])
@@ -520,6 +582,8 @@ int main(int argc, char **argv)
 		bench_c(&f);
 	if (want[3])
 		bench_d(&f, rss_iters);
+	if (want[4])
+		bench_e(&f, exit_iters);
 
 	int missed = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -579,6 +643,19 @@ int main(int argc, char **argv)
 		printf("%-4s %-52s %10ld KiB %-14s\n", "", b, f.rss_long, "");
 		printf("%-4s %-52s %14.2f %-14s %s\n", "", "ratio long/short (tracing off)", ratio, "< 1.10",
 		       ok ? "ok" : "MISSED");
+	}
+	if (want[4]) {
+		double ratio = f.world_off > 0 ? f.world_on / f.world_off : 0;
+		printf("%-4s %-52s %9.2f M/s %-14s\n", "(e)", "VM exits/s, loop of (b), host world unused", f.world_off,
+		       "");
+		printf("%-4s %-52s %9.2f M/s %-14s\n", "", "VM exits/s, host world used (2 CPUs, migrating)",
+		       f.world_on, "");
+		printf("%-4s %-52s %14.2f %-14s\n", "", "ratio used/unused", ratio, "");
+		printf("%-4s %-52s %13.1f%% %-14s\n", "", "noise: spread of the unused rows (max-min)/median",
+		       100 * f.world_spread, "");
+		printf("%-4s   (used: vCPU thread preempted every 1000 exits and migrated, %llu vcpu_loads per run;\n"
+		       "%-4s    unused: no host keys - the cost of the layer there is its hooks' early returns)\n",
+		       "", f.world_loads, "");
 	}
 	printf("\n%s\n", missed ? "some targets MISSED" : "all targets met");
 	return check && missed ? 1 : 0;

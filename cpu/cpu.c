@@ -38,7 +38,8 @@ void cpu_event(struct cpu *c, enum sim_event_id id, uint64_t a, uint64_t b,
 {
 	if (!c->trace)
 		return;
-	struct sim_event ev = { .id = id, .cycle = c->st.cycles_total, .a = a, .b = b, .c = cc, .s = s };
+	struct sim_event ev = { .id = id, .cycle = c->st.cycles_total + c->time_base, .a = a, .b = b, .c = cc,
+				.s = s, .cpu = c->id, .vcpu = c->vcpu };
 	c->trace(c->trace_ctx, &ev);
 }
 

@@ -39,12 +39,20 @@ struct sim_event {
 	uint64_t cycle;       /* modeled cycle counter when it happened */
 	uint64_t a, b, c, d;  /* payload, see events.def */
 	const char *s;        /* string payload (cause, reason name, disassembly) */
+	int cpu;              /* physical CPU it happened on (struct cpu.id) */
+	int vcpu;             /* vCPU loaded on that CPU then (-1 none) */
 };
 
 /* Cycle categories (columns of `compare`). */
 enum cycle_cat { CYC_GUEST, CYC_TRANSITION, CYC_HANDLER, CYC_DR, CYC_VMCS, CYC_HOST };
 
 struct cpu {
+	int id;                      /* physical CPU number (0 on a one-CPU machine) */
+	int vcpu;                    /* the vCPU loaded on it (kvm_arch_vcpu_load), -1 none */
+	/* cycles_total + time_base is machine time: the serialized clock of all
+	 * CPUs (host/, sim/machine.c); 0 on a one-CPU machine */
+	uint64_t time_base;
+	const void *svm_cached_vmcb; /* the VMCB whose state this processor caches (APM 15.15), set by svm/ */
 	uint64_t dr[8];              /* hardware DR0-DR3, DR6 (index 6), DR7 (index 7); 4/5 unused */
 	uint64_t debugctl;           /* hardware IA32_DEBUGCTL */
 	bool guest_mode;             /* true while the guest runs (VMX non-root / SVM guest) */

@@ -57,13 +57,20 @@ void dbg_init(struct dbg *d, struct cpu *cpu, const struct policy *pol,
 {
 	memset(d, 0, sizeof(*d));
 	d->cpu = cpu;
+	/* Until the host world loads it on one of its CPUs, the vCPU has a CPU
+	 * and a thread of its own (a stand-alone vCPU: the unit tests). */
+	d->own_pcpu.cpu = cpu;
+	hw_bp_percpu_init(&d->own_pcpu.hw);
+	host_task_init(&d->own_thread, 0, "vcpu0", TASK_VCPU, 0);
+	d->own_pcpu.curr = &d->own_thread;
+	d->pcpu = &d->own_pcpu;
+	d->thread = &d->own_thread;
 	d->pol = *pol;
 	d->ops = ops;
 	d->v = v;
 	/* vCPU reset (kvm_vcpu_reset): db[] = 0, dr6 = 0xFFFF0FF0, dr7 = 0x400. */
 	d->dr6 = DR6_ACTIVE_LOW;
 	d->dr7 = DR7_FIXED_1;
-	d->host.cpu_dr7 = DR7_FIXED_1;
 	/* MOV-DR exiting starts on (KVM requires it; arch-facts A.6 step 1),
 	 * except for the eager reference, which never traps. */
 	d->intercepting = pol->movdr != MOVDR_PASSTHROUGH;
@@ -197,14 +204,19 @@ enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_
 		}
 		break;
 	case MOVDR_STICKY:
-		/* Xen vmx_dr_access: load the guest's DRs now and stop exiting
-		 * until the vCPU is descheduled (flag_dr_dirty). */
+		/* Xen vmx_dr_access: "if ( !v->arch.hvm_vcpu.flag_dr_dirty )
+		 * __restore_debug_registers(v)", then "Allow guest direct access
+		 * to DR registers": load the guest's DRs now (unless a reschedule
+		 * already did, vmx_restore_dr, debugreg/vcpu_load.c) and stop
+		 * exiting until the vCPU is descheduled. */
 		if (d->guest_debug == 0) {
-			cpu_hv_write_dr(d->cpu, 7, 0, "xen: restore guest");
-			for (int i = 0; i < 4; i++)
-				cpu_hv_write_dr(d->cpu, i, d->eff_db[i], "xen: restore guest");
-			d->ops->load_guest_dr6(d->v, d->dr6);
-			d->cpu->st.dr_guest_loads++;
+			if (!(d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT)) {
+				cpu_hv_write_dr(d->cpu, 7, 0, "xen: restore guest");
+				for (int i = 0; i < 4; i++)
+					cpu_hv_write_dr(d->cpu, i, d->eff_db[i], "xen: restore guest");
+				d->ops->load_guest_dr6(d->v, d->dr6);
+				d->cpu->st.dr_guest_loads++;
+			}
 			dbg_set_intercept(d, false, "xen: flag_dr_dirty");
 			dbg_set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_WONT_EXIT, "xen");
 			return DR_EXIT_REENTER;
@@ -233,6 +245,17 @@ enum dr_exit_action dbg_handle_mov_dr(struct dbg *d, int dr, bool write, uint64_
 			dbg_set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_DIRTY, "trap_debug: dirty");
 	} else {
 		*gpr_val = kvm_get_dr(d, n);
+	}
+	/* KVM/arm64 6.14 (kvm_debug_set_guest_ownership): "Updates ownership
+	 * of the debug registers after a trapped guest access to a
+	 * breakpoint/watchpoint register.  Host ownership of the debug
+	 * registers is of strictly higher priority": after the emulated
+	 * access (read or write) the guest owns its registers and stops
+	 * trapping (kvm_arm_setup_mdcr_el2 drops MDCR_EL2.TDA) until the next
+	 * vcpu_load decides again. */
+	if (d->pol.movdr == MOVDR_OWNER && d->guest_debug == 0) {
+		dbg_set_sdr(d, d->switch_db_regs | KVM_DEBUGREG_OWNED, "kvm_debug_set_guest_ownership");
+		dbg_set_intercept(d, false, "guest owns the debug registers");
 	}
 	return DR_EXIT_SKIP;
 }
@@ -287,46 +310,17 @@ void dbg_deliver_db_payload(struct dbg *d, uint64_t payload)
 		d->ops->load_guest_dr6(d->v, d->dr6);
 }
 
-/* ---- the host's hw_breakpoint layer ------------------------------------------ */
-
-bool hw_breakpoint_active(const struct dbg *d)
-{
-	/* all perf/ptrace breakpoints are installed with G bits */
-	return (d->host.cpu_dr7 & 0xAA) != 0;
-}
-
-void hw_breakpoint_restore(struct dbg *d, const char *cause)
-{
-	/* arch/x86/kernel/hw_breakpoint.c: DR0-3 from cpu_debugreg, DR6 to the
-	 * "no event" value, DR7 from cpu_dr7. */
-	for (int i = 0; i < 4; i++)
-		cpu_hv_write_dr(d->cpu, i, d->host.cpu_debugreg[i], cause);
-	cpu_hv_write_dr(d->cpu, 6, DR6_ACTIVE_LOW, cause);
-	cpu_hv_write_dr(d->cpu, 7, d->host.cpu_dr7, cause);
-	d->cpu->st.dr_host_restores++;
-	cpu_event(d->cpu, EV_DR_RESTORE, 0xCF, 0, 0, cause);
-}
+/* ---- the host's hw_breakpoint layer of the CPU the vCPU is on -------------- */
 
 void host_bp_install(struct dbg *d, int slot, uint64_t addr, unsigned type, unsigned len, bool ptrace)
 {
-	static const unsigned lenenc[9] = { 0, 0, 1, 0, 3, 0, 0, 0, 2 };
-	uint64_t dr7 = d->host.cpu_dr7 & ~(3ull << (slot * 2)) & ~(0xFull << (16 + slot * 4));
-	dr7 |= DR7_G(slot) | (uint64_t)(type & 3) << (16 + slot * 4) |
-	       (uint64_t)lenenc[len & 15] << (18 + slot * 4);
-	d->host.cpu_debugreg[slot] = addr;
-	d->host.cpu_dr7 = dr7;
+	struct hbp bp = { .slot = slot, .addr = addr, .type = type, .len = len, .ptrace = ptrace };
+	hw_bp_install_at(d->pcpu, slot, &bp, ptrace ? d->thread->id : HOST_OWNER_CPU);
 	if (ptrace)
-		d->host.tif_debug = true;
-	/* arch_install_hw_breakpoint() writes the hardware right away, from
-	 * whatever context it runs in (IPI, seed 000 "DRs can be changed from
-	 * interrupt context as well").  Not a hypervisor access. */
-	cpu_dr_write(d->cpu, slot, addr, DRW_HOST_KERNEL, "hw_breakpoint install");
-	cpu_dr_write(d->cpu, 7, dr7, DRW_HOST_KERNEL, "hw_breakpoint install");
+		d->thread->tif_debug = true;
 }
 
 void host_bp_remove(struct dbg *d, int slot)
 {
-	d->host.cpu_dr7 &= ~(3ull << (slot * 2));
-	d->host.cpu_debugreg[slot] = 0;
-	cpu_dr_write(d->cpu, 7, d->host.cpu_dr7, DRW_HOST_KERNEL, "hw_breakpoint uninstall");
+	hw_bp_uninstall(d->pcpu, slot);
 }

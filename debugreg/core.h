@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "cpu/cpu.h"
 #include "debugreg/policy.h"
+#include "host/host.h"
 #include "sim/util/guestdbg.h"
 
 /* switch_db_regs bits (arch/x86/include/asm/kvm_host.h, per era). */
@@ -16,6 +17,7 @@
 #define KVM_DEBUGREG_RELOAD       (1u << 2)   /* one-shot reload (ae561edeb421, 2014-2021) */
 #define KVM_DEBUGREG_NEED_RELOAD  (1u << 3)   /* the 2020 RFC's one-shot flag (seed 000) */
 #define KVM_DEBUGREG_DIRTY        (1u << 4)   /* ARM-style dirty bit (seed 004) */
+#define KVM_DEBUGREG_OWNED        (1u << 5)   /* arm64 6.14 debug_owner == VCPU_DEBUG_GUEST_OWNED (hvsim's bit) */
 
 /* The 2020 RFC's flag scheme (seed 000, patch 2/3): BP_ENABLED is gone and
  * kvm_update_dr7() sets the one-shot NEED_RELOAD instead.  Both renderings
@@ -27,13 +29,10 @@ static inline bool dbg_need_reload_scheme(const struct policy *p)
 }
 
 
-/* The host's hw_breakpoint layer on this CPU (arch/x86/kernel/hw_breakpoint.c):
- * what the host wants in hardware while it runs. */
+/* The hypervisor's own save area for the host's debug registers (the
+ * host's per-CPU breakpoint state itself is in host/host.h). */
 struct host_dbg {
-	uint64_t cpu_debugreg[4];      /* per-CPU breakpoint addresses */
-	uint64_t cpu_dr7;              /* per-CPU DR7 (G bits for every installed bp) */
-	bool tif_debug;                /* the VMM thread has ptrace breakpoints (TIF_DEBUG) */
-	uint64_t saved_dr[8];          /* 2.6.29: host DRs saved on entry */
+	uint64_t saved_dr[8];          /* 2.6.29 / dirty bit / arm64 owner: host DRs saved on entry */
 };
 
 /* Vendor operations (vmx/kvm.c, svm/kvm.c). */
@@ -84,8 +83,12 @@ struct dbg {
 	uint64_t guest_debug_dr7;      /* the debugger's DR7 (USE_HW_BP; c863901075a4) */
 	bool intercepting;             /* our copy: MOV-DR interception is on */
 	struct policy pol;             /* the policy in force */
-	struct host_dbg host;          /* the host's hw_breakpoint layer */
-	struct cpu *cpu;               /* the physical CPU */
+	struct host_dbg host;          /* the hypervisor's save area for the host's DRs */
+	struct cpu *cpu;               /* the physical CPU the vCPU is loaded on (== pcpu->cpu) */
+	struct pcpu *pcpu;             /* that CPU in the host world: its hw_breakpoint state */
+	struct host_task *thread;      /* the vCPU thread (TIF_DEBUG, its own breakpoints) */
+	struct pcpu own_pcpu;          /* the CPU of a vCPU created on its own (tests; until the first vcpu_load) */
+	struct host_task own_thread;   /* its thread */
 	const struct dbg_vendor_ops *ops;
 	void *v;                       /* vendor context */
 	bool dbgctl_load_cleared;      /* skip_dbgctl_load currently cleared the control */
@@ -162,11 +165,18 @@ bool dbg_fastpath_wrmsr(const struct policy *pol, bool svm, uint32_t msr);
  * every pass of the loop (knob fastpath_dr6_in_loop), traced. */
 void dbg_fastpath_reentry(struct dbg *d);
 
-/* Host hw_breakpoint layer: install/remove from IRQ context (writes the
- * hardware immediately, like arch_install_hw_breakpoint). */
+/* Host hw_breakpoint layer of the CPU the vCPU is loaded on: install/remove
+ * from IRQ context (writes the hardware immediately, like
+ * arch_install_hw_breakpoint; host/hw_breakpoint.c).  A ptrace breakpoint
+ * is the vCPU thread's (TIF_DEBUG). */
 void host_bp_install(struct dbg *d, int slot, uint64_t addr, unsigned type, unsigned len, bool ptrace);
 void host_bp_remove(struct dbg *d, int slot);
-bool hw_breakpoint_active(const struct dbg *d);
-void hw_breakpoint_restore(struct dbg *d, const char *cause);
+
+/* vcpu_load / vcpu_put (debugreg/vcpu_load.c): the preempt notifiers
+ * kvm_sched_in/kvm_sched_out and KVM_RUN's vcpu_load, per era and policy
+ * (knobs vcpu_put_dr6, vcpu_load_reload, deschedule).  `p` is the CPU the
+ * vCPU thread now runs on; d->cpu follows it. */
+void kvm_arch_vcpu_load(struct dbg *d, struct pcpu *p);
+void kvm_arch_vcpu_put(struct dbg *d);
 
 #endif

@@ -40,6 +40,13 @@ struct hv_vendor {
 	/* KVM_SET_GUEST_DEBUG from userspace: GUESTDBG_* control, the
 	 * debugger's DR0-3 and DR7 (debugreg[0..3], debugreg[7]). */
 	void (*set_guest_debug)(void *v, unsigned control, const uint64_t debugreg[8]);
+	/* The vCPU thread scheduled in on CPU p (kvm_sched_in ->
+	 * kvm_arch_vcpu_load: the vendor's vcpu_load, then the debug core's,
+	 * debugreg/vcpu_load.c) and out (kvm_sched_out -> kvm_arch_vcpu_put). */
+	void (*load)(void *v, struct pcpu *p);
+	void (*put)(void *v);
+	/* The exit slot of the host's timer interrupt (a scheduler tick). */
+	unsigned tick_slot;
 };
 
 extern const struct hv_vendor vmx_vendor;

@@ -147,7 +147,7 @@ static const struct policy presets[] = {
 	 * handler that keys on B0 re-faults on the execute breakpoint.  That is
 	 * the RFC as posted, not a modelling error: hvsim keeps it. */
 	PRESET(.name = "need_reload", .kernel = "not merged (RFC on 5.7, 2020)", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_5_8, .guest_dr6 = GDR6_HW_BOTH, .load = LOAD_IF_NEED_RELOAD, .reload_flag = true,
-	  .load_dr6_always = true, PRE_K21_ENTRY, .need_reload_on_set_dr = true,
+	  .load_dr6_always = true, PRE_K21_ENTRY, .need_reload_on_set_dr = true, .vcpu_put_dr6 = true,
 	  .summary = "2020 RFC (rejected): DR0-3 reloaded only after a DR write; misses guest #DBs under host bps",
 	  .ref = "[RFC PATCH 0/3] kvm: x86: Cleanup and optimazation of switch_db_regs (Xiaoyao Li, "
 		 "2020-04-16, <20200416101509.73526-1-xiaoyao.li@intel.com>); seed 000"),
@@ -208,7 +208,7 @@ static const struct policy presets[] = {
 	 * always exit; every entry reads the host's DR6/DR7 (and DR0-3 when the
 	 * guest's go in), every exit writes them back. */
 	PRESET(.name = "linux-2.6.29", .kernel = "2.6.29", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .db_intercept = DBI_GUEST_DEBUG, .guest_dr6 = GDR6_VMX_EVERY_RUN, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_SAVED_ON_ENTRY,
-	  .save_host_on_entry = true,
+	  .save_host_on_entry = true, .host_switch = HSW_THREAD_DEBUGREG,
 	  .summary = "K08: always exit; save host DR6/7 (+DR0-3) on every entry, restore them on every exit",
 	  .ref = "42dbaa5a0574 KVM: x86: Virtualize debug registers (Jan Kiszka, Dec 2008)"),
 
@@ -295,13 +295,53 @@ static const struct policy presets[] = {
 
 	/* xen - Xen's HVM policy, for comparison (§8 XEN): the first MOV-DR exit
 	 * loads the guest's DRs and turns exiting off until the vCPU is
-	 * descheduled (flag_dr_dirty); no per-exit sync, no per-entry reload.
+	 * descheduled (vmx_dr_access / svm_dr_access, flag_dr_dirty); no
+	 * per-exit sync, no per-entry reload.  At deschedule (ctxt_switch_from)
+	 * vmx_save_dr/svm_save_dr save the dirty registers and re-arm the
+	 * exits; at reschedule (ctxt_switch_to) vmx_restore_dr/svm_restore_dr
+	 * load them again if the guest's DR7 is active (debugreg/vcpu_load.c).
 	 * Xen itself runs no host breakpoints on the guest's CPU (host_restore
-	 * never); deschedule (the save) is not modelled. */
+	 * never); a PV vCPU's (dom0 task's) registers are switched at context
+	 * switch (paravirt_ctxt_switch_from/to, host_switch = xen_pv). */
 	PRESET(.name = "xen", .kernel = "none (Xen HVM)", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_BTF_SUPPRESSED, .vmx_pending_dbg_bs = true, PRE_5_8, .movdr = MOVDR_STICKY, .host_restore = HR_NEVER,
-	  .load_dr6_always = true, PRE_K21_ENTRY,
-	  .summary = "Xen comparison: first MOV DR loads the guest's DRs, exits stay off (no deschedule modelled)",
-	  .ref = "Xen vmx.c vmx_dr_access / flag_dr_dirty (kvm-debugreg-logic §8; save side [memory])"),
+	  .load_dr6_always = true, PRE_K21_ENTRY, .deschedule = DESCHED_XEN, .host_switch = HSW_XEN_PV,
+	  .summary = "Xen comparison: first MOV DR loads the guest's DRs, exits stay off until deschedule saves them",
+	  .ref = "Xen vmx.c vmx_dr_access, vmx_ctxt_switch_from/to -> vmx_save_dr/vmx_restore_dr; svm.c svm_dr_access, "
+		 "svm_save_dr/svm_restore_dr; domain.c paravirt_ctxt_switch_from/to"),
+
+	/* ---- the host world (issue 19) ---- */
+
+	/* need_reload_vcpu_load - the 2020 RFC with the fallback Xiaoyao Li
+	 * offered in seed 000: also "set KVM_DEBUGREG_NEED_RELOAD in
+	 * vcpu_load", so that the first entry after the vCPU thread is
+	 * scheduled in (on this CPU or another, where other tasks' breakpoints
+	 * may have been loaded) reloads the guest's DR0-3.  Sean
+	 * Christopherson's reply is why it "won't help": the host restores its
+	 * breakpoints after every exit and "DRs can be changed from interrupt
+	 * context as well", neither of which passes through vcpu_load. */
+	PRESET(.name = "need_reload_vcpu_load", .kernel = "not merged (RFC on 5.7 + seed 000 fallback)", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_5_8, .guest_dr6 = GDR6_HW_BOTH, .load = LOAD_IF_NEED_RELOAD, .reload_flag = true,
+	  .load_dr6_always = true, PRE_K21_ENTRY, .need_reload_on_set_dr = true, .vcpu_put_dr6 = true, .vcpu_load_reload = true,
+	  .summary = "2020 RFC + NEED_RELOAD in vcpu_load (seed 000's fallback): reloads once per schedule-in only",
+	  .ref = "Xiaoyao Li, Re: [RFC PATCH 2/3] kvm: x86: Use KVM_DEBUGREG_NEED_RELOAD instead of "
+		 "KVM_DEBUGREG_BP_ENABLED (2020-04-24) and Sean Christopherson's review (2020-04-23), seed 000"),
+
+	/* arm64_owner - KVM/arm64's debug ownership since 6.14 (Oliver Upton's
+	 * debug rework, arch/arm64/kvm/debug.c and hyp/debug-sr.h) on x86: at
+	 * vcpu_load the guest owns its debug registers iff its DR7 arms a
+	 * breakpoint (MDSCR_EL1.MDE/KDE on arm64), else they are free and
+	 * every access traps; a trapped access is emulated and hands the guest
+	 * ownership (kvm_debug_set_guest_ownership), which then lasts until the
+	 * vCPU is descheduled and loaded again - "keep the guest's registers
+	 * until deschedule" for the traps.  While owned, every entry saves the
+	 * host's registers and loads the guest's, every exit saves the guest's
+	 * and restores the host's (__debug_switch_to_guest/host_common).  Free:
+	 * the exit falls back to host_restore (an x86 VM exit disarms the
+	 * host's DR7 whatever the guest did). */
+	PRESET(.name = "arm64_owner", .kernel = "none (KVM/arm64 6.14 scheme on x86)", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_BTF_SUPPRESSED, .vmx_pending_dbg_bs = true, PRE_5_8, .movdr = MOVDR_OWNER, .load = LOAD_IF_OWNED,
+	  .load_dr6_always = true, PRE_K21_ENTRY, .deschedule = DESCHED_ARM64_OWNER,
+	  .summary = "KVM/arm64 6.14 on x86: trap until the first access, then guest-owned until vcpu_load; switch while owned",
+	  .ref = "arch/arm64/kvm/debug.c kvm_vcpu_load_debug, kvm_debug_set_guest_ownership; hyp/include/hyp/debug-sr.h "
+		 "__debug_switch_to_guest_common (Oliver Upton, Dec 2024, Linux 6.14)"),
 };
 #pragma GCC diagnostic pop
 

@@ -47,6 +47,11 @@ static bool want_load(struct dbg *d)
 		return (sdr & (KVM_DEBUGREG_NEED_RELOAD | KVM_DEBUGREG_WONT_EXIT)) != 0;
 	case LOAD_IF_DIRTY:
 		return (sdr & KVM_DEBUGREG_DIRTY) != 0;
+	case LOAD_IF_OWNED:
+		/* arm64 6.14 __debug_switch_to_guest_common: "if
+		 * (!kvm_debug_regs_in_use(vcpu)) return" - in use when the guest
+		 * or the host debugger (external_debug_state) owns them. */
+		return (sdr & KVM_DEBUGREG_OWNED) || (d->guest_debug & GUESTDBG_USE_HW_BP);
 	case LOAD_ALWAYS:
 		return true;
 	}
@@ -61,7 +66,7 @@ static bool want_dr6(const struct dbg *d)
 	 * touch it directly (WONT_EXIT).  The eager reference and the dirty-bit
 	 * scheme run the guest without MOV-DR exits, so they always need it. */
 	return d->pol.load_dr6_always || (d->switch_db_regs & KVM_DEBUGREG_WONT_EXIT) ||
-	       d->pol.load == LOAD_ALWAYS || d->pol.load == LOAD_IF_DIRTY ||
+	       d->pol.load == LOAD_ALWAYS || d->pol.load == LOAD_IF_DIRTY || d->pol.load == LOAD_IF_OWNED ||
 	       /* Avi Kivity's DR6 patch (2.6.3x-3.14): VMX writes the guest's DR6
 		* "if we're running with the guest's debug registers". */
 	       (d->pol.guest_dr6 == GDR6_VMX_SDR && !d->ops->vmcb_dr6);
@@ -112,6 +117,37 @@ static void dirty_bit_entry(struct dbg *d)
 	d->host.saved_dr[7] = cpu_hv_read_dr(c, 7, "dirty: save host");
 }
 
+/* arm64 6.14 on x86 (knob movdr = owner): while the registers are in use
+ * (guest- or host-debugger-owned) every world switch into the guest does
+ * "__debug_save_state(host_dbg, host_ctxt); __debug_restore_state(guest_dbg,
+ * guest_ctxt)" (hyp/debug-sr.h __debug_switch_to_guest_common); who owns
+ * them was decided at vcpu_load or by a trapped access, not here.  The
+ * guest's half is the common load below. */
+static void owner_entry(struct dbg *d)
+{
+	struct cpu *c = d->cpu;
+	if (!want_load(d))
+		return;
+	for (int i = 0; i < 4; i++)
+		d->host.saved_dr[i] = cpu_hv_read_dr(c, i, "arm64: save host");
+	d->host.saved_dr[6] = cpu_hv_read_dr(c, 6, "arm64: save host");
+	d->host.saved_dr[7] = cpu_hv_read_dr(c, 7, "arm64: save host");
+}
+
+/* Put back the host DRs an entry saved (dirty bit, arm64 owner).  The VM
+ * exit left DR7 = 0x400 (SDM 27.5.1): nothing is armed while DR0-3 go
+ * back. */
+static void restore_saved_host(struct dbg *d, const char *cause)
+{
+	struct cpu *c = d->cpu;
+	for (int i = 0; i < 4; i++)
+		cpu_hv_write_dr(c, i, d->host.saved_dr[i], cause);
+	cpu_hv_write_dr(c, 6, d->host.saved_dr[6], cause);
+	cpu_hv_write_dr(c, 7, d->host.saved_dr[7], cause);
+	c->st.dr_host_restores++;
+	cpu_event(c, EV_DR_RESTORE, 0xCF, 0, 0, cause);
+}
+
 void dbg_pre_entry(struct dbg *d)
 {
 	struct cpu *c = d->cpu;
@@ -137,6 +173,8 @@ void dbg_pre_entry(struct dbg *d)
 	}
 	if (d->pol.movdr == MOVDR_DIRTY_BIT)
 		dirty_bit_entry(d);
+	else if (d->pol.movdr == MOVDR_OWNER)
+		owner_entry(d);
 	if (want_load(d)) {
 		/* Disarm first so no half-loaded breakpoint can fire, then load
 		 * DR0-3 (eff_db).  DR7 itself travels in the VMCS/VMCB. */
@@ -161,11 +199,12 @@ void dbg_pre_entry(struct dbg *d)
 			  : sdr & KVM_DEBUGREG_BP_ENABLED ? "BP_ENABLED"
 			  : sdr & KVM_DEBUGREG_RELOAD ? "RELOAD"
 			  : sdr & KVM_DEBUGREG_NEED_RELOAD ? "NEED_RELOAD"
-			  : sdr & KVM_DEBUGREG_DIRTY ? "DIRTY" : "always");
+			  : sdr & KVM_DEBUGREG_DIRTY ? "DIRTY"
+			  : sdr & KVM_DEBUGREG_OWNED ? "OWNED" : "always");
 		/* One-shot flags are consumed by the load (RELOAD: ae561edeb421;
 		 * NEED_RELOAD: the RFC's "&= ~KVM_DEBUGREG_NEED_RELOAD"). */
 		dbg_set_sdr(d, sdr & ~(KVM_DEBUGREG_RELOAD | KVM_DEBUGREG_NEED_RELOAD), "entry: reloaded");
-	} else if (d->pol.preentry_disarm_host && hw_breakpoint_active(d)) {
+	} else if (d->pol.preentry_disarm_host && hw_breakpoint_active(&d->pcpu->hw)) {
 		/* f85d40160691: "Disable hardware breakpoints unconditionally
 		 * before kvm_x86->run()" so no host #DB fires in the entry path. */
 		cpu_hv_write_dr(c, 7, DR7_FIXED_1, "entry: disarm host");
@@ -200,7 +239,7 @@ static bool host_restore_due(const struct dbg *d)
 {
 	switch (d->pol.host_restore) {
 	case HR_ACTIVE_BREAKPOINTS:
-		return hw_breakpoint_active(d);
+		return hw_breakpoint_active(&d->pcpu->hw);
 	case HR_TIF_DEBUG_ONLY:
 		/* Seed 002, the v3 hunk of the perf rewrite: "if (unlikely(
 		 * vcpu->arch.switch_db_regs || test_thread_flag(TIF_DEBUG)))
@@ -208,7 +247,7 @@ static bool host_restore_due(const struct dbg *d)
 		 * only, so a perf breakpoint of the host stays disarmed (VM exit
 		 * left DR7 = 0x400) whenever the guest has no switch_db_regs. */
 		return (d->switch_db_regs & (KVM_DEBUGREG_BP_ENABLED | KVM_DEBUGREG_WONT_EXIT |
-					     KVM_DEBUGREG_RELOAD)) || d->host.tif_debug;
+					     KVM_DEBUGREG_RELOAD)) || d->thread->tif_debug;
 	case HR_ALWAYS:
 	case HR_SAVED_ON_ENTRY:
 		return true;
@@ -223,15 +262,15 @@ static void host_restore(struct dbg *d)
 	struct cpu *c = d->cpu;
 	switch (d->pol.host_restore) {
 	case HR_ACTIVE_BREAKPOINTS:
-		hw_breakpoint_restore(d, "exit: host bp active");
+		hw_breakpoint_restore(d->cpu, &d->pcpu->hw, "exit: host bp active");
 		break;
 	case HR_TIF_DEBUG_ONLY:
-		hw_breakpoint_restore(d, "exit: sdr || TIF_DEBUG");
+		hw_breakpoint_restore(d->cpu, &d->pcpu->hw, "exit: sdr || TIF_DEBUG");
 		break;
 	case HR_ALWAYS:
 		/* 2.6.33 (24f1e32c60c4 v4): "Restore the breakpoints
 		 * unconditionally on kvm guest exit". */
-		hw_breakpoint_restore(d, "exit: unconditional");
+		hw_breakpoint_restore(d->cpu, &d->pcpu->hw, "exit: unconditional");
 		break;
 	case HR_SAVED_ON_ENTRY:
 		/* 2.6.29: DR0-3 back (DR7 <- 0 first) if the guest's were loaded,
@@ -312,14 +351,20 @@ void dbg_post_exit(struct dbg *d)
 		kvm_update_dr0123(d);
 		kvm_update_dr7(d);
 		dbg_set_sdr(d, d->switch_db_regs & ~KVM_DEBUGREG_DIRTY, "dirty: exit");
-		/* The VM exit left DR7 = 0x400 (SDM 27.5.1): nothing is armed
-		 * while DR0-3 go back. */
-		for (int i = 0; i < 4; i++)
-			cpu_hv_write_dr(c, i, d->host.saved_dr[i], "dirty: restore host");
-		cpu_hv_write_dr(c, 6, d->host.saved_dr[6], "dirty: restore host");
-		cpu_hv_write_dr(c, 7, d->host.saved_dr[7], "dirty: restore host");
-		c->st.dr_host_restores++;
-		cpu_event(c, EV_DR_RESTORE, 0xCF, 0, 0, "dirty: restore host");
+		restore_saved_host(d, "dirty: restore host");
+		return;
+	}
+	/* arm64 6.14 on x86: __debug_switch_to_host_common saves the guest's
+	 * registers and restores the host's on every exit while they are in
+	 * use; ownership itself is sticky until the next vcpu_load. */
+	if (d->pol.movdr == MOVDR_OWNER && want_load(d)) {
+		if (!hw_bp) {
+			d->ops->sync_dirty_debug_regs(d->v, false);
+			c->st.dr_syncs++;
+		}
+		kvm_update_dr0123(d);
+		kvm_update_dr7(d);
+		restore_saved_host(d, "arm64: restore host");
 		return;
 	}
 	if (!host_restore_due(d))

@@ -270,6 +270,34 @@ static bool addr_in_guest(const struct scenario *sc, uint64_t a, uint64_t size)
 	return c->size && a >= c->base && a - c->base <= c->size && c->size - (a - c->base) >= size;
 }
 
+/* The host world's fields exist only in runs whose scenario uses it, and
+ * cpus.N / vcpus.N only for CPUs and vCPUs it has (sim/machine.c). */
+static int world_check(const char *f, const struct scenario *sc, char *err, size_t errsize)
+{
+	bool world = sc->host.ncpus || sc->guest.nvcpus || sc->host.ntasks || sc->host.sched.set;
+	bool cpu = !strncmp(f, "cpus.", 5), vcpu = !strncmp(f, "vcpus.", 6);
+	bool only = cpu || vcpu || !strcmp(f, "host.cpus") || !strcmp(f, "host.tasks") || !strcmp(f, "guest.vcpus") ||
+		    !strncmp(f, "sched.", 6) || !strcmp(f, "host.switch_dr_writes");
+	if (!only)
+		return 0;
+	if (!world) {
+		snprintf(err, errsize, "'%s' exists only in runs of the host world (host.cpus, host.tasks, host.sched "
+			 "or guest.vcpus)", f);
+		return -1;
+	}
+	if (cpu || vcpu) {
+		unsigned long n = strtoul(f + (cpu ? 5 : 6), NULL, 10);
+		unsigned long have = cpu ? (unsigned long)(sc->host.ncpus ? sc->host.ncpus : 1)
+					 : (unsigned long)(sc->guest.nvcpus ? sc->guest.nvcpus : 1);
+		if (n >= have) {
+			snprintf(err, errsize, "'%s': there is no %s %lu (the scenario has %lu)", f, cpu ? "CPU" : "vCPU", n,
+				 have);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int expect_check(const struct expectation *e, const struct scenario *sc, char *err, size_t errsize)
 {
 	const char *sel = e->selector ? e->selector : "all";
@@ -304,6 +332,8 @@ int expect_check(const struct expectation *e, const struct scenario *sc, char *e
 		snprintf(err, errsize, "unknown result field '%s' %s", f ? f : "", expect_field_hint(f, hint, sizeof(hint)));
 		return -1;
 	}
+	if (world_check(f, sc, err, errsize))
+		return -1;
 	char addr[128];
 	const char *msize;
 	if (mem_parts(f, addr, sizeof(addr), &msize)) {

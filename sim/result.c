@@ -51,6 +51,66 @@ static bool slot_shown(const struct run_result *r, unsigned i)
 }
 
 typedef int (*visit_cb)(void *ctx, const struct result_item *it);
+static int vu(visit_cb cb, void *ctx, const char *path, const char *desc, uint64_t v);
+static int vs(visit_cb cb, void *ctx, const char *path, const char *desc, const char *s);
+
+/* The host world's fields (runs whose scenario uses it; sim/machine.def):
+ * totals, then one object per CPU and per vCPU. */
+#define D_HOST_CPUS   "physical CPUs (host.cpus)"
+#define D_HOST_TASKS  "host tasks other than the vCPU threads (host.tasks)"
+#define D_GUEST_VCPUS "vCPUs of the guest (guest.vcpus)"
+#define D_VCPU_CPU    "the CPU its thread was on at the end"
+#define D_VCPU_INSNS  "its guest instructions"
+#define D_VCPU_STOP   "why it stopped (as guest.stop)"
+static int world_visit(const struct run_result *r, visit_cb cb, void *ctx)
+{
+	const struct run_world *w = &r->world;
+	char p[192], d[200];
+	int rc;
+	if ((rc = vu(cb, ctx, "host.cpus", D_HOST_CPUS, (uint64_t)w->ncpus)) ||
+	    (rc = vu(cb, ctx, "host.tasks", D_HOST_TASKS, (uint64_t)w->ntasks)) ||
+	    (rc = vu(cb, ctx, "guest.vcpus", D_GUEST_VCPUS, (uint64_t)w->nvcpus)))
+		return rc;
+	/* totals of the machine's own counters (the stats shares are the
+	 * existing top-level fields, summed over the CPUs) */
+	for (unsigned i = 0; i < MC_N; i++) {
+		if (strncmp(mcount_descs[i].path, "sched.", 6) && strncmp(mcount_descs[i].path, "host.", 5))
+			continue;
+		uint64_t t = 0;
+		for (int c = 0; c < w->ncpus; c++)
+			t += w->cpu[c].v[i];
+		snprintf(d, sizeof(d), "%s (all CPUs)", mcount_descs[i].desc);
+		if ((rc = vu(cb, ctx, mcount_descs[i].path, d, t)))
+			return rc;
+	}
+	for (int c = 0; c < w->ncpus; c++)
+		for (unsigned i = 0; i < MC_N; i++) {
+			if (mcount_descs[i].where == 'V')
+				continue;
+			snprintf(p, sizeof(p), "cpus.%d.%s", c, mcount_descs[i].path);
+			if ((rc = vu(cb, ctx, p, mcount_descs[i].desc, w->cpu[c].v[i])))
+				return rc;
+		}
+	for (int v = 0; v < w->nvcpus; v++) {
+		snprintf(p, sizeof(p), "vcpus.%d.cpu", v);
+		if ((rc = vu(cb, ctx, p, D_VCPU_CPU, (uint64_t)(w->vcpu_cpu[v] < 0 ? 0 : w->vcpu_cpu[v]))))
+			return rc;
+		snprintf(p, sizeof(p), "vcpus.%d.guest.instructions", v);
+		if ((rc = vu(cb, ctx, p, D_VCPU_INSNS, w->vcpu_insns[v])))
+			return rc;
+		snprintf(p, sizeof(p), "vcpus.%d.guest.stop", v);
+		if ((rc = vs(cb, ctx, p, D_VCPU_STOP, engine_stop_name(w->vcpu_stop[v]))))
+			return rc;
+		for (unsigned i = 0; i < MC_N; i++) {
+			if (mcount_descs[i].where == 'C')
+				continue;
+			snprintf(p, sizeof(p), "vcpus.%d.%s", v, mcount_descs[i].path);
+			if ((rc = vu(cb, ctx, p, mcount_descs[i].desc, w->vcpu[v].v[i])))
+				return rc;
+		}
+	}
+	return 0;
+}
 
 static int vu(visit_cb cb, void *ctx, const char *path, const char *desc, uint64_t v)
 {
@@ -150,6 +210,8 @@ int result_visit(const struct run_result *r, visit_cb cb, void *ctx)
 	VISIT(vu(cb, ctx, "db.log_dropped", "#DB records not kept in db.log (log full)", r->db_dropped));
 	VISIT(vu(cb, ctx, "violations_dropped", "violations not kept in the violations list (list full)",
 		 r->viol_dropped));
+	if (r->world.on)
+		VISIT(world_visit(r, cb, ctx));
 	return 0;
 }
 
@@ -316,6 +378,38 @@ static bool is_ident(const char *s)
 	return true;
 }
 
+/* cpus.N.PATH, vcpus.N.PATH and the totals (world_visit). */
+static bool world_field_known(const char *path, bool *is_str)
+{
+	static const char *const tot[] = { "host.cpus", "host.tasks", "guest.vcpus" };
+	for (size_t i = 0; i < sizeof(tot) / sizeof(tot[0]); i++)
+		if (!strcmp(path, tot[i]))
+			return true;
+	for (unsigned i = 0; i < MC_N; i++)
+		if ((!strncmp(mcount_descs[i].path, "sched.", 6) || !strncmp(mcount_descs[i].path, "host.", 5)) &&
+		    !strcmp(path, mcount_descs[i].path))
+			return true;
+	bool cpu = !strncmp(path, "cpus.", 5), vcpu = !strncmp(path, "vcpus.", 6);
+	if (!cpu && !vcpu)
+		return false;
+	const char *n = path + (cpu ? 5 : 6), *q = n;
+	while (isdigit((unsigned char)*q))
+		q++;
+	if (q == n || q - n > 3 || *q != '.')
+		return false;
+	q++;
+	if (vcpu && (!strcmp(q, "cpu") || !strcmp(q, "guest.instructions")))
+		return true;
+	if (vcpu && !strcmp(q, "guest.stop")) {
+		*is_str = true;
+		return true;
+	}
+	for (unsigned i = 0; i < MC_N; i++)
+		if (!strcmp(q, mcount_descs[i].path) && mcount_descs[i].where != (cpu ? 'V' : 'C'))
+			return true;
+	return false;
+}
+
 bool result_field_known(const char *path, bool *is_str)
 {
 	static const struct run_result zero;
@@ -339,6 +433,8 @@ bool result_field_known(const char *path, bool *is_str)
 		*is_str = !strcmp(dbf, "outcome") || !strcmp(dbf, "who") || !strcmp(dbf, "cause");
 		return true;
 	}
+	if (world_field_known(path, is_str))              /* only in host-world runs */
+		return true;
 	static const char *const dyn[] = {
 		"exits.by_reason.", "exits.cycles.", "exits.min.", "exits.max.", "exits.sumsq.",
 	};
@@ -407,9 +503,39 @@ void result_field_patterns(void (*cb)(const char *path, const char *type, const 
 	cb("dr.final.hw.drN", "u64", D_FINAL_HW, ctx);
 	cb("dr.final.guest.drN", "u64", D_FINAL_GST, ctx);
 	cb("dr.final.hv.drN", "u64", D_FINAL_HV, ctx);
+	cb("host.cpus", "u64", D_HOST_CPUS " (present only when the scenario uses the host world)", ctx);
+	cb("host.tasks", "u64", D_HOST_TASKS " (host world)", ctx);
+	cb("guest.vcpus", "u64", D_GUEST_VCPUS " (host world)", ctx);
+	for (unsigned i = 0; i < MC_N; i++) {
+		char d[200];
+		if (!strncmp(mcount_descs[i].path, "sched.", 6) || !strncmp(mcount_descs[i].path, "host.", 5)) {
+			snprintf(d, sizeof(d), "%s, all CPUs (host world)", mcount_descs[i].desc);
+			cb(mcount_descs[i].path, "u64", d, ctx);
+		}
+	}
+	for (unsigned i = 0; i < MC_N; i++) {
+		char pth[96], d[220];
+		if (mcount_descs[i].where != 'V') {
+			snprintf(pth, sizeof(pth), "cpus.N.%s", mcount_descs[i].path);
+			snprintf(d, sizeof(d), "%s, on CPU N (host world)", mcount_descs[i].desc);
+			cb(pth, "u64", d, ctx);
+		}
+	}
+	cb("vcpus.N.cpu", "u64", D_VCPU_CPU " (host world)", ctx);
+	cb("vcpus.N.guest.instructions", "u64", D_VCPU_INSNS " (host world)", ctx);
+	cb("vcpus.N.guest.stop", "string", D_VCPU_STOP " (host world)", ctx);
+	for (unsigned i = 0; i < MC_N; i++) {
+		char pth[96], d[220];
+		if (mcount_descs[i].where != 'C') {
+			snprintf(pth, sizeof(pth), "vcpus.N.%s", mcount_descs[i].path);
+			snprintf(d, sizeof(d), "%s, by vCPU N while loaded (host world)", mcount_descs[i].desc);
+			cb(pth, "u64", d, ctx);
+		}
+	}
 	cb("mem.ADDR.SIZE", "u64", "guest memory at ADDR (hex or a label), SIZE 1/2/4/8 bytes little-endian "
 	   "(expectations only, not in JSON)", ctx);
-	cb("db.log", "list", "#DB records {cycle, rip, dr6, hw_dr6, hw_slots, ideal_slots, outcome, who, cause}", ctx);
+	cb("db.log", "list", "#DB records {cycle, rip, dr6, hw_dr6, hw_slots, ideal_slots, outcome, who, cause}; "
+	   "in host-world runs also cpu and owner (vcpuN or a host task)", ctx);
 	cb("db.log.count", "u64", "records in db.log (expectations only)", ctx);
 	cb("db.log.N.FIELD", "u64/string", "record N (from 0) of db.log: rip, dr6, hw_dr6, hw_slots, ideal_slots; "
 	   "outcome, who, cause (expectations only)", ctx);

@@ -6,6 +6,7 @@
 #include "debugreg/policy.h"
 #include "debugreg/policy_names.h"
 #include "sim/expect.h"
+#include "sim/machine.h"
 #include "sim/util/util.h"
 #include <stdatomic.h>
 #include <stdio.h>
@@ -22,40 +23,44 @@ struct run_ctx {
 	struct cost_model cost;
 	struct engine *guest;
 	struct engine *host;               /* host context (snippets, touches) or NULL */
-	struct dr_file host_ideal;         /* the host's own DRs (oracle) */
 	const struct hv_vendor *vendor;
-	void *v;                           /* vendor vCPU */
+	void *v;                           /* vendor vCPU (of the vCPU whose slice runs) */
 	int pending[64];                   /* host snippets to run at the pause */
 	unsigned npending;
+	struct machine m;                  /* the host world: CPUs, tasks, scheduler (sim/machine.c) */
 };
 
-static void sync_host_ideal(struct run_ctx *r)
+/* The vCPU whose slice runs now becomes r->guest / r->v. */
+static void select_vcpu(struct run_ctx *r, int i)
 {
-	struct dbg *d = r->vendor->dbg(r->v);
-	for (int i = 0; i < 4; i++)
-		r->host_ideal.dr[i] = d->host.cpu_debugreg[i];
-	r->host_ideal.dr[7] = dr7_store_value(d->host.cpu_dr7);
-	engine_set_ideal(r->host, &r->host_ideal);
+	if (i < 0)
+		return;
+	r->guest = r->m.vcpu[i].eng;
+	r->v = r->m.vcpu[i].v;
+}
+
+/* The CPU the current vCPU thread is on. */
+static struct cpu *vcpu_cpu(struct run_ctx *r)
+{
+	int c = r->m.cur >= 0 ? machine_vcpu_cpu(&r->m, r->m.cur) : 0;
+	return r->m.pcpu[c >= 0 ? c : 0].cpu;
 }
 
 static void host_event(struct run_ctx *r, const struct host_event *ev)
 {
-	struct dbg *d = r->vendor->dbg(r->v);
-	r->cpu.st.host_events++;
+	struct cpu *c = vcpu_cpu(r);
+	c->st.host_events++;
 	switch (ev->action) {
 	case HOST_INSTALL_BP:
-		host_bp_install(d, ev->bp.slot, ev->bp.addr, (unsigned)ev->bp.type, ev->bp.len,
-				ev->bp.kind == BP_PTRACE);
-		cpu_event(&r->cpu, EV_HOST, 1, ev->bp.addr, 0, "install");
+		machine_install(&r->m, &ev->bp, ev->cpus, ev->from);
+		cpu_event(c, EV_HOST, 1, ev->bp.addr, 0, "install");
 		break;
 	case HOST_REMOVE_BP:
-		host_bp_remove(d, ev->slot);
-		cpu_event(&r->cpu, EV_HOST, 2, (uint64_t)ev->slot, 0, "remove");
+		machine_remove(&r->m, ev->slot, ev->cpus, ev->from);
+		cpu_event(c, EV_HOST, 2, (uint64_t)ev->slot, 0, "remove");
 		break;
 	case HOST_TOUCH:
-		sync_host_ideal(r);
-		cpu_event(&r->cpu, EV_HOST, 3, ev->addr, 0, "touch");
-		engine_touch(r->host, ev->addr, ev->size, ev->write);
+		machine_touch(&r->m, ev->addr, ev->size, ev->write);
 		break;
 	case HOST_RUN:
 		if (r->npending < sizeof(r->pending) / sizeof(r->pending[0]))
@@ -66,7 +71,7 @@ static void host_event(struct run_ctx *r, const struct host_event *ev)
 		/* KVM_SET_SREGS between two KVM_RUNs (seed 001 regcache). */
 		if (r->vendor->set_cr3)
 			r->vendor->set_cr3(r->v, ev->cr3);
-		cpu_event(&r->cpu, EV_HOST, 4, ev->cr3, 0, "set_cr3");
+		cpu_event(c, EV_HOST, 4, ev->cr3, 0, "set_cr3");
 		break;
 	}
 }
@@ -85,17 +90,20 @@ static void after_exit(void *ctx, uint64_t exit_no)
 {
 	struct run_ctx *r = ctx;
 	const struct scenario *sc = r->sc;
+	int vcpu = r->m.cur >= 0 ? r->m.cur : 0;
 	for (size_t i = 0; i < sc->host.nevents; i++)
-		if (sc->host.events[i].when != WHEN_START && when_matches(&sc->host.events[i], exit_no))
+		if (sc->host.events[i].when != WHEN_START && sc->host.events[i].vcpu == vcpu &&
+		    when_matches(&sc->host.events[i], exit_no))
 			host_event(r, &sc->host.events[i]);
+	machine_after_exit(&r->m, exit_no);
 }
 
 static void run_snippets(struct run_ctx *r)
 {
 	for (unsigned i = 0; i < r->npending; i++) {
 		const struct host_snippet *sn = &r->sc->host.snippets[r->pending[i]];
-		sync_host_ideal(r);
-		cpu_event(&r->cpu, EV_HOST, 0, sn->code.base, 0, sn->name);
+		machine_host_context(&r->m);
+		cpu_event(vcpu_cpu(r), EV_HOST, 0, sn->code.base, 0, sn->name);
 		/* each snippet run gets the guest's instruction budget: a snippet
 		 * that never reaches its end (`jmp $`) is a host_snippet_failed
 		 * violation, not a hang (found by fuzz_scenario running what it
@@ -321,12 +329,71 @@ static int build_user(struct run_ctx *r, char *err, size_t errsize)
 	return 0;
 }
 
+/* Initial registers of a vCPU: guest.regs, then its own guest.vcpus[i].regs. */
+static int set_regs(struct run_ctx *r, struct engine *e, const struct reg_init *regs, size_t n, char *err,
+		    size_t errsize)
+{
+	const struct scenario *sc = r->sc;
+	for (size_t i = 0; i < n; i++)
+		if (engine_reg_by_name(e, regs[i].name, regs[i].value)) {
+			snprintf(err, errsize, "%s:%d:%d: register '%s' does not exist in %d-bit mode", sc->path,
+				 regs[i].pos.line, regs[i].pos.col, regs[i].name, sc->guest.mode);
+			return -1;
+		}
+	return 0;
+}
+
+static bool regs_have_rsp(const struct reg_init *regs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(regs[i].name, "rsp") || !strcmp(regs[i].name, "esp"))
+			return true;
+	return false;
+}
+
+/* vCPU i's default stack top: the default stack region split between the
+ * vCPUs (an SMP guest), all of it for a single vCPU. */
+static uint64_t stack_top(const struct scenario *sc, size_t i)
+{
+	size_t n = sc->guest.nvcpus ? sc->guest.nvcpus : 1;
+	return DEFAULT_STACK_TOP - i * (DEFAULT_STACK_SIZE / n);
+}
+
+/* vCPU i >= 1 of an SMP guest: a guest engine of its own on vCPU 0's memory. */
+static struct engine *build_vcpu(struct run_ctx *r, size_t i, char *err, size_t errsize)
+{
+	const struct scenario *sc = r->sc;
+	const struct vcpu_spec *v = &sc->guest.vcpus[i];
+	struct engine *e = engine_new(&r->cpu, sc->guest.mode ? sc->guest.mode : 64, false, err, errsize);
+	if (!e)
+		return NULL;
+	if (engine_map_like(e, r->guest)) {
+		snprintf(err, errsize, "%s:%d:%d: guest.vcpus[%zu]: cannot map the guest's memory", sc->path,
+			 v->pos.line, v->pos.col, i);
+		engine_free(e);
+		return NULL;
+	}
+	if (!regs_have_rsp(sc->guest.regs, sc->guest.nregs) && !regs_have_rsp(v->regs, v->nregs))
+		engine_reg_by_name(e, sc->guest.mode == 32 ? "esp" : "rsp", stack_top(sc, i));
+	if (set_regs(r, e, sc->guest.regs, sc->guest.nregs, err, errsize) ||
+	    set_regs(r, e, v->regs, v->nregs, err, errsize)) {
+		engine_free(e);
+		return NULL;
+	}
+	engine_set_rip(e, v->entry);
+	engine_set_budget(e, sc->guest.max_instructions ? sc->guest.max_instructions : DEFAULT_BUDGET,
+			  sc->guest.max_cycles);
+	return e;
+}
+
 static int build_guest(struct run_ctx *r, char *err, size_t errsize)
 {
 	const struct scenario *sc = r->sc;
 	r->guest = engine_new(&r->cpu, sc->guest.mode ? sc->guest.mode : 64, false, err, errsize);
 	if (!r->guest)
 		return -1;
+	if (sc->guest.nvcpus > 1)
+		engine_share_memory(r->guest);        /* the other vCPUs map the same pages */
 	const struct code_block *cb = &sc->guest.code;
 	if (engine_map(r->guest, cb->base, cb->size, cb->bytes, cb->size)) {
 		snprintf(err, errsize, "%s:%d:%d: cannot map guest code at 0x%llx", sc->path, cb->pos.line,
@@ -341,25 +408,25 @@ static int build_guest(struct run_ctx *r, char *err, size_t errsize)
 			return -1;
 		}
 	}
-	bool has_rsp = false;
-	for (size_t i = 0; i < sc->guest.nregs; i++)
-		if (!strcmp(sc->guest.regs[i].name, "rsp") || !strcmp(sc->guest.regs[i].name, "esp"))
-			has_rsp = true;
-	if (!has_rsp) {
+	bool has_rsp = regs_have_rsp(sc->guest.regs, sc->guest.nregs);
+	bool stack_needed = !has_rsp;
+	if (sc->guest.nvcpus) {
+		stack_needed = false;
+		for (size_t i = 0; i < sc->guest.nvcpus; i++)
+			stack_needed |= !has_rsp && !regs_have_rsp(sc->guest.vcpus[i].regs, sc->guest.vcpus[i].nregs);
+	}
+	if (stack_needed)
 		/* A default stack for exception frames, below 16 MiB. */
 		engine_map(r->guest, DEFAULT_STACK_TOP - DEFAULT_STACK_SIZE, DEFAULT_STACK_SIZE, NULL, 0);
-		engine_reg_by_name(r->guest, sc->guest.mode == 32 ? "esp" : "rsp", DEFAULT_STACK_TOP);
-	}
-	for (size_t i = 0; i < sc->guest.nregs; i++)
-		if (engine_reg_by_name(r->guest, sc->guest.regs[i].name, sc->guest.regs[i].value)) {
-			snprintf(err, errsize, "%s:%d:%d: register '%s' does not exist in %d-bit mode", sc->path,
-				 sc->guest.regs[i].pos.line, sc->guest.regs[i].pos.col, sc->guest.regs[i].name,
-				 sc->guest.mode);
-			return -1;
-		}
+	if (!has_rsp)
+		engine_reg_by_name(r->guest, sc->guest.mode == 32 ? "esp" : "rsp", stack_top(sc, 0));
+	if (set_regs(r, r->guest, sc->guest.regs, sc->guest.nregs, err, errsize) ||
+	    (sc->guest.nvcpus && set_regs(r, r->guest, sc->guest.vcpus[0].regs, sc->guest.vcpus[0].nregs, err, errsize)))
+		return -1;
 	if (sc->guest.has_user && build_user(r, err, errsize))
 		return -1;
-	engine_set_rip(r->guest, sc->guest.entry ? sc->guest.entry : cb->base);
+	engine_set_rip(r->guest, sc->guest.nvcpus ? sc->guest.vcpus[0].entry
+						  : sc->guest.entry ? sc->guest.entry : cb->base);
 	engine_set_budget(r->guest, sc->guest.max_instructions ? sc->guest.max_instructions : DEFAULT_BUDGET,
 			  sc->guest.max_cycles);
 	return 0;
@@ -389,23 +456,45 @@ static int build_host(struct run_ctx *r, char *err, size_t errsize)
 
 static void copy_logs(struct run_ctx *r, struct run_result *res)
 {
-	size_t ng = 0, nh = 0, vg = 0, vh = 0;
-	uint64_t dg = 0, dh = 0, xg = 0, xh = 0;
-	const struct db_record *g = engine_db_log(r->guest, &ng, &dg);
-	const struct db_record *h = r->host ? engine_db_log(r->host, &nh, &dh) : NULL;
-	res->db = calloc(ng + nh + 1, sizeof(*res->db));
-	size_t i = 0, j = 0;
-	while (i < ng || j < nh)           /* merge by cycle: deterministic */
-		res->db[res->ndb++] = (j >= nh || (i < ng && g[i].cycle <= h[j].cycle)) ? g[i++] : h[j++];
-	res->db_dropped = dg + dh;
-	const struct violation *a = engine_violations(r->guest, &vg, &xg);
-	const struct violation *b = r->host ? engine_violations(r->host, &vh, &xh) : NULL;
-	res->viol = calloc(vg + vh + 1, sizeof(*res->viol));
-	for (i = 0; i < vg; i++)
-		res->viol[res->nviol++] = a[i];
-	for (i = 0; i < vh; i++)
-		res->viol[res->nviol++] = b[i];
-	res->viol_dropped = xg + xh;
+	/* the logs of every vCPU's engine, then the host's: merged by cycle,
+	 * ties in that order (deterministic) */
+	struct engine *eng[MACHINE_MAX_VCPUS + 1];
+	unsigned ne = 0;
+	for (int i = 0; i < r->m.nvcpus; i++)
+		if (r->m.vcpu[i].eng)
+			eng[ne++] = r->m.vcpu[i].eng;
+	if (r->host)
+		eng[ne++] = r->host;
+	const struct db_record *log[MACHINE_MAX_VCPUS + 1];
+	size_t n[MACHINE_MAX_VCPUS + 1], at[MACHINE_MAX_VCPUS + 1] = { 0 }, total = 0, vtotal = 0;
+	for (unsigned k = 0; k < ne; k++) {
+		uint64_t dropped = 0;
+		log[k] = engine_db_log(eng[k], &n[k], &dropped);
+		res->db_dropped += dropped;
+		total += n[k];
+	}
+	res->db = calloc(total + 1, sizeof(*res->db));
+	for (;;) {
+		int best = -1;
+		for (unsigned k = 0; k < ne; k++)
+			if (at[k] < n[k] && (best < 0 || log[k][at[k]].cycle < log[best][at[best]].cycle))
+				best = (int)k;
+		if (best < 0)
+			break;
+		res->db[res->ndb++] = log[best][at[best]++];
+	}
+	const struct violation *vl[MACHINE_MAX_VCPUS + 1];
+	size_t vn[MACHINE_MAX_VCPUS + 1];
+	for (unsigned k = 0; k < ne; k++) {
+		uint64_t dropped = 0;
+		vl[k] = engine_violations(eng[k], &vn[k], &dropped);
+		res->viol_dropped += dropped;
+		vtotal += vn[k];
+	}
+	res->viol = calloc(vtotal + 1, sizeof(*res->viol));
+	for (unsigned k = 0; k < ne; k++)
+		for (size_t i = 0; i < vn[k]; i++)
+			res->viol[res->nviol++] = vl[k][i];
 }
 
 static void copy_memory(struct run_ctx *r, struct run_result *res)
@@ -504,14 +593,18 @@ static void vcpu_first_entry(struct run_ctx *r)
 		if (sc->host.events[i].when == WHEN_START)
 			host_event(r, &sc->host.events[i]);
 	run_snippets(r);
+	select_vcpu(r, machine_first(&r->m));      /* its thread switched in: KVM_RUN's vcpu_load */
 	r->vendor->enter(r->v);
 }
 
-/* Steps 5 and 6 after a pause: the host's code snippets, then the entry the
- * vendor deferred; then the #DB expectations left open across the pause. */
+/* Steps 5 and 6 after a pause: the host's code snippets, the scheduler if
+ * the slice ended (sim/machine.c: vcpu_put, switch_to, vcpu_load), then the
+ * entry the vendor deferred; then the #DB expectations left open across
+ * the pause. */
 static void vcpu_deferred_entry(struct run_ctx *r)
 {
 	run_snippets(r);
+	select_vcpu(r, machine_resched(&r->m));
 	r->vendor->enter(r->v);
 	engine_settle(r->guest);
 }
@@ -524,10 +617,17 @@ static enum engine_stop vcpu_run(struct run_ctx *r)
 	for (;;) {
 		if (r->vendor && r->vendor->entry_pending(r->v))
 			vcpu_deferred_entry(r);
-		enum engine_stop s = r->cpu.guest_mode || !r->vendor ? engine_run(r->guest, engine_rip(r->guest))
-								     : STOP_ENTRY_FAIL;
-		if (s != STOP_NONE)
+		enum engine_stop s = !r->vendor || vcpu_cpu(r)->guest_mode ? engine_run(r->guest, engine_rip(r->guest))
+									  : STOP_ENTRY_FAIL;
+		if (s == STOP_NONE)
+			continue;
+		/* an SMP guest: the other vCPUs go on (sim/machine.c) */
+		int next = r->vendor && r->m.nvcpus > 1 ? machine_vcpu_stopped(&r->m, s) : -1;
+		if (next < 0)
 			return s;
+		select_vcpu(r, next);
+		r->vendor->enter(r->v);
+		engine_settle(r->guest);
 	}
 }
 
@@ -573,6 +673,9 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	bool amd = vend == VENDOR_SVM || (vend == VENDOR_NONE && sc->cpu_vendor == CPU_AMD);
 	engine_set_amd(r->guest, amd);
 	r->cpu.feat.amd = amd;
+	if (machine_init(&r->m, sc, &r->cpu, &pol, err, errsize))
+		goto out;
+	machine_add_vcpu(&r->m, 0, r->guest, NULL, NULL);
 	if (vend == VENDOR_SVM)
 		r->vendor = &svm_vendor;
 	else if (vend == VENDOR_VMX)
@@ -590,12 +693,24 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 				 r->vendor->name);
 			goto out;
 		}
-		struct dbg *d = r->vendor->dbg(r->v);
-		for (size_t i = 0; i < sc->host.nbps; i++) {
-			const struct host_bp *b = &sc->host.bps[i];
-			host_bp_install(d, b->slot, b->addr, (unsigned)b->type, b->len, b->kind == BP_PTRACE);
+		machine_add_vcpu(&r->m, 0, r->guest, r->vendor, r->v);
+		/* an SMP guest: the other vCPUs, each on vCPU 0's memory */
+		for (size_t i = 1; i < sc->guest.nvcpus; i++) {
+			struct engine *e = build_vcpu(r, i, err, errsize);
+			if (!e)
+				goto out;
+			machine_add_vcpu(&r->m, (int)i, e, NULL, NULL);   /* freed with the machine's vCPUs */
+			engine_set_amd(e, amd);
+			if (precise)
+				engine_set_precise_reads(e);
+			void *v = r->vendor->create(&r->cpu, e, &hc);
+			if (!v) {
+				snprintf(err, errsize, "out of memory");
+				goto out;
+			}
+			machine_add_vcpu(&r->m, (int)i, e, r->vendor, v);
 		}
-		sync_host_ideal(r);
+		machine_setup(&r->m, r->host);
 		res->exit_names = r->vendor->exit_names;
 		res->nexit_names = r->vendor->nexit_names;
 	}
@@ -609,11 +724,14 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	memset(r->cpu.cost_n, 0, sizeof(r->cpu.cost_n));
 	r->cpu.trace = cfg->trace;
 	r->cpu.trace_ctx = cfg->trace_ctx;
-	if (cfg->trace_insns)
-		engine_trace_insns(r->guest, true);
+	machine_start_counting(&r->m, cfg->trace, cfg->trace_ctx);
+	for (int i = 0; cfg->trace_insns && i < r->m.nvcpus; i++)
+		if (r->m.vcpu[i].eng)
+			engine_trace_insns(r->m.vcpu[i].eng, true);
 	if (cfg->attach)
 		cfg->attach(cfg->trace_ctx, &(struct run_machine){ .cpu = &r->cpu, .guest = r->guest,
-				.host = r->host, .vendor = r->vendor, .v = r->v });
+				.host = r->host, .vendor = r->vendor, .v = r->v,
+				.world = r->m.active ? &r->m : NULL });
 	/* KVM_SET_GUEST_DEBUG before the first KVM_RUN (host.guest_debug):
 	 * part of the run, so its VMCS/VMCB writes and injections count. */
 	if (r->vendor && sc->host.guest_debug && r->vendor->set_guest_debug) {
@@ -621,19 +739,34 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 		r->cpu.st.guest_debug = r->vendor->dbg(r->v)->guest_debug;
 	}
 	enum engine_stop s = vcpu_run(r);
+	if (r->m.nvcpus <= 1)
+		r->m.vcpu[0].stop = s;
+	else {
+		/* an SMP guest: the first vCPU that stopped abnormally, else vCPU 0 */
+		int sv = machine_stop_vcpu(&r->m, sc->guest.budget_ok);
+		select_vcpu(r, sv);
+		s = r->m.vcpu[sv].stop;
+	}
 	res->stop = s;
 	snprintf(res->stop_msg, sizeof(res->stop_msg), "%s",
 		 s == STOP_ENTRY_FAIL && !*engine_stop_message(r->guest)
 			 ? "VM entry failed: invalid guest state (reason 33)" : engine_stop_message(r->guest));
-	r->cpu.st.guest_instructions = engine_instructions(r->guest);
+	select_vcpu(r, 0);                       /* the result's guest.* fields are vCPU 0's */
+	r->cpu.st.guest_instructions = 0;
+	for (int i = 0; i < r->m.nvcpus; i++)
+		r->cpu.st.guest_instructions += engine_instructions(r->m.vcpu[i].eng);
 	res->st = r->cpu.st;
+	memcpy(res->cost_n, r->cpu.cost_n, sizeof(res->cost_n));
+	if (r->vendor) {
+		machine_finish(&r->m, &res->st, res->cost_n);
+		machine_world(&r->m, &res->world);
+	}
 	stats_finish(&res->st);
 	snprintf(res->scenario, sizeof(res->scenario), "%s", sc->name ? sc->name : "?");
 	snprintf(res->policy, sizeof(res->policy), "%s", r->vendor ? pol.name : "none");
 	snprintf(res->vendor, sizeof(res->vendor), "%s", r->vendor ? r->vendor->name : "none");
 	snprintf(res->cost_model, sizeof(res->cost_model), "%s", r->cost.name);
 	res->cost = r->cost;
-	memcpy(res->cost_n, r->cpu.cost_n, sizeof(res->cost_n));
 	memcpy(res->hw_dr, r->cpu.dr, sizeof(res->hw_dr));
 	memcpy(res->guest_dr, engine_ideal(r->guest)->dr, sizeof(res->guest_dr));
 	if (r->vendor) {
@@ -648,9 +781,18 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 		res->gprs[i] = engine_gpr(r->guest, i);
 	copy_logs(r, res);
 	copy_memory(r, res);
-	*imprecise = engine_fault_imprecise(r->guest);
+	for (int i = 0; i < r->m.nvcpus; i++)
+		*imprecise = *imprecise || engine_fault_imprecise(r->m.vcpu[i].eng);
 	rc = 0;
 out:
+	for (int i = 1; i < r->m.nvcpus; i++) {
+		if (r->m.vcpu[i].v)
+			r->vendor->destroy(r->m.vcpu[i].v);
+		engine_free(r->m.vcpu[i].eng);
+	}
+	r->v = r->m.vcpu[0].v ? r->m.vcpu[0].v : r->v;
+	r->guest = r->m.vcpu[0].eng ? r->m.vcpu[0].eng : r->guest;
+	machine_fini(&r->m);
 	if (r->v)
 		r->vendor->destroy(r->v);
 	engine_free(r->guest);

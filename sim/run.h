@@ -7,6 +7,7 @@
 #include "cpu/engine/engine.h"
 #include "cpu/stats.h"
 #include "sim/loader/scenario.h"
+#include "sim/machine.h"
 
 #define RESULT_SCHEMA "hvsim-result"
 #define RESULT_SCHEMA_VERSION 1
@@ -16,12 +17,16 @@ struct hv_vendor;
 /* The machine of a run, for interactive tools (hvsim step, hvsim explain):
  * valid from the attach callback until sim_run() returns.  Read-only use
  * (and engine_set_insn_observer / engine_request_stop on the guest). */
+struct machine;
 struct run_machine {
 	struct cpu *cpu;               /* the physical CPU */
 	struct engine *guest;          /* guest engine */
 	struct engine *host;           /* host-context engine (NULL on bare metal) */
 	const struct hv_vendor *vendor;  /* NULL on bare metal */
 	void *v;                       /* vendor vCPU (struct vmx * when vendor->name is "vmx") */
+	/* the host world (sim/machine.h: every CPU, vCPU and task), NULL when
+	 * the scenario has none; then cpu/guest/v above are CPU 0 and vCPU 0 */
+	const struct machine *world;
 };
 
 /* Options of one run. */
@@ -69,6 +74,7 @@ struct run_result {
 	unsigned nmem_regions;         /* entries used in mem_regions */
 	unsigned mem_regions_cap;      /* entries allocated in mem_regions (result_mem_init) */
 	size_t mem_copy_cap;           /* bytes allocated in mem_copy (result_mem_init) */
+	struct run_world world;        /* the host world (world.on), else all zero */
 };
 
 /* The memory snapshot: result_mem_init() allocates room for `nregions`

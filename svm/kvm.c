@@ -1039,6 +1039,36 @@ static void svm_set_cr3(void *p, uint64_t cr3)
 	s->load_pgd = true;
 }
 
+/* svm_vcpu_load and pre_svm_run: on a CPU other than the VMCB's last one
+ * KVM marks the whole VMCB dirty ("if (unlikely(svm->current_vmcb->cpu !=
+ * vcpu->cpu)) { ... vmcb_mark_all_dirty(svm->vmcb); ... }"); the new
+ * processor has no cached state for this VMCB anyway ("treats the VMCB
+ * Clean field as zero ... if no cached VMCB address matches", APM 15.15.1),
+ * and a processor that ran another VMCB since has replaced its cache.  Then
+ * KVM's debug-register part (debugreg/vcpu_load.c). */
+static void svm_vcpu_load(void *p, struct pcpu *pc)
+{
+	struct svm *s = p;
+	bool moved = s->cpu != pc->cpu;
+	s->cpu = pc->cpu;
+	s->vmcb.cpu = pc->cpu;
+	engine_set_cpu(s->eng, pc->cpu);
+	if (pc->cpu->svm_cached_vmcb && pc->cpu->svm_cached_vmcb != &s->vmcb)
+		s->dr_cache.valid = false;
+	if (moved) {
+		s->dr_cache.valid = false;
+		vmcb_write(&s->vmcb, VMCB_CLEAN, 0);
+	}
+	pc->cpu->svm_cached_vmcb = &s->vmcb;
+	kvm_arch_vcpu_load(&s->dbg, pc);
+}
+
+static void svm_vcpu_put(void *p)
+{
+	struct svm *s = p;
+	kvm_arch_vcpu_put(&s->dbg);
+}
+
 const struct hv_vendor svm_vendor = {
 	.name = "svm",
 	.exit_names = svm_exit_names,
@@ -1050,4 +1080,7 @@ const struct hv_vendor svm_vendor = {
 	.dbg = svm_dbg,
 	.set_cr3 = svm_set_cr3,
 	.set_guest_debug = svm_set_guest_debug,
+	.load = svm_vcpu_load,
+	.put = svm_vcpu_put,
+	.tick_slot = SVM_EXIT_INTR & 0x7F,        /* svm_exit_slot(SVM_EXIT_INTR) */
 };

@@ -260,7 +260,7 @@ Test(browser, pages_and_charts_at_projector_size, .timeout = 600)
 	benv_setup(&e);
 	const char *browser = e.browser, *h = e.hvsim, *sc = e.sc, *d = e.d;
 	char cmd[8192];
-	/* the walkthrough, and the report of all 17 presets on both vendors */
+	/* the walkthrough, and the report of all 19 presets on both vendors */
 	snprintf(cmd, sizeof(cmd), "%s explain %s -p need_reload --vendor vmx --format html -o %s/explain.html && "
 		 "%s compare %s -p all --vendor both --format json -o %s/all.json && "
 		 "%s report %s/all.json --format html -o %s/report.html && "
@@ -295,12 +295,13 @@ Test(browser, pages_and_charts_at_projector_size, .timeout = 600)
 	free(js);
 	free(p);
 
-	/* 17 policies (issue 13 added linux-6.1, linux-6.12 and need_reload-6.1): one colour
-	 * each, the same on both vendors; thick bars;
-	 * within 1280 pixels; the three policies that miss #DBs marked */
+	/* 19 policies (issue 13 added linux-6.1, linux-6.12 and
+	 * need_reload-6.1, issue 19 need_reload_vcpu_load and arm64_owner):
+	 * one colour each, the same on both vendors; thick bars; within 1280
+	 * pixels; the policies that miss #DBs marked */
 	p = probe(browser, d, "report.html", "report");
 	cr_assert(!strstr(p, "error="), "%s", p);
-	cr_assert_eq(probe_num(p, "exit-series"), 17, "%s", p);
+	cr_assert_eq(probe_num(p, "exit-series"), 19, "%s", p);
 	cr_assert_eq(probe_num(p, "exit-shared-colours"), 0, "%s", p);
 	cr_assert_eq(probe_num(p, "exit-inconsistent"), 0, "%s", p);
 	cr_assert_geq(probe_num(p, "exit-min-bar"), 10, "%s", p);

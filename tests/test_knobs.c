@@ -21,7 +21,7 @@
 static const char *const preset_names[] = {
 	"bp_enabled", "eager", "always_exit", "need_reload", "need_reload-6.1", "dirty_bit", "skip_dbgctl_load",
 	"linux-2.6.29", "hwbp-v3-2009", "linux-2.6.33", "linux-3.0", "linux-3.15", "linux-3.19",
-	"linux-5.15", "linux-6.1", "linux-6.12", "xen",
+	"linux-5.15", "linux-6.1", "linux-6.12", "xen", "need_reload_vcpu_load", "arm64_owner",
 };
 #define NNAMES (sizeof(preset_names) / sizeof(preset_names[0]))
 
@@ -106,7 +106,15 @@ Test(knobs, defaults_are_todays_kvm)
 	 * (d0eac42f5cec, 433265870ab3) and b9bed78e2fa9 (5.17) */
 	cr_assert_str_eq(knob(NULL, "debugctl_msr"), "btf_suppressed");
 	cr_assert_str_eq(knob(NULL, "vmx_pending_dbg_bs"), "true");
-	cr_assert_eq(policy_knob_count(), 28u);
+	/* the host world (issue 19): today's KVM does nothing with debug
+	 * registers in vcpu_put/vcpu_load (1ccb6f983a06 removed the DR6 write of
+	 * efdab992813f in 5.15), and Linux >= 2.6.33 switches breakpoints as
+	 * perf events */
+	cr_assert_str_eq(knob(NULL, "vcpu_put_dr6"), "false");
+	cr_assert_str_eq(knob(NULL, "vcpu_load_reload"), "false");
+	cr_assert_str_eq(knob(NULL, "deschedule"), "none");
+	cr_assert_str_eq(knob(NULL, "host_switch"), "perf");
+	cr_assert_eq(policy_knob_count(), 32u);
 }
 
 /* bp_enabled is KVM today: every knob at its default. */
@@ -330,7 +338,7 @@ Test(knobs, unknown_knobs_and_values_are_rejected)
 	cr_assert_eq(policy_set_knob(&p, "MOVDR", "emulate", err, sizeof(err)), -1);
 	cr_assert_eq(policy_set_knob(&p, "name", "x", err, sizeof(err)), -1);
 	cr_assert_eq(policy_set_knob(&p, "movdr", "lazy", err, sizeof(err)), -2);
-	cr_assert_str_eq(err, "knob movdr: unknown value 'lazy' (one of emulate wont_exit dirty_bit sticky passthrough)");
+	cr_assert_str_eq(err, "knob movdr: unknown value 'lazy' (one of emulate wont_exit dirty_bit sticky passthrough owner)");
 	cr_assert_eq(policy_set_knob(&p, "reload_flag", "yes", err, sizeof(err)), -2);
 	cr_assert_str_eq(err, "knob reload_flag: expected true or false, got 'yes'");
 	cr_assert_eq(policy_set_knob(&p, "preentry_dr7", "0x4q", err, sizeof(err)), -2);
@@ -444,7 +452,7 @@ Test(knobs, print_matrix_has_every_preset_and_fits)
 		line = nl + 1;
 	}
 	cr_assert_eq(rows, 1 + NNAMES, "a header and one row per preset");
-	/* The need_reload row: WX, NR, ACT, ALL, reload y, dr6all y, dr7 0 ... nrset y. */
+	/* The need_reload row: WX, NR, ACT, ALL, rld y, d6a y, dr7 0 ... nrset y. */
 	const char *r = strstr(t, "\nneed_reload ");
 	cr_assert_not_null(r);
 	char row[256];
@@ -460,6 +468,42 @@ Test(knobs, print_matrix_has_every_preset_and_fits)
 	cr_assert_str_eq(cells[7], "0");   /* preentry_dr7 */
 	cr_assert_str_eq(cells[13], "y");  /* need_reload_on_set_dr */
 	free(t);
+}
+
+/* The host-world knobs per preset, from the commits they cite:
+ *   vcpu_put_dr6: efdab992813f (4.15) put "set_debugreg(0, 6)" in
+ *     kvm_arch_vcpu_put, 1ccb6f983a06 (5.15) removed it; the 2020 RFC was
+ *     posted against 5.7, so it has it, 3.x and 5.15+ do not;
+ *   vcpu_load_reload: only Xiaoyao's fallback (seed 000);
+ *   deschedule: Xen's vmx_save_dr/vmx_restore_dr, KVM/arm64 6.14's
+ *     kvm_vcpu_load_debug; no x86 KVM;
+ *   host_switch: 2.6.29 predates the perf rewrite (24f1e32c60c4, 2.6.33);
+ *     Xen switches PV vCPUs' registers in paravirt_ctxt_switch_from/to. */
+Test(knobs, host_world_knobs_per_preset)
+{
+	cr_assert_str_eq(knob(get("need_reload"), "vcpu_put_dr6"), "true");
+	cr_assert_str_eq(knob(get("need_reload"), "vcpu_load_reload"), "false");
+	static const char *const no_put[] = { "bp_enabled", "linux-3.15", "linux-3.19", "linux-5.15", "linux-6.1",
+					      "linux-6.12", "linux-3.0", "linux-2.6.29" };
+	for (unsigned i = 0; i < sizeof(no_put) / sizeof(no_put[0]); i++)
+		cr_assert_str_eq(knob(get(no_put[i]), "vcpu_put_dr6"), "false", "%s", no_put[i]);
+	/* need_reload_vcpu_load is need_reload plus the fallback, nothing else */
+	const struct policy *a = get("need_reload"), *b = get("need_reload_vcpu_load");
+	for (unsigned i = 0; i < policy_knob_count(); i++) {
+		const char *k = policy_knob_name(i);
+		if (strcmp(k, "vcpu_load_reload"))
+			cr_assert_str_eq(knob(a, k), knob(b, k), "%s", k);
+	}
+	cr_assert_str_eq(knob(b, "vcpu_load_reload"), "true");
+	cr_assert_str_eq(knob(get("xen"), "deschedule"), "xen");
+	cr_assert_str_eq(knob(get("xen"), "host_switch"), "xen_pv");
+	cr_assert_str_eq(knob(get("xen"), "movdr"), "sticky");
+	cr_assert_str_eq(knob(get("linux-2.6.29"), "host_switch"), "thread_debugreg");
+	cr_assert_str_eq(knob(get("hwbp-v3-2009"), "host_switch"), "perf");
+	cr_assert_str_eq(knob(get("arm64_owner"), "movdr"), "owner");
+	cr_assert_str_eq(knob(get("arm64_owner"), "load"), "owned");
+	cr_assert_str_eq(knob(get("arm64_owner"), "deschedule"), "arm64_owner");
+	cr_assert_str_eq(knob(get("bp_enabled"), "deschedule"), "none");
 }
 
 Test(knobs, docs_md_is_generated)

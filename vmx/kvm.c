@@ -868,6 +868,39 @@ static void vmx_set_cr3(void *p, uint64_t cr3)
 	reg_write(p, VCPU_EXREG_CR3, cr3);
 }
 
+/* vmx_vcpu_load (vmx_vcpu_load_vmcs): on a CPU other than the one the VMCS
+ * was last loaded on, "loaded_vmcs_clear()" VMCLEARs it there (by IPI),
+ * VMPTRLD makes it current here, and the host state that differs per CPU
+ * is rewritten: "vmcs_writel(HOST_TR_BASE, ...); vmcs_writel(HOST_GDTR_BASE,
+ * ...); ... vmcs_writel(HOST_IA32_SYSENTER_ESP, ...)" (three VMWRITEs; the
+ * VMCLEAR/VMPTRLD themselves are not priced by the cost model).  Then KVM's
+ * debug-register part (debugreg/vcpu_load.c). */
+static void vmx_vcpu_load(void *p, struct pcpu *pc)
+{
+	struct vmx *x = p;
+	bool moved = x->cpu != pc->cpu;
+	x->cpu = pc->cpu;
+	x->vmcs.cpu = pc->cpu;
+	engine_set_cpu(x->eng, pc->cpu);
+	if (moved) {
+		/* hvsim's host has no real addresses: the per-CPU TSS, GDT and
+		 * entry stack of CPU n (cpu_entry_area) as n-numbered pages */
+		uint64_t area = 0xfffffe0000000000ull + (uint64_t)pc->id * 0x40000ull;
+		vmcs_write(&x->vmcs, HOST_TR_BASE, area + 0x3000);
+		vmcs_write(&x->vmcs, HOST_GDTR_BASE, area);
+		vmcs_write(&x->vmcs, HOST_IA32_SYSENTER_ESP, area + 0x2000);
+	}
+	kvm_arch_vcpu_load(&x->dbg, pc);
+}
+
+/* vmx_vcpu_put: nothing the model tracks (the host's segment state); then
+ * KVM's debug-register part. */
+static void vmx_vcpu_put(void *p)
+{
+	struct vmx *x = p;
+	kvm_arch_vcpu_put(&x->dbg);
+}
+
 const struct hv_vendor vmx_vendor = {
 	.name = "vmx",
 	.exit_names = vmx_exit_names,
@@ -879,4 +912,7 @@ const struct hv_vendor vmx_vendor = {
 	.dbg = vmx_dbg,
 	.set_cr3 = vmx_set_cr3,
 	.set_guest_debug = vmx_set_guest_debug,
+	.load = vmx_vcpu_load,
+	.put = vmx_vcpu_put,
+	.tick_slot = EXIT_REASON_EXTERNAL_INTERRUPT,
 };

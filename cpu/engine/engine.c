@@ -227,6 +227,9 @@ void engine_free(struct engine *e)
 		return;
 	decode_free(e);
 	uc_close(e->uc);
+	for (unsigned i = 0; i < e->nmaps; i++)
+		if (e->maps[i].owned)
+			free(e->maps[i].ptr);
 	cs_close(&e->cs);
 	free(e->dblog);
 	free(e->viol);
@@ -247,6 +250,19 @@ void engine_set_ideal(struct engine *e, struct dr_file *ideal)
 	e->ideal = ideal ? ideal : &e->own_ideal;
 	e->dr_dirty = true;
 }
+
+void engine_set_cpu(struct engine *e, struct cpu *cpu)
+{
+	if (e->cpu == cpu)
+		return;
+	e->cpu = cpu;
+	/* the hooks were built for the old CPU's DRs: rebuild at the next
+	 * boundary (update_bp_hooks) */
+	e->bp_key_valid = false;
+	e->dr_dirty = true;
+}
+
+void engine_set_owner(struct engine *e, int owner) { e->owner = owner; }
 
 struct dr_file *engine_ideal(struct engine *e) { return e->ideal; }
 uint64_t engine_instructions(struct engine *e) { return e->insns; }
@@ -277,11 +293,56 @@ static int map_run(struct engine *e, uint64_t addr, uint64_t size)
 		e->maps = n;
 		e->cap_maps = nc;
 	}
-	if (uc_mem_map(e->uc, addr, size, UC_PROT_ALL) != UC_ERR_OK)
+	void *ptr = NULL;
+	if (e->shared_mem) {
+		/* uc_mem_map_ptr: "This address must be aligned to 4KB ... This
+		 * size must be a multiple of 4KB" (unicorn.h); zeroed like
+		 * uc_mem_map's pages */
+		ptr = aligned_alloc(4096, size);
+		if (!ptr)
+			return -1;
+		memset(ptr, 0, size);
+		if (uc_mem_map_ptr(e->uc, addr, size, UC_PROT_ALL, ptr) != UC_ERR_OK) {
+			free(ptr);
+			return -1;
+		}
+	} else if (uc_mem_map(e->uc, addr, size, UC_PROT_ALL) != UC_ERR_OK) {
 		return -1;
+	}
 	e->maps[e->nmaps].addr = addr;
 	e->maps[e->nmaps].size = size;
+	e->maps[e->nmaps].ptr = ptr;
+	e->maps[e->nmaps].owned = ptr != NULL;
 	e->nmaps++;
+	return 0;
+}
+
+void engine_share_memory(struct engine *e) { e->shared_mem = true; }
+
+int engine_map_like(struct engine *dst, const struct engine *src)
+{
+	for (unsigned i = 0; i < src->nmaps; i++) {
+		if (!src->maps[i].ptr)
+			return -1;
+		if (dst->nmaps == dst->cap_maps) {
+			unsigned nc = dst->cap_maps ? dst->cap_maps * 2 : 16;
+			void *n = realloc(dst->maps, nc * sizeof(*dst->maps));
+			if (!n)
+				return -1;
+			dst->maps = n;
+			dst->cap_maps = nc;
+		}
+		if (uc_mem_map_ptr(dst->uc, src->maps[i].addr, src->maps[i].size, UC_PROT_ALL, src->maps[i].ptr) !=
+		    UC_ERR_OK)
+			return -1;
+		dst->maps[dst->nmaps].addr = src->maps[i].addr;
+		dst->maps[dst->nmaps].size = src->maps[i].size;
+		dst->maps[dst->nmaps].ptr = src->maps[i].ptr;
+		dst->maps[dst->nmaps].owned = false;
+		dst->nmaps++;
+		/* the translator of dst has not seen these bytes (decode.c) */
+		poison_scan(dst, src->maps[i].addr, src->maps[i].size);
+	}
 	return 0;
 }
 
@@ -357,7 +418,9 @@ void db_log_as(struct engine *e, bool host, uint64_t rip, unsigned hw, unsigned 
 	if (!e->dblog && !(e->dblog = calloc(DB_LOG_MAX, sizeof(*e->dblog))))
 		abort();
 	struct db_record *r = &e->dblog[e->ndb++];
-	r->cycle = c->st.cycles_total;
+	r->cycle = c->st.cycles_total + c->time_base;
+	r->cpu = c->id;
+	r->owner = e->owner;
 	r->rip = rip;
 	r->dr6 = e->ideal->dr[6];
 	r->hw_dr6 = c->dr[6];
@@ -378,7 +441,7 @@ void engine_violation(struct engine *e, uint64_t rip, int slot, const char *kind
 	if (!e->viol && !(e->viol = calloc(VIOL_MAX, sizeof(*e->viol))))
 		abort();
 	struct violation *v = &e->viol[e->nviol++];
-	v->cycle = e->cpu->st.cycles_total;
+	v->cycle = e->cpu->st.cycles_total + e->cpu->time_base;
 	v->rip = rip;
 	v->slot = slot;
 	snprintf(v->kind, sizeof(v->kind), "%s", kind);

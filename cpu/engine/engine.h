@@ -104,6 +104,8 @@ struct db_record {
 	uint8_t outcome;       /* enum db_outcome */
 	bool host;             /* host-context #DB */
 	const char *cause;     /* "exec", "data", "single-step", "gd", "icebp" */
+	int cpu;               /* physical CPU it happened on */
+	int owner;             /* whose: the engine's owner (engine_set_owner: a host task or a vCPU) */
 };
 
 struct violation {
@@ -148,6 +150,13 @@ void engine_free(struct engine *e);
 void engine_set_ops(struct engine *e, const struct engine_ops *ops);
 /* The owner's architectural DRs used by the oracle (not owned). */
 void engine_set_ideal(struct engine *e, struct dr_file *ideal);
+/* Move the engine to another physical CPU (its vCPU thread migrated, or a
+ * host task runs there): its breakpoint hooks are rebuilt from that CPU's
+ * hardware DRs, and its counts and charges go to that CPU from now on. */
+void engine_set_cpu(struct engine *e, struct cpu *cpu);
+/* Who the engine's #DBs belong to (db_record.owner): a vCPU or a host task,
+ * as the host world numbers them (0 by default). */
+void engine_set_owner(struct engine *e, int owner);
 /* Which vendor's rules the simulated CPU follows where Intel and AMD
  * differ (default Intel): an instruction breakpoint on the instruction
  * right after MOV SS/POP SS is suppressed on Intel (SDM Vol.3 6.8.3) and
@@ -157,6 +166,14 @@ void engine_set_amd(struct engine *e, bool amd);
 /* Memory: map [addr, addr+size) (page-granular, merges with existing
  * mappings) and copy bytes in. */
 int engine_map(struct engine *e, uint64_t addr, uint64_t size, const void *bytes, size_t nbytes);
+/* Memory shared between engines (an SMP guest's vCPUs): from now on e maps
+ * its pages into host buffers (uc_mem_map_ptr) instead of Unicorn's own;
+ * engine_map_like() maps every page of `src` into `dst` on the same
+ * buffers, so a store by one vCPU is what the others load.  (Code a vCPU
+ * modifies is not retranslated by the others: SMP guests must not modify
+ * code another vCPU runs.)  0, or -1. */
+void engine_share_memory(struct engine *e);
+int engine_map_like(struct engine *dst, const struct engine *src);
 int engine_mem_read(struct engine *e, uint64_t addr, void *buf, size_t n);
 int engine_mem_write(struct engine *e, uint64_t addr, const void *buf, size_t n);
 

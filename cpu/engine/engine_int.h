@@ -44,14 +44,20 @@ struct engine {
 	struct engine_ops ops;      /* virtualization layer (zeroed = bare metal) */
 	struct dr_file *ideal;      /* owner's architectural DRs (oracle) */
 	struct dr_file own_ideal;   /* default storage for ideal */
+	int owner;                  /* whose #DBs these are (engine_set_owner) */
 
 	struct block *blocks[HASH_SIZE];   /* decode cache of blocks */
 	struct site *sites[HASH_SIZE];     /* sensitive instructions */
 	unsigned nsites;
 
 	/* mapped memory, page runs */
-	struct { uint64_t addr, size; } *maps;   /* grows; the top page's run ends at 2^64 */
+	struct {
+		uint64_t addr, size;
+		void *ptr;                  /* shared memory (engine_share_memory): the host buffer, else NULL */
+		bool owned;                 /* this engine allocated ptr (frees it) */
+	} *maps;                            /* grows; the top page's run ends at 2^64 */
 	unsigned nmaps, cap_maps;
+	bool shared_mem;                    /* map runs into host buffers other engines can map too */
 
 	/* hooks */
 	uc_hook h_block, h_intr, h_invalid, h_unmapped;

@@ -861,14 +861,18 @@ void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	e->cur_rip = addr;
 	e->split_size = 0;
 	boundary_traps(e);
-	if (e->cur_rip == addr && !e->stop_req) {
+	/* A data trap's #DB may have been a VM exit after which the host asked
+	 * for a pause (a host snippet, the scheduler's preemption): the guest
+	 * is not in guest mode again until the deferred entry, so nothing more
+	 * of this instruction runs now (it starts over after the pause). */
+	if (e->cur_rip == addr && !e->stop_req && !e->pause_req) {
 		for (unsigned i = 0; i < e->nexec; i++)
 			if (e->exec_addr[i] == addr) {
 				check_exec(e, addr);
 				break;
 			}
 	}
-	if (e->cur_rip == addr && !e->stop_req) {
+	if (e->cur_rip == addr && !e->stop_req && !e->pause_req) {
 		struct site *s = site_find(e, addr);
 		if (s) {
 			process_site(e, &s->ii);

@@ -368,6 +368,7 @@ static int step_session(struct step *st, const struct run_config *cfg)
 			return HVSIM_EXIT_ERROR;
 		}
 		st->live = false;
+		st->m.world = NULL;            /* freed with the run */
 		st->res = &res;
 		st->rip = res.guest_rip;
 		if (!st->restart) {

@@ -5,6 +5,7 @@
  *   b ADDR  d [N]...  info b                            debugger breakpoints
  *   x/NFU ADDR  disas [ADDR] [N]                        memory, code
  *   info dr|vmcs|policy|regs|exits  dreg  regs          state
+ *   info cpus  info dr cpu N  dreg N                    the host world's CPUs
  *   trace on|off  r  help  q
  *
  * ADDR is a number, a label of the scenario's asm (LABEL, LABEL+N,
@@ -24,6 +25,7 @@
 #include "sim/cli/disasm.h"
 #include "sim/cli/step.h"
 #include "sim/cli/verb.h"
+#include "sim/machine.h"
 #include "sim/render/trace.h"
 #include "svm/svm.h"
 #include "vmx/vmx.h"
@@ -86,9 +88,31 @@ void step_symbolize(const struct step *st, uint64_t addr, char *buf, size_t size
 		snprintf(buf, size, "<%s+%#" PRIx64 ">", best->name, addr - best->addr);
 }
 
+/* The machine as physical CPU `c` sees it (-1: the CPU of the vCPU whose
+ * slice runs now): its hardware, and the vCPU loaded there (else the
+ * current one).  Without the host world: st->m (CPU 0, vCPU 0). */
+static struct run_machine view(const struct step *st, int c)
+{
+	struct run_machine m = st->m;
+	const struct machine *w = st->m.world;
+	if (!w || !st->live)
+		return m;
+	int i = w->cur >= 0 ? w->cur : 0;
+	if (c < 0 || c >= w->ncpus)
+		c = w->vcpu[i].thread->cpu >= 0 ? w->vcpu[i].thread->cpu : 0;
+	m.cpu = w->pcpu[c].cpu;
+	if (m.cpu->vcpu >= 0 && m.cpu->vcpu < w->nvcpus)
+		i = m.cpu->vcpu;
+	if (w->vcpu[i].eng) {
+		m.guest = w->vcpu[i].eng;
+		m.v = w->vcpu[i].v;
+	}
+	return m;
+}
+
 static uint64_t reg_value(const struct step *st, int gpr)
 {
-	return st->live ? engine_gpr(st->m.guest, gpr) : st->res->gprs[gpr];
+	return st->live ? engine_gpr(view(st, -1).guest, gpr) : st->res->gprs[gpr];
 }
 
 /* ADDR: a number, $REG, LABEL, LABEL+N or LABEL-N.  0, or -1 after an
@@ -334,7 +358,7 @@ static void dr7_row(const char *label, uint64_t dr7)
 	printf("  DR7 %-15s %#18" PRIx64 "  %s\n", label, dr7, b);
 }
 
-static void info_dr(const struct step *st)
+static void info_dr(const struct step *st, int cpu)
 {
 	if (!st->live) {
 		const struct run_result *r = st->res;
@@ -347,14 +371,21 @@ static void info_dr(const struct step *st)
 		printf("  (the run has ended: only the final registers are left)\n");
 		return;
 	}
-	const struct run_machine *m = &st->m;
+	const struct run_machine mv = view(st, cpu), *m = &mv;
+	if (m->world) {
+		const struct machine *w = m->world;
+		printf("  CPU %d of %d: task %s, %s\n", m->cpu->id, w->ncpus, w->pcpu[m->cpu->id].curr->name,
+		       m->cpu->vcpu >= 0 ? "its vCPU loaded (guest and KVM columns: that vCPU)"
+					 : "no vCPU loaded (guest and KVM columns: the vCPU that runs now)");
+	}
 	const uint64_t *guest = engine_ideal(m->guest)->dr;
 	struct dbg *d = m->vendor ? m->vendor->dbg(m->v) : NULL;
 	if (d) {
 		uint64_t kv[8] = { d->db[0], d->db[1], d->db[2], d->db[3], 0, 0, d->dr6, d->dr7 };
 		uint64_t eff[8] = { d->eff_db[0], d->eff_db[1], d->eff_db[2], d->eff_db[3], 0, 0, 0, 0 };
-		uint64_t host[8] = { d->host.cpu_debugreg[0], d->host.cpu_debugreg[1], d->host.cpu_debugreg[2],
-				     d->host.cpu_debugreg[3], 0, 0, DR6_ACTIVE_LOW, d->host.cpu_dr7 | DR7_FIXED_1 };
+		const struct hw_bp_percpu *hw = m->world ? &m->world->pcpu[m->cpu->id].hw : &d->pcpu->hw;
+		uint64_t host[8] = { hw->cpu_debugreg[0], hw->cpu_debugreg[1], hw->cpu_debugreg[2],
+				     hw->cpu_debugreg[3], 0, 0, DR6_ACTIVE_LOW, hw->cpu_dr7 | DR7_FIXED_1 };
 		const char *heads[] = { "guest (arch)", "hardware (now)", "KVM db/dr6/dr7", "KVM eff_db", "host hw_bp" };
 		const uint64_t *cols[] = { guest, m->cpu->dr, kv, eff, host };
 		dr_table(heads, cols, 5);
@@ -393,6 +424,52 @@ static void info_dr(const struct step *st)
 	printf("  the CPU is in %s\n", m->cpu->guest_mode ? "the guest (non-root)" : "the host (root)");
 }
 
+/* Every physical CPU of the host world: what runs there and its hardware
+ * debug registers (info dr cpu N has the whole table of one). */
+static int info_cpus(const struct step *st)
+{
+	const struct machine *w = st->m.world;
+	if (!st->live)
+		return err("the run has ended: the CPUs are gone (r restarts)");
+	if (!w) {
+		printf("  one CPU (the scenario has no host world): info dr\n");
+		return STAY;
+	}
+	printf("  %-3s %-8s %-5s %18s %18s %18s %10s\n", "CPU", "task", "vcpu", "DR0", "DR7", "host cpu_dr7",
+	       "DR6");
+	for (int c = 0; c < w->ncpus; c++) {
+		const struct cpu *k = w->pcpu[c].cpu;
+		char v[8];
+		snprintf(v, sizeof(v), k->vcpu >= 0 ? "%d" : "-", k->vcpu);
+		printf("  %-3d %-8.8s %-5s %#18" PRIx64 " %#18" PRIx64 " %#18" PRIx64 " %#10" PRIx64 "%s\n", c,
+		       w->pcpu[c].curr->name, v, k->dr[0], k->dr[7], w->pcpu[c].hw.cpu_dr7, k->dr[6],
+		       k->guest_mode ? "  (guest)" : "");
+		printf("      DR1-3 %#" PRIx64 " %#" PRIx64 " %#" PRIx64 "\n", k->dr[1], k->dr[2], k->dr[3]);
+	}
+	int i = w->cur >= 0 ? w->cur : 0;
+	printf("  vCPU %d's slice runs now, on CPU %d\n", i, w->vcpu[i].thread->cpu);
+	return STAY;
+}
+
+/* "cpu N" or "N" after info dr / dreg: the CPU (-1 none given); -2 after an error line. */
+static int parse_cpu_arg(const struct step *st, int argc, char **argv, int at)
+{
+	if (argc <= at)
+		return -1;
+	const char *a = argv[at];
+	if (!strcmp(a, "cpu") && argc == at + 2)
+		a = argv[at + 1];
+	else if (argc != at + 1)
+		return perr("usage: info dr [cpu N]"), -2;
+	int n = st->live && st->m.world ? st->m.world->ncpus : 1;
+	unsigned long long v;
+	if (verb_number(a, &v) || (st->live && v >= (unsigned long long)n))
+		return perr("bad CPU '%s' (0 to %d)", a, n - 1), -2;
+	if (!st->live)
+		return -1;                     /* the run has ended: its final registers */
+	return (int)v;
+}
+
 static void info_regs(const struct step *st)
 {
 	for (int i = 0; i < 16; i++)
@@ -401,7 +478,7 @@ static void info_regs(const struct step *st)
 	step_symbolize(st, st->rip, sym, sizeof(sym));
 	printf("  rip %#18" PRIx64, st->rip);
 	if (st->live)
-		printf("  rflags %#" PRIx64, engine_rflags(st->m.guest));
+		printf("  rflags %#" PRIx64, engine_rflags(view(st, -1).guest));
 	printf("%s%s\n", *sym ? "  " : "", sym);
 }
 
@@ -484,11 +561,19 @@ static int info_exits(const struct step *st)
 
 static int cmd_info(struct step *st, int argc, char **argv)
 {
-	const char *w = argc == 2 ? argv[1] : "";
+	const char *w = argc >= 2 ? argv[1] : "";
+	if (!strcmp(w, "dr")) {
+		int c = parse_cpu_arg(st, argc, argv, 2);
+		if (c >= -1)
+			info_dr(st, c);
+		return STAY;
+	}
+	if (!strcmp(w, "cpus"))
+		return argc == 2 ? info_cpus(st) : err("usage: info cpus");
+	if (argc > 2)
+		return err("usage: info b|dr [cpu N]|cpus|vmcs|policy|regs|exits");
 	if (!strcmp(w, "b") || !strcmp(w, "break") || !strcmp(w, "breakpoints"))
 		info_breaks(st);
-	else if (!strcmp(w, "dr"))
-		info_dr(st);
 	else if (!strcmp(w, "regs") || !strcmp(w, "registers") || !strcmp(w, "r"))
 		info_regs(st);
 	else if (!strcmp(w, "vmcs") || !strcmp(w, "vmcb"))
@@ -498,7 +583,7 @@ static int cmd_info(struct step *st, int argc, char **argv)
 	else if (!strcmp(w, "exits"))
 		return info_exits(st);
 	else
-		return err("usage: info b|dr|vmcs|policy|regs|exits");
+		return err("usage: info b|dr [cpu N]|cpus|vmcs|policy|regs|exits");
 	return STAY;
 }
 
@@ -569,9 +654,9 @@ static int cmd_until(struct step *st, int argc, char **argv)
 
 static int cmd_dreg(struct step *st, int argc, char **argv)
 {
-	if (argc != 1)
-		return err("usage: dreg");
-	info_dr(st);
+	int c = parse_cpu_arg(st, argc, argv, 1);
+	if (c >= -1)
+		info_dr(st, c);
 	return STAY;
 }
 

@@ -215,6 +215,8 @@ const struct cmd verb_table[] = {
 	    "  disas [ADDR] [N]      N instructions (default 8) from ADDR (default: here)\n"
 	    "  info dr, dreg         guest, hardware, KVM and host DRs, DR7 decoded, VMCS or\n"
 	    "                        VMCB DR fields, switch_db_regs\n"
+	    "  info dr cpu N, dreg N the same as physical CPU N sees it (the host world)\n"
+	    "  info cpus             every physical CPU: its task, vCPU and hardware DRs\n"
 	    "  info vmcs             every VMCS (VMX) or VMCB (SVM) field hvsim models\n"
 	    "  info policy           the policy in force and its knobs\n"
 	    "  info regs, regs       guest registers\n"

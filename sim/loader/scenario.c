@@ -264,6 +264,7 @@ static void parse_root(struct ydoc *c, yaml_node_t *root)
 	scn_parse_guest(c, y_find(c, root, "guest", NULL));
 	if ((x = y_find(c, root, "host", NULL)))
 		scn_parse_host(c, x);
+	scn_check_world(c, root);
 	if ((x = y_find(c, root, "expect", NULL)))
 		scn_parse_expect(c, x);
 }
@@ -394,6 +395,18 @@ void scenario_free(struct scenario *sc)
 	for (size_t i = 0; i < sc->guest.nregs; i++)
 		free(sc->guest.regs[i].name);
 	free(sc->guest.regs);
+	for (size_t i = 0; i < sc->guest.nvcpus; i++) {
+		for (size_t k = 0; k < sc->guest.vcpus[i].nregs; k++)
+			free(sc->guest.vcpus[i].regs[k].name);
+		free(sc->guest.vcpus[i].regs);
+	}
+	free(sc->guest.vcpus);
+	for (size_t i = 0; i < sc->host.ntasks; i++) {
+		free(sc->host.tasks[i].name);
+		free(sc->host.tasks[i].bps);
+		free(sc->host.tasks[i].touches);
+	}
+	free(sc->host.tasks);
 	free(sc->host.bps);
 	for (size_t i = 0; i < sc->host.nsnippets; i++) {
 		free(sc->host.snippets[i].name);

@@ -11,6 +11,9 @@
 #include <stdint.h>
 
 #define SCENARIO_VERSION 1
+/* The host world's limits (host/host.h HOST_MAX_CPUS, HOST_MAX_TASKS; sim/machine.h) */
+#define SCN_MAX_CPUS 8
+#define SCN_MAX_TASKS 32
 
 struct srcpos {
 	int line, col;                 /* 1-based; 0 = unknown */
@@ -53,6 +56,7 @@ struct host_bp {
 	enum bp_type type;
 	unsigned len;                  /* 1, 2, 4, 8 */
 	enum bp_kind kind;             /* ptrace sets TIF_DEBUG, perf does not */
+	int cpu;                       /* host.breakpoints (perf): the CPU it is pinned to, -1 = every CPU (`cpu: all`) */
 	struct srcpos pos;
 };
 
@@ -78,6 +82,35 @@ struct host_event {
 	int slot;                      /* HOST_REMOVE_BP */
 	uint64_t addr; unsigned size; bool write;  /* HOST_TOUCH */
 	uint64_t cr3;                  /* HOST_SET_CR3 */
+	int cpus;                      /* install/remove: the CPU (`cpu: N`), -1 every CPU by IPI (`cpu: all`),
+					* -2 not given: the CPU the vCPU thread is on */
+	int from;                      /* install/remove: the CPU whose task asked (`from: N`), -1 not given */
+	int vcpu;                      /* whose exits `exit`/`every_exit` count (`vcpu: N`, default 0) */
+	struct srcpos pos;
+};
+
+/* A data access a host task makes on each of its slices. */
+struct host_touch { uint64_t addr; unsigned size; bool write; struct srcpos pos; };
+
+/* host.tasks[]: a host task other than the vCPU threads (scenarios/README.md
+ * "The host world"). */
+struct host_task_spec {
+	char *name;
+	int cpu;                       /* the CPU it runs on (pinned) */
+	struct host_bp *bps;           /* its own breakpoints (ptrace, or task-bound perf), slot = preferred */
+	size_t nbps;
+	struct host_touch *touches;    /* what it does on each slice */
+	size_t ntouches;
+	struct srcpos pos;
+};
+
+/* guest.vcpus[]: one vCPU of an SMP guest. */
+struct vcpu_spec {
+	uint64_t entry;                /* where it starts (default: guest.entry) */
+	char *entry_label;             /* the label `entry` named, or NULL */
+	int cpu;                       /* the CPU its thread starts on (default: index % host.cpus) */
+	struct reg_init *regs;         /* its own initial registers (after guest.regs) */
+	size_t nregs;
 	struct srcpos pos;
 };
 
@@ -153,6 +186,9 @@ struct scenario {
 		bool has_user;
 		struct srcpos user_pos;
 		uint64_t user_entry, user_stack, user_tables;
+		/* guest.vcpus: an SMP guest (0 = the key is absent: one vCPU) */
+		struct vcpu_spec *vcpus; size_t nvcpus;
+		struct srcpos vcpus_pos;
 	} guest;
 
 	struct {
@@ -169,6 +205,18 @@ struct scenario {
 		unsigned guest_debug;
 		uint64_t guest_debug_dr[8];
 		struct srcpos guest_debug_pos;
+		/* the host world (scenarios/README.md "The host world"); all
+		 * absent = one CPU, one vCPU thread, no other task */
+		int ncpus;                   /* host.cpus (0 = not given: 1) */
+		struct srcpos ncpus_pos;
+		struct host_task_spec *tasks; size_t ntasks;   /* host.tasks */
+		struct {
+			bool set;                /* host.sched given */
+			uint64_t slice_exits;    /* a vCPU thread's slice: this many exits (0 = no limit) */
+			uint64_t slice_ticks;    /* ... or this many timer ticks (external-interrupt exits) */
+			bool migrate;            /* migrate: rotate (a preempted thread resumes on the next CPU) */
+			struct srcpos pos;
+		} sched;
 	} host;
 
 	struct expectation *expects; size_t nexpects;

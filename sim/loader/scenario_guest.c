@@ -29,12 +29,13 @@ static const struct regdef regdefs[] = {
 };
 #define NREGDEFS (sizeof regdefs / sizeof regdefs[0])
 
-static void parse_regs(struct ydoc *c, yaml_node_t *n, int mode)
+/* A register map (guest.regs, guest.vcpus[i].regs) into *out. */
+static void parse_regs(struct ydoc *c, yaml_node_t *n, int mode, const char *path, struct reg_init **out,
+		       size_t *nout)
 {
-	struct scenario *sc = c->user;
-	y_need_map(c, n, "guest.regs");
-	y_check_keys(c, n, "guest.regs", NULL);
-	sc->guest.regs = y_calloc(c, y_npairs(n), sizeof *sc->guest.regs);
+	y_need_map(c, n, path);
+	y_check_keys(c, n, path, NULL);
+	*out = y_calloc(c, y_npairs(n), sizeof **out);
 	struct srcpos seen_pos[19];
 	const char *seen_name[19];
 	for (size_t i = 0; i < 19; i++)
@@ -47,21 +48,21 @@ static void parse_regs(struct ydoc *c, yaml_node_t *n, int mode)
 			if (y_is(k, regdefs[i].name))
 				rd = &regdefs[i];
 		if (!rd)
-			y_fail(c, k, "unknown register '%s' in guest.regs (valid: rax rbx rcx rdx rsi rdi "
+			y_fail(c, k, "unknown register '%s' in %s (valid: rax rbx rcx rdx rsi rdi "
 			       "rbp rsp r8-r15 rflags cr0 cr4 eax ebx ecx edx esi edi ebp esp)",
-			       y_shown(y_sval(k), y_slen(k), b, sizeof b));
+			       y_shown(y_sval(k), y_slen(k), b, sizeof b), path);
 		if (rd->only64 && mode == 32)
 			y_fail(c, k, "register %s does not exist in 32-bit mode (guest.mode is 32)", rd->name);
 		if (seen_name[rd->group])
-			y_fail(c, k, "guest.regs: %s and %s are the same register (%s given at %d:%d)",
+			y_fail(c, k, "%s: %s and %s are the same register (%s given at %d:%d)", path,
 			       rd->name, seen_name[rd->group], seen_name[rd->group],
 			       seen_pos[rd->group].line, seen_pos[rd->group].col);
 		seen_name[rd->group] = rd->name;
 		seen_pos[rd->group] = y_pos(k);
-		struct reg_init *r = &sc->guest.regs[sc->guest.nregs++];
+		struct reg_init *r = &(*out)[(*nout)++];
 		r->pos = y_pos(k);
 		r->name = y_strndup(c, rd->name, strlen(rd->name));
-		snprintf(q, sizeof q, "guest.regs.%s", rd->name);
+		snprintf(q, sizeof q, "%s.%s", path, rd->name);
 		yaml_node_t *v = y_node(c, kp->value);
 		r->value = y_get_uint(c, v, q);
 		if ((rd->is32 || mode == 32) && r->value > 0xffffffffULL)
@@ -137,7 +138,8 @@ static void parse_data(struct ydoc *c, yaml_node_t *n, int mode)
 	}
 }
 
-/* An address or an assembler label (guest.entry, guest.user.entry). */
+/* An address or an assembler label (guest.entry, guest.user.entry,
+ * guest.vcpus[i].entry). */
 static uint64_t addr_or_label(struct ydoc *c, yaml_node_t *x, const char *what)
 {
 	struct scenario *sc = c->user;
@@ -197,10 +199,58 @@ static void parse_user(struct ydoc *c, yaml_node_t *n, int mode)
 		       "guest.data region", sc->guest.user_tables, USER_TABLES_SIZE);
 }
 
+/* guest.vcpus: an SMP guest, one item per vCPU (scenarios/README.md "The
+ * host world").  Each starts at its own entry (default guest.entry) with
+ * guest.regs and then its own regs; its thread starts on `cpu` (checked
+ * against host.cpus once that is known, scn_check_world). */
+#define SCN_MAX_VCPUS 8
+static void parse_vcpus(struct ydoc *c, yaml_node_t *n, int mode)
+{
+	static const char *const keys[] = { "entry", "cpu", "regs", NULL };
+	struct scenario *sc = c->user;
+	y_need_seq(c, n, "guest.vcpus");
+	size_t cnt = y_nitems(n);
+	if (cnt < 1 || cnt > SCN_MAX_VCPUS)
+		y_fail(c, n, "guest.vcpus has %zu items: give 1 to %d vCPUs", cnt, SCN_MAX_VCPUS);
+	if (sc->guest.has_user)
+		y_fail(c, n, "guest.vcpus: an SMP guest cannot use guest.user (one TSS and one kernel stack)");
+	sc->guest.vcpus_pos = y_pos(n);
+	sc->guest.vcpus = y_calloc(c, cnt, sizeof *sc->guest.vcpus);
+	size_t i = 0;
+	Y_FOR_ITEMS(n, it) {
+		yaml_node_t *m = y_node(c, *it);
+		struct vcpu_spec *v = &sc->guest.vcpus[i];
+		sc->guest.nvcpus = i + 1;
+		char p[64], q[96];
+		y_idxpath(p, sizeof p, "guest.vcpus", i++);
+		y_need_map(c, m, p);
+		y_check_keys(c, m, p, keys);
+		v->pos = y_pos(m);
+		v->entry = sc->guest.entry;
+		v->cpu = -1;
+		yaml_node_t *x;
+		if ((x = y_find(c, m, "entry", NULL))) {
+			y_subpath(q, sizeof q, p, "entry");
+			v->entry = addr_or_label(c, x, q);
+			if (!scn_block_has(&sc->guest.code, v->entry) && !in_data(sc, v->entry, 1))
+				y_fail(c, x, "%s 0x%" PRIx64 " is outside the guest code and data regions", q, v->entry);
+		}
+		if ((x = y_find(c, m, "cpu", NULL))) {
+			y_subpath(q, sizeof q, p, "cpu");
+			v->cpu = (int)y_get_uint_range(c, x, q, 0, 255);
+			v->pos = y_pos(x);
+		}
+		if ((x = y_find(c, m, "regs", NULL))) {
+			y_subpath(q, sizeof q, p, "regs");
+			parse_regs(c, x, mode, q, &v->regs, &v->nregs);
+		}
+	}
+}
+
 void scn_parse_guest(struct ydoc *c, yaml_node_t *n)
 {
 	static const char *const keys[] = { "mode", "base", "asm", "code", "entry", "data", "regs",
-					    "limits", "user", NULL };
+					    "limits", "user", "vcpus", NULL };
 	struct scenario *sc = c->user;
 	char b[128];
 	y_need_map(c, n, "guest");
@@ -268,9 +318,11 @@ void scn_parse_guest(struct ydoc *c, yaml_node_t *n)
 			       base + sc->guest.code.size - 1);
 	}
 	if ((x = y_find(c, n, "regs", NULL)))
-		parse_regs(c, x, mode);
+		parse_regs(c, x, mode, "guest.regs", &sc->guest.regs, &sc->guest.nregs);
 	if ((x = y_find(c, n, "limits", NULL)))
 		parse_limits(c, x);
 	if ((x = y_find(c, n, "user", NULL)))
 		parse_user(c, x, mode);
+	if ((x = y_find(c, n, "vcpus", NULL)))
+		parse_vcpus(c, x, mode);
 }

@@ -10,9 +10,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void parse_bp(struct ydoc *c, yaml_node_t *m, const char *path, struct host_bp *bp)
+/* `cpu: N` (a CPU of host.cpus) or, with allow_all, `cpu: all` (-1). */
+static int parse_cpu(struct ydoc *c, yaml_node_t *x, const char *path, bool allow_all)
 {
-	static const char *const keys[] = { "slot", "addr", "type", "len", "kind", NULL };
+	struct scenario *sc = c->user;
+	int ncpus = sc->host.ncpus ? sc->host.ncpus : 1;
+	if (allow_all && y_is(x, "all"))
+		return -1;
+	uint64_t v = y_get_uint(c, x, path);
+	if (v >= (uint64_t)ncpus)
+		y_fail(c, x, "%s: there is no CPU %" PRIu64 " (host.cpus is %d: CPUs 0-%d%s)", path, v, ncpus,
+		       ncpus - 1, allow_all ? ", or all" : "");
+	return (int)v;
+}
+
+static void parse_bp(struct ydoc *c, yaml_node_t *m, const char *path, struct host_bp *bp, bool allow_cpu)
+{
+	static const char *const keys_cpu[] = { "slot", "addr", "type", "len", "kind", "cpu", NULL };
+	static const char *const keys_nocpu[] = { "slot", "addr", "type", "len", "kind", NULL };
+	const char *const *keys = allow_cpu ? keys_cpu : keys_nocpu;
 	static const char *const types[] = { "exec", "write", "rw", NULL };
 	static const char *const kinds[] = { "perf", "ptrace", NULL };
 	static const enum bp_type type_val[] = { BP_EXEC, BP_WRITE, BP_RW };
@@ -45,9 +61,17 @@ static void parse_bp(struct ydoc *c, yaml_node_t *m, const char *path, struct ho
 	if (bp->addr % bp->len)
 		y_fail(c, an, "%s.addr 0x%" PRIx64 " is not aligned to its len %u", path, bp->addr, bp->len);
 	bp->kind = BP_PERF;
+	bp->cpu = 0;
 	if ((x = y_find(c, m, "kind", NULL))) {
 		y_subpath(q, sizeof q, path, "kind");
 		bp->kind = y_get_choice(c, x, q, kinds) ? BP_PTRACE : BP_PERF;
+	}
+	if (allow_cpu && (x = y_find(c, m, "cpu", NULL))) {
+		y_subpath(q, sizeof q, path, "cpu");
+		if (bp->kind == BP_PTRACE)
+			y_fail(c, x, "%s: a ptrace breakpoint belongs to a task (here the vCPU thread), not to a "
+			       "CPU; cpu is for CPU-wide perf breakpoints", q);
+		bp->cpu = parse_cpu(c, x, q, true);
 	}
 }
 
@@ -99,7 +123,7 @@ static void parse_snippets(struct ydoc *c, yaml_node_t *n)
 static void parse_events(struct ydoc *c, yaml_node_t *n)
 {
 	static const char *const keys[] = { "exit", "every_exit", "start", "run", "install",
-					    "remove", "touch", "set_cr3", NULL };
+					    "remove", "touch", "set_cr3", "cpu", "from", "vcpu", NULL };
 	static const char *const touch_keys[] = { "addr", "size", "write", NULL };
 	struct scenario *sc = c->user;
 	y_need_seq(c, n, "host.events");
@@ -116,11 +140,16 @@ static void parse_events(struct ydoc *c, yaml_node_t *n)
 		ev->pos = y_pos(m);
 		ev->snippet = -1;
 		ev->slot = -1;
+		ev->cpus = -2;
+		ev->from = -1;
+		ev->vcpu = 0;
 
 		/* when: exactly one of exit / every_exit / start */
 		yaml_node_t *wk = NULL, *wv = NULL, *ak = NULL, *av = NULL;
 		Y_FOR_PAIRS(m, kp) {
 			yaml_node_t *k = y_node(c, kp->key);
+			if (y_is(k, "cpu") || y_is(k, "from") || y_is(k, "vcpu"))
+				continue;                  /* modifiers, below */
 			bool is_when = y_is(k, "exit") || y_is(k, "every_exit") || y_is(k, "start");
 			yaml_node_t **pk = is_when ? &wk : &ak, **pv = is_when ? &wv : &av;
 			if (*pk)
@@ -163,7 +192,7 @@ static void parse_events(struct ydoc *c, yaml_node_t *n)
 				       q, sc->host.nsnippets ? "" : " (host.snippets is empty)");
 		} else if (y_is(ak, "install")) {
 			ev->action = HOST_INSTALL_BP;
-			parse_bp(c, av, q, &ev->bp);
+			parse_bp(c, av, q, &ev->bp, false);
 		} else if (y_is(ak, "remove")) {
 			ev->action = HOST_REMOVE_BP;
 			ev->slot = (int)y_get_uint_range(c, av, q, 0, 3);
@@ -195,7 +224,186 @@ static void parse_events(struct ydoc *c, yaml_node_t *n)
 			y_subpath(r, sizeof r, q, "write");
 			ev->write = wn ? y_get_bool(c, wn, r) : false;
 		}
+		/* the host world: where an install/remove happens (an IPI to
+		 * another CPU, or to every CPU, from the CPU whose task asked),
+		 * and whose exits `exit`/`every_exit` count */
+		yaml_node_t *mk, *mv;
+		bool cpu_action = ev->action == HOST_INSTALL_BP || ev->action == HOST_REMOVE_BP;
+		if ((mv = y_find(c, m, "cpu", &mk))) {
+			y_subpath(q, sizeof q, p, "cpu");
+			if (!cpu_action)
+				y_fail(c, mk, "%s: only install and remove act on a CPU (the rest is the vCPU thread's)", q);
+			ev->cpus = parse_cpu(c, mv, q, true);
+		}
+		if ((mv = y_find(c, m, "from", &mk))) {
+			y_subpath(q, sizeof q, p, "from");
+			if (!cpu_action)
+				y_fail(c, mk, "%s: only install and remove come from a CPU", q);
+			ev->from = parse_cpu(c, mv, q, false);
+		}
+		if ((mv = y_find(c, m, "vcpu", &mk))) {
+			y_subpath(q, sizeof q, p, "vcpu");
+			size_t nv = sc->guest.nvcpus ? sc->guest.nvcpus : 1;
+			uint64_t v = y_get_uint(c, mv, q);
+			if (v >= nv)
+				y_fail(c, mv, "%s: there is no vCPU %" PRIu64 " (guest.vcpus has %zu)", q, v, nv);
+			if (ev->when == WHEN_START)
+				y_fail(c, mk, "%s: `start` happens before any vCPU runs; vcpu counts exits", q);
+			ev->vcpu = (int)v;
+		}
 	}
+}
+
+/* host.tasks: host tasks other than the vCPU threads, each pinned to a CPU,
+ * with breakpoints of its own (ptrace, or task-bound perf) and the data
+ * accesses it makes on each of its slices. */
+static void parse_tasks(struct ydoc *c, yaml_node_t *n)
+{
+	static const char *const keys[] = { "name", "cpu", "breakpoints", "touches", NULL };
+	static const char *const touch_keys[] = { "addr", "size", "write", NULL };
+	struct scenario *sc = c->user;
+	y_need_seq(c, n, "host.tasks");
+	size_t cnt = y_nitems(n);
+	size_t nv = sc->guest.nvcpus ? sc->guest.nvcpus : 1, nc = sc->host.ncpus ? (size_t)sc->host.ncpus : 1;
+	if (cnt + nv + nc > SCN_MAX_TASKS)
+		y_fail(c, n, "host.tasks has %zu tasks: with %zu vCPU threads and %zu idle tasks at most %d tasks in all",
+		       cnt, nv, nc, SCN_MAX_TASKS);
+	sc->host.tasks = y_calloc(c, cnt, sizeof *sc->host.tasks);
+	size_t i = 0;
+	Y_FOR_ITEMS(n, it) {
+		yaml_node_t *m = y_node(c, *it);
+		struct host_task_spec *t = &sc->host.tasks[i];
+		sc->host.ntasks = i + 1;
+		char p[64], q[96], r[128], b[96];
+		y_idxpath(p, sizeof p, "host.tasks", i++);
+		y_need_map(c, m, p);
+		y_check_keys(c, m, p, keys);
+		y_require(c, m, p, "name");
+		t->pos = y_pos(m);
+		yaml_node_t *nn = y_find(c, m, "name", NULL), *x;
+		y_subpath(q, sizeof q, p, "name");
+		t->name = y_get_ident(c, nn, q);
+		if ((!strncmp(t->name, "vcpu", 4) || !strncmp(t->name, "idle", 4)) && t->name[4] >= '0' &&
+		    t->name[4] <= '9')
+			y_fail(c, nn, "%s: '%s' is the name of a vCPU thread or an idle task (vcpuN, idleN)", q,
+			       y_shown(t->name, strlen(t->name), b, sizeof b));
+		for (size_t j = 0; j + 1 < i; j++)
+			if (!strcmp(sc->host.tasks[j].name, t->name))
+				y_fail(c, nn, "duplicate task name '%s' (first given at %d:%d)", t->name,
+				       sc->host.tasks[j].pos.line, sc->host.tasks[j].pos.col);
+		if ((x = y_find(c, m, "cpu", NULL))) {
+			y_subpath(q, sizeof q, p, "cpu");
+			t->cpu = parse_cpu(c, x, q, false);
+		}
+		if ((x = y_find(c, m, "breakpoints", NULL))) {
+			y_subpath(q, sizeof q, p, "breakpoints");
+			y_need_seq(c, x, q);
+			if (y_nitems(x) > 4)
+				y_fail(c, x, "%s has %zu breakpoints: a task has four debug registers", q, y_nitems(x));
+			t->bps = y_calloc(c, y_nitems(x), sizeof *t->bps);
+			Y_FOR_ITEMS(x, bt) {
+				yaml_node_t *bm = y_node(c, *bt);
+				y_idxpath(r, sizeof r, q, t->nbps);
+				struct host_bp *bp = &t->bps[t->nbps++];
+				parse_bp(c, bm, r, bp, false);
+				for (size_t j = 0; j + 1 < t->nbps; j++)
+					if (t->bps[j].slot == bp->slot)
+						y_fail(c, y_find(c, bm, "slot", NULL), "%s.slot: slot %d is already used by "
+						       "%s[%zu] (at %d:%d)", r, bp->slot, q, j, t->bps[j].pos.line,
+						       t->bps[j].pos.col);
+			}
+		}
+		if ((x = y_find(c, m, "touches", NULL))) {
+			y_subpath(q, sizeof q, p, "touches");
+			y_need_seq(c, x, q);
+			t->touches = y_calloc(c, y_nitems(x), sizeof *t->touches);
+			Y_FOR_ITEMS(x, tt) {
+				yaml_node_t *tm = y_node(c, *tt);
+				y_idxpath(r, sizeof r, q, t->ntouches);
+				struct host_touch *h = &t->touches[t->ntouches++];
+				y_need_map(c, tm, r);
+				y_check_keys(c, tm, r, touch_keys);
+				y_require(c, tm, r, "addr");
+				y_require(c, tm, r, "size");
+				h->pos = y_pos(tm);
+				char f[160];
+				yaml_node_t *an = y_find(c, tm, "addr", NULL);
+				y_subpath(f, sizeof f, r, "addr");
+				h->addr = y_get_uint(c, an, f);
+				scn_check_addr(c, an, f, h->addr, 64);
+				yaml_node_t *sn = y_find(c, tm, "size", NULL);
+				y_subpath(f, sizeof f, r, "size");
+				uint64_t sz = y_get_uint(c, sn, f);
+				if (sz != 1 && sz != 2 && sz != 4 && sz != 8)
+					y_fail(c, sn, "%s must be 1, 2, 4 or 8, got %" PRIu64, f, sz);
+				h->size = (unsigned)sz;
+				yaml_node_t *wn = y_find(c, tm, "write", NULL);
+				y_subpath(f, sizeof f, r, "write");
+				h->write = wn ? y_get_bool(c, wn, f) : false;
+			}
+		}
+	}
+}
+
+/* host.sched: the deterministic scheduler's parameters. */
+static void parse_sched(struct ydoc *c, yaml_node_t *n)
+{
+	static const char *const keys[] = { "slice", "migrate", NULL };
+	static const char *const slice_keys[] = { "exits", "ticks", NULL };
+	static const char *const migrations[] = { "none", "rotate", NULL };
+	struct scenario *sc = c->user;
+	y_need_map(c, n, "host.sched");
+	y_check_keys(c, n, "host.sched", keys);
+	y_require(c, n, "host.sched", "slice");
+	sc->host.sched.set = true;
+	sc->host.sched.pos = y_pos(n);
+	yaml_node_t *x = y_find(c, n, "slice", NULL), *e, *t;
+	y_need_map(c, x, "host.sched.slice");
+	y_check_keys(c, x, "host.sched.slice", slice_keys);
+	e = y_find(c, x, "exits", NULL);
+	t = y_find(c, x, "ticks", NULL);
+	if (!e == !t)
+		y_fail(c, x, "host.sched.slice needs exactly one of 'exits' (preempt after this many exits) or "
+		       "'ticks' (after this many timer interrupts)");
+	if (e)
+		sc->host.sched.slice_exits = y_get_uint_range(c, e, "host.sched.slice.exits", 1, UINT64_MAX);
+	else
+		sc->host.sched.slice_ticks = y_get_uint_range(c, t, "host.sched.slice.ticks", 1, UINT64_MAX);
+	if ((x = y_find(c, n, "migrate", NULL))) {
+		sc->host.sched.migrate = y_get_choice(c, x, "host.sched.migrate", migrations) == 1;
+		if (sc->host.sched.migrate && sc->host.ncpus < 2)
+			y_fail(c, x, "host.sched.migrate: rotate needs host.cpus of 2 or more");
+	}
+}
+
+/* The host world across sections, once guest and host are both read. */
+void scn_check_world(struct ydoc *c, yaml_node_t *root)
+{
+	struct scenario *sc = c->user;
+	int ncpus = sc->host.ncpus ? sc->host.ncpus : 1;
+	yaml_node_t *host = y_find(c, root, "host", NULL);
+	for (size_t i = 0; i < sc->guest.nvcpus; i++) {
+		const struct vcpu_spec *v = &sc->guest.vcpus[i];
+		if (v->cpu >= ncpus)
+			y_failp(c, v->pos, "guest.vcpus[%zu].cpu: there is no CPU %d (host.cpus is %d: CPUs 0-%d)", i,
+				v->cpu, ncpus, ncpus - 1);
+	}
+	if (sc->vendor == VENDOR_NONE) {
+		/* bare metal has no hypervisor, no vCPU thread and no scheduler */
+		if (sc->guest.nvcpus)
+			y_failp(c, sc->guest.vcpus_pos, "guest.vcpus: an SMP guest needs a hypervisor (vendor vmx, svm "
+				"or both; vendor is none)");
+		const char *const world[] = { "cpus", "tasks", "sched", NULL };
+		for (int k = 0; host && world[k]; k++) {
+			yaml_node_t *kn;
+			if (y_find(c, host, world[k], &kn))
+				y_fail(c, kn, "host.%s: the host world needs a hypervisor (vendor vmx, svm or both; "
+				       "vendor is none)", world[k]);
+		}
+	}
+	if (sc->host.sched.slice_ticks && !(sc->host.timer_period && !sc->host.timer_guest))
+		y_failp(c, sc->host.sched.pos, "host.sched.slice.ticks counts the host's timer interrupts: it needs "
+			"host.timer with source host");
 }
 
 /* host.guest_debug: `true` (KVM_GUESTDBG_ENABLE, as before) or a mapping
@@ -244,7 +452,7 @@ static void parse_guest_debug(struct ydoc *c, yaml_node_t *x)
 			yaml_node_t *m = y_node(c, *it);
 			y_idxpath(p, sizeof p, "host.guest_debug.hw_bp", i++);
 			struct host_bp bp;
-			parse_bp(c, m, p, &bp);
+			parse_bp(c, m, p, &bp, false);
 			if (y_find(c, m, "kind", NULL))
 				y_fail(c, y_find(c, m, "kind", NULL), "%s.kind: the debugger's breakpoints have no kind "
 				       "(perf/ptrace are host.breakpoints)", p);
@@ -270,11 +478,16 @@ static void parse_guest_debug(struct ydoc *c, yaml_node_t *x)
 void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 {
 	static const char *const keys[] = { "breakpoints", "snippets", "events", "timer",
-					    "guest_debug", NULL };
+					    "guest_debug", "cpus", "tasks", "sched", NULL };
 	struct scenario *sc = c->user;
 	y_need_map(c, n, "host");
 	y_check_keys(c, n, "host", keys);
 	yaml_node_t *x;
+	/* host.cpus first: every `cpu:` below is checked against it */
+	if ((x = y_find(c, n, "cpus", NULL))) {
+		sc->host.ncpus = (int)y_get_uint_range(c, x, "host.cpus", 1, SCN_MAX_CPUS);
+		sc->host.ncpus_pos = y_pos(x);
+	}
 	if ((x = y_find(c, n, "breakpoints", NULL))) {
 		y_need_seq(c, x, "host.breakpoints");
 		sc->host.bps = y_calloc(c, y_nitems(x), sizeof *sc->host.bps);
@@ -285,9 +498,11 @@ void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 			y_idxpath(p, sizeof p, "host.breakpoints", i);
 			struct host_bp *bp = &sc->host.bps[i];
 			sc->host.nbps = ++i;
-			parse_bp(c, m, p, bp);
+			parse_bp(c, m, p, bp, true);
 			for (size_t j = 0; j + 1 < i; j++)
-				if (sc->host.bps[j].slot == bp->slot)
+				if (sc->host.bps[j].slot == bp->slot &&
+				    (bp->cpu < 0 || sc->host.bps[j].cpu < 0 || bp->cpu == sc->host.bps[j].cpu ||
+				     bp->kind == BP_PTRACE || sc->host.bps[j].kind == BP_PTRACE))
 					y_fail(c, y_find(c, m, "slot", NULL),
 					       "%s.slot: slot %d is already used by host.breakpoints[%zu] (at %d:%d)",
 					       p, bp->slot, j, sc->host.bps[j].pos.line, sc->host.bps[j].pos.col);
@@ -315,4 +530,8 @@ void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 	}
 	if ((x = y_find(c, n, "guest_debug", NULL)))
 		parse_guest_debug(c, x);
+	if ((x = y_find(c, n, "tasks", NULL)))
+		parse_tasks(c, x);
+	if ((x = y_find(c, n, "sched", NULL)))
+		parse_sched(c, x);
 }

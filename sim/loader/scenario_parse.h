@@ -49,6 +49,9 @@ static inline bool scn_block_has(const struct code_block *cb, uint64_t a)
 
 void scn_parse_guest(struct ydoc *c, yaml_node_t *n);    /* scenario_guest.c */
 void scn_parse_host(struct ydoc *c, yaml_node_t *n);     /* scenario_host.c */
+/* The host world across sections (scenario_host.c): vCPU CPUs against
+ * host.cpus, a hypervisor for any of it, the timer the ticks need. */
+void scn_check_world(struct ydoc *c, yaml_node_t *root);
 void scn_parse_expect(struct ydoc *c, yaml_node_t *n);   /* scenario_expect.c */
 
 #endif

@@ -23,6 +23,7 @@
 #include "cpu/engine/engine.h"
 #include "debugreg/hv.h"
 #include "debugreg/policy.h"
+#include "sim/machine.h"
 
 /* ---- collecting -------------------------------------------------------------------- */
 
@@ -54,6 +55,18 @@ static void sample(struct narr_collect *nc, const struct sim_event *ev, struct n
 	if (!nc->attached)
 		return;
 	struct engine *g = nc->m.guest;
+	struct cpu *cpu = nc->m.cpu;
+	void *v = nc->m.v;
+	const struct machine *w = nc->m.world;
+	if (w && ev->cpu >= 0 && ev->cpu < w->ncpus) {
+		/* the host world: the event's CPU, and the vCPU loaded there */
+		int i = ev->vcpu >= 0 && ev->vcpu < w->nvcpus ? ev->vcpu : w->cur >= 0 ? w->cur : 0;
+		cpu = w->pcpu[ev->cpu].cpu;
+		if (w->vcpu[i].eng) {
+			g = w->vcpu[i].eng;
+			v = w->vcpu[i].v;
+		}
+	}
 	bool host_ctx = (ev->id == EV_DB || ev->id == EV_DB_MISSED || ev->id == EV_DB_SPURIOUS) && ev->c;
 	struct engine *e = host_ctx && nc->m.host ? nc->m.host : g;
 	if (ev->id == EV_EXIT || ev->id == EV_DB || ev->id == EV_DB_MISSED || ev->id == EV_DB_SPURIOUS) {
@@ -76,13 +89,14 @@ static void sample(struct narr_collect *nc, const struct sim_event *ev, struct n
 	if (ev->id == EV_EXIT || ev->id == EV_ENTRY || ev->id == EV_DB || ev->id == EV_DB_MISSED ||
 	    ev->id == EV_DB_SPURIOUS) {
 		n->has_dr = true;
-		memcpy(n->hw_dr, nc->m.cpu->dr, sizeof(n->hw_dr));
+		memcpy(n->hw_dr, cpu->dr, sizeof(n->hw_dr));
 		memcpy(n->guest_dr, engine_ideal(g)->dr, sizeof(n->guest_dr));
 		if (nc->m.vendor) {
-			struct dbg *d = nc->m.vendor->dbg(nc->m.v);
+			const struct hw_bp_percpu *hw = w && ev->cpu >= 0 && ev->cpu < w->ncpus ? &w->pcpu[ev->cpu].hw
+												: &nc->m.vendor->dbg(v)->pcpu->hw;
 			for (int i = 0; i < 4; i++)
-				n->host_dr[i] = d->host.cpu_debugreg[i];
-			n->host_dr[7] = d->host.cpu_dr7 | DR7_FIXED_1;
+				n->host_dr[i] = hw->cpu_debugreg[i];
+			n->host_dr[7] = hw->cpu_dr7 | DR7_FIXED_1;
 		}
 	}
 }
@@ -94,7 +108,7 @@ void narr_sink(void *ctx, const struct sim_event *ev)
 	if (ev->id == EV_DR_READ || ev->id == EV_DR_WRITE || ev->id == EV_INSN)
 		return;                            /* too fine-grained for the story */
 	size_t before = run->n;
-	if (trace_run_add(run, ev, 0, nc->max_events ? nc->max_events : 1000000)) {
+	if (trace_run_add(run, ev, trace_ev_vcpu(ev), nc->max_events ? nc->max_events : 1000000)) {
 		fprintf(stderr, "hvsim: out of memory while collecting the trace\n");
 		exit(6);
 	}
@@ -231,6 +245,7 @@ struct builder {
 	size_t cap;
 	int err;
 	uint64_t exit_no;
+	bool world;                    /* a run of the host world: say which CPU and vCPU */
 };
 
 static void add(struct builder *b, enum narr_kind k, uint64_t cycle, char *title, char *text)
@@ -440,6 +455,44 @@ static void host_words(FILE *f, const struct trace_rec *r)
 	}
 }
 
+/* The host world (scenarios/README.md): scheduling between an exit and the
+ * next entry - preempt notifiers (kvm_sched_out -> kvm_arch_vcpu_put,
+ * kvm_sched_in -> kvm_arch_vcpu_load), the context switch, IPIs. */
+static void sched_words(FILE *f, const struct trace_rec *r)
+{
+	int c = r->ev.cpu;
+	switch (r->ev.id) {
+	case EV_VCPU_PUT:
+		fprintf(f, "The scheduler takes CPU %d from vCPU %u's thread: kvm_sched_out -> kvm_arch_vcpu_put "
+			   "(vcpu_put). ", c, r->vcpu);
+		break;
+	case EV_SCHED:
+		fprintf(f, "CPU %d switches to task %s (switch_to). ", c, r->ev.s ? r->ev.s : "?");
+		break;
+	case EV_VCPU_LOAD:
+		if ((int64_t)r->ev.a < 0)
+			fprintf(f, "vCPU %u's thread starts on CPU %d: vcpu_load (%s). ", r->vcpu, c,
+				r->ev.s ? r->ev.s : "KVM_RUN");
+		else if ((int64_t)r->ev.a != c)
+			fprintf(f, "vCPU %u's thread is scheduled in on CPU %d, having last run on CPU %" PRId64
+				   ": kvm_sched_in -> kvm_arch_vcpu_load, a migration - this CPU's debug registers "
+				   "hold what its own tasks and breakpoints left there, not what vCPU %u left on CPU %"
+				   PRId64 ". ", r->vcpu, c, (int64_t)r->ev.a, r->vcpu, (int64_t)r->ev.a);
+		else
+			fprintf(f, "vCPU %u's thread is scheduled in again on CPU %d: kvm_sched_in -> "
+				   "kvm_arch_vcpu_load; whatever ran here in between may have changed the debug "
+				   "registers. ", r->vcpu, c);
+		break;
+	case EV_IPI:
+		fprintf(f, "An IPI from CPU %" PRIu64 " makes CPU %d %s a host breakpoint (slot %" PRId64 ") in IRQ "
+			   "context: no vcpu_put, no vcpu_load - KVM is not told. ", r->ev.a, c,
+			r->ev.s && !strcmp(r->ev.s, "remove") ? "remove" : "install", (int64_t)r->ev.b);
+		break;
+	default:
+		break;
+	}
+}
+
 /* The hypervisor's work between an exit (or the start) and the next entry,
  * records [i, end).  Returns through *sets the switch_db_regs bits set. */
 static void handler_words(FILE *f, const struct trace_run *run, size_t i, size_t end, unsigned *set_bits,
@@ -485,6 +538,12 @@ static void handler_words(FILE *f, const struct trace_run *run, size_t i, size_t
 		}
 		case EV_HOST:
 			host_words(f, r);
+			break;
+		case EV_VCPU_PUT:
+		case EV_SCHED:
+		case EV_VCPU_LOAD:
+		case EV_IPI:
+			sched_words(f, r);
 			break;
 		case EV_DR_LOAD: {
 			*loaded = true;
@@ -674,9 +733,15 @@ static void exit_para(struct builder *b, const struct trace_run *run, const stru
 	handler_words(p.f, run, i + 1, end, &set, &loaded);
 	entry_words(p.f, ex, en, en && notes ? &notes[end] : NULL, loaded, intercept_turned_off(run, i, end),
 		    notes && notes[i].has_movdr && notes[i].write);
-	add(b, NK_EXIT, ex->ev.cycle,
-	    fmt("Exit %" PRIu64 ": %s at 0x%" PRIx64, b->exit_no, ex->ev.s ? ex->ev.s : "?", ex->ev.a),
-	    para_close(&p));
+	if (b->world)
+		add(b, NK_EXIT, ex->ev.cycle,
+		    fmt("Exit %" PRIu64 ": %s at 0x%" PRIx64 " (vCPU %u on CPU %d)", b->exit_no,
+			ex->ev.s ? ex->ev.s : "?", ex->ev.a, ex->vcpu, ex->ev.cpu),
+		    para_close(&p));
+	else
+		add(b, NK_EXIT, ex->ev.cycle,
+		    fmt("Exit %" PRIu64 ": %s at 0x%" PRIx64, b->exit_no, ex->ev.s ? ex->ev.s : "?", ex->ev.a),
+		    para_close(&p));
 }
 
 static void end_para(struct builder *b, const struct run_result *res)
@@ -778,7 +843,7 @@ int narrate(const struct trace_run *run, const struct narr_note *notes, const st
 	    struct narration *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct builder b = { .out = out };
+	struct builder b = { .out = out, .world = trace_run_world(run) };
 	size_t first_entry = 0;
 	while (first_entry < run->n && run->r[first_entry].ev.id != EV_ENTRY)
 		first_entry++;

@@ -104,6 +104,11 @@ static void write_dblog(struct json_writer *w, const struct run_result *r)
 		jw_kv_string(w, "outcome", outcome_name(d->outcome));
 		jw_kv_string(w, "who", d->host ? "host" : "guest");
 		jw_kv_string(w, "cause", d->cause ? d->cause : "");
+		if (r->world.on) {
+			/* the host world: whose and where (issue 19) */
+			jw_kv_u64(w, "cpu", (uint64_t)d->cpu);
+			jw_kv_string(w, "owner", d->owner >= 0 && d->owner < HOST_MAX_TASKS ? r->world.task_name[d->owner] : "");
+		}
 		jw_object_end(w);
 	}
 	jw_array_end(w);

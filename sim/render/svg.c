@@ -1,6 +1,8 @@
-/* svg.c - grouped bars, stacked bars and a timeline strip, written as SVG
- * with deterministic bytes (svg.h). */
+/* svg.c - grouped bars and stacked bars, written as SVG with deterministic
+ * bytes (svg.h), and the drawing primitives the timeline shares
+ * (svg_int.h, timeline.c). */
 #include "sim/render/svg.h"
+#include "sim/render/svg_int.h"
 #include <inttypes.h>
 #include <stdlib.h>
 #include <math.h>
@@ -55,7 +57,7 @@ void svg_escape(FILE *f, const char *s)
 }
 
 /* Fixed formatting: one decimal, never "-0.0". */
-static void num(FILE *f, double v)
+void svg_num(FILE *f, double v)
 {
 	char b[48];
 	if (!isfinite(v))              /* never "nan"/"inf" in a coordinate (issue 15 item 11) */
@@ -64,7 +66,7 @@ static void num(FILE *f, double v)
 	fputs(strcmp(b, "-0.0") ? b : "0.0", f);
 }
 
-static void open_svg(FILE *f, const char *id, int w, int h, const char *title)
+void svg_open_svg(FILE *f, const char *id, int w, int h, const char *title)
 {
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"hvsim-%s\" width=\"%d\" height=\"%d\" "
 		   "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", id, w, h, w, h);
@@ -78,13 +80,13 @@ static void open_svg(FILE *f, const char *id, int w, int h, const char *title)
 	fputs("</text>\n", f);
 }
 
-static void text(FILE *f, double x, double y, const char *anchor, int size, const char *fill,
+void svg_text(FILE *f, double x, double y, const char *anchor, int size, const char *fill,
 		 const char *s)
 {
 	fputs("<text x=\"", f);
-	num(f, x);
+	svg_num(f, x);
 	fputs("\" y=\"", f);
-	num(f, y);
+	svg_num(f, y);
 	fprintf(f, "\" text-anchor=\"%s\" font-size=\"%d\" fill=\"%s\" " FONT ">", anchor, size, fill);
 	svg_escape(f, s);
 	fputs("</text>\n", f);
@@ -95,13 +97,13 @@ static void text(FILE *f, double x, double y, const char *anchor, int size, cons
 static void rect_body(FILE *f, double x, double y, double w, double h, const char *fill, const char *tip)
 {
 	fputs("x=\"", f);
-	num(f, x);
+	svg_num(f, x);
 	fputs("\" y=\"", f);
-	num(f, y);
+	svg_num(f, y);
 	fputs("\" width=\"", f);
-	num(f, w);
+	svg_num(f, w);
 	fputs("\" height=\"", f);
-	num(f, h);
+	svg_num(f, h);
 	fprintf(f, "\" fill=\"%s\"", fill);
 	if (tip) {
 		fputs("><title>", f);
@@ -112,24 +114,24 @@ static void rect_body(FILE *f, double x, double y, double w, double h, const cha
 	}
 }
 
-static void rect(FILE *f, double x, double y, double w, double h, const char *fill, const char *tip)
+void svg_rect(FILE *f, double x, double y, double w, double h, const char *fill, const char *tip)
 {
 	fputs("<rect ", f);
 	rect_body(f, x, y, w, h, fill, tip);
 }
 
-static void line(FILE *f, double x1, double y1, double x2, double y2, const char *stroke, double width)
+void svg_line(FILE *f, double x1, double y1, double x2, double y2, const char *stroke, double width)
 {
 	fputs("<line x1=\"", f);
-	num(f, x1);
+	svg_num(f, x1);
 	fputs("\" y1=\"", f);
-	num(f, y1);
+	svg_num(f, y1);
 	fputs("\" x2=\"", f);
-	num(f, x2);
+	svg_num(f, x2);
 	fputs("\" y2=\"", f);
-	num(f, y2);
+	svg_num(f, y2);
 	fprintf(f, "\" stroke=\"%s\" stroke-width=\"", stroke);
-	num(f, width);
+	svg_num(f, width);
 	fputs("\"/>\n", f);
 }
 
@@ -151,13 +153,13 @@ static uint64_t nice_step(uint64_t max)
 	}
 }
 
-static void fmt_u(char *b, size_t n, uint64_t v)
+void svg_fmt_u(char *b, size_t n, uint64_t v)
 {
 	snprintf(b, n, "%" PRIu64, v);
 }
 
 /* Legend items in rows below the plot; returns the height used. */
-static int legend(FILE *f, int x0, int y0, int width, const char (*names)[80], size_t n,
+int svg_legend(FILE *f, int x0, int y0, int width, const char (*names)[80], size_t n,
 		  const char *const *colors, bool dry)
 {
 	int x = x0, y = y0, used = n ? 18 : 0;
@@ -169,8 +171,8 @@ static int legend(FILE *f, int x0, int y0, int width, const char (*names)[80], s
 			used += 18;
 		}
 		if (!dry) {
-			rect(f, x, y - 10, 12, 12, colors[i], NULL);
-			text(f, x + 17, y, "start", 12, "#222222", names[i]);
+			svg_rect(f, x, y - 10, 12, 12, colors[i], NULL);
+			svg_text(f, x + 17, y, "start", 12, "#222222", names[i]);
 		}
 		x += w;
 	}
@@ -333,7 +335,7 @@ struct chart *chart_cycles(const struct run_result *const *runs, size_t nruns)
 #define ROW_H 18                /* one bar: 14 pixels thick, 4 apart */
 #define BAR_H 14
 
-static void scale(uint64_t max, uint64_t *ymax, uint64_t *step)
+void svg_scale(uint64_t max, uint64_t *ymax, uint64_t *step)
 {
 	if (max == 0)
 		max = 1;
@@ -448,12 +450,12 @@ void chart_svg_grouped(FILE *f, const struct chart *c)
 	}
 	if (h < PLOT_T + 60)
 		h = PLOT_T + 60;
-	open_svg(f, c->id, CW, h, c->title);
-	text(f, CW / 2.0, 38, "middle", 12, "#444444",
+	svg_open_svg(f, c->id, CW, h, c->title);
+	svg_text(f, CW / 2.0, 38, "middle", 12, "#444444",
 	     "one panel per exit reason and vendor; bars sorted, most exits first; colours are policies");
 	double y = PLOT_T + 6;
 	if (!c->nruns || !c->nrows)
-		text(f, CW / 2.0, y + 30, "middle", 13, "#444444", "no VM exits");
+		svg_text(f, CW / 2.0, y + 30, "middle", 13, "#444444", "no VM exits");
 	for (size_t v = 0; v < nv; v++) {
 		/* this vendor's reasons with exits, most exits first */
 		size_t nr = 0;
@@ -483,8 +485,8 @@ void chart_svg_grouped(FILE *f, const struct chart *c)
 			}
 		char head[64];
 		snprintf(head, sizeof(head), "%s", vendor_title(vend[v]));
-		text(f, MARGIN, y + 18, "start", 15, "#16324f", head);
-		line(f, MARGIN, y + 23, CW - MARGIN, y + 23, "#16324f", 1);
+		svg_text(f, MARGIN, y + 18, "start", 15, "#16324f", head);
+		svg_line(f, MARGIN, y + 23, CW - MARGIN, y + 23, "#16324f", 1);
 		y += 30;
 		for (size_t p = 0; p < nr; p++) {
 			size_t i = rows[p];
@@ -494,7 +496,7 @@ void chart_svg_grouped(FILE *f, const struct chart *c)
 			double px = MARGIN + (double)(p % 2) * (pw + PANEL_GAP), py = y;
 			char ttl[160];
 			snprintf(ttl, sizeof(ttl), "%s (%s)", kvmstat_exit_label(vend[v], c->rows[i]), vend[v]);
-			text(f, px, py + 14, "start", 13, "#222222", ttl);
+			svg_text(f, px, py + 14, "start", 13, "#222222", ttl);
 			uint64_t max = 0;
 			for (size_t q = 0; q < n; q++)
 				if (key[idx[q]] > max)
@@ -506,14 +508,14 @@ void chart_svg_grouped(FILE *f, const struct chart *c)
 				char pol[80], col[32], b[32], tip[240];
 				run_policy(c->cols[k], pol, sizeof(pol));
 				series_colour(c->run_series[k], col, sizeof(col));
-				fmt_u(b, sizeof(b), key[k]);
-				text(f, px + LABEL_W - 6, by + BAR_H - 3, "end", 12, "#222222", pol);
+				svg_fmt_u(b, sizeof(b), key[k]);
+				svg_text(f, px + LABEL_W - 6, by + BAR_H - 3, "end", 12, "#222222", pol);
 				double w = max ? (double)key[k] * bw_max / (double)max : 0;
 				if (key[k] && w < 2)
 					w = 2;           /* a non-zero count is never invisible */
 				snprintf(tip, sizeof(tip), "%s %s: %s %s", c->cols[k], c->rows[i], b, c->unit);
 				bar(f, px + LABEL_W, by, w, BAR_H, col, c->cols[k], key[k], tip);
-				text(f, px + LABEL_W + w + 4, by + BAR_H - 3, "start", 11, "#222222", b);
+				svg_text(f, px + LABEL_W + w + 4, by + BAR_H - 3, "start", 11, "#222222", b);
 			}
 			if (p % 2 == 1 || p + 1 == nr)
 				y += 24 + (double)n * ROW_H + 22;
@@ -547,11 +549,11 @@ void chart_svg_stacked(FILE *f, const struct chart *c)
 			max = tot[i];
 	}
 	uint64_t xmax, step;
-	scale(max, &xmax, &step);
+	svg_scale(max, &xmax, &step);
 	const char *cols[16];
 	for (size_t k = 0; k < c->ncols && k < 16; k++)
 		cols[k] = palette[k % (sizeof(palette) / sizeof(palette[0]))];
-	int leg_h = legend(f, MARGIN, 0, CW - 2 * MARGIN, c->cols, c->ncols, cols, true);
+	int leg_h = svg_legend(f, MARGIN, 0, CW - 2 * MARGIN, c->cols, c->ncols, cols, true);
 	int h = PLOT_T + 14 + leg_h;
 	for (size_t v = 0; v < nv; v++) {
 		size_t n = 0;
@@ -560,32 +562,32 @@ void chart_svg_stacked(FILE *f, const struct chart *c)
 		h += 30 + (int)n * (ROW_H + 4) + 26;
 	}
 	h += 8;
-	open_svg(f, c->id, CW, h, c->title);
+	svg_open_svg(f, c->id, CW, h, c->title);
 	fputs("<defs><pattern id=\"hvsim-hatch\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" "
 	      "patternTransform=\"rotate(45)\"><rect width=\"8\" height=\"8\" fill=\"#ffffff\" fill-opacity=\"0.35\"/>"
 	      "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"8\" stroke=\"#D00000\" stroke-width=\"3\"/></pattern></defs>\n",
 	      f);
-	text(f, CW / 2.0, 38, "middle", 12, "#444444",
+	svg_text(f, CW / 2.0, 38, "middle", 12, "#444444",
 	     "cheapest first; hatched and outlined in red: the policy missed breakpoints (not a valid saving)");
 	double x0 = MARGIN + LABEL_W, bw_max = CW - MARGIN - LABEL_W - 150;
 	/* the legend first: the colours are explained before the bars */
-	legend(f, MARGIN, PLOT_T + 16, CW - 2 * MARGIN, c->cols, c->ncols, cols, false);
+	svg_legend(f, MARGIN, PLOT_T + 16, CW - 2 * MARGIN, c->cols, c->ncols, cols, false);
 	double y = PLOT_T + 10 + leg_h;
 	for (size_t v = 0; v < nv; v++) {
 		size_t n = vendor_runs(c, vend[v], tot, c->rows, true, idx);
 		if (!n)
 			continue;
-		text(f, MARGIN, y + 18, "start", 15, "#16324f", vendor_title(vend[v]));
-		line(f, MARGIN, y + 23, CW - MARGIN, y + 23, "#16324f", 1);
+		svg_text(f, MARGIN, y + 18, "start", 15, "#16324f", vendor_title(vend[v]));
+		svg_line(f, MARGIN, y + 23, CW - MARGIN, y + 23, "#16324f", 1);
 		y += 30;
 		double top = y;
 		/* x grid */
 		for (uint64_t t = 0; t <= xmax; t += step) {
 			double x = x0 + (double)t * bw_max / (double)xmax;
-			line(f, x, top - 2, x, top + (double)n * (ROW_H + 4), t ? "#e4e4e4" : "#444444", 1);
+			svg_line(f, x, top - 2, x, top + (double)n * (ROW_H + 4), t ? "#e4e4e4" : "#444444", 1);
 			char b[32];
-			fmt_u(b, sizeof(b), t);
-			text(f, x, top + (double)n * (ROW_H + 4) + 14, "middle", 10, "#555555", b);
+			svg_fmt_u(b, sizeof(b), t);
+			svg_text(f, x, top + (double)n * (ROW_H + 4) + 14, "middle", 10, "#555555", b);
 			if (step == 0 || t > UINT64_MAX - step)
 				break;
 		}
@@ -594,7 +596,7 @@ void chart_svg_stacked(FILE *f, const struct chart *c)
 			double by = y + (double)q * (ROW_H + 4);
 			char pol[80];
 			run_policy(c->rows[i], pol, sizeof(pol));
-			text(f, x0 - 6, by + BAR_H - 2, "end", 12, c->run_missed[i] ? "#B00000" : "#222222", pol);
+			svg_text(f, x0 - 6, by + BAR_H - 2, "end", 12, c->run_missed[i] ? "#B00000" : "#222222", pol);
 			uint64_t acc = 0;
 			for (size_t k = 0; k < c->ncols; k++) {
 				uint64_t val = c->v[i * c->ncols + k];
@@ -606,29 +608,29 @@ void chart_svg_stacked(FILE *f, const struct chart *c)
 				double xa = x0 + (double)acc * bw_max / (double)xmax;
 				double xb = x0 + (double)top * bw_max / (double)xmax;
 				char tip[240], b[32];
-				fmt_u(b, sizeof(b), val);
+				svg_fmt_u(b, sizeof(b), val);
 				snprintf(tip, sizeof(tip), "%s %s: %s %s", c->rows[i], c->cols[k], b, c->unit);
 				bar(f, xa, by, xb - xa, BAR_H + 2, cols[k], c->cols[k], val, tip);
 				acc = top;
 			}
 			double xe = x0 + (double)acc * bw_max / (double)xmax;
 			char b[96];
-			fmt_u(b, sizeof(b), acc);
+			svg_fmt_u(b, sizeof(b), acc);
 			if (c->run_missed[i]) {
 				fputs("<rect class=\"missed\" stroke=\"#D00000\" stroke-width=\"2\" ", f);
 				rect_body(f, x0, by - 1, xe - x0 > 4 ? xe - x0 : 4, BAR_H + 4, "url(#hvsim-hatch)", NULL);
 				char lab[128];
 				snprintf(lab, sizeof(lab), "%s  %" PRIu64 " #DB missed", b, c->run_missed[i]);
 				fputs("<text class=\"missed-label\" x=\"", f);
-				num(f, xe + 6);
+				svg_num(f, xe + 6);
 				fputs("\" y=\"", f);
-				num(f, by + BAR_H - 2);
+				svg_num(f, by + BAR_H - 2);
 				fputs("\" text-anchor=\"start\" font-size=\"12\" font-weight=\"bold\" fill=\"#B00000\" " FONT ">",
 				      f);
 				svg_escape(f, lab);
 				fputs("</text>\n", f);
 			} else {
-				text(f, xe + 6, by + BAR_H - 2, "start", 11, "#222222", b);
+				svg_text(f, xe + 6, by + BAR_H - 2, "start", 11, "#222222", b);
 			}
 		}
 		y += (double)n * (ROW_H + 4) + 26;
@@ -668,259 +670,6 @@ void chart_write_json(FILE *f, const struct chart *c)
 			jw_kv_u64(&w, "value", c->v[i * c->ncols + k]);
 			jw_object_end(&w);
 		}
-	jw_array_end(&w);
-	jw_object_end(&w);
-	jw_finish(&w);
-}
-
-/* ---- timeline ------------------------------------------------------------------------- */
-
-enum lane { LANE_GUEST, LANE_EXIT, LANE_DR, LANE_DB, NLANES };
-static const char *const lane_names[NLANES] = { "guest", "exits", "DR", "#DB" };
-
-/* Lane of an event, -1 if not drawn. */
-static int ev_lane(enum sim_event_id id)
-{
-	switch (id) {
-	case EV_EXIT: case EV_ENTRY_FAIL: return LANE_EXIT;
-	case EV_DR_LOAD: case EV_DR_RESTORE: case EV_DR_SAVE: return LANE_DR;
-	case EV_DB: case EV_DB_MISSED: case EV_DB_SPURIOUS: return LANE_DB;
-	default: return -1;
-	}
-}
-
-static void ev_detail(const struct trace_rec *r, char *b, size_t n)
-{
-	switch (r->ev.id) {
-	case EV_EXIT:
-	case EV_ENTRY_FAIL:
-		snprintf(b, n, "%s rip 0x%" PRIx64, r->ev.s ? r->ev.s : "?", r->ev.a);
-		break;
-	case EV_DR_LOAD:
-	case EV_DR_RESTORE:
-	case EV_DR_SAVE:
-		snprintf(b, n, "mask 0x%" PRIx64 " %s", r->ev.a, r->ev.s ? r->ev.s : "");
-		break;
-	default:
-		snprintf(b, n, "rip 0x%" PRIx64 " %s %s", r->ev.a, r->ev.c ? "host" : "guest",
-			 r->ev.s ? r->ev.s : "");
-		break;
-	}
-}
-
-/* Exit reasons in first-seen order (for colours). */
-static size_t reason_index(char (*names)[80], size_t *n, const char *s)
-{
-	const char *nm = s ? s : "?";
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp(names[i], nm))
-			return i;
-	if (*n < 64) {
-		snprintf(names[*n], 80, "%s", nm);
-		return (*n)++;
-	}
-	return 63;
-}
-
-/* Exit reasons on the timeline: purples, browns and teals, kept apart
- * from the DR and #DB marks. */
-static const char *const exit_palette[] = {
-	"#5E3C99", "#8C510A", "#01665E", "#B2ABD2", "#BF812D", "#35978F", "#762A83", "#543005",
-};
-#define NEXIT_PALETTE (sizeof(exit_palette) / sizeof(exit_palette[0]))
-
-#define TL_LANE_H 34
-#define TL_L 70
-#define TL_T 40
-
-void timeline_svg(FILE *f, const struct trace_run *run, int width)
-{
-	if (width < 300)
-		width = 300;
-	uint64_t *mc = trace_mono_cycles(run);
-	uint64_t tmax = run->n && mc ? mc[run->n - 1] : 0;
-	if (tmax == 0)
-		tmax = 1;
-	uint64_t step, xmax;
-	scale(tmax, &xmax, &step);
-	double pw = width - TL_L - 20;
-	char reasons[64][80];
-	size_t nreasons = 0;
-	for (size_t i = 0; i < run->n; i++)
-		if (run->r[i].ev.id == EV_EXIT || run->r[i].ev.id == EV_ENTRY_FAIL)
-			reason_index(reasons, &nreasons, run->r[i].ev.s);
-	/* legend entries: reasons, then the DR and #DB marks */
-	static const char *const extra[] = { "dr_load", "dr_restore", "dr_save", "db_deliver", "db_missed",
-					     "db_spurious" };
-	static const char *const extra_col[] = { "#0072B2", "#E69F00", "#999999", "#009E73", "#D00000",
-						 "#CC79A7" };
-	char (*leg)[80] = calloc(nreasons + 6 + 1, sizeof(*leg));
-	const char **legc = calloc(nreasons + 6 + 1, sizeof(*legc));
-	size_t nleg = 0;
-	if (!leg || !legc || !mc) {
-		free(leg);
-		free(legc);
-		free(mc);
-		return;
-	}
-	for (size_t i = 0; i < nreasons; i++) {
-		memcpy(leg[nleg], reasons[i], 80);
-		legc[nleg++] = exit_palette[i % NEXIT_PALETTE];
-	}
-	for (size_t i = 0; i < 6; i++) {
-		snprintf(leg[nleg], 80, "%s", extra[i]);
-		legc[nleg++] = extra_col[i];
-	}
-	int plot_h = NLANES * TL_LANE_H;
-	int leg_h = legend(f, TL_L, 0, width - TL_L - 20, (const char (*)[80])leg, nleg, legc, true);
-	int h = TL_T + plot_h + 34 + leg_h + 8;
-	char title[300];
-	snprintf(title, sizeof(title), "Timeline: %s, policy %s (%s), %zu events", run->scenario, run->policy,
-		 run->vendor, run->n);
-	open_svg(f, "timeline", width, h, title);
-	for (int l = 0; l < NLANES; l++) {
-		double y = TL_T + l * TL_LANE_H;
-		rect(f, TL_L, y + 2, pw, TL_LANE_H - 4, l % 2 ? "#f4f4f4" : "#fafafa", NULL);
-		text(f, TL_L - 6, y + TL_LANE_H / 2.0 + 4, "end", 12, "#222222", lane_names[l]);
-	}
-	/* x axis */
-	for (uint64_t v = 0; v <= xmax; v += step) {
-		double x = TL_L + (double)v * pw / (double)xmax;
-		line(f, x, TL_T, x, TL_T + plot_h + 4, "#cccccc", 1);
-		char b[32];
-		fmt_u(b, sizeof(b), v);
-		text(f, x, TL_T + plot_h + 16, "middle", 10, "#444444", b);
-		if (v > UINT64_MAX - step)
-			break;
-	}
-	text(f, TL_L + pw / 2, TL_T + plot_h + 30, "middle", 11, "#444444", "cycles");
-#define XOF(t) (TL_L + (double)(t) * pw / (double)xmax)
-	/* guest spans */
-	bool bare = !strcmp(run->vendor, "none") || !run->vendor[0];
-	bool in_guest = bare;
-	uint64_t t0 = 0;
-	for (size_t i = 0; i <= run->n; i++) {
-		bool end = i == run->n;
-		enum sim_event_id id = end ? EV_COUNT : run->r[i].ev.id;
-		uint64_t t = end ? tmax : mc[i];
-		if (id == EV_ENTRY) {
-			in_guest = true;
-			t0 = t;
-		} else if ((id == EV_EXIT || id == EV_ENTRY_FAIL || end) && in_guest) {
-			char tip[96];
-			snprintf(tip, sizeof(tip), "guest runs %" PRIu64 "-%" PRIu64, t0, t);
-			double w = XOF(t) - XOF(t0);
-			rect(f, XOF(t0), TL_T + LANE_GUEST * TL_LANE_H + 8, w < 0.5 ? 0.5 : w, TL_LANE_H - 16,
-			     "#009E73", tip);
-			in_guest = false;
-		}
-	}
-	/* marks */
-	for (size_t i = 0; i < run->n; i++) {
-		const struct trace_rec *r = &run->r[i];
-		int l = ev_lane(r->ev.id);
-		if (l < 0)
-			continue;
-		double x = XOF(mc[i]), y = TL_T + l * TL_LANE_H;
-		char tip[200], d[160];
-		ev_detail(r, d, sizeof(d));
-		snprintf(tip, sizeof(tip), "%" PRIu64 ": %s %s", r->ev.cycle, trace_event(r->ev.id)->name, d);
-		const char *col;
-		switch (r->ev.id) {
-		case EV_EXIT:
-		case EV_ENTRY_FAIL:
-			col = exit_palette[reason_index(reasons, &nreasons, r->ev.s) % NEXIT_PALETTE];
-			break;
-		case EV_DR_LOAD: col = extra_col[0]; break;
-		case EV_DR_RESTORE: col = extra_col[1]; break;
-		case EV_DR_SAVE: col = extra_col[2]; break;
-		case EV_DB: col = extra_col[3]; break;
-		case EV_DB_MISSED: col = extra_col[4]; break;
-		default: col = extra_col[5]; break;
-		}
-		if (l == LANE_DB) {
-			/* a diamond, larger for missed ones */
-			double s = r->ev.id == EV_DB_MISSED ? 8 : 6, cy = y + TL_LANE_H / 2.0;
-			fputs("<path d=\"M", f);
-			num(f, x);
-			fputc(',', f);
-			num(f, cy - s);
-			fputs(" L", f);
-			num(f, x + s);
-			fputc(',', f);
-			num(f, cy);
-			fputs(" L", f);
-			num(f, x);
-			fputc(',', f);
-			num(f, cy + s);
-			fputs(" L", f);
-			num(f, x - s);
-			fputc(',', f);
-			num(f, cy);
-			fprintf(f, " Z\" fill=\"%s\"><title>", col);
-			svg_escape(f, tip);
-			fputs("</title></path>\n", f);
-		} else {
-			double yo = l == LANE_DR && r->ev.id != EV_DR_LOAD ? TL_LANE_H / 2.0 : 0;
-			rect(f, x - 1, y + 5 + yo, 2, TL_LANE_H / 2.0 - 5, col, tip);
-		}
-	}
-#undef XOF
-	legend(f, TL_L, TL_T + plot_h + 50, width - TL_L - 20, (const char (*)[80])leg, nleg, legc, false);
-	fputs("</svg>\n", f);
-	free(leg);
-	free(legc);
-	free(mc);
-}
-
-void timeline_write_csv(FILE *f, const struct trace_run *run)
-{
-	fputs("cycle,lane,event,detail\n", f);
-	for (size_t i = 0; i < run->n; i++) {
-		const struct trace_rec *r = &run->r[i];
-		int l = r->ev.id == EV_ENTRY ? LANE_GUEST : ev_lane(r->ev.id);
-		if (l < 0)
-			continue;
-		char d[160];
-		if (r->ev.id == EV_ENTRY)
-			snprintf(d, sizeof(d), "rip 0x%" PRIx64, r->ev.a);
-		else
-			ev_detail(r, d, sizeof(d));
-		fprintf(f, "%" PRIu64 ",%s,%s,", r->ev.cycle, lane_names[l], trace_event(r->ev.id)->name);
-		util_csv_cell(f, d);
-		fputc('\n', f);
-	}
-}
-
-void timeline_write_json(FILE *f, const struct trace_run *run)
-{
-	struct json_writer w;
-	jw_init(&w, f, 2);
-	jw_object_begin(&w);
-	jw_kv_string(&w, "chart", "timeline");
-	jw_kv_string(&w, "scenario", run->scenario);
-	jw_kv_string(&w, "policy", run->policy);
-	jw_kv_string(&w, "vendor", run->vendor);
-	jw_kv_string(&w, "unit", "cycles");
-	jw_key(&w, "events");
-	jw_array_begin(&w);
-	for (size_t i = 0; i < run->n; i++) {
-		const struct trace_rec *r = &run->r[i];
-		int l = r->ev.id == EV_ENTRY ? LANE_GUEST : ev_lane(r->ev.id);
-		if (l < 0)
-			continue;
-		char d[160];
-		if (r->ev.id == EV_ENTRY)
-			snprintf(d, sizeof(d), "rip 0x%" PRIx64, r->ev.a);
-		else
-			ev_detail(r, d, sizeof(d));
-		jw_object_begin(&w);
-		jw_kv_u64(&w, "cycle", r->ev.cycle);
-		jw_kv_string(&w, "lane", lane_names[l]);
-		jw_kv_string(&w, "event", trace_event(r->ev.id)->name);
-		jw_kv_string(&w, "detail", d);
-		jw_object_end(&w);
-	}
 	jw_array_end(&w);
 	jw_object_end(&w);
 	jw_finish(&w);

@@ -187,10 +187,11 @@ void trace_list_events(FILE *f, const char *fmt)
 		"\n"
 		"## Renderings\n"
 		"\n"
-		"* `hvsim trace FILE` prints the lines of `trace-cmd report`: a `cpus=1` line, then per\n"
+		"* `hvsim trace FILE` prints the lines of `trace-cmd report`: a `cpus=N` line, then per\n"
 		"  run a `# scenario` and a `# clock` comment, then\n"
 		"  `           hvsim-0     [000] d..1.      0.000004: kvm_exit: vcpu 0 reason DR_ACCESS rip 0x1003 info1 0x0000000000000007 info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000`:\n"
-		"  COMM-PID (the PID is the vCPU), [CPU], the latency flags (`d..1.`: IRQs off,\n"
+		"  COMM-PID (the PID is the vCPU; `<host>-0` when no vCPU is loaded on that CPU), [CPU], the\n"
+		"  latency flags (`d..1.`: IRQs off,\n"
 		"  preemption depth 1, as in KVM's vcpu_enter_guest where these events happen), and\n"
 		"  seconds.microseconds = cycles / `cpu.hz` of the run's cost model (the header's `hz`;\n"
 		"  traces without one use the default cost model's).  `kvm_entry` and `kvm_exit` follow\n"
@@ -209,9 +210,21 @@ void trace_list_events(FILE *f, const char *fmt)
 		"  one thread per vCPU, `X` spans for the guest running (entry to exit) and for each\n"
 		"  exit's handling (exit to entry, named by the exit reason), `i` events for the other\n"
 		"  events except `dr_read`/`dr_write`.  `ts` = cycles * 1000000 / `cpu.hz` microseconds\n"
-		"  (to the nanosecond; the same clock as the text).\n"
+		"  (to the nanosecond; the same clock as the text).  A run of the host world\n"
+		"  (scenarios/README.md) has one thread per physical CPU instead (`CPU N`): the task it\n"
+		"  runs as a span from one `sched_switch` to the next (`vcpu1`, `perf`, `idle0`), the\n"
+		"  guest spans (`guest (vcpu N)`) and exit spans of the vCPU loaded there inside it (an exit\n"
+		"  span ends at the entry, or at the `kvm_vcpu_put` of a preemption).\n"
 		"* `hvsim trace FILE --format svg -o timeline.svg` draws the timeline strip and writes\n"
-		"  `timeline.csv` and `timeline.json` with the data behind it.\n"
+		"  `timeline.csv` and `timeline.json` with the data behind it; in a run of the host world\n"
+		"  each physical CPU has its own group of lanes (guest, exits, DR, #DB, sched), the rows of\n"
+		"  the CSV/JSON a `cpu` column.\n"
+		"\n"
+		"In a run of the host world an event also has `cpu` (the physical CPU) unless it happened\n"
+		"on CPU 0 with vCPU 0 loaded, and no `vcpu` when no vCPU was loaded on that CPU (host\n"
+		"context: `sched_switch`, a host task's breakpoint hits, an IPI); a reader that ignores\n"
+		"`cpu` sees a one-CPU trace.  There `c` is machine time: one clock that the CPUs advance\n"
+		"in turn (one CPU acts at a time), so it is not any one CPU's `cycles.total`.\n"
 		"\n"
 		"## Events\n"
 		"\n"
@@ -291,7 +304,16 @@ void trace_write_event(FILE *f, const struct sim_event *ev, unsigned vcpu)
 	const struct ev_desc *d = trace_event(ev->id);
 	if (!d)
 		return;
-	fprintf(f, "{\"c\":%" PRIu64 ",\"ev\":\"%s\",\"vcpu\":%u", ev->cycle, d->name, vcpu);
+	/* the host world (issue 19): an event of CPU N > 0 or of a CPU with no
+	 * vCPU loaded names its vCPU (if any) and its CPU; an event of vCPU 0
+	 * on CPU 0 - every event of a one-CPU run - is written as before */
+	if (ev->cpu == 0 && ev->vcpu == 0)
+		fprintf(f, "{\"c\":%" PRIu64 ",\"ev\":\"%s\",\"vcpu\":%u", ev->cycle, d->name, vcpu);
+	else if (ev->vcpu >= 0)
+		fprintf(f, "{\"c\":%" PRIu64 ",\"ev\":\"%s\",\"vcpu\":%d,\"cpu\":%d", ev->cycle, d->name, ev->vcpu,
+			ev->cpu);
+	else
+		fprintf(f, "{\"c\":%" PRIu64 ",\"ev\":\"%s\",\"cpu\":%d", ev->cycle, d->name, ev->cpu);
 	for (unsigned k = 0; k < d->nf; k++) {
 		const struct ev_field *fl = &d->f[k];
 		uint64_t v = trace_slot_value(ev, fl->slot);
@@ -374,7 +396,7 @@ void trace_sink_collect(void *ctx, const struct sim_event *ev)
 	struct trace_log *log = ctx;
 	if (!log->nruns)
 		return;
-	if (trace_run_add(&log->runs[log->nruns - 1], ev, 0, log->max_events) != 0) {
+	if (trace_run_add(&log->runs[log->nruns - 1], ev, trace_ev_vcpu(ev), log->max_events) != 0) {
 		fprintf(stderr, "hvsim: out of memory while collecting the trace\n");
 		exit(6);
 	}
@@ -421,7 +443,8 @@ static int parse_hex(const char *s, uint64_t *v)
 static int read_event(const char *path, unsigned line, const struct json_value *o,
 		      struct trace_log *log, char *err, size_t errsize)
 {
-	const struct json_value *jc = json_get(o, "c"), *jev = json_get(o, "ev"), *jv = json_get(o, "vcpu");
+	const struct json_value *jc = json_get(o, "c"), *jev = json_get(o, "ev"), *jv = json_get(o, "vcpu"),
+				*jcpu = json_get(o, "cpu");
 	if (!jev || jev->type != JSON_STRING)
 		return bad(err, errsize, path, line, 1, "event without \"ev\"%s%s", NULL, NULL);
 	if (!jc || jc->type != JSON_NUMBER || !jc->is_int || jc->is_neg)
@@ -439,6 +462,14 @@ static int read_event(const char *path, unsigned line, const struct json_value *
 			return bad(err, errsize, path, line, 1, "%s: bad \"vcpu\"%s", d->name, NULL);
 		vcpu = (unsigned)jv->u;
 	}
+	if (jcpu) {
+		if (jcpu->type != JSON_NUMBER || !jcpu->is_int || jcpu->is_neg || jcpu->u > 1024)
+			return bad(err, errsize, path, line, 1, "%s: bad \"cpu\"%s", d->name, NULL);
+		ev.cpu = (int)jcpu->u;
+		if (!jv)
+			vcpu = TRACE_NO_VCPU;          /* host context: no vCPU loaded on that CPU */
+	}
+	ev.vcpu = vcpu == TRACE_NO_VCPU ? -1 : (int)vcpu;
 	for (unsigned k = 0; k < d->nf; k++) {
 		const struct ev_field *f = &d->f[k];
 		const struct json_value *x = json_get(o, f->name);
@@ -636,7 +667,10 @@ void trace_exit_intr_info(const struct trace_rec *r, const char *vendor, uint32_
 void trace_format_line_opts(FILE *f, const struct trace_rec *r, const struct trace_text_opts *o)
 {
 	/* trace-cmd: COMM right-aligned in 16, "-PID" (here the vCPU), [CPU], flags */
-	fprintf(f, "%16s-%-5u [%03u] %s ", "hvsim", r->vcpu, 0u, TRACE_FLAGS);
+	if (r->vcpu == TRACE_NO_VCPU)      /* the host world: no vCPU on that CPU */
+		fprintf(f, "%16s-%-5u [%03u] %s ", "<host>", 0u, (unsigned)r->ev.cpu, TRACE_FLAGS);
+	else
+		fprintf(f, "%16s-%-5u [%03u] %s ", "hvsim", r->vcpu, (unsigned)r->ev.cpu, TRACE_FLAGS);
 	if (o->timestamps) {
 		if (o->hz) {
 			unsigned __int128 us = (unsigned __int128)r->ev.cycle * 1000000u / o->hz;
@@ -665,7 +699,10 @@ void trace_format_event_vendor(FILE *f, const struct trace_rec *r, const char *v
 	if (!d)
 		return;
 	/* trace-cmd prints kvm_entry as "vcpu %u, rip 0x%lx" (with a comma). */
-	fprintf(f, "%s: vcpu %u%s", d->name, r->vcpu, r->ev.id == EV_ENTRY ? "," : "");
+	if (r->vcpu == TRACE_NO_VCPU)
+		fprintf(f, "%s:", d->name);
+	else
+		fprintf(f, "%s: vcpu %u%s", d->name, r->vcpu, r->ev.id == EV_ENTRY ? "," : "");
 	for (unsigned k = 0; k < d->nf; k++) {
 		const struct ev_field *fl = &d->f[k];
 		uint64_t v = trace_slot_value(&r->ev, fl->slot);
@@ -722,7 +759,12 @@ int trace_event_filter(const char *list, bool *only, char *bad, size_t badsize)
 
 void trace_render_text_opts(FILE *f, const struct trace_log *log, const struct trace_text_opts *o)
 {
-	fputs("cpus=1\n", f);
+	int cpus = 1;                      /* the host world: the CPUs its events name */
+	for (size_t i = 0; i < log->nruns; i++)
+		for (size_t k = 0; k < log->runs[i].n; k++)
+			if (log->runs[i].r[k].ev.cpu >= cpus && log->runs[i].r[k].ev.cpu < 1024)
+				cpus = log->runs[i].r[k].ev.cpu + 1;
+	fprintf(f, "cpus=%d\n", cpus);
 	for (size_t i = 0; i < log->nruns; i++) {
 		const struct trace_run *run = &log->runs[i];
 		struct trace_text_opts ro = *o;
@@ -752,7 +794,18 @@ void trace_render_text(FILE *f, const struct trace_log *log, bool timestamps)
 	trace_render_text_opts(f, log, &o);
 }
 
-/* ---- Chrome / Perfetto ------------------------------------------------------------------ */
+/* ---- monotonic time ---------------------------------------------------------------------- */
+
+bool trace_run_world(const struct trace_run *run)
+{
+	for (size_t k = 0; k < run->n; k++) {
+		const struct trace_rec *r = &run->r[k];
+		if (r->ev.cpu != 0 || r->vcpu == TRACE_NO_VCPU || r->ev.id == EV_SCHED || r->ev.id == EV_VCPU_LOAD ||
+		    r->ev.id == EV_VCPU_PUT || r->ev.id == EV_IPI)
+			return true;
+	}
+	return false;
+}
 
 uint64_t *trace_mono_cycles(const struct trace_run *run)
 {
@@ -768,170 +821,6 @@ uint64_t *trace_mono_cycles(const struct trace_run *run)
 	return m;
 }
 
-/* Cycles as microseconds at hz, to the nanosecond: "12.345". */
-static void put_us(FILE *f, uint64_t cycles, uint64_t hz)
-{
-	uint64_t ns = (uint64_t)((unsigned __int128)cycles * 1000000000u / hz);
-	fprintf(f, "%" PRIu64 ".%03" PRIu64, ns / 1000, ns % 1000);
-}
-
-static void put_args(FILE *f, const struct trace_rec *r)
-{
-	const struct ev_desc *d = trace_event(r->ev.id);
-	fputs("{", f);
-	for (unsigned k = 0; d && k < d->nf; k++) {
-		const struct ev_field *fl = &d->f[k];
-		uint64_t v = trace_slot_value(&r->ev, fl->slot);
-		fprintf(f, "%s\"%s\":", k ? "," : "", fl->name);
-		switch (fl->type) {
-		case EVF_HEX:
-		case EVF_HEX16: fprintf(f, "\"0x%" PRIx64 "\"", v); break;
-		case EVF_UDEC: fprintf(f, "%" PRIu64, v); break;
-		case EVF_IDEC: fprintf(f, "%" PRId64, (int64_t)v); break;
-		case EVF_STR:
-			if (r->ev.s)
-				json_write_escaped(f, r->ev.s);
-			else
-				fputs("null", f);
-			break;
-		case EVF_ENUM:
-			if (v < fl->nenums)
-				fprintf(f, "\"%s\"", fl->enums[v]);
-			else
-				fprintf(f, "%" PRIu64, v);
-			break;
-		}
-	}
-	fputs("}", f);
-}
-
-static const char *chrome_cat(enum sim_event_id id)
-{
-	switch (id) {
-	case EV_DR_LOAD: case EV_DR_SAVE: case EV_DR_RESTORE: case EV_FLAGS: case EV_INTERCEPT:
-	case EV_GUEST_MOVDR: return "dr";
-	case EV_DB: case EV_DB_MISSED: case EV_DB_SPURIOUS: case EV_INJECT: return "db";
-	case EV_HOST: return "host";
-	case EV_INSN: return "insn";
-	case EV_VIOLATION: return "violation";
-	default: return "vm";
-	}
-}
-
-static void span(FILE *f, bool *first, unsigned pid, unsigned tid, const char *name, const char *cat,
-		 uint64_t t0, uint64_t t1, const struct trace_rec *args, uint64_t hz)
-{
-	fputs(*first ? "\n" : ",\n", f);
-	*first = false;
-	fputs("{\"name\":", f);
-	json_write_escaped(f, name);
-	fprintf(f, ",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"ts\":", cat, pid, tid);
-	put_us(f, t0, hz);
-	fputs(",\"dur\":", f);
-	put_us(f, t1 - t0, hz);
-	fputs(",\"args\":", f);
-	if (args)
-		put_args(f, args);
-	else
-		fputs("{}", f);
-	fputs("}", f);
-}
-
-int trace_render_chrome(FILE *f, const struct trace_log *log)
-{
-	return trace_render_chrome_hz(f, log, TRACE_NOMINAL_HZ);
-}
-
-int trace_render_chrome_hz(FILE *f, const struct trace_log *log, uint64_t dflt_hz)
-{
-	bool first = true;
-	if (!dflt_hz)
-		dflt_hz = TRACE_NOMINAL_HZ;
-	uint64_t hz0 = log->nruns && log->runs[0].hz ? log->runs[0].hz : dflt_hz;
-	fprintf(f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"hvsim\",\"clock\":"
-		   "\"cpu.hz %" PRIu64 ": ts in microseconds = cycles * 1000000 / cpu.hz\"},\n\"traceEvents\":[", hz0);
-	for (size_t i = 0; i < log->nruns; i++) {
-		const struct trace_run *run = &log->runs[i];
-		uint64_t hz = run->hz ? run->hz : dflt_hz;
-		unsigned pid = (unsigned)i + 1;
-		char pname[256];
-		snprintf(pname, sizeof(pname), "%s@%s (%s)", run->policy, run->vendor, run->scenario);
-		fputs(first ? "\n" : ",\n", f);
-		first = false;
-		fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":0,\"args\":{\"name\":", pid);
-		json_write_escaped(f, pname);
-		fprintf(f, "}},\n{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":%u,\"tid\":0,"
-			   "\"args\":{\"sort_index\":%u}}", pid, pid);
-		uint64_t *mc = trace_mono_cycles(run);
-		if (!mc)
-			return -1;
-		/* vcpus named in order of appearance (one vCPU today) */
-		unsigned named = 0;
-		for (size_t k = 0; k < run->n; k++)
-			if (run->r[k].vcpu >= named && run->r[k].vcpu < 64) {
-				for (unsigned t = named; t <= run->r[k].vcpu; t++)
-					fprintf(f, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%u,"
-						   "\"args\":{\"name\":\"vcpu %u\"}}", pid, t, t);
-				named = run->r[k].vcpu + 1;
-			}
-		if (!named)
-			fprintf(f, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":0,"
-				   "\"args\":{\"name\":\"vcpu 0\"}}", pid);
-		/* Guest spans: from the start (bare metal) or an entry to the next
-		 * exit; handler spans from an exit to the next entry. */
-		bool bare = !strcmp(run->vendor, "none") || !run->vendor[0];
-		bool in_guest = bare;
-		uint64_t t_guest = 0, t_exit = 0;
-		const struct trace_rec *exit_rec = NULL;
-		for (size_t k = 0; k < run->n; k++) {
-			const struct trace_rec *r = &run->r[k];
-			uint64_t t = mc[k];
-			switch (r->ev.id) {
-			case EV_ENTRY:
-				if (exit_rec)
-					span(f, &first, pid, r->vcpu, exit_rec->ev.s ? exit_rec->ev.s : "exit", "exit",
-					     t_exit, t, exit_rec, hz);
-				exit_rec = NULL;
-				in_guest = true;
-				t_guest = t;
-				break;
-			case EV_EXIT:
-			case EV_ENTRY_FAIL:
-				if (in_guest)
-					span(f, &first, pid, r->vcpu, "guest", "guest", t_guest, t, NULL, hz);
-				in_guest = false;
-				exit_rec = r;
-				t_exit = t;
-				break;
-			case EV_DR_READ:
-			case EV_DR_WRITE:
-				break;
-			default: {
-				const struct ev_desc *d = trace_event(r->ev.id);
-				fputs(",\n{\"name\":", f);
-				json_write_escaped(f, d->name);
-				fprintf(f, ",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\",\"pid\":%u,\"tid\":%u,\"ts\":",
-					chrome_cat(r->ev.id), pid, r->vcpu);
-				put_us(f, t, hz);
-				fputs(",\"args\":", f);
-				put_args(f, r);
-				fputs("}", f);
-				break;
-			}
-			}
-		}
-		uint64_t tend = run->n ? mc[run->n - 1] : 0;
-		if (in_guest)
-			span(f, &first, pid, 0, "guest", "guest", t_guest, tend, NULL, hz);
-		else if (exit_rec)
-			span(f, &first, pid, exit_rec->vcpu, exit_rec->ev.s ? exit_rec->ev.s : "exit", "exit",
-			     t_exit, tend, exit_rec, hz);
-		free(mc);
-	}
-	fputs("\n]}\n", f);
-	return ferror(f) ? -1 : 0;
-}
-
 /* ---- helpers ------------------------------------------------------------------------------ */
 
 void trace_sdr_names(unsigned flags, char *buf, size_t size)
@@ -939,7 +828,7 @@ void trace_sdr_names(unsigned flags, char *buf, size_t size)
 	static const struct { unsigned bit; const char *name; } names[] = {
 		{ KVM_DEBUGREG_BP_ENABLED, "BP_ENABLED" }, { KVM_DEBUGREG_WONT_EXIT, "WONT_EXIT" },
 		{ KVM_DEBUGREG_RELOAD, "RELOAD" }, { KVM_DEBUGREG_NEED_RELOAD, "NEED_RELOAD" },
-		{ KVM_DEBUGREG_DIRTY, "DIRTY" },
+		{ KVM_DEBUGREG_DIRTY, "DIRTY" }, { KVM_DEBUGREG_OWNED, "OWNED" },
 	};
 	size_t n = 0;
 	buf[0] = '\0';

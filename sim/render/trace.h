@@ -105,9 +105,15 @@ void trace_write_event(FILE *f, const struct sim_event *ev, unsigned vcpu);
 /* ---- reading, and in-memory traces --------------------------------------- */
 
 struct trace_rec {
-	struct sim_event ev;           /* s owned by the trace (strdup) */
-	unsigned vcpu;
+	struct sim_event ev;           /* s owned by the trace (strdup); ev.cpu: the physical CPU */
+	unsigned vcpu;                 /* TRACE_NO_VCPU: host context, no vCPU loaded on ev.cpu */
 };
+#define TRACE_NO_VCPU 0xffffffffu
+/* The vCPU of a simulated event for trace_run_add (TRACE_NO_VCPU if none). */
+static inline unsigned trace_ev_vcpu(const struct sim_event *ev)
+{
+	return ev->vcpu >= 0 ? (unsigned)ev->vcpu : TRACE_NO_VCPU;
+}
 
 struct trace_run {
 	char scenario[128];
@@ -119,6 +125,10 @@ struct trace_run {
 	size_t n, cap;
 	uint64_t dropped;              /* events not kept (cap reached) */
 };
+
+/* A run of the host world: events of several CPUs, of no vCPU, or of the
+ * scheduler (renderings give each physical CPU its own lane). */
+bool trace_run_world(const struct trace_run *run);
 
 struct trace_log {
 	struct trace_run *runs;
