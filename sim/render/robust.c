@@ -377,7 +377,7 @@ static void top_text(const struct robust_report *r, const struct robust_pair *p,
 	buf[0] = 0;
 	for (unsigned k = 0; k < c->ntop; k++) {
 		struct entry e;
-		char b1[32], b2[32];
+		char b1[48], b2[48];
 		entry_of(cm, c->top[k].idx, &e);
 		len = util_appendf(buf, n, len, "%s%s=%" PRIu64 " [%" PRIu64 "..%" PRIu64 "]: %s..%s", k ? "; " : "",
 			      e.name, e.v, e.lo, e.hi, rel(c->top[k].rlo, b1, sizeof b1), rel(c->top[k].rhi, b2, sizeof b2));
@@ -410,7 +410,7 @@ static void rows(FILE *f, const struct robust_report *r, enum rowfmt fmt)
 			const struct robust_cell *c = &p->cells[m];
 			if (!c->valid)
 				continue;
-			char b0[32], b1[32], b2[32], top[600];
+			char b0[48], b1[48], b2[48], top[600];
 			top_text(r, p, m, top, sizeof top);
 			rel(c->point, b0, sizeof b0);
 			rel(c->lo, b1, sizeof b1);
