@@ -85,8 +85,10 @@
 #pragma GCC diagnostic ignored "-Woverride-init"
 static const struct policy presets[] = {
 	/* bp_enabled - KVM as it is today (Linux 6.x, x86.c vcpu_enter_guest,
-	 * kvm-debugreg-logic §5.3): the K21 knobs with DR7 <- 0x400 (the 2025
-	 * x86/debug cleanup; it was 0 before).  The flag that names it,
+	 * kvm-debugreg-logic §5.3): the K21 knobs with DR7 <- 0x400
+	 * (fa7d0f83c5c4, "x86/traps: Initialize DR7 by writing its
+	 * architectural reset value", Xin Li, June 2025, 6.16 and stable; it was
+	 * 0 before).  The flag that names it,
 	 * KVM_DEBUGREG_BP_ENABLED, is what makes every entry reload DR0-3
 	 * while the guest has a breakpoint armed, which Sean Christopherson
 	 * defended against the 2020 RFC: "Loading DRs on every VM-Enter _is_
@@ -270,9 +272,9 @@ static const struct policy presets[] = {
 
 	/* linux-6.1 / linux-6.12 - the kernels Debian ships (bookworm 6.1,
 	 * trixie 6.12) and the real references boot (kvm-amd-tcg runs
-	 * 6.1.0-*-cloud-amd64, docs/kvm-reference.md).  The K21 debug-register
-	 * block as in 5.15 (DR7 <- 0 before loading: DR7_FIXED_1 came with the
-	 * 2025 x86/debug cleanup), the preemption-timer fastpath (5.8), no SVM
+	 * 6.1.0-*-cloud-amd64 and, cache-6.12, bookworm-backports' 6.12.95;
+	 * docs/kvm-reference.md).  The K21 debug-register
+	 * block as in 5.15, the preemption-timer fastpath (5.8), no SVM
 	 * ICEBP intercept (2026), the CPL-before-GD order (before 48512697c081),
 	 * single-step after emulated instructions (4.10).  80c64c7afea1
 	 * (KVM_RUN_LOAD_GUEST_DR6, June 2025, backported to 6.12.y and to 6.1.y:
@@ -284,14 +286,21 @@ static const struct policy presets[] = {
 	 * loaded once before the run loop, so unlike linux-5.15 a fastpath
 	 * re-entry leaves it alone.  The TSC-deadline WRMSR fastpath is still
 	 * VMX-only (before 0a94b2042419, 6.18), and on 6.1 a fastpath skip that
-	 * asks for user space is dropped (before f7f39c50edb9, 6.12). */
+	 * asks for user space is dropped (before f7f39c50edb9, 6.12).
+	 * The two differ in the DR7 value KVM writes before loading DR0-3 and
+	 * to disarm the host's breakpoints: fa7d0f83c5c4 (DR7_FIXED_1 instead
+	 * of 0, 6.16) went to the 6.12 stable tree and is in Debian's 6.12.95
+	 * (linux-source-6.12 6.12.95-1~bpo12+1, x86.c vcpu_enter_guest:
+	 * "set_debugreg(DR7_FIXED_1, 7)" in both places), not to 6.1.y
+	 * (6.1.192: "set_debugreg(0, 7)"). */
 	PRESET(.name = "linux-6.1", .kernel = "6.1", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_DROP_5_2, .vmx_pending_dbg_bs = true, .preentry_dr7 = 0, PRE_2026, PRE_6_12,
 	  .summary = "Debian 12 kernel: the K21 block of 5.15 (DR7 <- 0), VMX fastpaths (preemption timer, TSC deadline)",
 	  .ref = "Linux 6.1 x86.c vcpu_enter_guest (K21: 34e9f860071f, 1ccb6f983a06, 375e28ffc0cf, f85d40160691); "
 		 "Debian 6.1.192 (6.1.0-57-cloud-amd64, the kernel of both booted references)"),
-	PRESET(.name = "linux-6.12", .kernel = "6.12", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_BTF_SUPPRESSED, .vmx_pending_dbg_bs = true, .preentry_dr7 = 0, PRE_2026, PRE_6_18,
-	  .summary = "Debian 13 kernel: as linux-6.1 (KVM_RUN_LOAD_GUEST_DR6 backport has the same semantics)",
-	  .ref = "Linux 6.12 x86.c vcpu_enter_guest; 80c64c7afea1 (6.12.y backport); f7f39c50edb9 (6.12 fastpath exit to user space)"),
+	PRESET(.name = "linux-6.12", .kernel = "6.12", .emul_singlestep = true, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_BTF_SUPPRESSED, .vmx_pending_dbg_bs = true, .preentry_dr7 = DR7_FIXED_1, PRE_2026, PRE_6_18,
+	  .summary = "Debian 13 kernel: as linux-6.1 with DR7 <- 0x400 (fa7d0f83c5c4), SVM DEBUGCTL.BTF suppressed, a fastpath skip's user exit kept",
+	  .ref = "Linux 6.12 x86.c vcpu_enter_guest; Debian 6.12.95 (6.12.95+deb12-cloud-amd64, the booted references' 6.12): "
+		 "80c64c7afea1 and fa7d0f83c5c4 (6.12.y backports); f7f39c50edb9 (6.12 fastpath exit to user space)"),
 
 	/* xen - Xen's HVM policy, for comparison (§8 XEN): the first MOV-DR exit
 	 * loads the guest's DRs and turns exiting off until the vCPU is

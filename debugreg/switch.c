@@ -10,7 +10,7 @@
  *    save host DRs]                         host restore per host_restore knob
  *   if load condition: DR7 <- 0|0x400, R,
  *      DR6 per knob
- *   elif host bps (5.15+): DR7 <- 0x400
+ *   elif host bps (5.15+): DR7 <- 0|0x400
  *   [skip_dbgctl_load: toggle the entry control]
  */
 #include "debugreg/core.h"
@@ -206,8 +206,10 @@ void dbg_pre_entry(struct dbg *d)
 		dbg_set_sdr(d, sdr & ~(KVM_DEBUGREG_RELOAD | KVM_DEBUGREG_NEED_RELOAD), "entry: reloaded");
 	} else if (d->pol.preentry_disarm_host && hw_breakpoint_active(&d->pcpu->hw)) {
 		/* f85d40160691: "Disable hardware breakpoints unconditionally
-		 * before kvm_x86->run()" so no host #DB fires in the entry path. */
-		cpu_hv_write_dr(c, 7, DR7_FIXED_1, "entry: disarm host");
+		 * before kvm_x86->run()" so no host #DB fires in the entry path.
+		 * The same value as before a load: set_debugreg(0, 7) until
+		 * fa7d0f83c5c4 made both DR7_FIXED_1. */
+		cpu_hv_write_dr(c, 7, d->pol.preentry_dr7, "entry: disarm host");
 	}
 	/* 2.6.29 vmx_vcpu_run: the guest's DR6 goes into hardware before every
 	 * entry (kvm-eras-2026.md H2). */

@@ -217,6 +217,9 @@ Test(knobs, lazy_eras)
 	cr_assert(p515->preentry_disarm_host);
 	cr_assert(p515->vmx_dr6_reset_after_sync);
 	cr_assert_eq(p515->preentry_dr7, 0u);
+	/* fa7d0f83c5c4 (DR7_FIXED_1, 6.16) is in Debian's 6.12.95, not 6.1.192 */
+	cr_assert_eq(get("linux-6.1")->preentry_dr7, 0u);
+	cr_assert_eq(get("linux-6.12")->preentry_dr7, 0x400u);
 	/* 5.15 and today differ only in that DR7 value, the 2026 MOV-DR fault
 	 * order (48512697c081), the 2026 SVM ICEBP intercept (ec9a16c6aeba),
 	 * the 2025 SVM DEBUGCTL rules (d0eac42f5cec; 5.15 has d855066f8172's

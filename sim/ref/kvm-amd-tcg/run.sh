@@ -18,7 +18,9 @@
 # is written atomically as KEY.out (its trailer after "end": KVM's path
 # length per exit reason in TSC ticks, host time under TCG).
 # $HVSIM_KVM_MODULES names another directory with {irqbypass,kvm,kvm-amd}.ko
-# (KVM rebuilt with a patch: sim/ref/kvm-patch/run.sh).
+# (KVM rebuilt with a patch: sim/ref/kvm-patch/run.sh).  $HVSIM_KVM_TCG_CPU
+# replaces the -cpu model (default qemu64,+svm,+npt; Linux 6.12 boots reliably
+# only with qemu64,+svm,+npt,-cx16: docs/kvm-reference.md, "Another kernel").
 # --selftest PROGRAM (a static KVM selftest, sim/ref/kvm-selftest/) boots
 # once with PROGRAM in /tests and prints its console section.
 # The hvsim binary is $HVSIM or build/hvsim.  Exit status 0 when every
@@ -31,6 +33,7 @@ work="${HVSIM_KVM_TCG_WORK:-${HOME:-/root}/.cache/hvsim/kvm-amd-tcg}"
 cache="${HVSIM_KVM_TCG_CACHE:-$root/sim/ref/kvm-amd-tcg/cache}"
 hvsim="${HVSIM:-$root/build/hvsim}"
 mods="${HVSIM_KVM_MODULES:-$work/modules}"
+cpu="${HVSIM_KVM_TCG_CPU:-qemu64,+svm,+npt}"
 force=0 tries=3 tmo=600
 scen=() selftests=()
 while [ $# -gt 0 ]; do
@@ -39,7 +42,7 @@ while [ $# -gt 0 ]; do
 	--tries) tries="$2"; shift ;;
 	--timeout) tmo="$2"; shift ;;
 	--selftest) selftests+=("$2"); shift ;;
-	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) scen+=("$1") ;;
 	esac
@@ -61,7 +64,7 @@ for m in irqbypass kvm kvm-amd; do cp "$mods/$m.ko" "$stage/root/modules/"; done
 # One QEMU boot of an initramfs: qemu_boot INITRD SERIAL-LOG; QEMU's status.
 qemu_boot() {
 	local st=0
-	timeout "$tmo" qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -m 512 -smp 1 \
+	timeout "$tmo" qemu-system-x86_64 -accel tcg -cpu "$cpu" -m 512 -smp 1 \
 		-nographic -no-reboot -kernel "$work/vmlinuz" -initrd "$1" \
 		-append "console=ttyS0 panic=-1 quiet" </dev/null >"$2" 2>&1 || st=$?
 	return $st
@@ -123,6 +126,9 @@ for img in "$stage/root/images/"*.img; do
 			done_one=1
 			break
 		fi
+		# say why this try gave nothing (a guest kernel oops or panic, e.g.)
+		why=$(tr -d '\r' < "$log" | grep -m1 -E 'Oops|BUG:|Kernel panic|hvsim-runner: .*(error|fail)' | sed 's/^\[ *[0-9.]*\] //' || true)
+		echo "run.sh: ${name_of[$key]}: no outcome in try $try/$tries (qemu status $qst)${why:+: $why}" >&2
 	done
 	if [ $done_one = 0 ]; then
 		keep="${TMPDIR:-/tmp}/hvsim-kvm-amd-tcg.$key.log"
