@@ -947,6 +947,26 @@ Test(kvm_cli, snippets_are_a_skip)
 	free(out);
 }
 
+/* A scenario of the host world (two CPUs, an IPI, migration) describes more
+ * than the reference's one vCPU thread: status 3 and the key's position,
+ * for `kvm --export` as for `kvm` and `diff`. */
+Test(kvm_cli, host_world_is_a_skip)
+{
+	char file[1024], err[2048];
+	char *out;
+	path_of(file, sizeof(file), "scenarios/seed000_migrate_host_bps.yaml");
+	if (access(file, R_OK))
+		cr_skip_test("%s is not in this tree", file);
+	const char *a1[] = { "kvm", file, "--export", "/dev/null", NULL };
+	cr_expect_eq(hvsim(&out, err, sizeof(err), a1, NULL), 3, "%s", err);
+	cr_expect(strstr(err, "seed000_migrate_host_bps.yaml:"), "%s", err);
+	cr_expect(strstr(err, "the host world"), "%s", err);
+	free(out);
+	const char *a2[] = { "diff", file, NULL };
+	cr_expect_eq(hvsim(&out, err, sizeof(err), a2, NULL), 3, "%s", err);
+	free(out);
+}
+
 Test(kvm_cli, usage_errors)
 {
 	char err[2048];

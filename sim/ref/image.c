@@ -79,6 +79,20 @@ int ref_image_build(const struct scenario *sc, struct kvm_image *img, char *err,
 		img->bp[img->nbp].len = b->len;
 		img->nbp++;
 	}
+	/* The runner is one vCPU thread on whichever CPU the reference's kernel
+	 * picks, with no other task: a scenario of the host world (several
+	 * CPUs, tasks, a scheduler, an SMP guest) would be measured as something
+	 * it does not describe. */
+	const struct srcpos *world = sc->host.ncpus > 1 ? &sc->host.ncpus_pos
+				   : sc->host.ntasks ? &sc->host.tasks[0].pos
+				   : sc->host.sched.set ? &sc->host.sched.pos
+				   : sc->guest.nvcpus > 1 ? &sc->guest.vcpus_pos : NULL;
+	if (world) {
+		snprintf(err, errsize, "%s:%d:%d: the host world (host.cpus, host.tasks, host.sched, guest.vcpus) "
+			 "cannot run on the KVM reference (one vCPU thread, no other task)", sc->path, world->line,
+			 world->col);
+		return REF_IMAGE_UNSUPPORTED;
+	}
 	for (size_t i = 0; i < sc->host.nevents; i++) {
 		const struct host_event *e = &sc->host.events[i];
 		if (e->action == HOST_RUN) {
