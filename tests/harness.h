@@ -314,6 +314,14 @@ static inline void h_rmtree(const char *d)
 	rmdir(d);
 }
 
+/* A test suite whose tests each get a fresh temporary directory in `dir`
+ * (made before, removed after every test); timeout in seconds, 0 = none. */
+#define H_TMPDIR_SUITE(suite, prefix, secs)                                                  \
+	static char dir[256];                                                                \
+	static void suite##_tmpdir_init(void) { h_mkdtemp(dir, sizeof dir, prefix); }        \
+	static void suite##_tmpdir_fini(void) { h_rmtree(dir); }                             \
+	TestSuite(suite, .init = suite##_tmpdir_init, .fini = suite##_tmpdir_fini, .timeout = (secs))
+
 /* An in-memory FILE (open_memstream) and what was written to it. */
 struct membuf { FILE *f; char *p; size_t n; };
 

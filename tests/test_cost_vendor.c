@@ -23,19 +23,7 @@
 #define HEAD "version: 1\nname: t\nsummary: test\n"
 #define GUEST "guest:\n  base: 0x1000\n  code: \"f4\"\n"
 
-static char dir[256];
-
-static void setup(void)
-{
-	h_mkdtemp(dir, sizeof dir, "hvsim-costvendor");
-}
-
-static void teardown(void)
-{
-	h_rmtree(dir);
-}
-
-TestSuite(cost_vendor, .init = setup, .fini = teardown, .timeout = 300);
+H_TMPDIR_SUITE(cost_vendor, "hvsim-costvendor", 300);
 
 static void load(const char *name, struct cost_model *m)
 {

@@ -15,19 +15,7 @@
 
 #include "tests/harness.h"
 
-static char dir[256];
-
-static void setup(void)
-{
-	h_mkdtemp(dir, sizeof dir, "hvsim-refkernel");
-}
-
-static void teardown(void)
-{
-	h_rmtree(dir);
-}
-
-TestSuite(ref_kernel, .init = setup, .fini = teardown, .timeout = 600);
+H_TMPDIR_SUITE(ref_kernel, "hvsim-refkernel", 600);
 
 static const char *src(const char *rel)
 {

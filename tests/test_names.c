@@ -7,19 +7,7 @@
 #include "sim/util/util.h"
 #include "tests/harness.h"
 
-static char dir[256];
-
-static void setup(void)
-{
-	h_mkdtemp(dir, sizeof dir, "hvsim-names");
-}
-
-static void teardown(void)
-{
-	h_rmtree(dir);
-}
-
-TestSuite(names, .init = setup, .fini = teardown, .timeout = 60);
+H_TMPDIR_SUITE(names, "hvsim-names", 60);
 
 /* Run $HVSIM args...; returns the exit status; stderr (malloc'ed) in *err. */
 static int run(char **err, const char *const *args)

@@ -20,19 +20,7 @@
 #include "sim/util/outfile.h"
 #include "tests/harness.h"
 
-static char dir[256];
-
-static void setup(void)
-{
-	h_mkdtemp(dir, sizeof dir, "hvsim-out");
-}
-
-static void teardown(void)
-{
-	h_rmtree(dir);
-}
-
-TestSuite(outputs, .init = setup, .fini = teardown, .timeout = 300);
+H_TMPDIR_SUITE(outputs, "hvsim-out", 300);
 
 /* ---- helpers ---------------------------------------------------------------- */
 

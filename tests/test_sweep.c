@@ -22,19 +22,7 @@
 #include "sim/render/json.h"
 #include "tests/harness.h"
 
-static char dir[256];
-
-static void setup(void)
-{
-	h_mkdtemp(dir, sizeof dir, "hvsim-sweep");
-}
-
-static void teardown(void)
-{
-	h_rmtree(dir);
-}
-
-TestSuite(sweep, .init = setup, .fini = teardown, .timeout = 300);
+H_TMPDIR_SUITE(sweep, "hvsim-sweep", 300);
 
 static const char *scenario(const char *name)
 {

@@ -14,19 +14,7 @@
 #include "sim/render/json.h"
 #include "tests/harness.h"
 
-static char dir[256];
-
-static void setup(void)
-{
-	h_mkdtemp(dir, sizeof dir, "hvsim-sweeprob");
-}
-
-static void teardown(void)
-{
-	h_rmtree(dir);
-}
-
-TestSuite(sweep_robust, .init = setup, .fini = teardown, .timeout = 300);
+H_TMPDIR_SUITE(sweep_robust, "hvsim-sweeprob", 300);
 
 static const char *bundled(const char *name)
 {
