@@ -436,7 +436,8 @@ static void handle_exception(struct vmx *x)
 static inline __attribute__((always_inline)) void vmx_exit(struct vmx *x, uint32_t reason, uint64_t qual, uint32_t intr_info, uint32_t insn_len)
 {
 	vmx_hw_exit(x, reason, qual, intr_info, insn_len);
-	cpu_exit_begin(x->cpu, reason, vmcs_hw_get(&x->vmcs, GUEST_RIP), reason, qual, vmx_exit_names[reason]);
+	cpu_exit_begin(x->cpu, reason, vmcs_hw_get(&x->vmcs, GUEST_RIP), reason, qual, intr_info,
+		       vmx_exit_names[reason]);
 }
 
 /* vmx_vcpu_run after the exit, on every pass of the run loop: lazily
