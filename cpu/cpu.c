@@ -33,14 +33,30 @@ void cpu_charge(struct cpu *c, enum cycle_cat cat, uint64_t cycles)
 	cpu_sat_add(c, &c->st.cycles_total, cycles);
 }
 
+/* Stamp an event with the clock, CPU and vCPU and hand it to the sink. */
+static void cpu_emit(struct cpu *c, struct sim_event *ev)
+{
+	ev->cycle = c->st.cycles_total + c->time_base;
+	ev->cpu = c->id;
+	ev->vcpu = c->vcpu;
+	c->trace(c->trace_ctx, ev);
+}
+
 void cpu_event(struct cpu *c, enum sim_event_id id, uint64_t a, uint64_t b,
 	       uint64_t cc, const char *s)
 {
 	if (!c->trace)
 		return;
-	struct sim_event ev = { .id = id, .cycle = c->st.cycles_total + c->time_base, .a = a, .b = b, .c = cc,
-				.s = s, .cpu = c->id, .vcpu = c->vcpu };
-	c->trace(c->trace_ctx, &ev);
+	struct sim_event ev = { .id = id, .a = a, .b = b, .c = cc, .s = s };
+	cpu_emit(c, &ev);
+}
+
+void cpu_event_exit(struct cpu *c, uint64_t rip, uint64_t code, uint64_t info, uint32_t intr, const char *name)
+{
+	if (!c->trace)
+		return;
+	struct sim_event ev = { .id = EV_EXIT, .a = rip, .b = code, .c = info, .s = name, .intr = intr };
+	cpu_emit(c, &ev);
 }
 
 uint64_t cpu_hv_read_dr(struct cpu *c, int n, const char *cause)

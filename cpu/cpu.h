@@ -41,6 +41,9 @@ struct sim_event {
 	const char *s;        /* string payload (cause, reason name, disassembly) */
 	int cpu;              /* physical CPU it happened on (struct cpu.id) */
 	int vcpu;             /* vCPU loaded on that CPU then (-1 none) */
+	uint32_t intr;        /* EV_EXIT on VMX: the VM-exit interruption information (SDM Vol.3
+	                       * 25.9.2: the vector of an EXCEPTION_NMI exit); 0 otherwise.  For
+	                       * live consumers (hvsim diff); not in the JSONL trace */
 };
 
 /* Cycle categories (columns of `compare`). */
@@ -97,6 +100,8 @@ static inline void cpu_sat_add(struct cpu *c, uint64_t *f, uint64_t v)
 /* Emit a trace event (no-op without a sink). */
 void cpu_event(struct cpu *c, enum sim_event_id id, uint64_t a, uint64_t b,
 	       uint64_t cc, const char *s);
+/* The kvm_exit event, with the interruption information of a VMX exit. */
+void cpu_event_exit(struct cpu *c, uint64_t rip, uint64_t code, uint64_t info, uint32_t intr, const char *name);
 
 /* The hypervisor's MOV to/from DRn on the physical CPU (host context).
  * n is an architectural number 0-3, 6, 7.  DR6/DR7 values are stored as the
@@ -145,13 +150,14 @@ static inline void cpu_count_exit(struct cpu *c, unsigned slot)
 	c->exit_clock.start = c->st.cycles_total;
 }
 
-/* VM exit: count it, start its clock, trace kvm_exit (at guest `rip`). */
+/* VM exit: count it, start its clock, trace kvm_exit (at guest `rip`;
+ * `intr` = VMX's VM-exit interruption information, 0 on SVM). */
 static inline void cpu_exit_begin(struct cpu *c, unsigned slot, uint64_t rip, uint64_t code,
-				  uint64_t info, const char *name)
+				  uint64_t info, uint32_t intr, const char *name)
 {
 	cpu_count_exit(c, slot);
 	c->exit_clock.open = true;
-	cpu_event(c, EV_EXIT, rip, code, info, name);
+	cpu_event_exit(c, rip, code, info, intr, name);
 }
 
 /* VM entry succeeded: count it, stop the clock of the exit it ends (if

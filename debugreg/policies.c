@@ -49,6 +49,15 @@
  * exit; before "KVM: svm: unconditionally intercept #DB" (CVE-2015-8104,
  * 4.4) SVM intercepted #DB only for the host debugger. */
 #define PRE_4_4 PRE_5_8, .vmx_port80_passthrough = true, .db_intercept = DBI_VMX_ONLY
+/* INT1 on VMX (knob vmx_icebp_skip): handle_exception skipped a #DB exit
+ * whose exit qualification had no DR6 status bit until 32d43cd391ba (4.16,
+ * CVE-2018-1087) made it is_icebp(); the 3.11-era vmx.c skipped nothing.
+ * linux-3.19 is of the qualification-test era (the test is in the two
+ * vmx.c with DR6_RTM that were read, one before the 4.4 #AC intercept);
+ * the older presets, linux-3.15 included (the commit that added the test,
+ * after 3.11, was not identified), take the 3.11 code. */
+#define ICEBP_3_11 .vmx_icebp_skip = ICEBP_NEVER
+#define ICEBP_4_15 .vmx_icebp_skip = ICEBP_EMPTY_QUAL
 
 /* A preset: the defaults, then the knobs it overrides.  Overriding an
  * earlier designated initializer is what C11 6.7.9p19 defines (the last one
@@ -124,7 +133,7 @@ static const struct policy presets[] = {
 	 * the guest's debug registers") go in while the effective DR7 arms a
 	 * breakpoint; host restore iff hw_breakpoint_active().  The same knobs
 	 * as linux-3.0, under the name the 2014 discussion uses. */
-	PRESET(.name = "always_exit", .kernel = "3.0-3.14", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, ALWAYS_EXIT_BASE, .load_dr6_always = true,
+	PRESET(.name = "always_exit", .kernel = "3.0-3.14", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, ICEBP_3_11, .guest_dr6 = GDR6_VMX_SDR, ALWAYS_EXIT_BASE, .load_dr6_always = true,
 	  .summary = "KVM before 2014: every guest MOV DR exits and is emulated; switch while a guest bp is armed",
 	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757); c77fb5fe6f03 changelog (seed 003)"),
 
@@ -209,7 +218,7 @@ static const struct policy presets[] = {
 	/* linux-2.6.29 - K08, the first guest debug-register support (§2.1):
 	 * always exit; every entry reads the host's DR6/DR7 (and DR0-3 when the
 	 * guest's go in), every exit writes them back. */
-	PRESET(.name = "linux-2.6.29", .kernel = "2.6.29", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .db_intercept = DBI_GUEST_DEBUG, .guest_dr6 = GDR6_VMX_EVERY_RUN, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_SAVED_ON_ENTRY,
+	PRESET(.name = "linux-2.6.29", .kernel = "2.6.29", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, ICEBP_3_11, .db_intercept = DBI_GUEST_DEBUG, .guest_dr6 = GDR6_VMX_EVERY_RUN, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_SAVED_ON_ENTRY,
 	  .save_host_on_entry = true, .host_switch = HSW_THREAD_DEBUGREG,
 	  .summary = "K08: always exit; save host DR6/7 (+DR0-3) on every entry, restore them on every exit",
 	  .ref = "42dbaa5a0574 KVM: x86: Virtualize debug registers (Jan Kiszka, Dec 2008)"),
@@ -226,21 +235,21 @@ static const struct policy presets[] = {
 	 * ptrace one, which sets TIF_DEBUG) the two restore the same values on
 	 * the same exits, so no separate preset; the old name `linux-2.6.32`
 	 * resolves here with a note (policy_alias_note). */
-	PRESET(.name = "hwbp-v3-2009", .kernel = "not merged (v3 hunk on 2.6.32)", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_TIF_DEBUG_ONLY,
+	PRESET(.name = "hwbp-v3-2009", .kernel = "not merged (v3 hunk on 2.6.32)", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, ICEBP_3_11, .guest_dr6 = GDR6_VMX_SDR, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_TIF_DEBUG_ONLY,
 	  .summary = "unmerged 2009 hw-breakpoint v3 hunk on 2.6.32: restore host DRs only if switch_db_regs or TIF_DEBUG (perf bps lost)",
 	  .ref = "Jan Kiszka, Re: [PATCH 4/6] hw-breakpoints: Rewrite the hw-breakpoints layer on top of "
 		 "perf events (2009-11-02), seed 002"),
 
 	/* linux-2.6.33 - K33 (§2.3): the perf rewrite as merged (v4):
 	 * "Restore the breakpoints unconditionally on kvm guest exit". */
-	PRESET(.name = "linux-2.6.33", .kernel = "2.6.33", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_ALWAYS,
+	PRESET(.name = "linux-2.6.33", .kernel = "2.6.33", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, ICEBP_3_11, .guest_dr6 = GDR6_VMX_SDR, .dr45_read_zero = true, ALWAYS_EXIT_BASE, .host_restore = HR_ALWAYS,
 	  .summary = "K33: always exit; hw_breakpoint_restore() on every exit",
 	  .ref = "24f1e32c60c4 hw-breakpoints: Rewrite the hw-breakpoints layer on top of perf events "
 		 "(F. Weisbecker, Dec 2009, changelog v4)"),
 
 	/* linux-3.0 - K11 (§2.4): restore gated on hw_breakpoint_active();
 	 * guest DR6 loaded with DR0-3 (VMX, 2010). */
-	PRESET(.name = "linux-3.0", .kernel = "3.0", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .guest_dr6 = GDR6_VMX_SDR, ALWAYS_EXIT_BASE, .load_dr6_always = true,
+	PRESET(.name = "linux-3.0", .kernel = "3.0", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, ICEBP_3_11, .guest_dr6 = GDR6_VMX_SDR, ALWAYS_EXIT_BASE, .load_dr6_always = true,
 	  .summary = "K11: always exit; restore iff host breakpoints are active (same knobs as always_exit)",
 	  .ref = "Linux 3.0 x86.c vcpu_enter_guest (0004c7c25757)"),
 
@@ -248,7 +257,7 @@ static const struct policy presets[] = {
 	 * debugger turns exiting off (WONT_EXIT) and re-executes; the next exit
 	 * syncs and re-arms; entries with any switch_db_regs bit write DR7 <- 0,
 	 * DR0-3 and DR6. */
-	PRESET(.name = "linux-3.15", .kernel = "3.15", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .guest_dr6 = GDR6_HW_BOTH, .load_dr6_always = true, PRE_K21_ENTRY,
+	PRESET(.name = "linux-3.15", .kernel = "3.15", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, ICEBP_3_11, .guest_dr6 = GDR6_HW_BOTH, .load_dr6_always = true, PRE_K21_ENTRY,
 	  .summary = "K14: lazy MOV-DR exits with WONT_EXIT, DR6 loaded with DR0-3, DR7 <- 0 before loading",
 	  .ref = "c77fb5fe6f03 / 81908bf44340 KVM: x86/vmx: Allow the guest to run with dirty debug "
 		 "registers (Paolo Bonzini, 2014); seed 003"),
@@ -256,7 +265,7 @@ static const struct policy presets[] = {
 	/* linux-3.19 - K14 + KVM_DEBUGREG_RELOAD (§3.2): kvm_update_dr0123()
 	 * (vCPU reset, KVM_SET_DEBUGREGS, the WONT_EXIT sync) forces one reload
 	 * on the next entry; cleared by that entry or at the end of the sync. */
-	PRESET(.name = "linux-3.19", .kernel = "3.19 (RELOAD lived until 5.14)", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, .guest_dr6 = GDR6_HW_BOTH, .load_dr6_always = true, PRE_K21_ENTRY, .reload_flag = true,
+	PRESET(.name = "linux-3.19", .kernel = "3.19 (RELOAD lived until 5.14)", .emul_singlestep = false, .movdr_fault_order = DRFO_CPL_FIRST, .debugctl_msr = DCTL_COMMON, .vmx_pending_dbg_bs = false, PRE_4_4, ICEBP_4_15, .guest_dr6 = GDR6_HW_BOTH, .load_dr6_always = true, PRE_K21_ENTRY, .reload_flag = true,
 	  .summary = "K14 + KVM_DEBUGREG_RELOAD (one extra reload after reset/SET_DEBUGREGS)",
 	  .ref = "ae561edeb421 KVM: x86: DR0-DR3 are not clear on reset (Nadav Amit, Nov 2014)"),
 

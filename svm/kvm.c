@@ -523,7 +523,7 @@ static inline __attribute__((always_inline)) void svm_exit(struct svm *s, uint64
 {
 	svm_hw_exit(s, code, info1, info2, nrip);
 	unsigned slot = svm_exit_slot(code);
-	cpu_exit_begin(s->cpu, slot, vmcb_hw_get(&s->vmcb, RIP), code, info1, svm_exit_names[slot]);
+	cpu_exit_begin(s->cpu, slot, vmcb_hw_get(&s->vmcb, RIP), code, info1, 0, svm_exit_names[slot]);
 }
 
 /* svm_vcpu_run after the run, on every pass of the run loop: RAX/RSP/RIP

@@ -187,3 +187,89 @@ Test(debugctl, guest_btf_takes_effect_only_where_kvm_lets_it)
 		scenario_free(sc);
 	}
 }
+
+/* A taken branch is a branch whatever its target (SDM Vol.3 17.4.3: with
+ * BTF and TF "the processor generates a single-step debug exception only
+ * after instructions that cause a branch"; Vol.2 Jcc / LOOP / JrCXZ /
+ * CALL: the transfer happens when the condition holds, wherever it goes).
+ * Bare metal, DEBUGCTL.BTF = 1, TF = 1, every branch aimed at the next
+ * instruction (displacement 0), so RIP alone cannot tell taken from not:
+ *   jmp next                      taken       -> #DB at n1
+ *   xor eax, eax; jz next         ZF = 1      -> #DB at n2
+ *   jnz next                      ZF = 1      -> none
+ *   mov ecx, 2; loop next         RCX 2 -> 1  -> #DB at n4
+ *   loop next                     RCX 1 -> 0  -> none
+ *   jrcxz next                    RCX = 0     -> #DB at n6
+ *   inc ecx; jrcxz next           RCX = 1     -> none
+ *   call next; pop rdx            a CALL      -> #DB at n8
+ *   lea; push; ret                RET to n9   -> #DB at n9
+ * then POPFQ clears TF (no branch, no trap): 6 #DBs, each with DR6.BS only
+ * (0xFFFF4FF0) and the frame RIP at the label after its branch. */
+static const char btf_next_guest[] =
+	"    lea rax, [rip+h]\n"
+	"    mov word ptr [idt+16], ax\n"
+	"    mov word ptr [idt+18], 0x8\n"
+	"    mov byte ptr [idt+21], 0x8E\n"
+	"    shr rax, 16\n"
+	"    mov word ptr [idt+22], ax\n"
+	"    lidt [rip+idtr]\n"
+	"    mov ecx, 0x1D9\n    mov eax, 2\n    xor edx, edx\n    wrmsr\n"
+	"    xor ecx, ecx\n"
+	"    pushfq\n    or qword ptr [rsp], 0x100\n    popfq\n"
+	"    jmp n1\n"
+	"    n1: xor eax, eax\n"
+	"    jz n2\n"
+	"    n2: jnz n3\n"
+	"    n3: mov ecx, 2\n"
+	"    loop n4\n"
+	"    n4: loop n5\n"
+	"    n5: jrcxz n6\n"
+	"    n6: inc ecx\n"
+	"    jrcxz n7\n"
+	"    n7: call n8\n"
+	"    n8: pop rdx\n"
+	"    lea rax, [rip+n9]\n"
+	"    push rax\n"
+	"    ret\n"
+	"    n9: pushfq\n    and qword ptr [rsp], ~0x100\n    popfq\n"
+	"    hlt\n"
+	"    h:\n"
+	"    push rax\n    push rbx\n    push rdx\n"
+	"    mov rbx, [rip+count]\n"
+	"    mov rax, dr6\n"
+	"    lea rdx, [rip+log]\n    mov [rdx+rbx*8], rax\n"
+	"    mov rax, [rsp+24]\n"
+	"    lea rdx, [rip+riplog]\n    mov [rdx+rbx*8], rax\n"
+	"    inc qword ptr [rip+count]\n"
+	"    xor eax, eax\n    mov dr6, rax\n"
+	"    pop rdx\n    pop rbx\n    pop rax\n"
+	"    iretq\n"
+	"    .balign 16\n"
+	"    idtr: .word 255\n    .quad idt\n"
+	"    .balign 16\n"
+	"    idt: .zero 256\n"
+	"    count: .quad 0\n"
+	"    log: .zero 128\n"
+	"    riplog: .zero 128\n";
+
+Test(debugctl, btf_branch_to_next_instruction_is_taken)
+{
+	static const char *const at[] = { "n1", "n2", "n4", "n6", "n8", "n9" };
+	struct scenario *sc = h_load_guest("vendor: none\nrefs: [\"Intel SDM Vol.3 17.4.3\"]\n", btf_next_guest);
+	struct run_config cfg = { 0 };
+	struct run_result r;
+	h_run(sc, &cfg, &r);
+	cr_assert_eq(r.stop, STOP_HALT, "%s", r.stop_msg);
+	cr_expect_eq(sym_u64(sc, &r, "count", 0), 6, "%llu #DBs", (unsigned long long)sym_u64(sc, &r, "count", 0));
+	for (unsigned i = 0; i < 6; i++) {
+		uint64_t a;
+		cr_assert(scenario_symbol(sc, at[i], &a));
+		cr_expect_eq(sym_u64(sc, &r, "riplog", i), a, "#DB %u at 0x%llx, expected %s = 0x%llx", i,
+			     (unsigned long long)sym_u64(sc, &r, "riplog", i), at[i], (unsigned long long)a);
+		cr_expect_eq(sym_u64(sc, &r, "log", i), 0xFFFF4FF0ull, "#DB %u DR6", i);
+	}
+	cr_expect_eq(F(&r, "db.guest.missed"), 0);
+	cr_expect_eq(F(&r, "db.guest.spurious"), 0);
+	run_result_free(&r);
+	scenario_free(sc);
+}

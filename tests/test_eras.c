@@ -250,6 +250,78 @@ Test(eras, svm_icebp_intercept_ec9a16c6aeba)
 	scenario_free(sc);
 }
 
+/* vmx_icebp_skip: which #DB exits KVM's handle_exception takes for INT1
+ * (ICEBP) and skips before injecting the #DB.  The guest arms a read/write
+ * watchpoint on the word MOV SS loads, then runs MOV SS and INT1: the
+ * watchpoint's #DB is held by MOV-SS blocking and merged into the INT1's
+ * (kvm-unit-tests debug.c "MOV SS + watchpoint + ICEBP": one #DB with the
+ * breakpoint's B bit), so the INT1's VM exit carries B0 in its exit
+ * qualification (SDM Vol.3 27.2.1).
+ *   - by_type (32d43cd391ba, 4.16: is_icebp(intr_info)): skipped, one #DB
+ *     after the INT1, DR6 = B0.
+ *   - empty_qual (before it: "if (!(dr6 & ~DR6_RESERVED))" skips only an
+ *     exit without status bits; CVE-2018-1087): not skipped, the #DB is
+ *     injected with RIP at the INT1 (frame RIP = the INT1); the handler's
+ *     IRET runs the INT1 again, now with an empty qualification: skipped,
+ *     a second #DB after it with no status bit.
+ *   - never (3.11-era vmx.c, no skip): every #DB at the INT1; the handler
+ *     steps over it at its third #DB to end the loop.
+ * The handler logs DR6 and the frame RIP and clears DR6. */
+static const char icebp_guest[] =
+	"    lea rax, [rip+h]\n    mov word ptr [idt+16], ax\n    mov word ptr [idt+18], 0x8\n"
+	"    mov byte ptr [idt+21], 0x8E\n    shr rax, 16\n    mov word ptr [idt+22], ax\n"
+	"    lidt [rip+idtr]\n"
+	"    mov word ptr [rip+ssval], ss\n"
+	"    lea rax, [rip+ssval]\n    mov dr0, rax\n"
+	"    mov rax, 0x70402\n    mov dr7, rax\n"           /* G0, R/W0 = read/write, LEN0 = 2 */
+	"    mov ss, [rip+ssval]\n"
+	"    icebp_at: .byte 0xf1\n"
+	"    after:\n    mov rax, 0x400\n    mov dr7, rax\n    hlt\n"
+	"    h:\n    push rax\n    push rbx\n    push rdx\n"
+	"    mov rbx, [rip+count]\n    mov rax, dr6\n"
+	"    lea rdx, [rip+log]\n    mov [rdx+rbx*8], rax\n"
+	"    mov rax, [rsp+24]\n    lea rdx, [rip+riplog]\n    mov [rdx+rbx*8], rax\n"
+	"    inc qword ptr [rip+count]\n    xor eax, eax\n    mov dr6, rax\n"
+	"    cmp qword ptr [rip+count], 3\n    jne 1f\n    inc qword ptr [rsp+24]\n    1:\n"
+	"    pop rdx\n    pop rbx\n    pop rax\n    iretq\n"
+	"    .balign 16\n    idtr: .word 255\n    .quad idt\n"
+	"    .balign 16\n    idt: .zero 256\n"
+	"    ssval: .quad 0\n    count: .quad 0\n    log: .zero 64\n    riplog: .zero 64\n";
+
+Test(eras, vmx_icebp_skip_32d43cd391ba)
+{
+	static const struct {
+		const char *policy;
+		uint64_t n;
+		uint64_t dr6[3];
+		bool at_icebp[3];           /* frame RIP: the INT1 itself (else past it) */
+	} c[] = {
+		{ "bp_enabled", 1, { 0xFFFF0FF1 }, { false } },
+		{ "linux-6.1", 1, { 0xFFFF0FF1 }, { false } },
+		{ "linux-3.19", 2, { 0xFFFF0FF1, 0xFFFF0FF0 }, { true, false } },
+		{ "linux-3.0", 3, { 0xFFFF0FF1, 0xFFFF0FF0, 0xFFFF0FF0 }, { true, true, true } },
+	};
+	struct scenario *sc = h_load_guest("", icebp_guest);
+	uint64_t at, past;
+	cr_assert(scenario_symbol(sc, "icebp_at", &at) && scenario_symbol(sc, "after", &past));
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct run_result r;
+		run_on(sc, c[i].policy, VENDOR_VMX, &r);
+		cr_assert_eq(r.stop, STOP_HALT, "%s: %s", c[i].policy, r.stop_msg);
+		cr_expect_eq(sym_u64(sc, &r, "count", 0), c[i].n, "%s: %llu #DBs", c[i].policy,
+			     (unsigned long long)sym_u64(sc, &r, "count", 0));
+		for (unsigned k = 0; k < c[i].n; k++) {
+			cr_expect_eq(sym_u64(sc, &r, "log", k), c[i].dr6[k], "%s: #DB %u DR6 0x%llx", c[i].policy, k,
+				     (unsigned long long)sym_u64(sc, &r, "log", k));
+			cr_expect_eq(sym_u64(sc, &r, "riplog", k), c[i].at_icebp[k] ? at : past, "%s: #DB %u RIP 0x%llx",
+				     c[i].policy, k, (unsigned long long)sym_u64(sc, &r, "riplog", k));
+		}
+		cr_expect_eq(F(&r, "exits.by_reason.EXCEPTION_NMI"), c[i].n, "%s", c[i].policy);
+		run_result_free(&r);
+	}
+	scenario_free(sc);
+}
+
 /* fastpath_reenter: since 5.8 handle_fastpath_preemption_timer returns
  * EXIT_FASTPATH_REENTER_GUEST and vcpu_enter_guest's inner for (;;) runs the
  * guest again without the WONT_EXIT sync, hw_breakpoint_restore() or the

@@ -97,6 +97,7 @@ Test(knobs, defaults_are_todays_kvm)
 	cr_assert_str_eq(knob(NULL, "guest_dr6"), "vendor");
 	cr_assert_str_eq(knob(NULL, "dr45_read_zero"), "false");
 	cr_assert_str_eq(knob(NULL, "svm_icebp_intercept"), "true");
+	cr_assert_str_eq(knob(NULL, "vmx_icebp_skip"), "by_type");   /* 32d43cd391ba (4.16) */
 	cr_assert_str_eq(knob(NULL, "fastpath_reenter"), "true");
 	/* the fastpath loop: 0a94b2042419 (6.18), f7f39c50edb9 (6.12), c2fee09fc167 (6.14) */
 	cr_assert_str_eq(knob(NULL, "fastpath_tscdeadline"), "both");
@@ -114,7 +115,7 @@ Test(knobs, defaults_are_todays_kvm)
 	cr_assert_str_eq(knob(NULL, "vcpu_load_reload"), "false");
 	cr_assert_str_eq(knob(NULL, "deschedule"), "none");
 	cr_assert_str_eq(knob(NULL, "host_switch"), "perf");
-	cr_assert_eq(policy_knob_count(), 32u);
+	cr_assert_eq(policy_knob_count(), 33u);
 }
 
 /* bp_enabled is KVM today: every knob at its default. */

@@ -396,8 +396,18 @@ static void handle_exception(struct vmx *x)
 			return;
 		}
 		/* ICEBP (privileged software exception): skip it, then reinject;
-		 * "skipping ICEBP still clears STI and MOVSS blocking". */
-		if (vmx_intr_info_type(info) == INTR_TYPE_PRIV_SW_EXCEPTION) {
+		 * "skipping ICEBP still clears STI and MOVSS blocking".  Which
+		 * exits count as ICEBP is the era's (knob vmx_icebp_skip): the
+		 * interruption type since 32d43cd391ba (4.16); before it an
+		 * exit qualification without DR6 status bits ("if (!(dr6 &
+		 * ~DR6_RESERVED))", DR6_RESERVED = 0xFFFF0FF0, the icebp test), so
+		 * an INT1 whose exit carries a breakpoint MOV SS held is not
+		 * skipped: the #DB goes in at the INT1, which runs again after
+		 * the handler (CVE-2018-1087's wrong RIP); the 3.11 code skipped
+		 * nothing. */
+		enum vmx_icebp_skip how = x->dbg.pol.vmx_icebp_skip;
+		if (how == ICEBP_BY_TYPE ? vmx_intr_info_type(info) == INTR_TYPE_PRIV_SW_EXCEPTION
+		    : how == ICEBP_EMPTY_QUAL && !(payload & (DR6_B_MASK | DR6_BD | DR6_BS | DR6_BT))) {
 			uint64_t rip = reg_read(x, VCPU_REGS_RIP);
 			reg_write(x, VCPU_REGS_RIP, rip + vmcs_read(&x->vmcs, VM_EXIT_INSTRUCTION_LEN));
 			clear_interrupt_shadow(x);
@@ -426,7 +436,8 @@ static void handle_exception(struct vmx *x)
 static inline __attribute__((always_inline)) void vmx_exit(struct vmx *x, uint32_t reason, uint64_t qual, uint32_t intr_info, uint32_t insn_len)
 {
 	vmx_hw_exit(x, reason, qual, intr_info, insn_len);
-	cpu_exit_begin(x->cpu, reason, vmcs_hw_get(&x->vmcs, GUEST_RIP), reason, qual, vmx_exit_names[reason]);
+	cpu_exit_begin(x->cpu, reason, vmcs_hw_get(&x->vmcs, GUEST_RIP), reason, qual, intr_info,
+		       vmx_exit_names[reason]);
 }
 
 /* vmx_vcpu_run after the exit, on every pass of the run loop: lazily

@@ -497,3 +497,81 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 	if (poison_scan_buf(e, wlo, buf, len))
 		poison_apply(e);
 }
+
+/* Did the one instruction of block `b` cause a branch?  The guest is now at
+ * `rip`.  With TF = 1 every translated block holds one instruction, and BTF
+ * (IA32_DEBUGCTL bit 1) lets the single-step trap through "only after
+ * instructions that cause a branch" (SDM Vol.3 17.4.3): a branch that is
+ * taken is one whatever its target, so RIP landing on the fall-through
+ * address proves nothing -- a JMP, CALL or RET to the next instruction, and a
+ * Jcc / LOOPcc / JrCXZ whose condition holds with a displacement of 0, are
+ * taken branches all the same.  Those are told apart here: an unconditional
+ * control transfer (Capstone's jump/call/ret groups, insn_class) is taken;
+ * the conditional ones (by opcode: Capstone 4 puts LOOP in no jump group)
+ * are decided the way the SDM's pseudocode decides them
+ * (Vol.2 "Jcc": the condition on RFLAGS, which Jcc does not change; "LOOP/
+ * LOOPcc": the count after the decrement, in the address size's RCX/ECX/CX,
+ * with ZF for LOOPE/LOOPNE; "JCXZ/JECXZ/JRCXZ": the count, unchanged). */
+bool engine_branch_taken(struct engine *e, const struct block *b, uint64_t rip)
+{
+	if (rip != b->addr + b->size)
+		return true;                 /* somewhere else: taken */
+	if (b->n != 1)
+		return false;
+	uint8_t buf[15];
+	size_t n = b->size < sizeof(buf) ? b->size : sizeof(buf), i = 0;
+	if (uc_mem_read(e->uc, b->addr, buf, n) != UC_ERR_OK)
+		return b->icls[0] == COSTI_insn_branch;
+	bool asize = false;              /* 67h: the other address size */
+	while (i < n && (buf[i] == 0x66 || buf[i] == 0x67 || buf[i] == 0xF2 || buf[i] == 0xF3 ||
+			 buf[i] == 0x2E || buf[i] == 0x36 || buf[i] == 0x3E || buf[i] == 0x26 ||
+			 buf[i] == 0x64 || buf[i] == 0x65 || buf[i] == 0xF0)) {
+		asize |= buf[i] == 0x67;
+		i++;
+	}
+	if (e->mode == 64 && i < n && (buf[i] & 0xF0) == 0x40)
+		i++;                         /* REX */
+	if (i >= n)
+		return b->icls[0] == COSTI_insn_branch;
+	uint8_t op = buf[i];
+	int cc = -1;
+	if (op >= 0x70 && op <= 0x7F)
+		cc = op & 0xF;               /* Jcc rel8 */
+	else if (op == 0x0F && i + 1 < n && buf[i + 1] >= 0x80 && buf[i + 1] <= 0x8F)
+		cc = buf[i + 1] & 0xF;       /* Jcc rel16/32 */
+	uint64_t fl = uc_flags_read(e);
+	if (cc >= 0) {
+		/* SDM Vol.2 Jcc / Vol.1 Table B-1: conditions 0-15 are O, B, Z,
+		 * BE, S, P, L, LE (an odd number negates the even one before it) */
+		bool of = fl & (1u << 11), cf = fl & 1, zf = fl & (1u << 6), sf = fl & (1u << 7),
+		     pf = fl & (1u << 2), t;
+		switch (cc >> 1) {
+		case 0: t = of; break;
+		case 1: t = cf; break;
+		case 2: t = zf; break;
+		case 3: t = cf || zf; break;
+		case 4: t = sf; break;
+		case 5: t = pf; break;
+		case 6: t = sf != of; break;
+		default: t = zf || sf != of; break;
+		}
+		return (cc & 1) ? !t : t;
+	}
+	if (op >= 0xE0 && op <= 0xE3) {
+		/* the count register in the address size: 64 (32 with 67h) in
+		 * 64-bit mode, 32 (16 with 67h) in 32-bit code */
+		unsigned bits = e->mode == 64 ? (asize ? 32 : 64) : (asize ? 16 : 32);
+		uint64_t cnt = engine_gpr(e, 1);
+		if (bits < 64)
+			cnt &= (1ull << bits) - 1;
+		bool zf = fl & (1u << 6);
+		switch (op) {
+		case 0xE0: return cnt != 0 && !zf;   /* LOOPNE */
+		case 0xE1: return cnt != 0 && zf;    /* LOOPE */
+		case 0xE2: return cnt != 0;          /* LOOP */
+		default: return cnt == 0;            /* JrCXZ */
+		}
+	}
+	/* JMP, CALL, RET: always taken; anything else is no branch */
+	return b->icls[0] == COSTI_insn_branch;
+}

@@ -238,6 +238,7 @@ static inline bool sti_blocked(const struct engine *e, uint64_t addr)
 /* decode.c */
 const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
 struct site *site_find(struct engine *e, uint64_t addr);
+bool engine_branch_taken(struct engine *e, const struct block *b, uint64_t rip);  /* BTF: a branch, taken */
 void decode_free(struct engine *e);
 /* poison: instructions Unicorn 2.0.1 cannot translate */
 void poison_scan(struct engine *e, uint64_t addr, uint64_t n);   /* after [addr, addr+n) changed */

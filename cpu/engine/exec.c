@@ -1008,9 +1008,11 @@ void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 	uint64_t at = rip;
 	bool trap = intno == 1 || intno == 3 || intno >= 32;
 	if (intno == 1 && (fl & RFL_TF) && !(e->pend_hw | e->pend_ideal) && e->blk &&
-	    btf_suppresses(e, rip != e->blk->addr + e->blk->size)) {
-		/* BTF: not a branch (with TF = 1 each translated block holds the
-		 * one instruction that just ran), so no #DB */
+	    (e->cpu->debugctl & DEBUGCTL_BTF) && !engine_branch_taken(e, e->blk, rip)) {
+		/* BTF (btf_suppresses, the branch decoded only under BTF): not a
+		 * branch (with TF = 1 each translated block holds the one
+		 * instruction that just ran; a JMP to the next instruction is a
+		 * branch all the same, decode.c), so no #DB */
 	} else if (intno == 1 && (fl & RFL_TF)) {
 		/* Single-step trap after the instruction that began with TF = 1,
 		 * merged with any data-breakpoint hit of that instruction. */

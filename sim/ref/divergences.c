@@ -1,5 +1,6 @@
-/* divergences.c - the known-divergence table (divergences.def) and its
- * Markdown rendering for docs/kvm-reference.md. */
+/* divergences.c - the known-divergence table (divergences.def), its
+ * Markdown rendering for docs/kvm-reference.md, and the rows of bundled
+ * scenarios recorded against it (recorded.def). */
 #include "sim/ref/divergences.h"
 #include <string.h>
 
@@ -9,6 +10,25 @@ const struct ref_divergence ref_divergences[] = {
 #undef DIVERGENCE
 };
 const size_t ref_ndivergences = sizeof(ref_divergences) / sizeof(ref_divergences[0]);
+
+const struct ref_recorded ref_recorded_rows[] = {
+#define RECORDED(scenario, ref, row, measured, id) { scenario, ref, row, measured, id },
+#include "sim/ref/recorded.def"
+#undef RECORDED
+	{ NULL, NULL, NULL, NULL, NULL }    /* keeps the array non-empty */
+};
+const size_t ref_nrecorded = sizeof(ref_recorded_rows) / sizeof(ref_recorded_rows[0]) - 1;
+
+const char *ref_recorded_find(const char *scenario, const char *ref, const char *row, const char *measured)
+{
+	for (size_t i = 0; scenario && ref && i < ref_nrecorded; i++) {
+		const struct ref_recorded *r = &ref_recorded_rows[i];
+		if (!strcmp(r->scenario, scenario) && !strcmp(r->ref, ref) && !strcmp(r->row, row) &&
+		    !strcmp(r->measured, measured))
+			return r->id;
+	}
+	return NULL;
+}
 
 const struct ref_divergence *ref_divergence_find(const char *id)
 {

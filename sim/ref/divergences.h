@@ -28,6 +28,16 @@ struct ref_divergence {
 extern const struct ref_divergence ref_divergences[];
 extern const size_t ref_ndivergences;
 
+/* A row of sim/ref/recorded.def: on reference `ref`, row `row` of scenario
+ * `scenario` measures `measured` because of divergence `id`. */
+struct ref_recorded {
+	const char *scenario, *ref, *row, *measured, *id;
+};
+extern const struct ref_recorded ref_recorded_rows[];
+extern const size_t ref_nrecorded;
+/* The divergence recorded for that row with that measured value, or NULL. */
+const char *ref_recorded_find(const char *scenario, const char *ref, const char *row, const char *measured);
+
 /* The row of an id, or NULL. */
 const struct ref_divergence *ref_divergence_find(const char *id);
 /* The docs' "reference" column: "kvm_pvm", "kvm-amd-tcg", "all", ... */

@@ -12,6 +12,7 @@
 
 struct pred_trace {
 	uint64_t nexits;
+	uint64_t exc_not_db;           /* VMX EXCEPTION_NMI exits of a vector other than #DB (#UD, #BP) */
 	uint64_t io_before[4096];      /* io_before[n] = user exits among sim exits 1..n */
 	bool is_user[4096];            /* sim exit n is an exit to user space on KVM */
 	/* Known divergence tcg-vmrun-dr7-no-bp-insert: QEMU 7.2 TCG's view of

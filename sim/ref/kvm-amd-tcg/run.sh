@@ -118,6 +118,7 @@ for img in "$stage/root/images/"*.img; do
 		tr -d '\r' < "$log" | awk -v dir="$stage/out" '
 			/^=== hvsim-outcome .* ===$/ { name = $3; sub(/\.img$/, "", name); f = dir "/" name ".out"; next }
 			/^=== end ===$/ { if (f) close(f); f = ""; next }
+			/^\[ *[0-9]+\.[0-9]+\] / { next }   # a kernel message on the console (kvm_intel: "Unhandled WRMSR")
 			f { print > f }'
 		out="$stage/out/$key.out"
 		if [ -s "$out" ] && grep -qx end "$out"; then

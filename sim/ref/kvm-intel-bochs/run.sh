@@ -162,6 +162,7 @@ for ((try = 1; try <= tries && ${#remaining[@]} > 0; try++)); do
 		tr -d '\r' < "$pfx.serial" | awk -v dir="$stage/out" '
 			/^=== hvsim-outcome .* ===$/ { name = $3; sub(/\.img$/, "", name); f = dir "/" name ".out"; next }
 			/^=== end ===$/ { if (f) close(f); f = ""; next }
+			/^\[ *[0-9]+\.[0-9]+\] / { next }   # a kernel message on the console (kvm_intel: "Unhandled WRMSR")
 			f { print > f }'
 		for k in "${batch[@]}"; do
 			out="$stage/out/$k.out"
