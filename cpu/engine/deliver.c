@@ -227,7 +227,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 
 int emulate_iret(struct engine *e, const struct insn_info *ii)
 {
-	uint64_t sp = 0, rip, cs, fl, nsp = 0, ss;
+	uint64_t sp = 0, rip = 0, cs = 0, fl = 0, nsp = 0, ss = 0;
 	unsigned w = (e->mode == 64 && ii->rex_w) ? 8 : 4;
 	uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
 	if (e->mode == 32)
