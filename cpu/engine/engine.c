@@ -178,6 +178,7 @@ struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_
 	e->mode = mode;
 	e->host = host;
 	e->ideal = &e->own_ideal;
+	engine_update_next_event(e);
 	e->own_ideal.dr[6] = DR6_ACTIVE_LOW;
 	e->own_ideal.dr[7] = DR7_FIXED_1;
 	uc_err ue = uc_open(UC_ARCH_X86, mode == 64 ? UC_MODE_64 : UC_MODE_32, &e->uc);
@@ -243,6 +244,13 @@ void engine_set_ops(struct engine *e, const struct engine_ops *ops)
 		e->ops = *ops;
 	else
 		memset(&e->ops, 0, sizeof(e->ops));
+	engine_update_next_event(e);
+}
+
+void engine_boundary_at(struct engine *e, uint64_t insns)
+{
+	e->boundary_at = insns;
+	engine_update_next_event(e);
 }
 
 void engine_set_ideal(struct engine *e, struct dr_file *ideal)
@@ -271,6 +279,7 @@ void engine_set_budget(struct engine *e, uint64_t max_insns, uint64_t max_cycles
 {
 	e->max_insns = max_insns;
 	e->max_cycles = max_cycles;
+	engine_update_next_event(e);
 }
 
 /* ---- memory ------------------------------------------------------------ */

@@ -121,6 +121,13 @@ struct engine {
 
 	/* limits and counts */
 	uint64_t insns, max_insns, max_cycles;
+	uint64_t boundary_at;       /* ops.boundary is due once insns reaches this (engine_boundary_at) */
+	uint64_t next_event;        /* min(max_insns, boundary_at); 0 = every block takes the full path */
+	/* Executions of last_blk whose cycles and cost entries are not charged
+	 * yet: the block hook's common case only counts them (bench row "alu");
+	 * engine_flush_charges() charges them before anything reads the
+	 * counters, i.e. on entry to every other hook and when a run returns. */
+	uint64_t lazy_n;
 
 	/* RF: suppress instruction breakpoints for the first instruction after
 	 * an IRET that popped RF = 1 (SDM 17.3.1.1) */
@@ -254,6 +261,16 @@ int emulate_iret(struct engine *e, const struct insn_info *ii);
  * mode, SYSCALL in 32-bit mode on AMD) */
 int emulate_syscall(struct engine *e, const struct insn_info *ii);
 int emulate_sysret(struct engine *e, const struct insn_info *ii);
+
+/* Charge the pending executions of last_blk (see lazy_n). */
+void engine_flush_charges_slow(struct engine *e);
+static inline void engine_flush_charges(struct engine *e)
+{
+	if (__builtin_expect(e->lazy_n != 0, 0))
+		engine_flush_charges_slow(e);
+}
+/* Recompute next_event after max_insns, boundary_at, ops or max_cycles changed. */
+void engine_update_next_event(struct engine *e);
 
 /* exec.c: hooks */
 void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user);

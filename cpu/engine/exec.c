@@ -804,17 +804,11 @@ static inline void update_bp_hooks(struct engine *e)
 	update_bp_hooks_slow(e);
 }
 
-/* The guest instructions of block b, by cost entry (cpu.cost_n). */
-static inline void count_classes(struct cpu *c, const struct block *b)
-{
-	for (unsigned k = 0; k < 5; k++)
-		c->cost_n[COSTI_insn_alu + k] += b->ncls[k];
-}
-
 /* ---- hook exits ------------------------------------------------------------------- */
 
 void engine_leave_block(struct engine *e, uint64_t first_not_executed)
 {
+	engine_flush_charges(e);
 	const struct block *b = e->blk;
 	if (!b)
 		return;
@@ -854,6 +848,7 @@ void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	struct engine *e = user;
 	(void)uc;
 	(void)size;
+	engine_flush_charges(e);
 	if (e->done && e->done_addr == addr)
 		return;                        /* another hook of this boundary ran already */
 	e->done = true;
@@ -912,11 +907,35 @@ static inline bool over_budget(const struct engine *e)
 	       (e->max_cycles && e->cpu->st.cycles_total >= e->max_cycles);
 }
 
+void engine_flush_charges_slow(struct engine *e)
+{
+	const struct block *b = e->last_blk;
+	uint64_t n = e->lazy_n, v;
+	e->lazy_n = 0;
+	/* cpu_charge(CYC_GUEST) n times: one saturating product, the same sum */
+	if (__builtin_mul_overflow(n, b->cost, &v))
+		v = UINT64_MAX;
+	cpu_sat_add(e->cpu, &e->cpu->st.cycles_guest, v);
+	cpu_sat_add(e->cpu, &e->cpu->st.cycles_total, v);
+	for (unsigned k = 0; k < 5; k++)
+		e->cpu->cost_n[COSTI_insn_alu + k] += n * b->ncls[k];
+}
+
+void engine_update_next_event(struct engine *e)
+{
+	uint64_t ne = e->max_insns ? e->max_insns : UINT64_MAX;
+	if (!e->host && e->ops.boundary && e->boundary_at < ne)
+		ne = e->boundary_at;
+	/* host context and cycle budgets: every block takes block_hook_full */
+	e->next_event = e->host || e->max_cycles ? 0 : ne;
+}
+
 /* Every case of the block hook: a block not seen last time (decode, new
  * sites), the budget, host context. */
 static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engine *uc, uint64_t addr,
 						      uint32_t size)
 {
+	engine_flush_charges(e);
 	e->done = false;
 	/* Loops re-enter the block they just left: try it before the hash. */
 	const struct block *b = e->last_blk;
@@ -948,7 +967,7 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 		uc_emu_stop(uc);
 		return;
 	}
-	if (!e->host && e->ops.boundary && !(e->pend_hw | e->pend_ideal)) {
+	if (!e->host && e->ops.boundary && e->insns >= e->boundary_at && !(e->pend_hw | e->pend_ideal)) {
 		e->ops.boundary(e->ops.ctx);
 		if (!after_boundary(e, uc, addr))
 			return;
@@ -959,48 +978,37 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 		e->cpu->st.host_instructions += b->n;
 		CPU_CHARGE_N(e->cpu, CYC_HOST, host_insn, b->n);
 	} else {
-		cpu_charge(e->cpu, CYC_GUEST, b->cost);
-		count_classes(e->cpu, b);
+		/* charged by engine_flush_charges (lazy_n counts executions of last_blk) */
+		engine_flush_charges(e);
+		e->last_blk = b;
+		e->lazy_n = 1;
 	}
 }
 
 /* Runs before every translated block: the hottest function of a run with
- * few exits (bench/bench_hvsim.c (a)).  The common case -- the guest
- * re-enters the block it just left, within budget -- is kept small so that
- * it needs almost no registers saved; everything else is block_hook_full(),
- * with the same effects. */
+ * few exits (bench row "alu").  The common case -- the guest re-enters the
+ * block it just left, no budget end or timer due (next_event) -- only counts;
+ * everything else is block_hook_full(), with the same effects. */
 void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
 	struct engine *e = user;
 	const struct block *b = e->last_blk;
-	if (__builtin_expect(!b || b->addr != addr || b->size != size || e->host || over_budget(e), 0)) {
+	if (__builtin_expect(!b || b->addr != addr || b->size != size || e->insns >= e->next_event, 0)) {
 		block_hook_full(e, uc, addr, size);
 		return;
 	}
 	e->done = false;
 	e->blk_seq++;
-	e->blk = NULL;
 	e->cur_rip = addr;
-	if (e->ops.boundary && !(e->pend_hw | e->pend_ideal)) {
-		e->ops.boundary(e->ops.ctx);
-		/* what after_boundary() would act on; otherwise it does nothing */
-		if (__builtin_expect(e->stop_req || e->pause_req || e->cur_rip != e->last_blk->addr ||
-				     e->dr_dirty || e->seen_gen != e->cpu->dr_gen || e->need_restart, 0) &&
-		    !after_boundary(e, e->uc, e->last_blk->addr))
-			return;
-		b = e->last_blk;
-	}
 	e->blk = b;
 	e->insns += b->n;
-	/* cpu_charge(CYC_GUEST), in line (saturating, as there) */
-	cpu_sat_add(e->cpu, &e->cpu->st.cycles_guest, b->cost);
-	cpu_sat_add(e->cpu, &e->cpu->st.cycles_total, b->cost);
-	count_classes(e->cpu, b);
+	e->lazy_n++;
 }
 
 void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 {
 	struct engine *e = user;
+	engine_flush_charges(e);
 	uint64_t rip = 0;
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
 	uint64_t fl = uc_flags_read(e);
@@ -1080,6 +1088,7 @@ static void stop_at(struct engine *e, uint64_t rip)
 bool engine_invalid_hook(uc_engine *uc, void *user)
 {
 	struct engine *e = user;
+	engine_flush_charges(e);
 	uint64_t rip = 0;
 	uint8_t b[4] = { 0 };
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
@@ -1100,6 +1109,7 @@ bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 	uint64_t rip = 0;
 	(void)size;
 	(void)value;
+	engine_flush_charges(e);
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
 	if (!e->stop_req) {
 		/* Unicorn 2.0.1 keeps RIP exact for fetches and (with a write hook,
@@ -1165,6 +1175,7 @@ enum engine_stop engine_run(struct engine *e, uint64_t rip)
 		e->in_emu = true;
 		uc_err err = uc_emu_start(e->uc, e->cur_rip, e->mode == 64 ? SENTINEL64 : SENTINEL32, 0, 0);
 		e->in_emu = false;
+		engine_flush_charges(e);
 		if (e->stop_req)
 			return e->stop;
 		if (err != UC_ERR_OK) {
