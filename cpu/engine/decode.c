@@ -323,7 +323,18 @@ void decode_free(struct engine *e)
  * can start (the FF byte, and any run of up to 14 prefix bytes before it) is
  * registered as an exit, and engine_run() reports a stop there as an invalid
  * opcode.  The guest bytes are rescanned wherever they change: at mapping,
- * on host writes (engine_mem_write) and on guest stores (poison_smc_hook). */
+ * on host writes (engine_mem_write) and on guest stores (poison_smc_hook).
+ *
+ * Only memory Unicorn translates needs exits, and Unicorn translates only
+ * from memory it may execute.  Each run is mapped without UC_PROT_EXEC: the
+ * first fetch from it stops the run before anything of the block being
+ * translated executes (UC_MEM_FETCH_PROT, RIP = that block's start; measured)
+ * and engine_run() makes the run executable with its poison registered
+ * (poison_enable_exec), then resumes there.  So the list holds poison of
+ * executable runs only, and stores into memory that never ran code rebuild
+ * nothing: Unicorn 2.0.1 has no way to add one exit (UC_CTL_UC_EXITS
+ * re-inserts the whole list, uc.c), so an exit per such store made the
+ * adversarial stores of bench/rows_data.c (adv_*) quadratic. */
 
 static bool poison_prefix(int mode, uint8_t b)
 {
@@ -398,16 +409,34 @@ static void poison_apply(struct engine *e)
 	free(ex);
 }
 
-/* Scan buf (guest bytes at base..base+n) for poison starts. */
+/* In a run Unicorn may execute (see above). */
+static bool addr_exec(struct engine *e, uint64_t addr)
+{
+	int m = map_find(e, addr);
+	return m >= 0 && e->maps[m].exec;
+}
+
+/* Does [lo, hi) overlap an executable run? */
+static bool window_exec(const struct engine *e, uint64_t lo, uint64_t hi)
+{
+	for (unsigned m = 0; m < e->nmaps; m++)
+		if (e->maps[m].exec && e->maps[m].addr < hi && map_end(e, m) > lo)
+			return true;
+	return false;
+}
+
+/* Scan buf (guest bytes at base..base+n) for poison starts in executable runs. */
 static bool poison_scan_buf(struct engine *e, uint64_t base, const uint8_t *buf, size_t n)
 {
 	bool added = false;
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (buf[i] != 0xFF || !poison_modrm(buf[i + 1]))
 			continue;
-		added |= poison_add(e, base + i);
+		if (addr_exec(e, base + i))
+			added |= poison_add(e, base + i);
 		for (size_t j = i; j > 0 && i - (j - 1) < 15 && poison_prefix(e->mode, buf[j - 1]); j--)
-			added |= poison_add(e, base + j - 1);
+			if (addr_exec(e, base + j - 1))
+				added |= poison_add(e, base + j - 1);
 	}
 	return added;
 }
@@ -435,6 +464,8 @@ void poison_scan(struct engine *e, uint64_t addr, uint64_t n)
 	uint64_t lo = addr > 15 ? addr - 15 : 0, hi = addr + n + 1;
 	if (hi < addr)
 		hi = UINT64_MAX;
+	if (!window_exec(e, lo, hi))
+		return;                 /* rescanned when it becomes executable */
 	bool added = false;
 	uint8_t buf[4096 + 32];
 	for (uint64_t a = lo; a < hi;) {
@@ -487,8 +518,11 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 		if (lo == e->npoison || e->poison[lo] > addr + n + 14)
 			return;
 	}
-	/* The hook runs before the store: scan the window with the new bytes. */
+	/* The hook runs before the store: scan the window with the new bytes,
+	 * unless no byte of it can be translated yet. */
 	uint64_t wlo = addr > 15 ? addr - 15 : 0;
+	if (!window_exec(e, wlo, addr + n + 15))
+		return;
 	uint8_t buf[15 + 8 + 15];
 	size_t len = (size_t)(addr - wlo) + n + 15;
 	read_mapped(e, wlo, buf, len);
@@ -574,4 +608,15 @@ bool engine_branch_taken(struct engine *e, const struct block *b, uint64_t rip)
 	}
 	/* JMP, CALL, RET: always taken; anything else is no branch */
 	return b->icls[0] == COSTI_insn_branch;
+}
+
+/* The guest fetched from run `map` for the first time: register the poison
+ * it holds, then let Unicorn execute it.  0, or -1 if Unicorn refuses. */
+int poison_enable_exec(struct engine *e, unsigned map)
+{
+	if (uc_mem_protect(e->uc, e->maps[map].addr, e->maps[map].size, UC_PROT_ALL) != UC_ERR_OK)
+		return -1;
+	e->maps[map].exec = true;
+	poison_scan(e, e->maps[map].addr, e->maps[map].size);
+	return 0;
 }

@@ -303,6 +303,7 @@ static int map_run(struct engine *e, uint64_t addr, uint64_t size)
 		e->cap_maps = nc;
 	}
 	void *ptr = NULL;
+	/* not executable until the guest fetches from it (decode.c, "poison") */
 	if (e->shared_mem) {
 		/* uc_mem_map_ptr: "This address must be aligned to 4KB ... This
 		 * size must be a multiple of 4KB" (unicorn.h); zeroed like
@@ -311,17 +312,18 @@ static int map_run(struct engine *e, uint64_t addr, uint64_t size)
 		if (!ptr)
 			return -1;
 		memset(ptr, 0, size);
-		if (uc_mem_map_ptr(e->uc, addr, size, UC_PROT_ALL, ptr) != UC_ERR_OK) {
+		if (uc_mem_map_ptr(e->uc, addr, size, UC_PROT_READ | UC_PROT_WRITE, ptr) != UC_ERR_OK) {
 			free(ptr);
 			return -1;
 		}
-	} else if (uc_mem_map(e->uc, addr, size, UC_PROT_ALL) != UC_ERR_OK) {
+	} else if (uc_mem_map(e->uc, addr, size, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK) {
 		return -1;
 	}
 	e->maps[e->nmaps].addr = addr;
 	e->maps[e->nmaps].size = size;
 	e->maps[e->nmaps].ptr = ptr;
 	e->maps[e->nmaps].owned = ptr != NULL;
+	e->maps[e->nmaps].exec = false;
 	e->nmaps++;
 	return 0;
 }
@@ -341,16 +343,18 @@ int engine_map_like(struct engine *dst, const struct engine *src)
 			dst->maps = n;
 			dst->cap_maps = nc;
 		}
-		if (uc_mem_map_ptr(dst->uc, src->maps[i].addr, src->maps[i].size, UC_PROT_ALL, src->maps[i].ptr) !=
-		    UC_ERR_OK)
+		/* not executable in dst until dst fetches from it: its poison is
+		 * scanned then, with whatever the other vCPUs stored by then
+		 * (decode.c, "poison") */
+		if (uc_mem_map_ptr(dst->uc, src->maps[i].addr, src->maps[i].size, UC_PROT_READ | UC_PROT_WRITE,
+				   src->maps[i].ptr) != UC_ERR_OK)
 			return -1;
 		dst->maps[dst->nmaps].addr = src->maps[i].addr;
 		dst->maps[dst->nmaps].size = src->maps[i].size;
 		dst->maps[dst->nmaps].ptr = src->maps[i].ptr;
 		dst->maps[dst->nmaps].owned = false;
+		dst->maps[dst->nmaps].exec = false;
 		dst->nmaps++;
-		/* the translator of dst has not seen these bytes (decode.c) */
-		poison_scan(dst, src->maps[i].addr, src->maps[i].size);
 	}
 	return 0;
 }

@@ -50,14 +50,18 @@ struct engine {
 	struct site *sites[HASH_SIZE];     /* sensitive instructions */
 	unsigned nsites;
 
-	/* mapped memory, page runs */
+	/* mapped memory, page runs, each one Unicorn region */
 	struct {
-		uint64_t addr, size;
+		uint64_t addr, size;        /* the top page's run ends at 2^64 */
 		void *ptr;                  /* shared memory (engine_share_memory): the host buffer, else NULL */
 		bool owned;                 /* this engine allocated ptr (frees it) */
-	} *maps;                            /* grows; the top page's run ends at 2^64 */
+		bool exec;                  /* executable in Unicorn: code has been fetched from it (decode.c, "poison") */
+	} *maps;                            /* grows */
 	unsigned nmaps, cap_maps;
 	bool shared_mem;                    /* map runs into host buffers other engines can map too */
+	unsigned last_map;                  /* map_find's hint */
+	bool nx_fault;                      /* the run stopped fetching from a run that was not executable yet ... */
+	uint64_t nx_addr;                   /* ... at this address */
 
 	/* hooks */
 	uc_hook h_block, h_intr, h_invalid, h_unmapped;
@@ -113,7 +117,7 @@ struct engine {
 	 * with a register operand (decode.c, "poison"): every address where
 	 * such an instruction can start is a Unicorn exit, so translation
 	 * stops in front of it and engine_run() reports an invalid opcode. */
-	uint64_t *poison;           /* sorted */
+	uint64_t *poison;           /* sorted; only in executable runs (maps[].exec) */
 	size_t npoison, cap_poison;
 	bool exits_on;              /* uc exits enabled (first poison found) */
 	uc_hook h_smc;              /* guest stores: new poison (self-modifying code) */
@@ -242,6 +246,20 @@ static inline bool sti_blocked(const struct engine *e, uint64_t addr)
  * pend_hw beside the slots at its DR6 position. */
 #define PEND_BS 0x4000u
 
+/* The run holding addr, or -1. */
+static inline int map_find(struct engine *e, uint64_t addr)
+{
+	unsigned h = e->last_map;
+	if (h < e->nmaps && addr >= e->maps[h].addr && addr - e->maps[h].addr < e->maps[h].size)
+		return (int)h;
+	for (unsigned i = 0; i < e->nmaps; i++)
+		if (addr >= e->maps[i].addr && addr - e->maps[i].addr < e->maps[i].size) {
+			e->last_map = i;
+			return (int)i;
+		}
+	return -1;
+}
+
 /* decode.c */
 const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
 struct site *site_find(struct engine *e, uint64_t addr);
@@ -249,6 +267,7 @@ bool engine_branch_taken(struct engine *e, const struct block *b, uint64_t rip);
 void decode_free(struct engine *e);
 /* poison: instructions Unicorn 2.0.1 cannot translate */
 void poison_scan(struct engine *e, uint64_t addr, uint64_t n);   /* after [addr, addr+n) changed */
+int poison_enable_exec(struct engine *e, unsigned map);            /* first fetch from run `map` */
 bool poison_at(const struct engine *e, uint64_t addr);
 void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user);
 

@@ -1110,6 +1110,17 @@ bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 	(void)size;
 	(void)value;
 	engine_flush_charges(e);
+	if (type == UC_MEM_FETCH_PROT) {
+		int m = map_find(e, addr);
+		if (m >= 0 && !e->maps[m].exec) {
+			/* first fetch from this run: engine_run makes it executable
+			 * (decode.c, "poison") and resumes at RIP, the start of the
+			 * block being translated, none of which has run */
+			e->nx_fault = true;
+			e->nx_addr = addr;
+			return false;
+		}
+	}
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
 	if (!e->stop_req) {
 		/* Unicorn 2.0.1 keeps RIP exact for fetches and (with a write hook,
@@ -1156,6 +1167,13 @@ void engine_settle(struct engine *e)
 	expect_end(e);
 }
 
+static enum engine_stop engine_internal(struct engine *e, const char *what)
+{
+	e->stop = STOP_INTERNAL;
+	snprintf(e->stop_msg, sizeof(e->stop_msg), "%s at 0x%llx", what, (unsigned long long)e->cur_rip);
+	return e->stop;
+}
+
 enum engine_stop engine_run(struct engine *e, uint64_t rip)
 {
 	e->cur_rip = rip;
@@ -1172,12 +1190,26 @@ enum engine_stop engine_run(struct engine *e, uint64_t rip)
 		update_bp_hooks(e);
 		e->restart = e->pause_req = e->need_restart = false;
 		e->blk = NULL;
+		int m = map_find(e, e->cur_rip);
+		if (m >= 0 && !e->maps[m].exec && poison_enable_exec(e, (unsigned)m))
+			return engine_internal(e, "cannot make the guest's code executable");
 		e->in_emu = true;
+		e->nx_fault = false;
 		uc_err err = uc_emu_start(e->uc, e->cur_rip, e->mode == 64 ? SENTINEL64 : SENTINEL32, 0, 0);
 		e->in_emu = false;
 		engine_flush_charges(e);
 		if (e->stop_req)
 			return e->stop;
+		if (e->nx_fault && err == UC_ERR_FETCH_PROT) {
+			/* first fetch from a run: see decode.c, "poison" */
+			uint64_t r = 0;
+			uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &r);
+			m = map_find(e, e->nx_addr);
+			if (m < 0 || poison_enable_exec(e, (unsigned)m))
+				return engine_internal(e, "cannot make the guest's code executable");
+			e->cur_rip = r;
+			continue;
+		}
 		if (err != UC_ERR_OK) {
 			uint64_t r = 0;
 			uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &r);
