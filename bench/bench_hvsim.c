@@ -2,7 +2,7 @@
  * one row per workload (bench/rows.def lists the row tables), measured side
  * by side in one run, with a summary line per target of issue 16.
  *
- * usage: bench_hvsim [--quick] [--reps N] [--check] [--only LIST] [--legacy] [--list]
+ * usage: bench_hvsim [--quick] [--reps N] [--check] [--only LIST] [--legacy] [--list] [--side S]
  *   --quick   smoke-test sizes
  *   --reps N  paired rounds per row (default 5)
  *   --check   exit 1 if a target is missed
@@ -10,6 +10,8 @@
  *             letters a, b, c, d, e of the figures from before issue 16
  *   --legacy  also print those figures (a)-(e) (bench/legacy.c)
  *   --list    print the rows and targets and exit
+ *   --side S  run only one side of each row, S = raw or hvsim (to profile it:
+ *             valgrind --tool=callgrind bench_hvsim --reps 1 --only load --side hvsim)
  *
  * A round runs raw Unicorn, hvsim and (overhead rows) hvsim's baseline one
  * after the other, alternating which side goes first; the table gives the
@@ -36,6 +38,9 @@ static const struct bench_rows *const tables[] = {
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
 #define MAX_REPS 64
+
+/* --side: 0 both, 1 raw only, 2 hvsim only (baseline included) */
+static int side;
 
 double bench_now(void)
 {
@@ -207,20 +212,20 @@ static void measure(const struct bench_opts *o, struct result *r)
 				break;
 			}
 		} else if (n % 2 == 0) {
-			s.raw = run_raw(&p.g);
-			s.hv = run_hvsim(row->id, sc, &p);
+			s.raw = side != 2 ? run_raw(&p.g) : -1;
+			s.hv = side != 1 ? run_hvsim(row->id, sc, &p) : -1;
 			if (sc_base)
-				s.base = run_hvsim(row->id, sc_base, &p);
+				s.base = side != 1 ? run_hvsim(row->id, sc_base, &p) : -1;
 		} else {
 			if (sc_base)
-				s.base = run_hvsim(row->id, sc_base, &p);
-			s.hv = run_hvsim(row->id, sc, &p);
-			s.raw = run_raw(&p.g);
+				s.base = side != 1 ? run_hvsim(row->id, sc_base, &p) : -1;
+			s.hv = side != 1 ? run_hvsim(row->id, sc, &p) : -1;
+			s.raw = side != 2 ? run_raw(&p.g) : -1;
 		}
 		raw[n] = s.raw;
 		hv[n] = s.hv;
 		base[n] = s.base;
-		ratio[n] = row->check == BENCH_OVERHEAD ? s.hv / s.base - 1 : s.raw / s.hv;
+		ratio[n] = side ? 0 : row->check == BENCH_OVERHEAD ? s.hv / s.base - 1 : s.raw / s.hv;
 	}
 	if (sc)
 		scenario_free(sc);
@@ -229,8 +234,8 @@ static void measure(const struct bench_opts *o, struct result *r)
 	r->rounds = n;
 	if (r->skipped || !n)
 		return;
-	r->raw = bench_median(raw, n);
-	r->hv = bench_median(hv, n);
+	r->raw = raw[0] >= 0 ? bench_median(raw, n) : -1;
+	r->hv = hv[0] >= 0 ? bench_median(hv, n) : -1;
 	r->base = base[0] >= 0 ? bench_median(base, n) : -1;
 	r->ratio = bench_median(ratio, n);
 }
@@ -249,7 +254,7 @@ static void judge(struct result *res, size_t n, size_t i)
 	struct result *r = &res[i];
 	const struct bench_row *row = r->row;
 	r->verdict = -1;
-	if (!r->ran || r->skipped || !r->rounds)
+	if (!r->ran || r->skipped || !r->rounds || side)
 		return;
 	switch (row->check) {
 	case BENCH_INFO:
@@ -296,7 +301,7 @@ static void print_row(const struct result *r)
 	}
 	fmt_time(a, sizeof(a), r->raw, r->units, row->unit);
 	fmt_time(b, sizeof(b), r->hv, r->units, row->unit);
-	switch (row->check) {
+	switch (side ? BENCH_INFO : row->check) {
 	case BENCH_OVERHEAD:
 		snprintf(c, sizeof(c), "%+.1f %%", r->ratio * 100);
 		snprintf(t, sizeof(t), "<= +%.0f %%", row->limit * 100);
@@ -310,8 +315,8 @@ static void print_row(const struct result *r)
 		snprintf(t, sizeof(t), ">= %.1f M/s", row->limit / 1e6);
 		break;
 	default:
-		snprintf(c, sizeof(c), "%.2f", r->ratio);
-		if (row->check == BENCH_RATIO)
+		snprintf(c, sizeof(c), side ? "-" : "%.2f", r->ratio);
+		if (row->check == BENCH_RATIO && !side)
 			snprintf(t, sizeof(t), ">= %.2f", row->limit);
 		else
 			t[0] = 0;
@@ -373,7 +378,8 @@ static void list(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_hvsim [--quick] [--reps N] [--check] [--only LIST] [--legacy] [--list]\n");
+	fprintf(stderr, "usage: bench_hvsim [--quick] [--reps N] [--check] [--only LIST] [--legacy] [--list] "
+		"[--side raw|hvsim]\n");
 	exit(2);
 }
 
@@ -396,6 +402,12 @@ int main(int argc, char **argv)
 			o.reps = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--side") && i + 1 < argc) {
+			i++;
+			side = !strcmp(argv[i], "raw") ? 1 : !strcmp(argv[i], "hvsim") ? 2 : -1;
+			if (side < 0)
+				usage();
+		}
 		else if (!strcmp(argv[i], "--rss-child") && i + 1 < argc)
 			return legacy_rss_child(strtoull(argv[i + 1], NULL, 10));
 		else

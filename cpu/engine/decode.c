@@ -194,6 +194,57 @@ static unsigned insn_class(const cs_insn *in)
 	return COSTI_insn_alu;
 }
 
+/* What an instruction may do to memory, conservatively (MEM_R | MEM_W): a
+ * data breakpoint can fire only after such an instruction (memhooks.c,
+ * "watch"), so an instruction wrongly called memory-free would have its
+ * trap delivered late.  Memory-free: decoded, no memory operand, no
+ * implicit stack, string or pointer register (push/call/ret, MOVS, XLAT,
+ * MASKMOVDQU, ...), no far branch, segment load or system-table access. */
+static unsigned insn_mem(const cs_insn *in, bool ok)
+{
+	const cs_detail *d = ok ? in->detail : NULL;
+	if (!d)
+		return MEM_R | MEM_W;
+	unsigned m = 0;
+	for (unsigned o = 0; o < d->x86.op_count; o++) {
+		const cs_x86_op *op = &d->x86.operands[o];
+		if (op->type == X86_OP_MEM) {
+			if (op->access & CS_AC_READ)
+				m |= MEM_R;
+			if (op->access & CS_AC_WRITE)
+				m |= MEM_W;
+			if (!(op->access & (CS_AC_READ | CS_AC_WRITE)))
+				m |= MEM_R | MEM_W;
+		} else if (op->type == X86_OP_REG &&
+			   (op->reg == X86_REG_CS || op->reg == X86_REG_DS || op->reg == X86_REG_ES ||
+			    op->reg == X86_REG_FS || op->reg == X86_REG_GS || op->reg == X86_REG_SS)) {
+			m |= MEM_R | MEM_W;       /* segment registers: descriptor loads */
+		}
+	}
+	static const unsigned ptr_regs[] = { X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_RSI, X86_REG_ESI,
+					     X86_REG_SI, X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_RBX,
+					     X86_REG_EBX, X86_REG_BX };
+	for (unsigned i = 0; i < d->regs_read_count + d->regs_write_count; i++) {
+		unsigned r = i < d->regs_read_count ? d->regs_read[i] : d->regs_write[i - d->regs_read_count];
+		for (unsigned k = 0; k < sizeof(ptr_regs) / sizeof(ptr_regs[0]); k++)
+			if (r == ptr_regs[k])
+				return MEM_R | MEM_W;
+	}
+	for (unsigned g = 0; g < d->groups_count; g++)
+		if (d->groups[g] == CS_GRP_INT || d->groups[g] == CS_GRP_IRET || d->groups[g] == CS_GRP_PRIVILEGE)
+			return MEM_R | MEM_W;
+	switch (in->id) {
+	case X86_INS_LJMP: case X86_INS_LCALL: case X86_INS_RETF: case X86_INS_RETFQ:
+	case X86_INS_LAR: case X86_INS_LSL: case X86_INS_VERR: case X86_INS_VERW:
+	case X86_INS_XLATB: case X86_INS_MASKMOVQ: case X86_INS_MASKMOVDQU: case X86_INS_VMASKMOVDQU:
+	case X86_INS_MONITOR: case X86_INS_SYSCALL: case X86_INS_SYSENTER: case X86_INS_SYSEXIT:
+	case X86_INS_SYSRET:
+		return MEM_R | MEM_W;
+	default:
+		return m;
+	}
+}
+
 struct site *site_find(struct engine *e, uint64_t addr)
 {
 	for (struct site *s = e->sites[hash64(addr)]; s; s = s->next)
@@ -215,18 +266,27 @@ static void site_add(struct engine *e, const struct insn_info *ii)
 	uc_hook_add(e->uc, &s->hook, UC_HOOK_CODE, (void *)engine_code_hook, e, ii->rip, ii->rip);
 }
 
-const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites)
+struct block *block_find(struct engine *e, uint64_t addr, uint32_t size)
+{
+	for (struct block *b = e->blocks[hash64(addr ^ ((uint64_t)size << 48))]; b; b = b->next)
+		if (b->addr == addr && b->size == size)
+			return b;
+	return NULL;
+}
+
+struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites)
 {
 	unsigned h = hash64(addr ^ ((uint64_t)size << 48));
 	*new_sites = false;
-	for (struct block *b = e->blocks[h]; b; b = b->next)
-		if (b->addr == addr && b->size == size)
-			return b;
-	struct block *b = calloc(1, sizeof(*b));
+	struct block *b = block_find(e, addr, size);
+	if (b)
+		return b;
+	b = calloc(1, sizeof(*b));
 	if (!b)
 		abort();
 	b->addr = addr;
 	b->size = size;
+	b->w_lo = b->m_lo = UINT64_MAX;
 	uint8_t *buf = malloc(size ? size : 1);
 	if (!buf)
 		abort();
@@ -236,7 +296,7 @@ const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bo
 	size_t left = size;
 	uint64_t a = addr;
 	cs_insn *in = cs_malloc(e->cs);
-	unsigned cap = 0;
+	unsigned cap = 0, prev_mem = 0;
 	while (left > 0) {
 		const uint8_t *p0 = p;
 		uint64_t a0 = a;
@@ -258,6 +318,19 @@ const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bo
 		b->icost[b->n] = cost_get(e->cpu->cost, cls);
 		b->cost += b->icost[b->n];
 		b->n++;
+		/* the boundary in front of this instruction follows a memory access? */
+		if (prev_mem & MEM_W) {
+			if (b->w_lo == UINT64_MAX)
+				b->w_lo = a0;
+			b->w_hi = a0;
+		}
+		if (prev_mem) {
+			if (b->m_lo == UINT64_MAX)
+				b->m_lo = a0;
+			b->m_hi = a0;
+		}
+		prev_mem = insn_mem(in, ok);
+		b->mem |= (uint8_t)prev_mem;
 		struct insn_info ii;
 		int cl = engine_classify(p0, l0, e->mode, &ii);
 		if (cl == 0 && ii.cls != IC_NONE && !ii.len) {
@@ -286,6 +359,8 @@ const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bo
 	free(buf);
 	b->next = e->blocks[h];
 	e->blocks[h] = b;
+	if (memhooks_block_new(e, b))
+		*new_sites = true;          /* its watch hook: retranslate it */
 	return b;
 }
 

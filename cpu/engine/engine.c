@@ -178,6 +178,7 @@ struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_
 	e->mode = mode;
 	e->host = host;
 	e->ideal = &e->own_ideal;
+	e->dance_at = e->unwatch_at = UINT64_MAX;
 	engine_update_next_event(e);
 	e->own_ideal.dr[6] = DR6_ACTIVE_LOW;
 	e->own_ideal.dr[7] = DR7_FIXED_1;
@@ -197,7 +198,7 @@ struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_
 	uc_hook_add(e->uc, &e->h_block, UC_HOOK_BLOCK, (void *)engine_block_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_intr, UC_HOOK_INTR, (void *)engine_intr_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_invalid, UC_HOOK_INSN_INVALID, (void *)engine_invalid_hook, e, 1, 0);
-	uc_hook_add(e->uc, &e->h_smc, UC_HOOK_MEM_WRITE, (void *)poison_smc_hook, e, 1, 0);
+	memhooks_add(e, &e->h_smc, UC_HOOK_MEM_WRITE, (void *)poison_smc_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_unmapped, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
 		    (void *)engine_unmapped_hook, e, 1, 0);
 	return e;
@@ -214,10 +215,9 @@ void engine_set_precise_reads(struct engine *e)
 	if (e->precise_reads)
 		return;
 	/* Its range is never accessed: the hook only makes Unicorn keep RIP
-	 * exact at every load (engine_unmapped_hook). */
-	uc_hook_add(e->uc, &e->h_precise, UC_HOOK_MEM_READ, (void *)precise_read_hook, e,
-		    SENTINEL64, SENTINEL64);
-	e->precise_reads = true;
+	 * exact at every load (engine_unmapped_hook), and no block is
+	 * translated without memory hooks (memhooks.c), so at every store too. */
+	memhooks_precise_reads(e, (void *)precise_read_hook);
 }
 
 bool engine_fault_imprecise(struct engine *e) { return e->fault_imprecise; }

@@ -6,6 +6,10 @@
 #include <unicorn/unicorn.h>
 #include "cpu/engine/engine.h"
 
+/* What an instruction may do to memory (decode.c insn_mem). */
+#define MEM_R 1u
+#define MEM_W 2u
+
 /* A decoded translated block: instruction addresses and cumulative cost. */
 struct block {
 	uint64_t addr;              /* first instruction */
@@ -16,6 +20,17 @@ struct block {
 	uint64_t *icost;            /* cost of instruction i */
 	uint8_t *icls;              /* its cost entry (COSTI_insn_alu .. COSTI_insn_other) */
 	uint32_t ncls[5];           /* instructions per class (insn.alu .. insn.other) */
+	uint8_t mem;                /* MEM_R | MEM_W: what its instructions may do to memory */
+	/* The instruction boundaries inside the block that follow an
+	 * instruction that may write memory (w_) or access it at all (m_):
+	 * where a data-breakpoint trap can fall due (memhooks.c, "watch").
+	 * lo > hi: none. */
+	uint64_t w_lo, w_hi, m_lo, m_hi;
+	bool watched;               /* `watch` is installed */
+	uc_hook watch;              /* code hook on those boundaries */
+	bool fast;                  /* translated while Unicorn had no memory hook: its loads skip the
+				     * hooks (memhooks.c, "fast loads") */
+	uint64_t execs;             /* times entered so far (with the pending lazy_n) */
 	struct block *next;         /* hash chain */
 };
 
@@ -65,19 +80,35 @@ struct engine {
 
 	/* hooks */
 	uc_hook h_block, h_intr, h_invalid, h_unmapped;
-	uc_hook h_global;           /* code hook on everything (precise mode) */
-	bool precise;               /* h_global installed */
 	uc_hook h_exec[8];          /* execute-breakpoint hooks */
 	uint64_t exec_addr[8];
 	unsigned nexec;
-	uc_hook h_mem[8];           /* data-breakpoint hooks */
+	uc_hook h_mem[8];           /* data-breakpoint hooks (memhooks.c) */
 	uint64_t mem_lo[8], mem_hi[8];
 	struct mem_hook_ctx {       /* user data of h_mem[i] */
 		struct engine *e;
 		unsigned idx;
 		uint64_t lo;        /* the hook's lowest address (mem_lo widened) */
+		unsigned type;      /* MEM_R | MEM_W: the accesses it is registered for */
 	} mem_ctx[8];
 	unsigned nmem;
+	/* Memory hooks as Unicorn 2.0.1 sees them (memhooks.c): while any is in
+	 * its lists at translation, every load of the block goes through the
+	 * slow path (and only there are read hooks called). */
+	unsigned mh_live;           /* memory hooks added and not deleted */
+	unsigned mh_dead;           /* deleted since the last uc_emu_start returned (still listed) */
+	bool read_hooks;            /* a live hook watches loads (a read/write watchpoint, h_precise) */
+	bool wr_off;                /* h_smc and h_mem deleted to retranslate dance_blk fast ... */
+	struct block *dance_blk;    /* ... this block */
+	unsigned nfast;             /* blocks marked fast */
+	uint64_t dance_at;          /* insns at which last_blk may be retranslated fast (UINT64_MAX: no) */
+	/* watch: code hooks on the boundaries after memory instructions while a
+	 * data breakpoint is armed, where its trap is delivered */
+	unsigned watch_kind;        /* 0 none, MEM_W (after writes), MEM_R | MEM_W (after any access) */
+	bool watch_global;          /* h_global on every instruction instead of per block */
+	uc_hook h_global;
+	unsigned nwatched;          /* blocks with their watch hook */
+	uint64_t unwatch_at;        /* nothing armed: remove the watch hooks at this count */
 	/* Unicorn 2.0.1 reports a read that crosses a page twice more, as the
 	 * two size-aligned pieces its softmmu helper loads (measured: an 8-byte
 	 * read at 0x84FFD arrives as 0x84FFD, then 0x84FF8 and 0x85000, all of
@@ -110,8 +141,8 @@ struct engine {
 	char stop_msg[200];
 	bool done;                  /* this boundary already processed ... */
 	uint64_t done_addr;         /* ... at this address */
-	const struct block *blk;    /* block being executed */
-	const struct block *last_blk;  /* last block seen by the block hook (lookup cache) */
+	struct block *blk;          /* block being executed */
+	struct block *last_blk;     /* last block seen by the block hook (lookup cache) */
 
 	/* Unicorn 2.0.1 aborts the process when it translates FF /3 or FF /5
 	 * with a register operand (decode.c, "poison"): every address where
@@ -261,7 +292,11 @@ static inline int map_find(struct engine *e, uint64_t addr)
 }
 
 /* decode.c */
-const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
+struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
+struct block *block_find(struct engine *e, uint64_t addr, uint32_t size);   /* NULL if not decoded */
+/* every decoded block, in no particular order */
+#define FOR_EACH_BLOCK(e, b) \
+	for (unsigned h_ = 0; h_ < HASH_SIZE; h_++) for (struct block *b = (e)->blocks[h_]; b; b = b->next)
 struct site *site_find(struct engine *e, uint64_t addr);
 bool engine_branch_taken(struct engine *e, const struct block *b, uint64_t rip);  /* BTF: a branch, taken */
 void decode_free(struct engine *e);
@@ -270,6 +305,18 @@ void poison_scan(struct engine *e, uint64_t addr, uint64_t n);   /* after [addr,
 int poison_enable_exec(struct engine *e, unsigned map);            /* first fetch from run `map` */
 bool poison_at(const struct engine *e, uint64_t addr);
 void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user);
+
+/* memhooks.c */
+void bp_hooks_update(struct engine *e);           /* install the hooks the DRs need */
+bool memhooks_block_new(struct engine *e, struct block *b);   /* true: b needs retranslating */
+bool memhooks_dance(struct engine *e, struct block *b);       /* true: the run restarts at b */
+void memhooks_dance_done(struct engine *e, uint64_t addr, uint32_t size);
+void memhooks_dance_cancel(struct engine *e);
+void memhooks_unwatch(struct engine *e);
+uint64_t memhooks_dance_at(const struct engine *e, const struct block *b);
+void memhooks_precise_reads(struct engine *e, void *cb);
+void memhooks_add(struct engine *e, uc_hook *h, int type, void *cb, void *user, uint64_t lo, uint64_t hi);
+void memhooks_del(struct engine *e, uc_hook h, int type);
 
 /* deliver.c */
 bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,

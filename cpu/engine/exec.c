@@ -163,6 +163,7 @@ void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool writ
 		e->pend_hw |= hw;
 		e->pend_ideal |= id;
 		e->pend_rip = e->cur_rip;
+		e->next_event = 0;     /* a block start next: block_hook_full delivers */
 	}
 }
 
@@ -651,157 +652,13 @@ static void process_site(struct engine *e, const struct insn_info *ii)
 	}
 }
 
-/* ---- breakpoint hooks ------------------------------------------------------------ */
-
-/* One memory access as Unicorn reports it to the data-breakpoint hooks.
- * The match itself is dr_match_data on the access's own address and size,
- * for the hardware DRs and the owner's architectural DRs alike
- * (engine_check_data): the hooks only decide which accesses are looked at,
- * and they cover every access that can overlap an armed range of either
- * file (update_bp_hooks_slow). */
-static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
-{
-	struct mem_hook_ctx *h = user;
-	struct engine *e = h->e;
-	(void)uc;
-	(void)value;
-	/* Several hooks can cover one address: the first one takes it, so
-	 * each access is seen once. */
-	for (unsigned j = 0; j < h->idx; j++)
-		if (addr >= e->mem_ctx[j].lo && addr <= e->mem_hi[j])
-			return;
-	unsigned n = size > 0 ? (unsigned)size : 0;
-	bool write = type == UC_MEM_WRITE;
-	if (e->split_size) {
-		if (!write && n == e->split_size && (addr == e->split_a || addr == e->split_b)) {
-			if (addr == e->split_b)
-				e->split_size = 0;
-			return;                    /* a piece of the read just seen */
-		}
-		e->split_size = 0;
-	}
-	if (!write && n > 1 && (addr & 0xFFF) + n > 0x1000 && !(n & (n - 1))) {
-		e->split_size = n;
-		e->split_a = addr & ~(uint64_t)(n - 1);
-		e->split_b = e->split_a + n;
-	}
-	engine_check_data(e, addr, n, write);
-}
-
-static void flush_all(struct engine *e)
-{
-	for (unsigned i = 0; i < e->nmaps; i++)
-		uc_ctl_remove_cache(e->uc, (uint64_t)e->maps[i].addr, map_end(e, i));
-}
-
-/* Install exactly the execute/data hooks the hardware and the owner's DRs
- * need.  Cheap when nothing changed (update_bp_hooks below). */
-static void update_bp_hooks_slow(struct engine *e)
-{
-	e->dr_dirty = false;
-	e->seen_gen = e->cpu->dr_gen;
-	/* Fast path: the hypervisor rewrites the hardware DRs around every VM
-	 * exit and entry (dr_gen moves each time), mostly with the values they
-	 * already had.  The hooks depend only on DR0-3 and DR7 of both files. */
-	uint64_t key[10];
-	const uint64_t *hw = e->cpu->dr, *id = e->ideal->dr;
-	key[0] = hw[0]; key[1] = hw[1]; key[2] = hw[2]; key[3] = hw[3]; key[4] = hw[7];
-	key[5] = id[0]; key[6] = id[1]; key[7] = id[2]; key[8] = id[3]; key[9] = id[7];
-	bool same_key = e->bp_key_valid;
-	for (int i = 0; same_key && i < 10; i++)
-		same_key = key[i] == e->bp_key[i];
-	if (same_key)
-		return;
-	memcpy(e->bp_key, key, sizeof(key));
-	e->bp_key_valid = true;
-	uint64_t ex[8], lo[8], hi[8];
-	unsigned nex = 0, nmem = 0;
-	const uint64_t *files[2] = { e->cpu->dr, e->ideal->dr };
-	for (int f = 0; f < 2; f++) {
-		unsigned m = dr_armed_exec(files[f][7]);
-		for (int i = 0; i < 4; i++) {
-			if (!(m & (1u << i)))
-				continue;
-			unsigned k;
-			for (k = 0; k < nex && ex[k] != files[f][i]; k++)
-				;
-			if (k == nex)
-				ex[nex++] = files[f][i];
-		}
-		m = dr_armed_data(files[f][7]);
-		for (int i = 0; i < 4; i++) {
-			if (!(m & (1u << i)))
-				continue;
-			struct dr7_slot s;
-			dr7_decode(files[f][7], i, &s);
-			uint64_t l = files[f][i] & ~(uint64_t)(s.len - 1), h = l + s.len - 1;
-			unsigned k;
-			for (k = 0; k < nmem && !(lo[k] == l && hi[k] == h); k++)
-				;
-			if (k == nmem) {
-				lo[nmem] = l;
-				hi[nmem++] = h;
-			}
-		}
-	}
-	bool same = nex == e->nexec && nmem == e->nmem;
-	for (unsigned i = 0; same && i < nex; i++)
-		same = ex[i] == e->exec_addr[i];
-	for (unsigned i = 0; same && i < nmem; i++)
-		same = lo[i] == e->mem_lo[i] && hi[i] == e->mem_hi[i];
-	if (same)
-		return;
-	for (unsigned i = 0; i < e->nexec; i++) {
-		uc_hook_del(e->uc, e->h_exec[i]);
-		uc_ctl_remove_cache(e->uc, e->exec_addr[i], e->exec_addr[i] + 1);
-	}
-	for (unsigned i = 0; i < e->nmem; i++)
-		uc_hook_del(e->uc, e->h_mem[i]);
-	for (unsigned i = 0; i < nex; i++) {
-		e->exec_addr[i] = ex[i];
-		uc_hook_add(e->uc, &e->h_exec[i], UC_HOOK_CODE, (void *)engine_code_hook, e, ex[i], ex[i]);
-		uc_ctl_remove_cache(e->uc, ex[i], ex[i] + 1);
-	}
-	e->nexec = nex;
-	bool had_mem = e->nmem > 0;
-	for (unsigned i = 0; i < nmem; i++) {
-		e->mem_lo[i] = lo[i];
-		e->mem_hi[i] = hi[i];
-		/* "A data breakpoint is triggered if any of the bytes participating
-		 * in an access is within the range" (SDM Vol.3 17.2.5): an access
-		 * that starts up to MEM_ACCESS_MAX - 1 bytes below the range
-		 * overlaps it.  Unicorn selects memory hooks by the access's
-		 * *start* address only, so the hook covers those bytes too and
-		 * mem_hook matches the exact overlap (dr_match_data). */
-		uint64_t hook_lo = lo[i] >= MEM_ACCESS_MAX - 1 ? lo[i] - (MEM_ACCESS_MAX - 1) : 0;
-		e->mem_ctx[i].e = e;
-		e->mem_ctx[i].idx = i;
-		e->mem_ctx[i].lo = hook_lo;
-		uc_hook_add(e->uc, &e->h_mem[i], UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)mem_hook,
-			    &e->mem_ctx[i], hook_lo, hi[i]);
-	}
-	e->nmem = nmem;
-	/* Precise mode: a data trap is delivered at the next instruction
-	 * boundary, which only an every-instruction code hook can see. */
-	bool want_precise = nmem > 0;
-	if (want_precise && !e->precise)
-		uc_hook_add(e->uc, &e->h_global, UC_HOOK_CODE, (void *)engine_code_hook, e, 1, 0);
-	else if (!want_precise && e->precise)
-		uc_hook_del(e->uc, e->h_global);
-	if (want_precise != e->precise || had_mem || nmem)
-		flush_all(e);
-	e->precise = want_precise;
-	if (e->in_emu)
-		e->need_restart = true;
-}
-
 /* Called on every hook exit and block boundary: keep the common case (no DR
  * written since the last call) to two compares. */
 static inline void update_bp_hooks(struct engine *e)
 {
 	if (__builtin_expect(!e->dr_dirty && e->seen_gen == e->cpu->dr_gen, 1))
 		return;
-	update_bp_hooks_slow(e);
+	bp_hooks_update(e);
 }
 
 /* ---- hook exits ------------------------------------------------------------------- */
@@ -843,12 +700,10 @@ static void hook_exit(struct engine *e, uint64_t addr, uint64_t first_not_execut
 	}
 }
 
-void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+/* An instruction boundary at addr, as every code hook there sees it: the
+ * data-breakpoint traps due, an execute breakpoint, a site. */
+static void code_boundary(struct engine *e, uint64_t addr)
 {
-	struct engine *e = user;
-	(void)uc;
-	(void)size;
-	engine_flush_charges(e);
 	if (e->done && e->done_addr == addr)
 		return;                        /* another hook of this boundary ran already */
 	e->done = true;
@@ -877,6 +732,15 @@ void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		}
 	}
 	hook_exit(e, addr, addr);
+}
+
+void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	struct engine *e = user;
+	(void)uc;
+	(void)size;
+	engine_flush_charges(e);
+	code_boundary(e, addr);
 }
 
 /* The rest of the block hook once ops.boundary has run: stop or restart if
@@ -909,9 +773,10 @@ static inline bool over_budget(const struct engine *e)
 
 void engine_flush_charges_slow(struct engine *e)
 {
-	const struct block *b = e->last_blk;
+	struct block *b = e->last_blk;
 	uint64_t n = e->lazy_n, v;
 	e->lazy_n = 0;
+	b->execs += n;
 	/* cpu_charge(CYC_GUEST) n times: one saturating product, the same sum */
 	if (__builtin_mul_overflow(n, b->cost, &v))
 		v = UINT64_MAX;
@@ -926,19 +791,32 @@ void engine_update_next_event(struct engine *e)
 	uint64_t ne = e->max_insns ? e->max_insns : UINT64_MAX;
 	if (!e->host && e->ops.boundary && e->boundary_at < ne)
 		ne = e->boundary_at;
-	/* host context and cycle budgets: every block takes block_hook_full */
-	e->next_event = e->host || e->max_cycles ? 0 : ne;
+	if (e->dance_at < ne)
+		ne = e->dance_at;
+	if (e->watch_kind && !e->nmem && e->unwatch_at < ne)
+		ne = e->unwatch_at;
+	/* host context, cycle budgets, a data trap or read piece pending, the
+	 * fast retranslation under way: every block takes block_hook_full */
+	if (e->host || e->max_cycles || e->wr_off || (e->pend_hw | e->pend_ideal) || e->split_size)
+		ne = 0;
+	e->next_event = ne;
 }
 
 /* Every case of the block hook: a block not seen last time (decode, new
- * sites), the budget, host context. */
+ * sites), the budget, the timer, host context, a data-breakpoint trap due,
+ * memhooks.c's fast loads and watch hooks. */
 static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engine *uc, uint64_t addr,
 						      uint32_t size)
 {
 	engine_flush_charges(e);
+	if (e->wr_off)
+		memhooks_dance_done(e, addr, size);
+	if (e->watch_kind && !e->nmem && e->insns >= e->unwatch_at)
+		memhooks_unwatch(e);
 	e->done = false;
+	e->split_size = 0;              /* an instruction boundary (memhooks.c mem_hook) */
 	/* Loops re-enter the block they just left: try it before the hash. */
-	const struct block *b = e->last_blk;
+	struct block *b = e->last_blk;
 	if (!b || b->addr != addr || b->size != size) {
 		bool fresh;
 		b = block_get(e, addr, size, &fresh);
@@ -954,6 +832,14 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 			return;
 		}
 		e->last_blk = b;
+	}
+	if (memhooks_dance(e, b)) {
+		/* translate b again with fast loads: restart here, nothing of b ran */
+		e->blk = NULL;
+		e->resume_rip = addr;
+		e->restart = true;
+		uc_emu_stop(uc);
+		return;
 	}
 	e->blk_seq++;
 	e->blk = NULL;
@@ -982,7 +868,13 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 		engine_flush_charges(e);
 		e->last_blk = b;
 		e->lazy_n = 1;
+		e->dance_at = memhooks_dance_at(e, b);
 	}
+	/* A data-breakpoint trap of the previous block's last instruction is
+	 * due before this block's first one (memhooks.c, "watch"). */
+	if (e->pend_hw | e->pend_ideal)
+		code_boundary(e, addr);
+	engine_update_next_event(e);
 }
 
 /* Runs before every translated block: the hottest function of a run with
@@ -992,7 +884,7 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
 	struct engine *e = user;
-	const struct block *b = e->last_blk;
+	struct block *b = e->last_blk;
 	if (__builtin_expect(!b || b->addr != addr || b->size != size || e->insns >= e->next_event, 0)) {
 		block_hook_full(e, uc, addr, size);
 		return;
@@ -1131,6 +1023,10 @@ bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 		 * (sim/run.c). */
 		if ((type == UC_MEM_READ_UNMAPPED || type == UC_MEM_READ_PROT) && !e->precise_reads)
 			e->fault_imprecise = true;
+		/* a store of a block translated with fast loads (memhooks.c):
+		 * no write hook was listed, so RIP was not kept exact either */
+		if (type == UC_MEM_WRITE_UNMAPPED && e->nfast && !e->precise_reads)
+			e->fault_imprecise = true;
 		stop_at(e, rip);
 	}
 	engine_request_stop(e, STOP_UNMAPPED, NULL);
@@ -1174,7 +1070,16 @@ static enum engine_stop engine_internal(struct engine *e, const char *what)
 	return e->stop;
 }
 
+static enum engine_stop run_loop(struct engine *e, uint64_t rip);
+
 enum engine_stop engine_run(struct engine *e, uint64_t rip)
+{
+	enum engine_stop s = run_loop(e, rip);
+	memhooks_dance_cancel(e);       /* no restart will follow */
+	return s;
+}
+
+static enum engine_stop run_loop(struct engine *e, uint64_t rip)
 {
 	e->cur_rip = rip;
 	e->stop_req = false;
@@ -1197,6 +1102,7 @@ enum engine_stop engine_run(struct engine *e, uint64_t rip)
 		e->nx_fault = false;
 		uc_err err = uc_emu_start(e->uc, e->cur_rip, e->mode == 64 ? SENTINEL64 : SENTINEL32, 0, 0);
 		e->in_emu = false;
+		e->mh_dead = 0;         /* Unicorn frees deleted hooks as uc_emu_start returns */
 		engine_flush_charges(e);
 		if (e->stop_req)
 			return e->stop;
