@@ -89,7 +89,7 @@ static int uc_reg_id(const char *name)
 }
 
 /* Raw Unicorn: a fresh engine, the same mappings, run to the HLT.  Seconds. */
-static double run_raw(const struct bench_guest *g)
+static __attribute__((noinline)) double run_raw(const struct bench_guest *g)
 {
 	uc_engine *uc;
 	double t0 = bench_now();
@@ -148,7 +148,7 @@ static struct scenario *make_scenario(const char *id, const struct bench_pair *p
 }
 
 /* One sim_run of sc: seconds; the guest must halt after p->insns instructions. */
-static double run_hvsim(const char *id, const struct scenario *sc, const struct bench_pair *p)
+static __attribute__((noinline)) double run_hvsim(const char *id, const struct scenario *sc, const struct bench_pair *p)
 {
 	char err[512];
 	const char *v = p->vendor ? p->vendor : "vmx";

@@ -136,12 +136,26 @@ static bool watch_range(const struct block *b, unsigned kind, uint64_t *lo, uint
 	return *lo <= *hi;
 }
 
+/* The code hook of a watched boundary: nothing to do unless a trap is due
+ * (the common case: the watched location was not touched).  A site or an
+ * execute breakpoint at the same address has its own hook. */
+static void watch_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	struct engine *e = user;
+	if (__builtin_expect(!(e->pend_hw | e->pend_ideal), 1)) {
+		e->cur_rip = addr;
+		e->split_size = 0;         /* an instruction boundary (mem_hook) */
+		return;
+	}
+	engine_code_hook(uc, addr, size, user);
+}
+
 static void watch_add(struct engine *e, struct block *b)
 {
 	uint64_t lo, hi;
 	if (b->watched || !watch_range(b, e->watch_kind, &lo, &hi))
 		return;
-	uc_hook_add(e->uc, &b->watch, UC_HOOK_CODE, (void *)engine_code_hook, e, lo, hi);
+	uc_hook_add(e->uc, &b->watch, UC_HOOK_CODE, (void *)watch_hook, e, lo, hi);
 	remove_block(e, b);
 	b->watched = true;
 	e->nwatched++;
@@ -156,7 +170,7 @@ static void watch_set(struct engine *e, unsigned kind)
 	e->watch_kind = kind;
 	e->unwatch_at = UINT64_MAX;
 	if (n > WATCH_MAX) {
-		uc_hook_add(e->uc, &e->h_global, UC_HOOK_CODE, (void *)engine_code_hook, e, 1, 0);
+		uc_hook_add(e->uc, &e->h_global, UC_HOOK_CODE, (void *)watch_hook, e, 1, 0);
 		flush_all(e);
 		e->watch_global = true;
 		return;
