@@ -15,9 +15,9 @@
  * the hardware misses is seen as missed).
  *
  * Instructions and guest cycles are counted per translated block (a block
- * hook), with a correction when control leaves a block early; a code hook on
- * every instruction is used only while a data breakpoint is armed (the trap
- * must be delivered at the next instruction boundary).
+ * hook), with a correction when control leaves a block early.  While a data
+ * breakpoint is armed, the boundaries that follow a memory instruction get
+ * code hooks (the trap is due at the next instruction boundary; memhooks.c).
  *
  * The virtualization layer (vmx/, svm/) plugs in through struct engine_ops:
  * it decides whether a site or an exception causes a VM exit and runs the

@@ -1,5 +1,6 @@
-/* engine_int.h - the engine's private state, shared by cpu/engine/engine.c,
- * cpu/engine/decode.c and cpu/engine/deliver.c only. */
+/* engine_int.h - the engine's private state, shared by the files of
+ * cpu/engine/ only (engine.c, exec.c, decode.c, deliver.c, memhooks.c,
+ * insn_hook.c). */
 #ifndef HVSIM_CPU_ENGINE_INT_H
 #define HVSIM_CPU_ENGINE_INT_H
 #include <capstone/capstone.h>
@@ -143,6 +144,7 @@ struct engine {
 	uint64_t done_addr;         /* ... at this address */
 	struct block *blk;          /* block being executed */
 	struct block *last_blk;     /* last block seen by the block hook (lookup cache) */
+	struct block *alt_blk;      /* the one before it (lookup cache) */
 
 	/* Unicorn 2.0.1 aborts the process when it translates FF /3 or FF /5
 	 * with a register operand (decode.c, "poison"): every address where
@@ -310,6 +312,16 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 void bp_hooks_update(struct engine *e);           /* install the hooks the DRs need */
 bool memhooks_block_new(struct engine *e, struct block *b);   /* true: b needs retranslating */
 bool memhooks_dance(struct engine *e, struct block *b);       /* true: the run restarts at b */
+#define DANCE_AFTER 256      /* executions of a block before its loads are made fast */
+/* the cheap part of memhooks_dance's test, inline in the block hook */
+static inline bool memhooks_dance_later(const struct block *b)
+{
+	return !b->fast && (b->mem & MEM_R);
+}
+static inline bool memhooks_dance_due(const struct block *b)
+{
+	return b->execs >= DANCE_AFTER && memhooks_dance_later(b);
+}
 void memhooks_dance_done(struct engine *e, uint64_t addr, uint32_t size);
 void memhooks_dance_cancel(struct engine *e);
 void memhooks_unwatch(struct engine *e);

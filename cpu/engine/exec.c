@@ -815,11 +815,15 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 		memhooks_unwatch(e);
 	e->done = false;
 	e->split_size = 0;              /* an instruction boundary (memhooks.c mem_hook) */
-	/* Loops re-enter the block they just left: try it before the hash. */
+	/* Loops re-enter the block they just left, or alternate between two
+	 * (an exit loop: the site's block, then the rest after the exit): try
+	 * those before the hash. */
 	struct block *b = e->last_blk;
 	if (!b || b->addr != addr || b->size != size) {
-		bool fresh;
-		b = block_get(e, addr, size, &fresh);
+		bool fresh = false;
+		b = e->alt_blk;
+		if (!b || b->addr != addr || b->size != size)
+			b = block_get(e, addr, size, &fresh);
 		if (fresh) {
 			/* New sites were hooked: this block was translated without
 			 * them (unicorn-facts §2.1 UC_HOOK_BLOCK): drop it and
@@ -831,9 +835,10 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 			uc_emu_stop(uc);
 			return;
 		}
+		e->alt_blk = e->last_blk;
 		e->last_blk = b;
 	}
-	if (memhooks_dance(e, b)) {
+	if (memhooks_dance_due(b) && memhooks_dance(e, b)) {
 		/* translate b again with fast loads: restart here, nothing of b ran */
 		e->blk = NULL;
 		e->resume_rip = addr;
@@ -864,17 +869,31 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 		e->cpu->st.host_instructions += b->n;
 		CPU_CHARGE_N(e->cpu, CYC_HOST, host_insn, b->n);
 	} else {
-		/* charged by engine_flush_charges (lazy_n counts executions of last_blk) */
-		engine_flush_charges(e);
+		/* charged now (lazy_n is 0: flushed above); the same block again
+		 * is the common case, which only counts (lazy_n) */
+		cpu_charge(e->cpu, CYC_GUEST, b->cost);
+		uint64_t *n = &e->cpu->cost_n[COSTI_insn_alu];   /* insn.alu .. insn.other */
+		n[0] += b->ncls[0];
+		n[1] += b->ncls[1];
+		n[2] += b->ncls[2];
+		n[3] += b->ncls[3];
+		n[4] += b->ncls[4];
+		b->execs++;
 		e->last_blk = b;
-		e->lazy_n = 1;
-		e->dance_at = memhooks_dance_at(e, b);
+		uint64_t da = memhooks_dance_later(b) ? memhooks_dance_at(e, b) : UINT64_MAX;
+		if (da != e->dance_at) {
+			e->dance_at = da;
+			e->next_event = 0;      /* recomputed below */
+		}
 	}
 	/* A data-breakpoint trap of the previous block's last instruction is
 	 * due before this block's first one (memhooks.c, "watch"). */
 	if (e->pend_hw | e->pend_ideal)
 		code_boundary(e, addr);
-	engine_update_next_event(e);
+	/* whatever moved next_event (a timer, the fast loads, the watch hooks)
+	 * recomputed it; 0 means "look again" */
+	if (!e->next_event)
+		engine_update_next_event(e);
 }
 
 /* Runs before every translated block: the hottest function of a run with

@@ -52,7 +52,6 @@
 #include "cpu/engine/engine_int.h"
 #include <string.h>
 
-#define DANCE_AFTER 256          /* executions of a block before its loads are made fast */
 #define UNWATCH_AFTER 1000000ull /* instructions with nothing armed before the watch hooks go */
 #define WATCH_MAX 64             /* blocks with watch hooks; more: one hook on everything */
 
