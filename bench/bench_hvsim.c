@@ -6,7 +6,7 @@
  *   --quick   smoke-test sizes
  *   --reps N  paired rounds per row (default 5)
  *   --check   exit 1 if a target is missed
- *   --only    comma-separated row ids or prefixes ("adv"), target ids, or the
+ *   --only    comma-separated row ids, prefixes ("adv"), target ids, or the
  *             letters a, b, c, d, e of the figures from before issue 16
  *   --legacy  also print those figures (a)-(e) (bench/legacy.c)
  *   --list    print the rows and targets and exit
@@ -330,6 +330,15 @@ static void print_row(const struct result *r)
 	}
 }
 
+static bool row_id_exists(const char *id)
+{
+	for (size_t t = 0; t < NTABLES; t++)
+		for (size_t i = 0; i < tables[t]->nrows; i++)
+			if (!strcmp(tables[t]->rows[i].id, id))
+				return true;
+	return false;
+}
+
 static bool selected(const struct bench_row *row, const char *only)
 {
 	if (!only)
@@ -339,7 +348,9 @@ static bool selected(const struct bench_row *row, const char *only)
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (strlen(tok) == 1 && tok[0] >= 'a' && tok[0] <= 'e')
 			continue;          /* a legacy figure */
-		if (!strncmp(row->id, tok, strlen(tok)) || (row->target && !strcmp(row->target, tok)))
+		/* a row's own id selects it alone; otherwise a prefix or a target */
+		if (!strcmp(row->id, tok) || (!row_id_exists(tok) && !strncmp(row->id, tok, strlen(tok))) ||
+		    (row->target && !strcmp(row->target, tok)))
 			return true;
 	}
 	return false;

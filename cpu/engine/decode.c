@@ -571,6 +571,11 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 	/* the softmmu store helpers report 1, 2, 4 or 8 bytes (wider stores
 	 * arrive as several) */
 	unsigned n = size > 8 ? 8 : (unsigned)size;
+	/* Most stores go to memory that never ran code (data, stacks): nothing
+	 * there can be translated before it is rescanned (see above). */
+	int m = map_find(e, addr);
+	if (m >= 0 && !e->maps[m].exec && addr - e->maps[m].addr >= 15 && map_end(e, (unsigned)m) - addr >= n + 15)
+		return;
 	uint64_t v = (uint64_t)value;
 	bool pair = false, prefix = false;
 	for (unsigned i = 0; i < n; i++) {
