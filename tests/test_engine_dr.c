@@ -276,3 +276,17 @@ Test(engine_dr, write_watchpoint_armed_after_stores_ran_unwatched)
 		cr_assert_eq(RIP(r, i), EXPECT(0));
 	run_result_free(r);
 }
+
+/* Past 64 blocks that need a hook after a memory instruction, the engine
+ * watches every instruction with one hook (memhooks.c WATCH_MAX): the trap
+ * still lands right after the access (SDM Vol.3 17.3.1.2). */
+Test(engine_dr, data_trap_with_many_watched_blocks)
+{
+	struct run_result rr, *r = &rr;
+	run_guest(SAVE_LABEL("a1", 0) ARM_RW8
+		  ".rept 80\n  mov [watch+64], rax\n  nop\n  jmp 1f\n1:\n.endr\n"
+		  "  mov [watch], rax\na1: nop\n", r);
+	cr_assert_eq(COUNT(r), 1, "%llu traps", (unsigned long long)COUNT(r));
+	cr_assert_eq(RIP(r, 0), EXPECT(0));
+	run_result_free(r);
+}

@@ -571,10 +571,16 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 	/* the softmmu store helpers report 1, 2, 4 or 8 bytes (wider stores
 	 * arrive as several) */
 	unsigned n = size > 8 ? 8 : (unsigned)size;
-	/* Most stores go to memory that never ran code (data, stacks): nothing
-	 * there can be translated before it is rescanned (see above). */
+	/* Most stores go to memory that never ran code (data, stacks): no byte
+	 * of the window they can change a poison start in (15 bytes either
+	 * side) can be translated before it is rescanned (see above). */
+	uint64_t wlo = addr > 15 ? addr - 15 : 0, whi = addr + n + 15;
+	if (whi < addr)
+		whi = UINT64_MAX;
 	int m = map_find(e, addr);
-	if (m >= 0 && !e->maps[m].exec && addr - e->maps[m].addr >= 15 && map_end(e, (unsigned)m) - addr >= n + 15)
+	if (m >= 0 && !e->maps[m].exec && wlo >= e->maps[m].addr && whi <= map_end(e, (unsigned)m))
+		return;                    /* inside one such run: the common case */
+	if (!window_exec(e, wlo, whi))
 		return;
 	uint64_t v = (uint64_t)value;
 	bool pair = false, prefix = false;
@@ -598,11 +604,7 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 		if (lo == e->npoison || e->poison[lo] > addr + n + 14)
 			return;
 	}
-	/* The hook runs before the store: scan the window with the new bytes,
-	 * unless no byte of it can be translated yet. */
-	uint64_t wlo = addr > 15 ? addr - 15 : 0;
-	if (!window_exec(e, wlo, addr + n + 15))
-		return;
+	/* The hook runs before the store: scan the window with the new bytes. */
 	uint8_t buf[15 + 8 + 15];
 	size_t len = (size_t)(addr - wlo) + n + 15;
 	read_mapped(e, wlo, buf, len);
