@@ -39,6 +39,15 @@ BENCH_BLOB(wwatch_load, ARM_W LOAD_LOOP);
  * register operand) to a new address */
 BENCH_BLOB(adv, "1: mov word ptr [rdi], 0xD8FF\n add rdi, 2\n dec rcx\n jnz 1b\n hlt\n");
 
+/* the same after the data region has run code (a RET at its start): stores
+ * into memory Unicorn executes */
+BENCH_BLOB(smc, "mov rax, 0x100000\n mov byte ptr [rax], 0xC3\n call rax\n lea rdi, [rax+16]\n"
+		"1: mov word ptr [rdi], 0xD8FF\n add rdi, 2\n dec rcx\n jnz 1b\n hlt\n");
+
+/* and into the run of the code doing the stores (its own pages) */
+BENCH_BLOB(smc_self, "jmp 2f\n pad: .skip 0x2000\n 2: lea rdi, [rip+pad]\n"
+		     "1: mov word ptr [rdi], 0xD8FF\n add rdi, 2\n dec rcx\n jnz 1b\n hlt\n");
+
 #define ITERS_PER_LOOP 10
 
 /* ---- setups ------------------------------------------------------------------- */
@@ -187,6 +196,45 @@ ADV_SETUP(16k, 16384)
 ADV_SETUP(64k, 65536)
 ADV_SETUP(256k, 262144)
 
+static int smc_common(struct bench_pair *p, uint64_t stores)
+{
+	guest(p, bench_smc_start, bench_smc_end);
+	p->g.data_addr = 0x100000;
+	p->g.data_size = (2 * stores + 16 + 0x1000 + 0xFFF) & ~0xFFFull;   /* a stack page on top */
+	reg(p, "rsp", p->g.data_addr + p->g.data_size);
+	reg(p, "rcx", stores);
+	p->units = (double)stores;
+	p->insns = 5 + 4 * stores + 1;
+	return 0;
+}
+
+#define SMC_SETUP(n, stores)                                                                    \
+	static int s_smc_##n(const struct bench_opts *o, struct bench_pair *p, char *why, size_t w)   \
+	{                                                                                     \
+		(void)o; (void)why; (void)w;                                                  \
+		return smc_common(p, stores);                                                 \
+	}
+SMC_SETUP(1k, 1024)
+SMC_SETUP(4k, 4096)
+
+static int smc_self_common(struct bench_pair *p, uint64_t stores)
+{
+	guest(p, bench_smc_self_start, bench_smc_self_end);
+	reg(p, "rcx", stores);
+	p->units = (double)stores;
+	p->insns = 2 + 4 * stores + 1;
+	return 0;
+}
+
+#define SMC_SELF_SETUP(n, stores)                                                               \
+	static int s_smc_self_##n(const struct bench_opts *o, struct bench_pair *p, char *why, size_t w) \
+	{                                                                                     \
+		(void)o; (void)why; (void)w;                                                  \
+		return smc_self_common(p, stores);                                            \
+	}
+SMC_SELF_SETUP(1k, 1024)
+SMC_SELF_SETUP(4k, 4096)
+
 /* ---- the tables ---------------------------------------------------------------- */
 
 static const struct bench_target targets[] = {
@@ -227,6 +275,18 @@ static const struct bench_row rows[] = {
 	  s_adv_64k, NULL, NULL },
 	{ "adv_256k", "256k stores of FF /3 look-alike bytes", "linear", BENCH_LINEAR, 2.0, "adv_16k", "store",
 	  s_adv_256k, NULL, NULL },
+	{ "smc_1k", "1k such stores into other memory that ran code", NULL, BENCH_INFO, 0, NULL, "store",
+	  s_smc_1k, NULL, NULL },
+	{ "smc_4k", "4k such stores into other memory that ran code", NULL, BENCH_INFO, 0, NULL, "store",
+	  s_smc_4k, NULL, NULL },
+	{ "smc_self_1k", "1k such stores into the code's own pages", NULL, BENCH_INFO, 0, NULL, "store",
+	  s_smc_self_1k, NULL, NULL },
+	{ "smc_self_4k", "4k such stores into the code's own pages", NULL, BENCH_INFO, 0, NULL, "store",
+	  s_smc_self_4k, NULL,
+	  "each new possible far CALL/JMP start in memory Unicorn may execute is an exit, Unicorn 2.0.1 can only "
+	  "replace its whole exit list (uc.c UC_CTL_UC_EXITS), and the memory holding the running block cannot be "
+	  "made non-executable in a store hook (the block would end in the middle of the instruction): "
+	  "quadratic in that memory only" },
 };
 
 const struct bench_rows bench_rows_data = {

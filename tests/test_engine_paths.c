@@ -9,7 +9,10 @@
  *    such a run -- loaded there, or stored there by the guest before or
  *    after the run first executed -- stops the guest with an invalid
  *    opcode instead of aborting the process in Unicorn's translator
- *    (unicorn-engine/unicorn#1716). */
+ *    (unicorn-engine/unicorn#1716);
+ *  - a store of such bytes into a run that has run code, from code in
+ *    another run, makes that run not executable again until its next
+ *    fetch: the code there keeps running, new and old blocks alike. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,5 +113,21 @@ Test(engine_paths, many_far_call_stores_then_executed)
 		 "  data:\n    - {addr: 0x100000, size: 0x2000}\n", &r);
 	assert_ud_at(&r, 0x100000 + 2 * 4095);
 	cr_assert_eq(r.st.guest_instructions, 4 * 4096 + 2);
+	run_result_free(&r);
+}
+
+/* Code in the data region runs (NOP; RET at 0x80000), the guest stores FF D9
+ * at 0x80010, runs the region's other function (0x80002, translated after
+ * the store) and the first one again, then jumps to 0x80010. */
+Test(engine_paths, data_run_keeps_running_after_a_far_call_store)
+{
+	struct run_result r;
+	run_yaml(HEAD "  base: 0x1000\n"
+		 /* mov rax, 0x80000; call rax; mov word ptr [rax+16], 0xd9ff; lea rbx, [rax+2]; call rbx;
+		  * call rax; add rax, 16; jmp rax */
+		 "  code: \"48 c7 c0 00 00 08 00 ff d0 66 c7 40 10 ff d9 48 8d 58 02 ff d3 ff d0 48 83 c0 10 ff e0\"\n"
+		 "  data:\n    - {addr: 0x80000, bytes: 90 c3 90 c3}\n", &r);
+	assert_ud_at(&r, 0x80010);
+	cr_assert_eq(r.st.guest_instructions, 14);
 	run_result_free(&r);
 }

@@ -604,6 +604,21 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 		if (lo == e->npoison || e->poison[lo] > addr + n + 14)
 			return;
 	}
+	/* A run that has run code, but not the block running now: make it
+	 * not executable again rather than add exits one by one (Unicorn
+	 * 2.0.1 rebuilds its whole list for each, quadratic under repeated
+	 * stores, bench rows smc_*); its next fetch rescans it.  Taking EXEC
+	 * from the run holding RIP would end the block right after this
+	 * store, in the middle of the instruction (uc.c uc_mem_protect,
+	 * memhooks.c fact 3): that run gets its exits now. */
+	const struct block *cur = e->blk;
+	for (unsigned r = 0; cur && r < e->nmaps; r++)
+		if (e->maps[r].exec && e->maps[r].addr < whi && map_end(e, r) > wlo &&
+		    !(e->maps[r].addr < cur->addr + cur->size && map_end(e, r) > cur->addr) &&
+		    uc_mem_protect(e->uc, e->maps[r].addr, e->maps[r].size, UC_PROT_READ | UC_PROT_WRITE) == UC_ERR_OK)
+			e->maps[r].exec = false;
+	if (!window_exec(e, wlo, whi))
+		return;
 	/* The hook runs before the store: scan the window with the new bytes. */
 	uint8_t buf[15 + 8 + 15];
 	size_t len = (size_t)(addr - wlo) + n + 15;
