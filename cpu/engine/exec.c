@@ -1103,12 +1103,16 @@ static enum engine_stop run_loop(struct engine *e, uint64_t rip)
 	e->cur_rip = rip;
 	e->stop_req = false;
 	e->stop = STOP_NONE;
+	bool resumed = false;           /* after a first fetch from a run: nothing happened here */
 	for (;;) {
 		/* Traps due at this boundary: a #DB a VM entry left pending
 		 * (engine_entry_debug asks for the restart that gets here) or data
-		 * traps of the instruction before a restart or a pause. */
-		if (e->pend_hw | e->pend_ideal)
+		 * traps of the instruction before a restart or a pause.  Not when
+		 * the run only stopped to make memory executable: the block hook
+		 * delivers them, as it would have without the stop. */
+		if ((e->pend_hw | e->pend_ideal) && !resumed)
 			boundary_traps(e);
+		resumed = false;
 		if (e->stop_req)
 			return e->stop;
 		update_bp_hooks(e);
@@ -1133,6 +1137,7 @@ static enum engine_stop run_loop(struct engine *e, uint64_t rip)
 			if (m < 0 || poison_enable_exec(e, (unsigned)m))
 				return engine_internal(e, "cannot make the guest's code executable");
 			e->cur_rip = r;
+			resumed = true;
 			continue;
 		}
 		if (err != UC_ERR_OK) {

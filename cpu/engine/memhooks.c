@@ -233,10 +233,13 @@ static void hooks_on(struct engine *e)
 
 /* Is b due to be translated with fast loads?  (No hook must see loads, it
  * loads, it runs often; not in host context or under per-instruction
- * observation.) */
+ * observation) */
 static bool dance_wanted(const struct engine *e, const struct block *b)
 {
-	return !b->fast && (b->mem & MEM_R) && !e->host && !e->read_hooks && !e->insn_hooked && !e->wr_off;
+	/* nor with a trap due at this block start: the restart would deliver
+	 * it before the block is counted (exec.c run_loop) */
+	return !b->fast && (b->mem & MEM_R) && !e->host && !e->read_hooks && !e->insn_hooked && !e->wr_off &&
+	       !(e->pend_hw | e->pend_ideal);
 }
 
 /* The block hook of b (before anything of b ran, nothing counted yet):
