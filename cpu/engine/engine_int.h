@@ -328,7 +328,7 @@ void memhooks_unwatch(struct engine *e);
 uint64_t memhooks_dance_at(const struct engine *e, const struct block *b);
 void memhooks_precise_reads(struct engine *e, void *cb);
 void memhooks_add(struct engine *e, uc_hook *h, int type, void *cb, void *user, uint64_t lo, uint64_t hi);
-void memhooks_del(struct engine *e, uc_hook h, int type);
+void memhooks_del(struct engine *e, uc_hook h);
 
 /* deliver.c */
 bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,

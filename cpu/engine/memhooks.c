@@ -10,13 +10,16 @@
  *     qemu/include/exec/ram_addr.h), so the inline store path always falls
  *     back to the helper (also why stores are slow, unicorn-facts §2.3
  *     item 11).  A write hook added at any time sees every later store;
- *     nothing is retranslated for it (tests/test_engine_paths.c).
+ *     nothing is retranslated for it (tests/test_engine_dr.c
+ *     write_watchpoint_armed_after_stores_ran_unwatched).
  *  2. A load calls the UC_HOOK_MEM_READ hooks only from that helper, and a
  *     block's loads go there only if some memory hook -- read or write, any
  *     range -- was listed when the block was translated
  *     (qemu/tcg/i386/tcg-target.inc.c tcg_out_tlb_load); otherwise a load
- *     that hits the TLB never leaves the translated code.  A deleted hook
- *     stays listed until the outermost uc_emu_start returns (uc.c).
+ *     that hits the TLB never leaves the translated code (tests/test_engine_dr.c
+ *     read_watchpoint_armed_after_loads_ran_unwatched fails without the
+ *     retranslation below).  A deleted hook stays listed until the
+ *     outermost uc_emu_start returns (uc.c).
  *  3. A memory hook cannot stop the guest at an instruction boundary:
  *     uc_emu_stop() there ends the block right after the access, in the
  *     middle of the instruction, with RIP at the block start (unicorn-facts
@@ -63,9 +66,8 @@ void memhooks_add(struct engine *e, uc_hook *h, int type, void *cb, void *user, 
 	e->mh_live++;
 }
 
-void memhooks_del(struct engine *e, uc_hook h, int type)
+void memhooks_del(struct engine *e, uc_hook h)
 {
-	(void)type;
 	uc_hook_del(e->uc, h);
 	e->mh_live--;
 	e->mh_dead++;
@@ -218,9 +220,9 @@ bool memhooks_block_new(struct engine *e, struct block *b)
 
 static void hooks_off(struct engine *e)
 {
-	memhooks_del(e, e->h_smc, UC_HOOK_MEM_WRITE);
+	memhooks_del(e, e->h_smc);
 	for (unsigned i = 0; i < e->nmem; i++)
-		memhooks_del(e, e->h_mem[i], uc_type(e->mem_ctx[i].type));
+		memhooks_del(e, e->h_mem[i]);
 }
 
 static void hooks_on(struct engine *e)
@@ -231,22 +233,21 @@ static void hooks_on(struct engine *e)
 			     e->mem_ctx[i].lo, e->mem_hi[i]);
 }
 
-/* Is b due to be translated with fast loads?  (No hook must see loads, it
- * loads, it runs often; not in host context or under per-instruction
- * observation) */
+/* May b be translated with fast loads?  (It loads, no hook must see
+ * loads; not in host context or under per-instruction observation.) */
 static bool dance_wanted(const struct engine *e, const struct block *b)
 {
-	/* nor with a trap due at this block start: the restart would deliver
-	 * it before the block is counted (exec.c run_loop) */
-	return !b->fast && (b->mem & MEM_R) && !e->host && !e->read_hooks && !e->insn_hooked && !e->wr_off &&
-	       !(e->pend_hw | e->pend_ideal);
+	return !b->fast && (b->mem & MEM_R) && !e->host && !e->read_hooks && !e->insn_hooked;
 }
 
 /* The block hook of b (before anything of b ran, nothing counted yet):
- * start its fast translation?  Then the caller stops and restarts at b. */
+ * start its fast translation, now that it has run often?  Then the caller
+ * stops and restarts at b.  Not with a trap due at this block start: the
+ * restart would deliver it before the block is counted (exec.c run_loop);
+ * a later entry does it. */
 bool memhooks_dance(struct engine *e, struct block *b)
 {
-	if (b->execs < DANCE_AFTER || !dance_wanted(e, b))
+	if (b->execs < DANCE_AFTER || !dance_wanted(e, b) || e->wr_off || (e->pend_hw | e->pend_ideal))
 		return false;
 	remove_block(e, b);
 	hooks_off(e);
@@ -380,7 +381,7 @@ void bp_hooks_update(struct engine *e)
 		same_mem = lo[i] == e->mem_lo[i] && hi[i] == e->mem_hi[i] && type[i] == e->mem_ctx[i].type;
 	if (same_ex && same_mem)
 		return;
-	bool retranslated = false;
+	bool retranslated = false, again = false;
 	if (!same_ex) {
 		/* execute breakpoints: single-address code hooks, compiled into
 		 * the block that holds the address (unicorn-facts §2.3 item 2) */
@@ -399,7 +400,7 @@ void bp_hooks_update(struct engine *e)
 	if (!same_mem) {
 		memhooks_dance_cancel(e);
 		for (unsigned i = 0; i < e->nmem; i++)
-			memhooks_del(e, e->h_mem[i], uc_type(e->mem_ctx[i].type));
+			memhooks_del(e, e->h_mem[i]);
 		bool reads = e->precise_reads;
 		unsigned kind = 0;
 		for (unsigned i = 0; i < nmem; i++) {
@@ -428,6 +429,7 @@ void bp_hooks_update(struct engine *e)
 		e->read_hooks = reads;
 		if (reads && !had_reads)
 			retranslated |= unfast(e);
+		again = had_reads && !reads;
 		/* the watch hooks: installed for the first armed data
 		 * breakpoint, widened for the first read one, kept while none is
 		 * armed for a while */
@@ -444,6 +446,8 @@ void bp_hooks_update(struct engine *e)
 			e->unwatch_at = e->insns + UNWATCH_AFTER;
 	}
 	engine_update_next_event(e);
+	if (again)
+		e->next_event = 0;         /* the running block may go fast again (exec.c dance_at) */
 	if (retranslated && e->in_emu)
 		e->need_restart = true;
 }
