@@ -178,6 +178,8 @@ struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_
 	e->mode = mode;
 	e->host = host;
 	e->ideal = &e->own_ideal;
+	e->dance_at = e->unwatch_at = UINT64_MAX;
+	engine_update_next_event(e);
 	e->own_ideal.dr[6] = DR6_ACTIVE_LOW;
 	e->own_ideal.dr[7] = DR7_FIXED_1;
 	uc_err ue = uc_open(UC_ARCH_X86, mode == 64 ? UC_MODE_64 : UC_MODE_32, &e->uc);
@@ -196,7 +198,7 @@ struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_
 	uc_hook_add(e->uc, &e->h_block, UC_HOOK_BLOCK, (void *)engine_block_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_intr, UC_HOOK_INTR, (void *)engine_intr_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_invalid, UC_HOOK_INSN_INVALID, (void *)engine_invalid_hook, e, 1, 0);
-	uc_hook_add(e->uc, &e->h_smc, UC_HOOK_MEM_WRITE, (void *)poison_smc_hook, e, 1, 0);
+	memhooks_add(e, &e->h_smc, UC_HOOK_MEM_WRITE, (void *)poison_smc_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_unmapped, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
 		    (void *)engine_unmapped_hook, e, 1, 0);
 	return e;
@@ -213,10 +215,9 @@ void engine_set_precise_reads(struct engine *e)
 	if (e->precise_reads)
 		return;
 	/* Its range is never accessed: the hook only makes Unicorn keep RIP
-	 * exact at every load (engine_unmapped_hook). */
-	uc_hook_add(e->uc, &e->h_precise, UC_HOOK_MEM_READ, (void *)precise_read_hook, e,
-		    SENTINEL64, SENTINEL64);
-	e->precise_reads = true;
+	 * exact at every load (engine_unmapped_hook), and no block is
+	 * translated without memory hooks (memhooks.c), so at every store too. */
+	memhooks_precise_reads(e, (void *)precise_read_hook);
 }
 
 bool engine_fault_imprecise(struct engine *e) { return e->fault_imprecise; }
@@ -243,6 +244,13 @@ void engine_set_ops(struct engine *e, const struct engine_ops *ops)
 		e->ops = *ops;
 	else
 		memset(&e->ops, 0, sizeof(e->ops));
+	engine_update_next_event(e);
+}
+
+void engine_boundary_at(struct engine *e, uint64_t insns)
+{
+	e->boundary_at = insns;
+	engine_update_next_event(e);
 }
 
 void engine_set_ideal(struct engine *e, struct dr_file *ideal)
@@ -271,6 +279,7 @@ void engine_set_budget(struct engine *e, uint64_t max_insns, uint64_t max_cycles
 {
 	e->max_insns = max_insns;
 	e->max_cycles = max_cycles;
+	engine_update_next_event(e);
 }
 
 /* ---- memory ------------------------------------------------------------ */
@@ -294,6 +303,7 @@ static int map_run(struct engine *e, uint64_t addr, uint64_t size)
 		e->cap_maps = nc;
 	}
 	void *ptr = NULL;
+	/* not executable until the guest fetches from it (decode.c, "poison") */
 	if (e->shared_mem) {
 		/* uc_mem_map_ptr: "This address must be aligned to 4KB ... This
 		 * size must be a multiple of 4KB" (unicorn.h); zeroed like
@@ -302,17 +312,18 @@ static int map_run(struct engine *e, uint64_t addr, uint64_t size)
 		if (!ptr)
 			return -1;
 		memset(ptr, 0, size);
-		if (uc_mem_map_ptr(e->uc, addr, size, UC_PROT_ALL, ptr) != UC_ERR_OK) {
+		if (uc_mem_map_ptr(e->uc, addr, size, UC_PROT_READ | UC_PROT_WRITE, ptr) != UC_ERR_OK) {
 			free(ptr);
 			return -1;
 		}
-	} else if (uc_mem_map(e->uc, addr, size, UC_PROT_ALL) != UC_ERR_OK) {
+	} else if (uc_mem_map(e->uc, addr, size, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK) {
 		return -1;
 	}
 	e->maps[e->nmaps].addr = addr;
 	e->maps[e->nmaps].size = size;
 	e->maps[e->nmaps].ptr = ptr;
 	e->maps[e->nmaps].owned = ptr != NULL;
+	e->maps[e->nmaps].exec = false;
 	e->nmaps++;
 	return 0;
 }
@@ -332,16 +343,18 @@ int engine_map_like(struct engine *dst, const struct engine *src)
 			dst->maps = n;
 			dst->cap_maps = nc;
 		}
-		if (uc_mem_map_ptr(dst->uc, src->maps[i].addr, src->maps[i].size, UC_PROT_ALL, src->maps[i].ptr) !=
-		    UC_ERR_OK)
+		/* not executable in dst until dst fetches from it: its poison is
+		 * scanned then, with whatever the other vCPUs stored by then
+		 * (decode.c, "poison") */
+		if (uc_mem_map_ptr(dst->uc, src->maps[i].addr, src->maps[i].size, UC_PROT_READ | UC_PROT_WRITE,
+				   src->maps[i].ptr) != UC_ERR_OK)
 			return -1;
 		dst->maps[dst->nmaps].addr = src->maps[i].addr;
 		dst->maps[dst->nmaps].size = src->maps[i].size;
 		dst->maps[dst->nmaps].ptr = src->maps[i].ptr;
 		dst->maps[dst->nmaps].owned = false;
+		dst->maps[dst->nmaps].exec = false;
 		dst->nmaps++;
-		/* the translator of dst has not seen these bytes (decode.c) */
-		poison_scan(dst, src->maps[i].addr, src->maps[i].size);
 	}
 	return 0;
 }

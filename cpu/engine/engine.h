@@ -15,9 +15,9 @@
  * the hardware misses is seen as missed).
  *
  * Instructions and guest cycles are counted per translated block (a block
- * hook), with a correction when control leaves a block early; a code hook on
- * every instruction is used only while a data breakpoint is armed (the trap
- * must be delivered at the next instruction boundary).
+ * hook), with a correction when control leaves a block early.  While a data
+ * breakpoint is armed, the boundaries that follow a memory instruction get
+ * code hooks (the trap is due at the next instruction boundary; memhooks.c).
  *
  * The virtualization layer (vmx/, svm/) plugs in through struct engine_ops:
  * it decides whether a site or an exception causes a VM exit and runs the
@@ -131,7 +131,9 @@ struct engine_ops {
 	 * exit (it must not be delivered natively). */
 	bool (*exception)(void *ctx, int vector, uint64_t payload, bool fault,
 			  const struct insn_info *ii);
-	/* Start of a translated block in guest mode: timers. */
+	/* Start of a translated block in guest mode once engine_instructions()
+	 * has reached the instruction count given to engine_boundary_at() (0 at
+	 * first: every block): timers.  No call is made per block otherwise. */
 	void (*boundary)(void *ctx);
 	/* The instruction/cycle budget ran out in guest mode: the hypervisor
 	 * takes its timer exit (VMX preemption timer / SVM INTR) and the run
@@ -246,6 +248,9 @@ int engine_msr_write(struct engine *e, uint32_t msr, uint64_t val);
 
 /* Limits. */
 void engine_set_budget(struct engine *e, uint64_t max_insns, uint64_t max_cycles);
+/* Call ops.boundary at the first block start where engine_instructions() >=
+ * insns (the next timer interrupt); UINT64_MAX = not before another call. */
+void engine_boundary_at(struct engine *e, uint64_t insns);
 
 /* Run from `rip` until a stop condition; returns the stop reason. */
 enum engine_stop engine_run(struct engine *e, uint64_t rip);

@@ -1,10 +1,15 @@
-/* engine_int.h - the engine's private state, shared by cpu/engine/engine.c,
- * cpu/engine/decode.c and cpu/engine/deliver.c only. */
+/* engine_int.h - the engine's private state, shared by the files of
+ * cpu/engine/ only (engine.c, exec.c, decode.c, deliver.c, memhooks.c,
+ * insn_hook.c). */
 #ifndef HVSIM_CPU_ENGINE_INT_H
 #define HVSIM_CPU_ENGINE_INT_H
 #include <capstone/capstone.h>
 #include <unicorn/unicorn.h>
 #include "cpu/engine/engine.h"
+
+/* What an instruction may do to memory (decode.c insn_mem). */
+#define MEM_R 1u
+#define MEM_W 2u
 
 /* A decoded translated block: instruction addresses and cumulative cost. */
 struct block {
@@ -16,6 +21,17 @@ struct block {
 	uint64_t *icost;            /* cost of instruction i */
 	uint8_t *icls;              /* its cost entry (COSTI_insn_alu .. COSTI_insn_other) */
 	uint32_t ncls[5];           /* instructions per class (insn.alu .. insn.other) */
+	uint8_t mem;                /* MEM_R | MEM_W: what its instructions may do to memory */
+	/* The instruction boundaries inside the block that follow an
+	 * instruction that may write memory (w_) or access it at all (m_):
+	 * where a data-breakpoint trap can fall due (memhooks.c, "watch").
+	 * lo > hi: none. */
+	uint64_t w_lo, w_hi, m_lo, m_hi;
+	bool watched;               /* `watch` is installed */
+	uc_hook watch;              /* code hook on those boundaries */
+	bool fast;                  /* translated while Unicorn had no memory hook: its loads skip the
+				     * hooks (memhooks.c, "fast loads") */
+	uint64_t execs;             /* times entered so far (with the pending lazy_n) */
 	struct block *next;         /* hash chain */
 };
 
@@ -50,30 +66,50 @@ struct engine {
 	struct site *sites[HASH_SIZE];     /* sensitive instructions */
 	unsigned nsites;
 
-	/* mapped memory, page runs */
+	/* mapped memory, page runs, each one Unicorn region */
 	struct {
-		uint64_t addr, size;
+		uint64_t addr, size;        /* the top page's run ends at 2^64 */
 		void *ptr;                  /* shared memory (engine_share_memory): the host buffer, else NULL */
 		bool owned;                 /* this engine allocated ptr (frees it) */
-	} *maps;                            /* grows; the top page's run ends at 2^64 */
+		bool exec;                  /* executable in Unicorn: code has been fetched from it (decode.c, "poison") */
+	} *maps;                            /* grows */
 	unsigned nmaps, cap_maps;
 	bool shared_mem;                    /* map runs into host buffers other engines can map too */
+	unsigned last_map;                  /* map_find's hint */
+	bool nx_fault;                      /* the run stopped fetching from a run that was not executable yet ... */
+	uint64_t nx_addr;                   /* ... at this address */
 
 	/* hooks */
 	uc_hook h_block, h_intr, h_invalid, h_unmapped;
-	uc_hook h_global;           /* code hook on everything (precise mode) */
-	bool precise;               /* h_global installed */
 	uc_hook h_exec[8];          /* execute-breakpoint hooks */
 	uint64_t exec_addr[8];
 	unsigned nexec;
-	uc_hook h_mem[8];           /* data-breakpoint hooks */
+	uc_hook h_mem[8];           /* data-breakpoint hooks (memhooks.c) */
 	uint64_t mem_lo[8], mem_hi[8];
 	struct mem_hook_ctx {       /* user data of h_mem[i] */
 		struct engine *e;
 		unsigned idx;
 		uint64_t lo;        /* the hook's lowest address (mem_lo widened) */
+		unsigned type;      /* MEM_R | MEM_W: the accesses it is registered for */
 	} mem_ctx[8];
 	unsigned nmem;
+	/* Memory hooks as Unicorn 2.0.1 sees them (memhooks.c): while any is in
+	 * its lists at translation, every load of the block goes through the
+	 * slow path (and only there are read hooks called). */
+	unsigned mh_live;           /* memory hooks added and not deleted */
+	unsigned mh_dead;           /* deleted since the last uc_emu_start returned (still listed) */
+	bool read_hooks;            /* a live hook watches loads (a read/write watchpoint, h_precise) */
+	bool wr_off;                /* h_smc and h_mem deleted to retranslate dance_blk fast ... */
+	struct block *dance_blk;    /* ... this block */
+	unsigned nfast;             /* blocks marked fast */
+	uint64_t dance_at;          /* insns at which last_blk may be retranslated fast (UINT64_MAX: no) */
+	/* watch: code hooks on the boundaries after memory instructions while a
+	 * data breakpoint is armed, where its trap is delivered */
+	unsigned watch_kind;        /* 0 none, MEM_W (after writes), MEM_R | MEM_W (after any access) */
+	bool watch_global;          /* h_global on every instruction instead of per block */
+	uc_hook h_global;
+	unsigned nwatched;          /* blocks with their watch hook */
+	uint64_t unwatch_at;        /* nothing armed: remove the watch hooks at this count */
 	/* Unicorn 2.0.1 reports a read that crosses a page twice more, as the
 	 * two size-aligned pieces its softmmu helper loads (measured: an 8-byte
 	 * read at 0x84FFD arrives as 0x84FFD, then 0x84FF8 and 0x85000, all of
@@ -106,14 +142,15 @@ struct engine {
 	char stop_msg[200];
 	bool done;                  /* this boundary already processed ... */
 	uint64_t done_addr;         /* ... at this address */
-	const struct block *blk;    /* block being executed */
-	const struct block *last_blk;  /* last block seen by the block hook (lookup cache) */
+	struct block *blk;          /* block being executed */
+	struct block *last_blk;     /* last block seen by the block hook (lookup cache) */
+	struct block *alt_blk;      /* the one before it (lookup cache) */
 
 	/* Unicorn 2.0.1 aborts the process when it translates FF /3 or FF /5
 	 * with a register operand (decode.c, "poison"): every address where
 	 * such an instruction can start is a Unicorn exit, so translation
 	 * stops in front of it and engine_run() reports an invalid opcode. */
-	uint64_t *poison;           /* sorted */
+	uint64_t *poison;           /* sorted; only in executable runs (maps[].exec) */
 	size_t npoison, cap_poison;
 	bool exits_on;              /* uc exits enabled (first poison found) */
 	uc_hook h_smc;              /* guest stores: new poison (self-modifying code) */
@@ -121,6 +158,13 @@ struct engine {
 
 	/* limits and counts */
 	uint64_t insns, max_insns, max_cycles;
+	uint64_t boundary_at;       /* ops.boundary is due once insns reaches this (engine_boundary_at) */
+	uint64_t next_event;        /* min(max_insns, boundary_at); 0 = every block takes the full path */
+	/* Executions of last_blk whose cycles and cost entries are not charged
+	 * yet: the block hook's common case only counts them (bench row "alu");
+	 * engine_flush_charges() charges them before anything reads the
+	 * counters, i.e. on entry to every other hook and when a run returns. */
+	uint64_t lazy_n;
 
 	/* RF: suppress instruction breakpoints for the first instruction after
 	 * an IRET that popped RF = 1 (SDM 17.3.1.1) */
@@ -235,15 +279,56 @@ static inline bool sti_blocked(const struct engine *e, uint64_t addr)
  * pend_hw beside the slots at its DR6 position. */
 #define PEND_BS 0x4000u
 
+/* The run holding addr, or -1. */
+static inline int map_find(struct engine *e, uint64_t addr)
+{
+	unsigned h = e->last_map;
+	if (h < e->nmaps && addr >= e->maps[h].addr && addr - e->maps[h].addr < e->maps[h].size)
+		return (int)h;
+	for (unsigned i = 0; i < e->nmaps; i++)
+		if (addr >= e->maps[i].addr && addr - e->maps[i].addr < e->maps[i].size) {
+			e->last_map = i;
+			return (int)i;
+		}
+	return -1;
+}
+
 /* decode.c */
-const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
+struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
+struct block *block_find(struct engine *e, uint64_t addr, uint32_t size);   /* NULL if not decoded */
+/* every decoded block, in no particular order */
+#define FOR_EACH_BLOCK(e, b) \
+	for (unsigned h_ = 0; h_ < HASH_SIZE; h_++) for (struct block *b = (e)->blocks[h_]; b; b = b->next)
 struct site *site_find(struct engine *e, uint64_t addr);
 bool engine_branch_taken(struct engine *e, const struct block *b, uint64_t rip);  /* BTF: a branch, taken */
 void decode_free(struct engine *e);
 /* poison: instructions Unicorn 2.0.1 cannot translate */
 void poison_scan(struct engine *e, uint64_t addr, uint64_t n);   /* after [addr, addr+n) changed */
+int poison_enable_exec(struct engine *e, unsigned map);            /* first fetch from run `map` */
 bool poison_at(const struct engine *e, uint64_t addr);
 void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user);
+
+/* memhooks.c */
+void bp_hooks_update(struct engine *e);           /* install the hooks the DRs need */
+bool memhooks_block_new(struct engine *e, struct block *b);   /* true: b needs retranslating */
+bool memhooks_dance(struct engine *e, struct block *b);       /* true: the run restarts at b */
+#define DANCE_AFTER 256      /* executions of a block before its loads are made fast */
+/* the cheap part of memhooks_dance's test, inline in the block hook */
+static inline bool memhooks_dance_later(const struct block *b)
+{
+	return !b->fast && (b->mem & MEM_R);
+}
+static inline bool memhooks_dance_due(const struct block *b)
+{
+	return b->execs >= DANCE_AFTER && memhooks_dance_later(b);
+}
+void memhooks_dance_done(struct engine *e, uint64_t addr, uint32_t size);
+void memhooks_dance_cancel(struct engine *e);
+void memhooks_unwatch(struct engine *e);
+uint64_t memhooks_dance_at(const struct engine *e, const struct block *b);
+void memhooks_precise_reads(struct engine *e, void *cb);
+void memhooks_add(struct engine *e, uc_hook *h, int type, void *cb, void *user, uint64_t lo, uint64_t hi);
+void memhooks_del(struct engine *e, uc_hook h);
 
 /* deliver.c */
 bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,
@@ -254,6 +339,16 @@ int emulate_iret(struct engine *e, const struct insn_info *ii);
  * mode, SYSCALL in 32-bit mode on AMD) */
 int emulate_syscall(struct engine *e, const struct insn_info *ii);
 int emulate_sysret(struct engine *e, const struct insn_info *ii);
+
+/* Charge the pending executions of last_blk (see lazy_n). */
+void engine_flush_charges_slow(struct engine *e);
+static inline void engine_flush_charges(struct engine *e)
+{
+	if (__builtin_expect(e->lazy_n != 0, 0))
+		engine_flush_charges_slow(e);
+}
+/* Recompute next_event after max_insns, boundary_at, ops or max_cycles changed. */
+void engine_update_next_event(struct engine *e);
 
 /* exec.c: hooks */
 void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user);

@@ -39,6 +39,7 @@ static void insn_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
 	struct engine *e = user;
 	(void)size;
+	engine_flush_charges(e);
 	if (e->stop_req)
 		return;
 	if (e->trace_insns && e->cpu->trace) {
