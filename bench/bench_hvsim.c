@@ -14,6 +14,7 @@
  *       threads (sim_run only) (target < 10 s on 2 cores);
  *   (d) peak RSS of one run (VmHWM of a fresh child process per run) for
  *       two run lengths 10x apart, tracing off: must not grow with length;
+ *   (f) exits and #DB delivery (bench/rows_exit.c; issue 16)
  *   (e) the host world (issue 19, host/ and sim/machine.c): the loop of (b)
  *       with the layer unused (no host keys: the hooks on the exit path
  *       return at once) and used (2 CPUs, the vCPU thread preempted every
@@ -24,7 +25,7 @@
  * Each timed figure is the median of --reps repetitions (default 5).  The
  * machine noise is large (unicorn-facts §0): compare rows of the same run.
  *
- * usage: bench_hvsim [--quick] [--reps N] [--check] [--only a|b|c|d|e]
+ * usage: bench_hvsim [--quick] [--reps N] [--check] [--only a|b|c|d|e|f]
  *   --quick  10x smaller loops (smoke test)
  *   --check  exit 1 if a target is missed
  * Environment: HVSIM_SOURCE_DIR (scenarios/ is read from there; default:
@@ -47,6 +48,7 @@
 #include "sim/machine.h"
 #include "sim/run.h"
 #include "sim/loader/scenario.h"
+#include "bench/rows_exit.h"
 
 #ifndef HVSIM_SOURCE_DIR
 #define HVSIM_SOURCE_DIR "."
@@ -541,6 +543,75 @@ static void bench_e(struct figures *f, unsigned long long iters)
 	scenario_free(on);
 }
 
+/* ---- (f) exits and events (bench/rows_exit.c) -------------------------------------------- */
+
+struct erow {
+	const char *id, *label, *raw_is, *unit, *target;
+	int (*round)(const struct exit_opts *, struct exit_sample *, double *, char *, size_t);
+	int check;                         /* 0 info, 1 rate >= limit, 2 raw/hv >= limit */
+	double limit;
+};
+
+static const struct erow erows[] = {
+	{ "out_vmx", "OUT exit, VMX, KVM's full path", "raw hook+RIP", "exit", ">= 6 M/s",
+	  exit_round_out_vmx, 1, 6e6 },
+	{ "out_svm", "OUT exit, SVM, KVM's full path", "raw hook+RIP", "exit", ">= 6 M/s",
+	  exit_round_out_svm, 1, 6e6 },
+	{ "out_insn", "OUT exit, VMX, vs raw UC_HOOK_INSN", "raw INSN", "exit", "",
+	  exit_round_out_insn, 0, 0 },
+	{ "db_idt", "#DB via the guest IDT (exec bp), vs QEMU TCG", "QEMU TCG", "#DB", ">= 1.00",
+	  exit_round_db_idt, 2, 1.0 },
+	{ "ss_idt", "single-step, IDT handler, vs QEMU TCG", "QEMU TCG", "trap", ">= 1.00",
+	  exit_round_ss_idt, 2, 1.0 },
+	{ "db_floor", "#DB via the IDT, vs raw Unicorn's floor", "raw floor", "#DB", "",
+	  exit_round_db_floor, 0, 0 },
+	{ "ss_floor", "single-step via the IDT, vs raw Unicorn's floor", "raw floor", "trap", "",
+	  exit_round_ss_floor, 0, 0 },
+	{ "check", "hvsim check, all bundled scenarios (cold|warm)", "cold", "file", "",
+	  exit_round_check, 0, 0 },
+};
+
+static int bench_f(const char *only, bool want_f, bool quick)
+{
+	int missed = 0;
+	for (size_t i = 0; i < sizeof(erows) / sizeof(erows[0]); i++) {
+		const struct erow *r = &erows[i];
+		if (only && !strstr(only, r->id) && !want_f)
+			continue;
+		double raw[64], hv[64], ratio[64], units = 0;
+		char why[256] = "";
+		int n = 0, skip = 0;
+		for (; n < reps; n++) {
+			struct exit_opts o = { .quick = quick, .round = n };
+			struct exit_sample s = { -1, -1 };
+			if ((skip = r->round(&o, &s, &units, why, sizeof(why))))
+				break;
+			raw[n] = s.raw;
+			hv[n] = s.hv;
+			ratio[n] = s.raw / s.hv;
+		}
+		if (skip) {
+			printf("(f)  %-50s %s\n", r->label, why);
+			continue;
+		}
+		double mr = median(raw, n), mh = median(hv, n), mq = median(ratio, n);
+		const char *st = "";
+		if (r->check == 1) {
+			bool ok = units / mh >= r->limit;
+			missed += !ok;
+			st = ok ? "met" : "MISSED";
+		} else if (r->check == 2) {
+			bool ok = mq >= r->limit;
+			missed += !ok;
+			st = ok ? "met" : "MISSED";
+		}
+		printf("(f)  %-50s %s %9.1f ns/%s  hvsim %9.1f ns/%s  %6.2f M/s  ratio %5.2f  %-9s %s\n",
+		       r->label, r->raw_is, mr / units * 1e9, r->unit, mh / units * 1e9, r->unit, units / mh / 1e6, mq,
+		       r->target, st);
+	}
+	return missed;
+}
+
 /* ---- report ------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -559,7 +630,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--rss-child") && i + 1 < argc)
 			return rss_child(strtoull(argv[i + 1], NULL, 10));
 		else {
-			fprintf(stderr, "usage: bench_hvsim [--quick] [--reps N] [--check] [--only a|b|c|d|e]\n");
+			fprintf(stderr, "usage: bench_hvsim [--quick] [--reps N] [--check] [--only a|b|c|d|e|f]\n");
 			return 2;
 		}
 	}
@@ -570,9 +641,15 @@ int main(int argc, char **argv)
 	unsigned long long rss_iters = quick ? 20000ull : 200000ull;
 	struct figures f;
 	memset(&f, 0, sizeof(f));
-	bool want[5];
-	for (int i = 0; i < 5; i++)
-		want[i] = !only || strchr(only, 'a' + i);
+	bool want[6];
+	for (int i = 0; i < 6; i++) {
+		/* a letter alone (",b," "b"), not one inside a row id */
+		const char *p = only;
+		want[i] = !only;
+		for (; p && (p = strchr(p, 'a' + i)); p++)
+			if ((p == only || p[-1] == ',') && (!p[1] || p[1] == ','))
+				want[i] = true;
+	}
 
 	if (want[0])
 		bench_a(&f, alu_iters);
@@ -657,6 +734,8 @@ int main(int argc, char **argv)
 		       "%-4s    unused: no host keys - the cost of the layer there is its hooks' early returns)\n",
 		       "", f.world_loads, "");
 	}
+	if (want[5] || (only && strchr(only, '_')))
+		missed += bench_f(only, want[5] && only, quick);
 	printf("\n%s\n", missed ? "some targets MISSED" : "all targets met");
 	return check && missed ? 1 : 0;
 }

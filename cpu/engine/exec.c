@@ -31,9 +31,12 @@ static void expect_begin(struct engine *e, unsigned ideal_slots, uint64_t event,
 	e->exp_hw = 0;
 	/* The owner's DR6 as the SDM says it reads after this #DB. */
 	e->ideal->dr[6] = dr6_after_db(e->ideal->dr[6], event, &e->cpu->feat);
-	if (event & DR6_BD)
+	/* The hooks follow DR0-3 and DR7 only (update_bp_hooks_slow): a DR6
+	 * update alone re-arms nothing. */
+	if (event & DR6_BD) {
 		e->ideal->dr[7] &= ~DR7_GD;     /* GD cleared on delivery (SDM 17.2.4) */
-	e->dr_dirty = true;
+		e->dr_dirty = true;
+	}
 }
 
 static void expect_end(struct engine *e)
@@ -172,10 +175,16 @@ void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool writ
  * inhibited until the instruction boundary following the next instruction"
  * (SDM Vol.3 6.8.3; the CVE-2018-8897 hazard).  Whatever that instruction
  * matches itself joins them, and one #DB reports both. */
-static void boundary_traps(struct engine *e)
+static void boundary_traps_slow(struct engine *e);
+/* Inline: twice on every site's path, almost always with nothing pending. */
+static inline void boundary_traps(struct engine *e)
 {
-	if (!(e->pend_hw | e->pend_ideal))
-		return;
+	if (e->pend_hw | e->pend_ideal)
+		boundary_traps_slow(e);
+}
+
+static void boundary_traps_slow(struct engine *e)
+{
 	if (ss_blocked(e, e->cur_rip))
 		return;
 	unsigned hw = e->pend_hw, id = e->pend_ideal;
@@ -373,6 +382,7 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		return;
 	}
 	case IC_PRIV:
+		e->idtr_valid = false;    /* it may be LIDT (deliver_exception's copy) */
 		/* CPL 0 (cpl_fault let it through): Unicorn runs it.  An STI that
 		 * sets IF blocks interrupts until the end of the next instruction
 		 * ("If IF = 0, maskable hardware interrupts remain inhibited on the
@@ -453,7 +463,7 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		uint64_t fl = (cur & ~mask) | (v & mask) | 2;
 		uc_flags_write(e, fl);
 		sp += w;
-		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
+		engine_set_gpr(e, 4, sp);
 		retire(e, ii, tf);
 		return;
 	}
@@ -556,6 +566,13 @@ static bool cpl_fault(struct engine *e, const struct insn_info *ii)
 
 static void process_site(struct engine *e, const struct insn_info *ii)
 {
+	/* CS (CPL) and RFLAGS (TF) below, the exit's registers if it exits:
+	 * one batch (engine_prefetch) */
+	if (!e->host && e->ops.exit_regs)
+		engine_prefetch(e, e->ops.exit_regs | RC_BIT(RC_CS) | RC_BIT(RC_FLAGS));
+	else
+		engine_prefetch(e, RC_BIT(RC_CS) | RC_BIT(RC_FLAGS) |
+				   (ii->cls == IC_IRET || ii->cls == IC_POPF ? RC_BIT(4) : 0));
 	if (cpl_fault(e, ii)) {
 		raise_exception(e, 13, true, true, ii);
 		return;
@@ -845,15 +862,102 @@ static void hook_exit(struct engine *e, uint64_t addr, uint64_t first_not_execut
 	if (redirect) {
 		engine_leave_block(e, first_not_executed);
 		uint64_t v = e->cur_rip;
-		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &v);
+		rc_flush(e, &v);                 /* the registers the hook changed, and RIP */
 	}
 }
 
-void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+static inline bool over_budget(const struct engine *e)
 {
-	struct engine *e = user;
-	(void)uc;
-	(void)size;
+	return (e->max_insns && e->insns >= e->max_insns) ||
+	       (e->max_cycles && e->cpu->st.cycles_total >= e->max_cycles);
+}
+
+/* In-block continuation (issue 16): an OUT, IN, CPUID or MOV DR site that
+ * completed -- the hypervisor handled its VM exit and skipped it, or the
+ * engine emulated it natively; RIP is the next instruction and nothing else
+ * about the guest's control flow changed -- goes on without writing RIP.  A RIP
+ * write from a hook makes Unicorn 2.0.1 leave the translated block and
+ * look the next one up (uc_reg_write sets quit_request and calls
+ * uc_emu_stop: ~40 % of a VM exit, bench rows "OUT exit"); instead the
+ * instruction now runs natively, where it changes nothing: OUT has no
+ * UC_HOOK_INSN here and is a no-op, CPUID's and IN's UC_HOOK_INSN
+ * (cpuid_hook, in_hook) skip the native CPUID and put back the AL/AX/EAX the
+ * site left.  The GPRs the hook wrote stay (Unicorn's code-hook helper
+ * saves and reloads the TCG globals around the call); RFLAGS, CRs and CS do
+ * not (the block's flag state is compiled in, translate.c sync_eflags), so
+ * a changed one (rc_unsafe) takes the RIP write.  So does anything a block
+ * boundary at the next instruction would act on:
+ *   - a stop, pause, restart, pending data-breakpoint trap or TF (the
+ *     native instruction would raise Unicorn's own single-step trap);
+ *   - when instructions of this block follow the site: the boundary the RIP
+ *     write creates is emulated -- blk_seq (RF and MOV-SS windows) moves,
+ *     and the budget check runs with those instructions uncounted, as
+ *     engine_leave_block + the next block hook would do; the layer's
+ *     per-block timer (ops.boundary) cannot be run from here, so with one
+ *     the RIP write stays;
+ *   - a block long enough that the one Unicorn translates at the next
+ *     instruction could end elsewhere (TCG's op-buffer limit, 4,000 ops, or
+ *     a block of a page): more than 32 instructions.
+ * When the site ends its block the next instruction starts a block anyway.
+ * Guest context only (host snippets are not exits). */
+static bool continue_in_block(struct engine *e, const struct insn_info *ii, uint64_t addr, uint64_t seq0)
+{
+	if (e->host || e->no_inblock || ii->lock)
+		return false;
+	/* MOV DR too, except DR7 (and DR5, its alias): Unicorn's own MOV to
+	 * DR0-3/DR6 only stores into its copy of the DRs, which hvsim never
+	 * reads (its DRs are struct cpu's) and which arms nothing while that
+	 * copy's DR7 keeps its reset value 0x400; its MOV from DR copies
+	 * Unicorn's DRn into the GPR, so DRn is set to what the site left there
+	 * first.  Unicorn's DR7 is never written, natively or so: with a
+	 * breakpoint enabled there, a native DR0-3 write arms it, which crashes
+	 * 2.0.1 (unicorn-facts §1, measured here). */
+	bool movdr = ii->cls == IC_MOV_DR && ii->dr >= 0 && ii->dr <= 7 && dr_alias(ii->dr) != 7;
+	if (ii->cls != IC_IO && ii->cls != IC_CPUID && !movdr)
+		return false;
+	if (e->cur_rip != addr + ii->len || e->deliver_seq != seq0 || e->rc_unsafe)
+		return false;
+	if (e->stop_req || e->pause_req || e->need_restart || (e->pend_hw | e->pend_ideal))
+		return false;
+	const struct block *b = e->blk;
+	if (!b || b->n > 32 || addr < b->addr || addr - b->addr >= b->size)
+		return false;
+	if (uc_flags_read(e) & RFL_TF)
+		return false;
+	if (ii->cls == IC_IO && ii->io_in) {
+		/* IN writes AL, AX or EAX; a 32-bit one zero-extends into RAX
+		 * in 64-bit mode, which is right only if RAX's top half is 0 */
+		uint64_t rax = engine_gpr(e, 0);
+		if (ii->io_size == 4 && e->mode == 64 && (rax >> 32))
+			return false;
+		e->in_value = (uint32_t)rax;
+	}
+	/* the instructions of this block after the site */
+	uint64_t rest_n = 0, rest_cost = 0;
+	for (uint32_t i = 0; i < b->n; i++)
+		if (b->iaddr[i] >= addr + ii->len) {
+			rest_n++;
+			rest_cost += b->icost[i];
+		}
+	if (rest_n) {
+		if (e->ops.boundary)
+			return false;
+		uint64_t cyc = e->cpu->st.cycles_total;
+		if (!e->cpu->st.cycles_saturated)
+			cyc -= rest_cost;
+		if ((e->max_insns && e->insns - rest_n >= e->max_insns) || (e->max_cycles && cyc >= e->max_cycles))
+			return false;
+		e->blk_seq++;
+	}
+	if (movdr && !ii->dr_write) {
+		uint64_t v = engine_gpr(e, ii->gpr);
+		uc_reg_write(e->uc, UC_X86_REG_DR0 + dr_alias(ii->dr), &v);
+	}
+	return true;
+}
+
+static void code_hook(struct engine *e, uint64_t addr)
+{
 	if (e->done && e->done_addr == addr)
 		return;                        /* another hook of this boundary ran already */
 	e->done = true;
@@ -875,13 +979,54 @@ void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	if (e->cur_rip == addr && !e->stop_req && !e->pause_req) {
 		struct site *s = site_find(e, addr);
 		if (s) {
+			uint64_t seq0 = e->deliver_seq;
 			process_site(e, &s->ii);
 			boundary_traps(e);      /* traps from the site's own memory accesses */
+			update_bp_hooks(e);
+			if (continue_in_block(e, &s->ii, addr, seq0))
+				return;
 			hook_exit(e, addr, addr + 1);
 			return;
 		}
 	}
 	hook_exit(e, addr, addr);
+}
+
+void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	struct engine *e = user;
+	(void)uc;
+	(void)size;
+	rc_drop(e);
+	e->rc_unsafe = false;
+	code_hook(e, addr);
+	rc_drop(e);
+}
+
+void engine_set_inblock(struct engine *e, bool on) { e->no_inblock = !on; }
+
+/* UC_HOOK_INSN for IN: the value the site left in AL/AX/EAX
+ * (continue_in_block); IN never runs natively otherwise. */
+static uint32_t in_hook(uc_engine *uc, uint32_t port, int size, void *user)
+{
+	(void)uc;
+	(void)port;
+	(void)size;
+	return ((struct engine *)user)->in_value;
+}
+
+/* UC_HOOK_INSN for CPUID: the site has set EAX-EDX; skip Unicorn's own. */
+static int cpuid_hook(uc_engine *uc, void *user)
+{
+	(void)uc;
+	(void)user;
+	return 1;
+}
+
+void engine_add_insn_hooks(struct engine *e)
+{
+	uc_hook_add(e->uc, &e->h_in, UC_HOOK_INSN, (void *)in_hook, e, 1, 0, UC_X86_INS_IN);
+	uc_hook_add(e->uc, &e->h_cpuid, UC_HOOK_INSN, (void *)cpuid_hook, e, 1, 0, UC_X86_INS_CPUID);
 }
 
 /* The rest of the block hook once ops.boundary has run: stop or restart if
@@ -904,12 +1049,6 @@ static bool after_boundary(struct engine *e, uc_engine *uc, uint64_t addr)
 		return false;
 	}
 	return true;
-}
-
-static inline bool over_budget(const struct engine *e)
-{
-	return (e->max_insns && e->insns >= e->max_insns) ||
-	       (e->max_cycles && e->cpu->st.cycles_total >= e->max_cycles);
 }
 
 /* Every case of the block hook: a block not seen last time (decode, new
@@ -943,13 +1082,18 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 		engine_request_stop(e, STOP_BUDGET, NULL);
 		snprintf(e->stop_msg, sizeof(e->stop_msg), "budget exhausted after %llu instructions",
 			 (unsigned long long)e->insns);
-		if (!e->host && e->ops.budget)
+		if (!e->host && e->ops.budget) {
+			rc_drop(e);
 			e->ops.budget(e->ops.ctx);
+			rc_drop(e);
+		}
 		uc_emu_stop(uc);
 		return;
 	}
 	if (!e->host && e->ops.boundary && !(e->pend_hw | e->pend_ideal)) {
+		rc_drop(e);
 		e->ops.boundary(e->ops.ctx);
+		rc_drop(e);
 		if (!after_boundary(e, uc, addr))
 			return;
 	}
@@ -982,7 +1126,9 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	e->blk = NULL;
 	e->cur_rip = addr;
 	if (e->ops.boundary && !(e->pend_hw | e->pend_ideal)) {
+		rc_drop(e);
 		e->ops.boundary(e->ops.ctx);
+		rc_drop(e);
 		/* what after_boundary() would act on; otherwise it does nothing */
 		if (__builtin_expect(e->stop_req || e->pause_req || e->cur_rip != e->last_blk->addr ||
 				     e->dr_dirty || e->seen_gen != e->cpu->dr_gen || e->need_restart, 0) &&
@@ -998,11 +1144,22 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	count_classes(e->cpu, b);
 }
 
+static void intr_hook(struct engine *e, uc_engine *uc, uint32_t intno);
+
 void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 {
 	struct engine *e = user;
+	rc_drop(e);
+	intr_hook(e, uc, intno);
+	rc_drop(e);
+}
+
+static void intr_hook(struct engine *e, uc_engine *uc, uint32_t intno)
+{
 	uint64_t rip = 0;
-	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
+	(void)uc;
+	/* RIP and RFLAGS now, RSP and CS for the delivery: one batch */
+	rc_fill_rip(e, RC_BIT(RC_FLAGS) | RC_BIT(4) | RC_BIT(RC_CS), &rip);
 	uint64_t fl = uc_flags_read(e);
 	e->cur_rip = rip;
 	uint64_t at = rip;
@@ -1080,6 +1237,7 @@ static void stop_at(struct engine *e, uint64_t rip)
 bool engine_invalid_hook(uc_engine *uc, void *user)
 {
 	struct engine *e = user;
+	rc_drop(e);
 	uint64_t rip = 0;
 	uint8_t b[4] = { 0 };
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
@@ -1100,6 +1258,7 @@ bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 	uint64_t rip = 0;
 	(void)size;
 	(void)value;
+	rc_drop(e);
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
 	if (!e->stop_req) {
 		/* Unicorn 2.0.1 keeps RIP exact for fetches and (with a write hook,
@@ -1163,7 +1322,9 @@ enum engine_stop engine_run(struct engine *e, uint64_t rip)
 		e->restart = e->pause_req = e->need_restart = false;
 		e->blk = NULL;
 		e->in_emu = true;
+		rc_drop(e);
 		uc_err err = uc_emu_start(e->uc, e->cur_rip, e->mode == 64 ? SENTINEL64 : SENTINEL32, 0, 0);
+		rc_drop(e);
 		e->in_emu = false;
 		if (e->stop_req)
 			return e->stop;
