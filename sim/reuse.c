@@ -85,6 +85,17 @@ static uint8_t *make_key(const struct scenario *sc, bool host, bool precise, siz
 		put_u64(&k, sc->guest.user_tables);
 		put_u64(&k, sc->guest.user_entry);
 		put_u64(&k, sc->guest.user_stack);
+		/* an SMP guest: its vCPUs (build_vcpu), kept as a group */
+		put_u64(&k, sc->guest.nvcpus);
+		for (size_t i = 0; i < sc->guest.nvcpus; i++) {
+			const struct vcpu_spec *v = &sc->guest.vcpus[i];
+			put_u64(&k, v->entry);
+			put_u64(&k, v->nregs);
+			for (size_t j = 0; j < v->nregs; j++) {
+				put_str(&k, v->regs[j].name);
+				put_u64(&k, v->regs[j].value);
+			}
+		}
 	}
 	if (k.oom) {
 		free(k.p);
@@ -94,26 +105,40 @@ static uint8_t *make_key(const struct scenario *sc, bool host, bool precise, siz
 	return k.p;
 }
 
-/* This thread's kept engines (guest, host) and the keys they were built for. */
-struct kept { struct engine *e[2]; uint8_t *key[2]; size_t nkey[2]; };
+/* This thread's kept engines -- the guest's (one per vCPU, vCPU 0 first)
+ * and the host's -- and the keys they were built for. */
+struct kept {
+	struct engine *g[REUSE_MAX_VCPUS]; unsigned ng; uint8_t *gkey; size_t ngkey;
+	struct engine *h; uint8_t *hkey; size_t nhkey;
+};
 static __thread struct kept kept;
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
-static void drop(struct kept *k, int slot)
+static void drop_guest(struct kept *k)
 {
-	engine_free(k->e[slot]);
-	free(k->key[slot]);
-	k->e[slot] = NULL;
-	k->key[slot] = NULL;
-	k->nkey[slot] = 0;
+	for (unsigned i = k->ng; i-- > 0;)       /* vCPU 0, which owns the memory, last */
+		engine_free(k->g[i]);
+	free(k->gkey);
+	k->ng = 0;
+	k->gkey = NULL;
+	k->ngkey = 0;
+}
+
+static void drop_host(struct kept *k)
+{
+	engine_free(k->h);
+	free(k->hkey);
+	k->h = NULL;
+	k->hkey = NULL;
+	k->nhkey = 0;
 }
 
 /* At thread exit (pool workers): free what the thread kept. */
 static void on_exit_thread(void *p)
 {
-	drop(p, 0);
-	drop(p, 1);
+	drop_guest(p);
+	drop_host(p);
 }
 
 /* At process exit: what the exiting thread kept (the main thread's; pool
@@ -121,8 +146,8 @@ static void on_exit_thread(void *p)
  * sits where the leak checker does not look. */
 static void on_exit_process(void)
 {
-	drop(&kept, 0);
-	drop(&kept, 1);
+	drop_guest(&kept);
+	drop_host(&kept);
 }
 
 static void make_exit_key(void)
@@ -131,19 +156,66 @@ static void make_exit_key(void)
 	atexit(on_exit_process);
 }
 
-struct engine *reuse_take(const struct scenario *sc, bool host, bool precise, struct cpu *cpu)
+static void registered(void)
 {
-	int slot = host;
-	if (!kept.e[slot])
+	pthread_once(&exit_once, make_exit_key);
+	pthread_setspecific(exit_key, &kept);
+}
+
+static bool same_key(const struct scenario *sc, bool host, bool precise, const uint8_t *key, size_t n)
+{
+	size_t m = 0;
+	uint8_t *k = make_key(sc, host, precise, &m);
+	bool same = k && m == n && !memcmp(k, key, n);
+	free(k);
+	return same;
+}
+
+unsigned reuse_take_guest(const struct scenario *sc, bool precise, struct cpu *cpu, struct engine **v)
+{
+	if (!kept.ng || !same_key(sc, false, precise, kept.gkey, kept.ngkey))
+		return 0;
+	unsigned n = kept.ng;
+	memcpy(v, kept.g, n * sizeof(*v));
+	kept.ng = 0;                         /* in use; given back after the run */
+	free(kept.gkey);
+	kept.gkey = NULL;
+	if (!engine_reset_group(v, n, cpu)) {
+		for (unsigned i = n; i-- > 0;)
+			engine_free(v[i]);
+		return 0;
+	}
+	return n;
+}
+
+void reuse_give_guest(const struct scenario *sc, bool precise, struct engine *const *v, unsigned n)
+{
+	bool ok = n > 0 && n <= REUSE_MAX_VCPUS;
+	for (unsigned i = 0; ok && i < n; i++)
+		ok = v[i] && engine_reusable(v[i]);
+	size_t m = 0;
+	uint8_t *key = ok ? make_key(sc, false, precise, &m) : NULL;
+	if (!key) {
+		for (unsigned i = n; i-- > 0;)
+			engine_free(v[i]);
+		return;
+	}
+	drop_guest(&kept);
+	memcpy(kept.g, v, n * sizeof(*v));
+	kept.ng = n;
+	kept.gkey = key;
+	kept.ngkey = m;
+	registered();
+}
+
+struct engine *reuse_take_host(const struct scenario *sc, struct cpu *cpu)
+{
+	if (!kept.h || !same_key(sc, true, false, kept.hkey, kept.nhkey))
 		return NULL;
-	size_t n = 0;
-	uint8_t *key = make_key(sc, host, precise, &n);
-	bool same = key && n == kept.nkey[slot] && !memcmp(key, kept.key[slot], n);
-	free(key);
-	if (!same)
-		return NULL;
-	struct engine *e = kept.e[slot];
-	kept.e[slot] = NULL;               /* in use; given back after the run */
+	struct engine *e = kept.h;
+	kept.h = NULL;
+	free(kept.hkey);
+	kept.hkey = NULL;
 	if (!engine_reset(e, cpu)) {
 		engine_free(e);
 		return NULL;
@@ -151,25 +223,19 @@ struct engine *reuse_take(const struct scenario *sc, bool host, bool precise, st
 	return e;
 }
 
-void reuse_give(const struct scenario *sc, bool host, bool precise, struct engine *e)
+void reuse_give_host(const struct scenario *sc, struct engine *e)
 {
-	int slot = host;
 	if (!e)
 		return;
-	if (!engine_reusable(e)) {
-		engine_free(e);
-		return;
-	}
-	size_t n = 0;
-	uint8_t *key = make_key(sc, host, precise, &n);
+	size_t m = 0;
+	uint8_t *key = engine_reusable(e) ? make_key(sc, true, false, &m) : NULL;
 	if (!key) {
 		engine_free(e);
 		return;
 	}
-	drop(&kept, slot);
-	kept.e[slot] = e;
-	kept.key[slot] = key;
-	kept.nkey[slot] = n;
-	pthread_once(&exit_once, make_exit_key);
-	pthread_setspecific(exit_key, &kept);
+	drop_host(&kept);
+	kept.h = e;
+	kept.hkey = key;
+	kept.nhkey = m;
+	registered();
 }

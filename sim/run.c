@@ -24,6 +24,8 @@ struct run_ctx {
 	struct cost_model cost;
 	struct engine *guest;
 	bool reused;                       /* guest is a kept engine (sim/reuse.h): its memory image is built */
+	bool no_reuse;                     /* run_config.no_reuse: fresh engines, none kept */
+	struct engine *kept_vcpu[REUSE_MAX_VCPUS];   /* kept engines of vCPUs 1.. (build_vcpu takes them) */
 	struct engine *host;               /* host context (snippets, touches, host tasks) or NULL */
 	const struct hv_vendor *vendor;
 	void *v;                           /* vendor vCPU (of the vCPU whose slice runs) */
@@ -367,10 +369,15 @@ static struct engine *build_vcpu(struct run_ctx *r, size_t i, char *err, size_t 
 {
 	const struct scenario *sc = r->sc;
 	const struct vcpu_spec *v = &sc->guest.vcpus[i];
-	struct engine *e = engine_new(&r->cpu, sc->guest.mode ? sc->guest.mode : 64, false, err, errsize);
+	struct engine *e = i < REUSE_MAX_VCPUS ? r->kept_vcpu[i] : NULL;
+	bool kept = e != NULL;
+	if (kept)
+		r->kept_vcpu[i] = NULL;           /* vCPU 0's memory, mapped already */
+	else
+		e = engine_new(&r->cpu, sc->guest.mode ? sc->guest.mode : 64, false, err, errsize);
 	if (!e)
 		return NULL;
-	if (engine_map_like(e, r->guest)) {
+	if (!kept && engine_map_like(e, r->guest)) {
 		snprintf(err, errsize, "%s:%d:%d: guest.vcpus[%zu]: cannot map the guest's memory", sc->path,
 			 v->pos.line, v->pos.col, i);
 		engine_free(e);
@@ -386,18 +393,25 @@ static struct engine *build_vcpu(struct run_ctx *r, size_t i, char *err, size_t 
 	engine_set_rip(e, v->entry);
 	engine_set_budget(e, sc->guest.max_instructions ? sc->guest.max_instructions : DEFAULT_BUDGET,
 			  sc->guest.max_cycles);
+	if (!kept && !r->no_reuse)
+		engine_snapshot(e);
 	return e;
 }
 
 /* The guest engine (vCPU 0): a kept one for the same guest (its memory
- * image already built, sim/reuse.h), else a fresh one whose memory is mapped
- * and written here and then snapshotted for the runs after; the registers
- * are set either way.  An SMP guest's engines share their memory: not kept. */
+ * image already built, sim/reuse.h; an SMP guest's other vCPUs' kept ones
+ * wait in kept_vcpu for build_vcpu), else a fresh one whose memory is
+ * mapped and written here and then snapshotted for the runs after; the
+ * registers are set either way. */
 static int build_guest(struct run_ctx *r, bool precise, bool no_reuse, char *err, size_t errsize)
 {
 	const struct scenario *sc = r->sc;
-	no_reuse = no_reuse || sc->guest.nvcpus > 1;
-	r->guest = no_reuse ? NULL : reuse_take(sc, false, precise, &r->cpu);
+	struct engine *v[REUSE_MAX_VCPUS];
+	unsigned nv = no_reuse ? 0 : reuse_take_guest(sc, precise, &r->cpu, v);
+	r->no_reuse = no_reuse;
+	r->guest = nv ? v[0] : NULL;
+	for (unsigned i = 1; i < nv; i++)
+		r->kept_vcpu[i] = v[i];
 	r->reused = r->guest != NULL;
 	if (!r->guest)
 		r->guest = engine_new(&r->cpu, sc->guest.mode ? sc->guest.mode : 64, false, err, errsize);
@@ -464,7 +478,7 @@ static int build_host(struct run_ctx *r, bool no_reuse, char *err, size_t errsiz
 	const struct scenario *sc = r->sc;
 	if (!needs_host(sc))
 		return 0;
-	r->host = no_reuse ? NULL : reuse_take(sc, true, false, &r->cpu);
+	r->host = no_reuse ? NULL : reuse_take_host(sc, &r->cpu);
 	if (r->host) {                        /* kept: its memory is as built below */
 		engine_reg_by_name(r->host, "rsp", 0x7FF0F000ull);
 		engine_set_budget(r->host, 0, 0);
@@ -825,19 +839,34 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	for (int i = 0; i < r->m.nvcpus; i++)
 		*imprecise = *imprecise || engine_fault_imprecise(r->m.vcpu[i].eng);
 	rc = 0;
-out:
-	for (int i = 1; i < r->m.nvcpus; i++) {
+out:;
+	/* the guest's engines, vCPU 0 first: kept for the next run of this
+	 * guest, or freed (sim/reuse.h) */
+	struct engine *g[REUSE_MAX_VCPUS];
+	unsigned ng = 0;
+	for (int i = 1; i < r->m.nvcpus; i++)
 		if (r->m.vcpu[i].v)
 			r->vendor->destroy(r->m.vcpu[i].v);
-		engine_free(r->m.vcpu[i].eng);
-	}
 	r->v = r->m.vcpu[0].v ? r->m.vcpu[0].v : r->v;
 	r->guest = r->m.vcpu[0].eng ? r->m.vcpu[0].eng : r->guest;
+	g[ng++] = r->guest;
+	for (int i = 1; i < r->m.nvcpus && ng < REUSE_MAX_VCPUS; i++)
+		g[ng++] = r->m.vcpu[i].eng;
+	if (ng != (sc->guest.nvcpus > 1 ? sc->guest.nvcpus : 1))
+		g[0] = NULL;                       /* a run that did not build them all: none kept */
 	machine_fini(&r->m);
 	if (r->v)
 		r->vendor->destroy(r->v);
-	reuse_give(sc, false, precise, r->guest);  /* kept for the next run of this guest, or freed */
-	reuse_give(sc, true, false, r->host);
+	if (g[0]) {
+		reuse_give_guest(sc, precise, g, ng);
+	} else {
+		for (unsigned i = ng; i-- > 1;)
+			engine_free(g[i]);
+		engine_free(r->guest);
+	}
+	for (unsigned i = 0; i < REUSE_MAX_VCPUS; i++)
+		engine_free(r->kept_vcpu[i]);          /* kept ones a failed build did not take */
+	reuse_give_host(sc, r->host);
 	free(r);
 	return rc;
 }

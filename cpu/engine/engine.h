@@ -171,6 +171,9 @@ void engine_free(struct engine *e);
 int engine_snapshot(struct engine *e);
 bool engine_reusable(const struct engine *e);
 bool engine_reset(struct engine *e, struct cpu *cpu);
+/* The same for the engines of an SMP guest, vCPU 0 (which owns the memory,
+ * the others map it: engine_map_like) first: all reset, or none (false). */
+bool engine_reset_group(struct engine *const *v, unsigned n, struct cpu *cpu);
 void engine_set_ops(struct engine *e, const struct engine_ops *ops);
 /* The owner's architectural DRs used by the oracle (not owned). */
 void engine_set_ideal(struct engine *e, struct dr_file *ideal);

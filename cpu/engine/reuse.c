@@ -69,7 +69,11 @@ int engine_snapshot(struct engine *e)
 	if (!e->snap)
 		return -1;
 	e->snap_nmaps = e->nmaps;
+	/* the bytes of the runs this engine owns (an SMP guest's other vCPUs
+	 * map vCPU 0's: engine_reset_group restores them through vCPU 0) */
 	for (unsigned i = 0; i < e->nmaps; i++) {
+		if (!e->maps[i].owned)
+			continue;
 		if (!(e->snap[i] = malloc(e->maps[i].size))) {
 			engine_snapshot_free(e);
 			return -1;
@@ -109,96 +113,99 @@ static void reprice(struct engine *e)
 		}
 }
 
-/* The decoded blocks' byte ranges (code the engine translated), gathered
- * once per reset (code_ranges) for overlaps_code; freed at its end. */
-struct ranges { uint64_t (*r)[2]; size_t n; bool oom; };
-static __thread struct ranges code;
+/* The byte ranges of memory that differ from the snapshot: [lo, hi) in
+ * guest addresses, with the run and offset they are in. */
+struct change { uint64_t lo, hi; unsigned map; uint64_t off; };
+struct changes { struct change *c; size_t n, cap; bool oom; };
 
-static void code_ranges(const struct engine *e)
+static void add_change(struct changes *cs, unsigned map, uint64_t addr, uint64_t off, uint64_t n)
 {
-	code.r = NULL;
-	code.n = 0;
-	code.oom = false;
-	size_t cap = 0;
-	for (unsigned h = 0; h < HASH_SIZE; h++)
-		for (const struct block *b = e->blocks[h]; b; b = b->next) {
-			if (code.n == cap) {
-				cap = cap ? cap * 2 : 64;
-				void *q = realloc(code.r, cap * sizeof(*code.r));
-				if (!q) {
-					code.oom = true;
-					return;
-				}
-				code.r = q;
-			}
-			code.r[code.n][0] = b->addr;
-			code.r[code.n++][1] = b->addr + b->size;
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 16;
+		void *q = realloc(cs->c, cap * sizeof(*cs->c));
+		if (!q) {
+			cs->oom = true;
+			return;
 		}
+		cs->c = q;
+		cs->cap = cap;
+	}
+	cs->c[cs->n++] = (struct change){ addr + off, addr + off + n, map, off };
 }
 
-static bool overlaps_code(uint64_t lo, uint64_t hi)
+/* Every differing byte range of the memory `owner` owns. */
+static void find_changes(const struct engine *owner, struct changes *cs)
 {
-	if (code.oom)
-		return true;
-	for (size_t i = 0; i < code.n; i++)
-		if (lo < code.r[i][1] && code.r[i][0] < hi)
-			return true;
+	for (unsigned i = 0; i < owner->nmaps; i++) {
+		if (!owner->snap[i])
+			continue;
+		const uint8_t *now = owner->maps[i].ptr, *was = owner->snap[i];
+		for (uint64_t pg = 0; pg < owner->maps[i].size; pg += PAGE) {
+			if (!memcmp(now + pg, was + pg, PAGE))
+				continue;
+			for (uint64_t o = pg; o < pg + PAGE;) {
+				if (now[o] == was[o]) {
+					o++;
+					continue;
+				}
+				uint64_t end = o;
+				while (end < pg + PAGE && now[end] != was[end])
+					end++;
+				add_change(cs, i, owner->maps[i].addr, o, end - o);
+				o = end;
+			}
+		}
+	}
+}
+
+/* Did the run write over code engine e had translated (self-modifying
+ * code)?  Its decode cache would describe other bytes. */
+static bool touches_code(const struct engine *e, const struct changes *cs)
+{
+	if (!cs->n)
+		return false;
+	for (unsigned h = 0; h < HASH_SIZE; h++)
+		for (const struct block *b = e->blocks[h]; b; b = b->next)
+			for (size_t i = 0; i < cs->n; i++)
+				if (cs->c[i].lo < b->addr + b->size && b->addr < cs->c[i].hi)
+					return true;
 	return false;
 }
 
-/* Every byte range of run i that differs from its snapshot, in order:
- * fn(e, i, offset, length); stops and returns false when fn does. */
-static bool each_change(struct engine *e, unsigned i, bool (*fn)(struct engine *, unsigned, uint64_t, uint64_t))
+static void reset_one(struct engine *e, struct cpu *cpu, const struct changes *cs);
+
+bool engine_reset_group(struct engine *const *v, unsigned n, struct cpu *cpu)
 {
-	const uint8_t *now = e->maps[i].ptr, *was = e->snap[i];
-	for (uint64_t pg = 0; pg < e->maps[i].size; pg += PAGE) {
-		if (!memcmp(now + pg, was + pg, PAGE))
-			continue;
-		for (uint64_t o = pg; o < pg + PAGE;) {
-			if (now[o] == was[o]) {
-				o++;
-				continue;
-			}
-			uint64_t end = o;
-			while (end < pg + PAGE && now[end] != was[end])
-				end++;
-			if (!fn(e, i, o, end - o))
-				return false;
-			o = end;
-		}
+	for (unsigned k = 0; k < n; k++)
+		if (!v[k] || !engine_reusable(v[k]))
+			return false;
+	struct changes cs = { NULL, 0, 0, false };
+	find_changes(v[0], &cs);
+	bool ok = !cs.oom;
+	for (unsigned k = 0; ok && k < n; k++)
+		ok = !touches_code(v[k], &cs);
+	if (ok) {
+		/* the bytes back (shared by the group), then each engine */
+		for (size_t i = 0; i < cs.n; i++)
+			memcpy(v[0]->maps[cs.c[i].map].ptr + cs.c[i].off, v[0]->snap[cs.c[i].map] + cs.c[i].off,
+			       cs.c[i].hi - cs.c[i].lo);
+		for (unsigned k = 0; k < n; k++)
+			reset_one(v[k], cpu, &cs);
 	}
-	return true;
-}
-
-static bool data_only(struct engine *e, unsigned i, uint64_t off, uint64_t n)
-{
-	return !overlaps_code(e->maps[i].addr + off, e->maps[i].addr + off + n);
-}
-
-/* Put the bytes back and drop the code Unicorn translated from the changed
- * ones (a restore is no guest store: Unicorn would not notice it). */
-static bool put_back(struct engine *e, unsigned i, uint64_t off, uint64_t n)
-{
-	memcpy(e->maps[i].ptr + off, e->snap[i] + off, n);
-	uc_ctl_remove_cache(e->uc, e->maps[i].addr + off, e->maps[i].addr + off + n);
-	return true;
+	free(cs.c);
+	return ok;
 }
 
 bool engine_reset(struct engine *e, struct cpu *cpu)
 {
-	if (!engine_reusable(e))
-		return false;
-	/* a run that wrote over code it had run (self-modifying code) leaves a
-	 * decode cache of other bytes: not kept */
-	code_ranges(e);
-	bool smc = false;
-	for (unsigned i = 0; i < e->nmaps && !smc; i++)
-		smc = !each_change(e, i, data_only);
-	free(code.r);
-	if (smc)
-		return false;
-	/* Unicorn: the breakpoint hooks go (with the code translated with
-	 * them), memory and CPU come back */
+	return engine_reset_group(&e, 1, cpu);
+}
+
+/* One engine: its Unicorn side (breakpoint hooks, the code translated from
+ * changed bytes -- a restore is no guest store: Unicorn would not notice it
+ * --, the CPU) and struct engine. */
+static void reset_one(struct engine *e, struct cpu *cpu, const struct changes *cs)
+{
 	for (unsigned i = 0; i < e->nexec; i++) {
 		uc_hook_del(e->uc, e->h_exec[i]);
 		uc_ctl_remove_cache(e->uc, e->exec_addr[i], e->exec_addr[i] + 1);
@@ -207,8 +214,8 @@ bool engine_reset(struct engine *e, struct cpu *cpu)
 		uc_hook_del(e->uc, e->h_mem[i]);
 	if (e->precise)
 		uc_hook_del(e->uc, e->h_global);
-	for (unsigned i = 0; i < e->nmaps; i++)
-		each_change(e, i, put_back);
+	for (size_t i = 0; i < cs->n; i++)
+		uc_ctl_remove_cache(e->uc, cs->c[i].lo, cs->c[i].hi);
 	uc_context_restore(e->uc, e->ctx0);
 	/* struct engine: everything as engine_new leaves it, but what is kept
 	 * (the decode cache's two hash tables stay in place: 64 KiB) */
@@ -258,5 +265,4 @@ bool engine_reset(struct engine *e, struct cpu *cpu)
 	e->snap_exits = k.snap_exits;
 	engine_init_fields(e, cpu);
 	reprice(e);
-	return true;
 }
