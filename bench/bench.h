@@ -30,6 +30,8 @@ enum bench_check {
 struct bench_opts {
 	bool quick;          /* --quick: smoke-test sizes */
 	int reps;            /* paired rounds per row */
+	int round;           /* the round being timed (0..reps-1): a `round` function times
+			      * raw first in even rounds, hvsim first in odd ones */
 };
 
 /* One initial register of a guest (64-bit names). */

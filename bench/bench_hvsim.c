@@ -207,7 +207,9 @@ static void measure(const struct bench_opts *o, struct result *r)
 	for (; n < o->reps; n++) {
 		struct bench_sample s = { -1, -1, -1 };
 		if (row->round) {
-			if (row->round(o, &s, &r->units, r->why, sizeof(r->why))) {
+			struct bench_opts ro = *o;
+			ro.round = n;
+			if (row->round(&ro, &s, &r->units, r->why, sizeof(r->why))) {
 				r->skipped = true;
 				break;
 			}

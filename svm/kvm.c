@@ -1015,6 +1015,7 @@ static void *svm_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	s->rax = engine_gpr(eng, 0);
 	s->next_timer = cfg->timer_period;
 	struct engine_ops ops = { .insn = svm_on_insn, .exception = svm_on_exception, .budget = svm_budget,
+				  .exit_regs = SVM_EXIT_REGS,
 				  /* no timer: no per-block callback at all */
 				  .boundary = cfg->timer_period ? svm_boundary : NULL, .ctx = s };
 	engine_set_ops(eng, &ops);

@@ -858,6 +858,7 @@ static void *vmx_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	x->rc.dirty = 0;
 	x->next_timer = cfg->timer_period;
 	struct engine_ops ops = { .insn = vmx_on_insn, .exception = vmx_on_exception, .budget = vmx_budget,
+				  .exit_regs = VMX_EXIT_REGS,
 				  /* no timer: no per-block callback at all */
 				  .boundary = cfg->timer_period ? vmx_boundary : NULL, .ctx = x };
 	engine_set_ops(eng, &ops);

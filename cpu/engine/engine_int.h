@@ -66,15 +66,19 @@ struct engine {
 	struct site *sites[HASH_SIZE];     /* sensitive instructions */
 	unsigned nsites;
 
-	/* mapped memory, page runs, each one Unicorn region */
+	/* mapped memory, page runs, each one Unicorn region backed by memory
+	 * of hvsim's own (uc_mem_map_ptr): engine_mem_read copies from it
+	 * instead of a uc_mem_read (~300 host instructions each in Unicorn
+	 * 2.0.1, issue 16: an IDT gate and an IRET frame per #DB), and writes
+	 * copy to it (mem_put), which is all uc_mem_write does in 2.0.1; the
+	 * vCPUs of an SMP guest map vCPU 0's (engine_map_like) */
 	struct {
 		uint64_t addr, size;        /* the top page's run ends at 2^64 */
-		void *ptr;                  /* shared memory (engine_share_memory): the host buffer, else NULL */
+		uint8_t *ptr;               /* the host buffer */
 		bool owned;                 /* this engine allocated ptr (frees it) */
 		bool exec;                  /* executable in Unicorn: code has been fetched from it (decode.c, "poison") */
 	} *maps;                            /* grows */
 	unsigned nmaps, cap_maps;
-	bool shared_mem;                    /* map runs into host buffers other engines can map too */
 	unsigned last_map;                  /* map_find's hint */
 	bool nx_fault;                      /* the run stopped fetching from a run that was not executable yet ... */
 	uint64_t nx_addr;                   /* ... at this address */
@@ -217,6 +221,50 @@ struct engine {
 	size_t nviol;
 	uint64_t viol_dropped;
 
+	/* Register cache (engine.c, "registers").  One uc_reg_read costs ~100
+	 * host instructions in Unicorn 2.0.1 and one uc_reg_write ~110 (an
+	 * RFLAGS read also recomputes the lazy flags), and a VM exit reads the
+	 * same few registers several times (the site's CPL and TF, the
+	 * processor's save of RSP/RFLAGS/CR0/CR4 at exit, its compare at
+	 * entry).  A slot holds Unicorn's current value of one register while
+	 * no guest instruction can run: inside one hook callback, or between
+	 * runs.  Every callback that may read registers drops the cache when
+	 * it starts and when it ends (rc_drop), and engine_run() drops it
+	 * around uc_emu_start, so no value outlives the instructions that
+	 * could change it.  A write of the value the register already has (VM
+	 * entry reloading an unchanged RSP/RFLAGS) is dropped; the others are
+	 * kept and go to Unicorn together, with the RIP write that leaves the
+	 * block if there is one, in one uc_reg_write_batch when the callback
+	 * ends (rc_drop, rc_flush). */
+	uint64_t rc_val[RC_NSLOTS]; /* value of slot i (as engine_gpr / engine_cr4 / ... return it) */
+	uint32_t rc_valid;          /* bit i: rc_val[i] is the register's current value */
+	uint32_t rc_dirty;          /* bit i: rc_val[i] is not in Unicorn yet */
+	bool rc_unsafe;             /* this callback changed RFLAGS, a CR or CS in Unicorn: the
+				     * translated block must not go on past it (continue_in_block) */
+	bool no_inblock;            /* engine_set_inblock(e, false): always the RIP write */
+	/* IDTR, kept between deliveries: only LIDT changes it, an IC_PRIV site
+	 * that clears idtr_valid before it runs (native_site) */
+	uc_x86_mmr idtr;
+	bool idtr_valid;
+	struct rc_batchdesc {       /* one batch read (engine.c rc_batch): [0] slots, [1] slots + RIP */
+		uint32_t mask;      /* the slots it reads */
+		unsigned n;         /* registers in it (RIP last) */
+		int ids[RC_NSLOTS + 1];       /* their Unicorn ids */
+		void *ptrs[RC_NSLOTS + 1];    /* where each goes (&rc_val[slot], &rc_rip) */
+		uint8_t slots[RC_NSLOTS];     /* their slots */
+	} rc_b[2];
+	uint64_t rc_rip;            /* RIP/EIP read by the last rc_fill_rip */
+	uint32_t in_value;          /* what the next native IN puts into AL/AX/EAX (in_hook) */
+	uc_hook h_in, h_cpuid;      /* UC_HOOK_INSN for IN and CPUID (continue_in_block) */
+
+	/* reuse (reuse.c) */
+	uc_context *ctx0;           /* Unicorn's CPU right after engine_new */
+	uint8_t **snap;             /* the memory of each run when the image was complete (engine_snapshot) */
+	unsigned snap_nmaps;        /* runs then */
+	uint64_t *snap_poison;      /* the poison list then */
+	size_t snap_npoison;
+	bool snap_exits;            /* exits_on then */
+
 	/* per-instruction observation (insn_hook.c) */
 	uc_hook h_insn;             /* code hook on everything, while wanted */
 	bool insn_hooked;
@@ -239,27 +287,56 @@ static inline uint64_t map_end(const struct engine *e, unsigned i)
 	return end < e->maps[i].addr || !end ? UINT64_MAX : end;
 }
 
+/* Register cache (engine.c): the value of slot `slot`, read from Unicorn
+ * once per callback; a write that goes through unless the register holds
+ * the value already.  Inline: on every VM exit's path. */
+uint64_t rc_fill(struct engine *e, unsigned slot);
+void rc_store(struct engine *e, unsigned slot, uint64_t v);
+static inline uint64_t rc_get(struct engine *e, unsigned slot)
+{
+	if (__builtin_expect((e->rc_valid >> slot) & 1, 1))
+		return e->rc_val[slot];
+	return rc_fill(e, slot);
+}
+static inline void rc_put(struct engine *e, unsigned slot, uint64_t v)
+{
+	if (((e->rc_valid >> slot) & 1) && e->rc_val[slot] == v)
+		return;
+	rc_store(e, slot, v);
+}
+/* engine_prefetch of `mask` with RIP/EIP read in the same batch (into *rip). */
+void rc_fill_rip(struct engine *e, uint32_t mask, uint64_t *rip);
+/* Write guest memory as uc_mem_write does (no poison scan: engine_mem_write
+ * adds that): 0, or -1 if part of it is not mapped. */
+int mem_put(struct engine *e, uint64_t addr, const void *buf, size_t n);
+/* A selector write (CS, SS): through to Unicorn, CS's slot dropped. */
+void engine_set_sel(struct engine *e, int reg, uint16_t sel);
+/* Write the pending registers to Unicorn, and RIP/EIP = *rip if rip is
+ * not NULL (which makes Unicorn leave the translated block), in one batch. */
+void rc_flush(struct engine *e, const uint64_t *rip);
+/* End of a callback (or of a stretch outside emulation): pending writes to
+ * Unicorn, then forget every cached value (see struct engine). */
+static inline void rc_drop(struct engine *e)
+{
+	if (e->rc_dirty)
+		rc_flush(e, NULL);
+	e->rc_valid = 0;
+}
+
 /* RFLAGS as Unicorn holds it.  Unicorn 2.0.1 in UC_MODE_32 ignores
  * UC_X86_REG_RFLAGS (a write is dropped, a read returns nothing): a 32-bit
  * guest must go through UC_X86_REG_EFLAGS, or the flags the engine clears
  * on exception delivery (TF) stay set and a single-step handler traps on
  * itself forever (issue 12 item 7).  Every flags access of the engine goes
- * through these two. */
-static inline uint64_t uc_flags_read(const struct engine *e)
+ * through these two (rc_fill / rc_store pick the register). */
+static inline uint64_t uc_flags_read(struct engine *e)
 {
-	uint64_t v = 0;            /* the EFLAGS read stores only 4 bytes */
-	uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RFLAGS : UC_X86_REG_EFLAGS, &v);
-	return e->mode == 64 ? v : (v & 0xFFFFFFFFull);
+	return rc_get(e, RC_FLAGS);
 }
 
-static inline void uc_flags_write(const struct engine *e, uint64_t v)
+static inline void uc_flags_write(struct engine *e, uint64_t v)
 {
-	if (e->mode == 64) {
-		uc_reg_write(e->uc, UC_X86_REG_RFLAGS, &v);
-	} else {
-		uint32_t v32 = (uint32_t)v;
-		uc_reg_write(e->uc, UC_X86_REG_EFLAGS, &v32);
-	}
+	rc_put(e, RC_FLAGS, e->mode == 64 ? v : (v & 0xFFFFFFFFull));
 }
 
 /* In the MOV-SS blocking window: the instruction at `addr` is the one right
@@ -292,6 +369,11 @@ static inline int map_find(struct engine *e, uint64_t addr)
 		}
 	return -1;
 }
+
+/* engine.c: the fields engine_new sets before Unicorn is opened (engine_reset too) */
+void engine_init_fields(struct engine *e, struct cpu *cpu);
+/* reuse.c */
+void engine_snapshot_free(struct engine *e);
 
 /* decode.c */
 struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
@@ -352,6 +434,7 @@ void engine_update_next_event(struct engine *e);
 
 /* exec.c: hooks */
 void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user);
+void engine_add_insn_hooks(struct engine *e);   /* UC_HOOK_INSN for IN and CPUID */
 void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user);
 void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user);
 bool engine_invalid_hook(uc_engine *uc, void *user);

@@ -31,9 +31,12 @@ static void expect_begin(struct engine *e, unsigned ideal_slots, uint64_t event,
 	e->exp_hw = 0;
 	/* The owner's DR6 as the SDM says it reads after this #DB. */
 	e->ideal->dr[6] = dr6_after_db(e->ideal->dr[6], event, &e->cpu->feat);
-	if (event & DR6_BD)
+	/* The hooks follow DR0-3 and DR7 only (update_bp_hooks_slow): a DR6
+	 * update alone re-arms nothing. */
+	if (event & DR6_BD) {
 		e->ideal->dr[7] &= ~DR7_GD;     /* GD cleared on delivery (SDM 17.2.4) */
-	e->dr_dirty = true;
+		e->dr_dirty = true;
+	}
 }
 
 static void expect_end(struct engine *e)
@@ -173,10 +176,16 @@ void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool writ
  * inhibited until the instruction boundary following the next instruction"
  * (SDM Vol.3 6.8.3; the CVE-2018-8897 hazard).  Whatever that instruction
  * matches itself joins them, and one #DB reports both. */
-static void boundary_traps(struct engine *e)
+static void boundary_traps_slow(struct engine *e);
+/* Inline: twice on every site's path, almost always with nothing pending. */
+static inline void boundary_traps(struct engine *e)
 {
-	if (!(e->pend_hw | e->pend_ideal))
-		return;
+	if (e->pend_hw | e->pend_ideal)
+		boundary_traps_slow(e);
+}
+
+static void boundary_traps_slow(struct engine *e)
+{
 	if (ss_blocked(e, e->cur_rip))
 		return;
 	unsigned hw = e->pend_hw, id = e->pend_ideal;
@@ -374,6 +383,7 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		return;
 	}
 	case IC_PRIV:
+		e->idtr_valid = false;    /* it may be LIDT (deliver_exception's copy) */
 		/* CPL 0 (cpl_fault let it through): Unicorn runs it.  An STI that
 		 * sets IF blocks interrupts until the end of the next instruction
 		 * ("If IF = 0, maskable hardware interrupts remain inhibited on the
@@ -454,7 +464,7 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		uint64_t fl = (cur & ~mask) | (v & mask) | 2;
 		uc_flags_write(e, fl);
 		sp += w;
-		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
+		engine_set_gpr(e, 4, sp);
 		retire(e, ii, tf);
 		return;
 	}
@@ -557,6 +567,13 @@ static bool cpl_fault(struct engine *e, const struct insn_info *ii)
 
 static void process_site(struct engine *e, const struct insn_info *ii)
 {
+	/* CS (CPL) and RFLAGS (TF) below, the exit's registers if it exits:
+	 * one batch (engine_prefetch) */
+	if (!e->host && e->ops.exit_regs)
+		engine_prefetch(e, e->ops.exit_regs | RC_BIT(RC_CS) | RC_BIT(RC_FLAGS));
+	else
+		engine_prefetch(e, RC_BIT(RC_CS) | RC_BIT(RC_FLAGS) |
+				   (ii->cls == IC_IRET || ii->cls == IC_POPF ? RC_BIT(4) : 0));
 	if (cpl_fault(e, ii)) {
 		raise_exception(e, 13, true, true, ii);
 		return;
@@ -696,8 +713,98 @@ static void hook_exit(struct engine *e, uint64_t addr, uint64_t first_not_execut
 	if (redirect) {
 		engine_leave_block(e, first_not_executed);
 		uint64_t v = e->cur_rip;
-		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &v);
+		rc_flush(e, &v);                 /* the registers the hook changed, and RIP */
 	}
+}
+
+static inline bool over_budget(const struct engine *e)
+{
+	return (e->max_insns && e->insns >= e->max_insns) ||
+	       (e->max_cycles && e->cpu->st.cycles_total >= e->max_cycles);
+}
+
+/* In-block continuation (issue 16): an OUT, IN, CPUID or MOV DR site that
+ * completed -- the hypervisor handled its VM exit and skipped it, or the
+ * engine emulated it natively; RIP is the next instruction and nothing else
+ * about the guest's control flow changed -- goes on without writing RIP.  A RIP
+ * write from a hook makes Unicorn 2.0.1 leave the translated block and
+ * look the next one up (uc_reg_write sets quit_request and calls
+ * uc_emu_stop: ~40 % of a VM exit, bench rows "OUT exit"); instead the
+ * instruction now runs natively, where it changes nothing: OUT has no
+ * UC_HOOK_INSN here and is a no-op, CPUID's and IN's UC_HOOK_INSN
+ * (cpuid_hook, in_hook) skip the native CPUID and put back the AL/AX/EAX the
+ * site left.  The GPRs the hook wrote stay (Unicorn's code-hook helper
+ * saves and reloads the TCG globals around the call); RFLAGS, CRs and CS do
+ * not (the block's flag state is compiled in, translate.c sync_eflags), so
+ * a changed one (rc_unsafe) takes the RIP write.  So does anything a block
+ * boundary at the next instruction would act on:
+ *   - a stop, pause, restart, pending data-breakpoint trap or TF (the
+ *     native instruction would raise Unicorn's own single-step trap);
+ *   - when instructions of this block follow the site: the boundary the RIP
+ *     write creates is emulated -- blk_seq (RF and MOV-SS windows) moves,
+ *     and the budget check runs with those instructions uncounted, as
+ *     engine_leave_block + the next block hook would do; the layer's
+ *     per-block timer (ops.boundary) cannot be run from here, so with one
+ *     the RIP write stays;
+ *   - a block long enough that the one Unicorn translates at the next
+ *     instruction could end elsewhere (TCG's op-buffer limit, 4,000 ops, or
+ *     a block of a page): more than 32 instructions.
+ * When the site ends its block the next instruction starts a block anyway.
+ * Guest context only (host snippets are not exits). */
+static bool continue_in_block(struct engine *e, const struct insn_info *ii, uint64_t addr, uint64_t seq0)
+{
+	if (e->host || e->no_inblock || ii->lock)
+		return false;
+	/* MOV DR too, except DR7 (and DR5, its alias): Unicorn's own MOV to
+	 * DR0-3/DR6 only stores into its copy of the DRs, which hvsim never
+	 * reads (its DRs are struct cpu's) and which arms nothing while that
+	 * copy's DR7 keeps its reset value 0x400; its MOV from DR copies
+	 * Unicorn's DRn into the GPR, so DRn is set to what the site left there
+	 * first.  Unicorn's DR7 is never written, natively or so: with a
+	 * breakpoint enabled there, a native DR0-3 write arms it, which crashes
+	 * 2.0.1 (unicorn-facts §1, measured here). */
+	bool movdr = ii->cls == IC_MOV_DR && ii->dr >= 0 && ii->dr <= 7 && dr_alias(ii->dr) != 7;
+	if (ii->cls != IC_IO && ii->cls != IC_CPUID && !movdr)
+		return false;
+	if (e->cur_rip != addr + ii->len || e->deliver_seq != seq0 || e->rc_unsafe)
+		return false;
+	if (e->stop_req || e->pause_req || e->need_restart || (e->pend_hw | e->pend_ideal))
+		return false;
+	const struct block *b = e->blk;
+	if (!b || b->n > 32 || addr < b->addr || addr - b->addr >= b->size)
+		return false;
+	if (uc_flags_read(e) & RFL_TF)
+		return false;
+	if (ii->cls == IC_IO && ii->io_in) {
+		/* IN writes AL, AX or EAX; a 32-bit one zero-extends into RAX
+		 * in 64-bit mode, which is right only if RAX's top half is 0 */
+		uint64_t rax = engine_gpr(e, 0);
+		if (ii->io_size == 4 && e->mode == 64 && (rax >> 32))
+			return false;
+		e->in_value = (uint32_t)rax;
+	}
+	/* the instructions of this block after the site */
+	uint64_t rest_n = 0, rest_cost = 0;
+	for (uint32_t i = 0; i < b->n; i++)
+		if (b->iaddr[i] >= addr + ii->len) {
+			rest_n++;
+			rest_cost += b->icost[i];
+		}
+	if (rest_n) {
+		if (e->ops.boundary)
+			return false;
+		uint64_t cyc = e->cpu->st.cycles_total;
+		if (!e->cpu->st.cycles_saturated)
+			cyc -= rest_cost;
+		if ((e->max_insns && e->insns - rest_n >= e->max_insns) || (e->max_cycles && cyc >= e->max_cycles))
+			return false;
+		e->blk_seq++;
+	}
+	if (movdr && !ii->dr_write) {
+		uint64_t v = engine_gpr(e, ii->gpr);
+		uc_reg_write(e->uc, UC_X86_REG_DR0 + dr_alias(ii->dr), &v);
+	}
+	return true;
 }
 
 /* An instruction boundary at addr, as every code hook there sees it: the
@@ -725,13 +832,28 @@ static void code_boundary(struct engine *e, uint64_t addr)
 	if (e->cur_rip == addr && !e->stop_req && !e->pause_req) {
 		struct site *s = site_find(e, addr);
 		if (s) {
+			uint64_t seq0 = e->deliver_seq;
 			process_site(e, &s->ii);
 			boundary_traps(e);      /* traps from the site's own memory accesses */
+			update_bp_hooks(e);
+			if (continue_in_block(e, &s->ii, addr, seq0))
+				return;
 			hook_exit(e, addr, addr + 1);
 			return;
 		}
 	}
 	hook_exit(e, addr, addr);
+}
+
+/* code_boundary from a callback: the register cache dropped around it
+ * (engine_int.h, struct engine, "register cache"), and no RFLAGS, CR or CS
+ * change seen yet in this callback (continue_in_block). */
+static void code_boundary_cb(struct engine *e, uint64_t addr)
+{
+	rc_drop(e);
+	e->rc_unsafe = false;
+	code_boundary(e, addr);
+	rc_drop(e);
 }
 
 void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
@@ -740,7 +862,33 @@ void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	(void)uc;
 	(void)size;
 	engine_flush_charges(e);
-	code_boundary(e, addr);
+	code_boundary_cb(e, addr);
+}
+
+void engine_set_inblock(struct engine *e, bool on) { e->no_inblock = !on; }
+
+/* UC_HOOK_INSN for IN: the value the site left in AL/AX/EAX
+ * (continue_in_block); IN never runs natively otherwise. */
+static uint32_t in_hook(uc_engine *uc, uint32_t port, int size, void *user)
+{
+	(void)uc;
+	(void)port;
+	(void)size;
+	return ((struct engine *)user)->in_value;
+}
+
+/* UC_HOOK_INSN for CPUID: the site has set EAX-EDX; skip Unicorn's own. */
+static int cpuid_hook(uc_engine *uc, void *user)
+{
+	(void)uc;
+	(void)user;
+	return 1;
+}
+
+void engine_add_insn_hooks(struct engine *e)
+{
+	uc_hook_add(e->uc, &e->h_in, UC_HOOK_INSN, (void *)in_hook, e, 1, 0, UC_X86_INS_IN);
+	uc_hook_add(e->uc, &e->h_cpuid, UC_HOOK_INSN, (void *)cpuid_hook, e, 1, 0, UC_X86_INS_CPUID);
 }
 
 /* The rest of the block hook once ops.boundary has run: stop or restart if
@@ -763,12 +911,6 @@ static bool after_boundary(struct engine *e, uc_engine *uc, uint64_t addr)
 		return false;
 	}
 	return true;
-}
-
-static inline bool over_budget(const struct engine *e)
-{
-	return (e->max_insns && e->insns >= e->max_insns) ||
-	       (e->max_cycles && e->cpu->st.cycles_total >= e->max_cycles);
 }
 
 void engine_flush_charges_slow(struct engine *e)
@@ -853,13 +995,18 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 		engine_request_stop(e, STOP_BUDGET, NULL);
 		snprintf(e->stop_msg, sizeof(e->stop_msg), "budget exhausted after %llu instructions",
 			 (unsigned long long)e->insns);
-		if (!e->host && e->ops.budget)
+		if (!e->host && e->ops.budget) {
+			rc_drop(e);
 			e->ops.budget(e->ops.ctx);
+			rc_drop(e);
+		}
 		uc_emu_stop(uc);
 		return;
 	}
 	if (!e->host && e->ops.boundary && e->insns >= e->boundary_at && !(e->pend_hw | e->pend_ideal)) {
+		rc_drop(e);
 		e->ops.boundary(e->ops.ctx);
+		rc_drop(e);
 		if (!after_boundary(e, uc, addr))
 			return;
 	}
@@ -889,7 +1036,7 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 	/* A data-breakpoint trap of the previous block's last instruction is
 	 * due before this block's first one (memhooks.c, "watch"). */
 	if (e->pend_hw | e->pend_ideal)
-		code_boundary(e, addr);
+		code_boundary_cb(e, addr);
 	/* whatever moved next_event (a timer, the fast loads, the watch hooks)
 	 * recomputed it; 0 means "look again" */
 	if (!e->next_event)
@@ -916,12 +1063,23 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	e->lazy_n++;
 }
 
+static void intr_hook(struct engine *e, uc_engine *uc, uint32_t intno);
+
 void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 {
 	struct engine *e = user;
 	engine_flush_charges(e);
+	rc_drop(e);
+	intr_hook(e, uc, intno);
+	rc_drop(e);
+}
+
+static void intr_hook(struct engine *e, uc_engine *uc, uint32_t intno)
+{
 	uint64_t rip = 0;
-	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
+	(void)uc;
+	/* RIP and RFLAGS now, RSP and CS for the delivery: one batch */
+	rc_fill_rip(e, RC_BIT(RC_FLAGS) | RC_BIT(4) | RC_BIT(RC_CS), &rip);
 	uint64_t fl = uc_flags_read(e);
 	e->cur_rip = rip;
 	uint64_t at = rip;
@@ -1000,6 +1158,7 @@ bool engine_invalid_hook(uc_engine *uc, void *user)
 {
 	struct engine *e = user;
 	engine_flush_charges(e);
+	rc_drop(e);
 	uint64_t rip = 0;
 	uint8_t b[4] = { 0 };
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
@@ -1032,6 +1191,7 @@ bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 			return false;
 		}
 	}
+	rc_drop(e);
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
 	if (!e->stop_req) {
 		/* Unicorn 2.0.1 keeps RIP exact for fetches and (with a write hook,
@@ -1123,7 +1283,9 @@ static enum engine_stop run_loop(struct engine *e, uint64_t rip)
 			return engine_internal(e, "cannot make the guest's code executable");
 		e->in_emu = true;
 		e->nx_fault = false;
+		rc_drop(e);
 		uc_err err = uc_emu_start(e->uc, e->cur_rip, e->mode == 64 ? SENTINEL64 : SENTINEL32, 0, 0);
+		rc_drop(e);
 		e->in_emu = false;
 		e->mh_dead = 0;         /* Unicorn frees deleted hooks as uc_emu_start returns */
 		engine_flush_charges(e);
