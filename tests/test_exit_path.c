@@ -347,3 +347,64 @@ Test(exit_path, out_loop_outcome)
 	run_result_free(&r);
 	scenario_free(sc);
 }
+
+/* A kept engine's blocks translated with fast loads (cpu/engine/memhooks.c:
+ * a block that loads and ran DANCE_AFTER = 256 times is translated again
+ * with no memory hook listed, so its loads skip the read hooks) stay fast
+ * in the next run; arming a read/write watchpoint there must retranslate
+ * them, or the loads it covers go unseen.  The load is an indirect JMP
+ * through memory alone in its block, so the watch hooks (boundaries inside
+ * a block after a memory instruction) do not retranslate it: only the
+ * engine's list of fast blocks does.  The guest runs the loop 600 times,
+ * then 3 times under a read/write watchpoint on the jump's pointer, then
+ * 600 times with it disarmed (fast again at the end of the run).  Each of
+ * the 3 watched jumps is one data-breakpoint trap (SDM Vol.3 17.2.4, R/W =
+ * 11: "break on data reads or writes"; 17.3.1.2: a data breakpoint is a
+ * trap, delivered through the IDT to the handler, which counts it): r15 =
+ * 3 on a fresh engine and on the kept one, and the same results every
+ * way. */
+Test(exit_path, kept_engine_fast_loads_then_read_watchpoint)
+{
+	struct scenario *sc = guest("both", "{ instructions: 100000 }", NULL,
+				    GUEST_PROLOGUE
+				    "    lea rax, [rip+l1]\n"
+				    "    mov [rip+target], rax\n"
+				    "    mov ecx, 600\n"
+				    "    call loads\n"
+				    "    lea rax, [rip+target]\n"
+				    "    mov dr0, rax\n"
+				    "    mov eax, 0xB0001\n"       /* L0, R/W0 = 11, LEN0 = 10 (8 bytes) */
+				    "    mov dr7, rax\n"
+				    "    mov ecx, 4\n"
+				    "    call loads\n"
+				    "    xor eax, eax\n"
+				    "    mov dr7, rax\n"
+				    "    mov ecx, 600\n"
+				    "    call loads\n"
+				    "    mov r15, [rip+count]\n"
+				    "    hlt\n"
+				    "    loads:\n"
+				    "    l1:\n"
+				    "    dec ecx\n"
+				    "    jz done\n"
+				    "    jmp qword ptr [rip+target]\n"
+				    "    done:\n"
+				    "    ret\n"
+				    "    .balign 16\n"
+				    "    target: .quad 0\n"
+				    GUEST_EPILOGUE);
+	static const enum vendor vs[] = { VENDOR_NONE, VENDOR_VMX, VENDOR_SVM };
+	for (unsigned k = 0; k < sizeof vs / sizeof vs[0]; k++)
+		for (int run = 0; run < 2; run++) {     /* the second run takes the first one's engine */
+			struct run_config cfg = { .policy = vs[k] == VENDOR_NONE ? NULL : "bp_enabled", .vendor = vs[k] };
+			struct run_result r;
+			h_run(sc, &cfg, &r);
+			cr_expect_eq(r.stop, STOP_HALT, "vendor %s run %d: %s", scenario_vendor_name(vs[k]), run,
+				     r.stop_msg);
+			cr_expect_eq(r.gprs[15], 3, "vendor %s run %d: %llu data-breakpoint traps, expected 3",
+				     scenario_vendor_name(vs[k]), run, (unsigned long long)r.gprs[15]);
+			run_result_free(&r);
+		}
+	same_all_vendors(sc);
+	scenario_free(sc);
+}
