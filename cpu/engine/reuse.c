@@ -48,6 +48,15 @@ const char *__lsan_default_suppressions(void)
 	return "leak:tb_invalidate_phys_page_fast\n";
 }
 
+/* ... and quietly: LeakSanitizer lists the suppressions it used on stderr
+ * at exit, which would add lines to hvsim's one-line errors (docs/errors.md;
+ * tests/test_outputs.c, tests/test_sweep_robust.c check stderr exactly). */
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void)
+{
+	return "print_suppressions=0";
+}
+
 /* engine_reset keeps the decode cache's two hash tables in place */
 _Static_assert(offsetof(struct engine, sites) == offsetof(struct engine, blocks) + sizeof(((struct engine *)0)->blocks),
 	       "blocks and sites are adjacent in struct engine");
