@@ -713,22 +713,28 @@ static const struct bench_target targets[] = {
 	{ "db", "#DB through the IDT and single-step at least as fast as QEMU TCG on the same guest" },
 };
 
+/* Why the #DB rows miss their target on Unicorn 2.0.1. */
+#define DB_NOTE                                                                                         \
+	"Unicorn 2.0.1 has no IDT delivery: a machine on it delivers from hooks; the cheapest such "      \
+	"delivery of the same guest (the floor rows below: one batch read, gate read, frame write, batch " \
+	"write that leaves the block, per event) is itself slower than QEMU TCG here"
+
 static const struct bench_row rows[] = {
-	{ "out_vmx", "OUT exit, VMX, KVM's full path [raw: hook + RIP write]", "exits", BENCH_RATE, 6e6, NULL,
+	{ "out_vmx", "OUT exit, VMX, KVM's full path [raw: hook+RIP]", "exits", BENCH_RATE, 6e6, NULL,
 	  "exit", NULL, exit_round_out_vmx, NULL },
-	{ "out_svm", "OUT exit, SVM, KVM's full path [raw: hook + RIP write]", "exits", BENCH_RATE, 6e6, NULL,
+	{ "out_svm", "OUT exit, SVM, KVM's full path [raw: hook+RIP]", "exits", BENCH_RATE, 6e6, NULL,
 	  "exit", NULL, exit_round_out_svm, NULL },
-	{ "out_insn", "OUT exit, VMX [raw: UC_HOOK_INSN, Unicorn's floor]", NULL, BENCH_INFO, 0, NULL, "exit", NULL,
+	{ "out_insn", "OUT exit, VMX [raw: UC_HOOK_INSN]", NULL, BENCH_INFO, 0, NULL, "exit", NULL,
 	  exit_round_out_insn, NULL },
-	{ "db_idt", "#DB through the guest IDT, exec bp [raw: QEMU TCG]", "db", BENCH_RATIO, 1.0, NULL, "#DB", NULL,
-	  exit_round_db_idt, NULL },
-	{ "ss_idt", "single-step with an IDT handler [raw: QEMU TCG]", "db", BENCH_RATIO, 1.0, NULL, "trap", NULL,
-	  exit_round_ss_idt, NULL },
-	{ "db_floor", "#DB through the IDT [raw: Unicorn hooks, its floor]", NULL, BENCH_INFO, 0, NULL, "#DB", NULL,
+	{ "db_idt", "#DB via the guest IDT, exec bp [raw: QEMU TCG]", "db", BENCH_RATIO, 1.0, NULL, "#DB", NULL,
+	  exit_round_db_idt, DB_NOTE },
+	{ "ss_idt", "single-step, IDT handler [raw: QEMU TCG]", "db", BENCH_RATIO, 1.0, NULL, "trap", NULL,
+	  exit_round_ss_idt, DB_NOTE },
+	{ "db_floor", "#DB via the IDT [raw: Unicorn's floor]", NULL, BENCH_INFO, 0, NULL, "#DB", NULL,
 	  exit_round_db_floor, NULL },
-	{ "ss_floor", "single-step via the IDT [raw: Unicorn hooks, its floor]", NULL, BENCH_INFO, 0, NULL, "trap",
+	{ "ss_floor", "single-step via the IDT [raw: Unicorn's floor]", NULL, BENCH_INFO, 0, NULL, "trap",
 	  NULL, exit_round_ss_floor, NULL },
-	{ "check", "hvsim check, every bundled scenario [raw: cold, hvsim: warm]", NULL, BENCH_INFO, 0, NULL, "file",
+	{ "check", "hvsim check, all scenarios [raw: cold, hv: warm]", NULL, BENCH_INFO, 0, NULL, "file",
 	  NULL, exit_round_check, NULL },
 };
 
