@@ -27,6 +27,7 @@ struct run_machine {
 	/* the host world (sim/machine.h: every CPU, vCPU and task), NULL when
 	 * the scenario has none; then cpu/guest/v above are CPU 0 and vCPU 0 */
 	const struct machine *world;
+	struct a64 *arm_guest;         /* Arm runs (issue 20): the AArch64 engine (guest is NULL) */
 };
 
 /* Options of one run. */

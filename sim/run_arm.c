@@ -225,7 +225,7 @@ int sim_run_arm(const struct scenario *sc, const struct run_config *cfg, const s
 	r->cpu.trace = cfg->trace;
 	r->cpu.trace_ctx = cfg->trace_ctx;
 	if (cfg->attach)
-		cfg->attach(cfg->trace_ctx, &(struct run_machine){ .cpu = &r->cpu });
+		cfg->attach(cfg->trace_ctx, &(struct run_machine){ .cpu = &r->cpu, .arm_guest = r->guest });
 	collect(r, pol, vcpu_run(r), res);
 	rc = 0;
 out:
