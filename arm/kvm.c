@@ -28,8 +28,11 @@ const char *const arm_exit_names[EXIT_SLOTS] = {
 /* PSCI 0.2 SYSTEM_OFF (SMC32 function ID): KVM_EXIT_SYSTEM_EVENT, the end
  * of the run (kvm_psci_call -> kvm_psci_system_off). */
 #define PSCI_0_2_FN_SYSTEM_OFF 0x84000008ull
-/* SMCCC_RET_NOT_SUPPORTED: what KVM returns for an HVC it does not know. */
+/* SMCCC_RET_NOT_SUPPORTED: what KVM returns for an HVC it does not know;
+ * PSCI_RET_INTERNAL_FAILURE: what kvm_psci_0_2_call leaves in x0 after
+ * SYSTEM_OFF ("We should never return from this call"). */
 #define SMCCC_RET_NOT_SUPPORTED ((uint64_t)-1)
+#define PSCI_RET_INTERNAL_FAILURE ((uint64_t)-6)
 
 static bool oslk(const struct armv *a) { return (a->dbg.sys[ARM_OSLSR_EL1] & OSLSR_OSLK) != 0; }
 
@@ -306,10 +309,12 @@ static void handle_sys64(struct armv *a)
 	a64_skip(a->eng, &ii);                      /* kvm_incr_pc */
 }
 
-/* handle_hvc -> kvm_smccc_call_handler / kvm_psci_call: SYSTEM_OFF ends the
- * run (KVM_EXIT_SYSTEM_EVENT to user space); anything else returns
- * SMCCC_RET_NOT_SUPPORTED in x0 and stays in the kernel.  The preferred
- * return address of HVC is the next instruction. */
+/* handle_hvc -> kvm_hvc_call_handler / kvm_psci_call (6.1): SYSTEM_OFF ends
+ * the run (KVM_EXIT_SYSTEM_EVENT to user space); anything else returns
+ * SMCCC_RET_NOT_SUPPORTED and stays in the kernel.  Both end in
+ * smccc_set_retval(vcpu, val, 0, 0, 0): x0 = the result, x1-x3 = 0
+ * (measured on reference 4: the guest's x1/x2 read back 0 after the HVC).
+ * The preferred return address of HVC is the next instruction. */
 static void handle_hvc(struct armv *a)
 {
 	const struct a64_insn ii = { .pc = a64_pc(a->eng), .cls = A64_HVC };
@@ -317,9 +322,12 @@ static void handle_hvc(struct armv *a)
 	if (a64_x(a->eng, 0) == PSCI_0_2_FN_SYSTEM_OFF) {
 		a->stopped = true;
 		a->user_exit = true;
+		a64_set_x(a->eng, 0, PSCI_RET_INTERNAL_FAILURE);
 	} else {
 		a64_set_x(a->eng, 0, SMCCC_RET_NOT_SUPPORTED);
 	}
+	for (int r = 1; r <= 3; r++)
+		a64_set_x(a->eng, r, 0);
 	a64_skip(a->eng, &ii);
 }
 
