@@ -381,3 +381,26 @@ Test(arm, id_register_traps_with_tid3)
 	run_result_free(&r);
 	scenario_free(sc);
 }
+
+/* A vector that faults again at once (BRK at VBAR_EL1 + 0x200) must not
+ * hang hvsim: the run stops after 64 exceptions without an instruction
+ * completing ("No input may crash or hang hvsim"). */
+Test(arm, exception_loop_stops)
+{
+	struct scenario *sc = h_load_text("loop.yaml",
+		"version: 1\nname: t\nsummary: s\ncpu: {arch: aarch64}\nvendor: none\nguest:\n  base: 0x40000\n"
+		"  asm: |2\n"
+		"      adr x0, vectors\n"
+		"      msr vbar_el1, x0\n"
+		"      brk #1\n"
+		"      .balign 2048\n"
+		"    vectors:\n"
+		"      .skip 0x200\n"
+		"      brk #2\n");
+	struct run_result r;
+	run_bare(sc, &r);
+	cr_assert_eq(r.stop, STOP_TRIPLE, "%s", r.stop_msg);
+	cr_assert(strstr(r.stop_msg, "exception loop"), "%s", r.stop_msg);
+	run_result_free(&r);
+	scenario_free(sc);
+}

@@ -130,6 +130,19 @@ void a64_take_el1(struct a64 *e, uint32_t esr, uint64_t far, bool far_valid, uin
 		a64_halt_here(e, pc);
 		return;
 	}
+	if (e->insns == e->exc_insns && e->exc_streak) {
+		if (++e->exc_streak > 64) {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "exception loop: 64 exceptions (last ESR 0x%08x at 0x%llx) without an "
+				 "instruction completing", esr, (unsigned long long)pc);
+			a64_request_stop(e, STOP_TRIPLE, msg);
+			a64_halt_here(e, pc);
+			return;
+		}
+	} else {
+		e->exc_insns = e->insns;
+		e->exc_streak = 1;
+	}
 	uint32_t ps = a64_pstate_raw(e);
 	uint32_t spsr = (ps & ~(uint32_t)PSTATE_SS) | (e->ss_hw == SS_ACTIVE_NOT_PENDING ? (uint32_t)PSTATE_SS : 0);
 	a64_set_el1(e, A64_ELR_EL1, pc);

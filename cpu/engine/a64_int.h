@@ -39,6 +39,12 @@ struct a64 {
 	char stop_msg[200];
 	uint64_t insns, max_insns, max_cycles;
 
+	/* exceptions taken since an instruction last retired: a vector that
+	 * faults again at once (BRK or an UNDEFINED instruction at VBAR_EL1 +
+	 * 0x200) would otherwise loop forever without using the budget */
+	uint64_t exc_insns;         /* e->insns at the last exception */
+	unsigned exc_streak;
+
 	/* software step: hardware state, and the guest's own view (oracle) */
 	enum ss_state ss_hw, ss_ideal;
 
