@@ -47,6 +47,8 @@ struct armv {
 	int mmio_rt;                   /* ... its transfer register, -1 for a store */
 	uint64_t exit_no;              /* exits handled so far (step 5 of the vCPU loop) */
 	uint64_t next_timer;           /* guest instruction count of the next timer interrupt */
+	const uint64_t *irq_replay;    /* a reference's IRQ exits to replay (arm_replay_irqs) */
+	size_t nirq_replay, irq_next;
 };
 
 /* arm/hw.c: what the processor does. */
@@ -59,6 +61,12 @@ extern const char *const arm_exit_names[EXIT_SLOTS];
 struct armv *arm_create(struct cpu *cpu, struct a64 *eng, const struct hv_config *cfg);
 void arm_destroy(struct armv *a);
 void arm_enter(struct armv *a);                 /* step 1 (first entry and deferred ones) */
+/* Replay a reference's host interrupts (`hvsim diff --ref kvm-arm64-tcg`):
+ * an IRQ exit right after the entry that follows exit number at[i] (0: the
+ * first entry), before any guest instruction - where a timer interrupt that
+ * became pending while KVM handled the exit is taken.  at[] ascending, kept
+ * by the caller for the run. */
+void arm_replay_irqs(struct armv *a, const uint64_t *at, size_t n);
 /* The host's hw_breakpoint layer (arch_install_hw_breakpoint from IRQ
  * context: the hardware is written at once).  type: 0 execute, 1 write,
  * 3 read/write (enum bp_type); len 1, 2, 4, 8. */

@@ -379,6 +379,26 @@ static void arm_handle_exit(struct armv *a, unsigned slot)
 	}
 }
 
+static void arm_vcpu_exit(struct armv *a, unsigned slot, uint32_t esr, uint64_t far);
+
+/* A replayed host interrupt due at this entry (arm_replay_irqs). */
+static void replay_irq(struct armv *a)
+{
+	while (a->irq_next < a->nirq_replay && a->irq_replay[a->irq_next] < a->exit_no)
+		a->irq_next++;                       /* not reached at its place (the run diverged) */
+	if (a->stopped || a->irq_next >= a->nirq_replay || a->irq_replay[a->irq_next] != a->exit_no)
+		return;
+	a->irq_next++;
+	arm_vcpu_exit(a, ARM_EXIT_IRQ, 0, 0);        /* its own entry replays the next one */
+}
+
+void arm_replay_irqs(struct armv *a, const uint64_t *at, size_t n)
+{
+	a->irq_replay = at;
+	a->nirq_replay = n;
+	a->irq_next = 0;
+}
+
 static void arm_vcpu_exit(struct armv *a, unsigned slot, uint32_t esr, uint64_t far)
 {
 	a->user_exit = false;
@@ -416,6 +436,7 @@ void arm_enter(struct armv *a)
 	switch_to_guest(a);
 	arm_hw_eret(a);
 	cpu_exit_end(a->cpu, a64_pc(a->eng));
+	replay_irq(a);
 }
 
 /* ---- engine ops: what causes an exit --------------------------------------------- */

@@ -241,9 +241,16 @@ int sim_load_cost(const struct scenario *sc, const char *override, const char *k
 	return 0;
 }
 
+unsigned sim_cost_vendor_bit(enum vendor v)
+{
+	/* an Arm run is priced with the vmx.* entries (hvsim has no Arm cost
+	 * model: docs/kvm-arm.md, "Cycles"), so it needs a model for vmx */
+	return v == VENDOR_VMX || v == VENDOR_ARM ? 1u : v == VENDOR_SVM ? 2u : 0u;
+}
+
 bool sim_cost_applies(const struct cost_model *m, enum vendor v)
 {
-	unsigned bit = v == VENDOR_VMX ? 1u : v == VENDOR_SVM ? 2u : 0u;
+	unsigned bit = sim_cost_vendor_bit(v);
 	return !bit || (m->vendors & bit);
 }
 
@@ -258,6 +265,18 @@ int sim_cost_check_vendor(const struct scenario *sc, const char *override, const
 	if (sim_cost_applies(m, v))
 		return 0;
 	const char *mv = m->vendors == 1 ? "vmx" : "svm", *rv = scenario_vendor_name(v);
+	if (v == VENDOR_ARM) {
+		if (override)
+			snprintf(err, errsize, "hvsim: --cost %s: the model is for %s (@vendor %s) and cannot price an arm run "
+				 "(Arm runs are priced with the vmx.* entries, docs/kvm-arm.md); use a vmx model ('hvsim "
+				 "list costs')", m->name, mv, mv);
+		else
+			snprintf(err, errsize, "%s:%d:%d: cpu.model: '%s' is for %s (@vendor %s) and cannot price an arm run "
+				 "(Arm runs are priced with the vmx.* entries, docs/kvm-arm.md); use a vmx model ('hvsim "
+				 "list costs')", sc->path ? sc->path : "-", sc->cost_model_pos.line, sc->cost_model_pos.col,
+				 m->name, mv, mv);
+		return -1;
+	}
 	if (override)
 		snprintf(err, errsize, "hvsim: --cost %s: the model is for %s (@vendor %s) and cannot price a %s run "
 			 "(its %s.* entries are 0); use a %s model ('hvsim list costs') or --vendor %s", m->name, mv, mv,

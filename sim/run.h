@@ -41,6 +41,10 @@ struct run_config {
 	/* called once with trace_ctx when the machine is built, before the
 	 * first entry (NULL = none) */
 	void (*attach)(void *ctx, const struct run_machine *m);
+	/* Arm runs: host interrupts replayed from a reference's exit order
+	 * (sim/ref/arm_ref.c; arm_replay_irqs in arm/arm.h), NULL = none */
+	const uint64_t *arm_irq_replay;
+	size_t arm_nirq_replay;
 };
 
 /* The result of one run: the stable contract behind the JSON output
@@ -116,6 +120,10 @@ int sim_load_cost(const struct scenario *sc, const char *override, const char *k
 int sim_load_cost_model(const char *model, struct cost_model *m, char *err, size_t errsize);
 /* Whether model m prices runs on vendor v: its @vendor includes v (every
  * model applies to bare metal, which has no transitions). */
+/* The @vendor bit (1 vmx, 2 svm) whose entries price a run of vendor v:
+ * arm runs are priced with the vmx.* entries (docs/kvm-arm.md), bare metal
+ * with none (0). */
+unsigned sim_cost_vendor_bit(enum vendor v);
 bool sim_cost_applies(const struct cost_model *m, enum vendor v);
 /* 0, or -1 with the one-line refusal sim_run() gives when m does not
  * apply to v (override = --cost, else the scenario's cpu.model). */

@@ -213,6 +213,7 @@ int sim_run_arm(const struct scenario *sc, const struct run_config *cfg, const s
 			const struct host_bp *b = &sc->host.bps[i];
 			arm_host_bp_install(r->v, b->slot, b->addr, (unsigned)b->type, b->len);
 		}
+		arm_replay_irqs(r->v, cfg->arm_irq_replay, cfg->arm_nirq_replay);
 		res->exit_names = arm_exit_names;
 		res->nexit_names = EXIT_SLOTS;
 	}

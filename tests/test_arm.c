@@ -404,3 +404,29 @@ Test(arm, exception_loop_stops)
 	run_result_free(&r);
 	scenario_free(sc);
 }
+
+/* An Arm run is priced with the vmx.* entries (docs/kvm-arm.md, "Cycles"):
+ * a model for svm only (zen3, @vendor svm) has them at 0 and is refused,
+ * from --cost and from cpu.model (with its position), as a VMX run under
+ * it would be; a vmx model prices the transitions. */
+Test(arm, svm_cost_models_cannot_price_arm_runs)
+{
+	struct scenario *sc = h_load_text("c.yaml", "version: 1\nname: t\nsummary: s\nvendor: arm\n"
+					  "cpu: {model: zen3}\nguest: {base: 0x1000, code: 1f2003d5}\n");
+	struct run_config cfg = { .vendor = VENDOR_ARM };
+	struct run_result r;
+	char err[512];
+	cr_assert_neq(sim_run(sc, &cfg, &r, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "c.yaml:5:14: cpu.model: 'zen3' is for svm (@vendor svm) and cannot price an arm run"),
+		  "%s", err);
+	scenario_free(sc);
+	sc = h_load_text("d.yaml", "version: 1\nname: t\nsummary: s\nvendor: arm\n"
+			 "guest: {base: 0x1000, code: 1f2003d5}\n");
+	struct run_config zcfg = { .vendor = VENDOR_ARM, .cost_model = "zen5" };
+	cr_assert_neq(sim_run(sc, &zcfg, &r, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "hvsim: --cost zen5: the model is for svm"), "%s", err);
+	struct run_config scfg = { .vendor = VENDOR_ARM, .cost_model = "skylake" };
+	cr_assert_eq(sim_run(sc, &scfg, &r, err, sizeof(err)), 0, "%s", err);
+	run_result_free(&r);
+	scenario_free(sc);
+}

@@ -608,7 +608,7 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 				 * scenario (issue 20: vmx/svm on an aarch64 guest, arm on x86) */
 				if (vl[k] != VENDOR_NONE && (vl[k] == VENDOR_ARM) != (scs[s]->arch == ARCH_AARCH64))
 					continue;
-				used |= vl[k] == VENDOR_VMX ? 1u : vl[k] == VENDOR_SVM ? 2u : 0u;
+				used |= sim_cost_vendor_bit(vl[k]);
 				for (size_t q = 0; q < ncost; q++) {
 					if (multi && !cost_list_applies(&o.costs, q, vl[k]))
 						continue;

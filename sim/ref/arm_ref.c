@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "arm/exit_qual.h"
+#include "arm/fields.h"
 #include "debugreg/policy.h"
 #include "sim/result.h"
 #include "sim/render/json.h"
@@ -178,6 +179,19 @@ int arm_outcome_read(const char *buf, size_t len, struct arm_outcome *o, char *e
 			o->sys[o->nsys++].n = b;
 		} else if (sscanf(l, "x %llu %llx%n", &a, &b, &k) == 2 && !l[k] && a < 31) {
 			o->x[a] = b;
+		} else if (!strncmp(p - n - (nl != NULL), "order ", 6)) {
+			/* read from the buffer: the line is longer than l[] */
+			const char *q = p - n - (nl != NULL) + 6;
+			size_t m = n - 6;
+			bool ok = !o->has_order && m && m <= ARM_ORDER_MAX && (q[0] != '-' || m == 1);
+			for (size_t i = 0; ok && i < m; i++)
+				ok = q[i] && strchr(m == 1 ? "IWRHMDASX-" : "IWRHMDASX", q[i]);
+			if (!ok)
+				goto bad;
+			if (q[0] != '-')
+				memcpy(o->order, q, m);
+			o->order[q[0] == '-' ? 0 : m] = 0;
+			o->has_order = true;
 		} else if (sscanf(l, "sym %95s %llx%n", name, &b, &k) == 2 && !l[k] && o->nsym < ARM_OUT_MAX) {
 			snprintf(o->sym[o->nsym].name, sizeof(o->sym[0].name), "%.63s", name);
 			o->sym[o->nsym++].val = b;
@@ -220,6 +234,45 @@ static void row(struct cmp *c, const char *field, uint64_t sim, uint64_t ref)
 	} else {
 		fprintf(c->out, "  %-36s %20" PRIu64 " %20" PRIu64 "  %s\n", field, sim, ref, same ? "same" : "DIFFERENT");
 	}
+}
+
+/* The simulator's exits in order, in the letters of the outcome's order
+ * line (arm_ref.h), from the run's kvm_exit events. */
+struct sim_order {
+	char s[ARM_ORDER_MAX + 1];
+	size_t n;
+	bool full;
+};
+
+static void order_event(void *ctx, const struct sim_event *ev)
+{
+	struct sim_order *so = ctx;
+	if (ev->id != EV_EXIT || !ev->s)
+		return;
+	char c = !strcmp(ev->s, "IRQ") ? 'I' : !strcmp(ev->s, "SYS64") ? (ev->c & 1 ? 'R' : 'W')
+	       : !strcmp(ev->s, "HVC64") ? 'H' : !strcmp(ev->s, "DABT_LOW") ? 'M' : 'X';
+	if (so->n < ARM_ORDER_MAX)
+		so->s[so->n++] = c;
+	else
+		so->full = true;
+}
+
+/* The reference's exits that hvsim models (the stage-2 page-ins, A and D,
+ * dropped: divergence arm-stage2-pagein) into m, and where its IRQ exits
+ * fall in them: at[i] = the number of modelled exits before the i-th IRQ
+ * (arm_replay_irqs).  Returns the number of IRQ exits. */
+static size_t ref_order(const char *order, char *m, uint64_t *at)
+{
+	size_t n = 0, k = 0;
+	for (const char *p = order; *p; p++) {
+		if (*p == 'A' || *p == 'D')
+			continue;
+		if (*p == 'I')
+			at[k++] = n;
+		m[n++] = *p;
+	}
+	m[n] = 0;
+	return k;
 }
 
 /* The preset of the reference's kernel: Debian's 6.1 and 6.12 predate the
@@ -294,7 +347,19 @@ int arm_ref_diff(const char *file, const char *policy, const char *cache, const 
 		goto out;
 	}
 	const char *pol = policy ? policy : kernel_preset(o->kernel);
-	struct run_config cfg = { .policy = pol, .vendor = VENDOR_ARM };
+	/* The reference's host interrupts are replayed at their places in its
+	 * exit order (divergence arm-host-irq): an IRQ exit is an exit like any
+	 * other for KVM's debug state (the hyp switches back; <= 6.13 clears
+	 * DEBUG_DIRTY, so the next run traps again), and where it lands is the
+	 * booted host's timer, not the guest. */
+	static char mord[ARM_ORDER_MAX + 1];
+	static uint64_t at[ARM_ORDER_MAX];
+	static struct sim_order so;
+	memset(&so, 0, sizeof(so));
+	size_t nirq = o->has_order ? ref_order(o->order, mord, at) : 0;
+	struct run_config cfg = { .policy = pol, .vendor = VENDOR_ARM, .arm_irq_replay = nirq ? at : NULL,
+				  .arm_nirq_replay = nirq, .trace = o->has_order ? order_event : NULL,
+				  .trace_ctx = &so };
 	if (sim_run(sc, &cfg, &res, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		goto out;
@@ -327,6 +392,19 @@ int arm_ref_diff(const char *file, const char *policy, const char *cache, const 
 		o->exits[EC_DABT_LOW] = o->mmio;
 	}
 	o->exits[EC_IABT_LOW] = 0;
+	if (o->has_order) {
+		/* the exits in order (hvsim's against the reference's modelled
+		 * ones): 1 when the same, 0 and the first difference otherwise */
+		size_t i = 0;
+		while (i < so.n && mord[i] && so.s[i] == mord[i])
+			i++;
+		bool same = !so.full && i == so.n && !mord[i];
+		row(&c, "exits.order (1 = same sequence)", 1, same);
+		if (!same && !json)
+			fprintf(out, "    first difference at exit %zu: hvsim %c, kvm-arm64-tcg %c (I IRQ, W/R trapped "
+				"write/read, H HVC, M MMIO)\n", i + 1, i < so.n ? so.s[i] : '-', mord[i] ? mord[i] : '-');
+		row(&c, "exits.by_reason.IRQ", res.st.exits[ARM_EXIT_IRQ].count, o->irq);
+	}
 	for (unsigned ec = 0; ec < 64; ec++) {
 		uint64_t s = res.st.exits[ec].count;
 		if (!s && !o->exits[ec])
@@ -382,14 +460,22 @@ int arm_ref_diff(const char *file, const char *policy, const char *cache, const 
 		jw_array_end(&c.w);
 		jw_kv_u64(&c.w, "compared", c.n);
 		jw_kv_u64(&c.w, "different", c.diffs);
-		jw_kv_u64(&c.w, "irq_exits_not_compared", o->irq);
+		jw_kv_u64(&c.w, "irq_exits_not_compared", o->has_order ? 0 : o->irq);
+		jw_kv_u64(&c.w, "irq_exits_replayed", nirq);
 		jw_kv_u64(&c.w, "stage2_pagein_exits_not_compared", pagein);
 		jw_object_end(&c.w);
 		jw_finish(&c.w);
 	} else {
-		fprintf(out, "%u fields compared, %u different; not compared: %" PRIu64 " IRQ exit%s of the reference "
-			"(host interrupts, divergence arm-host-irq), %" PRIu64 " stage-2 page-in abort%s (divergence "
-			"arm-stage2-pagein)\n", c.n, c.diffs, o->irq, o->irq == 1 ? "" : "s", pagein, pagein == 1 ? "" : "s");
+		if (o->has_order)
+			fprintf(out, "%u fields compared, %u different; %zu IRQ exit%s of the reference replayed at %s "
+				"place%s (host interrupts, divergence arm-host-irq); not compared: %" PRIu64 " stage-2 "
+				"page-in abort%s (divergence arm-stage2-pagein)\n", c.n, c.diffs, nirq, nirq == 1 ? "" : "s",
+				nirq == 1 ? "its" : "their", nirq == 1 ? "" : "s", pagein, pagein == 1 ? "" : "s");
+		else
+			fprintf(out, "%u fields compared, %u different; not compared: %" PRIu64 " IRQ exit%s of the "
+				"reference (host interrupts, divergence arm-host-irq), %" PRIu64 " stage-2 page-in abort%s "
+				"(divergence arm-stage2-pagein)\n", c.n, c.diffs, o->irq, o->irq == 1 ? "" : "s", pagein,
+				pagein == 1 ? "" : "s");
 	}
 	rc = c.diffs ? HVSIM_EXIT_FAIL : HVSIM_EXIT_OK;
 out:

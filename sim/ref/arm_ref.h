@@ -14,7 +14,12 @@
  * counts the kvm:kvm_exit and kvm:kvm_handle_sys_reg tracepoints and
  * prints the outcome ("hvsim-arm64-outcome 1"): the kernel, the exits per
  * exception class, the trapped system-register accesses per ESR_EL2, X0-X30
- * and the 8 bytes at every symbol. */
+ * and the 8 bytes at every symbol, and (runners from 2026-12-06 on) the
+ * order of the exits, one letter each ("order IWRH..."; I IRQ, W/R a
+ * trapped system-register write/read, H HVC, M an MMIO data abort, D a data
+ * abort handled in the kernel, A an instruction abort, S a trapped access
+ * without its kvm_handle_sys_reg line, X any other class; "-" none; the
+ * line is left out beyond ARM_ORDER_MAX exits). */
 #ifndef HVSIM_REF_ARM_REF_H
 #define HVSIM_REF_ARM_REF_H
 #include <stdbool.h>
@@ -24,6 +29,7 @@
 
 #define REF_ARM64_CACHE "sim/ref/kvm-arm64-tcg/cache"
 #define ARM_OUT_MAX 256
+#define ARM_ORDER_MAX 4000
 
 /* Write the image of an aarch64 scenario; its cache key (FNV-1a of the
  * text) in *key.  0, or -1 with "file:line:col: message". */
@@ -42,6 +48,8 @@ struct arm_outcome {
 	uint64_t x[31];
 	struct { char name[64]; uint64_t val; } sym[ARM_OUT_MAX];
 	unsigned nsym;
+	char order[ARM_ORDER_MAX + 1];     /* the exits in order ("" when the outcome has none) */
+	bool has_order;
 };
 
 /* Parse an outcome.  0, or -1 with "LINE: message". */

@@ -15,6 +15,8 @@
 #   qemu-system-aarch64 -M virt,virtualization=on -cpu max -m 512 -smp 1
 #     -nographic -no-reboot -kernel vmlinuz -initrd initrd
 #     -append "console=ttyAMA0 panic=-1 quiet"
+# ($HVSIM_KVM_ARM64_APPEND replaces "quiet", e.g. "loglevel=7" to see
+# KVM's boot messages; $HVSIM_KVM_ARM64_LOGS=DIR keeps every serial log.)
 # The initramfs is /init = the static runner and /images/KEY.img.  Each
 # outcome is written atomically.  Needs qemu-system-aarch64 (Debian's
 # qemu-system-arm), cpio, and what build.sh needs; exit status 3 (skipped)
@@ -69,7 +71,8 @@ for sc in "${scen[@]}"; do
 		t0=$(date +%s)
 		timeout "$tmo" qemu-system-aarch64 -M virt,virtualization=on -cpu max -m 512 -smp 1 \
 			-nographic -no-reboot -kernel "$work/vmlinuz" -initrd "$stage/initrd" \
-			-append "console=ttyAMA0 panic=-1 quiet" </dev/null >"$log" 2>&1 || qst=$?
+			-append "console=ttyAMA0 panic=-1 ${HVSIM_KVM_ARM64_APPEND:-quiet}" </dev/null >"$log" 2>&1 || qst=$?
+		[ -n "${HVSIM_KVM_ARM64_LOGS:-}" ] && mkdir -p "$HVSIM_KVM_ARM64_LOGS" && cp "$log" "$HVSIM_KVM_ARM64_LOGS/"
 		echo "run.sh: $sc: boot $try: qemu status $qst, $(( $(date +%s) - t0 )) s" >&2
 		rm -rf "$stage/out" && mkdir -p "$stage/out"
 		tr -d '\r' < "$log" | awk -v dir="$stage/out" '

@@ -6,19 +6,25 @@
  * program of its own, not part of any hvsim library.
  *
  * Per image: mount the pseudo file systems (once), clear the trace buffer
- * and enable kvm:kvm_exit and kvm:kvm_handle_sys_reg; KVM_CREATE_VM, one
+ * and enable kvm:kvm_exit, kvm:kvm_handle_sys_reg and kvm:kvm_userspace_exit;
+ * KVM_CREATE_VM, one
  * memslot per memory run, KVM_CREATE_VCPU, KVM_ARM_VCPU_INIT with the
  * preferred target and PSCI 0.2 (the vCPU resets to EL1h with DAIF masked,
  * arch/arm64/kvm/reset.c), the PC, SP_EL1 and the image's registers with
  * KVM_SET_ONE_REG; KVM_RUN until PSCI SYSTEM_OFF (KVM_EXIT_SYSTEM_EVENT),
  * completing MMIO loads with 0 and dropping stores; then X0-X30, the 8 bytes
- * at every symbol, and the tracepoint counts of this VM's lines. */
+ * at every symbol, the tracepoint counts of this VM's lines and the order of
+ * its exits (one letter each: I IRQ, W/R a trapped system-register write or
+ * read, S a trapped access without its kvm_handle_sys_reg line, H HVC, M a
+ * data abort that returned KVM_EXIT_MMIO, D one handled in the kernel - a
+ * stage-2 page-in -, A an instruction abort, X any other class). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +43,7 @@
 #define MAXMEM 40
 #define MAXSYM 256
 #define TRACE "/sys/kernel/tracing"
+#define ORDER_MAX 4000                 /* exits in the order line (sim/ref/arm_ref.h) */
 
 struct image {
 	uint64_t pc;
@@ -158,6 +165,7 @@ static int run(const char *path, const char *key)
 	put(TRACE "/trace", "");
 	put(TRACE "/events/kvm/kvm_exit/enable", "1");
 	put(TRACE "/events/kvm/kvm_handle_sys_reg/enable", "1");
+	put(TRACE "/events/kvm/kvm_userspace_exit/enable", "1");
 	if (load(path, &im, err, sizeof(err)))
 		goto report;
 	if ((kvm = open("/dev/kvm", O_RDWR)) < 0 || (vm = ioctl(kvm, KVM_CREATE_VM, 0)) < 0) {
@@ -238,6 +246,9 @@ report:
 	static struct { uint32_t esr; uint64_t n; } sys[256];
 	int nsys = 0;
 	uint64_t irq = 0;
+	static char order[ORDER_MAX + 1];
+	size_t norder = 0;
+	bool order_full = false;
 	memset(exits, 0, sizeof(exits));
 	char line[512];
 	while (t && fgets(line, sizeof(line), t)) {
@@ -245,11 +256,24 @@ report:
 		unsigned ec;
 		unsigned long esr;
 		if ((p = strstr(line, "kvm_exit: ")) && sscanf(p, "kvm_exit: %*[A-Z_]: HSR_EC: 0x%x", &ec) == 1) {
-			if (strstr(p, "kvm_exit: IRQ:"))
+			char c = 'X';
+			if (strstr(p, "kvm_exit: IRQ:")) {
 				irq++;
-			else if (ec < 64)
+				c = 'I';
+			} else if (ec < 64) {
 				exits[ec]++;
+				c = ec == 0x18 ? 'S' : ec == 0x16 ? 'H' : ec == 0x24 ? 'D' : ec == 0x20 ? 'A' : 'X';
+			}
+			if (norder < ORDER_MAX)
+				order[norder++] = c;
+			else
+				order_full = true;
+		} else if ((p = strstr(line, "kvm_userspace_exit: reason KVM_EXIT_MMIO"))) {
+			if (norder && order[norder - 1] == 'D')
+				order[norder - 1] = 'M';
 		} else if ((p = strstr(line, "kvm_handle_sys_reg: HSR 0x")) && sscanf(p, "kvm_handle_sys_reg: HSR 0x%lx", &esr) == 1) {
+			if (norder && order[norder - 1] == 'S')
+				order[norder - 1] = esr & 1 ? 'R' : 'W';   /* ISS bit 0: Direction, 1 = read */
 			int k;
 			for (k = 0; k < nsys && sys[k].esr != (uint32_t)esr; k++)
 				;
@@ -265,6 +289,8 @@ report:
 		if (exits[ec])
 			printf("exit %u %llu\n", ec, (unsigned long long)exits[ec]);
 	printf("irq %llu\n", (unsigned long long)irq);
+	if (!order_full)
+		printf("order %s\n", norder ? order : "-");
 	for (int k = 0; k < nsys; k++)
 		printf("sys %08x %llu\n", sys[k].esr, (unsigned long long)sys[k].n);
 	for (int i = 0; vcpu >= 0 && i < 31; i++)
