@@ -81,8 +81,14 @@ void a64_free(struct a64 *e)
 		return;
 	if (e->wp_ctx)
 		uc_context_free(e->wp_ctx);
-	if (e->uc)
+	if (e->uc) {
+		/* Unicorn 2.0.1's uc_close leaves the SMC code bitmaps of pages
+		 * the guest wrote while they held translated code (a variable
+		 * beside the code; tb_invalidate_phys_page_fast); flushing every
+		 * TB first frees them (tb_flush -> invalidate_page_bitmap) */
+		uc_ctl_flush_tlb(e->uc);
 		uc_close(e->uc);
+	}
 	if (e->cs_ok)
 		cs_close(&e->cs);
 	free(e->dblog);
