@@ -151,6 +151,7 @@ int arm_outcome_read(const char *buf, size_t len, struct arm_outcome *o, char *e
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		char l[512];
 		snprintf(l, sizeof(l), "%.*s", (int)(n < sizeof(l) - 1 ? n : sizeof(l) - 1), p);
+		const char *ls = p;                  /* the whole line: n bytes, not NUL-terminated */
 		p += n + (nl != NULL);
 		line++;
 		char name[96];
@@ -179,9 +180,9 @@ int arm_outcome_read(const char *buf, size_t len, struct arm_outcome *o, char *e
 			o->sys[o->nsys++].n = b;
 		} else if (sscanf(l, "x %llu %llx%n", &a, &b, &k) == 2 && !l[k] && a < 31) {
 			o->x[a] = b;
-		} else if (!strncmp(p - n - (nl != NULL), "order ", 6)) {
+		} else if (n >= 6 && !memcmp(ls, "order ", 6)) {
 			/* read from the buffer: the line is longer than l[] */
-			const char *q = p - n - (nl != NULL) + 6;
+			const char *q = ls + 6;
 			size_t m = n - 6;
 			bool ok = !o->has_order && m && m <= ARM_ORDER_MAX && (q[0] != '-' || m == 1);
 			for (size_t i = 0; ok && i < m; i++)
