@@ -300,6 +300,21 @@ Test(arm, loader_errors)
 	load_fails("version: 1\nname: t\nsummary: s\nvendor: arm\nguest: {base: 0x1000, code: 1f2003d5}\n"
 		   "expect: {vmx: {exits.total: 1}}\n",
 		   "a.yaml:6:10: expect.vmx: the scenario's vendor is arm, so vmx expectations would never be checked");
+	/* the host world (issue 19) is x86's: several CPUs, tasks, vCPUs */
+	load_fails("version: 1\nname: t\nsummary: s\nvendor: arm\nguest: {base: 0x1000, code: 1f2003d5}\n"
+		   "host: {cpus: 2}\n",
+		   "a.yaml:6:14: host.cpus: the host world (CPUs, tasks, scheduling) is modelled on x86 hosts only");
+	load_fails("version: 1\nname: t\nsummary: s\nvendor: arm\nguest: {base: 0x1000, code: 1f2003d5}\n"
+		   "host: {tasks: []}\n",
+		   "a.yaml:6:15: host.tasks: the host world (tasks, scheduling) is modelled on x86 hosts only");
+	load_fails("version: 1\nname: t\nsummary: s\nvendor: arm\nguest: {base: 0x1000, code: 1f2003d5, vcpus: 2}\n",
+		   "a.yaml:5:46: guest.vcpus: several vCPUs are modelled for x86 guests only (an aarch64 guest has one)");
+	/* an Arm CPU numbers breakpoints and watchpoints apart: slot 0 of each */
+	struct scenario *sc = h_load_text("b.yaml", "version: 1\nname: t\nsummary: s\nvendor: arm\n"
+					  "guest: {base: 0x1000, code: 1f2003d5}\nhost: {breakpoints: ["
+					  "{slot: 0, addr: 0x2000, type: exec}, {slot: 0, addr: 0x3000, type: write}]}\n");
+	cr_assert_eq(sc->host.nbps, 2u);
+	scenario_free(sc);
 }
 
 /* An x86 policy on the Arm vendor, an Arm policy on VMX: refused with the

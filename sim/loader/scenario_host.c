@@ -504,6 +504,8 @@ void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 	yaml_node_t *x;
 	/* host.cpus first: every `cpu:` below is checked against it */
 	if ((x = y_find(c, n, "cpus", NULL))) {
+		if (sc->arch == ARCH_AARCH64)
+			y_fail(c, x, "host.cpus: the host world (CPUs, tasks, scheduling) is modelled on x86 hosts only");
 		sc->host.ncpus = (int)y_get_uint_range(c, x, "host.cpus", 1, SCN_MAX_CPUS);
 		sc->host.ncpus_pos = y_pos(x);
 	}
