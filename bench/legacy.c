@@ -309,6 +309,8 @@ static void add_name(const char *name, const char *summary, void *ctx)
 {
 	(void)summary;
 	struct names *nm = ctx;
+	if (policy_is_arm(name))
+		return;                        /* the x86 engine's benchmark: the x86 presets */
 	nm->v = realloc(nm->v, (nm->n + 1) * sizeof(*nm->v));
 	if (!nm->v)
 		bench_die("policies", "out of memory");
@@ -356,6 +358,8 @@ static void bench_c(struct figures *f)
 		char err[512];
 		if (!(scs[i] = scenario_load(files[i], err, sizeof(err))))
 			bench_die("scenario", err);
+		if (scs[i]->arch == ARCH_AARCH64)
+			continue;                  /* the Arm scenarios run on the Arm engine, not measured here */
 		unsigned nv = (unsigned)scs[i]->nvariants;
 		p.jobs = realloc(p.jobs, (p.n + (pol.n + nv) * nvend) * sizeof(*p.jobs));
 		if (!p.jobs)

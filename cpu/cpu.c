@@ -81,3 +81,38 @@ void cpu_hv_write_dr(struct cpu *c, int n, uint64_t val, const char *cause)
 {
 	cpu_dr_write(c, n, val, DRW_HV, cause);
 }
+
+/* ---- Arm debug registers (issue 20) ------------------------------------------ */
+
+void cpu_arm_write(struct cpu *c, int reg, uint64_t val, enum dr_writer who, const char *cause)
+{
+	assert(reg >= 0 && reg < ARM_DBGREG_N);
+	if (c->arm.reg[reg] != val) {
+		c->arm.reg[reg] = val;
+		c->dr_gen++;
+	}
+	switch (who) {
+	case DRW_HV:
+		c->st.arm_hw_w[reg]++;
+		CPU_CHARGE(c, CYC_DR, hw_dr_write);
+		cpu_event(c, EV_ARM_DBG_WRITE, (uint64_t)reg, val, 0, cause);
+		break;
+	case DRW_GUEST:
+	case DRW_HOST:
+		c->st.dr_guest_native_writes++;
+		CPU_CHARGE(c, who == DRW_HOST ? CYC_HOST : CYC_GUEST, mov_dr_write);
+		break;
+	case DRW_HOST_KERNEL:
+	case DRW_PROCESSOR:
+		break;
+	}
+}
+
+uint64_t cpu_arm_hv_read(struct cpu *c, int reg, const char *cause)
+{
+	assert(reg >= 0 && reg < ARM_DBGREG_N);
+	c->st.arm_hw_r[reg]++;
+	CPU_CHARGE(c, CYC_DR, hw_dr_read);
+	cpu_event(c, EV_ARM_DBG_READ, (uint64_t)reg, c->arm.reg[reg], 0, cause);
+	return c->arm.reg[reg];
+}

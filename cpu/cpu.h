@@ -22,6 +22,7 @@
 #include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "cpu/arm_dbg.h"
 #include "cpu/cost.h"
 #include "cpu/dr.h"
 #include "cpu/stats.h"
@@ -49,6 +50,15 @@ struct sim_event {
 /* Cycle categories (columns of `compare`). */
 enum cycle_cat { CYC_GUEST, CYC_TRANSITION, CYC_HANDLER, CYC_DR, CYC_VMCS, CYC_HOST };
 
+/* The self-hosted debug registers of an Arm CPU (issue 20): one physical
+ * bank that the host's hw_breakpoint layer and the guest share, exactly as
+ * x86's DR0-DR7 (cpu/arm_dbg.h, Arm ARM D2).  Written only through
+ * cpu_arm_write() below. */
+struct arm_hwdbg {
+	uint64_t reg[ARM_DBGREG_N];  /* hardware value of each debug register (enum arm_dbgreg); OSLSR holds OSLK */
+	unsigned brps, wrps;         /* breakpoints / watchpoints implemented (ID_AA64DFR0_EL1.BRPs/WRPs + 1) */
+};
+
 struct cpu {
 	int id;                      /* physical CPU number (0 on a one-CPU machine) */
 	int vcpu;                    /* the vCPU loaded on it (kvm_arch_vcpu_load), -1 none */
@@ -57,6 +67,7 @@ struct cpu {
 	uint64_t time_base;
 	const void *svm_cached_vmcb; /* the VMCB whose state this processor caches (APM 15.15), set by svm/ */
 	uint64_t dr[8];              /* hardware DR0-DR3, DR6 (index 6), DR7 (index 7); 4/5 unused */
+	struct arm_hwdbg arm;        /* Arm runs: the debug registers of the Arm CPU (x86 runs: unused) */
 	uint64_t debugctl;           /* hardware IA32_DEBUGCTL */
 	bool guest_mode;             /* true while the guest runs (VMX non-root / SVM guest) */
 	uint64_t dr_gen;             /* bumped on every hardware DR write (engines re-arm hooks) */
@@ -144,6 +155,18 @@ enum dr_writer {
 static inline void cpu_dr_write(struct cpu *c, int n, uint64_t val, enum dr_writer who, const char *cause);
 /* The count/charge/trace step of cpu_dr_write (cpu/cpu.c). */
 void cpu_dr_count(struct cpu *c, int n, uint64_t val, enum dr_writer who, const char *cause);
+
+/* The one write path of the Arm debug registers (issue 20), cpu_dr_write's
+ * twin: apply, bump dr_gen when a breakpoint-relevant value changes (the
+ * Arm engine re-evaluates its matches), count per writer:
+ *   DRW_HV           arm.hw_writes.REG, CYC_DR (the x86 hv.dr_write price), EV_ARM_DBG_WRITE
+ *   DRW_GUEST        dr.guest_native.writes, CYC_GUEST (guest.mov_to_dr)
+ *   DRW_HOST_KERNEL, DRW_PROCESSOR: nothing
+ * Hardware ignores writes to read-only registers; the callers never make
+ * one (the engine raises UNDEFINED first). */
+void cpu_arm_write(struct cpu *c, int reg, uint64_t val, enum dr_writer who, const char *cause);
+/* The hypervisor's MRS of a debug register: arm.hw_reads.REG, CYC_DR (hv.dr_read). */
+uint64_t cpu_arm_hv_read(struct cpu *c, int reg, const char *cause);
 
 /* ---- exit accounting (vmx/kvm.c and svm/kvm.c) ------------------------------
  *

@@ -8,6 +8,7 @@
 #ifndef HVSIM_CPU_STATS_H
 #define HVSIM_CPU_STATS_H
 #include <stdint.h>
+#include "cpu/arm_dbg.h"
 
 #define EXIT_SLOTS 128      /* exit reason index space (vendor tables map into it) */
 
@@ -31,6 +32,12 @@ struct stats {
 	 * the results of every other run keep their fields (sim/result.c). */
 	uint64_t guest_debug;        /* the GUESTDBG_* control in force (0 = none) */
 	uint64_t exits_to_user_debug;  /* KVM_EXIT_DEBUG exits to user space */
+	/* Arm runs (issue 20), by debug register (enum arm_dbgreg); shown in
+	 * the result of Arm runs only (sim/result.c). */
+	uint64_t arm_traps_r[ARM_DBGREG_N];  /* trapped MRS (ESR_EL2 EC 0x18) per register */
+	uint64_t arm_traps_w[ARM_DBGREG_N];  /* trapped MSR per register */
+	uint64_t arm_hw_r[ARM_DBGREG_N];     /* hypervisor reads of the hardware register */
+	uint64_t arm_hw_w[ARM_DBGREG_N];     /* hypervisor writes of the hardware register */
 	struct exit_stat exits[EXIT_SLOTS];  /* indexed by vendor exit index */
 };
 

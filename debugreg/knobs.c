@@ -243,21 +243,45 @@ struct matrix_ctx {
 	unsigned name_w, col_w[sizeof(knobs) / sizeof(knobs[0])];
 	bool md;
 	unsigned first, end;           /* the knob columns of the block being printed: [first, end) */
+	int arm;                       /* text tables: 0 = the x86 presets and knobs, 1 = the Arm ones; -1 all */
 };
+
+/* The Arm vendor's knobs and presets (issue 20) get a table of their own in
+ * `hvsim list policies --knobs`: neither family reads the other's knobs. */
+static bool knob_is_arm(unsigned i) { return !strncmp(knobs[i].name, "arm_", 4); }
+static bool knob_in(const struct matrix_ctx *m, unsigned i) { return m->arm < 0 || knob_is_arm(i) == (m->arm == 1); }
+static bool preset_in(const struct matrix_ctx *m, const struct policy *p)
+{
+	return m->arm < 0 || (p->arm_switch != ARM_SW_NONE) == (m->arm == 1);
+}
+/* The last column of the block being printed (of this table's knobs). */
+static unsigned last_knob(const struct matrix_ctx *m)
+{
+	unsigned last = m->first;
+	for (unsigned i = m->first; i < m->end; i++)
+		if (knob_in(m, i))
+			last = i;
+	return last;
+}
 
 static void matrix_row(const struct policy *p, void *vctx)
 {
 	struct matrix_ctx *m = vctx;
+	if (!preset_in(m, p))
+		return;
 	if (m->md)
 		fprintf(m->f, "| `%s` |", p->name);
 	else
 		fprintf(m->f, "%-*s", (int)m->name_w, p->name);
+	unsigned last = last_knob(m);
 	for (unsigned i = m->first; i < m->end; i++) {
 		char v[32];
+		if (!knob_in(m, i))
+			continue;
 		knob_spell(&knobs[i], knob_get(p, &knobs[i]), true, v, sizeof(v));
 		if (m->md)
 			fprintf(m->f, " %s |", v);
-		else if (i + 1 < m->end)
+		else if (i < last)
 			fprintf(m->f, " %-*s", (int)m->col_w[i], v);
 		else
 			fprintf(m->f, " %s", v);
@@ -268,6 +292,8 @@ static void matrix_row(const struct policy *p, void *vctx)
 static void matrix_width(const struct policy *p, void *vctx)
 {
 	struct matrix_ctx *m = vctx;
+	if (!preset_in(m, p))
+		return;
 	if (strlen(p->name) > m->name_w)
 		m->name_w = (unsigned)strlen(p->name);
 	for (unsigned i = 0; i < NKNOBS; i++) {
@@ -291,23 +317,39 @@ static void legend_values(const struct knob *k, char *buf, size_t n)
 	snprintf(buf, n, "%s", k->doc);
 }
 
-void policy_print_matrix(FILE *f)
+static void print_table(FILE *f, int arm)
 {
-	struct matrix_ctx m = { .f = f, .name_w = (unsigned)strlen("preset") };
+	struct matrix_ctx m = { .f = f, .name_w = (unsigned)strlen("preset"), .arm = arm };
 	for (unsigned i = 0; i < NKNOBS; i++)
 		m.col_w[i] = (unsigned)strlen(knobs[i].label);
 	policy_foreach(matrix_width, &m);
 	for (m.first = 0; m.first < NKNOBS; m.first = m.end) {
+		while (m.first < NKNOBS && !knob_in(&m, m.first))
+			m.first++;
+		if (m.first >= NKNOBS)
+			break;
 		unsigned w = m.name_w;
-		for (m.end = m.first; m.end < NKNOBS && (m.end == m.first || w + 1 + m.col_w[m.end] <= MATRIX_WIDTH);
-		     m.end++)
+		for (m.end = m.first; m.end < NKNOBS; m.end++) {
+			if (!knob_in(&m, m.end))
+				continue;
+			if (m.end != m.first && w + 1 + m.col_w[m.end] > MATRIX_WIDTH)
+				break;
 			w += 1 + m.col_w[m.end];
-		fprintf(f, "%-*s", (int)m.name_w, "preset");
+		}
+		fprintf(f, "%-*s", (int)m.name_w, arm ? "Arm preset" : "preset");
+		unsigned last = last_knob(&m);
 		for (unsigned i = m.first; i < m.end; i++)
-			fprintf(f, i + 1 < m.end ? " %-*s" : " %.*s\n", (int)m.col_w[i], knobs[i].label);
+			if (knob_in(&m, i))
+				fprintf(f, i < last ? " %-*s" : " %.*s\n", (int)m.col_w[i], knobs[i].label);
 		policy_foreach(matrix_row, &m);
 		fprintf(f, "\n");
 	}
+}
+
+void policy_print_matrix(FILE *f)
+{
+	print_table(f, 0);
+	print_table(f, 1);
 	unsigned lw = 0, nw = 0;
 	for (unsigned i = 0; i < NKNOBS; i++) {
 		if (strlen(knobs[i].label) > lw)
@@ -390,7 +432,7 @@ int policy_write_knobs_md(FILE *f)
 	for (unsigned i = 0; i < NKNOBS; i++)
 		fprintf(f, "---|");
 	fprintf(f, "\n");
-	struct matrix_ctx m = { .f = f, .md = true, .first = 0, .end = NKNOBS };
+	struct matrix_ctx m = { .f = f, .md = true, .first = 0, .end = NKNOBS, .arm = -1 };
 	policy_foreach(matrix_row, &m);
 	fprintf(f, "\nColumns:");
 	for (unsigned i = 0; i < NKNOBS; i++)

@@ -360,6 +360,54 @@ static const struct policy presets[] = {
 	  .summary = "KVM/arm64 6.14 on x86: trap until the first access, then guest-owned until vcpu_load; switch while owned",
 	  .ref = "arch/arm64/kvm/debug.c kvm_vcpu_load_debug, kvm_debug_set_guest_ownership; hyp/include/hyp/debug-sr.h "
 		 "__debug_switch_to_guest_common (Oliver Upton, Dec 2024, Linux 6.14)"),
+
+	/* ---- Arm (issue 20): KVM/arm on the Arm vendor (vendor: arm) ----
+	 * The three eras of KVM/arm's debug-register switching, each read from
+	 * its source (docs/kvm-arm.md has the walk-through).  Every x86 knob
+	 * is at its default and ignored by the Arm vendor. */
+
+	/* arm32_dirty - seed 004 as posted: a trapped cp14 write stores the
+	 * value and sets KVM_ARM_DEBUG_DIRTY (reads only return it); on entry
+	 * DBGDSCR.MDBGEN (MDSCR_EL1.MDE on an AArch64 CPU) sets the dirty bit
+	 * first, then "If the dirty bit is set ... disable the traps, save host
+	 * registers, restore guest registers ... Otherwise, enable the traps";
+	 * on exit "If the dirty bit is set, save guest registers, restore host
+	 * registers and clear the dirty bit".  Run on the AArch64 registers the
+	 * cp14 ones map to (arm/exit_qual.h). */
+	PRESET(.name = "arm32_dirty", .kernel = "not merged (arm32 RFC, 2015; arm32 KVM removed in 5.7)",
+	  .arm_switch = ARM_SW_DIRTY, .arm_claim_on_read = false, .arm_mde_check = ARM_MDE_BEFORE_TRAPS,
+	  .arm_check_kde = false,
+	  .summary = "Arm, seed 004: trap until a write, MDBGEN (MDE) forces the switch, dirty bit cleared on exit",
+	  .ref = "[PATCH 08/10] KVM: arm: implement dirty bit mechanism for debug registers "
+		 "(Zhichao Huang, 2015-05-15); seed 004"),
+
+	/* arm64_dirty - arm64 from 2015 to 6.13 (the Debian 6.1 and 6.12
+	 * kernels): kvm_arm_setup_debug() before every entry computes
+	 * MDCR_EL2.TDA from DEBUG_DIRTY first (kvm_arm_setup_mdcr_el2: trap
+	 * "if ... The guest is not using debug (DEBUG_DIRTY clear)"), then sets
+	 * DEBUG_DIRTY if MDSCR_EL1 has KDE or MDE ("perform a full save/restore
+	 * cycle"); trapped writes set it (trap_debug_regs, reg_to_dbg); the hyp
+	 * switch saves the host's bank and loads the guest's while it is set,
+	 * and __debug_switch_to_host_common clears it after every exit. */
+	PRESET(.name = "arm64_dirty", .kernel = "6.1-6.13 (Debian 12 6.1, Debian 13 6.12)",
+	  .arm_switch = ARM_SW_DIRTY, .arm_claim_on_read = false, .arm_mde_check = ARM_MDE_AFTER_TRAPS,
+	  .summary = "Arm, 6.1-6.13: DEBUG_DIRTY from a trapped write or MDE/KDE, cleared after every exit",
+	  .ref = "arch/arm64/kvm/debug.c kvm_arm_setup_debug, sys_regs.c trap_debug_regs/reg_to_dbg, "
+		 "hyp/include/hyp/debug-sr.h (torvalds/linux 602bf1830798, 3daee2e4b356)"),
+
+	/* arm64_owner-6.14 - Linux 6.14's debug rework: kvm_vcpu_load_debug() makes
+	 * the guest the owner at vcpu_load when MDSCR_EL1 has KDE or MDE, else
+	 * FREE; any trapped access (trap_dbg_wb_reg, trap_debug_regs) calls
+	 * kvm_debug_set_guest_ownership() and clears MDCR_EL2.TDA; the hyp
+	 * switch runs on every entry and exit while the owner is not FREE, and
+	 * the owner is recomputed only at the next vcpu_load (after a return to
+	 * user space, or an OSLAR write: kvm_debug_handle_oslar puts and
+	 * reloads the vCPU). */
+	PRESET(.name = "arm64_owner-6.14", .kernel = "6.14+",
+	  .arm_switch = ARM_SW_OWNER,
+	  .summary = "Arm, 6.14+: debug ownership fixed at vcpu_load, guest-owned after a trap until the next load",
+	  .ref = "Oliver Upton, KVM: arm64: debug rework (Linux 6.14): debug.c kvm_vcpu_load_debug, "
+		 "kvm_debug_set_guest_ownership; sys_regs.c trap_dbg_wb_reg; hyp/include/hyp/debug-sr.h"),
 };
 #pragma GCC diagnostic pop
 
@@ -408,6 +456,12 @@ void policy_foreach(void (*cb)(const struct policy *p, void *ctx), void *ctx)
 }
 
 bool policy_exists(const char *name) { return policy_find(name) != NULL; }
+
+bool policy_is_arm(const char *name)
+{
+	const struct policy *p = policy_find(name);
+	return p && p->arm_switch != ARM_SW_NONE;
+}
 
 void policy_list(void (*cb)(const char *name, const char *summary, void *ctx), void *ctx)
 {

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 bool policy_exists(const char *name);
+/* A preset for the Arm vendor (knob arm_switch != none), issue 20. */
+bool policy_is_arm(const char *name);
 /* The note for a deprecated preset name (policies.c aliases), or NULL. */
 const char *policy_alias_note(const char *name);
 void policy_list(void (*cb)(const char *name, const char *summary, void *ctx), void *ctx);

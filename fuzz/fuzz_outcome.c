@@ -4,12 +4,15 @@
  * ... "end") and the image reader (kvm_image_read: the static runner's
  * input).  Each returns 0, or -1 with a one-line message; an outcome that
  * parses must survive a round trip (written by kvm_outcome_write, read
- * back, written again: the same text). */
+ * back, written again: the same text).  The same bytes also go to reference
+ * 4's outcome reader (arm_outcome_read, sim/ref/arm_ref.c, issue 20): 0 or
+ * one line. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sim/ref/arm_ref.h"
 #include "sim/ref/devkvm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -67,5 +70,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		one_line("image", err);
 	kvm_image_free(img);
 	free(img);
+	struct arm_outcome *ao = calloc(1, sizeof(*ao));
+	if (!ao)
+		return 0;
+	err[0] = 0;
+	if (arm_outcome_read((const char *)data, size, ao, err, sizeof err))
+		one_line("arm outcome", err);
+	free(ao);
 	return 0;
 }

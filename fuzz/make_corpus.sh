@@ -10,7 +10,8 @@
 # OUT_DIR/report/    result JSON of every bundled scenario (hvsim run --format json)
 # OUT_DIR/trace/     its JSONL trace (hvsim run --trace), those under 1 MiB
 # OUT_DIR/cost/      the bundled cost models (cpu/costs/*.cost)
-# OUT_DIR/outcome/   the cached real-KVM outcomes (sim/ref/kvm-amd-tcg/cache/)
+# OUT_DIR/outcome/   the cached real-KVM outcomes (sim/ref/kvm-amd-tcg/cache/, and
+#                    reference 4's sim/ref/kvm-arm64-tcg/cache*/)
 #                    and the reference images of the bundled scenarios
 # OUT_DIR/step/      a few step command scripts
 # The hvsim binary is build/hvsim if it exists (faster), else BUILD_FUZZ_DIR's.
@@ -55,6 +56,9 @@ done
 find "$out/report" "$out/trace" "$out/outcome" -type f -empty -delete
 cp "$root"/cpu/costs/*.cost "$out/cost/"
 cp "$root"/sim/ref/kvm-amd-tcg/cache/*.out "$out/outcome/" 2>/dev/null || true
+for f in "$root"/sim/ref/kvm-arm64-tcg/cache*/*.out; do
+	if [ -f "$f" ]; then cp "$f" "$out/outcome/arm64-$(basename "$(dirname "$f")")-$(basename "$f")"; fi
+done
 printf '\x00until exit\ndreg\nc\n' > "$out/step/until-exit.txt"
 printf '\x01s 5\nregs\nx/4xg $rsp\nb target\nc\ninfo b\nd 1\nc\n' > "$out/step/break.txt"
 printf '\x00trace on\nuntil rip loop\ninfo vmcs\ninfo policy\ninfo exits\nr\ndisas loop 4\nq\n' > "$out/step/trace.txt"

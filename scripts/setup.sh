@@ -14,7 +14,8 @@ usage() {
 	exit 2
 }
 
-pkgs=(cmake gcc make pkg-config binutils
+# binutils-aarch64-linux-gnu: the assembler of the aarch64 scenarios (vendor: arm, issue 20)
+pkgs=(cmake gcc make pkg-config binutils binutils-aarch64-linux-gnu
       libunicorn-dev libcapstone-dev libyaml-dev libcriterion-dev libedit-dev)
 
 for arg in "$@"; do

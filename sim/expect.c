@@ -12,7 +12,7 @@
 
 static bool is_vendor(const char *s, size_t n)
 {
-	return (n == 3 && (memcmp(s, "vmx", 3) == 0 || memcmp(s, "svm", 3) == 0)) ||
+	return (n == 3 && (memcmp(s, "vmx", 3) == 0 || memcmp(s, "svm", 3) == 0 || memcmp(s, "arm", 3) == 0)) ||
 	       (n == 4 && memcmp(s, "none", 4) == 0);
 }
 
@@ -313,7 +313,7 @@ int expect_check(const struct expectation *e, const struct scenario *sc, char *e
 		memcpy(pol, sel, pn);
 		pol[pn] = '\0';
 		if (at && !is_vendor(at + 1, strlen(at + 1))) {
-			snprintf(err, errsize, "unknown vendor '%s' in selector '%s' (want vmx, svm or none)",
+			snprintf(err, errsize, "unknown vendor '%s' in selector '%s' (want vmx, svm, arm or none)",
 				 at + 1, sel);
 			return -1;
 		}

@@ -32,6 +32,14 @@ static const char *const gpr_names[16] = {
 #define D_FINAL_HW   "hardware DRn at the end of the run"
 #define D_FINAL_GST  "the guest's architectural DRn at the end (oracle)"
 #define D_FINAL_HV   "the hypervisor's view of the guest's DRn at the end"
+/* Arm runs (issue 20) */
+#define D_ARM_TRAP_R "Arm: trapped MRS of this debug register (ESR_EL2 EC 0x18), emulated by KVM"
+#define D_ARM_TRAP_W "Arm: trapped MSR of this debug register"
+#define D_ARM_HW_R   "Arm: hypervisor reads of this hardware debug register (world switch)"
+#define D_ARM_HW_W   "Arm: hypervisor writes of this hardware debug register (world switch)"
+#define D_ARM_FIN_HW "Arm: hardware debug register at the end of the run"
+#define D_ARM_FIN_G  "Arm: the guest's architectural value of the register at the end (oracle)"
+#define D_ARM_FIN_HV "Arm: KVM's copy of the guest's register at the end"
 
 void result_slot_name(const struct run_result *r, unsigned i, char *buf, size_t n)
 {
@@ -126,6 +134,55 @@ static int vs(visit_cb cb, void *ctx, const char *path, const char *desc, const 
 
 #define VISIT(expr) do { int rc_ = (expr); if (rc_) return rc_; } while (0)
 
+/* An Arm run (vendor arm, or an aarch64 guest on bare metal). */
+static bool arm_run(const struct run_result *r) { return r->arm_brps != 0; }
+
+/* The Arm debug registers a result shows: the implemented banks and the
+ * single registers (cpu/arm_dbg_regs.def). */
+static bool arm_reg_shown(const struct run_result *r, int reg)
+{
+	int slot = arm_dbgreg_slot(reg);
+	if (slot < 0)
+		return true;
+	return (unsigned)slot < ((reg < ARM_DBGWVR0) ? r->arm_brps : r->arm_wrps);
+}
+
+static int visit_arm(const struct run_result *r, visit_cb cb, void *ctx)
+{
+	char p[192];
+	static const struct {
+		const char *prefix, *desc;
+		size_t off;
+		bool stats;
+	} tab[] = {
+		{ "arm.traps.read", D_ARM_TRAP_R, offsetof(struct stats, arm_traps_r), true },
+		{ "arm.traps.write", D_ARM_TRAP_W, offsetof(struct stats, arm_traps_w), true },
+		{ "arm.hw_reads", D_ARM_HW_R, offsetof(struct stats, arm_hw_r), true },
+		{ "arm.hw_writes", D_ARM_HW_W, offsetof(struct stats, arm_hw_w), true },
+		{ "arm.final.hw", D_ARM_FIN_HW, offsetof(struct run_result, arm_hw), false },
+		{ "arm.final.guest", D_ARM_FIN_G, offsetof(struct run_result, arm_guest), false },
+		{ "arm.final.hv", D_ARM_FIN_HV, offsetof(struct run_result, arm_hv), false },
+	};
+	uint64_t tr = 0, tw = 0;
+	for (int i = 0; i < ARM_DBGREG_N; i++) {
+		tr += r->st.arm_traps_r[i];
+		tw += r->st.arm_traps_w[i];
+	}
+	VISIT(vu(cb, ctx, "arm.traps.reads", "Arm: trapped MRS of any debug register", tr));
+	VISIT(vu(cb, ctx, "arm.traps.writes", "Arm: trapped MSR of any debug register", tw));
+	for (size_t k = 0; k < sizeof(tab) / sizeof(tab[0]); k++) {
+		const char *base = tab[k].stats ? (const char *)&r->st : (const char *)r;
+		const uint64_t *a = (const uint64_t *)(const void *)(base + tab[k].off);
+		for (int i = 0; i < ARM_DBGREG_N; i++) {
+			if (!arm_reg_shown(r, i) || (i == ARM_ID_AA64DFR0_EL1 && !tab[k].stats))
+				continue;
+			snprintf(p, sizeof(p), "%s.%s", tab[k].prefix, arm_dbgreg_name(i));
+			VISIT(vu(cb, ctx, p, tab[k].desc, a[i]));
+		}
+	}
+	return 0;
+}
+
 /* The walk of result_visit; with `want` (result_field), the families of
  * paths that cannot be `want` are skipped (their prefix differs) and no
  * path string is built for an exit slot of another name: the same item is
@@ -164,10 +221,17 @@ static int visit(const struct run_result *r, visit_cb cb, void *ctx, const char 
 	VISIT(vs(cb, ctx, "guest.stop", "why the guest stopped (halt, budget, fault, triple_fault, ...)",
 		 engine_stop_name(r->stop)));
 	VISIT(vs(cb, ctx, "guest.stop_message", "detail of the stop reason", r->stop_msg));
-	VISIT(vu(cb, ctx, "guest.rip", "final guest RIP", r->guest_rip));
-	for (int i = 0; i < 16 && may(want, "guest.regs."); i++) {
-		snprintf(p, sizeof(p), "guest.regs.%s", gpr_names[i]);
-		VISIT(vu(cb, ctx, p, "final guest general-purpose register", r->gprs[i]));
+	VISIT(vu(cb, ctx, "guest.rip", "final guest RIP (Arm: PC)", r->guest_rip));
+	if (arm_run(r)) {
+		for (int i = 0; i < 31 && may(want, "guest.regs."); i++) {
+			snprintf(p, sizeof(p), "guest.regs.x%d", i);
+			VISIT(vu(cb, ctx, p, "final guest general-purpose register", r->arm_x[i]));
+		}
+	} else {
+		for (int i = 0; i < 16 && may(want, "guest.regs."); i++) {
+			snprintf(p, sizeof(p), "guest.regs.%s", gpr_names[i]);
+			VISIT(vu(cb, ctx, p, "final guest general-purpose register", r->gprs[i]));
+		}
 	}
 
 	static const struct {
@@ -207,6 +271,14 @@ static int visit(const struct run_result *r, visit_cb cb, void *ctx, const char 
 	if (r->st.guest_debug)
 		VISIT(vu(cb, ctx, "exits.to_user.debug", D_TO_USER_DBG, r->st.exits_to_user_debug));
 
+	if (arm_run(r)) {
+		/* the Arm debug registers instead of DR0-DR7 */
+		VISIT(visit_arm(r, cb, ctx));
+		VISIT(vu(cb, ctx, "db.log_dropped", "#DB records not kept in db.log (log full)", r->db_dropped));
+		VISIT(vu(cb, ctx, "violations_dropped", "violations not kept in the violations list (list full)",
+			 r->viol_dropped));
+		return 0;
+	}
 	static const struct {
 		const char *prefix, *desc;
 		size_t off;
@@ -467,6 +539,16 @@ bool result_field_known(const char *path, bool *is_str)
 	}
 	if (world_field_known(path, is_str))              /* only in host-world runs */
 		return true;
+	/* Arm runs' fields (issue 20), which a zero (x86) result does not show */
+	static struct run_result arm_zero;
+	if (!arm_zero.arm_brps) {
+		arm_zero.arm_brps = ARM_MAX_BRPS;
+		arm_zero.arm_wrps = ARM_MAX_WRPS;
+	}
+	if (result_field(&arm_zero, path, &v, &s) == 0) {
+		*is_str = s != NULL;
+		return true;
+	}
 	static const char *const dyn[] = {
 		"exits.by_reason.", "exits.cycles.", "exits.min.", "exits.max.", "exits.sumsq.",
 	};
@@ -564,6 +646,17 @@ void result_field_patterns(void (*cb)(const char *path, const char *type, const 
 			cb(pth, "u64", d, ctx);
 		}
 	}
+	cb("guest.regs.xN", "u64", "Arm runs: final X0-X30 (instead of the x86 registers)", ctx);
+	cb("arm.traps.reads", "u64", "Arm: trapped MRS of any debug register", ctx);
+	cb("arm.traps.writes", "u64", "Arm: trapped MSR of any debug register", ctx);
+	cb("arm.traps.read.REG", "u64", D_ARM_TRAP_R " (REG: dbgbvrN_el1, dbgbcrN_el1, dbgwvrN_el1, dbgwcrN_el1, "
+	   "mdscr_el1, oslar_el1, oslsr_el1, ..., id_aa64dfr0_el1; Arm runs show these instead of dr.*)", ctx);
+	cb("arm.traps.write.REG", "u64", D_ARM_TRAP_W, ctx);
+	cb("arm.hw_reads.REG", "u64", D_ARM_HW_R, ctx);
+	cb("arm.hw_writes.REG", "u64", D_ARM_HW_W, ctx);
+	cb("arm.final.hw.REG", "u64", D_ARM_FIN_HW, ctx);
+	cb("arm.final.guest.REG", "u64", D_ARM_FIN_G, ctx);
+	cb("arm.final.hv.REG", "u64", D_ARM_FIN_HV, ctx);
 	cb("mem.ADDR.SIZE", "u64", "guest memory at ADDR (hex or a label), SIZE 1/2/4/8 bytes little-endian "
 	   "(expectations only, not in JSON)", ctx);
 	cb("db.log", "list", "#DB records {cycle, rip, dr6, hw_dr6, hw_slots, ideal_slots, outcome, who, cause}; "

@@ -245,9 +245,16 @@ int sim_load_cost(const struct scenario *sc, const char *override, const char *k
 	return 0;
 }
 
+unsigned sim_cost_vendor_bit(enum vendor v)
+{
+	/* an Arm run is priced with the vmx.* entries (hvsim has no Arm cost
+	 * model: docs/kvm-arm.md, "Cycles"), so it needs a model for vmx */
+	return v == VENDOR_VMX || v == VENDOR_ARM ? 1u : v == VENDOR_SVM ? 2u : 0u;
+}
+
 bool sim_cost_applies(const struct cost_model *m, enum vendor v)
 {
-	unsigned bit = v == VENDOR_VMX ? 1u : v == VENDOR_SVM ? 2u : 0u;
+	unsigned bit = sim_cost_vendor_bit(v);
 	return !bit || (m->vendors & bit);
 }
 
@@ -262,6 +269,18 @@ int sim_cost_check_vendor(const struct scenario *sc, const char *override, const
 	if (sim_cost_applies(m, v))
 		return 0;
 	const char *mv = m->vendors == 1 ? "vmx" : "svm", *rv = scenario_vendor_name(v);
+	if (v == VENDOR_ARM) {
+		if (override)
+			snprintf(err, errsize, "hvsim: --cost %s: the model is for %s (@vendor %s) and cannot price an arm run "
+				 "(Arm runs are priced with the vmx.* entries, docs/kvm-arm.md); use a vmx model ('hvsim "
+				 "list costs')", m->name, mv, mv);
+		else
+			snprintf(err, errsize, "%s:%d:%d: cpu.model: '%s' is for %s (@vendor %s) and cannot price an arm run "
+				 "(Arm runs are priced with the vmx.* entries, docs/kvm-arm.md); use a vmx model ('hvsim "
+				 "list costs')", sc->path ? sc->path : "-", sc->cost_model_pos.line, sc->cost_model_pos.col,
+				 m->name, mv, mv);
+		return -1;
+	}
 	if (override)
 		snprintf(err, errsize, "hvsim: --cost %s: the model is for %s (@vendor %s) and cannot price a %s run "
 			 "(its %s.* entries are 0); use a %s model ('hvsim list costs') or --vendor %s", m->name, mv, mv,
@@ -548,14 +567,14 @@ static void copy_logs(struct run_ctx *r, struct run_result *res)
 			res->viol[res->nviol++] = vl[k][i];
 }
 
-static void copy_memory(struct run_ctx *r, struct run_result *res)
+void sim_copy_memory(const struct scenario *sc, struct run_result *res,
+		     int (*read)(void *ctx, uint64_t addr, void *buf, size_t n), void *ctx)
 {
 	/* The guest code region and every data region of up to 1 MiB, for
 	 * `mem.ADDR.SIZE` expectations and for reading what the guest wrote
 	 * (`hvsim step`); of a larger region, only the bytes an expectation
 	 * names are kept, so that any expectation can be evaluated whatever the
 	 * number and size of the regions. */
-	const struct scenario *sc = r->sc;
 	const uint64_t whole = 1u << 20;
 	unsigned n = 1;
 	size_t total = sc->guest.code.size <= whole ? sc->guest.code.size : 0;
@@ -576,11 +595,11 @@ static void copy_memory(struct run_ctx *r, struct run_result *res)
 		return;
 	uint8_t *p;
 	if (sc->guest.code.size <= whole && (p = result_mem_add(res, sc->guest.code.base, sc->guest.code.size)))
-		engine_mem_read(r->guest, sc->guest.code.base, p, sc->guest.code.size);
+		read(ctx, sc->guest.code.base, p, sc->guest.code.size);
 	for (size_t i = 0; i < sc->guest.ndata; i++) {
 		const uint64_t a = sc->guest.data[i].addr, s = sc->guest.data[i].size;
 		if (s <= whole && (p = result_mem_add(res, a, s)))
-			engine_mem_read(r->guest, a, p, s);
+			read(ctx, a, p, s);
 	}
 	/* the bytes of expectations outside every kept region (those inside one
 	 * are read from it: result.c looks regions up in order) */
@@ -595,9 +614,14 @@ static void copy_memory(struct run_ctx *r, struct run_result *res)
 			       res->mem_regions[j].size - (a - res->mem_regions[j].addr) >= s;
 		if (kept)
 			continue;
-		if ((p = result_mem_add(res, a, s)) && engine_mem_read(r->guest, a, p, s))
+		if ((p = result_mem_add(res, a, s)) && read(ctx, a, p, s))
 			res->nmem_regions--, res->mem_size -= s; /* unmapped: the expectation reports no field */
 	}
+}
+
+static int engine_read(void *ctx, uint64_t addr, void *buf, size_t n)
+{
+	return engine_mem_read(ctx, addr, buf, n);
 }
 
 /* ---- the vCPU loop -----------------------------------------------------------------
@@ -682,12 +706,14 @@ static enum engine_stop vcpu_run(struct run_ctx *r)
 	}
 }
 
+struct first_ctx { const char *name; bool arm; };
+
 static void first_preset(const char *name, const char *summary, void *ctx)
 {
-	const char **first = ctx;
+	struct first_ctx *f = ctx;
 	(void)summary;
-	if (!strcmp(*first, "all"))
-		*first = name;
+	if (!strcmp(f->name, "all") && policy_is_arm(name) == f->arm)
+		f->name = name;
 }
 
 static int sim_run_once(const struct scenario *sc, const struct run_config *cfg, struct run_result *res,
@@ -703,13 +729,41 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	}
 	r->sc = sc;
 	const char *pname = cfg->policy ? cfg->policy : (sc->npolicies ? sc->policies[0] : "bp_enabled");
-	if (!strcmp(pname, "all"))         /* `policies: all`: its first, the first preset (issue 15 item 11) */
-		policy_list(first_preset, &pname);
+	if (!strcmp(pname, "all")) {       /* `policies: all`: its first, the first preset (issue 15 item 11) */
+		struct first_ctx f = { pname, sc->arch == ARCH_AARCH64 };   /* of the architecture (issue 20) */
+		policy_list(first_preset, &f);
+		pname = f.name;
+	}
 	/* the model, with the entries of the policy's kernel (name@KERNEL) */
 	if (sim_resolve_policy(sc, pname, &pol, err, errsize) ||
 	    sim_load_cost(sc, cfg->cost_model, pol.kernel, &r->cost, err, errsize) ||
 	    sim_cost_check_vendor(sc, cfg->cost_model, &r->cost, cfg->vendor, err, errsize))
 		goto out;
+	/* an aarch64 guest runs on the Arm machine (sim/run_arm.c, issue 20);
+	 * the vendors of the other architecture are refused here */
+	if ((sc->arch == ARCH_AARCH64) != (cfg->vendor == VENDOR_ARM) &&
+	    !(sc->arch == ARCH_AARCH64 && cfg->vendor == VENDOR_NONE)) {
+		snprintf(err, errsize, "%s:%d:%d: vendor %s cannot run a%s guest (%s)", sc->path ? sc->path : "-",
+			 sc->vendor_pos.line, sc->vendor_pos.col, scenario_vendor_name(cfg->vendor),
+			 sc->arch == ARCH_AARCH64 ? "n aarch64" : "n x86_64",
+			 sc->arch == ARCH_AARCH64 ? "use vendor arm or none" : "use vmx, svm or none");
+		goto out;
+	}
+	if (sc->arch == ARCH_AARCH64) {
+		rc = sim_run_arm(sc, cfg, &pol, &r->cost, res, err, errsize, dry);
+		goto out;
+	}
+	if (cfg->vendor != VENDOR_NONE && pol.arm_switch != ARM_SW_NONE) {
+		int line = 0, col = 0;
+		for (size_t i = 0; i < sc->npolicies; i++)
+			if (!strcmp(sc->policies[i], pol.name) && sc->policy_pos) {
+				line = sc->policy_pos[i].line;
+				col = sc->policy_pos[i].col;
+			}
+		snprintf(err, errsize, "%s:%d:%d: policy %s is an Arm policy (vendor arm); VMX and SVM run the x86 "
+			 "presets (see 'hvsim list policies')", sc->path ? sc->path : "-", line, col, pol.name);
+		goto out;
+	}
 	cpu_init(&r->cpu, &r->cost);
 	r->cpu.feat.rtm = sc->cpu_rtm;
 	r->cpu.feat.bus_lock = sc->cpu_bus_lock;
@@ -835,7 +889,7 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	for (int i = 0; i < 16; i++)
 		res->gprs[i] = engine_gpr(r->guest, i);
 	copy_logs(r, res);
-	copy_memory(r, res);
+	sim_copy_memory(r->sc, res, engine_read, r->guest);
 	for (int i = 0; i < r->m.nvcpus; i++)
 		*imprecise = *imprecise || engine_fault_imprecise(r->m.vcpu[i].eng);
 	rc = 0;

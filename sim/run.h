@@ -27,12 +27,13 @@ struct run_machine {
 	/* the host world (sim/machine.h: every CPU, vCPU and task), NULL when
 	 * the scenario has none; then cpu/guest/v above are CPU 0 and vCPU 0 */
 	const struct machine *world;
+	struct a64 *arm_guest;         /* Arm runs (issue 20): the AArch64 engine (guest is NULL) */
 };
 
 /* Options of one run. */
 struct run_config {
 	const char *policy;            /* policy or variant name (NULL = first of the scenario) */
-	enum vendor vendor;            /* VENDOR_VMX, VENDOR_SVM or VENDOR_NONE (bare metal) */
+	enum vendor vendor;            /* VENDOR_VMX, VENDOR_SVM, VENDOR_ARM or VENDOR_NONE (bare metal) */
 	const char *cost_model;        /* override of the scenario's cost model (NULL = keep) */
 	void (*trace)(void *ctx, const struct sim_event *ev);   /* event sink (NULL = none) */
 	void *trace_ctx;
@@ -48,6 +49,10 @@ struct run_config {
 	 * the same guest (sim/reuse.h): the same results, slower; for
 	 * tests/test_exit_path.c */
 	bool no_reuse;
+	/* Arm runs: host interrupts replayed from a reference's exit order
+	 * (sim/ref/arm_ref.c; arm_replay_irqs in arm/arm.h), NULL = none */
+	const uint64_t *arm_irq_replay;
+	size_t arm_nirq_replay;
 };
 
 /* The result of one run: the stable contract behind the JSON output
@@ -55,7 +60,7 @@ struct run_config {
 struct run_result {
 	char scenario[128];            /* scenario name */
 	char policy[64];               /* policy name */
-	char vendor[8];                /* "vmx", "svm" or "none" */
+	char vendor[8];                /* "vmx", "svm", "arm" or "none" */
 	char cost_model[64];           /* cost model name */
 	struct cost_model cost;        /* the model the run used (with cpu.costs applied) */
 	uint64_t cost_n[COST_N];       /* times each cost entry was charged (cycles.total = sum n x price) */
@@ -73,8 +78,14 @@ struct run_result {
 	uint64_t hw_dr[8];             /* hardware DRs at the end */
 	uint64_t guest_dr[8];          /* guest architectural DRs at the end (oracle) */
 	uint64_t hv_dr[8];             /* the hypervisor's view of the guest DRs (db[], dr6, dr7) */
-	uint64_t guest_rip;            /* final guest RIP */
+	uint64_t guest_rip;            /* final guest RIP (Arm: PC) */
 	uint64_t gprs[16];             /* final guest GPRs */
+	/* Arm runs (vendor "arm", issue 20) */
+	uint64_t arm_x[31];            /* final X0-X30 */
+	uint64_t arm_hw[ARM_DBGREG_N];     /* hardware debug registers at the end */
+	uint64_t arm_guest[ARM_DBGREG_N];  /* the guest's architectural debug registers (oracle) */
+	uint64_t arm_hv[ARM_DBGREG_N];     /* KVM's copy of the guest's debug registers */
+	unsigned arm_brps, arm_wrps;   /* the CPU's breakpoints and watchpoints */
 	/* guest memory snapshot for `mem.ADDR.SIZE` expectations: read on demand */
 	uint8_t *mem_copy;             /* copy of the kept guest regions, back to back (owned) */
 	size_t mem_size;               /* bytes used in mem_copy */
@@ -117,6 +128,10 @@ int sim_load_cost(const struct scenario *sc, const char *override, const char *k
 int sim_load_cost_model(const char *model, struct cost_model *m, char *err, size_t errsize);
 /* Whether model m prices runs on vendor v: its @vendor includes v (every
  * model applies to bare metal, which has no transitions). */
+/* The @vendor bit (1 vmx, 2 svm) whose entries price a run of vendor v:
+ * arm runs are priced with the vmx.* entries (docs/kvm-arm.md), bare metal
+ * with none (0). */
+unsigned sim_cost_vendor_bit(enum vendor v);
 bool sim_cost_applies(const struct cost_model *m, enum vendor v);
 /* 0, or -1 with the one-line refusal sim_run() gives when m does not
  * apply to v (override = --cost, else the scenario's cpu.model). */
@@ -128,6 +143,18 @@ int sim_cost_check_vendor(const struct scenario *sc, const char *override, const
  * for every (policy, vendor) a run would use, so that validate rejects
  * whatever run would (issue 15 item 6). */
 int sim_check(const struct scenario *sc, const struct run_config *cfg, char *err, size_t errsize);
+
+/* The guest memory a result keeps (sim/run.c): the code region and every
+ * data region of up to 1 MiB, and the bytes any `mem.` expectation names;
+ * `read` is the engine's (x86 or AArch64) memory read, 0 on success. */
+void sim_copy_memory(const struct scenario *sc, struct run_result *res,
+		     int (*read)(void *ctx, uint64_t addr, void *buf, size_t n), void *ctx);
+
+/* The Arm machine (sim/run_arm.c, issue 20): sim_run() and sim_check() for
+ * an aarch64 scenario, with the policy and cost model already resolved.
+ * `dry` builds the machine without running it. */
+int sim_run_arm(const struct scenario *sc, const struct run_config *cfg, const struct policy *pol,
+		const struct cost_model *cost, struct run_result *res, char *err, size_t errsize, bool dry);
 
 /* Look up a result field by its dotted JSON path ("exits.by_reason.DR_ACCESS",
  * "db.guest.missed", "dr.hw_writes.dr7", "guest.stop", "mem.0x80000.8",

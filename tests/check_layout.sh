@@ -15,7 +15,7 @@ layer() {
 	sim/util/*) echo util ;;   sim/loader/*) echo loader ;;
 	sim/render/*) echo render ;; sim/ref/*) echo ref ;; sim/cli/*) echo cli ;;
 	sim/*) echo sim ;;         cpu/engine/*) echo engine ;; cpu/*) echo cpu ;;
-	debugreg/*) echo debugreg ;; vmx/*) echo vmx ;; svm/*) echo svm ;;
+	debugreg/*) echo debugreg ;; vmx/*) echo vmx ;; svm/*) echo svm ;; arm/*) echo arm ;;
 	host/*) echo host ;;
 	*) echo other ;;
 	esac
@@ -30,11 +30,12 @@ allowed() {
 	debugreg) echo "debugreg host cpu util" ;;
 	vmx)      echo "vmx debugreg host engine cpu util" ;;
 	svm)      echo "svm debugreg host engine cpu util" ;;
+	arm)      echo "arm debugreg host engine cpu util" ;;
 	loader)   echo "loader cpu util" ;;
-	sim)      echo "sim vmx svm debugreg host engine cpu loader util" ;;
-	render)   echo "render sim vmx svm debugreg host engine cpu loader util" ;;
-	ref)      echo "ref render sim vmx svm debugreg host engine cpu loader util" ;;
-	cli)      echo "cli ref render sim vmx svm debugreg host engine cpu loader util" ;;
+	sim)      echo "sim vmx svm arm debugreg host engine cpu loader util" ;;
+	render)   echo "render sim vmx svm arm debugreg host engine cpu loader util" ;;
+	ref)      echo "ref render sim vmx svm arm debugreg host engine cpu loader util" ;;
+	cli)      echo "cli ref render sim vmx svm arm debugreg host engine cpu loader util" ;;
 	*)        echo "*" ;;
 	esac
 }
@@ -52,12 +53,16 @@ while IFS= read -r f; do
 		*) echo "$f:$ln: $from must not include $inc ($to is not below $from)"; bad=1 ;;
 		esac
 	done < <(grep -n '^#include "' "$f" | sed -E 's/^([0-9]+):#include "([^"]+)".*/\1:\2/')
-done < <(git ls-files 'cpu/*' 'host/*' 'debugreg/*' 'vmx/*' 'svm/*' 'sim/*' | grep -E '\.(c|h|def)$')
+done < <(git ls-files 'cpu/*' 'host/*' 'debugreg/*' 'vmx/*' 'svm/*' 'arm/*' 'sim/*' | grep -E '\.(c|h|def)$')
 
-# 2. one write path: `X->dr[...] = ` / `c->dr[...] |= ` outside cpu/cpu.c
+# 2. one write path: `X->dr[...] = ` / `c->dr[...] |= ` outside cpu/cpu.c, and
+#    the Arm CPU's debug bank (`->arm.reg[...] =`) outside cpu_arm_write()
 while IFS= read -r hit; do
 	echo "$hit: hardware DR assignment outside cpu_dr_write() (cpu/cpu.h)"; bad=1
-done < <(git grep -nE '(\bc|cpu)->dr\[[^]]*\] *([-+&|^]?=)([^=]|$)' -- cpu host vmx svm debugreg sim ':!cpu/cpu.c' ':!cpu/cpu.h')
+done < <(git grep -nE '(\bc|cpu)->dr\[[^]]*\] *([-+&|^]?=)([^=]|$)' -- cpu host vmx svm arm debugreg sim ':!cpu/cpu.c' ':!cpu/cpu.h')
+while IFS= read -r hit; do
+	echo "$hit: Arm debug-register assignment outside cpu_arm_write() (cpu/cpu.h)"; bad=1
+done < <(git grep -nE 'arm\.reg\[[^]]*\] *([-+&|^]?=)([^=]|$)' -- cpu host vmx svm arm debugreg sim ':!cpu/cpu.c')
 
 # 3. file size
 while IFS= read -r f; do
@@ -70,7 +75,7 @@ done < <(git ls-files 'sim/*.c')
 while IFS=: read -r f l p; do
 	case "$p" in *NAME*|*KEY*|*'<'*|*'*'*) continue ;; esac
 	[ -e "$p" ] || { echo "$f:$l: names $p, which does not exist"; bad=1; }
-done < <(git grep -noE '(^|[^A-Za-z0-9_./<>*-])(cpu|host|debugreg|vmx|svm|sim|tests|scripts|docs|scenarios|bench|fuzz)/[A-Za-z0-9_./<>*-]*[A-Za-z0-9_>*]\.(c|h|def|md|sh|yaml|cost)\b' \
+done < <(git grep -noE '(^|[^A-Za-z0-9_./<>*-])(cpu|host|debugreg|vmx|svm|arm|sim|tests|scripts|docs|scenarios|bench|fuzz)/[A-Za-z0-9_./<>*-]*[A-Za-z0-9_>*]\.(c|h|def|md|sh|yaml|cost)\b' \
 	-- ':!reports' ':!*.out' ':!tests/check_layout.sh' | sed -E 's/^([^:]*):([0-9]*):[^a-z]*/\1:\2:/' | sort -u)
 
 exit $bad

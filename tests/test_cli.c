@@ -64,7 +64,7 @@ Test(cli, usage_errors_exit_2)
 		(const char *[]){ "run", "a.yaml", "b.yaml", NULL },
 		(const char *[]){ "run", "a.yaml", "-o", NULL },
 		(const char *[]){ "run", "a.yaml", "--format", "xml", NULL },
-		(const char *[]){ "run", "a.yaml", "--vendor=arm", NULL },
+		(const char *[]){ "run", "a.yaml", "--vendor=sparc", NULL },
 		(const char *[]){ "check", NULL },
 		(const char *[]){ "validate", NULL },
 		(const char *[]){ "disasm", NULL },

@@ -22,8 +22,11 @@ static const char *const preset_names[] = {
 	"bp_enabled", "eager", "always_exit", "need_reload", "need_reload-6.1", "dirty_bit", "skip_dbgctl_load",
 	"linux-2.6.29", "hwbp-v3-2009", "linux-2.6.33", "linux-3.0", "linux-3.15", "linux-3.19",
 	"linux-5.15", "linux-6.1", "linux-6.12", "xen", "need_reload_vcpu_load", "arm64_owner",
+	/* the Arm vendor's (issue 20) */
+	"arm32_dirty", "arm64_dirty", "arm64_owner-6.14",
 };
 #define NNAMES (sizeof(preset_names) / sizeof(preset_names[0]))
+#define NARM 3u                        /* the last NARM of preset_names */
 
 static const struct policy *get(const char *name)
 {
@@ -115,7 +118,47 @@ Test(knobs, defaults_are_todays_kvm)
 	cr_assert_str_eq(knob(NULL, "vcpu_load_reload"), "false");
 	cr_assert_str_eq(knob(NULL, "deschedule"), "none");
 	cr_assert_str_eq(knob(NULL, "host_switch"), "perf");
-	cr_assert_eq(policy_knob_count(), 33u);
+	/* Arm (issue 20): not an Arm policy; the Arm sub-knobs at KVM/arm's
+	 * newest (6.14 debug ownership: any trapped access claims, MDE/KDE
+	 * looked at in vcpu_load, the host restored on every exit) */
+	cr_assert_str_eq(knob(NULL, "arm_switch"), "none");
+	cr_assert_str_eq(knob(NULL, "arm_claim_on_read"), "true");
+	cr_assert_str_eq(knob(NULL, "arm_mde_check"), "at_load");
+	cr_assert_str_eq(knob(NULL, "arm_check_kde"), "true");
+	cr_assert_str_eq(knob(NULL, "arm_host_restore"), "true");
+	cr_assert_eq(policy_knob_count(), 38u);
+}
+
+/* The Arm eras (issue 20), each from its source: seed 004's trap_debug32
+ * sets the dirty bit on writes only and compute_debug_state checks
+ * DBGDSCR.MDBGEN (no KDE in AArch32) before the traps are decided; 6.1's
+ * kvm_arm_setup_debug decides MDCR_EL2.TDA (kvm_arm_setup_mdcr_el2) before
+ * "If KDE or MDE are set, perform a full save/restore cycle", and
+ * trap_debug_regs/reg_to_dbg set DEBUG_DIRTY on writes; 6.14's
+ * trap_dbg_wb_reg/trap_debug_regs call kvm_debug_set_guest_ownership on
+ * every access and kvm_vcpu_load_debug looks at KDE|MDE. */
+Test(knobs, arm_eras)
+{
+	const struct policy *a32 = get("arm32_dirty"), *a64 = get("arm64_dirty"), *own = get("arm64_owner-6.14");
+	cr_assert_str_eq(knob(a32, "arm_switch"), "dirty");
+	cr_assert_str_eq(knob(a32, "arm_claim_on_read"), "false");
+	cr_assert_str_eq(knob(a32, "arm_mde_check"), "before_traps");
+	cr_assert_str_eq(knob(a32, "arm_check_kde"), "false");
+	cr_assert_str_eq(knob(a64, "arm_switch"), "dirty");
+	cr_assert_str_eq(knob(a64, "arm_claim_on_read"), "false");
+	cr_assert_str_eq(knob(a64, "arm_mde_check"), "after_traps");
+	cr_assert_str_eq(knob(a64, "arm_check_kde"), "true");
+	cr_assert_str_eq(knob(own, "arm_switch"), "owner");
+	cr_assert_str_eq(knob(own, "arm_claim_on_read"), "true");
+	cr_assert_str_eq(knob(own, "arm_mde_check"), "at_load");
+	for (unsigned i = 0; i < NNAMES; i++) {
+		const struct policy *p = get(preset_names[i]);
+		bool arm = i >= NNAMES - NARM;
+		cr_assert_eq(policy_is_arm(preset_names[i]), arm, "%s", preset_names[i]);
+		cr_assert_str_eq(knob(p, "arm_host_restore"), "true", "%s restores the host", preset_names[i]);
+	}
+	cr_assert(strstr(a32->ref, "seed 004"));
+	cr_assert(strstr(own->kernel, "6.14"));
 }
 
 /* bp_enabled is KVM today: every knob at its default. */
@@ -455,8 +498,8 @@ Test(knobs, print_matrix_has_every_preset_and_fits)
 		cr_assert_leq(nl - line, 160, "row %u is %d wide", rows, (int)(nl - line));
 		line = nl + 1;
 	}
-	cr_assert_eq(rows, 1 + NNAMES, "a header and one row per preset");
-	/* The need_reload row: WX, NR, ACT, ALL, rld y, d6a y, dr7 0 ... nrset y. */
+	cr_assert_eq(rows, 1 + NNAMES - NARM, "a header and one row per x86 preset (the Arm ones have their own table)");
+	/* The need_reload row: WX, NR, ACT, ALL, reload y, dr6all y, dr7 0 ... nrset y. */
 	const char *r = strstr(t, "\nneed_reload ");
 	cr_assert_not_null(r);
 	char row[256];

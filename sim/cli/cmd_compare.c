@@ -382,7 +382,7 @@ int cmd_compare(const struct cmd *cmd, int argc, char **argv)
 			goto done;
 		unsigned used = 0;
 		for (size_t j = 0; j < p.nven; j++)
-			used |= p.ven[j] == VENDOR_VMX ? 1u : p.ven[j] == VENDOR_SVM ? 2u : 0u;
+			used |= sim_cost_vendor_bit(p.ven[j]);
 		if ((rc = cost_list_check_used(&costs, used)) >= 0)
 			goto done;
 		nmodels = costs.names.n;

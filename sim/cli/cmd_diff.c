@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sim/cli/verb.h"
+#include "sim/ref/arm_ref.h"
 #include "sim/ref/diff.h"
 #include "sim/ref/divergences.h"
 #include "sim/result.h"
@@ -30,11 +31,17 @@ const char cmd_diff_help[] =
 	"                  (regenerate: sim/ref/kvm-amd-tcg/run.sh SCENARIO);\n"
 	"                  kvm-intel-bochs: real kvm_intel under Bochs, from its cache\n"
 	"                  (regenerate: sim/ref/kvm-intel-bochs/run.sh SCENARIO);\n"
+	"                  kvm-arm64-tcg: real KVM/arm64 (Debian's arm64 cloud kernel under\n"
+	"                  qemu-system-aarch64 TCG with EL2), for aarch64 scenarios, from\n"
+	"                  its cache (regenerate: sim/ref/kvm-arm64-tcg/run.sh SCENARIO),\n"
+	"                  predicted with arm64_dirty (Debian's 6.1 and 6.12) and the\n"
+	"                  reference's IRQ exits replayed where they fell;\n"
 	"                  REF@KERNEL: a booted reference's outcomes on another kernel,\n"
-	"                  from sim/ref/REF/cache-KERNEL (kvm-intel-bochs@6.12 and\n"
-	"                  kvm-amd-tcg@6.12: Debian's 6.12; @6.1 = the default cache),\n"
-	"                  predicted with that kernel's preset (linux-6.12); an outcome\n"
-	"                  of another kernel is skipped\n"
+	"                  from sim/ref/REF/cache-KERNEL (kvm-intel-bochs@6.12,\n"
+	"                  kvm-amd-tcg@6.12, kvm-arm64-tcg@6.12: Debian's 6.12; @6.1 =\n"
+	"                  the default cache), predicted with that kernel's preset\n"
+	"                  (linux-6.12, arm64_dirty); an outcome of another kernel is\n"
+	"                  skipped\n"
 	"  --kvm-patch F   a booted reference's outcomes with KVM rebuilt with patch F\n"
 	"                  (measure: sim/ref/kvm-patch/run.sh --ref R F SCENARIO)\n"
 	"  --format F      text (default) or json (schema hvsim-diff: rows, known\n"
@@ -108,7 +115,8 @@ int cmd_diff(const struct cmd *c, int argc, char **argv)
 	}
 	if (!a.o.file)
 		return verb_usage(&spec, "missing SCENARIO");
-	if (a.vendor) {
+	bool vendor_arm = a.vendor && !strcmp(a.vendor, "arm");
+	if (a.vendor && !vendor_arm) {
 		static const enum vendor choices[] = { VENDOR_VMX, VENDOR_SVM };
 		for (size_t i = 0; i < 2; i++)
 			if (!strcmp(a.vendor, scenario_vendor_name(choices[i])))
@@ -121,14 +129,15 @@ int cmd_diff(const struct cmd *c, int argc, char **argv)
 	static const enum ref_kind refs[] = { REF_KVM, REF_AMD_TCG, REF_INTEL_BOCHS };
 	const char *at = a.ref ? strchr(a.ref, '@') : NULL;
 	size_t rlen = a.ref ? (at ? (size_t)(at - a.ref) : strlen(a.ref)) : 0;
-	bool known = !a.ref;
+	bool arm = rlen == strlen("kvm-arm64-tcg") && !strncmp(a.ref, "kvm-arm64-tcg", rlen);
+	bool known = !a.ref || arm;
 	for (size_t i = 0; a.ref && i < 3; i++)
 		if (strlen(ref_kind_name(refs[i])) == rlen && !strncmp(a.ref, ref_kind_name(refs[i]), rlen)) {
 			a.o.ref = refs[i];
 			known = true;
 		}
 	if (!known)
-		return verb_usage(&spec, "unknown reference '%.*s' (kvm, kvm-amd-tcg or kvm-intel-bochs; "
+		return verb_usage(&spec, "unknown reference '%.*s' (kvm, kvm-amd-tcg, kvm-intel-bochs or kvm-arm64-tcg; "
 				  "the booted ones optionally @KERNEL, e.g. kvm-intel-bochs@6.12)", (int)rlen, a.ref);
 	if (at) {
 		a.o.kernel = at + 1;
@@ -136,10 +145,23 @@ int cmd_diff(const struct cmd *c, int argc, char **argv)
 		if (!isdigit((unsigned char)a.o.kernel[0]) || a.o.kernel[k] || !strchr(a.o.kernel, '.') ||
 		    strstr(a.o.kernel, "..") || a.o.kernel[k - 1] == '.' || k > 15)
 			return verb_usage(&spec, "bad kernel '%s' in --ref %s (a release such as 6.12)", a.o.kernel, a.ref);
-		if (a.o.ref == REF_KVM)
+		if (a.o.ref == REF_KVM && !arm)
 			return verb_usage(&spec, "--ref kvm runs this machine's kernel; @KERNEL names the cache of a booted "
-					  "reference (kvm-amd-tcg or kvm-intel-bochs)");
+					  "reference (kvm-amd-tcg, kvm-intel-bochs or kvm-arm64-tcg)");
 	}
+	if (arm) {
+		/* reference 4, KVM/arm64 (issue 20): sim/ref/arm_ref.c */
+		if (a.vendor && !vendor_arm)
+			return verb_usage(&spec, "--ref kvm-arm64-tcg compares the arm vendor");
+		if (a.o.kvm_patch)
+			return verb_usage(&spec, "--kvm-patch is not available for kvm-arm64-tcg");
+		if (a.format && strcmp(a.format, "text") && strcmp(a.format, "json"))
+			return verb_usage(&spec, "unknown format '%s' (text or json)", a.format);
+		return arm_ref_diff(a.o.file, a.o.policy, a.o.cache, a.o.kernel, a.format && !strcmp(a.format, "json"),
+				    stdout);
+	}
+	if (vendor_arm)
+		return verb_usage(&spec, "vendor arm is compared with --ref kvm-arm64-tcg");
 	if (a.o.kvm_patch && a.o.ref == REF_KVM)
 		return verb_usage(&spec, "--kvm-patch needs a booted reference (--ref kvm-amd-tcg or kvm-intel-bochs)");
 	if (a.format && strcmp(a.format, "text") && strcmp(a.format, "json"))

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cpu/engine/a64.h"
 #include "cpu/engine/engine.h"
 #include "sim/cli/cmds.h"
 #include "sim/cli/disasm.h"
@@ -34,6 +35,20 @@ static const char *site_name(unsigned cls)
 	}
 }
 
+/* The Arm engine's sites (cpu/engine/a64.h); LDR/STR is a site only when
+ * its address is outside guest memory, which a listing cannot know. */
+static const char *a64_site_name(unsigned cls)
+{
+	switch (cls) {
+	case A64_SYSREG: return "msr/mrs debug register";
+	case A64_HVC: return "hvc";
+	case A64_ERET: return "eret";
+	case A64_BRK: return "brk";
+	case A64_WFI: return "wfi";
+	default: return NULL;
+	}
+}
+
 static int sym_cmp(const void *a, const void *b)
 {
 	const struct symbol *x = a, *y = b;
@@ -50,7 +65,9 @@ int disasm_listing(FILE *f, const struct code_block *cb, int mode, uint64_t from
 	if (!cb->bytes || !cb->size || from < cb->base || from - cb->base >= cb->size)
 		return 0;
 	csh h;
-	if (cs_open(CS_ARCH_X86, mode == 32 ? CS_MODE_32 : CS_MODE_64, &h) != CS_ERR_OK) {
+	bool a64 = mode == GUEST_MODE_A64;     /* an aarch64 guest (issue 20) */
+	if (cs_open(a64 ? CS_ARCH_ARM64 : CS_ARCH_X86, a64 ? CS_MODE_ARM : mode == 32 ? CS_MODE_32 : CS_MODE_64,
+		    &h) != CS_ERR_OK) {
 		fprintf(stderr, "hvsim: cannot initialize Capstone\n");
 		return HVSIM_EXIT_INTERNAL;
 	}
@@ -130,8 +147,15 @@ int disasm_listing(FILE *f, const struct code_block *cb, int mode, uint64_t from
 			hp += (size_t)snprintf(hex + hp, sizeof(hex) - hp, b ? " %02x" : "%02x", cb->bytes[off + b]);
 		struct insn_info ii;
 		const char *site = NULL;
-		if (engine_classify(cb->bytes + off, cb->size - off, mode, &ii) == 0)
+		if (a64 && len == 4) {
+			uint32_t raw;
+			memcpy(&raw, cb->bytes + off, 4);
+			struct a64_insn ai;
+			a64_classify(raw, at, &ai);
+			site = a64_site_name(ai.cls);
+		} else if (!a64 && engine_classify(cb->bytes + off, cb->size - off, mode, &ii) == 0) {
 			site = site_name(ii.cls);
+		}
 		if (site)
 			fprintf(f, "0x%016" PRIx64 ":  %-*s    %-*s ; site: %s\n", at, bytes_w, hex,
 				DISASM_TEXT_COL, text, site);
@@ -147,8 +171,12 @@ int disasm_listing(FILE *f, const struct code_block *cb, int mode, uint64_t from
 
 static int disasm_block(FILE *f, const char *title, const struct code_block *cb, int mode)
 {
-	fprintf(f, "%s, %d-bit, 0x%016" PRIx64 "-0x%016" PRIx64 " (%zu bytes):\n", title, mode, cb->base,
-		cb->base + cb->size, cb->size);
+	if (mode == GUEST_MODE_A64)
+		fprintf(f, "%s, AArch64, 0x%016" PRIx64 "-0x%016" PRIx64 " (%zu bytes):\n", title, cb->base,
+			cb->base + cb->size, cb->size);
+	else
+		fprintf(f, "%s, %d-bit, 0x%016" PRIx64 "-0x%016" PRIx64 " (%zu bytes):\n", title, mode, cb->base,
+			cb->base + cb->size, cb->size);
 	return disasm_listing(f, cb, mode, cb->base, 0, DISASM_NO_MARK);
 }
 
@@ -176,7 +204,8 @@ int cmd_disasm(const struct cmd *c, int argc, char **argv)
 		rc = HVSIM_EXIT_ERROR;
 		goto out_sc;
 	}
-	rc = disasm_block(of.f, "guest code", &sc->guest.code, sc->guest.mode == 32 ? 32 : 64);
+	rc = disasm_block(of.f, "guest code", &sc->guest.code,
+			  sc->guest.mode == GUEST_MODE_A64 ? GUEST_MODE_A64 : sc->guest.mode == 32 ? 32 : 64);
 	for (size_t i = 0; i < sc->host.nsnippets && rc == 0; i++) {
 		char title[192];
 		snprintf(title, sizeof(title), "\nhost snippet %s", sc->host.snippets[i].name);

@@ -412,6 +412,13 @@ int cmd_step(const struct cmd *c, int argc, char **argv)
 		scenario_free(sc);
 		return rc;
 	}
+	if (sc->arch == ARCH_AARCH64) {
+		/* the debugger prompt drives the x86 engine (issue 20: not the Arm one) */
+		fprintf(stderr, "%s:%d:%d: hvsim step runs x86 guests only; for an aarch64 guest use 'hvsim run "
+			"--trace' and 'hvsim explain'\n", sc->path, sc->vendor_pos.line, sc->vendor_pos.col);
+		scenario_free(sc);
+		return HVSIM_EXIT_USAGE;
+	}
 	const char *pol = verb_policy(sc, policy);
 	const struct hv_vendor *hv = ven == VENDOR_VMX ? &vmx_vendor : ven == VENDOR_SVM ? &svm_vendor : NULL;
 	struct step st = { .sc = sc, .help = spec->help, .vendor = scenario_vendor_name(ven),

@@ -241,6 +241,10 @@ static int scenario_policies(const struct scenario *sc, const struct sopts *o, s
 				expect_policy_hint(sc, name, hint, sizeof(hint)));
 			return HVSIM_EXIT_USAGE;
 		}
+		/* a preset of the other architecture has no run on this scenario
+		 * (issue 20: the x86 presets on vendor arm, the Arm ones on vmx/svm) */
+		if (policy_exists(name) && policy_is_arm(name) != (sc->arch == ARCH_AARCH64))
+			continue;
 		if (verb_names_add(out, name))
 			return oom();
 	}
@@ -580,7 +584,7 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 		rc = rc ? rc : oom();
 		goto out;
 	}
-	bool warned[3] = { false, false, false };
+	bool warned[5] = { false, false, false, false, false };
 	unsigned used = 0;
 	for (size_t s = 0; s < files.n; s++) {
 		enum vendor vl[2];
@@ -600,7 +604,11 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 				/* bare metal has no policy: one run (as 'hvsim run') */
 				if (vl[k] == VENDOR_NONE && p > 0)
 					continue;
-				used |= vl[k] == VENDOR_VMX ? 1u : vl[k] == VENDOR_SVM ? 2u : 0u;
+				/* a --vendor of the other architecture has no run on this
+				 * scenario (issue 20: vmx/svm on an aarch64 guest, arm on x86) */
+				if (vl[k] != VENDOR_NONE && (vl[k] == VENDOR_ARM) != (scs[s]->arch == ARCH_AARCH64))
+					continue;
+				used |= sim_cost_vendor_bit(vl[k]);
 				for (size_t q = 0; q < ncost; q++) {
 					if (multi && !cost_list_applies(&o.costs, q, vl[k]))
 						continue;
@@ -627,7 +635,10 @@ int cmd_sweep(const struct cmd *c, int argc, char **argv)
 	size_t lo = (size_t)((unsigned long long)njobs * o.shard_i / o.shard_n);
 	size_t hi = (size_t)((unsigned long long)njobs * (o.shard_i + 1) / o.shard_n);
 
-	if (o.fmt == SF_CSV && sweep_columns_build(&cols)) {
+	bool any_arm = false;                  /* the Arm columns only where an aarch64 scenario is swept */
+	for (size_t s = 0; s < files.n; s++)
+		any_arm |= scs[s]->arch == ARCH_AARCH64;
+	if (o.fmt == SF_CSV && (any_arm ? sweep_columns_build_arm(&cols) : sweep_columns_build(&cols))) {
 		rc = oom();
 		goto out;
 	}

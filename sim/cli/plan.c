@@ -48,8 +48,10 @@ static int run_arg(int id, const char *val, void *ctx)
 			o->vendor = VENDOR_BOTH;
 		else if (strcmp(val, "none") == 0)
 			o->vendor = VENDOR_NONE;
+		else if (strcmp(val, "arm") == 0)
+			o->vendor = VENDOR_ARM;
 		else
-			return verb_usage(v, "bad value '%s' for --vendor, want vmx, svm, both or none", val);
+			return verb_usage(v, "bad value '%s' for --vendor, want vmx, svm, both, arm or none", val);
 		break;
 	case O_FORMAT:
 		if (strcmp(val, "text") != 0 && strcmp(val, "json") != 0)

@@ -265,7 +265,7 @@ const char *verb_policy(const struct scenario *sc, const char *opt)
 		return opt;
 	if (sc->npolicies && strcmp(sc->policies[0], "all"))
 		return sc->policies[0];
-	return "bp_enabled";
+	return sc->arch == ARCH_AARCH64 ? "arm64_owner-6.14" : "bp_enabled";
 }
 
 int verb_vendor(const struct verb_spec *v, const struct scenario *sc, const char *opt, enum vendor *out)
@@ -280,8 +280,10 @@ int verb_vendor(const struct verb_spec *v, const struct scenario *sc, const char
 		*out = VENDOR_SVM;
 	else if (!strcmp(opt, "none"))
 		*out = VENDOR_NONE;
+	else if (!strcmp(opt, "arm"))
+		*out = VENDOR_ARM;
 	else
-		return verb_usage(v, "bad value '%s' for --vendor, want vmx, svm or none", opt);
+		return verb_usage(v, "bad value '%s' for --vendor, want vmx, svm, arm or none", opt);
 	return 0;
 }
 
@@ -295,8 +297,10 @@ int verb_vendor_multi(const struct verb_spec *v, const char *val, enum vendor *o
 		*out = VENDOR_BOTH;
 	else if (!strcmp(val, "none"))
 		*out = VENDOR_NONE;
+	else if (!strcmp(val, "arm"))
+		*out = VENDOR_ARM;
 	else
-		return verb_usage(v, "bad value '%s' for --vendor, want vmx, svm, both or none", val);
+		return verb_usage(v, "bad value '%s' for --vendor, want vmx, svm, both, arm or none", val);
 	return 0;
 }
 
@@ -305,19 +309,21 @@ int verb_names_add(struct verb_names *s, const char *name)
 	return verb_names_has(s, name) ? 0 : verb_names_push(s, name);
 }
 
-struct names_all { struct verb_names *s; int rc; };
+struct names_all { struct verb_names *s; int rc; bool arm; };
 
 static void names_all_cb(const char *name, const char *summary, void *ctx)
 {
 	struct names_all *a = ctx;
 	(void)summary;
-	if (a->rc == 0)
+	/* "all" means every preset of the scenario's architecture: the x86
+	 * ones for VMX/SVM, the Arm ones for vendor arm (issue 20) */
+	if (a->rc == 0 && policy_is_arm(name) == a->arm)
 		a->rc = verb_names_add(a->s, name);
 }
 
 int verb_names_add_all(struct verb_names *s, const struct scenario *sc)
 {
-	struct names_all a = { s, 0 };
+	struct names_all a = { s, 0, sc->arch == ARCH_AARCH64 };
 	policy_list(names_all_cb, &a);
 	for (size_t i = 0; i < sc->nvariants && a.rc == 0; i++)
 		if (sc->variants[i].name)

@@ -221,8 +221,8 @@ static int parse_nm(char *text, struct code_block *out)
 static int spawn_failed(const char *what, const char *envname, int e, char *err, size_t errsize)
 {
 	if (e == ENOENT)
-		seterr(err, errsize, "cannot run '%s': not found (install GNU binutils, "
-		       "or set %s)", what, envname);
+		seterr(err, errsize, "cannot run '%s': not found (install %s, or set %s)", what,
+		       strncmp(what, "aarch64", 7) ? "GNU binutils" : "binutils-aarch64-linux-gnu", envname);
 	else
 		seterr(err, errsize, "cannot run '%s': %s", what, strerror(e));
 	return -1;
@@ -304,10 +304,12 @@ static int assemble_uncached(struct asm_sandbox *sb, const struct asm_tool *tool
 	asm_sandbox_path(sb, "out.elf", epath, sizeof epath);
 	asm_sandbox_path(sb, "out.bin", bpath, sizeof bpath);
 
-	/* Source: prologue + text (+ final newline). */
+	/* Source: prologue + text (+ final newline).  AArch64 text (issue 20)
+	 * gets an empty line instead, so that its line numbers shift the same. */
+	bool a64 = mode == GUEST_MODE_A64;
 	size_t tlen = strlen(text);
-	const char *prologue = mode == 32 ? ".intel_syntax noprefix\n.code32\n"
-					  : ".intel_syntax noprefix\n.code64\n";
+	const char *prologue = a64 ? "\n\n" : mode == 32 ? ".intel_syntax noprefix\n.code32\n"
+						     : ".intel_syntax noprefix\n.code64\n";
 	size_t plen = strlen(prologue);
 	char *src = malloc(plen + tlen + 2);
 	if (!src) {
@@ -337,7 +339,7 @@ static int assemble_uncached(struct asm_sandbox *sb, const struct asm_tool *tool
 
 	int code = 0;
 	enum asm_run_status rs;
-	char *as_argv[] = { "as", mode == 32 ? "--32" : "--64", "--noexecstack",
+	char *as_argv[] = { "as", a64 ? "-EL" : mode == 32 ? "--32" : "--64", "--noexecstack",
 			    "-o", opath, spath, NULL };
 	rs = asm_sandbox_run(sb, &tools[T_AS], as_argv, "as.out", "as.err", &code);
 	if (rs != ASM_RUN_EXITED || code != 0) {
@@ -352,7 +354,7 @@ static int assemble_uncached(struct asm_sandbox *sb, const struct asm_tool *tool
 
 	char entry[32];
 	snprintf(entry, sizeof entry, "0x%" PRIx64, base);
-	char *ld_argv[] = { "ld", "-m", mode == 32 ? "elf_i386" : "elf_x86_64",
+	char *ld_argv[] = { "ld", "-m", a64 ? "aarch64linux" : mode == 32 ? "elf_i386" : "elf_x86_64",
 			    "-T", lpath, "-e", entry, "--build-id=none", "-o", epath, opath, NULL };
 	rs = asm_sandbox_run(sb, &tools[T_LD], ld_argv, "ld.out", "ld.err", &code);
 	if (rs != ASM_RUN_EXITED || code != 0) {
@@ -367,7 +369,7 @@ static int assemble_uncached(struct asm_sandbox *sb, const struct asm_tool *tool
 
 	/* The input format is named: without it nm loads every BFD plugin (the
 	 * LTO and LLVM ones) to identify the file, which parses text-made data. */
-	const char *bfd = mode == 32 ? "elf32-i386" : "elf64-x86-64";
+	const char *bfd = a64 ? "elf64-littleaarch64" : mode == 32 ? "elf32-i386" : "elf64-x86-64";
 	char *oc_argv[] = { "objcopy", "-I", (char *)bfd, "-O", "binary", "-j", ".text", epath,
 			    bpath, NULL };
 	rs = asm_sandbox_run(sb, &tools[T_OC], oc_argv, "oc.out", "oc.err", &code);
@@ -435,18 +437,21 @@ int asm_assemble(const char *text, int mode, uint64_t base, struct code_block *o
 	int *col = err_col ? err_col : &dummy_col;
 	*line = 0;
 	*col = 0;
-	if (mode != 64 && mode != 32) {
-		seterr(err, errsize, "invalid mode %d (64 or 32)", mode);
+	if (mode != 64 && mode != 32 && mode != GUEST_MODE_A64) {
+		seterr(err, errsize, "invalid mode %d (64, 32 or aarch64)", mode);
 		return -1;
 	}
-	if (asm_check_text(text, line, col, err, errsize))
+	bool a64 = mode == GUEST_MODE_A64;
+	if (asm_check_text_arch(text, a64, line, col, err, errsize))
 		return -1;
 
+	/* AArch64 guests (issue 20) use Debian's binutils-aarch64-linux-gnu */
 	struct asm_tool tools[T_COUNT] = {
-		[T_AS] = { .envname = "HVSIM_AS", .name = "as" },
-		[T_LD] = { .envname = "HVSIM_LD", .name = "ld" },
-		[T_OC] = { .envname = "HVSIM_OBJCOPY", .name = "objcopy" },
-		[T_NM] = { .envname = "HVSIM_NM", .name = "nm" },
+		[T_AS] = { .envname = a64 ? "HVSIM_A64_AS" : "HVSIM_AS", .name = a64 ? "aarch64-linux-gnu-as" : "as" },
+		[T_LD] = { .envname = a64 ? "HVSIM_A64_LD" : "HVSIM_LD", .name = a64 ? "aarch64-linux-gnu-ld" : "ld" },
+		[T_OC] = { .envname = a64 ? "HVSIM_A64_OBJCOPY" : "HVSIM_OBJCOPY",
+			   .name = a64 ? "aarch64-linux-gnu-objcopy" : "objcopy" },
+		[T_NM] = { .envname = a64 ? "HVSIM_A64_NM" : "HVSIM_NM", .name = a64 ? "aarch64-linux-gnu-nm" : "nm" },
 	};
 	for (int i = 0; i < T_COUNT; i++) {
 		const char *e = getenv(tools[i].envname);

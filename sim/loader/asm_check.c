@@ -138,6 +138,7 @@ const char *asm_keyword_kind(const char *name, size_t len, unsigned *size)
 struct scan {
 	const char *text;
 	bool macros;              /* the text defines macros (.macro/.irp/.irpc) */
+	bool a64;                 /* AArch64 syntax: '#' marks immediates, comments are "//" (issue 20) */
 	size_t nformals;          /* macro parameter names (all macros, .irp/.irpc symbols) */
 	const char *formal[MAX_FORMALS];
 	size_t formal_len[MAX_FORMALS];
@@ -287,6 +288,8 @@ static int check_bare(struct scan *s, const char *w, size_t n)
 
 static int check_name(struct scan *s, const char *w, size_t n, const char *what)
 {
+	if (s->a64)
+		return 0;                  /* Intel-syntax keywords mean nothing to the AArch64 assembler */
 	unsigned size = 0;
 	const char *kind = asm_keyword_kind(w, n, &size);
 	int m = n > 40 ? 40 : (int)n;
@@ -421,7 +424,12 @@ static int scan_statements(struct scan *s)
 			p++;
 			continue;
 		}
-		if (c == '#') {
+		if (c == '#' && s->a64) {
+			/* an immediate (#5): not a comment in AArch64 syntax */
+			p++;
+			continue;
+		}
+		if (c == '#' || (s->a64 && c == '/' && p[1] == '/')) {
 			while (*p && *p != '\n')
 				p++;
 			continue;
@@ -526,7 +534,12 @@ static int scan_statements(struct scan *s)
 
 int asm_check_text(const char *text, int *line, int *col, char *err, size_t errsize)
 {
-	struct scan s = { .text = text, .line = line, .col = col, .err = err, .errsize = errsize };
+	return asm_check_text_arch(text, false, line, col, err, errsize);
+}
+
+int asm_check_text_arch(const char *text, bool a64, int *line, int *col, char *err, size_t errsize)
+{
+	struct scan s = { .text = text, .line = line, .col = col, .err = err, .errsize = errsize, .a64 = a64 };
 	*line = 0;
 	*col = 0;
 	if (scan_dotted(&s))

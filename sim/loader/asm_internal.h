@@ -32,6 +32,9 @@ static inline void asm_block_give(struct code_block *out, const struct code_bloc
  * -1 with the message in err, *line the 1-based line of `text` and *col the
  * 0-based byte offset within that line. */
 int asm_check_text(const char *text, int *line, int *col, char *err, size_t errsize);
+/* The same for AArch64 text (issue 20): '#' is an immediate marker and "//"
+ * starts a comment (GNU as for aarch64), and there are no Intel keywords. */
+int asm_check_text_arch(const char *text, bool a64, int *line, int *col, char *err, size_t errsize);
 
 /* The keyword list (for tests): returns the kind of `name` (compared without
  * case) or NULL when it is an ordinary symbol name: "size" (a size operator,

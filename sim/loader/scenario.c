@@ -25,11 +25,11 @@
 
 /* ================================================================ sections */
 
-static const char *const vendor_names[] = { "none", "vmx", "svm", "both", NULL };
+static const char *const vendor_names[] = { "none", "vmx", "svm", "both", "arm", NULL };
 
 const char *scenario_vendor_name(enum vendor v)
 {
-	return (unsigned)v < 4 ? vendor_names[v] : "none";
+	return (unsigned)v < 5 ? vendor_names[v] : "none";
 }
 
 static void parse_string_list(struct ydoc *c, yaml_node_t *n, const char *path, bool ident,
@@ -134,7 +134,9 @@ static void parse_variants(struct ydoc *c, yaml_node_t *n)
 
 static void parse_cpu(struct ydoc *c, yaml_node_t *n)
 {
-	static const char *const keys[] = { "model", "costs", "rtm", "bus_lock", "decode_assists", "vendor", NULL };
+	static const char *const keys[] = { "model", "costs", "rtm", "bus_lock", "decode_assists", "vendor", "arch",
+					    "debug", NULL };
+	static const char *const arches[] = { "x86_64", "aarch64", NULL };
 	static const char *const cpu_vendors[] = { "intel", "amd", NULL };
 	struct scenario *sc = c->user;
 	char b[128];
@@ -177,6 +179,31 @@ static void parse_cpu(struct ydoc *c, yaml_node_t *n)
 			snprintf(q, sizeof q, "cpu.costs.%s", cs->name);
 			cs->value = y_get_uint(c, y_node(c, kp->value), q);
 		}
+	}
+	/* cpu.arch (issue 20): the guest's instruction set.  vendor: arm means
+	 * aarch64 (the default there); VMX and SVM are x86 processors. */
+	if ((x = y_find(c, n, "arch", NULL))) {
+		sc->arch = y_get_choice(c, x, "cpu.arch", arches) ? ARCH_AARCH64 : ARCH_X86_64;
+		sc->arch_pos = y_pos(x);
+		bool arm = sc->vendor == VENDOR_ARM;
+		if (arm != (sc->arch == ARCH_AARCH64) && !(sc->vendor == VENDOR_NONE && sc->arch == ARCH_AARCH64))
+			y_fail(c, x, "cpu.arch: %s with vendor: %s (vendor arm runs aarch64 guests, vmx and svm "
+			       "x86_64 ones)", arches[sc->arch], scenario_vendor_name(sc->vendor));
+	}
+	/* cpu.debug: the Arm CPU's breakpoint and watchpoint counts
+	 * (ID_AA64DFR0_EL1.BRPs/WRPs + 1: 2-16 each, Arm ARM; the default 6 and
+	 * 4 are those of Cortex-A57/A72 and of QEMU's -cpu max) */
+	if ((x = y_find(c, n, "debug", NULL))) {
+		static const char *const dkeys[] = { "breakpoints", "watchpoints", NULL };
+		if (sc->arch != ARCH_AARCH64)
+			y_fail(c, x, "cpu.debug is for aarch64 guests (cpu.arch: aarch64 or vendor: arm)");
+		y_need_map(c, x, "cpu.debug");
+		y_check_keys(c, x, "cpu.debug", dkeys);
+		yaml_node_t *v;
+		if ((v = y_find(c, x, "breakpoints", NULL)))
+			sc->arm_brps = (unsigned)y_get_uint_range(c, v, "cpu.debug.breakpoints", 2, 16);
+		if ((v = y_find(c, x, "watchpoints", NULL)))
+			sc->arm_wrps = (unsigned)y_get_uint_range(c, v, "cpu.debug.watchpoints", 2, 16);
 	}
 	if ((x = y_find(c, n, "rtm", NULL)))
 		sc->cpu_rtm = y_get_bool(c, x, "cpu.rtm");
@@ -248,12 +275,17 @@ static void parse_root(struct ydoc *c, yaml_node_t *root)
 		sc->vendor = (enum vendor)y_get_choice(c, x, "vendor", vendor_names);
 		sc->vendor_pos = y_pos(x);
 	}
+	sc->arch = sc->vendor == VENDOR_ARM ? ARCH_AARCH64 : ARCH_X86_64;
+	sc->arm_brps = 6;
+	sc->arm_wrps = 4;
 	if ((x = y_find(c, root, "policies", NULL))) {
 		parse_policies(c, x);
 	} else {
+		/* the default policy: today's KVM of the vendor's architecture */
+		const char *def = sc->vendor == VENDOR_ARM ? "arm64_owner-6.14" : "bp_enabled";
 		sc->policies = y_calloc(c, 1, sizeof *sc->policies);
 		sc->policy_pos = y_calloc(c, 1, sizeof *sc->policy_pos);
-		sc->policies[0] = y_strndup(c, "bp_enabled", 10);
+		sc->policies[0] = y_strndup(c, def, strlen(def));
 		sc->npolicies = 1;
 	}
 	if ((x = y_find(c, root, "variants", NULL)))

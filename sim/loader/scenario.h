@@ -19,7 +19,13 @@ struct srcpos {
 	int line, col;                 /* 1-based; 0 = unknown */
 };
 
-enum vendor { VENDOR_NONE = 0, VENDOR_VMX = 1, VENDOR_SVM = 2, VENDOR_BOTH = 3 };
+enum vendor { VENDOR_NONE = 0, VENDOR_VMX = 1, VENDOR_SVM = 2, VENDOR_BOTH = 3, VENDOR_ARM = 4 };
+
+/* The guest's instruction set (cpu.arch, issue 20): x86-64 (VMX/SVM) or
+ * AArch64 (vendor arm).  An AArch64 guest's guest.mode is GUEST_MODE_A64
+ * (asm_assemble's mode for the aarch64 binutils). */
+enum guest_arch { ARCH_X86_64 = 0, ARCH_AARCH64 = 1 };
+#define GUEST_MODE_A64 164
 
 /* A block of code: assembled from `asm` (GNU as, Intel syntax unless the text
  * says `.att_syntax`) or decoded from `code` hex bytes. */
@@ -121,7 +127,7 @@ struct host_snippet {
 
 /* One expectation: a result field (dotted JSON path) and the allowed value. */
 struct expectation {
-	char *selector;                /* "all", a policy name, "vmx", "svm" or "POLICY@VENDOR" */
+	char *selector;                /* "all", a policy name, "vmx", "svm", "arm" or "POLICY@VENDOR" */
 	char *field;                   /* e.g. "exits.by_reason.DR_ACCESS" */
 	bool is_range;
 	uint64_t value;                /* exact */
@@ -167,6 +173,9 @@ struct scenario {
 	bool cpu_rtm, cpu_bus_lock;    /* DR6 active-low features (default off) */
 	bool decode_assists;           /* SVM decode assists (default on) */
 	enum { CPU_UNSET = 0, CPU_INTEL = 1, CPU_AMD = 2 } cpu_vendor;  /* cpu.vendor (bare metal; default Intel) */
+	enum guest_arch arch;          /* cpu.arch (default x86_64; aarch64 with vendor: arm) */
+	struct srcpos arch_pos;        /* 0:0 when defaulted */
+	unsigned arm_brps, arm_wrps;   /* cpu.debug: breakpoints/watchpoints (ID_AA64DFR0_EL1; default 6 and 4) */
 
 	struct {
 		int mode;              /* 64 or 32 */
@@ -233,7 +242,7 @@ void scenario_free(struct scenario *sc);
 /* Look up an assembler label of the guest code; false if absent. */
 bool scenario_symbol(const struct scenario *sc, const char *name, uint64_t *addr);
 
-/* "none", "vmx", "svm" or "both": the one vendor-name table. */
+/* "none", "vmx", "svm", "both" or "arm": the one vendor-name table. */
 const char *scenario_vendor_name(enum vendor v);
 
 #endif

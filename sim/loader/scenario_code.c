@@ -20,6 +20,11 @@ void scn_check_addr(struct ydoc *c, yaml_node_t *n, const char *what, uint64_t a
 		       what, addr);
 	if (mode == 64 && addr >= CANON_LOW_END && addr < CANON_HIGH)
 		y_fail(c, n, "%s 0x%" PRIx64 " is out of range: not a canonical 64-bit address", what, addr);
+	/* AArch64 (issue 20): a 48-bit virtual address space (TCR_EL1.T0SZ =
+	 * 16), the engine's and the reference VM's range */
+	if (mode == GUEST_MODE_A64 && addr >= A64_ADDR_LIMIT)
+		y_fail(c, n, "%s 0x%" PRIx64 " is out of range for an aarch64 guest (must be below 0x1000000000000)",
+		       what, addr);
 }
 
 void scn_check_span(struct ydoc *c, yaml_node_t *n, const char *what, uint64_t addr, uint64_t size,
@@ -35,6 +40,9 @@ void scn_check_span(struct ydoc *c, yaml_node_t *n, const char *what, uint64_t a
 	if (mode == 32 && last >= ADDR32_LIMIT)
 		y_fail(c, n, "%s 0x%" PRIx64 "-0x%" PRIx64 " is out of range for 32-bit mode "
 		       "(must end at or below 0x100000000)", what, addr, last);
+	if (mode == GUEST_MODE_A64 && last >= A64_ADDR_LIMIT)
+		y_fail(c, n, "%s 0x%" PRIx64 "-0x%" PRIx64 " is out of range for an aarch64 guest "
+		       "(must end below 0x1000000000000)", what, addr, last);
 	if (mode == 64 && addr < CANON_LOW_END && last >= CANON_LOW_END)
 		y_fail(c, n, "%s 0x%" PRIx64 "-0x%" PRIx64 " is out of range: it crosses into "
 		       "non-canonical addresses", what, addr, last);

@@ -11,7 +11,7 @@
 
 static void check_selector(struct ydoc *c, yaml_node_t *k)
 {
-	static const char *const vends[] = { "vmx", "svm", "none", NULL };
+	static const char *const vends[] = { "vmx", "svm", "none", "arm", NULL };
 	char b[128];
 	const char *s = y_sval(k);
 	size_t len = y_slen(k);
@@ -25,12 +25,13 @@ static void check_selector(struct ydoc *c, yaml_node_t *k)
 			vend = vends[i];
 	}
 	if (!ok || (at && !vend))
-		y_fail(c, k, "invalid expect selector '%s': use all, vmx, svm, none, POLICY or POLICY@VENDOR",
+		y_fail(c, k, "invalid expect selector '%s': use all, vmx, svm, arm, none, POLICY or POLICY@VENDOR",
 		       y_shown(s, len, b, sizeof b));
 	if (!vend)
 		return;
 	enum vendor v = ((struct scenario *)c->user)->vendor;
 	bool match = vend[0] == 'n' ? v == VENDOR_NONE
+		   : vend[0] == 'a' ? v == VENDOR_ARM
 		   : vend[0] == 'v' ? (v == VENDOR_VMX || v == VENDOR_BOTH)
 				    : (v == VENDOR_SVM || v == VENDOR_BOTH);
 	if (match)

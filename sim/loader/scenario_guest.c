@@ -70,6 +70,44 @@ static void parse_regs(struct ydoc *c, yaml_node_t *n, int mode, const char *pat
 	}
 }
 
+/* guest.regs of an aarch64 guest (issue 20): X0-X30, SP, VBAR_EL1 and
+ * CONTEXTIDR_EL1 (what cpu/engine/a64.c a64_reg_by_name sets). */
+static void parse_regs_a64(struct ydoc *c, yaml_node_t *n)
+{
+	struct scenario *sc = c->user;
+	y_need_map(c, n, "guest.regs");
+	y_check_keys(c, n, "guest.regs", NULL);
+	sc->guest.regs = y_calloc(c, y_npairs(n), sizeof *sc->guest.regs);
+	Y_FOR_PAIRS(n, kp) {
+		yaml_node_t *k = y_node(c, kp->key);
+		char b[80], q[64], name[24];
+		const char *s = y_sval(k);
+		size_t len = y_slen(k);
+		bool ok = len < sizeof(name);
+		if (ok) {
+			memcpy(name, s, len);
+			name[len] = 0;
+			char *end = NULL;
+			long x = (name[0] == 'x' && name[1] >= '0' && name[1] <= '9' &&
+				  (name[1] != '0' || !name[2])) ? strtol(name + 1, &end, 10) : -1;
+			ok = (x >= 0 && x <= 30 && end && !*end) || !strcmp(name, "sp") ||
+			     !strcmp(name, "vbar_el1") || !strcmp(name, "contextidr_el1");
+		}
+		if (!ok)
+			y_fail(c, k, "unknown register '%s' in guest.regs (valid for aarch64: x0-x30 sp vbar_el1 "
+			       "contextidr_el1)", y_shown(s, len, b, sizeof b));
+		for (size_t j = 0; j < sc->guest.nregs; j++)
+			if (!strcmp(sc->guest.regs[j].name, name))
+				y_fail(c, k, "guest.regs: %s is given twice (first at %d:%d)", name,
+				       sc->guest.regs[j].pos.line, sc->guest.regs[j].pos.col);
+		struct reg_init *r = &sc->guest.regs[sc->guest.nregs++];
+		r->pos = y_pos(k);
+		r->name = y_strndup(c, name, len);
+		snprintf(q, sizeof q, "guest.regs.%s", name);
+		r->value = y_get_uint(c, y_node(c, kp->value), q);
+	}
+}
+
 static void parse_limits(struct ydoc *c, yaml_node_t *n)
 {
 	static const char *const keys[] = { "instructions", "cycles", "on_budget", NULL };
@@ -262,8 +300,12 @@ void scn_parse_guest(struct ydoc *c, yaml_node_t *n)
 		uint64_t m = y_get_uint(c, x, "guest.mode");
 		if (m != 64 && m != 32)
 			y_fail(c, x, "guest.mode must be 64 or 32, got %" PRIu64, m);
+		if (m != 64 && sc->arch == ARCH_AARCH64)
+			y_fail(c, x, "guest.mode must be 64 for an aarch64 guest (AArch32 is not modelled), got %" PRIu64, m);
 		sc->guest.mode = (int)m;
 	}
+	if (sc->arch == ARCH_AARCH64)
+		sc->guest.mode = GUEST_MODE_A64;
 	int mode = sc->guest.mode;
 	yaml_node_t *bn = y_find(c, n, "base", NULL);
 	uint64_t base = y_get_uint(c, bn, "guest.base");
@@ -317,12 +359,22 @@ void scn_parse_guest(struct ydoc *c, yaml_node_t *n)
 			       "-0x%" PRIx64 ") and data regions", sc->guest.entry, base,
 			       base + sc->guest.code.size - 1);
 	}
-	if ((x = y_find(c, n, "regs", NULL)))
-		parse_regs(c, x, mode, "guest.regs", &sc->guest.regs, &sc->guest.nregs);
+	if ((x = y_find(c, n, "regs", NULL))) {
+		if (mode == GUEST_MODE_A64)
+			parse_regs_a64(c, x);
+		else
+			parse_regs(c, x, mode, "guest.regs", &sc->guest.regs, &sc->guest.nregs);
+	}
 	if ((x = y_find(c, n, "limits", NULL)))
 		parse_limits(c, x);
-	if ((x = y_find(c, n, "user", NULL)))
+	if ((x = y_find(c, n, "user", NULL))) {
+		if (mode == GUEST_MODE_A64)
+			y_fail(c, x, "guest.user is for x86 guests (an aarch64 guest runs at EL1 only)");
 		parse_user(c, x, mode);
-	if ((x = y_find(c, n, "vcpus", NULL)))
+	}
+	if ((x = y_find(c, n, "vcpus", NULL))) {
+		if (mode == GUEST_MODE_A64)
+			y_fail(c, x, "guest.vcpus: several vCPUs are modelled for x86 guests only (an aarch64 guest has one)");
 		parse_vcpus(c, x, mode);
+	}
 }

@@ -40,7 +40,11 @@ static void parse_bp(struct ydoc *c, yaml_node_t *m, const char *path, struct ho
 	y_require(c, m, path, "type");
 	bp->pos = y_pos(m);
 	y_subpath(q, sizeof q, path, "slot");
-	bp->slot = (int)y_get_uint_range(c, y_find(c, m, "slot", NULL), q, 0, 3);
+	/* DR0-DR3 on x86; an Arm CPU's breakpoint or watchpoint number
+	 * (cpu.debug: up to 16, issue 20) */
+	bool arm = ((struct scenario *)c->user)->arch == ARCH_AARCH64;
+	yaml_node_t *sn = y_find(c, m, "slot", NULL);
+	bp->slot = (int)y_get_uint_range(c, sn, q, 0, arm ? 15 : 3);
 	yaml_node_t *an = y_find(c, m, "addr", NULL);
 	y_subpath(q, sizeof q, path, "addr");
 	bp->addr = y_get_uint(c, an, q);
@@ -58,6 +62,15 @@ static void parse_bp(struct ydoc *c, yaml_node_t *m, const char *path, struct ho
 			y_fail(c, x, "%s must be 1 for an exec breakpoint, got %" PRIu64, q, l);
 		bp->len = (unsigned)l;
 	}
+	if (arm) {
+		const struct scenario *sc = c->user;
+		unsigned n = bp->type == BP_EXEC ? sc->arm_brps : sc->arm_wrps;
+		char sq[128];
+		y_subpath(sq, sizeof sq, path, "slot");
+		if ((unsigned)bp->slot >= n)
+			y_fail(c, sn, "%s: the CPU has %u %s (cpu.debug), slots 0-%u", sq, n,
+			       bp->type == BP_EXEC ? "breakpoints" : "watchpoints", n - 1);
+	}
 	if (bp->addr % bp->len)
 		y_fail(c, an, "%s.addr 0x%" PRIx64 " is not aligned to its len %u", path, bp->addr, bp->len);
 	bp->kind = BP_PERF;
@@ -65,9 +78,13 @@ static void parse_bp(struct ydoc *c, yaml_node_t *m, const char *path, struct ho
 	if ((x = y_find(c, m, "kind", NULL))) {
 		y_subpath(q, sizeof q, path, "kind");
 		bp->kind = y_get_choice(c, x, q, kinds) ? BP_PTRACE : BP_PERF;
+		if (arm && bp->kind == BP_PTRACE)
+			y_fail(c, x, "%s: ptrace breakpoints are modelled on x86 only (TIF_DEBUG)", q);
 	}
 	if (allow_cpu && (x = y_find(c, m, "cpu", NULL))) {
 		y_subpath(q, sizeof q, path, "cpu");
+		if (arm)
+			y_fail(c, x, "%s: breakpoints of other CPUs are modelled on x86 hosts only", q);
 		if (bp->kind == BP_PTRACE)
 			y_fail(c, x, "%s: a ptrace breakpoint belongs to a task (here the vCPU thread), not to a "
 			       "CPU; cpu is for CPU-wide perf breakpoints", q);
@@ -195,7 +212,9 @@ static void parse_events(struct ydoc *c, yaml_node_t *n)
 			parse_bp(c, av, q, &ev->bp, false);
 		} else if (y_is(ak, "remove")) {
 			ev->action = HOST_REMOVE_BP;
-			ev->slot = (int)y_get_uint_range(c, av, q, 0, 3);
+			ev->slot = (int)y_get_uint_range(c, av, q, 0, sc->arch == ARCH_AARCH64 ? 15 : 3);
+		} else if (y_is(ak, "set_cr3") && sc->arch == ARCH_AARCH64) {
+			y_fail(c, ak, "%s: set_cr3 is an x86 event (KVM_SET_SREGS)", q);
 		} else if (y_is(ak, "set_cr3")) {
 			/* KVM_SET_SREGS from userspace; CR3 bits 63:52 are reserved
 			 * (SDM Vol.3 4.5, MAXPHYADDR <= 52). */
@@ -485,6 +504,8 @@ void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 	yaml_node_t *x;
 	/* host.cpus first: every `cpu:` below is checked against it */
 	if ((x = y_find(c, n, "cpus", NULL))) {
+		if (sc->arch == ARCH_AARCH64)
+			y_fail(c, x, "host.cpus: the host world (CPUs, tasks, scheduling) is modelled on x86 hosts only");
 		sc->host.ncpus = (int)y_get_uint_range(c, x, "host.cpus", 1, SCN_MAX_CPUS);
 		sc->host.ncpus_pos = y_pos(x);
 	}
@@ -500,7 +521,9 @@ void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 			sc->host.nbps = ++i;
 			parse_bp(c, m, p, bp, true);
 			for (size_t j = 0; j + 1 < i; j++)
+				/* an Arm CPU numbers its breakpoints and its watchpoints apart */
 				if (sc->host.bps[j].slot == bp->slot &&
+				    (sc->arch != ARCH_AARCH64 || (bp->type == BP_EXEC) == (sc->host.bps[j].type == BP_EXEC)) &&
 				    (bp->cpu < 0 || sc->host.bps[j].cpu < 0 || bp->cpu == sc->host.bps[j].cpu ||
 				     bp->kind == BP_PTRACE || sc->host.bps[j].kind == BP_PTRACE))
 					y_fail(c, y_find(c, m, "slot", NULL),
@@ -508,8 +531,12 @@ void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 					       p, bp->slot, j, sc->host.bps[j].pos.line, sc->host.bps[j].pos.col);
 		}
 	}
-	if ((x = y_find(c, n, "snippets", NULL)))
+	if ((x = y_find(c, n, "snippets", NULL))) {
+		if (sc->arch == ARCH_AARCH64)
+			y_fail(c, x, "host.snippets: host code runs on x86 hosts only (the Arm host is modelled by "
+			       "its breakpoints, events and touches)");
 		parse_snippets(c, x);
+	}
 	if ((x = y_find(c, n, "events", NULL)))
 		parse_events(c, x);
 	if ((x = y_find(c, n, "timer", NULL))) {
@@ -528,10 +555,19 @@ void scn_parse_host(struct ydoc *c, yaml_node_t *n)
 		if (src)
 			sc->host.timer_guest = y_get_choice(c, src, "host.timer.source", sources) == 1;
 	}
-	if ((x = y_find(c, n, "guest_debug", NULL)))
+	if ((x = y_find(c, n, "guest_debug", NULL))) {
+		if (sc->arch == ARCH_AARCH64)
+			y_fail(c, x, "host.guest_debug: KVM_SET_GUEST_DEBUG is modelled on x86 only");
 		parse_guest_debug(c, x);
-	if ((x = y_find(c, n, "tasks", NULL)))
+	}
+	if ((x = y_find(c, n, "tasks", NULL))) {
+		if (sc->arch == ARCH_AARCH64)
+			y_fail(c, x, "host.tasks: the host world (tasks, scheduling) is modelled on x86 hosts only");
 		parse_tasks(c, x);
-	if ((x = y_find(c, n, "sched", NULL)))
+	}
+	if ((x = y_find(c, n, "sched", NULL))) {
+		if (sc->arch == ARCH_AARCH64)
+			y_fail(c, x, "host.sched: the host world (tasks, scheduling) is modelled on x86 hosts only");
 		parse_sched(c, x);
+	}
 }

@@ -18,6 +18,7 @@
 #define ADDR32_LIMIT    0x100000000ULL
 #define CANON_LOW_END   0x0000800000000000ULL
 #define CANON_HIGH      0xffff800000000000ULL
+#define A64_ADDR_LIMIT  0x0001000000000000ULL
 
 /* ---- addresses and code blocks (scenario_code.c) ----------------------------- */
 

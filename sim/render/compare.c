@@ -60,6 +60,13 @@ static int cell(const struct compare_col *c, const struct row *r, uint64_t *v, c
 	*s = NULL;
 	if (c->rc)
 		return -2;
+	if ((r->kind == R_SUM_READS || r->kind == R_SUM_WRITES) && c->res.arm_brps) {
+		/* an Arm run (issue 20): the hardware debug-register accesses */
+		const uint64_t *a = r->kind == R_SUM_READS ? c->res.st.arm_hw_r : c->res.st.arm_hw_w;
+		for (int i = 0; i < ARM_DBGREG_N; i++)
+			*v += a[i];
+		return 0;
+	}
 	if (r->kind == R_SUM_READS || r->kind == R_SUM_WRITES) {
 		const uint64_t *a = r->kind == R_SUM_READS ? c->res.st.dr_hw_reads : c->res.st.dr_hw_writes;
 		for (int i = 0; i < 8; i++)
@@ -110,8 +117,27 @@ static int table_build(const struct compare_report *p, struct compare_table *t)
 	static const char *const fixed1[] = { "exits.total", "dr.guest_loads", "dr.host_restores", "dr.syncs" };
 	for (size_t i = 0; i < sizeof(fixed1) / sizeof(fixed1[0]) && !rc; i++)
 		rc = table_add(t, R_FIELD, fixed1[i], NULL);
+	bool arm = p->ncols > 0;               /* every run an Arm one (issue 20) */
+	for (size_t k = 0; k < p->ncols; k++)
+		arm &= p->cols[k].res.arm_brps != 0;
+	if (arm) {
+		/* traps by register, then the world switch's accesses */
+		for (int rw = 0; rw < 2 && !rc; rw++) {
+			rc = table_add(t, R_FIELD, rw ? "arm.traps.writes" : "arm.traps.reads", NULL);
+			for (int i = 0; i < ARM_DBGREG_N && !rc; i++) {
+				char path[96];
+				snprintf(path, sizeof(path), "arm.traps.%s.%s", rw ? "write" : "read", arm_dbgreg_name(i));
+				if (any_nonzero(p, path))
+					rc = table_add(t, R_FIELD, path, NULL);
+			}
+		}
+		if (!rc)
+			rc = table_add(t, R_SUM_READS, "arm.hw_reads.total", "arm.hw_reads.total");
+		if (!rc)
+			rc = table_add(t, R_SUM_WRITES, "arm.hw_writes.total", "arm.hw_writes.total");
+	}
 	static const int regs[] = { 0, 1, 2, 3, 6, 7 };
-	for (int rw = 0; rw < 2 && !rc; rw++) {
+	for (int rw = 0; rw < 2 && !rc && !arm; rw++) {
 		const char *base = rw ? "dr.hw_writes" : "dr.hw_reads";
 		char name[96], path[96];
 		snprintf(name, sizeof(name), "%s.total", base);
@@ -170,6 +196,11 @@ struct compare_summary {
 static uint64_t dr_accesses(const struct run_result *r)
 {
 	uint64_t s = 0;
+	if (r->arm_brps) {                     /* an Arm run: its debug bank */
+		for (int i = 0; i < ARM_DBGREG_N; i++)
+			s += r->st.arm_hw_r[i] + r->st.arm_hw_w[i];
+		return s;
+	}
 	for (int i = 0; i < 8; i++)
 		if (i != 4 && i != 5)
 			s += r->st.dr_hw_reads[i] + r->st.dr_hw_writes[i];

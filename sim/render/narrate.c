@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cpu/dr.h"
+#include "cpu/engine/a64.h"
 #include "cpu/engine/engine.h"
 #include "debugreg/hv.h"
 #include "debugreg/policy.h"
@@ -54,6 +55,13 @@ static void sample(struct narr_collect *nc, const struct sim_event *ev, struct n
 	memset(n, 0, sizeof(*n));
 	if (!nc->attached)
 		return;
+	if (nc->m.arm_guest) {
+		/* an Arm run (issue 20): the instruction text only */
+		if (ev->id == EV_EXIT || ((ev->id == EV_DB || ev->id == EV_DB_MISSED || ev->id == EV_DB_SPURIOUS) && !ev->c))
+			if (a64_disasm(nc->m.arm_guest, ev->a, n->insn, sizeof(n->insn)))
+				n->insn[0] = '\0';
+		return;
+	}
 	struct engine *g = nc->m.guest;
 	struct cpu *cpu = nc->m.cpu;
 	void *v = nc->m.v;
@@ -107,7 +115,8 @@ void narr_sink(void *ctx, const struct sim_event *ev)
 {
 	struct narr_collect *nc = ctx;
 	struct trace_run *run = &nc->log.runs[nc->log.nruns - 1];
-	if (ev->id == EV_DR_READ || ev->id == EV_DR_WRITE || ev->id == EV_INSN)
+	if (ev->id == EV_DR_READ || ev->id == EV_DR_WRITE || ev->id == EV_INSN || ev->id == EV_ARM_DBG_READ ||
+	    ev->id == EV_ARM_DBG_WRITE)
 		return;                            /* too fine-grained for the story */
 	size_t before = run->n;
 	if (trace_run_add(run, ev, trace_ev_vcpu(ev), nc->max_events ? nc->max_events : 1000000)) {
@@ -248,6 +257,7 @@ struct builder {
 	int err;
 	uint64_t exit_no;
 	bool world;                    /* a run of the host world: say which CPU and vCPU */
+	bool arm;                      /* an Arm run: narrate_arm.c's words */
 };
 
 static void add(struct builder *b, enum narr_kind k, uint64_t cycle, char *title, char *text)
@@ -320,6 +330,18 @@ static void db_para(struct builder *b, const struct trace_rec *r, const struct n
 		return;
 	}
 	bool host = r->ev.c != 0;
+	if (b->arm) {
+		const char *w = host ? "host" : "guest";
+		enum narr_kind k = r->ev.id == EV_DB ? NK_DB : r->ev.id == EV_DB_MISSED ? NK_DB_MISSED : NK_DB_SPURIOUS;
+		if (k == NK_DB) b->out->delivered++;
+		else if (k == NK_DB_MISSED) b->out->missed++;
+		else b->out->spurious++;
+		narr_arm_db_words(p.f, r, n, host);
+		add(b, k, r->ev.cycle, k == NK_DB ? fmt("Debug exception delivered to the %s", w)
+			: k == NK_DB_MISSED ? fmt("MISSED debug exception (%s)", w) : fmt("Spurious debug exception (%s)", w),
+		    para_close(&p));
+		return;
+	}
 	const char *who = host ? "host" : "guest";
 	const char *cause = r->ev.s ? r->ev.s : "?";
 	enum narr_kind k = NK_DB;
@@ -501,8 +523,11 @@ static void handler_words(FILE *f, const struct trace_run *run, size_t i, size_t
 			  bool *loaded)
 {
 	char b1[64], b2[64];
+	bool arm = !strcmp(run->vendor, "arm");
 	for (size_t k = i; k < end; k++) {
 		const struct trace_rec *r = &run->r[k];
+		if (arm && narr_arm_event(f, r))
+			continue;
 		switch (r->ev.id) {
 		case EV_DR_SAVE:
 			fputs("KVM reads the guest's ", f);
@@ -700,7 +725,8 @@ static void start_para(struct builder *b, const struct trace_run *run, const str
 	}
 	const struct policy *pol = policy_find(run->policy);
 	fprintf(p.f, "Scenario %s runs under policy %s on %s", run->scenario, run->policy,
-		!strcmp(run->vendor, "svm") ? "SVM" : !strcmp(run->vendor, "vmx") ? "VMX" : "bare metal");
+		!strcmp(run->vendor, "svm") ? "SVM" : !strcmp(run->vendor, "vmx") ? "VMX"
+		: !strcmp(run->vendor, "arm") ? "the Arm CPU (KVM/arm)" : "bare metal");
 	if (pol && pol->summary)
 		fprintf(p.f, " (%s)", pol->summary);
 	else if (!pol && strcmp(run->vendor, "none"))
@@ -729,7 +755,10 @@ static void exit_para(struct builder *b, const struct trace_run *run, const stru
 	bool vmx = !strcmp(run->vendor, "vmx");
 	b->exit_no++;
 	b->out->exits++;
-	exit_opening(p.f, ex, notes ? &notes[i] : NULL, vmx, has_inject_db(run, i, end));
+	if (b->arm)
+		narr_arm_exit_opening(p.f, ex, notes ? &notes[i] : NULL);
+	else
+		exit_opening(p.f, ex, notes ? &notes[i] : NULL, vmx, has_inject_db(run, i, end));
 	unsigned set = 0;
 	bool loaded = false;
 	handler_words(p.f, run, i + 1, end, &set, &loaded);
@@ -764,10 +793,13 @@ static void end_para(struct builder *b, const struct run_result *res)
 		fprintf(p.f, "%s%" PRIu64 " %s", first ? " (" : ", ", s->exits[i].count, nm);
 		first = false;
 	}
-	fprintf(p.f, "%s, %" PRIu64 " guest DR loads, %" PRIu64 " host DR restores. Guest #DBs: %" PRIu64
-		" delivered, %" PRIu64 " missed, %" PRIu64 " spurious; host #DBs: %" PRIu64 " delivered, %" PRIu64
-		" missed.", first ? "" : ")", s->dr_guest_loads, s->dr_host_restores, s->db_guest_delivered,
-		s->db_guest_missed, s->db_guest_spurious, s->db_host_delivered, s->db_host_missed);
+	bool arm = res->arm_brps != 0;
+	fprintf(p.f, "%s, %" PRIu64 " %s, %" PRIu64 " host %s. Guest %s: %" PRIu64
+		" delivered, %" PRIu64 " missed, %" PRIu64 " spurious; host %s: %" PRIu64 " delivered, %" PRIu64
+		" missed.", first ? "" : ")", s->dr_guest_loads, arm ? "switches to the guest's registers" : "guest DR loads",
+		s->dr_host_restores, arm ? "restores" : "DR restores", arm ? "debug exceptions" : "#DBs",
+		s->db_guest_delivered, s->db_guest_missed, s->db_guest_spurious, arm ? "debug exceptions" : "#DBs",
+		s->db_host_delivered, s->db_host_missed);
 	if (s->db_guest_missed || s->db_host_missed)
 		fputs(" The missed breakpoints are the bug this policy shows.", p.f);
 	add(b, NK_END, s->cycles_total, fmt("End"), para_close(&p));
@@ -845,7 +877,7 @@ int narrate(const struct trace_run *run, const struct narr_note *notes, const st
 	    struct narration *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct builder b = { .out = out, .world = trace_run_world(run) };
+	struct builder b = { .out = out, .world = trace_run_world(run), .arm = !strcmp(run->vendor, "arm") };
 	size_t first_entry = 0;
 	while (first_entry < run->n && run->r[first_entry].ev.id != EV_ENTRY)
 		first_entry++;

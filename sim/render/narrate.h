@@ -72,6 +72,13 @@ struct narration {
 int narrate(const struct trace_run *run, const struct narr_note *notes, const struct run_result *res,
 	    struct narration *out);
 void narration_free(struct narration *n);
+
+/* The Arm vendor's wording (sim/render/narrate_arm.c, issue 20): the
+ * opening of an exit paragraph (the ESR_EL2 syndrome in words), one event
+ * of the hypervisor's work (true if worded), a debug exception. */
+void narr_arm_exit_opening(FILE *f, const struct trace_rec *r, const struct narr_note *n);
+bool narr_arm_event(FILE *f, const struct trace_rec *r);
+void narr_arm_db_words(FILE *f, const struct trace_rec *r, const struct narr_note *n, bool host);
 /* Plain text, paragraphs wrapped at `width` columns. */
 void narration_text(FILE *f, const struct narration *n, int width);
 const char *narr_kind_name(enum narr_kind k);

@@ -51,6 +51,47 @@ static const char *get_str(const struct json_value *obj, const char *path)
 		(dst) = v_;                                                                  \
 	} while (0)
 
+/* The fields of an Arm run (issue 20: sim/result.c visit_arm): the banks
+ * the result shows give the CPU's breakpoint and watchpoint counts. */
+static int read_arm(const struct json_value *o, struct run_result *r)
+{
+	char p[128];
+	static const struct { const char *prefix; size_t off; bool stats; } tab[] = {
+		{ "arm.traps.read", offsetof(struct stats, arm_traps_r), true },
+		{ "arm.traps.write", offsetof(struct stats, arm_traps_w), true },
+		{ "arm.hw_reads", offsetof(struct stats, arm_hw_r), true },
+		{ "arm.hw_writes", offsetof(struct stats, arm_hw_w), true },
+		{ "arm.final.hw", offsetof(struct run_result, arm_hw), false },
+		{ "arm.final.guest", offsetof(struct run_result, arm_guest), false },
+		{ "arm.final.hv", offsetof(struct run_result, arm_hv), false },
+	};
+	for (int i = 0; i < ARM_DBGREG_N; i++) {
+		snprintf(p, sizeof(p), "arm.traps.read.%s", arm_dbgreg_name(i));
+		if (!json_path(o, p))
+			continue;
+		int slot = arm_dbgreg_slot(i);
+		if (slot >= 0 && i < ARM_DBGWVR0 && (unsigned)slot + 1 > r->arm_brps)
+			r->arm_brps = (unsigned)slot + 1;
+		if (slot >= 0 && i >= ARM_DBGWVR0 && (unsigned)slot + 1 > r->arm_wrps)
+			r->arm_wrps = (unsigned)slot + 1;
+		for (size_t q = 0; q < sizeof(tab) / sizeof(tab[0]); q++) {
+			char *base = tab[q].stats ? (char *)&r->st : (char *)r;
+			uint64_t *a = (uint64_t *)(void *)(base + tab[q].off);
+			snprintf(p, sizeof(p), "%s.%s", tab[q].prefix, arm_dbgreg_name(i));
+			if (get_u64(o, p, &a[i]))
+				return -1;
+		}
+	}
+	for (int i = 0; i < 31; i++) {
+		snprintf(p, sizeof(p), "guest.regs.x%d", i);
+		if (get_u64(o, p, &r->arm_x[i]))
+			return -1;
+	}
+	if (!r->arm_brps)
+		r->arm_brps = 1;                   /* an Arm run, whatever its banks */
+	return 0;
+}
+
 static int read_run(const char *path, const struct json_value *o, size_t k, struct run_result *r,
 		    const char ***names_out, char *err, size_t errsize)
 {
@@ -118,6 +159,8 @@ static int read_run(const char *path, const struct json_value *o, size_t k, stru
 			NEED_U64(o, p, a[n]);
 		}
 	}
+	if (json_path(o, "arm.traps.reads") && read_arm(o, r))
+		return rerr(err, errsize, path, "runs[%s]: a bad arm.* field%s", idx, NULL);
 	/* Present only in runs where the host debugged the guest. */
 	if (json_path(o, "exits.to_user.debug")) {
 		NEED_U64(o, "exits.to_user.debug", r->st.exits_to_user_debug);

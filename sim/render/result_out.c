@@ -210,6 +210,24 @@ static void print_dr_line(FILE *f, const char *label, const uint64_t *a)
 	fputc('\n', f);
 }
 
+/* Arm runs (issue 20): the debug registers with any trap or hypervisor
+ * access, "name r/w" for traps and hardware accesses. */
+static void print_arm_lines(FILE *f, const struct stats *s)
+{
+	uint64_t tr = 0, tw = 0, hr = 0, hw = 0;
+	for (int i = 0; i < ARM_DBGREG_N; i++) {
+		tr += s->arm_traps_r[i];
+		tw += s->arm_traps_w[i];
+		hr += s->arm_hw_r[i];
+		hw += s->arm_hw_w[i];
+	}
+	fprintf(f, "debug-register traps: %" PRIu64 " reads, %" PRIu64 " writes:", tr, tw);
+	for (int i = 0; i < ARM_DBGREG_N; i++)
+		if (s->arm_traps_r[i] || s->arm_traps_w[i])
+			fprintf(f, " %s %" PRIu64 "/%" PRIu64, arm_dbgreg_name(i), s->arm_traps_r[i], s->arm_traps_w[i]);
+	fprintf(f, "\nhw debug-register reads: %" PRIu64 ", writes: %" PRIu64 "\n", hr, hw);
+}
+
 void result_render_text(FILE *f, const struct run_result *r)
 {
 	result_render_text_view(f, r, NULL);
@@ -226,22 +244,28 @@ void result_render_text_view(FILE *f, const struct run_result *r, const struct k
 	fputc('\n', f);
 
 	const struct stats *s = &r->st;
-	bool svm = strcmp(r->vendor, "svm") == 0;
+	bool svm = strcmp(r->vendor, "svm") == 0, arm = r->arm_brps != 0;
+	const char *regs = svm ? "VMCB" : arm ? "EL2 register" : "VMCS";
+	const char *db = arm ? "debug exceptions" : "#DB";
 	fprintf(f, "guest instructions: %" PRIu64 "\n", s->guest_instructions);
-	fprintf(f, "DR loads (guest): %" PRIu64 "\n", s->dr_guest_loads);
+	fprintf(f, "%s: %" PRIu64 "\n", arm ? "switches to the guest's registers" : "DR loads (guest)", s->dr_guest_loads);
 	fprintf(f, "host restores: %" PRIu64 "\n", s->dr_host_restores);
 	fprintf(f, "syncs: %" PRIu64 "\n", s->dr_syncs);
-	print_dr_line(f, "hw DR reads", s->dr_hw_reads);
-	print_dr_line(f, "hw DR writes", s->dr_hw_writes);
-	fprintf(f, "%s reads: %" PRIu64 "\n", svm ? "VMCB" : "VMCS", s->vmcs_reads);
-	fprintf(f, "%s writes: %" PRIu64 "\n", svm ? "VMCB" : "VMCS", s->vmcs_writes);
+	if (arm) {
+		print_arm_lines(f, s);
+	} else {
+		print_dr_line(f, "hw DR reads", s->dr_hw_reads);
+		print_dr_line(f, "hw DR writes", s->dr_hw_writes);
+	}
+	fprintf(f, "%s reads: %" PRIu64 "\n", regs, s->vmcs_reads);
+	fprintf(f, "%s writes: %" PRIu64 "\n", regs, s->vmcs_writes);
 	fprintf(f, "modeled cycles: %" PRIu64 " (guest %" PRIu64 ", transition %" PRIu64 ", handler %" PRIu64
 		", dr %" PRIu64 ", %s %" PRIu64 ", host %" PRIu64 ")\n",
 		s->cycles_total, s->cycles_guest, s->cycles_transition, s->cycles_handler, s->cycles_dr,
-		svm ? "vmcb" : "vmcs", s->cycles_vmcs, s->cycles_host);
-	fprintf(f, "#DB guest: delivered %" PRIu64 ", missed %" PRIu64 ", spurious %" PRIu64 "\n",
+		svm ? "vmcb" : arm ? "el2" : "vmcs", s->cycles_vmcs, s->cycles_host);
+	fprintf(f, "%s guest: delivered %" PRIu64 ", missed %" PRIu64 ", spurious %" PRIu64 "\n", db,
 		s->db_guest_delivered, s->db_guest_missed, s->db_guest_spurious);
-	fprintf(f, "#DB host: delivered %" PRIu64 ", missed %" PRIu64 ", spurious %" PRIu64 "\n",
+	fprintf(f, "%s host: delivered %" PRIu64 ", missed %" PRIu64 ", spurious %" PRIu64 "\n", db,
 		s->db_host_delivered, s->db_host_missed, s->db_host_spurious);
 	fprintf(f, "guest stop: %s", engine_stop_name(r->stop));
 	if (r->stop_msg[0]) {

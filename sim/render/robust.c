@@ -154,7 +154,7 @@ static void entry_of(const struct cost_model *cm, unsigned i, struct entry *e)
 
 static unsigned vendor_bit(enum vendor v)
 {
-	return v == VENDOR_VMX ? 1u : v == VENDOR_SVM ? 2u : 0u;
+	return sim_cost_vendor_bit(v);
 }
 
 static const struct compare_col *base_of(const struct robust_model *m, const struct compare_col *c, size_t bi)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arm/arm.h"
 #include "debugreg/hv.h"
 #include "sim/render/json.h"
 #include "sim/render/result_out.h"
@@ -87,6 +88,22 @@ int sweep_columns_build(struct sweep_columns *c)
 	zero->nexit_names = 0;
 	if (!rc)
 		rc = result_visit(zero, col_visit_cb, c);
+	free(zero);
+	return rc ? -1 : 0;
+}
+
+int sweep_columns_build_arm(struct sweep_columns *c)
+{
+	if (sweep_columns_build(c))
+		return -1;
+	struct run_result *zero = calloc(1, sizeof(*zero));
+	if (!zero)
+		return -1;
+	zero->exit_names = arm_exit_names;
+	zero->nexit_names = EXIT_SLOTS;
+	zero->arm_brps = 6;
+	zero->arm_wrps = 4;
+	int rc = result_visit(zero, col_visit_cb, c);
 	free(zero);
 	return rc ? -1 : 0;
 }

@@ -20,6 +20,11 @@ struct sweep_columns {
 
 /* Returns 0, -1 when out of memory. */
 int sweep_columns_build(struct sweep_columns *c);
+/* The same plus the Arm vendor's fields (issue 20: arm.*, guest.regs.xN, the
+ * Arm exit reasons) for a CPU with the default 6 breakpoints and 4
+ * watchpoints; for sweeps that include an aarch64 scenario, so that x86-only
+ * sweeps keep their columns. */
+int sweep_columns_build_arm(struct sweep_columns *c);
 void sweep_columns_free(struct sweep_columns *c);
 
 /* The text of one run (malloc'ed in *text): the CSV row (the cells of the

@@ -698,6 +698,20 @@ void trace_format_event_vendor(FILE *f, const struct trace_rec *r, const char *v
 	const struct ev_desc *d = trace_event(r->ev.id);
 	if (!d)
 		return;
+	if (r->ev.id == EV_EXIT && vendor && !strcmp(vendor, "arm")) {
+		/* arm64's kvm_exit TP_printk (arch/arm64/kvm/trace_arm.h): "%s:
+		 * HSR_EC: 0x%04x (%s), PC: 0x%016lx", the exception type (TRAP,
+		 * or IRQ for an interrupt exit) and the class from ESR_EL2 */
+		bool irq = r->ev.s && !strcmp(r->ev.s, "IRQ");
+		unsigned ec = irq ? 0 : (unsigned)(r->ev.c >> 26) & 0x3F;
+		fprintf(f, "kvm_exit: %s: HSR_EC: 0x%04x (%s), PC: 0x%016" PRIx64, irq ? "IRQ" : "TRAP", ec,
+			irq ? "UNKNOWN" : r->ev.s ? r->ev.s : "UNKNOWN", r->ev.a);
+		return;
+	}
+	if (r->ev.id == EV_ENTRY && vendor && !strcmp(vendor, "arm")) {
+		fprintf(f, "kvm_entry: PC: 0x%016" PRIx64, r->ev.a);      /* arm64's TP_printk */
+		return;
+	}
 	/* trace-cmd prints kvm_entry as "vcpu %u, rip 0x%lx" (with a comma). */
 	if (r->vcpu == TRACE_NO_VCPU)
 		fprintf(f, "%s:", d->name);
