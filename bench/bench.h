@@ -103,6 +103,7 @@ struct bench_rows {
 
 /* bench_hvsim.c: shared by the rows files and legacy.c */
 double bench_now(void);                           /* CLOCK_MONOTONIC seconds */
+double bench_cpu(void);                           /* CPU seconds of this process (bench_hvsim.c) */
 double bench_median(double *v, int n);            /* sorts v */
 void bench_die(const char *what, const char *msg) __attribute__((noreturn));
 /* legacy.c: figures (a)-(e) of before issue 16; `which` holds the letters.

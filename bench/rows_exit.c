@@ -30,7 +30,7 @@
  * events, so start-up (QEMU's boot, hvsim's set-up) cancels out.  Without
  * qemu-system-x86_64 (or $QEMU) those rows are skipped with a note.
  *
- * Times are CPU seconds (cpu_now), except `hvsim check`, which is the wall
+ * Times are CPU seconds (bench_cpu), except `hvsim check`, which is the wall
  * time a user waits. */
 #define _GNU_SOURCE
 
@@ -55,17 +55,6 @@
 #ifndef HVSIM_SOURCE_DIR
 #define HVSIM_SOURCE_DIR "."
 #endif
-
-/* CPU seconds of this process (user + system).  The exit and #DB rows time
- * CPU, not wall clock: on the shared 2-core machine a run waits for the
- * CPU as long as it runs, and that waiting is noise; QEMU's side is its
- * child's CPU time (wait4), so both sides count the same thing. */
-static double cpu_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static double tv_sec(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6; }
 
@@ -107,7 +96,7 @@ static double raw_out(unsigned long long iters, bool insn_hook)
 	uc_engine *uc;
 	uc_hook h;
 	struct raw_count cnt = { 0 };
-	double t0 = cpu_now();
+	double t0 = bench_cpu();
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK ||
 	    uc_mem_map(uc, 0, 0x10000, UC_PROT_ALL) != UC_ERR_OK ||
 	    uc_mem_write(uc, OUT_BASE, out_code, sizeof(out_code)) != UC_ERR_OK)
@@ -120,7 +109,7 @@ static double raw_out(unsigned long long iters, bool insn_hook)
 		uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)raw_out_skip, &cnt, OUT_BASE, OUT_BASE);
 	uc_err e = uc_emu_start(uc, OUT_BASE, OUT_HLT, 0, 0);
 	uc_close(uc);
-	double t = cpu_now() - t0;
+	double t = bench_cpu() - t0;
 	if (e != UC_ERR_OK || cnt.n != iters)
 		bench_die("raw", "the OUT loop did not run to its end");
 	return t;
@@ -147,10 +136,10 @@ static double hv_run(const struct scenario *sc, enum vendor v, uint64_t exits, u
 	char err[512];
 	struct run_config cfg = { .policy = "bp_enabled", .vendor = v };
 	struct run_result res;
-	double t0 = cpu_now();
+	double t0 = bench_cpu();
 	if (sim_run(sc, &cfg, &res, err, sizeof(err)))
 		bench_die("sim_run", err);
-	double t = cpu_now() - t0;
+	double t = bench_cpu() - t0;
 	if (res.stop != STOP_HALT)
 		bench_die(sc->name, res.stop_msg);
 	if (exits && res.st.exits_total != exits)
@@ -499,7 +488,7 @@ __attribute__((noinline)) static double raw_db_run(const struct scenario *sc, bo
 			bench_die("raw #DB", "guest labels missing");
 	uc_engine *uc;
 	uc_hook h[6];
-	double t0 = cpu_now();
+	double t0 = bench_cpu();
 	uint64_t size = (sc->guest.code.size + 0xFFF) & ~0xFFFull;
 	if (uc_open(UC_ARCH_X86, UC_MODE_32, &uc) != UC_ERR_OK ||
 	    uc_mem_map(uc, DB_BASE, size, UC_PROT_ALL) != UC_ERR_OK ||
@@ -521,7 +510,7 @@ __attribute__((noinline)) static double raw_db_run(const struct scenario *sc, bo
 	uc_reg_write(uc, UC_X86_REG_ESP, &esp);
 	uc_err e = uc_emu_start(uc, DB_BASE, hlt - 1, 0, 0);     /* the HLT before `handler` */
 	uc_close(uc);
-	double t = cpu_now() - t0;
+	double t = bench_cpu() - t0;
 	if (getenv("BENCH_DEBUG"))
 		fprintf(stderr, "raw: err %d bad %d events %llu/%llu\n", e, r.bad, r.events, (unsigned long long)events);
 	return e == UC_ERR_OK && !r.bad && r.events == events ? t : -1;
