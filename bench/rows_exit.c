@@ -704,9 +704,10 @@ static const struct bench_target targets[] = {
 
 /* Why the #DB rows miss their target on Unicorn 2.0.1. */
 #define DB_NOTE                                                                                         \
-	"Unicorn 2.0.1 has no IDT delivery: a machine on it delivers from hooks; the cheapest such "      \
-	"delivery of the same guest (the floor rows below: one batch read, gate read, frame write, batch " \
-	"write that leaves the block, per event) is itself slower than QEMU TCG here"
+	"Unicorn 2.0.1 has no IDT delivery: a machine on it delivers from hooks, leaving translated code "  \
+	"twice per event (the trap, then the IRET); the floor rows below time the cheapest such delivery " \
+	"of the same guest (batch reads, one frame write, one batch write), the limit of any machine on "  \
+	"Unicorn, to set beside QEMU TCG in the same run"
 
 static const struct bench_row rows[] = {
 	{ "out_vmx", "OUT exit, VMX, KVM's full path [raw: hook+RIP]", "exits", BENCH_RATE, 6e6, NULL,
