@@ -88,6 +88,21 @@ ref_build_runner() {
 	mv "$work/runner.tmp" "$work/runner"
 }
 
+# ref_outcomes LOG DIR: the outcomes a runner printed on the serial console
+# (LOG), one DIR/KEY.out per block from "=== hvsim-outcome KEY.img ===" to
+# "=== end ===" (DIR is emptied first).  A kernel message that lands inside
+# a block ("[   12.345678] ...", kvm_intel: "Unhandled WRMSR") is dropped:
+# no runner line starts with "[".
+ref_outcomes() {
+	local log="$1" dir="$2"
+	rm -rf "$dir" && mkdir -p "$dir"
+	tr -d '\r' < "$log" | awk -v dir="$dir" '
+		/^=== hvsim-outcome .* ===$/ { name = $3; sub(/\.img$/, "", name); f = dir "/" name ".out"; next }
+		/^=== end ===$/ { if (f) close(f); f = ""; next }
+		/^\[ *[0-9]+\.[0-9]+\] / { next }
+		f { print > f }'
+}
+
 # ref_export SCENARIO DIR: `hvsim kvm SCENARIO --export` into DIR/KEY.img and
 # REF_KEY=KEY.  Returns 1 (nothing to measure) when it cannot be exported,
 # when $cache/KEY.out exists and $force is 0, or when DIR already has KEY.
