@@ -5,6 +5,7 @@
 #include <capstone/capstone.h>
 #include <unicorn/unicorn.h>
 #include "cpu/engine/engine.h"
+#include "cpu/engine/oracle_log.h"
 
 /* A decoded translated block: instruction addresses and cumulative cost. */
 struct block {
@@ -166,12 +167,7 @@ struct engine {
 	bool ss_open;               /* the expectation is a site's single-step trap (issue 12) ... */
 	uint64_t ss_addr;           /* ... of the site at this address */
 
-	struct db_record *dblog;    /* #DB log (capped at DB_LOG_MAX) */
-	size_t ndb;
-	uint64_t db_dropped;
-	struct violation *viol;     /* violations (capped at VIOL_MAX) */
-	size_t nviol;
-	uint64_t viol_dropped;
+	struct oracle_log log;      /* #DB log and violations (oracle_log.h) */
 
 	/* per-instruction observation (insn_hook.c) */
 	uc_hook h_insn;             /* code hook on everything, while wanted */
