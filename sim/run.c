@@ -80,24 +80,13 @@ static void host_event(struct run_ctx *r, const struct host_event *ev)
 	}
 }
 
-static bool when_matches(const struct host_event *ev, uint64_t exit_no)
-{
-	switch (ev->when) {
-	case WHEN_EXIT: return exit_no == ev->n;
-	case WHEN_EVERY_EXIT: return ev->n && exit_no % ev->n == 0;
-	case WHEN_START: return exit_no == 0;
-	}
-	return false;
-}
-
 static void after_exit(void *ctx, uint64_t exit_no)
 {
 	struct run_ctx *r = ctx;
 	const struct scenario *sc = r->sc;
 	int vcpu = r->m.cur >= 0 ? r->m.cur : 0;
 	for (size_t i = 0; i < sc->host.nevents; i++)
-		if (sc->host.events[i].when != WHEN_START && sc->host.events[i].vcpu == vcpu &&
-		    when_matches(&sc->host.events[i], exit_no))
+		if (sc->host.events[i].vcpu == vcpu && host_event_after_exit(&sc->host.events[i], exit_no))
 			host_event(r, &sc->host.events[i]);
 	machine_after_exit(&r->m, exit_no);
 }

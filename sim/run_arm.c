@@ -50,21 +50,11 @@ static void host_event(struct arm_run *r, const struct host_event *ev)
 	}
 }
 
-static bool when_matches(const struct host_event *ev, uint64_t exit_no)
-{
-	switch (ev->when) {
-	case WHEN_EXIT: return exit_no == ev->n;
-	case WHEN_EVERY_EXIT: return ev->n && exit_no % ev->n == 0;
-	case WHEN_START: return exit_no == 0;
-	}
-	return false;
-}
-
 static void after_exit(void *ctx, uint64_t exit_no)
 {
 	struct arm_run *r = ctx;
 	for (size_t i = 0; i < r->sc->host.nevents; i++)
-		if (r->sc->host.events[i].when != WHEN_START && when_matches(&r->sc->host.events[i], exit_no))
+		if (host_event_after_exit(&r->sc->host.events[i], exit_no))
 			host_event(r, &r->sc->host.events[i]);
 }
 

@@ -104,7 +104,7 @@ Test(arm, breakpoint_masked_by_d_kde_and_the_os_lock)
 		"      mov x3, #0xa000\n      msr mdscr_el1, x3\n",                         /* D still set */
 		"      mov x3, #0x8000\n      msr mdscr_el1, x3\n      msr daifclr, #8\n",  /* no KDE */
 		("      mov x3, #0xa000\n      msr mdscr_el1, x3\n      msr daifclr, #8\n"
-		 "      mov x5, #1\n      msr oslar_el1, x5\n"),                           /* OS Lock */
+		 "      mov x5, #1\n      msr oslar_el1, x5\n"),                          /* OS Lock */
 	};
 	for (size_t i = 0; i < 3; i++) {
 		char body[2048];

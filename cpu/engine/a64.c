@@ -100,8 +100,7 @@ void a64_free(struct a64 *e)
 	}
 	if (e->cs_ok)
 		cs_close(&e->cs);
-	free(e->dblog);
-	free(e->viol);
+	oracle_log_free(&e->log);
 	free(e);
 }
 
@@ -299,68 +298,29 @@ enum engine_stop a64_run(struct a64 *e, uint64_t pc)
 void a64_log(struct a64 *e, bool host, uint64_t pc, unsigned hw, unsigned ideal, enum db_outcome out,
 	     const char *cause, uint64_t esr, uint64_t far)
 {
-	struct cpu *c = e->cpu;
-	if (host) {
-		if (out == DB_MISSED) c->st.db_host_missed++;
-		else if (out == DB_SPURIOUS) { c->st.db_host_spurious++; c->st.db_host_delivered++; }
-		else c->st.db_host_delivered++;
-	} else {
-		if (out == DB_MISSED) c->st.db_guest_missed++;
-		else if (out == DB_SPURIOUS) { c->st.db_guest_spurious++; c->st.db_guest_delivered++; }
-		else c->st.db_guest_delivered++;
-	}
-	cpu_event(c, out == DB_MISSED ? EV_DB_MISSED : out == DB_SPURIOUS ? EV_DB_SPURIOUS : EV_DB, pc,
-		  out == DB_DELIVERED ? esr : (uint64_t)(hw | ideal), host, cause);
-	if (e->ndb >= DB_LOG_MAX) {
-		e->db_dropped++;
-		return;
-	}
-	if (!e->dblog && !(e->dblog = calloc(DB_LOG_MAX, sizeof(*e->dblog))))
-		abort();
-	struct db_record *r = &e->dblog[e->ndb++];
-	r->cycle = c->st.cycles_total;
-	r->rip = pc;
-	r->dr6 = esr;
-	r->hw_dr6 = far;
-	r->hw_slots = (uint8_t)hw;
-	r->ideal_slots = (uint8_t)ideal;
-	r->outcome = (uint8_t)out;
-	r->host = host;
-	r->cause = cause;
+	/* dr6 holds ESR_EL1, hw_dr6 FAR_EL1 (a64.h); stamped with the CPU's
+	 * own cycle count (an Arm run has one CPU, no machine clock) */
+	struct db_record rec = { .rip = pc, .dr6 = esr, .hw_dr6 = far, .outcome = (uint8_t)out, .host = host,
+				 .cause = cause };
+	oracle_log_db(&e->log, e->cpu, 0, &rec, hw, ideal);
 }
 
 void a64_violation(struct a64 *e, uint64_t pc, int slot, const char *kind, const char *fmt, ...)
 {
-	cpu_event(e->cpu, EV_VIOLATION, pc, (uint64_t)(int64_t)slot, 0, kind);
-	if (e->nviol >= VIOL_MAX) {
-		e->viol_dropped++;
-		return;
-	}
-	if (!e->viol && !(e->viol = calloc(VIOL_MAX, sizeof(*e->viol))))
-		abort();
-	struct violation *v = &e->viol[e->nviol++];
-	v->cycle = e->cpu->st.cycles_total;
-	v->rip = pc;
-	v->slot = slot;
-	snprintf(v->kind, sizeof(v->kind), "%s", kind);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(v->detail, sizeof(v->detail), fmt, ap);
+	oracle_log_violation(&e->log, e->cpu, 0, pc, slot, kind, fmt, ap);
 	va_end(ap);
 }
 
 const struct db_record *a64_db_log(struct a64 *e, size_t *n, uint64_t *dropped)
 {
-	*n = e->ndb;
-	*dropped = e->db_dropped;
-	return e->dblog;
+	return oracle_log_records(&e->log, n, dropped);
 }
 
 const struct violation *a64_violations(struct a64 *e, size_t *n, uint64_t *dropped)
 {
-	*n = e->nviol;
-	*dropped = e->viol_dropped;
-	return e->viol;
+	return oracle_log_violations(&e->log, n, dropped);
 }
 
 int a64_disasm(struct a64 *e, uint64_t pc, char *buf, size_t size)

@@ -6,6 +6,7 @@
 #include <capstone/capstone.h>
 #include <unicorn/unicorn.h>
 #include "cpu/engine/a64.h"
+#include "cpu/engine/oracle_log.h"
 
 /* The fixed `until` of every uc_emu_start: outside the 48-bit guest
  * address space (the loader refuses guest addresses at or above 2^48). */
@@ -60,12 +61,7 @@ struct a64 {
 	unsigned wp_size;
 	uint8_t wp_old[16];         /* bytes a matched store overwrote (restored) */
 
-	struct db_record *dblog;    /* debug-exception log (capped at DB_LOG_MAX) */
-	size_t ndb;
-	uint64_t db_dropped;
-	struct violation *viol;     /* violations (capped at VIOL_MAX) */
-	size_t nviol;
-	uint64_t viol_dropped;
+	struct oracle_log log;      /* debug-exception log and violations (oracle_log.h) */
 };
 
 /* a64_exec.c */

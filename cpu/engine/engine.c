@@ -380,8 +380,7 @@ void engine_free(struct engine *e)
 		if (e->maps[i].owned)
 			munmap(e->maps[i].ptr, e->maps[i].size);
 	cs_close(&e->cs);
-	free(e->dblog);
-	free(e->viol);
+	oracle_log_free(&e->log);
 	free(e->maps);
 	free(e);
 }
@@ -578,70 +577,27 @@ void db_log_as(struct engine *e, bool host, uint64_t rip, unsigned hw, unsigned 
 	       enum db_outcome out, const char *cause)
 {
 	struct cpu *c = e->cpu;
-	if (host) {
-		if (out == DB_MISSED) c->st.db_host_missed++;
-		else if (out == DB_SPURIOUS) { c->st.db_host_spurious++; c->st.db_host_delivered++; }
-		else c->st.db_host_delivered++;
-	} else {
-		if (out == DB_MISSED) c->st.db_guest_missed++;
-		else if (out == DB_SPURIOUS) { c->st.db_guest_spurious++; c->st.db_guest_delivered++; }
-		else c->st.db_guest_delivered++;
-	}
-	cpu_event(c, out == DB_MISSED ? EV_DB_MISSED : out == DB_SPURIOUS ? EV_DB_SPURIOUS : EV_DB,
-		  rip, out == DB_DELIVERED ? e->ideal->dr[6] : (uint64_t)(hw | ideal), host,
-		  cause);
-	if (e->ndb >= DB_LOG_MAX) {
-		e->db_dropped++;
-		return;
-	}
-	if (!e->dblog && !(e->dblog = calloc(DB_LOG_MAX, sizeof(*e->dblog))))
-		abort();
-	struct db_record *r = &e->dblog[e->ndb++];
-	r->cycle = c->st.cycles_total + c->time_base;
-	r->cpu = c->id;
-	r->owner = e->owner;
-	r->rip = rip;
-	r->dr6 = e->ideal->dr[6];
-	r->hw_dr6 = c->dr[6];
-	r->hw_slots = (uint8_t)hw;
-	r->ideal_slots = (uint8_t)ideal;
-	r->outcome = (uint8_t)out;
-	r->host = host;
-	r->cause = cause;
+	struct db_record rec = { .cpu = c->id, .owner = e->owner, .rip = rip, .dr6 = e->ideal->dr[6],
+				 .hw_dr6 = c->dr[6], .outcome = (uint8_t)out, .host = host, .cause = cause };
+	oracle_log_db(&e->log, c, c->time_base, &rec, hw, ideal);   /* on machine time */
 }
 
 void engine_violation(struct engine *e, uint64_t rip, int slot, const char *kind, const char *fmt, ...)
 {
-	cpu_event(e->cpu, EV_VIOLATION, rip, (uint64_t)(int64_t)slot, 0, kind);
-	if (e->nviol >= VIOL_MAX) {
-		e->viol_dropped++;
-		return;
-	}
-	if (!e->viol && !(e->viol = calloc(VIOL_MAX, sizeof(*e->viol))))
-		abort();
-	struct violation *v = &e->viol[e->nviol++];
-	v->cycle = e->cpu->st.cycles_total + e->cpu->time_base;
-	v->rip = rip;
-	v->slot = slot;
-	snprintf(v->kind, sizeof(v->kind), "%s", kind);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(v->detail, sizeof(v->detail), fmt, ap);
+	oracle_log_violation(&e->log, e->cpu, e->cpu->time_base, rip, slot, kind, fmt, ap);
 	va_end(ap);
 }
 
 const struct db_record *engine_db_log(struct engine *e, size_t *n, uint64_t *dropped)
 {
-	*n = e->ndb;
-	*dropped = e->db_dropped;
-	return e->dblog;
+	return oracle_log_records(&e->log, n, dropped);
 }
 
 const struct violation *engine_violations(struct engine *e, size_t *n, uint64_t *dropped)
 {
-	*n = e->nviol;
-	*dropped = e->viol_dropped;
-	return e->viol;
+	return oracle_log_violations(&e->log, n, dropped);
 }
 
 const char *engine_stop_message(struct engine *e) { return e->stop_msg; }

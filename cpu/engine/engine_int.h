@@ -6,6 +6,7 @@
 #include <capstone/capstone.h>
 #include <unicorn/unicorn.h>
 #include "cpu/engine/engine.h"
+#include "cpu/engine/oracle_log.h"
 
 /* What an instruction may do to memory (decode.c insn_mem). */
 #define MEM_R 1u
@@ -214,12 +215,7 @@ struct engine {
 	bool ss_open;               /* the expectation is a site's single-step trap (issue 12) ... */
 	uint64_t ss_addr;           /* ... of the site at this address */
 
-	struct db_record *dblog;    /* #DB log (capped at DB_LOG_MAX) */
-	size_t ndb;
-	uint64_t db_dropped;
-	struct violation *viol;     /* violations (capped at VIOL_MAX) */
-	size_t nviol;
-	uint64_t viol_dropped;
+	struct oracle_log log;      /* #DB log and violations (oracle_log.h) */
 
 	/* Register cache (engine.c, "registers").  One uc_reg_read costs ~100
 	 * host instructions in Unicorn 2.0.1 and one uc_reg_write ~110 (an

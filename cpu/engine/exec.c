@@ -67,10 +67,10 @@ void engine_note_db_delivery(struct engine *e, uint64_t dr6_seen)
 
 void engine_note_db_debugger(struct engine *e, uint64_t pc, uint64_t dr6, const char *cause)
 {
-	size_t n = e->ndb;
+	size_t n = e->log.ndb;
 	db_log_as(e, true, pc, e->exp_hw, 0, DB_DELIVERED, cause);
-	if (e->ndb > n)
-		e->dblog[n].dr6 = dr6;
+	if (e->log.ndb > n)
+		e->log.dblog[n].dr6 = dr6;
 }
 
 void engine_set_host_singlestep(struct engine *e, bool on)

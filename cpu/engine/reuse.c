@@ -254,7 +254,7 @@ static void reset_one(struct engine *e, struct cpu *cpu, const struct changes *c
 	} k = {
 		e->uc, e->cs, e->mode, e->host, e->nsites, e->maps, e->nmaps, e->cap_maps,
 		e->h_block, e->h_intr, e->h_invalid, e->h_unmapped, e->h_smc, e->h_in, e->h_cpuid,
-		e->poison, e->npoison, e->cap_poison, e->exits_on, e->dblog, e->viol,
+		e->poison, e->npoison, e->cap_poison, e->exits_on, e->log.dblog, e->log.viol,
 		e->ctx0, e->snap, e->snap_nmaps, e->snap_poison, e->snap_npoison, e->snap_exits,
 		e->mh_live, e->mh_dead, e->nfast,
 	};
@@ -280,8 +280,8 @@ static void reset_one(struct engine *e, struct cpu *cpu, const struct changes *c
 	e->npoison = k.npoison;
 	e->cap_poison = k.cap_poison;
 	e->exits_on = k.exits_on;
-	e->dblog = k.dblog;                 /* the buffers, empty */
-	e->viol = k.viol;
+	e->log.dblog = k.dblog;             /* the buffers (oracle_log.c), empty */
+	e->log.viol = k.viol;
 	e->ctx0 = k.ctx0;
 	e->snap = k.snap;
 	e->snap_nmaps = k.snap_nmaps;

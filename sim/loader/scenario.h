@@ -242,6 +242,12 @@ void scenario_free(struct scenario *sc);
 /* Look up an assembler label of the guest code; false if absent. */
 bool scenario_symbol(const struct scenario *sc, const char *name, uint64_t *addr);
 
+/* Whether a host event is due after the guest's exit number exit_no
+ * (1-based): `exit: N` after exit N, `every_exit: N` after every Nth;
+ * never a `start` event (it runs before the first entry).  The caller
+ * checks whose exits they are (ev->vcpu). */
+bool host_event_after_exit(const struct host_event *ev, uint64_t exit_no);
+
 /* "none", "vmx", "svm", "both" or "arm": the one vendor-name table. */
 const char *scenario_vendor_name(enum vendor v);
 

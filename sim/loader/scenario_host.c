@@ -273,6 +273,16 @@ static void parse_events(struct ydoc *c, yaml_node_t *n)
 	}
 }
 
+bool host_event_after_exit(const struct host_event *ev, uint64_t exit_no)
+{
+	switch (ev->when) {
+	case WHEN_EXIT: return exit_no == ev->n;
+	case WHEN_EVERY_EXIT: return ev->n && exit_no % ev->n == 0;
+	case WHEN_START: return false;
+	}
+	return false;
+}
+
 /* host.tasks: host tasks other than the vCPU threads, each pinned to a CPU,
  * with breakpoints of its own (ptrace, or task-bound perf) and the data
  * accesses it makes on each of its slices. */

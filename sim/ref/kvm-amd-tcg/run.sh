@@ -113,13 +113,7 @@ for img in "$stage/root/images/"*.img; do
 		qst=0
 		qemu_boot "$stage/initrd" "$log" || qst=$?
 		[ $qst -eq 0 ] || echo "run.sh: ${name_of[$key]}: qemu exit status $qst (124 = timeout after ${tmo}s), try $try/$tries" >&2
-		rm -rf "$stage/out" && mkdir -p "$stage/out"
-		# the outcome is between "=== hvsim-outcome KEY.img ===" and "=== end ==="
-		tr -d '\r' < "$log" | awk -v dir="$stage/out" '
-			/^=== hvsim-outcome .* ===$/ { name = $3; sub(/\.img$/, "", name); f = dir "/" name ".out"; next }
-			/^=== end ===$/ { if (f) close(f); f = ""; next }
-			/^\[ *[0-9]+\.[0-9]+\] / { next }   # a kernel message on the console (kvm_intel: "Unhandled WRMSR")
-			f { print > f }'
+		ref_outcomes "$log" "$stage/out"
 		out="$stage/out/$key.out"
 		if [ -s "$out" ] && grep -qx end "$out"; then
 			cp "$out" "$cache/$key.out.tmp.$$" && mv "$cache/$key.out.tmp.$$" "$cache/$key.out"

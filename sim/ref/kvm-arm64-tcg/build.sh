@@ -9,8 +9,8 @@
 #   dpkg --add-architecture arm64 && apt-get update (once, by hand or here
 #   when the arm64 lists are missing);
 #   apt-get download linux-image-cloud-arm64:arm64 (+ the linux-image-* it
-#   depends on), dpkg-deb -x; $HVSIM_REF_APT_OPTS is passed to apt-get
-#   download (as sim/ref/common.sh does for the x86 references): with
+#   depends on), dpkg-deb -x (ref_deb_kernel in sim/ref/common.sh, as for
+#   the x86 references); $HVSIM_REF_APT_OPTS is passed to apt-get: with
 #   options that point apt at bookworm-backports it fetches Linux 6.12
 #   (docs/kvm-reference.md, "Reference 4");
 #   aarch64-linux-gnu-gcc -static sim/ref/kvm-arm64-tcg/runner_arm64.c
@@ -22,6 +22,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+source "$root/sim/ref/common.sh"
 work="${HVSIM_KVM_ARM64_WORK:-${HOME:-/root}/.cache/hvsim/kvm-arm64-tcg}"
 force=0 runner_only=0
 for a in "$@"; do
@@ -50,18 +51,8 @@ if [ "$force" = 1 ] || [ ! -s "$work/vmlinuz" ]; then
 		apt-get update >/dev/null
 	fi
 	dl="$work/deb"
-	rm -rf "$dl" && mkdir -p "$dl"
-	(cd "$dl" && apt-get download ${HVSIM_REF_APT_OPTS:-} linux-image-cloud-arm64:arm64 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
-	meta=$(ls "$dl"/linux-image-cloud-arm64_*.deb 2>/dev/null | head -1)
-	[ -n "$meta" ] || { echo "build.sh: apt-get download linux-image-cloud-arm64:arm64 failed" >&2; exit 1; }
-	# Depends: linux-image-6.1.0-NN-cloud-arm64 (= VERSION)
-	dep=$(dpkg-deb -f "$meta" Depends | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\) *(= *\([^)]*\)).*/\1:arm64=\2/p' | head -1)
-	[ -n "$dep" ] || { echo "build.sh: cannot read the kernel package from $meta" >&2; exit 1; }
-	(cd "$dl" && apt-get download ${HVSIM_REF_APT_OPTS:-} "$dep" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
-	img=$(ls "$dl"/linux-image-[0-9]*.deb 2>/dev/null | head -1)
-	[ -n "$img" ] || { echo "build.sh: apt-get download $dep failed" >&2; exit 1; }
-	rm -rf "$dl/x" && dpkg-deb -x "$img" "$dl/x"
-	kver=$(ls "$dl/x/lib/modules" | head -1)
+	ref_deb_kernel "$dl" linux-image-cloud-arm64:arm64
+	kver="$REF_KVER"
 	grep -qx 'CONFIG_KVM=y' "$dl/x/boot/config-$kver" || { echo "build.sh: $kver has no built-in KVM" >&2; exit 1; }
 	cp "$dl/x/boot/vmlinuz-$kver" "$work/vmlinuz"
 	echo "$kver" > "$work/kernel-version"

@@ -28,6 +28,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 work="${HVSIM_KVM_ARM64_WORK:-${HOME:-/root}/.cache/hvsim/kvm-arm64-tcg}"
 cache="${HVSIM_KVM_ARM64_CACHE:-$root/sim/ref/kvm-arm64-tcg/cache}"
 hvsim="${HVSIM:-$root/build/hvsim}"
+source "$root/sim/ref/common.sh"
 force=0 tries=2 tmo=900
 scen=()
 while [ $# -gt 0 ]; do
@@ -74,11 +75,7 @@ for sc in "${scen[@]}"; do
 			-append "console=ttyAMA0 panic=-1 ${HVSIM_KVM_ARM64_APPEND:-quiet}" </dev/null >"$log" 2>&1 || qst=$?
 		[ -n "${HVSIM_KVM_ARM64_LOGS:-}" ] && mkdir -p "$HVSIM_KVM_ARM64_LOGS" && cp "$log" "$HVSIM_KVM_ARM64_LOGS/"
 		echo "run.sh: $sc: boot $try: qemu status $qst, $(( $(date +%s) - t0 )) s" >&2
-		rm -rf "$stage/out" && mkdir -p "$stage/out"
-		tr -d '\r' < "$log" | awk -v dir="$stage/out" '
-			/^=== hvsim-outcome .* ===$/ { name = $3; sub(/\.img$/, "", name); f = dir "/" name ".out"; next }
-			/^=== end ===$/ { if (f) close(f); f = ""; next }
-			f { print > f }'
+		ref_outcomes "$log" "$stage/out"
 		out="$stage/out/$key.out"
 		if [ -s "$out" ] && grep -qx end "$out"; then
 			cp "$out" "$cache/$key.out.tmp.$$" && mv "$cache/$key.out.tmp.$$" "$cache/$key.out"

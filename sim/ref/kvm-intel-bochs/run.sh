@@ -158,12 +158,7 @@ for ((try = 1; try <= tries && ${#remaining[@]} > 0; try++)); do
 		bst=0
 		boot "$pfx" "${batch[@]}" || bst=$?   # (|| also keeps set -e off inside boot)
 		echo "run.sh: boot of ${#batch[@]} image(s): status $bst (124 = timeout after ${tmo}s), $(( $(date +%s) - t0 )) s, try $try/$tries" >&2
-		rm -rf "$stage/out" && mkdir -p "$stage/out"
-		tr -d '\r' < "$pfx.serial" | awk -v dir="$stage/out" '
-			/^=== hvsim-outcome .* ===$/ { name = $3; sub(/\.img$/, "", name); f = dir "/" name ".out"; next }
-			/^=== end ===$/ { if (f) close(f); f = ""; next }
-			/^\[ *[0-9]+\.[0-9]+\] / { next }   # a kernel message on the console (kvm_intel: "Unhandled WRMSR")
-			f { print > f }'
+		ref_outcomes "$pfx.serial" "$stage/out"
 		for k in "${batch[@]}"; do
 			out="$stage/out/$k.out"
 			if [ -s "$out" ] && grep -qx end "$out" && head -1 "$out" | grep -qx 'hvsim-kvm-outcome 1'; then
