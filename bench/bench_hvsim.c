@@ -1,78 +1,67 @@
-/* bench_hvsim.c - hvsim's speed and memory figures in one run, side by side
- * with raw Unicorn.
+/* bench_hvsim.c - hvsim against raw Unicorn 2.0.1 on the same guest bytes,
+ * one row per workload (bench/rows.def lists the row tables), measured side
+ * by side in one run, with a summary line per target of issue 16: the
+ * guest data path (bench/rows_data.c) and the exits, #DB delivery and
+ * `hvsim check` (bench/rows_exit.c, whose raw side is raw Unicorn, QEMU TCG
+ * or the cold run, as each row's label says).
  *
- *   (a) an ALU loop (8 ALU instructions + dec + jnz per iteration) under raw
- *       Unicorn with no hooks, and under hvsim (sim_run) bare metal and under
- *       VMX with no breakpoint armed: M guest instructions/s and the ratio
- *       hvsim/raw (target >= 0.4);
- *   (b) simulated VM exits per second: a loop of `out 0x80, al` under VMX,
- *       policy bp_enabled, the whole hypervisor path per exit (target >= 2 M/s);
- *   (c) wall time of every bundled scenario x every policy preset (and the
- *       scenario's variants) x both vendors: `hvsim compare SCEN -p all
- *       --vendor both` spawned for each scenario (the hvsim binary next to
- *       this one, or $HVSIM), and the same runs in-process on a pool of
- *       threads (sim_run only) (target < 10 s on 2 cores);
- *   (d) peak RSS of one run (VmHWM of a fresh child process per run) for
- *       two run lengths 10x apart, tracing off: must not grow with length;
- *   (e) the host world (issue 19, host/ and sim/machine.c): the loop of (b)
- *       with the layer unused (no host keys: the hooks on the exit path
- *       return at once) and used (2 CPUs, the vCPU thread preempted every
- *       1000 exits and migrated: vcpu_put, switch_to, vcpu_load), side by
- *       side and interleaved, with the spread of the unused rows (max-min
- *       over median) as the yardstick of the machine's noise.
+ * usage: bench_hvsim [--quick] [--reps N] [--check] [--only LIST] [--legacy] [--list] [--side S]
+ *   --quick   smoke-test sizes
+ *   --reps N  paired rounds per row (default 5)
+ *   --check   exit 1 if a target is missed
+ *   --only    comma-separated row ids, prefixes ("adv"), target ids, or the
+ *             letters a, b, c, d, e of the figures from before issue 16
+ *   --legacy  also print those figures (a)-(e) (bench/legacy.c)
+ *   --list    print the rows and targets and exit
+ *   --side S  run only one side of each row, S = raw or hvsim (to profile it:
+ *             valgrind --tool=callgrind bench_hvsim --reps 1 --only load --side hvsim)
  *
- * Each timed figure is the median of --reps repetitions (default 5).  The
- * machine noise is large (unicorn-facts §0): compare rows of the same run.
- *
- * usage: bench_hvsim [--quick] [--reps N] [--check] [--only a|b|c|d|e]
- *   --quick  10x smaller loops (smoke test)
- *   --check  exit 1 if a target is missed
- * Environment: HVSIM_SOURCE_DIR (scenarios/ is read from there; default:
- * the source tree the bench was built from), HVSIM (the hvsim binary for
- * (c); default: next to this executable). */
+ * Times are CPU seconds of this process (bench_cpu).  A round runs raw
+ * Unicorn, hvsim and (overhead rows) hvsim's baseline one after the other,
+ * alternating which side goes first; the table gives the medians over the
+ * rounds per unit of work, and the ratio is the median of the per-round
+ * ratios.  The machine is noisy (unicorn-facts §0): compare within a run,
+ * and use callgrind for small differences. */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <unicorn/unicorn.h>
 
-#include "debugreg/hv.h"
-#include "debugreg/policy_names.h"
-#include "sim/machine.h"
 #include "sim/run.h"
 #include "sim/loader/scenario.h"
+#include "bench.h"
 
-#ifndef HVSIM_SOURCE_DIR
-#define HVSIM_SOURCE_DIR "."
-#endif
-
-/* 8 ALU instructions, dec r8, jnz back, hlt (GNU as, Intel syntax):
- *   loop1: add rax,rbx; xor rcx,rdx; sub rsi,rdi; and r9,r10; or r11,r12;
- *          add r13,r14; xor rax,rcx; add rbx,rsi; dec r8; jnz loop1; hlt */
-static const unsigned char alu_code[] = {
-	0x48, 0x01, 0xd8, 0x48, 0x31, 0xd1, 0x48, 0x29, 0xfe, 0x4d, 0x21, 0xd1,
-	0x4d, 0x09, 0xe3, 0x4d, 0x01, 0xf5, 0x48, 0x31, 0xc8, 0x48, 0x01, 0xf3,
-	0x49, 0xff, 0xc8, 0x75, 0xe3, 0xf4,
+#define BENCH_ROWS(name) &bench_rows_##name,
+static const struct bench_rows *const tables[] = {
+#include "rows.def"
 };
-#define ALU_LOOP_LEN 29            /* bytes before the hlt */
-#define ALU_PER_ITER 10
+#undef BENCH_ROWS
+#define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
-/*   loop2: out 0x80, al; dec rcx; jnz loop2; hlt */
-static const char exit_hex[] = "e6 80 48 ff c9 75 f9 f4";
-#define EXIT_PER_ITER 3
+#define MAX_REPS 64
 
-static int reps = 5;
+/* --side: 0 both, 1 raw only, 2 hvsim only (baseline included) */
+static int side;
 
-static double now(void)
+double bench_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU seconds of this process (user + system).  The rows time CPU, not
+ * wall clock: on the shared 2-core machine a run waits for the CPU as long
+ * as it runs, and that waiting is noise (load averages of 8 were seen);
+ * QEMU's side (bench/rows_exit.c) is its child's CPU time (wait4), so both
+ * sides count the same thing. */
+double bench_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -82,585 +71,445 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
+double bench_median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void die(const char *what, const char *msg)
+void bench_die(const char *what, const char *msg)
 {
 	fprintf(stderr, "bench_hvsim: %s: %s\n", what, msg);
 	exit(2);
 }
 
-/* ---- scenarios built in memory ------------------------------------------ */
+/* ---- the two sides of a pair row ------------------------------------------------ */
 
-static struct scenario *make_scenario(const char *name, const char *vendor, const char *hex,
-				      const char *reg, unsigned long long iters)
+static uint64_t page_down(uint64_t a) { return a & ~0xFFFull; }
+static uint64_t page_up(uint64_t a) { return (a + 0xFFF) & ~0xFFFull; }
+
+static int uc_reg_id(const char *name)
 {
-	char yaml[2048], err[512];
-	int n = snprintf(yaml, sizeof(yaml),
-			 "version: 1\n"
-			 "name: %s\n"
-			 "summary: benchmark loop\n"
-			 "vendor: %s\n"
-			 "policies: [bp_enabled]\n"
-			 "guest:\n"
-			 "  mode: 64\n"
-			 "  base: 0x1000\n"
-			 "  code: \"%s\"\n"
-			 "  regs: { %s: %llu }\n"
-			 "  limits: { instructions: %llu }\n",
-			 name, vendor, hex, reg, iters, iters * 20 + 1000);
-	struct scenario *sc = scenario_load_buf(name, yaml, (size_t)n, err, sizeof(err));
-	if (!sc)
-		die("scenario", err);
-	return sc;
+	static const struct { const char *n; int id; } t[] = {
+		{ "rax", UC_X86_REG_RAX }, { "rbx", UC_X86_REG_RBX }, { "rcx", UC_X86_REG_RCX },
+		{ "rdx", UC_X86_REG_RDX }, { "rsi", UC_X86_REG_RSI }, { "rdi", UC_X86_REG_RDI },
+		{ "rbp", UC_X86_REG_RBP }, { "rsp", UC_X86_REG_RSP }, { "r8", UC_X86_REG_R8 },
+		{ "r9", UC_X86_REG_R9 }, { "r10", UC_X86_REG_R10 }, { "r11", UC_X86_REG_R11 },
+		{ "r12", UC_X86_REG_R12 }, { "r13", UC_X86_REG_R13 }, { "r14", UC_X86_REG_R14 },
+		{ "r15", UC_X86_REG_R15 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(t[i].n, name))
+			return t[i].id;
+	bench_die("register", name);
 }
 
-static char *to_hex(const unsigned char *b, size_t n)
-{
-	char *s = malloc(n * 3 + 1);
-	if (!s)
-		die("hex", "out of memory");
-	for (size_t i = 0; i < n; i++)
-		sprintf(s + 3 * i, "%02x ", b[i]);
-	s[n ? n * 3 - 1 : 0] = 0;
-	return s;
-}
-
-/* One sim_run; returns wall seconds and the result (caller frees). */
-static double timed_run(const struct scenario *sc, enum vendor v, struct run_result *res)
-{
-	char err[512];
-	struct run_config cfg = { .policy = "bp_enabled", .vendor = v };
-	double t0 = now();
-	if (sim_run(sc, &cfg, res, err, sizeof(err)))
-		die("sim_run", err);
-	double t = now() - t0;
-	if (res->stop != STOP_HALT)
-		die("sim_run", res->stop_msg);
-	return t;
-}
-
-/* ---- (a) raw Unicorn vs hvsim ---------------------------------------------- */
-
-static double raw_unicorn(unsigned long long iters)
+/* Raw Unicorn: a fresh engine, the same mappings, run to the HLT.  Seconds. */
+static __attribute__((noinline)) double run_raw(const struct bench_guest *g)
 {
 	uc_engine *uc;
-	double t0 = now();
+	double t0 = bench_cpu();
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
-		die("raw", "uc_open");
-	if (uc_mem_map(uc, 0, 2 << 20, UC_PROT_ALL) != UC_ERR_OK ||
-	    uc_mem_write(uc, 0x1000, alu_code, sizeof(alu_code)) != UC_ERR_OK)
-		die("raw", "uc_mem_map");
-	uint64_t r8 = iters;
-	uc_reg_write(uc, UC_X86_REG_R8, &r8);
-	/* until = the hlt: the loop ends there */
-	uc_err e = uc_emu_start(uc, 0x1000, 0x1000 + ALU_LOOP_LEN, 0, 0);
-	uc_reg_read(uc, UC_X86_REG_R8, &r8);
+		bench_die("raw", "uc_open");
+	uint64_t lo = page_down(g->base), hi = page_up(g->base + g->ncode);
+	if (uc_mem_map(uc, lo, hi - lo, UC_PROT_ALL) != UC_ERR_OK ||
+	    uc_mem_write(uc, g->base, g->code, g->ncode) != UC_ERR_OK)
+		bench_die("raw", "cannot map the code");
+	if (g->data_size && uc_mem_map(uc, g->data_addr, page_up(g->data_size), UC_PROT_ALL) != UC_ERR_OK)
+		bench_die("raw", "cannot map the data");
+	for (unsigned i = 0; i < g->nregs; i++)
+		uc_reg_write(uc, uc_reg_id(g->regs[i].name), &g->regs[i].val);
+	uc_err e = uc_emu_start(uc, g->base, g->hlt, 0, 0);
+	uint64_t rip = 0;
+	uc_reg_read(uc, UC_X86_REG_RIP, &rip);
 	uc_close(uc);
-	double t = now() - t0;
-	if (e != UC_ERR_OK || r8 != 0)
-		die("raw", "the loop did not finish");
+	double t = bench_cpu() - t0;
+	if (e != UC_ERR_OK || rip != g->hlt)
+		bench_die("raw", "the guest did not reach its HLT");
 	return t;
 }
 
-struct figures {
-	double raw, none, vmx;             /* M insn/s */
-	double exits;                      /* M exits/s */
-	double compare_s;              /* in-process, all cores */
-	unsigned compare_runs, compare_scen, compare_pol, compare_threads;
-	double cli_s;                  /* `hvsim compare` per scenario, < 0 = not measured */
-	char cli_note[160];
-	bool svm;
-	long rss_short, rss_long;          /* KiB */
-	unsigned long long rss_iters;
-	double world_off, world_on;        /* M exits/s, (e) */
-	double world_spread;               /* (max - min) / median of the unused rows */
-	unsigned long long world_loads;    /* vcpu_loads of one used run */
-};
-
-static void bench_a(struct figures *f, unsigned long long iters)
+/* The hvsim scenario of a pair (extra = the row's YAML, "" or NULL for none). */
+static struct scenario *make_scenario(const char *id, const struct bench_pair *p, const char *extra)
 {
-	char *hex = to_hex(alu_code, sizeof(alu_code));
-	struct scenario *sc_none = make_scenario("bench_alu_none", "none", hex, "r8", iters);
-	struct scenario *sc_vmx = make_scenario("bench_alu_vmx", "vmx", hex, "r8", iters);
-	free(hex);
-	double insns = (double)iters * ALU_PER_ITER;
-	double traw[64], tnone[64], tvmx[64];
-	for (int r = 0; r < reps; r++) {
-		/* interleaved so that machine noise hits all three alike */
-		traw[r] = raw_unicorn(iters);
-		struct run_result res;
-		tnone[r] = timed_run(sc_none, VENDOR_NONE, &res);
-		if (res.st.guest_instructions != (uint64_t)insns + 1)   /* + the hlt */
-			die("hvsim none", "unexpected instruction count");
-		run_result_free(&res);
-		tvmx[r] = timed_run(sc_vmx, VENDOR_VMX, &res);
-		if (res.st.guest_instructions != (uint64_t)insns + 1)
-			die("hvsim vmx", "unexpected instruction count");
-		run_result_free(&res);
+	size_t cap = 4096 + p->g.ncode * 3 + (extra ? strlen(extra) : 0);
+	char *yaml = malloc(cap), err[512];
+	if (!yaml)
+		bench_die("scenario", "out of memory");
+	size_t n = (size_t)snprintf(yaml, cap,
+				    "version: 1\nname: bench_%s\nsummary: bench_hvsim row %s\nvendor: %s\n"
+				    "policies: [bp_enabled]\nguest:\n  mode: 64\n  base: 0x%llx\n  code: \"",
+				    id, id, p->vendor ? p->vendor : "vmx", (unsigned long long)p->g.base);
+	for (size_t i = 0; i < p->g.ncode; i++)
+		n += (size_t)snprintf(yaml + n, cap - n, i ? " %02x" : "%02x", p->g.code[i]);
+	n += (size_t)snprintf(yaml + n, cap - n, "\"\n");
+	if (p->g.data_size)
+		n += (size_t)snprintf(yaml + n, cap - n, "  data:\n    - {addr: 0x%llx, size: 0x%llx}\n",
+				      (unsigned long long)p->g.data_addr, (unsigned long long)p->g.data_size);
+	if (p->g.nregs) {
+		n += (size_t)snprintf(yaml + n, cap - n, "  regs: {");
+		for (unsigned i = 0; i < p->g.nregs; i++)
+			n += (size_t)snprintf(yaml + n, cap - n, "%s%s: 0x%llx", i ? ", " : " ", p->g.regs[i].name,
+					      (unsigned long long)p->g.regs[i].val);
+		n += (size_t)snprintf(yaml + n, cap - n, " }\n");
 	}
-	f->raw = insns / median(traw, reps) / 1e6;
-	f->none = insns / median(tnone, reps) / 1e6;
-	f->vmx = insns / median(tvmx, reps) / 1e6;
-	scenario_free(sc_none);
-	scenario_free(sc_vmx);
-}
-
-/* ---- (b) exits per second ------------------------------------------------------ */
-
-static void bench_b(struct figures *f, unsigned long long iters)
-{
-	struct scenario *sc = make_scenario("bench_out_loop", "vmx", exit_hex, "rcx", iters);
-	double rate[64];
-	for (int r = 0; r < reps; r++) {
-		struct run_result res;
-		double t = timed_run(sc, VENDOR_VMX, &res);
-		/* one I/O exit per iteration plus the HLT exit */
-		if (res.st.exits_total != iters + 1)
-			die("exits", "unexpected exit count");
-		rate[r] = (double)res.st.exits_total / t / 1e6;
-		run_result_free(&res);
-	}
-	f->exits = median(rate, reps);
-	scenario_free(sc);
-}
-
-/* The hvsim binary: $HVSIM, or `hvsim` next to this executable. */
-static int hvsim_path(char *buf, size_t n)
-{
-	const char *h = getenv("HVSIM");
-	if (h && *h) {
-		snprintf(buf, n, "%s", h);
-		return access(buf, X_OK);
-	}
-	char self[4096];
-	ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (l <= 0)
-		return -1;
-	self[l] = 0;
-	char *slash = strrchr(self, '/');
-	if (!slash)
-		return -1;
-	if ((size_t)(slash - self) + sizeof("/hvsim") > n)
-		return -1;
-	memcpy(buf, self, (size_t)(slash - self));
-	memcpy(buf + (slash - self), "/hvsim", sizeof("/hvsim"));
-	return access(buf, X_OK);
-}
-
-static int spawn_quiet(char *const argv[])
-{
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* `hvsim compare SCEN -p all --vendor both` for every bundled scenario,
- * one after the other (each uses all cores through --jobs). */
-static void bench_c_cli(struct figures *f, char **files, unsigned nfiles, unsigned jobs)
-{
-	char h[4096], js[16];
-	f->cli_s = -1;
-	if (hvsim_path(h, sizeof(h))) {
-		snprintf(f->cli_note, sizeof(f->cli_note), "no hvsim binary (set HVSIM)");
-		return;
-	}
-	char *help[] = { h, "help", "compare", NULL };
-	if (spawn_quiet(help) != 0) {
-		snprintf(f->cli_note, sizeof(f->cli_note), "this hvsim has no compare command");
-		return;
-	}
-	snprintf(js, sizeof(js), "%u", jobs);
-	double t0 = now();
-	for (unsigned i = 0; i < nfiles; i++) {
-		char *argv[] = { h, "compare", files[i], "-p", "all", "--vendor", "both", "--jobs", js,
-				 "--format", "json", "-o", "/dev/null", NULL };
-		int rc = spawn_quiet(argv);
-		if (rc != 0) {
-			snprintf(f->cli_note, sizeof(f->cli_note), "hvsim compare %s exited %d", files[i], rc);
-			return;
-		}
-	}
-	f->cli_s = now() - t0;
-	snprintf(f->cli_note, sizeof(f->cli_note), "%u x `hvsim compare SCEN -p all --vendor both --jobs %u`",
-		 nfiles, jobs);
-}
-
-/* ---- (c) every scenario x policy x vendor ------------------------------------------ */
-
-struct job { const struct scenario *sc; char policy[64]; enum vendor v; };
-struct pool { struct job *jobs; unsigned n; unsigned next; pthread_mutex_t mu; int failed; };
-
-static void *worker(void *arg)
-{
-	struct pool *p = arg;
-	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		unsigned i = p->next++;
-		pthread_mutex_unlock(&p->mu);
-		if (i >= p->n)
-			return NULL;
-		struct job *j = &p->jobs[i];
-		struct run_config cfg = { .policy = j->policy, .vendor = j->v };
-		struct run_result res;
-		char err[512];
-		if (sim_run(j->sc, &cfg, &res, err, sizeof(err))) {
-			fprintf(stderr, "bench_hvsim: %s\n", err);
-			__atomic_store_n(&p->failed, 1, __ATOMIC_RELAXED);
-			continue;
-		}
-		run_result_free(&res);
-	}
-}
-
-struct names { char (*v)[64]; unsigned n; };
-static void add_name(const char *name, const char *summary, void *ctx)
-{
-	(void)summary;
-	struct names *nm = ctx;
-	if (policy_is_arm(name))
-		return;                        /* the x86 engine's benchmark: the x86 presets */
-	nm->v = realloc(nm->v, (nm->n + 1) * sizeof(*nm->v));
-	if (!nm->v)
-		die("policies", "out of memory");
-	snprintf(nm->v[nm->n++], sizeof(nm->v[0]), "%s", name);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void bench_c(struct figures *f)
-{
-	const char *src = getenv("HVSIM_SOURCE_DIR");
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s/scenarios", src && *src ? src : HVSIM_SOURCE_DIR);
-	DIR *d = opendir(dir);
-	if (!d)
-		die(dir, "cannot open");
-	char **files = NULL;
-	unsigned nfiles = 0;
-	for (struct dirent *de; (de = readdir(d));) {
-		size_t l = strlen(de->d_name);
-		if (l < 6 || strcmp(de->d_name + l - 5, ".yaml"))
-			continue;
-		files = realloc(files, (nfiles + 1) * sizeof(*files));
-		if (!files || asprintf(&files[nfiles], "%s/%s", dir, de->d_name) < 0)
-			die("scenarios", "out of memory");
-		nfiles++;
-	}
-	closedir(d);
-	qsort(files, nfiles, sizeof(*files), cmp_str);
-
-	struct names pol = { NULL, 0 };
-	policy_list(add_name, &pol);
-	/* SVM is measured only once svm/ implements the vendor table. */
-	f->svm = svm_vendor.dbg != NULL;
-	enum vendor vend[2] = { VENDOR_VMX, VENDOR_SVM };
-	unsigned nvend = f->svm ? 2 : 1;
-
-	double t0 = now();
-	struct scenario **scs = calloc(nfiles ? nfiles : 1, sizeof(*scs));
-	struct pool p = { .mu = PTHREAD_MUTEX_INITIALIZER };
-	for (unsigned i = 0; i < nfiles; i++) {
-		char err[512];
-		if (!(scs[i] = scenario_load(files[i], err, sizeof(err))))
-			die("scenario", err);
-		if (scs[i]->arch == ARCH_AARCH64)
-			continue;                  /* the Arm scenarios run on the Arm engine, not measured here */
-		unsigned nv = (unsigned)scs[i]->nvariants;
-		p.jobs = realloc(p.jobs, (p.n + (pol.n + nv) * nvend) * sizeof(*p.jobs));
-		if (!p.jobs)
-			die("jobs", "out of memory");
-		for (unsigned k = 0; k < pol.n + nv; k++)
-			for (unsigned v = 0; v < nvend; v++) {
-				struct job *j = &p.jobs[p.n++];
-				j->sc = scs[i];
-				snprintf(j->policy, sizeof(j->policy), "%s",
-					 k < pol.n ? pol.v[k] : scs[i]->variants[k - pol.n].name);
-				j->v = vend[v];
-			}
-	}
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned nthr = ncpu > 0 ? (unsigned)ncpu : 1;
-	pthread_t th[256];
-	if (nthr > 256)
-		nthr = 256;
-	for (unsigned i = 0; i < nthr; i++)
-		pthread_create(&th[i], NULL, worker, &p);
-	for (unsigned i = 0; i < nthr; i++)
-		pthread_join(th[i], NULL);
-	f->compare_s = now() - t0;
-	if (p.failed)
-		die("compare", "a run failed");
-	f->compare_runs = p.n;
-	f->compare_scen = nfiles;
-	f->compare_pol = pol.n;
-	f->compare_threads = nthr;
-	bench_c_cli(f, files, nfiles, nthr);
-	for (unsigned i = 0; i < nfiles; i++) {
-		scenario_free(scs[i]);
-		free(files[i]);
-	}
-	free(scs);
-	free(files);
-	free(pol.v);
-	free(p.jobs);
-}
-
-/* ---- (d) peak RSS vs run length ---------------------------------------------------------- */
-
-/* Peak RSS (VmHWM, KiB) of the calling process. */
-static long vm_hwm(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmHWM:", 6))
-			kb = strtol(line + 6, NULL, 10);
-	if (f)
-		fclose(f);
-	return kb;
-}
-
-/* `bench_hvsim --rss-child N`: one run of N exits in a fresh process, then
- * print its VmHWM.  A fresh process (fork + exec) so that nothing of the
- * parent's memory is counted. */
-static int rss_child(unsigned long long iters)
-{
-	struct scenario *sc = make_scenario("bench_rss", "vmx", exit_hex, "rcx", iters);
-	struct run_result res;
-	timed_run(sc, VENDOR_VMX, &res);
-	int ok = res.st.exits_total == iters + 1;
-	run_result_free(&res);
-	scenario_free(sc);
-	printf("%ld\n", vm_hwm());
-	return ok ? 0 : 1;
-}
-
-static long child_rss(unsigned long long iters)
-{
-	int fd[2];
-	if (pipe(fd))
-		die("pipe", "failed");
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		die("fork", "failed");
-	if (pid == 0) {
-		char n[32];
-		snprintf(n, sizeof(n), "%llu", iters);
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		execl("/proc/self/exe", "bench_hvsim", "--rss-child", n, (char *)NULL);
-		_exit(127);
-	}
-	close(fd[1]);
-	char buf[64] = "";
-	ssize_t r = read(fd[0], buf, sizeof(buf) - 1);
-	close(fd[0]);
-	int st;
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) || r <= 0)
-		die("rss child", "failed");
-	return strtol(buf, NULL, 10);
-}
-
-static void bench_d(struct figures *f, unsigned long long iters)
-{
-	f->rss_iters = iters;
-	f->rss_short = child_rss(iters);
-	f->rss_long = child_rss(iters * 10);
-}
-
-/* ---- (e) the host world, unused and used -------------------------------------------------- */
-
-/* The loop of (b) with `host:` keys appended (NULL: none, the layer unused). */
-static struct scenario *make_world_scenario(const char *name, const char *host_yaml, unsigned long long iters)
-{
-	char yaml[2048], err[512];
-	int n = snprintf(yaml, sizeof(yaml),
-			 "version: 1\nname: %s\nsummary: benchmark loop\nvendor: vmx\npolicies: [bp_enabled]\n"
-			 "guest:\n  mode: 64\n  base: 0x1000\n  code: \"%s\"\n  regs: { rcx: %llu }\n"
-			 "  limits: { instructions: %llu }\n%s",
-			 name, exit_hex, iters, iters * 20 + 1000, host_yaml ? host_yaml : "");
-	struct scenario *sc = scenario_load_buf(name, yaml, (size_t)n, err, sizeof(err));
+	n += (size_t)snprintf(yaml + n, cap - n, "  limits: { instructions: %llu }\n%s",
+			      (unsigned long long)(p->insns ? p->insns * 2 + 1000 : 4000000000ull),
+			      extra ? extra : "");
+	struct scenario *sc = scenario_load_buf(id, yaml, n, err, sizeof(err));
+	free(yaml);
 	if (!sc)
-		die("scenario", err);
+		bench_die(id, err);
 	return sc;
 }
 
-static void bench_e(struct figures *f, unsigned long long iters)
+/* One sim_run of sc: seconds; the guest must halt after p->insns instructions. */
+static __attribute__((noinline)) double run_hvsim(const char *id, const struct scenario *sc, const struct bench_pair *p)
 {
-	struct scenario *off = make_world_scenario("bench_world_unused", NULL, iters);
-	struct scenario *on = make_world_scenario(
-		"bench_world_used", "host:\n  cpus: 2\n  sched: { slice: { exits: 1000 }, migrate: rotate }\n", iters);
-	double roff[64], ron[64];
-	for (int r = 0; r < reps; r++) {
-		/* interleaved, as in (a) */
-		struct run_result res;
-		double t = timed_run(off, VENDOR_VMX, &res);
-		if (res.st.exits_total != iters + 1 || res.world.on)
-			die("host world unused", "unexpected exit count or world");
-		roff[r] = (double)res.st.exits_total / t / 1e6;
-		run_result_free(&res);
-		t = timed_run(on, VENDOR_VMX, &res);
-		if (res.st.exits_total < iters + 1 || !res.world.on)
-			die("host world used", "unexpected exit count or world");
-		ron[r] = (double)res.st.exits_total / t / 1e6;
-		f->world_loads = 0;
-		for (int c = 0; c < res.world.ncpus; c++)
-			f->world_loads += res.world.cpu[c].v[MC_VLOADS];
-		run_result_free(&res);
+	char err[512];
+	const char *v = p->vendor ? p->vendor : "vmx";
+	struct run_config cfg = { .policy = "bp_enabled",
+				  .vendor = !strcmp(v, "svm") ? VENDOR_SVM : !strcmp(v, "none") ? VENDOR_NONE
+										     : VENDOR_VMX };
+	struct run_result res;
+	double t0 = bench_cpu();
+	if (sim_run(sc, &cfg, &res, err, sizeof(err)))
+		bench_die(id, err);
+	double t = bench_cpu() - t0;
+	if (res.stop != STOP_HALT)
+		bench_die(id, res.stop_msg);
+	if (p->insns && res.st.guest_instructions != p->insns) {
+		snprintf(err, sizeof(err), "%llu guest instructions, expected %llu",
+			 (unsigned long long)res.st.guest_instructions, (unsigned long long)p->insns);
+		bench_die(id, err);
 	}
-	double lo = roff[0], hi = roff[0];
-	for (int r = 1; r < reps; r++) {
-		lo = roff[r] < lo ? roff[r] : lo;
-		hi = roff[r] > hi ? roff[r] : hi;
-	}
-	f->world_off = median(roff, reps);
-	f->world_on = median(ron, reps);
-	f->world_spread = f->world_off > 0 ? (hi - lo) / f->world_off : 0;
-	scenario_free(off);
-	scenario_free(on);
+	run_result_free(&res);
+	return t;
 }
 
-/* ---- report ------------------------------------------------------------------------------- */
+/* ---- measuring a row ------------------------------------------------------------- */
+
+struct result {
+	const struct bench_row *row;
+	bool ran, skipped;
+	char why[160];           /* skip reason */
+	int rounds;
+	double units;            /* work per run */
+	double raw, hv, base;    /* median seconds per run (< 0 = none) */
+	double ratio;            /* median per-round raw/hv (BENCH_OVERHEAD: hv/base - 1) */
+	int verdict;             /* -1 not judged, 0 missed, 1 met */
+};
+
+static void measure(const struct bench_opts *o, struct result *r)
+{
+	const struct bench_row *row = r->row;
+	double raw[MAX_REPS], hv[MAX_REPS], base[MAX_REPS], ratio[MAX_REPS];
+	struct bench_pair p;
+	memset(&p, 0, sizeof(p));
+	struct scenario *sc = NULL, *sc_base = NULL;
+	r->ran = true;
+	r->raw = r->hv = r->base = -1;
+	if (row->setup) {
+		if (row->setup(o, &p, r->why, sizeof(r->why))) {
+			r->skipped = true;
+			return;
+		}
+		sc = make_scenario(row->id, &p, p.hv_yaml);
+		if (p.base_yaml)
+			sc_base = make_scenario(row->id, &p, p.base_yaml);
+		r->units = p.units;
+	}
+	int n = 0;
+	for (; n < o->reps; n++) {
+		struct bench_sample s = { -1, -1, -1 };
+		if (row->round) {
+			struct bench_opts ro = *o;
+			ro.round = n;
+			if (row->round(&ro, &s, &r->units, r->why, sizeof(r->why))) {
+				r->skipped = true;
+				break;
+			}
+		} else if (n % 2 == 0) {
+			s.raw = side != 2 ? run_raw(&p.g) : -1;
+			s.hv = side != 1 ? run_hvsim(row->id, sc, &p) : -1;
+			if (sc_base)
+				s.base = side != 1 ? run_hvsim(row->id, sc_base, &p) : -1;
+		} else {
+			if (sc_base)
+				s.base = side != 1 ? run_hvsim(row->id, sc_base, &p) : -1;
+			s.hv = side != 1 ? run_hvsim(row->id, sc, &p) : -1;
+			s.raw = side != 2 ? run_raw(&p.g) : -1;
+		}
+		raw[n] = s.raw;
+		hv[n] = s.hv;
+		base[n] = s.base;
+		ratio[n] = side ? 0 : row->check == BENCH_OVERHEAD ? s.hv / s.base - 1 : s.raw / s.hv;
+	}
+	if (sc)
+		scenario_free(sc);
+	if (sc_base)
+		scenario_free(sc_base);
+	r->rounds = n;
+	if (r->skipped || !n)
+		return;
+	r->raw = raw[0] >= 0 ? bench_median(raw, n) : -1;
+	r->hv = hv[0] >= 0 ? bench_median(hv, n) : -1;
+	r->base = base[0] >= 0 ? bench_median(base, n) : -1;
+	r->ratio = bench_median(ratio, n);
+}
+
+static const struct result *find(const struct result *res, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(res[i].row->id, id))
+			return &res[i];
+	return NULL;
+}
+
+/* Judge row i once every row ran (BENCH_LINEAR needs its reference). */
+static void judge(struct result *res, size_t n, size_t i)
+{
+	struct result *r = &res[i];
+	const struct bench_row *row = r->row;
+	r->verdict = -1;
+	if (!r->ran || r->skipped || !r->rounds || side)
+		return;
+	switch (row->check) {
+	case BENCH_INFO:
+		return;
+	case BENCH_RATIO:
+		r->verdict = r->ratio >= row->limit;
+		return;
+	case BENCH_OVERHEAD:
+		r->verdict = r->ratio <= row->limit;
+		return;
+	case BENCH_RATE:
+		r->verdict = r->units / r->hv >= row->limit;
+		return;
+	case BENCH_LINEAR: {
+		const struct result *ref = find(res, n, row->ref);
+		if (!ref || !ref->ran || ref->skipped || !ref->rounds)
+			return;
+		r->ratio = (r->hv / r->units) / (ref->hv / ref->units);
+		r->verdict = r->ratio <= row->limit;
+		return;
+	}
+	}
+}
+
+/* ---- printing ------------------------------------------------------------------------ */
+
+static void fmt_time(char *buf, size_t n, double seconds, double units, const char *unit)
+{
+	if (seconds < 0) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	double ns = seconds / units * 1e9;
+	if (ns >= 1e6)
+		snprintf(buf, n, "%.1f ms/%s", ns / 1e6, unit);
+	else if (ns >= 1e4)
+		snprintf(buf, n, "%.1f us/%s", ns / 1e3, unit);
+	else
+		snprintf(buf, n, ns < 10 ? "%.2f ns/%s" : ns < 1000 ? "%.1f ns/%s" : "%.0f ns/%s", ns, unit);
+}
+
+static void print_row(const struct result *r)
+{
+	const struct bench_row *row = r->row;
+	char a[32], b[32], c[24], t[24];
+	if (r->skipped || !r->rounds) {
+		printf("%-52s %s\n", row->label, r->why[0] ? r->why : "skipped");
+		return;
+	}
+	fmt_time(a, sizeof(a), r->raw, r->units, row->unit);
+	fmt_time(b, sizeof(b), r->hv, r->units, row->unit);
+	switch (side ? BENCH_INFO : row->check) {
+	case BENCH_OVERHEAD:
+		snprintf(c, sizeof(c), "%+.1f %%", r->ratio * 100);
+		snprintf(t, sizeof(t), "<= +%.0f %%", row->limit * 100);
+		break;
+	case BENCH_LINEAR:
+		snprintf(c, sizeof(c), "%.2fx %s", r->ratio, row->ref);
+		snprintf(t, sizeof(t), "<= %.1fx", row->limit);
+		break;
+	case BENCH_RATE:
+		snprintf(c, sizeof(c), "%.2f M/s", r->units / r->hv / 1e6);
+		snprintf(t, sizeof(t), ">= %.1f M/s", row->limit / 1e6);
+		break;
+	default:
+		snprintf(c, sizeof(c), side ? "-" : "%.2f", r->ratio);
+		if (row->check == BENCH_RATIO && !side)
+			snprintf(t, sizeof(t), ">= %.2f", row->limit);
+		else
+			t[0] = 0;
+		break;
+	}
+	/* a row that counts for no target shows its threshold but no verdict */
+	printf("%-52s %14s %14s %12s %-10s %s\n", row->label, a, b, c, t,
+	       r->verdict < 0 || !row->target ? "" : r->verdict ? "met" : "MISSED");
+	if (row->check == BENCH_OVERHEAD) {
+		fmt_time(a, sizeof(a), r->base, r->units, row->unit);
+		printf("    %-48s %14s %14s %12s\n", "(overhead against the same run without it)", "", a, "");
+	}
+}
+
+static bool row_id_exists(const char *id)
+{
+	for (size_t t = 0; t < NTABLES; t++)
+		for (size_t i = 0; i < tables[t]->nrows; i++)
+			if (!strcmp(tables[t]->rows[i].id, id))
+				return true;
+	return false;
+}
+
+static bool selected(const struct bench_row *row, const char *only)
+{
+	if (!only)
+		return true;
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", only);
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (strlen(tok) == 1 && tok[0] >= 'a' && tok[0] <= 'e')
+			continue;          /* a legacy figure */
+		/* a row's own id selects it alone; otherwise a prefix or a target */
+		if (!strcmp(row->id, tok) || (!row_id_exists(tok) && !strncmp(row->id, tok, strlen(tok))) ||
+		    (row->target && !strcmp(row->target, tok)))
+			return true;
+	}
+	return false;
+}
+
+/* The legacy letters in --only ("a,c" -> "ac"). */
+static void legacy_letters(const char *only, char *out, size_t n)
+{
+	size_t k = 0;
+	out[0] = 0;
+	if (!only)
+		return;
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", only);
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (strlen(tok) == 1 && tok[0] >= 'a' && tok[0] <= 'e' && k + 1 < n) {
+			out[k++] = tok[0];
+			out[k] = 0;
+		}
+}
+
+static void list(void)
+{
+	printf("rows (id, target, label):\n");
+	for (size_t t = 0; t < NTABLES; t++)
+		for (size_t i = 0; i < tables[t]->nrows; i++) {
+			const struct bench_row *r = &tables[t]->rows[i];
+			printf("  %-14s %-10s %s\n", r->id, r->target ? r->target : "-", r->label);
+		}
+	printf("targets:\n");
+	for (size_t t = 0; t < NTABLES; t++)
+		for (size_t i = 0; i < tables[t]->ntargets; i++)
+			printf("  %-10s %s\n", tables[t]->targets[i].id, tables[t]->targets[i].text);
+	printf("figures from before issue 16: a b c d e (--legacy)\n");
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_hvsim [--quick] [--reps N] [--check] [--only LIST] [--legacy] [--list] "
+		"[--side raw|hvsim]\n");
+	exit(2);
+}
 
 int main(int argc, char **argv)
 {
-	bool quick = false, check = false;
+	struct bench_opts o = { .quick = false, .reps = 5 };
+	bool check = false, legacy = false;
 	const char *only = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
-			quick = true;
+			o.quick = true;
 		else if (!strcmp(argv[i], "--check"))
 			check = true;
-		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
-			reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--legacy"))
+			legacy = true;
+		else if (!strcmp(argv[i], "--list")) {
+			list();
+			return 0;
+		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+			o.reps = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--side") && i + 1 < argc) {
+			i++;
+			side = !strcmp(argv[i], "raw") ? 1 : !strcmp(argv[i], "hvsim") ? 2 : -1;
+			if (side < 0)
+				usage();
+		}
 		else if (!strcmp(argv[i], "--rss-child") && i + 1 < argc)
-			return rss_child(strtoull(argv[i + 1], NULL, 10));
-		else {
-			fprintf(stderr, "usage: bench_hvsim [--quick] [--reps N] [--check] [--only a|b|c|d|e]\n");
-			return 2;
+			return legacy_rss_child(strtoull(argv[i + 1], NULL, 10));
+		else
+			usage();
+	}
+	if (o.reps < 1 || o.reps > MAX_REPS)
+		usage();
+	char letters[8];
+	legacy_letters(only, letters, sizeof(letters));
+	if (legacy && !only)
+		snprintf(letters, sizeof(letters), "abcde");
+
+	size_t n = 0;
+	for (size_t t = 0; t < NTABLES; t++)
+		n += tables[t]->nrows;
+	struct result *res = calloc(n ? n : 1, sizeof(*res));
+	if (!res)
+		bench_die("rows", "out of memory");
+	size_t k = 0;
+	for (size_t t = 0; t < NTABLES; t++)
+		for (size_t i = 0; i < tables[t]->nrows; i++)
+			res[k++].row = &tables[t]->rows[i];
+
+	printf("hvsim benchmark: raw Unicorn %u.%u.%u vs hvsim (VMX, bp_enabled) on the same guest bytes, "
+	       "%ld CPUs, median of %d paired rounds, %s sizes\n\n",
+	       UC_API_MAJOR, UC_API_MINOR, UC_API_PATCH, sysconf(_SC_NPROCESSORS_ONLN), o.reps,
+	       o.quick ? "quick" : "full");
+	bool any_row = false;
+	for (size_t i = 0; i < n; i++)
+		any_row |= selected(res[i].row, only);
+	if (any_row) {
+		printf("%-52s %14s %14s %12s %-10s %s\n", "workload", "raw Unicorn", "hvsim", "ratio", "target",
+		       "status");
+		for (size_t i = 0; i < n; i++) {
+			if (!selected(res[i].row, only))
+				continue;
+			measure(&o, &res[i]);
+		}
+		for (size_t i = 0; i < n; i++)
+			judge(res, n, i);
+		int foot = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!res[i].ran)
+				continue;
+			print_row(&res[i]);
+			if (res[i].row->note)
+				printf("    [%d] %s\n", ++foot, res[i].row->note);
 		}
 	}
-	if (reps < 1 || reps > 64)
-		reps = 5;
-	unsigned long long alu_iters = quick ? 1000000ull : 10000000ull;   /* x10 instructions */
-	unsigned long long exit_iters = quick ? 200000ull : 2000000ull;
-	unsigned long long rss_iters = quick ? 20000ull : 200000ull;
-	struct figures f;
-	memset(&f, 0, sizeof(f));
-	bool want[5];
-	for (int i = 0; i < 5; i++)
-		want[i] = !only || strchr(only, 'a' + i);
-
-	if (want[0])
-		bench_a(&f, alu_iters);
-	if (want[1])
-		bench_b(&f, exit_iters);
-	if (want[2])
-		bench_c(&f);
-	if (want[3])
-		bench_d(&f, rss_iters);
-	if (want[4])
-		bench_e(&f, exit_iters);
-
 	int missed = 0;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	printf("hvsim benchmark: Unicorn %u.%u, %ld CPUs, median of %d, %s sizes\n\n", UC_API_MAJOR,
-	       UC_API_MINOR, ncpu, reps, quick ? "quick" : "full");
-	printf("%-4s %-52s %14s %-14s %s\n", "", "measure", "value", "target", "status");
-	if (want[0]) {
-		double rn = f.none / f.raw, rv = f.vmx / f.raw;
-		bool ok = rn >= 0.4 && rv >= 0.4;
-		missed += !ok;
-		printf("%-4s %-52s %9.0f M/s %-14s\n", "(a)", "raw Unicorn, no hooks (M guest insn/s)", f.raw, "");
-		printf("%-4s %-52s %9.0f M/s %-14s\n", "", "hvsim, vendor none", f.none, "");
-		printf("%-4s %-52s %9.0f M/s %-14s\n", "", "hvsim, vendor vmx, no breakpoint armed", f.vmx, "");
-		printf("%-4s %-52s %14.2f %-14s %s\n", "", "ratio hvsim/raw, vendor none", rn, ">= 0.40",
-		       rn >= 0.4 ? "ok" : "MISSED");
-		printf("%-4s %-52s %14.2f %-14s %s\n", "", "ratio hvsim/raw, vendor vmx", rv, ">= 0.40",
-		       rv >= 0.4 ? "ok" : "MISSED");
-		printf("%-4s   (loop: 8 ALU + dec + jnz, %llu instructions per run)\n", "",
-		       alu_iters * ALU_PER_ITER);
+	if (any_row) {
+		printf("\ntargets\n");
+		for (size_t t = 0; t < NTABLES; t++)
+			for (size_t j = 0; j < tables[t]->ntargets; j++) {
+				const struct bench_target *tg = &tables[t]->targets[j];
+				int met = 0, miss = 0;
+				for (size_t i = 0; i < n; i++)
+					if (res[i].row->target && !strcmp(res[i].row->target, tg->id) && res[i].verdict >= 0)
+						res[i].verdict ? met++ : miss++;
+				missed += miss > 0;
+				printf("  %-8s %-12s %s\n", tg->id, miss ? "MISSED" : met ? "met" : "not measured",
+				       tg->text);
+			}
 	}
-	if (want[1]) {
-		bool ok = f.exits >= 2.0;
-		missed += !ok;
-		printf("%-4s %-52s %9.2f M/s %-14s %s\n", "(b)", "VM exits/s, out 0x80 loop, vmx, bp_enabled",
-		       f.exits, ">= 2 M/s", ok ? "ok" : "MISSED");
-		printf("%-4s   (%llu exits per run, full KVM exit path)\n", "", exit_iters + 1);
-	}
-	if (want[2]) {
-		if (f.cli_s >= 0) {
-			bool okc = f.cli_s < 10.0;
-			missed += !okc;
-			printf("%-4s %-52s %12.2f s %-14s %s\n", "(c)", "hvsim compare, every scenario x policy x vendor",
-			       f.cli_s, "< 10 s", okc ? "ok" : "MISSED");
-			printf("%-4s   (%s)\n", "", f.cli_note);
-		} else {
-			printf("%-4s %-52s %14s %-14s\n", "(c)", "hvsim compare", "n/a", "");
-			printf("%-4s   (%s)\n", "", f.cli_note);
-		}
-		bool ok = f.compare_s < 10.0;
-		missed += !ok;
-		char what[128];
-		snprintf(what, sizeof(what), "compare work: %u scen x %u pol (+variants) x %s", f.compare_scen,
-			 f.compare_pol, f.svm ? "vmx,svm" : "vmx");
-		printf("%-4s %-52s %12.2f s %-14s %s\n", "", what, f.compare_s, "< 10 s", ok ? "ok" : "MISSED");
-		printf("%-4s   (%u runs on %u threads, in-process sim_run, loading included%s)\n", "",
-		       f.compare_runs, f.compare_threads,
-		       f.svm ? "" : "; SVM not implemented yet: vmx only");
-	}
-	if (want[3]) {
-		double ratio = f.rss_short ? (double)f.rss_long / (double)f.rss_short : 0;
-		bool ok = ratio < 1.10;
-		missed += !ok;
-		char a[80], b[80];
-		snprintf(a, sizeof(a), "peak RSS, %llu exits (KiB)", f.rss_iters + 1);
-		snprintf(b, sizeof(b), "peak RSS, %llu exits (KiB)", f.rss_iters * 10 + 1);
-		printf("%-4s %-52s %10ld KiB %-14s\n", "(d)", a, f.rss_short, "");
-		printf("%-4s %-52s %10ld KiB %-14s\n", "", b, f.rss_long, "");
-		printf("%-4s %-52s %14.2f %-14s %s\n", "", "ratio long/short (tracing off)", ratio, "< 1.10",
-		       ok ? "ok" : "MISSED");
-	}
-	if (want[4]) {
-		double ratio = f.world_off > 0 ? f.world_on / f.world_off : 0;
-		printf("%-4s %-52s %9.2f M/s %-14s\n", "(e)", "VM exits/s, loop of (b), host world unused", f.world_off,
-		       "");
-		printf("%-4s %-52s %9.2f M/s %-14s\n", "", "VM exits/s, host world used (2 CPUs, migrating)",
-		       f.world_on, "");
-		printf("%-4s %-52s %14.2f %-14s\n", "", "ratio used/unused", ratio, "");
-		printf("%-4s %-52s %13.1f%% %-14s\n", "", "noise: spread of the unused rows (max-min)/median",
-		       100 * f.world_spread, "");
-		printf("%-4s   (used: vCPU thread preempted every 1000 exits and migrated, %llu vcpu_loads per run;\n"
-		       "%-4s    unused: no host keys - the cost of the layer there is its hooks' early returns)\n",
-		       "", f.world_loads, "");
-	}
-	printf("\n%s\n", missed ? "some targets MISSED" : "all targets met");
+	if (letters[0])
+		missed += legacy_run(letters, o.quick, o.reps);
+	printf("\n%s\n", missed ? "some targets MISSED" : "all measured targets met");
+	free(res);
 	return check && missed ? 1 : 0;
 }

@@ -17,22 +17,6 @@ void cpu_init(struct cpu *c, const struct cost_model *cost)
 	stats_reset(&c->st);
 }
 
-void cpu_charge(struct cpu *c, enum cycle_cat cat, uint64_t cycles)
-{
-	static const unsigned off[] = {
-		[CYC_GUEST] = offsetof(struct stats, cycles_guest),
-		[CYC_TRANSITION] = offsetof(struct stats, cycles_transition),
-		[CYC_HANDLER] = offsetof(struct stats, cycles_handler),
-		[CYC_DR] = offsetof(struct stats, cycles_dr),
-		[CYC_VMCS] = offsetof(struct stats, cycles_vmcs),
-		[CYC_HOST] = offsetof(struct stats, cycles_host),
-	};
-	/* saturating: a cost model with numbers near 2^64 must not wrap the
-	 * totals (issue 15 item 12); cycles.saturated says it happened */
-	cpu_sat_add(c, (uint64_t *)((char *)&c->st + off[cat]), cycles);
-	cpu_sat_add(c, &c->st.cycles_total, cycles);
-}
-
 /* Stamp an event with the clock, CPU and vCPU and hand it to the sink. */
 static void cpu_emit(struct cpu *c, struct sim_event *ev)
 {

@@ -127,63 +127,76 @@ enum dr_fault dr_mov_check(int n, bool write, uint64_t val, bool cr4_de,
 	return DR_OK;
 }
 
+/* The DR7 fields of slot i read straight from the bits (SDM Vol.3 17.2.4:
+ * Ln/Gn at bits 2i/2i+1, R/Wn at 16+4i, LENn at 18+4i), without
+ * dr7_decode: these run on every exception delivery and IRET (data
+ * breakpoints on the frame's stack accesses) and every hooked fetch. */
+static inline unsigned slot_rw(uint64_t dr7, int i) { return (unsigned)(dr7 >> (16 + 4 * i)) & 3; }
+static inline unsigned slot_lenbits(uint64_t dr7, int i) { return (unsigned)(dr7 >> (18 + 4 * i)) & 3; }
+
 unsigned dr_match_exec(const uint64_t dr[8], uint64_t rip)
 {
-	unsigned hit = 0;
-	for (int i = 0; i < 4; i++) {
-		struct dr7_slot s;
-		dr7_decode(dr[7], i, &s);
-		if (s.enabled && s.rw == DR7_RW_EXEC && s.len == 1 && dr[i] == rip)
+	unsigned hit = 0, m = dr_armed_exec(dr[7]);
+	for (int i = 0; m; i++, m >>= 1)
+		if ((m & 1) && dr[i] == rip)
 			hit |= 1u << i;
-	}
 	return hit;
 }
 
 unsigned dr_match_data(const uint64_t dr[8], uint64_t addr, unsigned size, bool write)
 {
-	unsigned hit = 0;
-	if (!size)
-		return 0;
-	for (int i = 0; i < 4; i++) {
-		struct dr7_slot s;
-		dr7_decode(dr[7], i, &s);
-		if (!s.enabled)
+	/* LENn encoding (SDM 17.2.5): 00 = 1 byte, 01 = 2, 10 = 8 (64-bit
+	 * capable CPUs), 11 = 4. */
+	static const unsigned len_of[4] = { 1, 2, 8, 4 };
+	unsigned hit = 0, m = size ? dr_armed_data(dr[7]) : 0;
+	for (int i = 0; m; i++, m >>= 1) {
+		if (!(m & 1))
 			continue;
-		if (!(s.rw == DR7_RW_RW || (s.rw == DR7_RW_WRITE && write)))
-			continue;
+		if (!(slot_rw(dr[7], i) == DR7_RW_RW || write))
+			continue;                  /* a write breakpoint: not a read */
+		unsigned len = len_of[slot_lenbits(dr[7], i)];
 		/* [lo, lo+len) and [addr, addr+size) overlap.  Computed modulo
 		 * 2^64 so a range ending at the top of the address space (where
 		 * lo + len wraps to 0) still matches: two non-empty intervals on
 		 * the circle overlap iff one starts inside the other. */
-		uint64_t lo = dr[i] & ~(uint64_t)(s.len - 1);
-		if (lo - addr < size || addr - lo < s.len)
+		uint64_t lo = dr[i] & ~(uint64_t)(len - 1);
+		if (lo - addr < size || addr - lo < len)
 			hit |= 1u << i;
 	}
 	return hit;
 }
 
+/* Bit i of the result = bit `bit` of slot i's 4-bit field group at
+ * 16 + 4i (bit 0/1: R/Wn, bit 2/3: LENn). */
+static inline unsigned slot_bits(uint64_t dr7, int bit)
+{
+	unsigned r = (unsigned)(dr7 >> (16 + bit));
+	return (r & 1) | ((r >> 3) & 2) | ((r >> 6) & 4) | ((r >> 9) & 8);
+}
+
+/* Bit i = Ln or Gn set. */
+static inline unsigned slots_enabled(uint64_t dr7)
+{
+	unsigned en = (unsigned)dr7 & 0xFF;
+	en = (en | (en >> 1)) & 0x55;
+	return (en & 1) | ((en >> 1) & 2) | ((en >> 2) & 4) | ((en >> 3) & 8);
+}
+
 unsigned dr_armed_data(uint64_t dr7)
 {
-	unsigned m = 0;
-	for (int i = 0; i < 4; i++) {
-		struct dr7_slot s;
-		dr7_decode(dr7, i, &s);
-		if (s.enabled && (s.rw == DR7_RW_WRITE || s.rw == DR7_RW_RW))
-			m |= 1u << i;
-	}
-	return m;
+	if (!(dr7 & 0xFF))
+		return 0;                  /* no slot enabled (the reset value 0x400) */
+	/* enabled and R/Wn = 01 or 11 (bit 0 of R/Wn set) */
+	return slots_enabled(dr7) & slot_bits(dr7, 0);
 }
 
 unsigned dr_armed_exec(uint64_t dr7)
 {
-	unsigned m = 0;
-	for (int i = 0; i < 4; i++) {
-		struct dr7_slot s;
-		dr7_decode(dr7, i, &s);
-		if (s.enabled && s.rw == DR7_RW_EXEC && s.len == 1)
-			m |= 1u << i;
-	}
-	return m;
+	if (!(dr7 & 0xFF))
+		return 0;
+	/* enabled, R/Wn = 00 and LENn = 00 */
+	return slots_enabled(dr7) & ~(slot_bits(dr7, 0) | slot_bits(dr7, 1) | slot_bits(dr7, 2) |
+				      slot_bits(dr7, 3)) & 0xF;
 }
 
 bool msr_write_faults(uint32_t msr, uint64_t val)

@@ -8,6 +8,8 @@ const char *const kvm_reg_name[NR_KVM_REGS] = {
 int regcache_invalid(const struct regcache *rc)
 {
 	unsigned bad = rc->dirty & ~rc->avail;
+	if (!bad)
+		return -1;
 	for (int r = 0; r < NR_KVM_REGS; r++)
 		if (bad & (1u << r))
 			return r;

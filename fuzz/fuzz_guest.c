@@ -38,7 +38,6 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-#include "fuzz/fuzz_lsan.h"
 
 #define CODE_BASE 0x1000
 #define MAX_CODE 4096

@@ -27,7 +27,6 @@
 #include "debugreg/policy_names.h"
 #include "sim/loader/scenario.h"
 #include "sim/run.h"
-#include "fuzz/fuzz_lsan.h"          /* it runs what it loads */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fuzz/fuzz_lsan.h"          /* step and cost run guests */
 
 int hvsim_main(int argc, char **argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

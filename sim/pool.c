@@ -65,6 +65,9 @@ size_t pool_run(size_t n, unsigned threads, pool_job_fn job, pool_tick_fn tick, 
 			pthread_cond_timedwait(&p.cv, &p.mu, &ts);
 			tick(ctx, p.done, p.n);
 		}
+		/* the final count, also when every job was done before the first
+		 * wait (fast runs: compare's progress line ended at "0/4 runs") */
+		tick(ctx, p.done, p.n);
 		pthread_mutex_unlock(&p.mu);
 	}
 	for (unsigned i = 0; i < started; i++)

@@ -183,8 +183,27 @@ static int visit_arm(const struct run_result *r, visit_cb cb, void *ctx)
 	return 0;
 }
 
+/* The walk of result_visit; with `want` (result_field), the families of
+ * paths that cannot be `want` are skipped (their prefix differs) and no
+ * path string is built for an exit slot of another name: the same item is
+ * found, ~100 times faster (issue 16: `hvsim compare` looked up every table
+ * cell with a walk of every field). */
+static bool may(const char *want, const char *prefix)
+{
+	return !want || !strncmp(want, prefix, strlen(prefix));
+}
 
-int result_visit(const struct run_result *r, visit_cb cb, void *ctx)
+/* Is `name` (the rest of a wanted path) the name of exit slot i? */
+static bool slot_named(const struct run_result *r, unsigned i, const char *name)
+{
+	if (r->exit_names && i < r->nexit_names && r->exit_names[i])
+		return !strcmp(r->exit_names[i], name);
+	char buf[64];
+	result_slot_name(r, i, buf, sizeof(buf));
+	return !strcmp(buf, name);
+}
+
+static int visit(const struct run_result *r, visit_cb cb, void *ctx, const char *want)
 {
 	char p[192];
 
@@ -204,12 +223,12 @@ int result_visit(const struct run_result *r, visit_cb cb, void *ctx)
 	VISIT(vs(cb, ctx, "guest.stop_message", "detail of the stop reason", r->stop_msg));
 	VISIT(vu(cb, ctx, "guest.rip", "final guest RIP (Arm: PC)", r->guest_rip));
 	if (arm_run(r)) {
-		for (int i = 0; i < 31; i++) {
+		for (int i = 0; i < 31 && may(want, "guest.regs."); i++) {
 			snprintf(p, sizeof(p), "guest.regs.x%d", i);
 			VISIT(vu(cb, ctx, p, "final guest general-purpose register", r->arm_x[i]));
 		}
 	} else {
-		for (int i = 0; i < 16; i++) {
+		for (int i = 0; i < 16 && may(want, "guest.regs."); i++) {
 			snprintf(p, sizeof(p), "guest.regs.%s", gpr_names[i]);
 			VISIT(vu(cb, ctx, p, "final guest general-purpose register", r->gprs[i]));
 		}
@@ -223,8 +242,13 @@ int result_visit(const struct run_result *r, visit_cb cb, void *ctx)
 		{ "exits.min", D_EX_MIN, 2 }, { "exits.max", D_EX_MAX, 3 }, { "exits.sumsq", D_EX_SUMSQ, 4 },
 	};
 	for (size_t k = 0; k < sizeof(ex) / sizeof(ex[0]); k++) {
+		if (!may(want, ex[k].prefix))
+			continue;
+		const char *rest = want ? want + strlen(ex[k].prefix) : NULL;
 		for (unsigned i = 0; i < EXIT_SLOTS; i++) {
 			if (!slot_shown(r, i))
+				continue;
+			if (rest && (rest[0] != '.' || !slot_named(r, i, rest + 1)))
 				continue;
 			char name[64];
 			result_slot_name(r, i, name, sizeof(name));
@@ -269,6 +293,8 @@ int result_visit(const struct run_result *r, visit_cb cb, void *ctx)
 		{ "dr.final.hv", D_FINAL_HV, offsetof(struct run_result, hv_dr), false },
 	};
 	for (size_t k = 0; k < sizeof(drs) / sizeof(drs[0]); k++) {
+		if (!may(want, drs[k].prefix))
+			continue;
 		const char *base = drs[k].stats ? (const char *)&r->st : (const char *)r;
 		const uint64_t *a = (const uint64_t *)(const void *)(base + drs[k].off);
 		for (int n = 0; n < 8; n++) {
@@ -286,6 +312,11 @@ int result_visit(const struct run_result *r, visit_cb cb, void *ctx)
 	if (r->world.on)
 		VISIT(world_visit(r, cb, ctx));
 	return 0;
+}
+
+int result_visit(const struct run_result *r, visit_cb cb, void *ctx)
+{
+	return visit(r, cb, ctx, NULL);
 }
 
 /* ---- result_field ------------------------------------------------------ */
@@ -431,7 +462,7 @@ int result_field(const struct run_result *r, const char *path, uint64_t *val, co
 		return mem_field(r, addr, size, val);
 
 	struct find_ctx fc = { .path = path };
-	result_visit(r, find_cb, &fc);
+	visit(r, find_cb, &fc, path);
 	if (!fc.found)
 		return -1;
 	if (fc.found->is_str)

@@ -7,6 +7,7 @@
 #include "debugreg/policy_names.h"
 #include "sim/expect.h"
 #include "sim/machine.h"
+#include "sim/reuse.h"
 #include "sim/util/util.h"
 #include <stdatomic.h>
 #include <stdio.h>
@@ -22,7 +23,10 @@ struct run_ctx {
 	struct cpu cpu;
 	struct cost_model cost;
 	struct engine *guest;
-	struct engine *host;               /* host context (snippets, touches) or NULL */
+	bool reused;                       /* guest is a kept engine (sim/reuse.h): its memory image is built */
+	bool no_reuse;                     /* run_config.no_reuse: fresh engines, none kept */
+	struct engine *kept_vcpu[REUSE_MAX_VCPUS];   /* kept engines of vCPUs 1.. (build_vcpu takes them) */
+	struct engine *host;               /* host context (snippets, touches, host tasks) or NULL */
 	const struct hv_vendor *vendor;
 	void *v;                           /* vendor vCPU (of the vCPU whose slice runs) */
 	int pending[64];                   /* host snippets to run at the pause */
@@ -324,9 +328,10 @@ static int build_user(struct run_ctx *r, char *err, size_t errsize)
 	uint64_t frame64[5] = { sc->guest.user_entry, 0x23, 0x2, sc->guest.user_stack, 0x1B };
 	uint32_t frame32[5] = { (uint32_t)sc->guest.user_entry, 0x23, 0x2, (uint32_t)sc->guest.user_stack, 0x1B };
 	size_t fsize = m64 ? sizeof(frame64) : sizeof(frame32);
-	if (engine_mem_write(r->guest, t, gdt, m64 ? sizeof(gdt) : sizeof(gdt) - 8) ||
-	    engine_mem_write(r->guest, tss, tssb, sizeof(tssb)) ||
-	    engine_mem_write(r->guest, rsp0 - fsize, m64 ? (const void *)frame64 : (const void *)frame32, fsize)) {
+	if (!r->reused &&
+	    (engine_mem_write(r->guest, t, gdt, m64 ? sizeof(gdt) : sizeof(gdt) - 8) ||
+	     engine_mem_write(r->guest, tss, tssb, sizeof(tssb)) ||
+	     engine_mem_write(r->guest, rsp0 - fsize, m64 ? (const void *)frame64 : (const void *)frame32, fsize))) {
 		snprintf(err, errsize, "%s:%d:%d: guest.user: the kernel stack below 0x%llx is not mapped",
 			 sc->path, sc->guest.user_pos.line, sc->guest.user_pos.col, (unsigned long long)rsp0);
 		return -1;
@@ -372,10 +377,15 @@ static struct engine *build_vcpu(struct run_ctx *r, size_t i, char *err, size_t 
 {
 	const struct scenario *sc = r->sc;
 	const struct vcpu_spec *v = &sc->guest.vcpus[i];
-	struct engine *e = engine_new(&r->cpu, sc->guest.mode ? sc->guest.mode : 64, false, err, errsize);
+	struct engine *e = i < REUSE_MAX_VCPUS ? r->kept_vcpu[i] : NULL;
+	bool kept = e != NULL;
+	if (kept)
+		r->kept_vcpu[i] = NULL;           /* vCPU 0's memory, mapped already */
+	else
+		e = engine_new(&r->cpu, sc->guest.mode ? sc->guest.mode : 64, false, err, errsize);
 	if (!e)
 		return NULL;
-	if (engine_map_like(e, r->guest)) {
+	if (!kept && engine_map_like(e, r->guest)) {
 		snprintf(err, errsize, "%s:%d:%d: guest.vcpus[%zu]: cannot map the guest's memory", sc->path,
 			 v->pos.line, v->pos.col, i);
 		engine_free(e);
@@ -391,26 +401,41 @@ static struct engine *build_vcpu(struct run_ctx *r, size_t i, char *err, size_t 
 	engine_set_rip(e, v->entry);
 	engine_set_budget(e, sc->guest.max_instructions ? sc->guest.max_instructions : DEFAULT_BUDGET,
 			  sc->guest.max_cycles);
+	if (!kept && !r->no_reuse)
+		engine_snapshot(e);
 	return e;
 }
 
-static int build_guest(struct run_ctx *r, char *err, size_t errsize)
+/* The guest engine (vCPU 0): a kept one for the same guest (its memory
+ * image already built, sim/reuse.h; an SMP guest's other vCPUs' kept ones
+ * wait in kept_vcpu for build_vcpu), else a fresh one whose memory is
+ * mapped and written here and then snapshotted for the runs after; the
+ * registers are set either way. */
+static int build_guest(struct run_ctx *r, bool precise, bool no_reuse, char *err, size_t errsize)
 {
 	const struct scenario *sc = r->sc;
-	r->guest = engine_new(&r->cpu, sc->guest.mode ? sc->guest.mode : 64, false, err, errsize);
+	struct engine *v[REUSE_MAX_VCPUS];
+	unsigned nv = no_reuse ? 0 : reuse_take_guest(sc, precise, &r->cpu, v);
+	r->no_reuse = no_reuse;
+	r->guest = nv ? v[0] : NULL;
+	for (unsigned i = 1; i < nv; i++)
+		r->kept_vcpu[i] = v[i];
+	r->reused = r->guest != NULL;
+	if (!r->guest)
+		r->guest = engine_new(&r->cpu, sc->guest.mode ? sc->guest.mode : 64, false, err, errsize);
 	if (!r->guest)
 		return -1;
 	if (sc->guest.nvcpus > 1)
 		engine_share_memory(r->guest);        /* the other vCPUs map the same pages */
 	const struct code_block *cb = &sc->guest.code;
-	if (engine_map(r->guest, cb->base, cb->size, cb->bytes, cb->size)) {
+	if (!r->reused && engine_map(r->guest, cb->base, cb->size, cb->bytes, cb->size)) {
 		snprintf(err, errsize, "%s:%d:%d: cannot map guest code at 0x%llx", sc->path, cb->pos.line,
 			 cb->pos.col, (unsigned long long)cb->base);
 		return -1;
 	}
 	for (size_t i = 0; i < sc->guest.ndata; i++) {
 		const struct data_region *d = &sc->guest.data[i];
-		if (engine_map(r->guest, d->addr, d->size, d->bytes, d->nbytes)) {
+		if (!r->reused && engine_map(r->guest, d->addr, d->size, d->bytes, d->nbytes)) {
 			snprintf(err, errsize, "%s:%d:%d: cannot map guest data at 0x%llx", sc->path,
 				 d->pos.line, d->pos.col, (unsigned long long)d->addr);
 			return -1;
@@ -423,7 +448,7 @@ static int build_guest(struct run_ctx *r, char *err, size_t errsize)
 		for (size_t i = 0; i < sc->guest.nvcpus; i++)
 			stack_needed |= !has_rsp && !regs_have_rsp(sc->guest.vcpus[i].regs, sc->guest.vcpus[i].nregs);
 	}
-	if (stack_needed)
+	if (stack_needed && !r->reused)
 		/* A default stack for exception frames, below 16 MiB. */
 		engine_map(r->guest, DEFAULT_STACK_TOP - DEFAULT_STACK_SIZE, DEFAULT_STACK_SIZE, NULL, 0);
 	if (!has_rsp)
@@ -437,12 +462,36 @@ static int build_guest(struct run_ctx *r, char *err, size_t errsize)
 						  : sc->guest.entry ? sc->guest.entry : cb->base);
 	engine_set_budget(r->guest, sc->guest.max_instructions ? sc->guest.max_instructions : DEFAULT_BUDGET,
 			  sc->guest.max_cycles);
+	if (!r->reused && !no_reuse)
+		engine_snapshot(r->guest);                 /* (out of memory: not kept) */
 	return 0;
 }
 
-static int build_host(struct run_ctx *r, char *err, size_t errsize)
+/* Host code runs only for host snippets and the host's data accesses
+ * (`touch` events, host tasks): without them, no host engine is made
+ * (issue 16: a Unicorn engine costs ~1 M host instructions to make and free,
+ * as much as a short run), and nothing that needs one happens. */
+static bool needs_host(const struct scenario *sc)
+{
+	if (sc->host.nsnippets || sc->host.ntasks)
+		return true;
+	for (size_t i = 0; i < sc->host.nevents; i++)
+		if (sc->host.events[i].action == HOST_TOUCH)
+			return true;
+	return false;
+}
+
+static int build_host(struct run_ctx *r, bool no_reuse, char *err, size_t errsize)
 {
 	const struct scenario *sc = r->sc;
+	if (!needs_host(sc))
+		return 0;
+	r->host = no_reuse ? NULL : reuse_take_host(sc, &r->cpu);
+	if (r->host) {                        /* kept: its memory is as built below */
+		engine_reg_by_name(r->host, "rsp", 0x7FF0F000ull);
+		engine_set_budget(r->host, 0, 0);
+		return 0;
+	}
 	r->host = engine_new(&r->cpu, 64, true, err, errsize);
 	if (!r->host)
 		return -1;
@@ -459,6 +508,8 @@ static int build_host(struct run_ctx *r, char *err, size_t errsize)
 		}
 	}
 	engine_set_budget(r->host, 0, 0);
+	if (!no_reuse)
+		engine_snapshot(r->host);
 	return 0;
 }
 
@@ -705,10 +756,12 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	cpu_init(&r->cpu, &r->cost);
 	r->cpu.feat.rtm = sc->cpu_rtm;
 	r->cpu.feat.bus_lock = sc->cpu_bus_lock;
-	if (build_guest(r, err, errsize))
+	if (build_guest(r, precise, cfg->no_reuse, err, errsize))
 		goto out;
 	if (precise)
 		engine_set_precise_reads(r->guest);
+	if (cfg->exits_leave_block)
+		engine_set_inblock(r->guest, false);
 	enum vendor vend = cfg->vendor;
 	/* vmx = an Intel CPU, svm = an AMD CPU, bare metal = cpu.vendor
 	 * (Intel by default); the MOV DR fault order follows it (issue 12
@@ -724,7 +777,7 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	else if (vend == VENDOR_VMX)
 		r->vendor = &vmx_vendor;
 	if (r->vendor) {
-		if (build_host(r, err, errsize))
+		if (build_host(r, cfg->no_reuse, err, errsize))
 			goto out;
 		struct hv_config hc = { .policy = &pol, .timer_period = sc->host.timer_period,
 					.timer_guest = sc->host.timer_guest,
@@ -744,6 +797,8 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 				goto out;
 			machine_add_vcpu(&r->m, (int)i, e, NULL, NULL);   /* freed with the machine's vCPUs */
 			engine_set_amd(e, amd);
+			if (cfg->exits_leave_block)
+				engine_set_inblock(e, false);
 			if (precise)
 				engine_set_precise_reads(e);
 			void *v = r->vendor->create(&r->cpu, e, &hc);
@@ -827,19 +882,34 @@ static int sim_run_once(const struct scenario *sc, const struct run_config *cfg,
 	for (int i = 0; i < r->m.nvcpus; i++)
 		*imprecise = *imprecise || engine_fault_imprecise(r->m.vcpu[i].eng);
 	rc = 0;
-out:
-	for (int i = 1; i < r->m.nvcpus; i++) {
+out:;
+	/* the guest's engines, vCPU 0 first: kept for the next run of this
+	 * guest, or freed (sim/reuse.h) */
+	struct engine *g[REUSE_MAX_VCPUS];
+	unsigned ng = 0;
+	for (int i = 1; i < r->m.nvcpus; i++)
 		if (r->m.vcpu[i].v)
 			r->vendor->destroy(r->m.vcpu[i].v);
-		engine_free(r->m.vcpu[i].eng);
-	}
 	r->v = r->m.vcpu[0].v ? r->m.vcpu[0].v : r->v;
 	r->guest = r->m.vcpu[0].eng ? r->m.vcpu[0].eng : r->guest;
+	g[ng++] = r->guest;
+	for (int i = 1; i < r->m.nvcpus && ng < REUSE_MAX_VCPUS; i++)
+		g[ng++] = r->m.vcpu[i].eng;
+	if (ng != (sc->guest.nvcpus > 1 ? sc->guest.nvcpus : 1))
+		g[0] = NULL;                       /* a run that did not build them all: none kept */
 	machine_fini(&r->m);
 	if (r->v)
 		r->vendor->destroy(r->v);
-	engine_free(r->guest);
-	engine_free(r->host);
+	if (g[0]) {
+		reuse_give_guest(sc, precise, g, ng);
+	} else {
+		for (unsigned i = ng; i-- > 1;)
+			engine_free(g[i]);
+		engine_free(r->guest);
+	}
+	for (unsigned i = 0; i < REUSE_MAX_VCPUS; i++)
+		engine_free(r->kept_vcpu[i]);          /* kept ones a failed build did not take */
+	reuse_give_host(sc, r->host);
 	free(r);
 	return rc;
 }

@@ -41,6 +41,14 @@ struct run_config {
 	/* called once with trace_ctx when the machine is built, before the
 	 * first entry (NULL = none) */
 	void (*attach)(void *ctx, const struct run_machine *m);
+	/* every completed OUT/IN/CPUID exit leaves the translated block, as
+	 * before issue 16 (engine_set_inblock): the same results, slower; for
+	 * tests/test_exit_path.c */
+	bool exits_leave_block;
+	/* a fresh guest engine, not the one kept from this thread's last run of
+	 * the same guest (sim/reuse.h): the same results, slower; for
+	 * tests/test_exit_path.c */
+	bool no_reuse;
 	/* Arm runs: host interrupts replayed from a reference's exit order
 	 * (sim/ref/arm_ref.c; arm_replay_irqs in arm/arm.h), NULL = none */
 	const uint64_t *arm_irq_replay;

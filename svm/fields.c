@@ -19,20 +19,6 @@ const char *const vmcb_field_name[VMCB_NFIELDS] = {
 #undef VMCB_FIELD
 };
 
-uint64_t vmcb_read(struct vmcb *v, enum vmcb_field f)
-{
-	v->cpu->st.vmcs_reads++;
-	CPU_CHARGE(v->cpu, CYC_VMCS, vmcb_read);
-	return v->f[f];
-}
-
-void vmcb_write(struct vmcb *v, enum vmcb_field f, uint64_t x)
-{
-	v->cpu->st.vmcs_writes++;
-	CPU_CHARGE(v->cpu, CYC_VMCS, vmcb_write);
-	v->f[f] = vmcb_truncate(f, x);
-}
-
 void vmcb_mark_dirty(struct vmcb *v, uint32_t clean_bit)
 {
 	/* `clean &= ~bit` compiles to one read-modify-write of the field;

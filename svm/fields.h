@@ -85,8 +85,20 @@ static inline uint64_t vmcb_truncate(enum vmcb_field f, uint64_t x)
 	return vmcb_bytes[f] >= 8 ? x : x & ((1ull << (8 * vmcb_bytes[f])) - 1);
 }
 
-uint64_t vmcb_read(struct vmcb *v, enum vmcb_field f);           /* hypervisor load */
-void vmcb_write(struct vmcb *v, enum vmcb_field f, uint64_t x);  /* hypervisor store */
+/* The hypervisor's load / store of a field: counted and charged (inline: on
+ * every exit's path). */
+static inline uint64_t vmcb_read(struct vmcb *v, enum vmcb_field f)
+{
+	v->cpu->st.vmcs_reads++;
+	CPU_CHARGE(v->cpu, CYC_VMCS, vmcb_read);
+	return v->f[f];
+}
+static inline void vmcb_write(struct vmcb *v, enum vmcb_field f, uint64_t x)
+{
+	v->cpu->st.vmcs_writes++;
+	CPU_CHARGE(v->cpu, CYC_VMCS, vmcb_write);
+	v->f[f] = vmcb_truncate(f, x);
+}
 /* KVM's vmcb_mark_dirty(): clear one clean bit (one store to VMCB_CLEAN). */
 void vmcb_mark_dirty(struct vmcb *v, uint32_t clean_bit);
 static inline uint64_t vmcb_hw_get(const struct vmcb *v, enum vmcb_field f) { return v->f[f]; }

@@ -30,6 +30,7 @@ void svm_hw_exit(struct svm *s, uint64_t code, uint64_t info1, uint64_t info2, u
 	 * cleared by the previous instruction's completion (arch-facts A.3),
 	 * and the engine's RF is exact only at a breakpointed address (the same
 	 * choice as vmx/hw.c). */
+	engine_prefetch(s->eng, SVM_EXIT_REGS);
 	vmcb_hw_set(v, RIP, engine_rip(s->eng));
 	vmcb_hw_set(v, RSP, engine_rsp(s->eng));
 	vmcb_hw_set(v, RAX, engine_gpr(s->eng, 0));

@@ -890,6 +890,7 @@ static void svm_boundary(void *p)
 	if (engine_blocking(s->eng))
 		return;
 	s->next_timer = engine_instructions(s->eng) + s->cfg.timer_period;
+	engine_boundary_at(s->eng, s->next_timer);
 	if (!(vmcb_hw_get(&s->vmcb, INTERCEPT_MISC1) & SVM_INTERCEPT_INTR))
 		return;
 	svm_vcpu_exit(s, SVM_EXIT_INTR, 0, 0, 0);
@@ -1014,9 +1015,11 @@ static void *svm_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	s->rax = engine_gpr(eng, 0);
 	s->next_timer = cfg->timer_period;
 	struct engine_ops ops = { .insn = svm_on_insn, .exception = svm_on_exception, .budget = svm_budget,
+				  .exit_regs = SVM_EXIT_REGS,
 				  /* no timer: no per-block callback at all */
 				  .boundary = cfg->timer_period ? svm_boundary : NULL, .ctx = s };
 	engine_set_ops(eng, &ops);
+	engine_boundary_at(eng, s->next_timer);    /* the timer callback only when it is due */
 	return s;
 }
 

@@ -47,6 +47,10 @@ struct svm {
 
 /* #VMEXIT with `code`, EXITINFO1/2 and nRIP (0 where the APM says nRIP is
  * reset to zero). */
+/* The guest registers svm_hw_exit saves (RSP, RAX, RFLAGS, CR4, CS for the
+ * CPL): one batch read (engine_prefetch). */
+#define SVM_EXIT_REGS (RC_BIT(0) | RC_BIT(4) | RC_BIT(RC_FLAGS) | RC_BIT(RC_CR4) | RC_BIT(RC_CS))
+
 void svm_hw_exit(struct svm *s, uint64_t code, uint64_t info1, uint64_t info2, uint64_t nrip);
 /* VMRUN: false if the consistency checks failed (#VMEXIT(VMEXIT_INVALID),
  * the guest never ran). */

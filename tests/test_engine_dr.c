@@ -197,3 +197,96 @@ Test(engine_dr, popf_that_clears_tf_still_traps)
 		cr_assert_eq(LOG(&r, i), 0xFFFF4FF0);
 	run_result_free(&r);
 }
+
+/* ---- data-breakpoint traps where the engine's fast paths put them (issue 16,
+ * cpu/engine/memhooks.c): "the processor generates the exception after it
+ * executes the instruction that made the access" (SDM Vol.3 17.3.1.2), so the
+ * frame RIP is the next instruction to execute: the one after the access in
+ * the same block, or the branch target of a CALL/RET whose stack access hit.
+ * The expected RIPs are the guest's own labels, stored at 0x81400 + 8 * i. */
+#define EXPECT(i) mem(r, 0x81400 + 8 * (i))
+#define SAVE_LABEL(l, i) "  lea rax, [rip+" l "]\n  mov [0x81400+8*" #i "], rax\n"
+/* DR0 = watch, DR7: L0, R/W0 = 11 (read/write), LEN0 = 10 (8 bytes) */
+#define ARM_RW8 "  mov rax, offset watch\n  mov dr0, rax\n  mov rax, 0xB0001\n  mov dr7, rax\n"
+
+Test(engine_dr, data_traps_land_after_the_accessing_instruction)
+{
+	struct run_result rr, *r = &rr;
+	run_guest(SAVE_LABEL("a1", 0) SAVE_LABEL("a2", 1) SAVE_LABEL("f", 2)
+		  "  mov [0x81500], rsp\n" ARM_RW8
+		  "  mov qword ptr [watch], 1\n"        /* store in the middle of a block */
+		  "a1: nop\n  mov rbx, [watch]\n"        /* load in the middle of a block */
+		  "a2: nop\n  lea rsp, [watch+8]\n  call f\n"   /* the call's push hits: trap at f */
+		  "f: mov rsp, [0x81500]\n"
+		  SAVE_LABEL("a4", 3) "  mov rsp, offset watch\n  mov [watch], rax\n"   /* RAX = a4 */
+		  "  mov qword ptr [0x81600], 0\n  ret\n"        /* the ret's pop hits: trap at a4 */
+		  "a4: mov rsp, [0x81500]\n  nop\n", r);
+	cr_assert_eq(COUNT(r), 5, "%llu traps", (unsigned long long)COUNT(r));
+	cr_assert_eq(RIP(r, 0), EXPECT(0));
+	cr_assert_eq(RIP(r, 1), EXPECT(1));
+	cr_assert_eq(RIP(r, 2), EXPECT(2));
+	/* #DB 3: the store of a4's address into the watched slot (next: the
+	 * MOV to 0x81600); #DB 4: the RET reading it, trap at a4 */
+	cr_assert_eq(RIP(r, 4), EXPECT(3));
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(LOG(r, i), 0xFFFF0FF1, "DR6[%d] = 0x%llx", i, (unsigned long long)LOG(r, i));
+	run_result_free(r);
+}
+
+/* A load that ends its block (JMP through memory: the block holds only it,
+ * so no boundary inside the block needs watching) runs 1000 times with
+ * nothing armed -- long enough for the engine to translate it with a load
+ * that bypasses every hook (memhooks.c, "fast loads") -- then a read/write
+ * watchpoint is armed on the pointer it reads: Unicorn 2.0.1 must
+ * translate it again for the hook to see the load.  Each of the next 2
+ * loads traps, RIP at the jump target (SDM Vol.3 17.3.1.2). */
+Test(engine_dr, read_watchpoint_armed_after_loads_ran_unwatched)
+{
+	struct run_result rr, *r = &rr;
+	run_guest(SAVE_LABEL("ld", 0)
+		  "  mov [watch], rax\n  mov qword ptr [0x81508], 0\n  mov ecx, 1000\n"
+		  "ld: dec ecx\n  jz 1f\n  jmp [watch]\n"
+		  "1: cmp qword ptr [0x81508], 0\n  jne 9f\n  mov qword ptr [0x81508], 1\n"
+		  ARM_RW8 "  mov ecx, 3\n  jmp ld\n9:\n", r);
+	cr_assert_eq(COUNT(r), 2, "%llu traps", (unsigned long long)COUNT(r));
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(RIP(r, i), EXPECT(0));
+		cr_assert_eq(LOG(r, i), 0xFFFF0FF1);
+	}
+	run_result_free(r);
+}
+
+/* Stores need no retranslation (Unicorn 2.0.1 calls write hooks from every
+ * store, memhooks.c): a CALL that pushes into the watched quadword ends its
+ * block, so arming the write watchpoint after 1000 such calls retranslates
+ * nothing, and each of the next 2 calls traps, RIP at the call's target
+ * (SDM Vol.3 17.3.1.2). */
+Test(engine_dr, write_watchpoint_armed_after_stores_ran_unwatched)
+{
+	struct run_result rr, *r = &rr;
+	run_guest(SAVE_LABEL("fn", 0)
+		  "  mov [0x81500], rsp\n  mov qword ptr [0x81508], 0\n  mov ecx, 1000\n"
+		  "lp: mov rsp, offset watch+8\n  call fn\n"
+		  "fn: mov rsp, [0x81500]\n  dec ecx\n  jnz lp\n"
+		  "  cmp qword ptr [0x81508], 0\n  jne 9f\n  mov qword ptr [0x81508], 1\n"
+		  "  mov rax, offset watch\n  mov dr0, rax\n  mov rax, 0x90001\n  mov dr7, rax\n"
+		  "  mov ecx, 2\n  jmp lp\n9:\n", r);
+	cr_assert_eq(COUNT(r), 2, "%llu traps", (unsigned long long)COUNT(r));
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(RIP(r, i), EXPECT(0));
+	run_result_free(r);
+}
+
+/* Past 64 blocks that need a hook after a memory instruction, the engine
+ * watches every instruction with one hook (memhooks.c WATCH_MAX): the trap
+ * still lands right after the access (SDM Vol.3 17.3.1.2). */
+Test(engine_dr, data_trap_with_many_watched_blocks)
+{
+	struct run_result rr, *r = &rr;
+	run_guest(SAVE_LABEL("a1", 0) ARM_RW8
+		  ".rept 80\n  mov [watch+64], rax\n  nop\n  jmp 1f\n1:\n.endr\n"
+		  "  mov [watch], rax\na1: nop\n", r);
+	cr_assert_eq(COUNT(r), 1, "%llu traps", (unsigned long long)COUNT(r));
+	cr_assert_eq(RIP(r, 0), EXPECT(0));
+	run_result_free(r);
+}

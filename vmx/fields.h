@@ -47,8 +47,20 @@ struct vmcs {
 extern const uint32_t vmcs_encoding[VMCS_NFIELDS];
 extern const char *const vmcs_field_name[VMCS_NFIELDS];
 
-uint64_t vmcs_read(struct vmcs *v, enum vmcs_field f);          /* VMREAD by the hypervisor */
-void vmcs_write(struct vmcs *v, enum vmcs_field f, uint64_t x); /* VMWRITE by the hypervisor */
+/* VMREAD / VMWRITE by the hypervisor: counted and charged (inline: on every
+ * exit's path). */
+static inline uint64_t vmcs_read(struct vmcs *v, enum vmcs_field f)
+{
+	v->cpu->st.vmcs_reads++;
+	CPU_CHARGE(v->cpu, CYC_VMCS, vmread);
+	return v->f[f];
+}
+static inline void vmcs_write(struct vmcs *v, enum vmcs_field f, uint64_t x)
+{
+	v->cpu->st.vmcs_writes++;
+	CPU_CHARGE(v->cpu, CYC_VMCS, vmwrite);
+	v->f[f] = x;
+}
 static inline uint64_t vmcs_hw_get(const struct vmcs *v, enum vmcs_field f) { return v->f[f]; }
 static inline void vmcs_hw_set(struct vmcs *v, enum vmcs_field f, uint64_t x) { v->f[f] = x; }
 

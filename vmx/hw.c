@@ -16,6 +16,7 @@ void vmx_hw_exit(struct vmx *x, uint32_t reason, uint64_t qual, uint32_t intr_in
 	struct vmcs *v = &x->vmcs;
 	/* Guest state: RIP/RSP/RFLAGS.  "VM exits caused by instructions save
 	 * RFLAGS.RF = 0" (SDM 27.3.3, arch-facts A.4). */
+	engine_prefetch(x->eng, VMX_EXIT_REGS);
 	vmcs_hw_set(v, GUEST_RIP, engine_rip(x->eng));
 	vmcs_hw_set(v, GUEST_RSP, engine_rsp(x->eng));
 	vmcs_hw_set(v, GUEST_RFLAGS, engine_rflags(x->eng) & ~(1ull << 16));

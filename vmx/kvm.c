@@ -703,6 +703,7 @@ static void vmx_boundary(void *p)
 	if (!x->cfg.timer_guest && engine_blocking(x->eng))
 		return;
 	x->next_timer = engine_instructions(x->eng) + x->cfg.timer_period;
+	engine_boundary_at(x->eng, x->next_timer);
 	/* The guest's own LAPIC timer runs on the VMX-preemption timer (KVM's
 	 * hv timer): reason 52, a fastpath exit where the era has one; the
 	 * host's timer is an external interrupt, always the slow path. */
@@ -857,9 +858,11 @@ static void *vmx_create(struct cpu *cpu, struct engine *eng, const struct hv_con
 	x->rc.dirty = 0;
 	x->next_timer = cfg->timer_period;
 	struct engine_ops ops = { .insn = vmx_on_insn, .exception = vmx_on_exception, .budget = vmx_budget,
+				  .exit_regs = VMX_EXIT_REGS,
 				  /* no timer: no per-block callback at all */
 				  .boundary = cfg->timer_period ? vmx_boundary : NULL, .ctx = x };
 	engine_set_ops(eng, &ops);
+	engine_boundary_at(eng, x->next_timer);    /* the timer callback only when it is due */
 	return x;
 }
 

@@ -28,6 +28,10 @@ struct vmx {
 	uint64_t exc_payload;
 };
 
+/* The guest registers vmx_hw_exit saves (RSP, RFLAGS, CR0, CR4): one batch
+ * read (engine_prefetch). */
+#define VMX_EXIT_REGS (RC_BIT(4) | RC_BIT(RC_FLAGS) | RC_BIT(RC_CR0) | RC_BIT(RC_CR4))
+
 void vmx_hw_exit(struct vmx *x, uint32_t reason, uint64_t qual, uint32_t intr_info, uint32_t insn_len);
 bool vmx_hw_entry(struct vmx *x);
 

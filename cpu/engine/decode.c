@@ -194,6 +194,57 @@ static unsigned insn_class(const cs_insn *in)
 	return COSTI_insn_alu;
 }
 
+/* What an instruction may do to memory, conservatively (MEM_R | MEM_W): a
+ * data breakpoint can fire only after such an instruction (memhooks.c,
+ * "watch"), so an instruction wrongly called memory-free would have its
+ * trap delivered late.  Memory-free: decoded, no memory operand, no
+ * implicit stack, string or pointer register (push/call/ret, MOVS, XLAT,
+ * MASKMOVDQU, ...), no far branch, segment load or system-table access. */
+static unsigned insn_mem(const cs_insn *in, bool ok)
+{
+	const cs_detail *d = ok ? in->detail : NULL;
+	if (!d)
+		return MEM_R | MEM_W;
+	unsigned m = 0;
+	for (unsigned o = 0; o < d->x86.op_count; o++) {
+		const cs_x86_op *op = &d->x86.operands[o];
+		if (op->type == X86_OP_MEM) {
+			if (op->access & CS_AC_READ)
+				m |= MEM_R;
+			if (op->access & CS_AC_WRITE)
+				m |= MEM_W;
+			if (!(op->access & (CS_AC_READ | CS_AC_WRITE)))
+				m |= MEM_R | MEM_W;
+		} else if (op->type == X86_OP_REG &&
+			   (op->reg == X86_REG_CS || op->reg == X86_REG_DS || op->reg == X86_REG_ES ||
+			    op->reg == X86_REG_FS || op->reg == X86_REG_GS || op->reg == X86_REG_SS)) {
+			m |= MEM_R | MEM_W;       /* segment registers: descriptor loads */
+		}
+	}
+	static const unsigned ptr_regs[] = { X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_RSI, X86_REG_ESI,
+					     X86_REG_SI, X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_RBX,
+					     X86_REG_EBX, X86_REG_BX };
+	for (unsigned i = 0; i < d->regs_read_count + d->regs_write_count; i++) {
+		unsigned r = i < d->regs_read_count ? d->regs_read[i] : d->regs_write[i - d->regs_read_count];
+		for (unsigned k = 0; k < sizeof(ptr_regs) / sizeof(ptr_regs[0]); k++)
+			if (r == ptr_regs[k])
+				return MEM_R | MEM_W;
+	}
+	for (unsigned g = 0; g < d->groups_count; g++)
+		if (d->groups[g] == CS_GRP_INT || d->groups[g] == CS_GRP_IRET || d->groups[g] == CS_GRP_PRIVILEGE)
+			return MEM_R | MEM_W;
+	switch (in->id) {
+	case X86_INS_LJMP: case X86_INS_LCALL: case X86_INS_RETF: case X86_INS_RETFQ:
+	case X86_INS_LAR: case X86_INS_LSL: case X86_INS_VERR: case X86_INS_VERW:
+	case X86_INS_XLATB: case X86_INS_MASKMOVQ: case X86_INS_MASKMOVDQU: case X86_INS_VMASKMOVDQU:
+	case X86_INS_MONITOR: case X86_INS_SYSCALL: case X86_INS_SYSENTER: case X86_INS_SYSEXIT:
+	case X86_INS_SYSRET:
+		return MEM_R | MEM_W;
+	default:
+		return m;
+	}
+}
+
 struct site *site_find(struct engine *e, uint64_t addr)
 {
 	for (struct site *s = e->sites[hash64(addr)]; s; s = s->next)
@@ -215,18 +266,27 @@ static void site_add(struct engine *e, const struct insn_info *ii)
 	uc_hook_add(e->uc, &s->hook, UC_HOOK_CODE, (void *)engine_code_hook, e, ii->rip, ii->rip);
 }
 
-const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites)
+struct block *block_find(struct engine *e, uint64_t addr, uint32_t size)
+{
+	for (struct block *b = e->blocks[hash64(addr ^ ((uint64_t)size << 48))]; b; b = b->next)
+		if (b->addr == addr && b->size == size)
+			return b;
+	return NULL;
+}
+
+struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites)
 {
 	unsigned h = hash64(addr ^ ((uint64_t)size << 48));
 	*new_sites = false;
-	for (struct block *b = e->blocks[h]; b; b = b->next)
-		if (b->addr == addr && b->size == size)
-			return b;
-	struct block *b = calloc(1, sizeof(*b));
+	struct block *b = block_find(e, addr, size);
+	if (b)
+		return b;
+	b = calloc(1, sizeof(*b));
 	if (!b)
 		abort();
 	b->addr = addr;
 	b->size = size;
+	b->w_lo = b->m_lo = UINT64_MAX;
 	uint8_t *buf = malloc(size ? size : 1);
 	if (!buf)
 		abort();
@@ -236,7 +296,7 @@ const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bo
 	size_t left = size;
 	uint64_t a = addr;
 	cs_insn *in = cs_malloc(e->cs);
-	unsigned cap = 0;
+	unsigned cap = 0, prev_mem = 0;
 	while (left > 0) {
 		const uint8_t *p0 = p;
 		uint64_t a0 = a;
@@ -258,6 +318,19 @@ const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bo
 		b->icost[b->n] = cost_get(e->cpu->cost, cls);
 		b->cost += b->icost[b->n];
 		b->n++;
+		/* the boundary in front of this instruction follows a memory access? */
+		if (prev_mem & MEM_W) {
+			if (b->w_lo == UINT64_MAX)
+				b->w_lo = a0;
+			b->w_hi = a0;
+		}
+		if (prev_mem) {
+			if (b->m_lo == UINT64_MAX)
+				b->m_lo = a0;
+			b->m_hi = a0;
+		}
+		prev_mem = insn_mem(in, ok);
+		b->mem |= (uint8_t)prev_mem;
 		struct insn_info ii;
 		int cl = engine_classify(p0, l0, e->mode, &ii);
 		if (cl == 0 && ii.cls != IC_NONE && !ii.len) {
@@ -286,6 +359,8 @@ const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bo
 	free(buf);
 	b->next = e->blocks[h];
 	e->blocks[h] = b;
+	if (memhooks_block_new(e, b))
+		*new_sites = true;          /* its watch hook: retranslate it */
 	return b;
 }
 
@@ -323,7 +398,18 @@ void decode_free(struct engine *e)
  * can start (the FF byte, and any run of up to 14 prefix bytes before it) is
  * registered as an exit, and engine_run() reports a stop there as an invalid
  * opcode.  The guest bytes are rescanned wherever they change: at mapping,
- * on host writes (engine_mem_write) and on guest stores (poison_smc_hook). */
+ * on host writes (engine_mem_write) and on guest stores (poison_smc_hook).
+ *
+ * Only memory Unicorn translates needs exits, and Unicorn translates only
+ * from memory it may execute.  Each run is mapped without UC_PROT_EXEC: the
+ * first fetch from it stops the run before anything of the block being
+ * translated executes (UC_MEM_FETCH_PROT, RIP = that block's start; measured)
+ * and engine_run() makes the run executable with its poison registered
+ * (poison_enable_exec), then resumes there.  So the list holds poison of
+ * executable runs only, and stores into memory that never ran code rebuild
+ * nothing: Unicorn 2.0.1 has no way to add one exit (UC_CTL_UC_EXITS
+ * re-inserts the whole list, uc.c), so an exit per such store made the
+ * adversarial stores of bench/rows_data.c (adv_*) quadratic. */
 
 static bool poison_prefix(int mode, uint8_t b)
 {
@@ -398,16 +484,34 @@ static void poison_apply(struct engine *e)
 	free(ex);
 }
 
-/* Scan buf (guest bytes at base..base+n) for poison starts. */
+/* In a run Unicorn may execute (see above). */
+static bool addr_exec(struct engine *e, uint64_t addr)
+{
+	int m = map_find(e, addr);
+	return m >= 0 && e->maps[m].exec;
+}
+
+/* Does [lo, hi) overlap an executable run? */
+static bool window_exec(const struct engine *e, uint64_t lo, uint64_t hi)
+{
+	for (unsigned m = 0; m < e->nmaps; m++)
+		if (e->maps[m].exec && e->maps[m].addr < hi && map_end(e, m) > lo)
+			return true;
+	return false;
+}
+
+/* Scan buf (guest bytes at base..base+n) for poison starts in executable runs. */
 static bool poison_scan_buf(struct engine *e, uint64_t base, const uint8_t *buf, size_t n)
 {
 	bool added = false;
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (buf[i] != 0xFF || !poison_modrm(buf[i + 1]))
 			continue;
-		added |= poison_add(e, base + i);
+		if (addr_exec(e, base + i))
+			added |= poison_add(e, base + i);
 		for (size_t j = i; j > 0 && i - (j - 1) < 15 && poison_prefix(e->mode, buf[j - 1]); j--)
-			added |= poison_add(e, base + j - 1);
+			if (addr_exec(e, base + j - 1))
+				added |= poison_add(e, base + j - 1);
 	}
 	return added;
 }
@@ -435,6 +539,8 @@ void poison_scan(struct engine *e, uint64_t addr, uint64_t n)
 	uint64_t lo = addr > 15 ? addr - 15 : 0, hi = addr + n + 1;
 	if (hi < addr)
 		hi = UINT64_MAX;
+	if (!window_exec(e, lo, hi))
+		return;                 /* rescanned when it becomes executable */
 	bool added = false;
 	uint8_t buf[4096 + 32];
 	for (uint64_t a = lo; a < hi;) {
@@ -465,6 +571,17 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 	/* the softmmu store helpers report 1, 2, 4 or 8 bytes (wider stores
 	 * arrive as several) */
 	unsigned n = size > 8 ? 8 : (unsigned)size;
+	/* Most stores go to memory that never ran code (data, stacks): no byte
+	 * of the window they can change a poison start in (15 bytes either
+	 * side) can be translated before it is rescanned (see above). */
+	uint64_t wlo = addr > 15 ? addr - 15 : 0, whi = addr + n + 15;
+	if (whi < addr)
+		whi = UINT64_MAX;
+	int m = map_find(e, addr);
+	if (m >= 0 && !e->maps[m].exec && wlo >= e->maps[m].addr && whi <= map_end(e, (unsigned)m))
+		return;                    /* inside one such run: the common case */
+	if (!window_exec(e, wlo, whi))
+		return;
 	uint64_t v = (uint64_t)value;
 	bool pair = false, prefix = false;
 	for (unsigned i = 0; i < n; i++) {
@@ -487,8 +604,22 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 		if (lo == e->npoison || e->poison[lo] > addr + n + 14)
 			return;
 	}
+	/* A run that has run code, but not the block running now: make it
+	 * not executable again rather than add exits one by one (Unicorn
+	 * 2.0.1 rebuilds its whole list for each, quadratic under repeated
+	 * stores, bench rows smc_*); its next fetch rescans it.  Taking EXEC
+	 * from the run holding RIP would end the block right after this
+	 * store, in the middle of the instruction (uc.c uc_mem_protect,
+	 * memhooks.c fact 3): that run gets its exits now. */
+	const struct block *cur = e->blk;
+	for (unsigned r = 0; cur && r < e->nmaps; r++)
+		if (e->maps[r].exec && e->maps[r].addr < whi && map_end(e, r) > wlo &&
+		    !(e->maps[r].addr < cur->addr + cur->size && map_end(e, r) > cur->addr) &&
+		    uc_mem_protect(e->uc, e->maps[r].addr, e->maps[r].size, UC_PROT_READ | UC_PROT_WRITE) == UC_ERR_OK)
+			e->maps[r].exec = false;
+	if (!window_exec(e, wlo, whi))
+		return;
 	/* The hook runs before the store: scan the window with the new bytes. */
-	uint64_t wlo = addr > 15 ? addr - 15 : 0;
 	uint8_t buf[15 + 8 + 15];
 	size_t len = (size_t)(addr - wlo) + n + 15;
 	read_mapped(e, wlo, buf, len);
@@ -574,4 +705,15 @@ bool engine_branch_taken(struct engine *e, const struct block *b, uint64_t rip)
 	}
 	/* JMP, CALL, RET: always taken; anything else is no branch */
 	return b->icls[0] == COSTI_insn_branch;
+}
+
+/* The guest fetched from run `map` for the first time: register the poison
+ * it holds, then let Unicorn execute it.  0, or -1 if Unicorn refuses. */
+int poison_enable_exec(struct engine *e, unsigned map)
+{
+	if (uc_mem_protect(e->uc, e->maps[map].addr, e->maps[map].size, UC_PROT_ALL) != UC_ERR_OK)
+		return -1;
+	e->maps[map].exec = true;
+	poison_scan(e, e->maps[map].addr, e->maps[map].size);
+	return 0;
 }

@@ -41,16 +41,77 @@ static bool push(struct engine *e, uint64_t *sp, uint64_t val, unsigned size)
 	/* The CPU's own stack writes can hit a data breakpoint (the #DB storm of
 	 * CVE-2015-8104, kvm-debugreg-logic §7). */
 	engine_check_data(e, *sp, size, true);
-	return uc_mem_write(e->uc, *sp, &val, size) == UC_ERR_OK;
+	return mem_put(e, *sp, &val, size) == 0;
 }
 
 static bool pop(struct engine *e, uint64_t *sp, uint64_t *val, unsigned size)
 {
 	*val = 0;
 	engine_check_data(e, *sp, size, false);
-	if (uc_mem_read(e->uc, *sp, val, size) != UC_ERR_OK)
+	if (engine_mem_read(e, *sp, val, size))
 		return false;
 	*sp += size;
+	return true;
+}
+
+/* Push v[0], v[1], ... v[n-1] (`size` bytes each, v[0] at the highest
+ * address): one write of the whole frame (mem_put), and one breakpoint check
+ * over its bytes, which matches the same slots as one check per push (the
+ * pushes are contiguous; dr_match_data takes any size).  Each Unicorn
+ * memory call costs ~300 host instructions (issue 16: "one memory write
+ * per frame").  If part of the frame is not mapped, the pushes go one by
+ * one as the processor makes them, up to the one that faults, so that
+ * what reaches memory and *sp are as before. */
+static bool push_frame(struct engine *e, uint64_t *sp, const uint64_t *v, unsigned n, unsigned size)
+{
+	uint8_t buf[7 * 8];
+	uint64_t total = (uint64_t)n * size;
+	if (*sp >= total && total <= sizeof(buf)) {
+		for (unsigned i = 0; i < n; i++) {           /* little-endian */
+			uint8_t *p = buf + (n - 1 - i) * size;
+			if (size == 8) {
+				memcpy(p, &v[i], 8);
+			} else {
+				uint32_t x = (uint32_t)v[i];
+				memcpy(p, &x, 4);
+			}
+		}
+		if (mem_put(e, *sp - total, buf, total) == 0) {
+			*sp -= total;
+			engine_check_data(e, *sp, (unsigned)total, true);
+			return true;
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (!push(e, sp, v[i], size))
+			return false;
+	return true;
+}
+
+/* Pop n values of `size` bytes (v[0] from the lowest address): one read of
+ * hvsim's memory and one check, or one by one (push_frame) when part of it
+ * is not mapped. */
+static bool pop_frame(struct engine *e, uint64_t *sp, uint64_t *v, unsigned n, unsigned size)
+{
+	uint8_t buf[5 * 8];
+	uint64_t total = (uint64_t)n * size;
+	if (total <= sizeof(buf) && *sp + total >= *sp && !engine_mem_read(e, *sp, buf, total)) {
+		engine_check_data(e, *sp, (unsigned)total, false);
+		for (unsigned i = 0; i < n; i++) {
+			if (size == 8) {
+				memcpy(&v[i], buf + i * 8, 8);
+			} else {
+				uint32_t x;
+				memcpy(&x, buf + i * 4, 4);
+				v[i] = x;
+			}
+		}
+		*sp += total;
+		return true;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (!pop(e, sp, &v[i], size))
+			return false;
 	return true;
 }
 
@@ -63,7 +124,7 @@ static bool pop(struct engine *e, uint64_t *sp, uint64_t *val, unsigned size)
  * limit, so the segment Unicorn keeps addresses the same stack. */
 static void set_sel(struct engine *e, int reg, uint16_t sel)
 {
-	uc_reg_write(e->uc, reg, &sel);
+	engine_set_sel(e, reg, sel);
 	if (reg == UC_X86_REG_SS && e->mode == 32) {
 		e->ss_sel = sel;
 		e->ss_own = true;
@@ -86,7 +147,7 @@ static int code_dpl(struct engine *e, uint16_t sel)
 	uc_reg_read(e->uc, UC_X86_REG_GDTR, &gdtr);
 	uint64_t d = 0;
 	if ((sel & 4) || (sel & ~7u) + 7u > gdtr.limit || !(sel & ~3u) ||
-	    uc_mem_read(e->uc, gdtr.base + (sel & ~7u), &d, 8) != UC_ERR_OK)
+	    engine_mem_read(e, gdtr.base + (sel & ~7u), &d, 8))
 		return -1;
 	/* access byte 47:40: P (47), DPL (46:45), S (44), code (43) */
 	if (!(d & (1ull << 47)) || !(d & (1ull << 44)) || !(d & (1ull << 43)))
@@ -106,17 +167,19 @@ static bool tss_rsp0(struct engine *e, uint64_t *rsp0, uint16_t *ss0)
 	if (tr.limit < 11)
 		return false;
 	if (e->mode == 64)
-		return uc_mem_read(e->uc, tr.base + 4, rsp0, 8) == UC_ERR_OK;
-	return uc_mem_read(e->uc, tr.base + 4, rsp0, 4) == UC_ERR_OK &&
-	       uc_mem_read(e->uc, tr.base + 8, ss0, 2) == UC_ERR_OK;
+		return engine_mem_read(e, tr.base + 4, rsp0, 8) == 0;
+	return engine_mem_read(e, tr.base + 4, rsp0, 4) == 0 && engine_mem_read(e, tr.base + 8, ss0, 2) == 0;
 }
 
 bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,
 		       bool soft)
 {
-	uc_x86_mmr idtr;
-	memset(&idtr, 0, sizeof(idtr));
-	uc_reg_read(e->uc, UC_X86_REG_IDTR, &idtr);
+	if (!e->idtr_valid) {
+		memset(&e->idtr, 0, sizeof(e->idtr));
+		uc_reg_read(e->uc, UC_X86_REG_IDTR, &e->idtr);
+		e->idtr_valid = true;
+	}
+	const uc_x86_mmr idtr = e->idtr;
 	unsigned gsize = e->mode == 64 ? 16 : 8;
 	if (idtr.limit == 0 && idtr.base == 0)
 		return false;                      /* no IDT: caller records */
@@ -127,7 +190,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 		return true;
 	}
 	uint8_t g[16];
-	if (uc_mem_read(e->uc, idtr.base + (uint64_t)vector * gsize, g, gsize) != UC_ERR_OK) {
+	if (engine_mem_read(e, idtr.base + (uint64_t)vector * gsize, g, gsize)) {
 		engine_request_stop(e, STOP_TRIPLE, NULL);
 		snprintf(e->stop_msg, sizeof(e->stop_msg),
 			 "guest IDT at 0x%llx is not mapped (triple fault)", (unsigned long long)idtr.base);
@@ -169,9 +232,10 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	uint64_t rip = e->cur_rip, fl = 0, sp = 0;
 	uint16_t cs = 0, ss = 0;
 	fl = uc_flags_read(e);
-	uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
-	uc_reg_read(e->uc, UC_X86_REG_CS, &cs);
-	ss = get_ss(e);
+	sp = engine_gpr(e, 4);
+	cs = (uint16_t)rc_get(e, RC_CS);
+	if (e->mode == 64 || new_cpl != cpl)   /* SS is pushed only then */
+		ss = get_ss(e);
 	if (e->mode == 32)
 		sp &= 0xFFFFFFFFull;
 	/* RF in the pushed image: set for fault-class exceptions other than #DB
@@ -192,13 +256,14 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	}
 	if (e->mode == 64) {
 		sp &= ~0xFull;
-		ok = push(e, &sp, ss, 8) && push(e, &sp, old_sp, 8) && push(e, &sp, pushed, 8) &&
-		     push(e, &sp, cs, 8) && push(e, &sp, rip, 8) && (!has_error || push(e, &sp, error, 8));
+		uint64_t f[6] = { ss, old_sp, pushed, cs, rip, error };
+		ok = push_frame(e, &sp, f, has_error ? 6 : 5, 8);
 	} else {
+		/* SS:ESP only on a privilege change */
 		sp &= 0xFFFFFFFFull;
-		ok = (new_cpl == cpl || (push(e, &sp, ss, 4) && push(e, &sp, old_sp & 0xFFFFFFFF, 4))) &&
-		     push(e, &sp, pushed & 0xFFFFFFFF, 4) && push(e, &sp, cs, 4) &&
-		     push(e, &sp, rip & 0xFFFFFFFF, 4) && (!has_error || push(e, &sp, error, 4));
+		uint64_t f[6] = { ss, old_sp & 0xFFFFFFFF, pushed & 0xFFFFFFFF, cs, rip & 0xFFFFFFFF, error };
+		unsigned first = new_cpl == cpl ? 2 : 0;
+		ok = push_frame(e, &sp, f + first, (has_error ? 6 : 5) - first, 4);
 	}
 	if (!ok) {
 		engine_request_stop(e, STOP_TRIPLE, NULL);
@@ -212,7 +277,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	if (intr_gate)
 		fl &= ~RF_IF;
 	uc_flags_write(e, fl);
-	uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
+	engine_set_gpr(e, 4, sp);
 	if (new_cpl != cpl) {
 		set_sel(e, UC_X86_REG_CS, (uint16_t)((gsel & ~3u) | (unsigned)new_cpl));
 		/* 64-bit: a null SS with RPL = new CPL (6.14.4); 32-bit: TSS.SS0 */
@@ -229,16 +294,23 @@ int emulate_iret(struct engine *e, const struct insn_info *ii)
 {
 	uint64_t sp = 0, rip = 0, cs = 0, fl = 0, nsp = 0, ss = 0;
 	unsigned w = (e->mode == 64 && ii->rex_w) ? 8 : 4;
-	uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
+	sp = engine_gpr(e, 4);
 	if (e->mode == 32)
 		sp &= 0xFFFFFFFFull;
-	bool ok = pop(e, &sp, &rip, w) && pop(e, &sp, &cs, w) && pop(e, &sp, &fl, w);
+	uint64_t f[3] = { 0, 0, 0 };      /* RIP, CS, RFLAGS; then RSP, SS */
+	bool ok = pop_frame(e, &sp, f, 3, w);
+	rip = f[0];
+	cs = f[1];
+	fl = f[2];
 	int cpl = engine_cpl(e), rpl = (int)(cs & 3);
 	/* 64-bit mode IRET always pops SS:RSP; a 32-bit IRET to an outer level
 	 * pops SS:ESP ("RETURN-TO-OUTER-PRIVILEGE-LEVEL") */
 	bool pop_ss = e->mode == 64 || rpl > cpl;
-	if (ok && pop_ss)
-		ok = pop(e, &sp, &nsp, w) && pop(e, &sp, &ss, w);
+	if (ok && pop_ss) {
+		ok = pop_frame(e, &sp, f, 2, w);
+		nsp = f[0];
+		ss = f[1];
+	}
 	if (!ok)
 		return -1;
 	/* "IF return code segment selector RPL < CPL THEN #GP(selector)" (SDM
@@ -265,7 +337,7 @@ int emulate_iret(struct engine *e, const struct insn_info *ii)
 		mask &= ~RF_IF;
 	fl = (cur & ~mask) | (fl & mask) | 2;
 	uc_flags_write(e, fl);
-	uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
+	engine_set_gpr(e, 4, sp);
 	if (rpl > cpl) {
 		set_sel(e, UC_X86_REG_CS, (uint16_t)cs);
 		set_sel(e, UC_X86_REG_SS, (uint16_t)ss);

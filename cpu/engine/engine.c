@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 
 static const char *const stop_names[] = {
@@ -34,22 +35,150 @@ int uc_gpr_id(int mode, int gpr)
 	return mode == 64 ? r64[gpr] : (gpr < 8 ? r32[gpr] : -1);
 }
 
-uint64_t engine_gpr(struct engine *e, int gpr)
+/* The Unicorn register behind each cache slot, per mode (-1: R8-R15 in
+ * 32-bit mode). */
+static const int rc_ids[2][RC_NSLOTS] = {
+	{ UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX, UC_X86_REG_RSP, UC_X86_REG_RBP,
+	  UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+	  UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+	  [RC_FLAGS] = UC_X86_REG_RFLAGS, [RC_CR0] = UC_X86_REG_CR0, [RC_CR2] = UC_X86_REG_CR2,
+	  [RC_CR3] = UC_X86_REG_CR3, [RC_CR4] = UC_X86_REG_CR4, [RC_CS] = UC_X86_REG_CS },
+	{ UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX, UC_X86_REG_ESP, UC_X86_REG_EBP,
+	  UC_X86_REG_ESI, UC_X86_REG_EDI, -1, -1, -1, -1, -1, -1, -1, -1,
+	  [RC_FLAGS] = UC_X86_REG_EFLAGS, [RC_CR0] = UC_X86_REG_CR0, [RC_CR2] = UC_X86_REG_CR2,
+	  [RC_CR3] = UC_X86_REG_CR3, [RC_CR4] = UC_X86_REG_CR4, [RC_CS] = UC_X86_REG_CS },
+};
+
+static inline int rc_uc_id(const struct engine *e, unsigned slot)
+{
+	return rc_ids[e->mode != 64][slot];
+}
+
+/* The value as the accessors return it: 32-bit guests see 32-bit GPRs and
+ * flags (a 32-bit register read stores only 4 bytes, unicorn-facts §1;
+ * EFLAGS is 32 bits wide in Unicorn in both modes: bits 63:32 of an RFLAGS
+ * write are dropped, measured), CRs and CS raw. */
+static uint64_t rc_norm(const struct engine *e, unsigned slot, uint64_t v)
+{
+	if (slot == RC_FLAGS || (slot < 16 && e->mode == 32))
+		return v & 0xFFFFFFFFull;
+	return v;
+}
+
+uint64_t rc_fill(struct engine *e, unsigned slot)
 {
 	uint64_t v = 0;
-	int id = uc_gpr_id(e->mode, gpr);
+	int id = rc_uc_id(e, slot);
 	if (id >= 0)
 		uc_reg_read(e->uc, id, &v);
-	return e->mode == 32 ? (v & 0xFFFFFFFFull) : v;
+	v = rc_norm(e, slot, v);
+	e->rc_val[slot] = v;
+	e->rc_valid |= 1u << slot;
+	return v;
+}
+
+void rc_store(struct engine *e, unsigned slot, uint64_t v)
+{
+	int id = rc_uc_id(e, slot);
+	if (id < 0)
+		return;
+	if (slot == RC_CS) {
+		/* a segment register write loads more than the selector: through,
+		 * and read back when next asked */
+		uc_reg_write(e->uc, id, &v);
+		e->rc_valid &= ~(1u << slot);
+		e->rc_unsafe = true;
+		return;
+	}
+	/* Unicorn reads back what was written (measured for every EFLAGS bit
+	 * in both modes; GPRs and CRs are stored raw) */
+	e->rc_val[slot] = rc_norm(e, slot, v);
+	e->rc_valid |= 1u << slot;
+	e->rc_dirty |= 1u << slot;
+	if (slot >= 16)
+		e->rc_unsafe = true;
+}
+
+void rc_flush(struct engine *e, const uint64_t *rip)
+{
+	int ids[RC_NSLOTS + 1];
+	void *ptrs[RC_NSLOTS + 1];
+	uint64_t r = 0;
+	unsigned n = 0;
+	for (uint32_t m = e->rc_dirty; m; m &= m - 1) {
+		unsigned s = (unsigned)__builtin_ctz(m);
+		ids[n] = rc_uc_id(e, s);
+		ptrs[n++] = &e->rc_val[s];        /* a 32-bit register takes the low 4 bytes */
+	}
+	e->rc_dirty = 0;
+	if (rip) {
+		r = *rip;
+		ids[n] = e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP;
+		ptrs[n++] = &r;
+	}
+	if (n)
+		uc_reg_write_batch(e->uc, ids, ptrs, (int)n);
+}
+
+/* Read the slots of `mask` that are not cached (and RIP/EIP into
+ * e->rc_rip if `rip`) with one uc_reg_read_batch.  The id and pointer
+ * arrays of a batch are kept per kind (a layer asks for the same registers
+ * at every exit).  Slots are zeroed first: a 32-bit register read stores
+ * 4 bytes, which leaves the value as rc_norm would. */
+static void rc_batch(struct engine *e, uint32_t mask, bool rip)
+{
+	mask &= ~e->rc_valid & ((1u << RC_NSLOTS) - 1);
+	if (!mask && !rip)
+		return;
+	struct rc_batchdesc *b = &e->rc_b[rip];
+	if (mask != b->mask || !b->n) {
+		b->n = 0;
+		for (uint32_t m = mask; m; m &= m - 1) {
+			unsigned s = (unsigned)__builtin_ctz(m);
+			int id = rc_uc_id(e, s);
+			if (id < 0)
+				continue;
+			b->ids[b->n] = id;
+			b->ptrs[b->n] = &e->rc_val[s];
+			b->slots[b->n++] = (uint8_t)s;
+		}
+		if (rip) {
+			b->ids[b->n] = e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP;
+			b->ptrs[b->n++] = &e->rc_rip;
+		}
+		b->mask = mask;
+	}
+	for (unsigned i = 0; i < b->n - (rip ? 1 : 0); i++)
+		e->rc_val[b->slots[i]] = 0;
+	e->rc_rip = 0;
+	if (b->n && uc_reg_read_batch(e->uc, b->ids, b->ptrs, (int)b->n) != UC_ERR_OK)
+		return;
+	e->rc_valid |= mask;
+}
+
+void engine_prefetch(struct engine *e, uint32_t mask)
+{
+	rc_batch(e, mask, false);
+}
+
+void rc_fill_rip(struct engine *e, uint32_t mask, uint64_t *rip)
+{
+	rc_batch(e, mask, true);
+	*rip = e->rc_rip;
+}
+
+uint64_t engine_gpr(struct engine *e, int gpr)
+{
+	if (gpr < 0 || gpr > 15)
+		return 0;
+	return rc_get(e, (unsigned)gpr);
 }
 
 void engine_set_gpr(struct engine *e, int gpr, uint64_t v)
 {
-	int id = uc_gpr_id(e->mode, gpr);
-	if (e->mode == 32)
-		v &= 0xFFFFFFFFull;
-	if (id >= 0)
-		uc_reg_write(e->uc, id, &v);
+	if (gpr < 0 || gpr > 15)
+		return;
+	rc_put(e, (unsigned)gpr, e->mode == 32 ? (v & 0xFFFFFFFFull) : v);
 }
 
 uint64_t engine_rip(struct engine *e) { return e->cur_rip; }
@@ -85,20 +214,17 @@ uint64_t engine_rsp(struct engine *e) { return engine_gpr(e, 4); }
 
 uint64_t engine_cr4(struct engine *e)
 {
-	uint64_t v = 0;
-	uc_reg_read(e->uc, UC_X86_REG_CR4, &v);
-	return v;
+	return rc_get(e, RC_CR4);
 }
 
-static int uc_cr_id(int n)
+static unsigned rc_cr_slot(int n)
 {
-	return n == 0 ? UC_X86_REG_CR0 : n == 2 ? UC_X86_REG_CR2 : n == 3 ? UC_X86_REG_CR3 : UC_X86_REG_CR4;
+	return n == 0 ? RC_CR0 : n == 2 ? RC_CR2 : n == 3 ? RC_CR3 : RC_CR4;
 }
 
 uint64_t engine_cr(struct engine *e, int n)
 {
-	uint64_t v = 0;
-	uc_reg_read(e->uc, uc_cr_id(n), &v);
+	uint64_t v = rc_get(e, rc_cr_slot(n));
 	return e->mode == 32 ? (v & 0xFFFFFFFFull) : v;
 }
 
@@ -106,7 +232,7 @@ void engine_set_cr(struct engine *e, int n, uint64_t v)
 {
 	if (e->mode == 32)
 		v &= 0xFFFFFFFFull;
-	uc_reg_write(e->uc, uc_cr_id(n), &v);
+	rc_put(e, rc_cr_slot(n), v);
 }
 
 void engine_set_segments(struct engine *e, uint64_t gdt, uint16_t gdt_limit, uint16_t tr_sel,
@@ -116,15 +242,22 @@ void engine_set_segments(struct engine *e, uint64_t gdt, uint16_t gdt_limit, uin
 	uc_reg_write(e->uc, UC_X86_REG_GDTR, &g);
 	uc_x86_mmr tr = { .selector = tr_sel, .base = tss, .limit = tss_limit, .flags = 0x89 };
 	uc_reg_write(e->uc, UC_X86_REG_TR, &tr);
-	uc_reg_write(e->uc, UC_X86_REG_CS, &cs);
-	uc_reg_write(e->uc, UC_X86_REG_SS, &ss);
+	engine_set_sel(e, UC_X86_REG_CS, cs);
+	engine_set_sel(e, UC_X86_REG_SS, ss);
+}
+
+void engine_set_sel(struct engine *e, int reg, uint16_t sel)
+{
+	uc_reg_write(e->uc, reg, &sel);
+	if (reg == UC_X86_REG_CS) {
+		e->rc_valid &= ~(1u << RC_CS);
+		e->rc_unsafe = true;
+	}
 }
 
 int engine_cpl(struct engine *e)
 {
-	uint64_t cs = 0;
-	uc_reg_read(e->uc, UC_X86_REG_CS, &cs);
-	return (int)(cs & 3);
+	return (int)(rc_get(e, RC_CS) & 3);
 }
 
 int engine_reg_by_name(struct engine *e, const char *name, uint64_t val)
@@ -159,6 +292,7 @@ int engine_reg_by_name(struct engine *e, const char *name, uint64_t val)
 		if (!strcmp(t[i].n, name)) {
 			if (e->mode == 32 && name[0] == 'r')
 				return -1;
+			rc_drop(e);             /* pending writes first: this one comes after them */
 			uc_reg_write(e->uc, t[i].id, &val);
 			return 0;
 		}
@@ -174,12 +308,9 @@ struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_
 		snprintf(err, errsize, "out of memory");
 		return NULL;
 	}
-	e->cpu = cpu;
 	e->mode = mode;
 	e->host = host;
-	e->ideal = &e->own_ideal;
-	e->own_ideal.dr[6] = DR6_ACTIVE_LOW;
-	e->own_ideal.dr[7] = DR7_FIXED_1;
+	engine_init_fields(e, cpu);
 	uc_err ue = uc_open(UC_ARCH_X86, mode == 64 ? UC_MODE_64 : UC_MODE_32, &e->uc);
 	if (ue != UC_ERR_OK) {
 		snprintf(err, errsize, "unicorn: %s", uc_strerror(ue));
@@ -196,10 +327,26 @@ struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_
 	uc_hook_add(e->uc, &e->h_block, UC_HOOK_BLOCK, (void *)engine_block_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_intr, UC_HOOK_INTR, (void *)engine_intr_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_invalid, UC_HOOK_INSN_INVALID, (void *)engine_invalid_hook, e, 1, 0);
-	uc_hook_add(e->uc, &e->h_smc, UC_HOOK_MEM_WRITE, (void *)poison_smc_hook, e, 1, 0);
+	memhooks_add(e, &e->h_smc, UC_HOOK_MEM_WRITE, (void *)poison_smc_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_unmapped, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
 		    (void *)engine_unmapped_hook, e, 1, 0);
+	engine_add_insn_hooks(e);
+	/* the CPU as a fresh engine has it, for engine_reset (reuse.c) */
+	if (uc_context_alloc(e->uc, &e->ctx0) == UC_ERR_OK && uc_context_save(e->uc, e->ctx0) != UC_ERR_OK) {
+		uc_context_free(e->ctx0);
+		e->ctx0 = NULL;
+	}
 	return e;
+}
+
+void engine_init_fields(struct engine *e, struct cpu *cpu)
+{
+	e->cpu = cpu;
+	e->ideal = &e->own_ideal;
+	e->dance_at = e->unwatch_at = UINT64_MAX;
+	engine_update_next_event(e);
+	e->own_ideal.dr[6] = DR6_ACTIVE_LOW;
+	e->own_ideal.dr[7] = DR7_FIXED_1;
 }
 
 static void precise_read_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
@@ -213,10 +360,9 @@ void engine_set_precise_reads(struct engine *e)
 	if (e->precise_reads)
 		return;
 	/* Its range is never accessed: the hook only makes Unicorn keep RIP
-	 * exact at every load (engine_unmapped_hook). */
-	uc_hook_add(e->uc, &e->h_precise, UC_HOOK_MEM_READ, (void *)precise_read_hook, e,
-		    SENTINEL64, SENTINEL64);
-	e->precise_reads = true;
+	 * exact at every load (engine_unmapped_hook), and no block is
+	 * translated without memory hooks (memhooks.c), so at every store too. */
+	memhooks_precise_reads(e, (void *)precise_read_hook);
 }
 
 bool engine_fault_imprecise(struct engine *e) { return e->fault_imprecise; }
@@ -226,10 +372,13 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	decode_free(e);
+	engine_snapshot_free(e);
+	if (e->ctx0)
+		uc_context_free(e->ctx0);
 	uc_close(e->uc);
 	for (unsigned i = 0; i < e->nmaps; i++)
 		if (e->maps[i].owned)
-			free(e->maps[i].ptr);
+			munmap(e->maps[i].ptr, e->maps[i].size);
 	cs_close(&e->cs);
 	oracle_log_free(&e->log);
 	free(e->maps);
@@ -242,6 +391,13 @@ void engine_set_ops(struct engine *e, const struct engine_ops *ops)
 		e->ops = *ops;
 	else
 		memset(&e->ops, 0, sizeof(e->ops));
+	engine_update_next_event(e);
+}
+
+void engine_boundary_at(struct engine *e, uint64_t insns)
+{
+	e->boundary_at = insns;
+	engine_update_next_event(e);
 }
 
 void engine_set_ideal(struct engine *e, struct dr_file *ideal)
@@ -270,6 +426,7 @@ void engine_set_budget(struct engine *e, uint64_t max_insns, uint64_t max_cycles
 {
 	e->max_insns = max_insns;
 	e->max_cycles = max_cycles;
+	engine_update_next_event(e);
 }
 
 /* ---- memory ------------------------------------------------------------ */
@@ -292,31 +449,28 @@ static int map_run(struct engine *e, uint64_t addr, uint64_t size)
 		e->maps = n;
 		e->cap_maps = nc;
 	}
-	void *ptr = NULL;
-	if (e->shared_mem) {
-		/* uc_mem_map_ptr: "This address must be aligned to 4KB ... This
-		 * size must be a multiple of 4KB" (unicorn.h); zeroed like
-		 * uc_mem_map's pages */
-		ptr = aligned_alloc(4096, size);
-		if (!ptr)
-			return -1;
-		memset(ptr, 0, size);
-		if (uc_mem_map_ptr(e->uc, addr, size, UC_PROT_ALL, ptr) != UC_ERR_OK) {
-			free(ptr);
-			return -1;
-		}
-	} else if (uc_mem_map(e->uc, addr, size, UC_PROT_ALL) != UC_ERR_OK) {
+	/* zero-filled like Unicorn's own uc_mem_map; reserved lazily.  Every
+	 * run is hvsim's memory (uc_mem_map_ptr), so an SMP guest's other vCPUs
+	 * can map it too (engine_map_like).  Not executable until the guest
+	 * fetches from it (decode.c, "poison"). */
+	void *ptr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ptr == MAP_FAILED)
+		return -1;
+	if (uc_mem_map_ptr(e->uc, addr, size, UC_PROT_READ | UC_PROT_WRITE, ptr) != UC_ERR_OK) {
+		munmap(ptr, size);
 		return -1;
 	}
 	e->maps[e->nmaps].addr = addr;
 	e->maps[e->nmaps].size = size;
 	e->maps[e->nmaps].ptr = ptr;
-	e->maps[e->nmaps].owned = ptr != NULL;
+	e->maps[e->nmaps].owned = true;
+	e->maps[e->nmaps].exec = false;
 	e->nmaps++;
 	return 0;
 }
 
-void engine_share_memory(struct engine *e) { e->shared_mem = true; }
+/* Every run is hvsim's own memory (map_run): any engine's can be shared. */
+void engine_share_memory(struct engine *e) { (void)e; }
 
 int engine_map_like(struct engine *dst, const struct engine *src)
 {
@@ -331,16 +485,18 @@ int engine_map_like(struct engine *dst, const struct engine *src)
 			dst->maps = n;
 			dst->cap_maps = nc;
 		}
-		if (uc_mem_map_ptr(dst->uc, src->maps[i].addr, src->maps[i].size, UC_PROT_ALL, src->maps[i].ptr) !=
-		    UC_ERR_OK)
+		/* not executable in dst until dst fetches from it: its poison is
+		 * scanned then, with whatever the other vCPUs stored by then
+		 * (decode.c, "poison") */
+		if (uc_mem_map_ptr(dst->uc, src->maps[i].addr, src->maps[i].size, UC_PROT_READ | UC_PROT_WRITE,
+				   src->maps[i].ptr) != UC_ERR_OK)
 			return -1;
 		dst->maps[dst->nmaps].addr = src->maps[i].addr;
 		dst->maps[dst->nmaps].size = src->maps[i].size;
 		dst->maps[dst->nmaps].ptr = src->maps[i].ptr;
 		dst->maps[dst->nmaps].owned = false;
+		dst->maps[dst->nmaps].exec = false;
 		dst->nmaps++;
-		/* the translator of dst has not seen these bytes (decode.c) */
-		poison_scan(dst, src->maps[i].addr, src->maps[i].size);
 	}
 	return 0;
 }
@@ -375,12 +531,35 @@ int engine_map(struct engine *e, uint64_t addr, uint64_t size, const void *bytes
 
 int engine_mem_read(struct engine *e, uint64_t addr, void *buf, size_t n)
 {
+	/* within one run: straight from its memory (struct engine, maps) */
+	for (unsigned i = 0; i < e->nmaps; i++) {
+		uint64_t off = addr - e->maps[i].addr;
+		if (addr >= e->maps[i].addr && off < e->maps[i].size && n <= e->maps[i].size - off) {
+			memcpy(buf, e->maps[i].ptr + off, n);
+			return 0;
+		}
+	}
 	return uc_mem_read(e->uc, addr, buf, n) == UC_ERR_OK ? 0 : -1;
+}
+
+int mem_put(struct engine *e, uint64_t addr, const void *buf, size_t n)
+{
+	/* uc_mem_write of RAM is a memcpy in Unicorn 2.0.1: it drops no
+	 * translated code (qemu/exec.c invalidate_and_set_dirty is empty) and
+	 * calls no hook; within one run the copy is made here */
+	for (unsigned i = 0; i < e->nmaps; i++) {
+		uint64_t off = addr - e->maps[i].addr;
+		if (addr >= e->maps[i].addr && off < e->maps[i].size && n <= e->maps[i].size - off) {
+			memcpy(e->maps[i].ptr + off, buf, n);
+			return 0;
+		}
+	}
+	return uc_mem_write(e->uc, addr, buf, n) == UC_ERR_OK ? 0 : -1;
 }
 
 int engine_mem_write(struct engine *e, uint64_t addr, const void *buf, size_t n)
 {
-	if (uc_mem_write(e->uc, addr, buf, n) != UC_ERR_OK)
+	if (mem_put(e, addr, buf, n))
 		return -1;
 	poison_scan(e, addr, n);
 	return 0;

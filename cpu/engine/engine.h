@@ -15,9 +15,9 @@
  * the hardware misses is seen as missed).
  *
  * Instructions and guest cycles are counted per translated block (a block
- * hook), with a correction when control leaves a block early; a code hook on
- * every instruction is used only while a data breakpoint is armed (the trap
- * must be delivered at the next instruction boundary).
+ * hook), with a correction when control leaves a block early.  While a data
+ * breakpoint is armed, the boundaries that follow a memory instruction get
+ * code hooks (the trap is due at the next instruction boundary; memhooks.c).
  *
  * The virtualization layer (vmx/, svm/) plugs in through struct engine_ops:
  * it decides whether a site or an exception causes a VM exit and runs the
@@ -119,6 +119,17 @@ struct violation {
 #define DB_LOG_MAX 4096
 #define VIOL_MAX 1024
 
+/* Registers the engine caches for the duration of one hook callback
+ * (engine_int.h, struct engine): the 16 GPRs by SDM number, then these.
+ * engine_prefetch(e, mask) reads every slot of `mask` (bit i = slot i)
+ * that is not cached yet with one uc_reg_read_batch: the processor's save
+ * of guest state at a VM exit (vmx/hw.c, svm/hw.c) asks for its registers
+ * at once instead of one call each. */
+enum rc_slot { RC_FLAGS = 16, RC_CR0, RC_CR2, RC_CR3, RC_CR4, RC_CS, RC_NSLOTS };
+#define RC_BIT(slot) (1u << (slot))
+struct engine;
+void engine_prefetch(struct engine *e, uint32_t mask);
+
 /* Callbacks of the virtualization layer; all optional (bare metal = none). */
 struct engine_ops {
 	/* A site is about to execute in guest mode.  Return true if it caused a
@@ -131,12 +142,17 @@ struct engine_ops {
 	 * exit (it must not be delivered natively). */
 	bool (*exception)(void *ctx, int vector, uint64_t payload, bool fault,
 			  const struct insn_info *ii);
-	/* Start of a translated block in guest mode: timers. */
+	/* Start of a translated block in guest mode once engine_instructions()
+	 * has reached the instruction count given to engine_boundary_at() (0 at
+	 * first: every block): timers.  No call is made per block otherwise. */
 	void (*boundary)(void *ctx);
 	/* The instruction/cycle budget ran out in guest mode: the hypervisor
 	 * takes its timer exit (VMX preemption timer / SVM INTR) and the run
 	 * ends there. */
 	void (*budget)(void *ctx);
+	/* The registers a VM exit saves (RC_BIT(slot) mask, engine_prefetch):
+	 * read in one batch when a site starts, before the layer is asked. */
+	uint32_t exit_regs;
 	/* CPUID executed natively (bare metal): fill eax..edx; NULL = zeros. */
 	void *ctx;
 };
@@ -147,6 +163,19 @@ struct engine;
  * accounted to the host and delivered to the host breakpoint handler. */
 struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_t errsize);
 void engine_free(struct engine *e);
+/* Reuse (cpu/engine/reuse.c): engine_snapshot once the guest's memory image
+ * is complete (after engine_map / engine_mem_write, before the first run;
+ * 0, or -1 out of memory); after a run, engine_reset(e, cpu) makes the
+ * engine what engine_new + the same mapping and writes would have made --
+ * registers, memory, every setting -- but keeps its translated code, and
+ * returns false (the caller frees it) if the run changed what is kept
+ * (engine_reusable). */
+int engine_snapshot(struct engine *e);
+bool engine_reusable(const struct engine *e);
+bool engine_reset(struct engine *e, struct cpu *cpu);
+/* The same for the engines of an SMP guest, vCPU 0 (which owns the memory,
+ * the others map it: engine_map_like) first: all reset, or none (false). */
+bool engine_reset_group(struct engine *const *v, unsigned n, struct cpu *cpu);
 void engine_set_ops(struct engine *e, const struct engine_ops *ops);
 /* The owner's architectural DRs used by the oracle (not owned). */
 void engine_set_ideal(struct engine *e, struct dr_file *ideal);
@@ -166,8 +195,9 @@ void engine_set_amd(struct engine *e, bool amd);
 /* Memory: map [addr, addr+size) (page-granular, merges with existing
  * mappings) and copy bytes in. */
 int engine_map(struct engine *e, uint64_t addr, uint64_t size, const void *bytes, size_t nbytes);
-/* Memory shared between engines (an SMP guest's vCPUs): from now on e maps
- * its pages into host buffers (uc_mem_map_ptr) instead of Unicorn's own;
+/* Memory shared between engines (an SMP guest's vCPUs): every engine maps
+ * its pages into host buffers of its own (uc_mem_map_ptr; issue 16: reads
+ * copy from them), so engine_share_memory() has nothing left to do;
  * engine_map_like() maps every page of `src` into `dst` on the same
  * buffers, so a store by one vCPU is what the others load.  (Code a vCPU
  * modifies is not retranslated by the others: SMP guests must not modify
@@ -244,8 +274,17 @@ void engine_entry_debug(struct engine *e, unsigned blocking, uint64_t dr6);
 int engine_msr_read(struct engine *e, uint32_t msr, uint64_t *val);
 int engine_msr_write(struct engine *e, uint32_t msr, uint64_t val);
 
+/* In-block continuation of completed OUT/IN/CPUID/MOV DR sites (exec.c,
+ * continue_in_block; on by default).  Off, every completed exit leaves the
+ * translated block by a RIP write, as before issue 16: the results must be
+ * the same either way (tests/test_exit_path.c). */
+void engine_set_inblock(struct engine *e, bool on);
+
 /* Limits. */
 void engine_set_budget(struct engine *e, uint64_t max_insns, uint64_t max_cycles);
+/* Call ops.boundary at the first block start where engine_instructions() >=
+ * insns (the next timer interrupt); UINT64_MAX = not before another call. */
+void engine_boundary_at(struct engine *e, uint64_t insns);
 
 /* Run from `rip` until a stop condition; returns the stop reason. */
 enum engine_stop engine_run(struct engine *e, uint64_t rip);

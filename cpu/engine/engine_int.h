@@ -1,11 +1,16 @@
-/* engine_int.h - the engine's private state, shared by cpu/engine/engine.c,
- * cpu/engine/decode.c and cpu/engine/deliver.c only. */
+/* engine_int.h - the engine's private state, shared by the files of
+ * cpu/engine/ only (engine.c, exec.c, decode.c, deliver.c, memhooks.c,
+ * insn_hook.c). */
 #ifndef HVSIM_CPU_ENGINE_INT_H
 #define HVSIM_CPU_ENGINE_INT_H
 #include <capstone/capstone.h>
 #include <unicorn/unicorn.h>
 #include "cpu/engine/engine.h"
 #include "cpu/engine/oracle_log.h"
+
+/* What an instruction may do to memory (decode.c insn_mem). */
+#define MEM_R 1u
+#define MEM_W 2u
 
 /* A decoded translated block: instruction addresses and cumulative cost. */
 struct block {
@@ -17,6 +22,17 @@ struct block {
 	uint64_t *icost;            /* cost of instruction i */
 	uint8_t *icls;              /* its cost entry (COSTI_insn_alu .. COSTI_insn_other) */
 	uint32_t ncls[5];           /* instructions per class (insn.alu .. insn.other) */
+	uint8_t mem;                /* MEM_R | MEM_W: what its instructions may do to memory */
+	/* The instruction boundaries inside the block that follow an
+	 * instruction that may write memory (w_) or access it at all (m_):
+	 * where a data-breakpoint trap can fall due (memhooks.c, "watch").
+	 * lo > hi: none. */
+	uint64_t w_lo, w_hi, m_lo, m_hi;
+	bool watched;               /* `watch` is installed */
+	uc_hook watch;              /* code hook on those boundaries */
+	bool fast;                  /* translated while Unicorn had no memory hook: its loads skip the
+				     * hooks (memhooks.c, "fast loads") */
+	uint64_t execs;             /* times entered so far (with the pending lazy_n) */
 	struct block *next;         /* hash chain */
 };
 
@@ -51,30 +67,54 @@ struct engine {
 	struct site *sites[HASH_SIZE];     /* sensitive instructions */
 	unsigned nsites;
 
-	/* mapped memory, page runs */
+	/* mapped memory, page runs, each one Unicorn region backed by memory
+	 * of hvsim's own (uc_mem_map_ptr): engine_mem_read copies from it
+	 * instead of a uc_mem_read (~300 host instructions each in Unicorn
+	 * 2.0.1, issue 16: an IDT gate and an IRET frame per #DB), and writes
+	 * copy to it (mem_put), which is all uc_mem_write does in 2.0.1; the
+	 * vCPUs of an SMP guest map vCPU 0's (engine_map_like) */
 	struct {
-		uint64_t addr, size;
-		void *ptr;                  /* shared memory (engine_share_memory): the host buffer, else NULL */
+		uint64_t addr, size;        /* the top page's run ends at 2^64 */
+		uint8_t *ptr;               /* the host buffer */
 		bool owned;                 /* this engine allocated ptr (frees it) */
-	} *maps;                            /* grows; the top page's run ends at 2^64 */
+		bool exec;                  /* executable in Unicorn: code has been fetched from it (decode.c, "poison") */
+	} *maps;                            /* grows */
 	unsigned nmaps, cap_maps;
-	bool shared_mem;                    /* map runs into host buffers other engines can map too */
+	unsigned last_map;                  /* map_find's hint */
+	bool nx_fault;                      /* the run stopped fetching from a run that was not executable yet ... */
+	uint64_t nx_addr;                   /* ... at this address */
 
 	/* hooks */
 	uc_hook h_block, h_intr, h_invalid, h_unmapped;
-	uc_hook h_global;           /* code hook on everything (precise mode) */
-	bool precise;               /* h_global installed */
 	uc_hook h_exec[8];          /* execute-breakpoint hooks */
 	uint64_t exec_addr[8];
 	unsigned nexec;
-	uc_hook h_mem[8];           /* data-breakpoint hooks */
+	uc_hook h_mem[8];           /* data-breakpoint hooks (memhooks.c) */
 	uint64_t mem_lo[8], mem_hi[8];
 	struct mem_hook_ctx {       /* user data of h_mem[i] */
 		struct engine *e;
 		unsigned idx;
 		uint64_t lo;        /* the hook's lowest address (mem_lo widened) */
+		unsigned type;      /* MEM_R | MEM_W: the accesses it is registered for */
 	} mem_ctx[8];
 	unsigned nmem;
+	/* Memory hooks as Unicorn 2.0.1 sees them (memhooks.c): while any is in
+	 * its lists at translation, every load of the block goes through the
+	 * slow path (and only there are read hooks called). */
+	unsigned mh_live;           /* memory hooks added and not deleted */
+	unsigned mh_dead;           /* deleted since the last uc_emu_start returned (still listed) */
+	bool read_hooks;            /* a live hook watches loads (a read/write watchpoint, h_precise) */
+	bool wr_off;                /* h_smc and h_mem deleted to retranslate dance_blk fast ... */
+	struct block *dance_blk;    /* ... this block */
+	unsigned nfast;             /* blocks marked fast */
+	uint64_t dance_at;          /* insns at which last_blk may be retranslated fast (UINT64_MAX: no) */
+	/* watch: code hooks on the boundaries after memory instructions while a
+	 * data breakpoint is armed, where its trap is delivered */
+	unsigned watch_kind;        /* 0 none, MEM_W (after writes), MEM_R | MEM_W (after any access) */
+	bool watch_global;          /* h_global on every instruction instead of per block */
+	uc_hook h_global;
+	unsigned nwatched;          /* blocks with their watch hook */
+	uint64_t unwatch_at;        /* nothing armed: remove the watch hooks at this count */
 	/* Unicorn 2.0.1 reports a read that crosses a page twice more, as the
 	 * two size-aligned pieces its softmmu helper loads (measured: an 8-byte
 	 * read at 0x84FFD arrives as 0x84FFD, then 0x84FF8 and 0x85000, all of
@@ -107,14 +147,15 @@ struct engine {
 	char stop_msg[200];
 	bool done;                  /* this boundary already processed ... */
 	uint64_t done_addr;         /* ... at this address */
-	const struct block *blk;    /* block being executed */
-	const struct block *last_blk;  /* last block seen by the block hook (lookup cache) */
+	struct block *blk;          /* block being executed */
+	struct block *last_blk;     /* last block seen by the block hook (lookup cache) */
+	struct block *alt_blk;      /* the one before it (lookup cache) */
 
 	/* Unicorn 2.0.1 aborts the process when it translates FF /3 or FF /5
 	 * with a register operand (decode.c, "poison"): every address where
 	 * such an instruction can start is a Unicorn exit, so translation
 	 * stops in front of it and engine_run() reports an invalid opcode. */
-	uint64_t *poison;           /* sorted */
+	uint64_t *poison;           /* sorted; only in executable runs (maps[].exec) */
 	size_t npoison, cap_poison;
 	bool exits_on;              /* uc exits enabled (first poison found) */
 	uc_hook h_smc;              /* guest stores: new poison (self-modifying code) */
@@ -122,6 +163,13 @@ struct engine {
 
 	/* limits and counts */
 	uint64_t insns, max_insns, max_cycles;
+	uint64_t boundary_at;       /* ops.boundary is due once insns reaches this (engine_boundary_at) */
+	uint64_t next_event;        /* min(max_insns, boundary_at); 0 = every block takes the full path */
+	/* Executions of last_blk whose cycles and cost entries are not charged
+	 * yet: the block hook's common case only counts them (bench row "alu");
+	 * engine_flush_charges() charges them before anything reads the
+	 * counters, i.e. on entry to every other hook and when a run returns. */
+	uint64_t lazy_n;
 
 	/* RF: suppress instruction breakpoints for the first instruction after
 	 * an IRET that popped RF = 1 (SDM 17.3.1.1) */
@@ -169,6 +217,50 @@ struct engine {
 
 	struct oracle_log log;      /* #DB log and violations (oracle_log.h) */
 
+	/* Register cache (engine.c, "registers").  One uc_reg_read costs ~100
+	 * host instructions in Unicorn 2.0.1 and one uc_reg_write ~110 (an
+	 * RFLAGS read also recomputes the lazy flags), and a VM exit reads the
+	 * same few registers several times (the site's CPL and TF, the
+	 * processor's save of RSP/RFLAGS/CR0/CR4 at exit, its compare at
+	 * entry).  A slot holds Unicorn's current value of one register while
+	 * no guest instruction can run: inside one hook callback, or between
+	 * runs.  Every callback that may read registers drops the cache when
+	 * it starts and when it ends (rc_drop), and engine_run() drops it
+	 * around uc_emu_start, so no value outlives the instructions that
+	 * could change it.  A write of the value the register already has (VM
+	 * entry reloading an unchanged RSP/RFLAGS) is dropped; the others are
+	 * kept and go to Unicorn together, with the RIP write that leaves the
+	 * block if there is one, in one uc_reg_write_batch when the callback
+	 * ends (rc_drop, rc_flush). */
+	uint64_t rc_val[RC_NSLOTS]; /* value of slot i (as engine_gpr / engine_cr4 / ... return it) */
+	uint32_t rc_valid;          /* bit i: rc_val[i] is the register's current value */
+	uint32_t rc_dirty;          /* bit i: rc_val[i] is not in Unicorn yet */
+	bool rc_unsafe;             /* this callback changed RFLAGS, a CR or CS in Unicorn: the
+				     * translated block must not go on past it (continue_in_block) */
+	bool no_inblock;            /* engine_set_inblock(e, false): always the RIP write */
+	/* IDTR, kept between deliveries: only LIDT changes it, an IC_PRIV site
+	 * that clears idtr_valid before it runs (native_site) */
+	uc_x86_mmr idtr;
+	bool idtr_valid;
+	struct rc_batchdesc {       /* one batch read (engine.c rc_batch): [0] slots, [1] slots + RIP */
+		uint32_t mask;      /* the slots it reads */
+		unsigned n;         /* registers in it (RIP last) */
+		int ids[RC_NSLOTS + 1];       /* their Unicorn ids */
+		void *ptrs[RC_NSLOTS + 1];    /* where each goes (&rc_val[slot], &rc_rip) */
+		uint8_t slots[RC_NSLOTS];     /* their slots */
+	} rc_b[2];
+	uint64_t rc_rip;            /* RIP/EIP read by the last rc_fill_rip */
+	uint32_t in_value;          /* what the next native IN puts into AL/AX/EAX (in_hook) */
+	uc_hook h_in, h_cpuid;      /* UC_HOOK_INSN for IN and CPUID (continue_in_block) */
+
+	/* reuse (reuse.c) */
+	uc_context *ctx0;           /* Unicorn's CPU right after engine_new */
+	uint8_t **snap;             /* the memory of each run when the image was complete (engine_snapshot) */
+	unsigned snap_nmaps;        /* runs then */
+	uint64_t *snap_poison;      /* the poison list then */
+	size_t snap_npoison;
+	bool snap_exits;            /* exits_on then */
+
 	/* per-instruction observation (insn_hook.c) */
 	uc_hook h_insn;             /* code hook on everything, while wanted */
 	bool insn_hooked;
@@ -191,27 +283,56 @@ static inline uint64_t map_end(const struct engine *e, unsigned i)
 	return end < e->maps[i].addr || !end ? UINT64_MAX : end;
 }
 
+/* Register cache (engine.c): the value of slot `slot`, read from Unicorn
+ * once per callback; a write that goes through unless the register holds
+ * the value already.  Inline: on every VM exit's path. */
+uint64_t rc_fill(struct engine *e, unsigned slot);
+void rc_store(struct engine *e, unsigned slot, uint64_t v);
+static inline uint64_t rc_get(struct engine *e, unsigned slot)
+{
+	if (__builtin_expect((e->rc_valid >> slot) & 1, 1))
+		return e->rc_val[slot];
+	return rc_fill(e, slot);
+}
+static inline void rc_put(struct engine *e, unsigned slot, uint64_t v)
+{
+	if (((e->rc_valid >> slot) & 1) && e->rc_val[slot] == v)
+		return;
+	rc_store(e, slot, v);
+}
+/* engine_prefetch of `mask` with RIP/EIP read in the same batch (into *rip). */
+void rc_fill_rip(struct engine *e, uint32_t mask, uint64_t *rip);
+/* Write guest memory as uc_mem_write does (no poison scan: engine_mem_write
+ * adds that): 0, or -1 if part of it is not mapped. */
+int mem_put(struct engine *e, uint64_t addr, const void *buf, size_t n);
+/* A selector write (CS, SS): through to Unicorn, CS's slot dropped. */
+void engine_set_sel(struct engine *e, int reg, uint16_t sel);
+/* Write the pending registers to Unicorn, and RIP/EIP = *rip if rip is
+ * not NULL (which makes Unicorn leave the translated block), in one batch. */
+void rc_flush(struct engine *e, const uint64_t *rip);
+/* End of a callback (or of a stretch outside emulation): pending writes to
+ * Unicorn, then forget every cached value (see struct engine). */
+static inline void rc_drop(struct engine *e)
+{
+	if (e->rc_dirty)
+		rc_flush(e, NULL);
+	e->rc_valid = 0;
+}
+
 /* RFLAGS as Unicorn holds it.  Unicorn 2.0.1 in UC_MODE_32 ignores
  * UC_X86_REG_RFLAGS (a write is dropped, a read returns nothing): a 32-bit
  * guest must go through UC_X86_REG_EFLAGS, or the flags the engine clears
  * on exception delivery (TF) stay set and a single-step handler traps on
  * itself forever (issue 12 item 7).  Every flags access of the engine goes
- * through these two. */
-static inline uint64_t uc_flags_read(const struct engine *e)
+ * through these two (rc_fill / rc_store pick the register). */
+static inline uint64_t uc_flags_read(struct engine *e)
 {
-	uint64_t v = 0;            /* the EFLAGS read stores only 4 bytes */
-	uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RFLAGS : UC_X86_REG_EFLAGS, &v);
-	return e->mode == 64 ? v : (v & 0xFFFFFFFFull);
+	return rc_get(e, RC_FLAGS);
 }
 
-static inline void uc_flags_write(const struct engine *e, uint64_t v)
+static inline void uc_flags_write(struct engine *e, uint64_t v)
 {
-	if (e->mode == 64) {
-		uc_reg_write(e->uc, UC_X86_REG_RFLAGS, &v);
-	} else {
-		uint32_t v32 = (uint32_t)v;
-		uc_reg_write(e->uc, UC_X86_REG_EFLAGS, &v32);
-	}
+	rc_put(e, RC_FLAGS, e->mode == 64 ? v : (v & 0xFFFFFFFFull));
 }
 
 /* In the MOV-SS blocking window: the instruction at `addr` is the one right
@@ -231,15 +352,61 @@ static inline bool sti_blocked(const struct engine *e, uint64_t addr)
  * pend_hw beside the slots at its DR6 position. */
 #define PEND_BS 0x4000u
 
+/* The run holding addr, or -1. */
+static inline int map_find(struct engine *e, uint64_t addr)
+{
+	unsigned h = e->last_map;
+	if (h < e->nmaps && addr >= e->maps[h].addr && addr - e->maps[h].addr < e->maps[h].size)
+		return (int)h;
+	for (unsigned i = 0; i < e->nmaps; i++)
+		if (addr >= e->maps[i].addr && addr - e->maps[i].addr < e->maps[i].size) {
+			e->last_map = i;
+			return (int)i;
+		}
+	return -1;
+}
+
+/* engine.c: the fields engine_new sets before Unicorn is opened (engine_reset too) */
+void engine_init_fields(struct engine *e, struct cpu *cpu);
+/* reuse.c */
+void engine_snapshot_free(struct engine *e);
+
 /* decode.c */
-const struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
+struct block *block_get(struct engine *e, uint64_t addr, uint32_t size, bool *new_sites);
+struct block *block_find(struct engine *e, uint64_t addr, uint32_t size);   /* NULL if not decoded */
+/* every decoded block, in no particular order */
+#define FOR_EACH_BLOCK(e, b) \
+	for (unsigned h_ = 0; h_ < HASH_SIZE; h_++) for (struct block *b = (e)->blocks[h_]; b; b = b->next)
 struct site *site_find(struct engine *e, uint64_t addr);
 bool engine_branch_taken(struct engine *e, const struct block *b, uint64_t rip);  /* BTF: a branch, taken */
 void decode_free(struct engine *e);
 /* poison: instructions Unicorn 2.0.1 cannot translate */
 void poison_scan(struct engine *e, uint64_t addr, uint64_t n);   /* after [addr, addr+n) changed */
+int poison_enable_exec(struct engine *e, unsigned map);            /* first fetch from run `map` */
 bool poison_at(const struct engine *e, uint64_t addr);
 void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user);
+
+/* memhooks.c */
+void bp_hooks_update(struct engine *e);           /* install the hooks the DRs need */
+bool memhooks_block_new(struct engine *e, struct block *b);   /* true: b needs retranslating */
+bool memhooks_dance(struct engine *e, struct block *b);       /* true: the run restarts at b */
+#define DANCE_AFTER 256      /* executions of a block before its loads are made fast */
+/* the cheap part of memhooks_dance's test, inline in the block hook */
+static inline bool memhooks_dance_later(const struct block *b)
+{
+	return !b->fast && (b->mem & MEM_R);
+}
+static inline bool memhooks_dance_due(const struct block *b)
+{
+	return b->execs >= DANCE_AFTER && memhooks_dance_later(b);
+}
+void memhooks_dance_done(struct engine *e, uint64_t addr, uint32_t size);
+void memhooks_dance_cancel(struct engine *e);
+void memhooks_unwatch(struct engine *e);
+uint64_t memhooks_dance_at(const struct engine *e, const struct block *b);
+void memhooks_precise_reads(struct engine *e, void *cb);
+void memhooks_add(struct engine *e, uc_hook *h, int type, void *cb, void *user, uint64_t lo, uint64_t hi);
+void memhooks_del(struct engine *e, uc_hook h);
 
 /* deliver.c */
 bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,
@@ -251,8 +418,19 @@ int emulate_iret(struct engine *e, const struct insn_info *ii);
 int emulate_syscall(struct engine *e, const struct insn_info *ii);
 int emulate_sysret(struct engine *e, const struct insn_info *ii);
 
+/* Charge the pending executions of last_blk (see lazy_n). */
+void engine_flush_charges_slow(struct engine *e);
+static inline void engine_flush_charges(struct engine *e)
+{
+	if (__builtin_expect(e->lazy_n != 0, 0))
+		engine_flush_charges_slow(e);
+}
+/* Recompute next_event after max_insns, boundary_at, ops or max_cycles changed. */
+void engine_update_next_event(struct engine *e);
+
 /* exec.c: hooks */
 void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user);
+void engine_add_insn_hooks(struct engine *e);   /* UC_HOOK_INSN for IN and CPUID */
 void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user);
 void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user);
 bool engine_invalid_hook(uc_engine *uc, void *user);

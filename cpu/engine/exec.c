@@ -31,9 +31,12 @@ static void expect_begin(struct engine *e, unsigned ideal_slots, uint64_t event,
 	e->exp_hw = 0;
 	/* The owner's DR6 as the SDM says it reads after this #DB. */
 	e->ideal->dr[6] = dr6_after_db(e->ideal->dr[6], event, &e->cpu->feat);
-	if (event & DR6_BD)
+	/* The hooks follow DR0-3 and DR7 only (update_bp_hooks_slow): a DR6
+	 * update alone re-arms nothing. */
+	if (event & DR6_BD) {
 		e->ideal->dr[7] &= ~DR7_GD;     /* GD cleared on delivery (SDM 17.2.4) */
-	e->dr_dirty = true;
+		e->dr_dirty = true;
+	}
 }
 
 static void expect_end(struct engine *e)
@@ -163,6 +166,7 @@ void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool writ
 		e->pend_hw |= hw;
 		e->pend_ideal |= id;
 		e->pend_rip = e->cur_rip;
+		e->next_event = 0;     /* a block start next: block_hook_full delivers */
 	}
 }
 
@@ -172,10 +176,16 @@ void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool writ
  * inhibited until the instruction boundary following the next instruction"
  * (SDM Vol.3 6.8.3; the CVE-2018-8897 hazard).  Whatever that instruction
  * matches itself joins them, and one #DB reports both. */
-static void boundary_traps(struct engine *e)
+static void boundary_traps_slow(struct engine *e);
+/* Inline: twice on every site's path, almost always with nothing pending. */
+static inline void boundary_traps(struct engine *e)
 {
-	if (!(e->pend_hw | e->pend_ideal))
-		return;
+	if (e->pend_hw | e->pend_ideal)
+		boundary_traps_slow(e);
+}
+
+static void boundary_traps_slow(struct engine *e)
+{
 	if (ss_blocked(e, e->cur_rip))
 		return;
 	unsigned hw = e->pend_hw, id = e->pend_ideal;
@@ -373,6 +383,7 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		return;
 	}
 	case IC_PRIV:
+		e->idtr_valid = false;    /* it may be LIDT (deliver_exception's copy) */
 		/* CPL 0 (cpl_fault let it through): Unicorn runs it.  An STI that
 		 * sets IF blocks interrupts until the end of the next instruction
 		 * ("If IF = 0, maskable hardware interrupts remain inhibited on the
@@ -453,7 +464,7 @@ static void native_site(struct engine *e, const struct insn_info *ii, bool tf)
 		uint64_t fl = (cur & ~mask) | (v & mask) | 2;
 		uc_flags_write(e, fl);
 		sp += w;
-		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RSP : UC_X86_REG_ESP, &sp);
+		engine_set_gpr(e, 4, sp);
 		retire(e, ii, tf);
 		return;
 	}
@@ -556,6 +567,13 @@ static bool cpl_fault(struct engine *e, const struct insn_info *ii)
 
 static void process_site(struct engine *e, const struct insn_info *ii)
 {
+	/* CS (CPL) and RFLAGS (TF) below, the exit's registers if it exits:
+	 * one batch (engine_prefetch) */
+	if (!e->host && e->ops.exit_regs)
+		engine_prefetch(e, e->ops.exit_regs | RC_BIT(RC_CS) | RC_BIT(RC_FLAGS));
+	else
+		engine_prefetch(e, RC_BIT(RC_CS) | RC_BIT(RC_FLAGS) |
+				   (ii->cls == IC_IRET || ii->cls == IC_POPF ? RC_BIT(4) : 0));
 	if (cpl_fault(e, ii)) {
 		raise_exception(e, 13, true, true, ii);
 		return;
@@ -651,170 +669,20 @@ static void process_site(struct engine *e, const struct insn_info *ii)
 	}
 }
 
-/* ---- breakpoint hooks ------------------------------------------------------------ */
-
-/* One memory access as Unicorn reports it to the data-breakpoint hooks.
- * The match itself is dr_match_data on the access's own address and size,
- * for the hardware DRs and the owner's architectural DRs alike
- * (engine_check_data): the hooks only decide which accesses are looked at,
- * and they cover every access that can overlap an armed range of either
- * file (update_bp_hooks_slow). */
-static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
-{
-	struct mem_hook_ctx *h = user;
-	struct engine *e = h->e;
-	(void)uc;
-	(void)value;
-	/* Several hooks can cover one address: the first one takes it, so
-	 * each access is seen once. */
-	for (unsigned j = 0; j < h->idx; j++)
-		if (addr >= e->mem_ctx[j].lo && addr <= e->mem_hi[j])
-			return;
-	unsigned n = size > 0 ? (unsigned)size : 0;
-	bool write = type == UC_MEM_WRITE;
-	if (e->split_size) {
-		if (!write && n == e->split_size && (addr == e->split_a || addr == e->split_b)) {
-			if (addr == e->split_b)
-				e->split_size = 0;
-			return;                    /* a piece of the read just seen */
-		}
-		e->split_size = 0;
-	}
-	if (!write && n > 1 && (addr & 0xFFF) + n > 0x1000 && !(n & (n - 1))) {
-		e->split_size = n;
-		e->split_a = addr & ~(uint64_t)(n - 1);
-		e->split_b = e->split_a + n;
-	}
-	engine_check_data(e, addr, n, write);
-}
-
-static void flush_all(struct engine *e)
-{
-	for (unsigned i = 0; i < e->nmaps; i++)
-		uc_ctl_remove_cache(e->uc, (uint64_t)e->maps[i].addr, map_end(e, i));
-}
-
-/* Install exactly the execute/data hooks the hardware and the owner's DRs
- * need.  Cheap when nothing changed (update_bp_hooks below). */
-static void update_bp_hooks_slow(struct engine *e)
-{
-	e->dr_dirty = false;
-	e->seen_gen = e->cpu->dr_gen;
-	/* Fast path: the hypervisor rewrites the hardware DRs around every VM
-	 * exit and entry (dr_gen moves each time), mostly with the values they
-	 * already had.  The hooks depend only on DR0-3 and DR7 of both files. */
-	uint64_t key[10];
-	const uint64_t *hw = e->cpu->dr, *id = e->ideal->dr;
-	key[0] = hw[0]; key[1] = hw[1]; key[2] = hw[2]; key[3] = hw[3]; key[4] = hw[7];
-	key[5] = id[0]; key[6] = id[1]; key[7] = id[2]; key[8] = id[3]; key[9] = id[7];
-	bool same_key = e->bp_key_valid;
-	for (int i = 0; same_key && i < 10; i++)
-		same_key = key[i] == e->bp_key[i];
-	if (same_key)
-		return;
-	memcpy(e->bp_key, key, sizeof(key));
-	e->bp_key_valid = true;
-	uint64_t ex[8], lo[8], hi[8];
-	unsigned nex = 0, nmem = 0;
-	const uint64_t *files[2] = { e->cpu->dr, e->ideal->dr };
-	for (int f = 0; f < 2; f++) {
-		unsigned m = dr_armed_exec(files[f][7]);
-		for (int i = 0; i < 4; i++) {
-			if (!(m & (1u << i)))
-				continue;
-			unsigned k;
-			for (k = 0; k < nex && ex[k] != files[f][i]; k++)
-				;
-			if (k == nex)
-				ex[nex++] = files[f][i];
-		}
-		m = dr_armed_data(files[f][7]);
-		for (int i = 0; i < 4; i++) {
-			if (!(m & (1u << i)))
-				continue;
-			struct dr7_slot s;
-			dr7_decode(files[f][7], i, &s);
-			uint64_t l = files[f][i] & ~(uint64_t)(s.len - 1), h = l + s.len - 1;
-			unsigned k;
-			for (k = 0; k < nmem && !(lo[k] == l && hi[k] == h); k++)
-				;
-			if (k == nmem) {
-				lo[nmem] = l;
-				hi[nmem++] = h;
-			}
-		}
-	}
-	bool same = nex == e->nexec && nmem == e->nmem;
-	for (unsigned i = 0; same && i < nex; i++)
-		same = ex[i] == e->exec_addr[i];
-	for (unsigned i = 0; same && i < nmem; i++)
-		same = lo[i] == e->mem_lo[i] && hi[i] == e->mem_hi[i];
-	if (same)
-		return;
-	for (unsigned i = 0; i < e->nexec; i++) {
-		uc_hook_del(e->uc, e->h_exec[i]);
-		uc_ctl_remove_cache(e->uc, e->exec_addr[i], e->exec_addr[i] + 1);
-	}
-	for (unsigned i = 0; i < e->nmem; i++)
-		uc_hook_del(e->uc, e->h_mem[i]);
-	for (unsigned i = 0; i < nex; i++) {
-		e->exec_addr[i] = ex[i];
-		uc_hook_add(e->uc, &e->h_exec[i], UC_HOOK_CODE, (void *)engine_code_hook, e, ex[i], ex[i]);
-		uc_ctl_remove_cache(e->uc, ex[i], ex[i] + 1);
-	}
-	e->nexec = nex;
-	bool had_mem = e->nmem > 0;
-	for (unsigned i = 0; i < nmem; i++) {
-		e->mem_lo[i] = lo[i];
-		e->mem_hi[i] = hi[i];
-		/* "A data breakpoint is triggered if any of the bytes participating
-		 * in an access is within the range" (SDM Vol.3 17.2.5): an access
-		 * that starts up to MEM_ACCESS_MAX - 1 bytes below the range
-		 * overlaps it.  Unicorn selects memory hooks by the access's
-		 * *start* address only, so the hook covers those bytes too and
-		 * mem_hook matches the exact overlap (dr_match_data). */
-		uint64_t hook_lo = lo[i] >= MEM_ACCESS_MAX - 1 ? lo[i] - (MEM_ACCESS_MAX - 1) : 0;
-		e->mem_ctx[i].e = e;
-		e->mem_ctx[i].idx = i;
-		e->mem_ctx[i].lo = hook_lo;
-		uc_hook_add(e->uc, &e->h_mem[i], UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)mem_hook,
-			    &e->mem_ctx[i], hook_lo, hi[i]);
-	}
-	e->nmem = nmem;
-	/* Precise mode: a data trap is delivered at the next instruction
-	 * boundary, which only an every-instruction code hook can see. */
-	bool want_precise = nmem > 0;
-	if (want_precise && !e->precise)
-		uc_hook_add(e->uc, &e->h_global, UC_HOOK_CODE, (void *)engine_code_hook, e, 1, 0);
-	else if (!want_precise && e->precise)
-		uc_hook_del(e->uc, e->h_global);
-	if (want_precise != e->precise || had_mem || nmem)
-		flush_all(e);
-	e->precise = want_precise;
-	if (e->in_emu)
-		e->need_restart = true;
-}
-
 /* Called on every hook exit and block boundary: keep the common case (no DR
  * written since the last call) to two compares. */
 static inline void update_bp_hooks(struct engine *e)
 {
 	if (__builtin_expect(!e->dr_dirty && e->seen_gen == e->cpu->dr_gen, 1))
 		return;
-	update_bp_hooks_slow(e);
-}
-
-/* The guest instructions of block b, by cost entry (cpu.cost_n). */
-static inline void count_classes(struct cpu *c, const struct block *b)
-{
-	for (unsigned k = 0; k < 5; k++)
-		c->cost_n[COSTI_insn_alu + k] += b->ncls[k];
+	bp_hooks_update(e);
 }
 
 /* ---- hook exits ------------------------------------------------------------------- */
 
 void engine_leave_block(struct engine *e, uint64_t first_not_executed)
 {
+	engine_flush_charges(e);
 	const struct block *b = e->blk;
 	if (!b)
 		return;
@@ -845,15 +713,104 @@ static void hook_exit(struct engine *e, uint64_t addr, uint64_t first_not_execut
 	if (redirect) {
 		engine_leave_block(e, first_not_executed);
 		uint64_t v = e->cur_rip;
-		uc_reg_write(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &v);
+		rc_flush(e, &v);                 /* the registers the hook changed, and RIP */
 	}
 }
 
-void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+static inline bool over_budget(const struct engine *e)
 {
-	struct engine *e = user;
-	(void)uc;
-	(void)size;
+	return (e->max_insns && e->insns >= e->max_insns) ||
+	       (e->max_cycles && e->cpu->st.cycles_total >= e->max_cycles);
+}
+
+/* In-block continuation (issue 16): an OUT, IN, CPUID or MOV DR site that
+ * completed -- the hypervisor handled its VM exit and skipped it, or the
+ * engine emulated it natively; RIP is the next instruction and nothing else
+ * about the guest's control flow changed -- goes on without writing RIP.  A RIP
+ * write from a hook makes Unicorn 2.0.1 leave the translated block and
+ * look the next one up (uc_reg_write sets quit_request and calls
+ * uc_emu_stop: ~40 % of a VM exit, bench rows "OUT exit"); instead the
+ * instruction now runs natively, where it changes nothing: OUT has no
+ * UC_HOOK_INSN here and is a no-op, CPUID's and IN's UC_HOOK_INSN
+ * (cpuid_hook, in_hook) skip the native CPUID and put back the AL/AX/EAX the
+ * site left.  The GPRs the hook wrote stay (Unicorn's code-hook helper
+ * saves and reloads the TCG globals around the call); RFLAGS, CRs and CS do
+ * not (the block's flag state is compiled in, translate.c sync_eflags), so
+ * a changed one (rc_unsafe) takes the RIP write.  So does anything a block
+ * boundary at the next instruction would act on:
+ *   - a stop, pause, restart, pending data-breakpoint trap or TF (the
+ *     native instruction would raise Unicorn's own single-step trap);
+ *   - when instructions of this block follow the site: the boundary the RIP
+ *     write creates is emulated -- blk_seq (RF and MOV-SS windows) moves,
+ *     and the budget check runs with those instructions uncounted, as
+ *     engine_leave_block + the next block hook would do; the layer's
+ *     per-block timer (ops.boundary) cannot be run from here, so with one
+ *     the RIP write stays;
+ *   - a block long enough that the one Unicorn translates at the next
+ *     instruction could end elsewhere (TCG's op-buffer limit, 4,000 ops, or
+ *     a block of a page): more than 32 instructions.
+ * When the site ends its block the next instruction starts a block anyway.
+ * Guest context only (host snippets are not exits). */
+static bool continue_in_block(struct engine *e, const struct insn_info *ii, uint64_t addr, uint64_t seq0)
+{
+	if (e->host || e->no_inblock || ii->lock)
+		return false;
+	/* MOV DR too, except DR7 (and DR5, its alias): Unicorn's own MOV to
+	 * DR0-3/DR6 only stores into its copy of the DRs, which hvsim never
+	 * reads (its DRs are struct cpu's) and which arms nothing while that
+	 * copy's DR7 keeps its reset value 0x400; its MOV from DR copies
+	 * Unicorn's DRn into the GPR, so DRn is set to what the site left there
+	 * first.  Unicorn's DR7 is never written, natively or so: with a
+	 * breakpoint enabled there, a native DR0-3 write arms it, which crashes
+	 * 2.0.1 (unicorn-facts §1, measured here). */
+	bool movdr = ii->cls == IC_MOV_DR && ii->dr >= 0 && ii->dr <= 7 && dr_alias(ii->dr) != 7;
+	if (ii->cls != IC_IO && ii->cls != IC_CPUID && !movdr)
+		return false;
+	if (e->cur_rip != addr + ii->len || e->deliver_seq != seq0 || e->rc_unsafe)
+		return false;
+	if (e->stop_req || e->pause_req || e->need_restart || (e->pend_hw | e->pend_ideal))
+		return false;
+	const struct block *b = e->blk;
+	if (!b || b->n > 32 || addr < b->addr || addr - b->addr >= b->size)
+		return false;
+	if (uc_flags_read(e) & RFL_TF)
+		return false;
+	if (ii->cls == IC_IO && ii->io_in) {
+		/* IN writes AL, AX or EAX; a 32-bit one zero-extends into RAX
+		 * in 64-bit mode, which is right only if RAX's top half is 0 */
+		uint64_t rax = engine_gpr(e, 0);
+		if (ii->io_size == 4 && e->mode == 64 && (rax >> 32))
+			return false;
+		e->in_value = (uint32_t)rax;
+	}
+	/* the instructions of this block after the site */
+	uint64_t rest_n = 0, rest_cost = 0;
+	for (uint32_t i = 0; i < b->n; i++)
+		if (b->iaddr[i] >= addr + ii->len) {
+			rest_n++;
+			rest_cost += b->icost[i];
+		}
+	if (rest_n) {
+		if (e->ops.boundary)
+			return false;
+		uint64_t cyc = e->cpu->st.cycles_total;
+		if (!e->cpu->st.cycles_saturated)
+			cyc -= rest_cost;
+		if ((e->max_insns && e->insns - rest_n >= e->max_insns) || (e->max_cycles && cyc >= e->max_cycles))
+			return false;
+		e->blk_seq++;
+	}
+	if (movdr && !ii->dr_write) {
+		uint64_t v = engine_gpr(e, ii->gpr);
+		uc_reg_write(e->uc, UC_X86_REG_DR0 + dr_alias(ii->dr), &v);
+	}
+	return true;
+}
+
+/* An instruction boundary at addr, as every code hook there sees it: the
+ * data-breakpoint traps due, an execute breakpoint, a site. */
+static void code_boundary(struct engine *e, uint64_t addr)
+{
 	if (e->done && e->done_addr == addr)
 		return;                        /* another hook of this boundary ran already */
 	e->done = true;
@@ -875,13 +832,63 @@ void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	if (e->cur_rip == addr && !e->stop_req && !e->pause_req) {
 		struct site *s = site_find(e, addr);
 		if (s) {
+			uint64_t seq0 = e->deliver_seq;
 			process_site(e, &s->ii);
 			boundary_traps(e);      /* traps from the site's own memory accesses */
+			update_bp_hooks(e);
+			if (continue_in_block(e, &s->ii, addr, seq0))
+				return;
 			hook_exit(e, addr, addr + 1);
 			return;
 		}
 	}
 	hook_exit(e, addr, addr);
+}
+
+/* code_boundary from a callback: the register cache dropped around it
+ * (engine_int.h, struct engine, "register cache"), and no RFLAGS, CR or CS
+ * change seen yet in this callback (continue_in_block). */
+static void code_boundary_cb(struct engine *e, uint64_t addr)
+{
+	rc_drop(e);
+	e->rc_unsafe = false;
+	code_boundary(e, addr);
+	rc_drop(e);
+}
+
+void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	struct engine *e = user;
+	(void)uc;
+	(void)size;
+	engine_flush_charges(e);
+	code_boundary_cb(e, addr);
+}
+
+void engine_set_inblock(struct engine *e, bool on) { e->no_inblock = !on; }
+
+/* UC_HOOK_INSN for IN: the value the site left in AL/AX/EAX
+ * (continue_in_block); IN never runs natively otherwise. */
+static uint32_t in_hook(uc_engine *uc, uint32_t port, int size, void *user)
+{
+	(void)uc;
+	(void)port;
+	(void)size;
+	return ((struct engine *)user)->in_value;
+}
+
+/* UC_HOOK_INSN for CPUID: the site has set EAX-EDX; skip Unicorn's own. */
+static int cpuid_hook(uc_engine *uc, void *user)
+{
+	(void)uc;
+	(void)user;
+	return 1;
+}
+
+void engine_add_insn_hooks(struct engine *e)
+{
+	uc_hook_add(e->uc, &e->h_in, UC_HOOK_INSN, (void *)in_hook, e, 1, 0, UC_X86_INS_IN);
+	uc_hook_add(e->uc, &e->h_cpuid, UC_HOOK_INSN, (void *)cpuid_hook, e, 1, 0, UC_X86_INS_CPUID);
 }
 
 /* The rest of the block hook once ops.boundary has run: stop or restart if
@@ -906,23 +913,59 @@ static bool after_boundary(struct engine *e, uc_engine *uc, uint64_t addr)
 	return true;
 }
 
-static inline bool over_budget(const struct engine *e)
+void engine_flush_charges_slow(struct engine *e)
 {
-	return (e->max_insns && e->insns >= e->max_insns) ||
-	       (e->max_cycles && e->cpu->st.cycles_total >= e->max_cycles);
+	struct block *b = e->last_blk;
+	uint64_t n = e->lazy_n, v;
+	e->lazy_n = 0;
+	b->execs += n;
+	/* cpu_charge(CYC_GUEST) n times: one saturating product, the same sum */
+	if (__builtin_mul_overflow(n, b->cost, &v))
+		v = UINT64_MAX;
+	cpu_sat_add(e->cpu, &e->cpu->st.cycles_guest, v);
+	cpu_sat_add(e->cpu, &e->cpu->st.cycles_total, v);
+	for (unsigned k = 0; k < 5; k++)
+		e->cpu->cost_n[COSTI_insn_alu + k] += n * b->ncls[k];
+}
+
+void engine_update_next_event(struct engine *e)
+{
+	uint64_t ne = e->max_insns ? e->max_insns : UINT64_MAX;
+	if (!e->host && e->ops.boundary && e->boundary_at < ne)
+		ne = e->boundary_at;
+	if (e->dance_at < ne)
+		ne = e->dance_at;
+	if (e->watch_kind && !e->nmem && e->unwatch_at < ne)
+		ne = e->unwatch_at;
+	/* host context, cycle budgets, a data trap or read piece pending, the
+	 * fast retranslation under way: every block takes block_hook_full */
+	if (e->host || e->max_cycles || e->wr_off || (e->pend_hw | e->pend_ideal) || e->split_size)
+		ne = 0;
+	e->next_event = ne;
 }
 
 /* Every case of the block hook: a block not seen last time (decode, new
- * sites), the budget, host context. */
+ * sites), the budget, the timer, host context, a data-breakpoint trap due,
+ * memhooks.c's fast loads and watch hooks. */
 static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engine *uc, uint64_t addr,
 						      uint32_t size)
 {
+	engine_flush_charges(e);
+	if (e->wr_off)
+		memhooks_dance_done(e, addr, size);
+	if (e->watch_kind && !e->nmem && e->insns >= e->unwatch_at)
+		memhooks_unwatch(e);
 	e->done = false;
-	/* Loops re-enter the block they just left: try it before the hash. */
-	const struct block *b = e->last_blk;
+	e->split_size = 0;              /* an instruction boundary (memhooks.c mem_hook) */
+	/* Loops re-enter the block they just left, or alternate between two
+	 * (an exit loop: the site's block, then the rest after the exit): try
+	 * those before the hash. */
+	struct block *b = e->last_blk;
 	if (!b || b->addr != addr || b->size != size) {
-		bool fresh;
-		b = block_get(e, addr, size, &fresh);
+		bool fresh = false;
+		b = e->alt_blk;
+		if (!b || b->addr != addr || b->size != size)
+			b = block_get(e, addr, size, &fresh);
 		if (fresh) {
 			/* New sites were hooked: this block was translated without
 			 * them (unicorn-facts §2.1 UC_HOOK_BLOCK): drop it and
@@ -934,7 +977,16 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 			uc_emu_stop(uc);
 			return;
 		}
+		e->alt_blk = e->last_blk;
 		e->last_blk = b;
+	}
+	if (memhooks_dance_due(b) && memhooks_dance(e, b)) {
+		/* translate b again with fast loads: restart here, nothing of b ran */
+		e->blk = NULL;
+		e->resume_rip = addr;
+		e->restart = true;
+		uc_emu_stop(uc);
+		return;
 	}
 	e->blk_seq++;
 	e->blk = NULL;
@@ -943,13 +995,18 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 		engine_request_stop(e, STOP_BUDGET, NULL);
 		snprintf(e->stop_msg, sizeof(e->stop_msg), "budget exhausted after %llu instructions",
 			 (unsigned long long)e->insns);
-		if (!e->host && e->ops.budget)
+		if (!e->host && e->ops.budget) {
+			rc_drop(e);
 			e->ops.budget(e->ops.ctx);
+			rc_drop(e);
+		}
 		uc_emu_stop(uc);
 		return;
 	}
-	if (!e->host && e->ops.boundary && !(e->pend_hw | e->pend_ideal)) {
+	if (!e->host && e->ops.boundary && e->insns >= e->boundary_at && !(e->pend_hw | e->pend_ideal)) {
+		rc_drop(e);
 		e->ops.boundary(e->ops.ctx);
+		rc_drop(e);
 		if (!after_boundary(e, uc, addr))
 			return;
 	}
@@ -959,50 +1016,70 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 		e->cpu->st.host_instructions += b->n;
 		CPU_CHARGE_N(e->cpu, CYC_HOST, host_insn, b->n);
 	} else {
+		/* charged now (lazy_n is 0: flushed above); the same block again
+		 * is the common case, which only counts (lazy_n) */
 		cpu_charge(e->cpu, CYC_GUEST, b->cost);
-		count_classes(e->cpu, b);
+		uint64_t *n = &e->cpu->cost_n[COSTI_insn_alu];   /* insn.alu .. insn.other */
+		n[0] += b->ncls[0];
+		n[1] += b->ncls[1];
+		n[2] += b->ncls[2];
+		n[3] += b->ncls[3];
+		n[4] += b->ncls[4];
+		b->execs++;
+		e->last_blk = b;
+		uint64_t da = memhooks_dance_later(b) ? memhooks_dance_at(e, b) : UINT64_MAX;
+		if (da != e->dance_at) {
+			e->dance_at = da;
+			e->next_event = 0;      /* recomputed below */
+		}
 	}
+	/* A data-breakpoint trap of the previous block's last instruction is
+	 * due before this block's first one (memhooks.c, "watch"). */
+	if (e->pend_hw | e->pend_ideal)
+		code_boundary_cb(e, addr);
+	/* whatever moved next_event (a timer, the fast loads, the watch hooks)
+	 * recomputed it; 0 means "look again" */
+	if (!e->next_event)
+		engine_update_next_event(e);
 }
 
 /* Runs before every translated block: the hottest function of a run with
- * few exits (bench/bench_hvsim.c (a)).  The common case -- the guest
- * re-enters the block it just left, within budget -- is kept small so that
- * it needs almost no registers saved; everything else is block_hook_full(),
- * with the same effects. */
+ * few exits (bench row "alu").  The common case -- the guest re-enters the
+ * block it just left, no budget end or timer due (next_event) -- only counts;
+ * everything else is block_hook_full(), with the same effects. */
 void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
 	struct engine *e = user;
-	const struct block *b = e->last_blk;
-	if (__builtin_expect(!b || b->addr != addr || b->size != size || e->host || over_budget(e), 0)) {
+	struct block *b = e->last_blk;
+	if (__builtin_expect(!b || b->addr != addr || b->size != size || e->insns >= e->next_event, 0)) {
 		block_hook_full(e, uc, addr, size);
 		return;
 	}
 	e->done = false;
 	e->blk_seq++;
-	e->blk = NULL;
 	e->cur_rip = addr;
-	if (e->ops.boundary && !(e->pend_hw | e->pend_ideal)) {
-		e->ops.boundary(e->ops.ctx);
-		/* what after_boundary() would act on; otherwise it does nothing */
-		if (__builtin_expect(e->stop_req || e->pause_req || e->cur_rip != e->last_blk->addr ||
-				     e->dr_dirty || e->seen_gen != e->cpu->dr_gen || e->need_restart, 0) &&
-		    !after_boundary(e, e->uc, e->last_blk->addr))
-			return;
-		b = e->last_blk;
-	}
 	e->blk = b;
 	e->insns += b->n;
-	/* cpu_charge(CYC_GUEST), in line (saturating, as there) */
-	cpu_sat_add(e->cpu, &e->cpu->st.cycles_guest, b->cost);
-	cpu_sat_add(e->cpu, &e->cpu->st.cycles_total, b->cost);
-	count_classes(e->cpu, b);
+	e->lazy_n++;
 }
+
+static void intr_hook(struct engine *e, uc_engine *uc, uint32_t intno);
 
 void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 {
 	struct engine *e = user;
+	engine_flush_charges(e);
+	rc_drop(e);
+	intr_hook(e, uc, intno);
+	rc_drop(e);
+}
+
+static void intr_hook(struct engine *e, uc_engine *uc, uint32_t intno)
+{
 	uint64_t rip = 0;
-	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
+	(void)uc;
+	/* RIP and RFLAGS now, RSP and CS for the delivery: one batch */
+	rc_fill_rip(e, RC_BIT(RC_FLAGS) | RC_BIT(4) | RC_BIT(RC_CS), &rip);
 	uint64_t fl = uc_flags_read(e);
 	e->cur_rip = rip;
 	uint64_t at = rip;
@@ -1080,6 +1157,8 @@ static void stop_at(struct engine *e, uint64_t rip)
 bool engine_invalid_hook(uc_engine *uc, void *user)
 {
 	struct engine *e = user;
+	engine_flush_charges(e);
+	rc_drop(e);
 	uint64_t rip = 0;
 	uint8_t b[4] = { 0 };
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
@@ -1100,6 +1179,19 @@ bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 	uint64_t rip = 0;
 	(void)size;
 	(void)value;
+	engine_flush_charges(e);
+	if (type == UC_MEM_FETCH_PROT) {
+		int m = map_find(e, addr);
+		if (m >= 0 && !e->maps[m].exec) {
+			/* first fetch from this run: engine_run makes it executable
+			 * (decode.c, "poison") and resumes at RIP, the start of the
+			 * block being translated, none of which has run */
+			e->nx_fault = true;
+			e->nx_addr = addr;
+			return false;
+		}
+	}
+	rc_drop(e);
 	uc_reg_read(uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &rip);
 	if (!e->stop_req) {
 		/* Unicorn 2.0.1 keeps RIP exact for fetches and (with a write hook,
@@ -1109,6 +1201,10 @@ bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 		 * block start: say so, and the run is repeated precisely
 		 * (sim/run.c). */
 		if ((type == UC_MEM_READ_UNMAPPED || type == UC_MEM_READ_PROT) && !e->precise_reads)
+			e->fault_imprecise = true;
+		/* a store of a block translated with fast loads (memhooks.c):
+		 * no write hook was listed, so RIP was not kept exact either */
+		if (type == UC_MEM_WRITE_UNMAPPED && e->nfast && !e->precise_reads)
 			e->fault_imprecise = true;
 		stop_at(e, rip);
 	}
@@ -1146,27 +1242,66 @@ void engine_settle(struct engine *e)
 	expect_end(e);
 }
 
+static enum engine_stop engine_internal(struct engine *e, const char *what)
+{
+	e->stop = STOP_INTERNAL;
+	snprintf(e->stop_msg, sizeof(e->stop_msg), "%s at 0x%llx", what, (unsigned long long)e->cur_rip);
+	return e->stop;
+}
+
+static enum engine_stop run_loop(struct engine *e, uint64_t rip);
+
 enum engine_stop engine_run(struct engine *e, uint64_t rip)
+{
+	enum engine_stop s = run_loop(e, rip);
+	memhooks_dance_cancel(e);       /* no restart will follow */
+	return s;
+}
+
+static enum engine_stop run_loop(struct engine *e, uint64_t rip)
 {
 	e->cur_rip = rip;
 	e->stop_req = false;
 	e->stop = STOP_NONE;
+	bool resumed = false;           /* after a first fetch from a run: nothing happened here */
 	for (;;) {
 		/* Traps due at this boundary: a #DB a VM entry left pending
 		 * (engine_entry_debug asks for the restart that gets here) or data
-		 * traps of the instruction before a restart or a pause. */
-		if (e->pend_hw | e->pend_ideal)
+		 * traps of the instruction before a restart or a pause.  Not when
+		 * the run only stopped to make memory executable: the block hook
+		 * delivers them, as it would have without the stop. */
+		if ((e->pend_hw | e->pend_ideal) && !resumed)
 			boundary_traps(e);
+		resumed = false;
 		if (e->stop_req)
 			return e->stop;
 		update_bp_hooks(e);
 		e->restart = e->pause_req = e->need_restart = false;
 		e->blk = NULL;
+		int m = map_find(e, e->cur_rip);
+		if (m >= 0 && !e->maps[m].exec && poison_enable_exec(e, (unsigned)m))
+			return engine_internal(e, "cannot make the guest's code executable");
 		e->in_emu = true;
+		e->nx_fault = false;
+		rc_drop(e);
 		uc_err err = uc_emu_start(e->uc, e->cur_rip, e->mode == 64 ? SENTINEL64 : SENTINEL32, 0, 0);
+		rc_drop(e);
 		e->in_emu = false;
+		e->mh_dead = 0;         /* Unicorn frees deleted hooks as uc_emu_start returns */
+		engine_flush_charges(e);
 		if (e->stop_req)
 			return e->stop;
+		if (e->nx_fault && err == UC_ERR_FETCH_PROT) {
+			/* first fetch from a run: see decode.c, "poison" */
+			uint64_t r = 0;
+			uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &r);
+			m = map_find(e, e->nx_addr);
+			if (m < 0 || poison_enable_exec(e, (unsigned)m))
+				return engine_internal(e, "cannot make the guest's code executable");
+			e->cur_rip = r;
+			resumed = true;
+			continue;
+		}
 		if (err != UC_ERR_OK) {
 			uint64_t r = 0;
 			uc_reg_read(e->uc, e->mode == 64 ? UC_X86_REG_RIP : UC_X86_REG_EIP, &r);

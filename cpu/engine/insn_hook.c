@@ -39,6 +39,7 @@ static void insn_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
 	struct engine *e = user;
 	(void)size;
+	engine_flush_charges(e);
 	if (e->stop_req)
 		return;
 	if (e->trace_insns && e->cpu->trace) {
@@ -47,7 +48,9 @@ static void insn_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		cpu_event(e->cpu, EV_INSN, addr, 0, 0, text);
 	}
 	if (e->insn_cb) {
+		rc_drop(e);             /* the observer may read registers (engine_int.h) */
 		e->insn_cb(e->insn_ctx, e, addr);
+		rc_drop(e);
 		if (e->stop_req) {
 			/* The instruction at addr does not execute: uncount the rest
 			 * of the block and leave the emulation here. */

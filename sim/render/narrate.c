@@ -76,8 +76,10 @@ static void sample(struct narr_collect *nc, const struct sim_event *ev, struct n
 		}
 	}
 	bool host_ctx = (ev->id == EV_DB || ev->id == EV_DB_MISSED || ev->id == EV_DB_SPURIOUS) && ev->c;
-	struct engine *e = host_ctx && nc->m.host ? nc->m.host : g;
-	if (ev->id == EV_EXIT || ev->id == EV_DB || ev->id == EV_DB_MISSED || ev->id == EV_DB_SPURIOUS) {
+	/* a host-context event's instruction is in host memory; without a host
+	 * engine (a run with no host code, sim/run.c) there is none to show */
+	struct engine *e = host_ctx ? nc->m.host : g;
+	if (e && (ev->id == EV_EXIT || ev->id == EV_DB || ev->id == EV_DB_MISSED || ev->id == EV_DB_SPURIOUS)) {
 		uint8_t bytes[15];
 		size_t k = sizeof(bytes);
 		while (k && engine_mem_read(e, ev->a, bytes, k))
