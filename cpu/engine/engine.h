@@ -99,8 +99,8 @@ struct db_record {
 	uint64_t rip;          /* instruction that caused it (fault: the instruction; trap: the one before) */
 	uint64_t dr6;          /* DR6 the owner sees after it (architectural, per the SDM) */
 	uint64_t hw_dr6;       /* hardware DR6 when it was detected */
-	uint8_t hw_slots;      /* slots matched in hardware */
-	uint8_t ideal_slots;   /* slots matched in the owner's own DRs */
+	uint16_t hw_slots;     /* slots matched in hardware (x86: DR0-3 bits 0-3; Arm: breakpoint or watchpoint n, up to 16) */
+	uint16_t ideal_slots;  /* slots matched in the owner's own DRs (or Arm debug registers) */
 	uint8_t outcome;       /* enum db_outcome */
 	bool host;             /* host-context #DB */
 	const char *cause;     /* "exec", "data", "single-step", "gd", "icebp" */

@@ -27,8 +27,8 @@ struct db_record *oracle_log_db(struct oracle_log *l, struct cpu *c, uint64_t ti
 		abort();
 	struct db_record *r = &l->dblog[l->ndb++];
 	*r = *rec;
-	r->hw_slots = (uint8_t)hw;
-	r->ideal_slots = (uint8_t)ideal;
+	r->hw_slots = (uint16_t)hw;
+	r->ideal_slots = (uint16_t)ideal;
 	r->cycle = c->st.cycles_total + time_base;
 	return r;
 }

@@ -32,7 +32,7 @@ struct oracle_log {
  * spurious one was delivered too) and traced (EV_DB with the owner's
  * rec->dr6; EV_DB_MISSED, EV_DB_SPURIOUS with hw | ideal, the slots
  * matched in hardware and in the owner's view), then kept: a copy of
- * *rec with hw_slots, ideal_slots from hw, ideal (8 bits) and the cycle
+ * *rec with hw_slots, ideal_slots from hw, ideal (16 bits) and the cycle
  * c->st.cycles_total + time_base.  Returns the kept record, NULL when the
  * log is full (counted in db_dropped). */
 struct db_record *oracle_log_db(struct oracle_log *l, struct cpu *c, uint64_t time_base,

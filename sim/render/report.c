@@ -198,8 +198,8 @@ static int read_run(const char *path, const struct json_value *o, size_t k, stru
 			NEED_U64(e, "hw_dr6", d->hw_dr6);
 			NEED_U64(e, "hw_slots", hs);
 			NEED_U64(e, "ideal_slots", is);
-			d->hw_slots = (uint8_t)hs;
-			d->ideal_slots = (uint8_t)is;
+			d->hw_slots = (uint16_t)hs;
+			d->ideal_slots = (uint16_t)is;
 			const char *out = get_str(e, "outcome"), *who = get_str(e, "who");
 			if (!out || (strcmp(out, "delivered") && strcmp(out, "missed") && strcmp(out, "spurious")))
 				return rerr(err, errsize, path, "runs[%s].db.log: bad \"outcome\"%s", idx, NULL);
