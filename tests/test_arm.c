@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 #include "cpu/engine/a64.h"
+#include "sim/render/kvmstat.h"
 #include "sim/run.h"
 #include "tests/harness.h"
 
@@ -476,5 +477,38 @@ Test(arm, svm_cost_models_cannot_price_arm_runs)
 	struct run_config scfg = { .vendor = VENDOR_ARM, .cost_model = "skylake" };
 	cr_assert_eq(sim_run(sc, &scfg, &r, err, sizeof(err)), 0, "%s", err);
 	run_result_free(&r);
+	scenario_free(sc);
+}
+
+/* `hvsim report --event db` on an Arm run names the Arm registers: the host's
+ * perf watchpoint in DBGWVR0 and the guest's in DBGWVR1 (the header of
+ * scenarios/seed004_arm_host_wp.yaml: 12 host hits, 10 guest Watchpoint
+ * exceptions under every era that restores the host's bank), not DR0/DR1;
+ * under owner_norestore the host misses 11 of its 12. */
+Test(arm, db_table_names_arm_watchpoints)
+{
+	struct scenario *sc = h_load_bundled("seed004_arm_host_wp");
+	static const char *const pols[] = { "arm64_dirty", "owner_norestore" };
+	static const uint64_t host_delivered[] = { 12, 1 };
+	for (size_t i = 0; i < 2; i++) {
+		struct run_config cfg = { .vendor = VENDOR_ARM, .policy = pols[i] };
+		struct run_result r;
+		h_run(sc, &cfg, &r);
+		struct kvmstat_table t;
+		kvmstat_build_db(&r, &t);
+		const struct kvmstat_row *host = NULL, *guest = NULL;
+		for (size_t j = 0; j < t.n; j++) {
+			cr_assert(strstr(t.rows[j].key, ":DR") == NULL, "%s: x86 name %s", pols[i], t.rows[j].key);
+			if (!strcmp(t.rows[j].key, "host:WP0"))
+				host = &t.rows[j];
+			if (!strcmp(t.rows[j].key, "guest:WP1"))
+				guest = &t.rows[j];
+		}
+		cr_assert(host && guest, "%s: rows host:WP0 and guest:WP1", pols[i]);
+		cr_assert_eq(host->n, 12u, "%s", pols[i]);
+		cr_assert_eq(host->del, host_delivered[i], "%s", pols[i]);
+		cr_assert_eq(guest->n, 10u, "%s", pols[i]);
+		run_result_free(&r);
+	}
 	scenario_free(sc);
 }

@@ -167,18 +167,30 @@ void kvmstat_build_dr(const struct run_result *r, bool hw, struct kvmstat_table 
 	qsort(t->rows, t->n, sizeof(t->rows[0]), row_cmp);
 }
 
-static void db_key(const struct db_record *d, char *b, size_t n)
+/* The slot bits a #DB record names: DR0-DR3 on x86; on Arm breakpoint or
+ * watchpoint n (up to 16 of each, told apart by the cause). */
+static unsigned db_slot_mask(bool arm) { return arm ? 0xFFFFu : 0xFu; }
+
+static void db_key(const struct db_record *d, bool arm, char *b, size_t n)
 {
 	const char *who = d->host ? "host" : "guest";
+	const char *c = d->cause ? d->cause : "?";
 	unsigned slots = d->outcome == DB_SPURIOUS ? d->hw_slots : d->ideal_slots;
 	if (!slots && d->outcome == DB_SPURIOUS)
 		slots = d->hw_slots;
-	if (slots & 0xF) {
-		int s = __builtin_ctz(slots & 0xF);
-		snprintf(b, n, "%s:DR%d", who, s);
+	if (slots & db_slot_mask(arm)) {
+		int s = __builtin_ctz(slots & db_slot_mask(arm));
+		/* Arm's registers are DBGBVR<n>/DBGWVR<n> (Arm ARM D2): BPn, WPn */
+		if (arm)
+			snprintf(b, n, "%s:%s%d", who, !strcmp(c, "watchpoint") ? "WP" : "BP", s);
+		else
+			snprintf(b, n, "%s:DR%d", who, s);
 		return;
 	}
-	const char *c = d->cause ? d->cause : "?";
+	if (arm && !strcmp(c, "software-step")) {
+		snprintf(b, n, "%s:SS", who);
+		return;
+	}
 	const char *k = !strcmp(c, "single-step") ? "BS" : !strcmp(c, "gd") ? "BD" : !strcmp(c, "icebp") ? "ICEBP" : c;
 	snprintf(b, n, "%s:%s", who, k);
 }
@@ -190,20 +202,21 @@ void kvmstat_build_db(const struct run_result *r, struct kvmstat_table *t)
 	t->title = "";
 	t->keyhdr = "#DB";
 	t->kind = KVMSTAT_DB;
+	bool arm = !strcmp(r->vendor, "arm");
 	for (size_t i = 0; i < r->ndb && r->db; i++) {
 		const struct db_record *d = &r->db[i];
 		/* one count per slot when several matched at once */
-		unsigned slots = (d->outcome == DB_SPURIOUS ? d->hw_slots : d->ideal_slots) & 0xF;
+		unsigned slots = (d->outcome == DB_SPURIOUS ? d->hw_slots : d->ideal_slots) & db_slot_mask(arm);
 		int reps = slots ? __builtin_popcount(slots) : 1;
 		for (int k = 0; k < reps; k++) {
 			struct db_record one = *d;
 			if (slots) {
 				unsigned bit = slots & -slots;
 				slots &= ~bit;
-				one.ideal_slots = one.hw_slots = (uint8_t)bit;
+				one.ideal_slots = one.hw_slots = (uint16_t)bit;
 			}
 			char key[64];
-			db_key(&one, key, sizeof(key));
+			db_key(&one, arm, key, sizeof(key));
 			size_t j;
 			for (j = 0; j < t->n && strcmp(t->rows[j].key, key); j++)
 				;
