@@ -68,21 +68,26 @@ static uint64_t rec(const struct scenario *sc, const struct run_result *r, unsig
 
 /* D2 "Breakpoint exceptions": an address breakpoint taken from EL1 to EL1
  * (MDE, KDE, PSTATE.D = 0) before the instruction: ESR_EL1 EC 0x31, IL,
- * IFSC 0b100010 = 0xC6000022, ELR_EL1 = the instruction. */
-Test(arm, breakpoint_fault_before_the_instruction)
+ * IFSC 0b100010 = 0xC6000022, ELR_EL1 = the instruction.  The rule does
+ * not depend on n: breakpoint `slot` of a CPU with `nbrps` breakpoints
+ * (cpu.debug) is taken the same way, and the #DB log names that slot. */
+static void breakpoint_fault_in_slot(unsigned nbrps, unsigned slot)
 {
-	struct scenario *sc = arm_guest("cpu: {arch: aarch64}\nvendor: none\n",
-		PROLOGUE
-		"      adr x1, target\n"
-		"      msr dbgbvr0_el1, x1\n"
-		"      mov x2, #0x1e3             // E, PMC EL1, BAS 0b1111\n"
-		"      msr dbgbcr0_el1, x2\n"
-		"      mov x3, #0xa000            // MDE | KDE\n"
-		"      msr mdscr_el1, x3\n"
-		"      msr daifclr, #8\n"
-		"      isb\n"
-		"    target:\n"
-		"      mov x4, #7\n");
+	char head[128], body[1024];
+	snprintf(head, sizeof(head), "cpu: {arch: aarch64, debug: {breakpoints: %u}}\nvendor: none\n", nbrps);
+	snprintf(body, sizeof(body),
+		 PROLOGUE
+		 "      adr x1, target\n"
+		 "      msr dbgbvr%u_el1, x1\n"
+		 "      mov x2, #0x1e3             // E, PMC EL1, BAS 0b1111\n"
+		 "      msr dbgbcr%u_el1, x2\n"
+		 "      mov x3, #0xa000            // MDE | KDE\n"
+		 "      msr mdscr_el1, x3\n"
+		 "      msr daifclr, #8\n"
+		 "      isb\n"
+		 "    target:\n"
+		 "      mov x4, #7\n", slot, slot);
+	struct scenario *sc = arm_guest(head, body);
 	struct run_result r;
 	run_bare(sc, &r);
 	uint64_t target;
@@ -93,42 +98,18 @@ Test(arm, breakpoint_fault_before_the_instruction)
 	cr_assert_eq(rec(sc, &r, 3), 1u);
 	cr_assert_eq(r.arm_x[4], 0u, "the handler stepped over the breakpointed instruction");
 	cr_assert_eq(r.st.db_guest_delivered, 1u);
+	cr_assert_eq(r.ndb, 1u);
+	cr_assert_eq(r.db[0].hw_slots, 1u << slot);
+	cr_assert_eq(r.db[0].ideal_slots, 1u << slot);
 	run_result_free(&r);
 	scenario_free(sc);
 }
 
-/* A CPU with 16 breakpoints (ID_AA64DFR0_EL1.BRPs = 15, cpu.debug): a
- * breakpoint in DBGBVR9/DBGBCR9 is taken like one in slot 0 (D2 "Breakpoint
- * exceptions" does not depend on n), and the #DB log names slot 9 (bit 9 of
- * the slot masks; they were 8 bits wide and lost slots 8-15). */
-Test(arm, breakpoint_in_slot_9_of_16)
-{
-	struct scenario *sc = arm_guest("cpu: {arch: aarch64, debug: {breakpoints: 16}}\nvendor: none\n",
-		PROLOGUE
-		"      adr x1, target\n"
-		"      msr dbgbvr9_el1, x1\n"
-		"      mov x2, #0x1e3             // E, PMC EL1, BAS 0b1111\n"
-		"      msr dbgbcr9_el1, x2\n"
-		"      mov x3, #0xa000            // MDE | KDE\n"
-		"      msr mdscr_el1, x3\n"
-		"      msr daifclr, #8\n"
-		"      isb\n"
-		"    target:\n"
-		"      mov x4, #7\n");
-	struct run_result r;
-	run_bare(sc, &r);
-	uint64_t target;
-	cr_assert(scenario_symbol(sc, "target", &target));
-	cr_assert_eq(r.stop, STOP_HALT, "%s", r.stop_msg);
-	cr_assert_eq(rec(sc, &r, 0), 0xC6000022u);
-	cr_assert_eq(rec(sc, &r, 1), target);
-	cr_assert_eq(r.st.db_guest_delivered, 1u);
-	cr_assert_eq(r.ndb, 1u);
-	cr_assert_eq(r.db[0].hw_slots, 1u << 9);
-	cr_assert_eq(r.db[0].ideal_slots, 1u << 9);
-	run_result_free(&r);
-	scenario_free(sc);
-}
+Test(arm, breakpoint_fault_before_the_instruction) { breakpoint_fault_in_slot(6, 0); }
+
+/* Slots 8-15 of a 16-breakpoint CPU (ID_AA64DFR0_EL1.BRPs = 15): the #DB
+ * log's slot masks were 8 bits wide and lost them. */
+Test(arm, breakpoint_in_slot_9_of_16) { breakpoint_fault_in_slot(16, 9); }
 
 /* Not taken: PSTATE.D set, KDE clear, or the OS Lock locked (D2 "Enabling
  * debug exceptions from the current Exception level", OSLSR_EL1.OSLK). */
