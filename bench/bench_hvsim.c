@@ -16,6 +16,17 @@
  *   --side S  run only one side of each row, S = raw or hvsim (to profile it:
  *             valgrind --tool=callgrind bench_hvsim --reps 1 --only load --side hvsim)
  *
+ * Rows that time their own rounds (bench/rows_exit.c: #DB, single-step, QEMU)
+ * ignore --side; profile one side of them by function instead:
+ *   valgrind --tool=callgrind --trace-children=no --toggle-collect=hv_run \
+ *       bench_hvsim --reps 1 --quick --only db_floor     (raw side: raw_db_run)
+ * Their guests are assembled when the row starts, and under valgrind hvsim's
+ * assembler sandbox fails to start `as` ("it could not be started"): fill
+ * the assembler cache first, natively, with the environment Debian's
+ * valgrind script gives its child (it sets LD_LIBRARY_PATH=/usr/lib/debug,
+ * which is part of the cache key, sim/loader/asm_cache.c):
+ *   LD_LIBRARY_PATH=/usr/lib/debug bench_hvsim --reps 1 --quick --only db_floor,ss_floor
+ *
  * Times are CPU seconds of this process (bench_cpu).  A round runs raw
  * Unicorn, hvsim and (overhead rows) hvsim's baseline one after the other,
  * alternating which side goes first; the table gives the medians over the

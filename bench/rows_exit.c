@@ -18,6 +18,16 @@
  *   ss_idt             single-step (TF) through a loop, every trap delivered
  *                      through the IDT to an IRET-only handler; against QEMU
  *                      TCG (target: at least as fast)
+ *   db_floor, ss_floor the same guests on raw Unicorn delivering from hooks
+ *                      with the least work (below).  The single-step floor
+ *                      takes Unicorn's own TF trap (UC_HOOK_INTR); keeping TF
+ *                      from Unicorn and delivering each trap from a code hook
+ *                      at the next instruction instead measured 5-12 % cheaper
+ *                      (143 against 157-162 ns per trap, same IRET hook, own
+ *                      memory; a stand-alone raw Unicorn 2.0.1 loop of the
+ *                      same shape, branch dbfast); a count-limited
+ *                      uc_emu_start per instruction, the other way 2.0.1
+ *                      offers, cost ~7.4 us per trap there
  *   check_cold/warm    `hvsim check` over every bundled scenario, with an
  *                      empty assembler cache and then with the cache filled
  *
@@ -391,12 +401,15 @@ static double qemu_run(const char *qemu, const char *image, char *why, size_t n)
  * Unicorn never delivers through the IDT (unicorn-facts §1), so a Unicorn-
  * based machine does it from hooks, as hvsim does; here with the fewest API
  * calls the semantics allow: per event one batch register read, the IDT
- * register and gate, one frame write, one batch register write (the RIP
- * write leaves the translated block); per IRET one batch read, one frame
- * read, one batch write.  MOV DR is skipped (a guest MOV DR7 arming an
- * execute breakpoint crashes 2.0.1, unicorn-facts §1), the execute
- * breakpoint is a code hook on its address, RF is a flag.  No breakpoint
- * bookkeeping, no DR6, no oracle: a floor, not a machine. */
+ * register, one batch register write (the RIP write leaves the translated
+ * block); per IRET one single read, one batch write.  Guest memory is the
+ * machine's own buffer (uc_mem_map_ptr, as hvsim's engine maps it): the
+ * gate and the frame are plain memory accesses, not uc_mem_read /
+ * uc_mem_write (~370 and ~340 host instructions each; with them this floor
+ * was ~80 ns higher per event, above QEMU TCG).  MOV DR is skipped (a guest
+ * MOV DR7 arming an execute breakpoint crashes 2.0.1, unicorn-facts §1),
+ * the execute breakpoint is a code hook on its address, RF is a flag.  No
+ * breakpoint bookkeeping, no DR6, no oracle: a floor, not a machine. */
 
 struct raw_db {
 	uint64_t target, iret;       /* breakpoint address (0: single-step), the IRET */
@@ -404,7 +417,15 @@ struct raw_db {
 	bool rf;                     /* RF: the next hit of `target` is suppressed */
 	unsigned long long events;
 	bool bad;
+	uint8_t *mem;                /* the guest's memory (uc_mem_map_ptr at DB_BASE) */
+	uint64_t size;               /* its size */
 };
+
+/* The n bytes at guest address a inside r->mem, or NULL. */
+static uint8_t *raw_ptr(struct raw_db *r, uint64_t a, uint64_t n)
+{
+	return a >= DB_BASE && a - DB_BASE <= r->size && n <= r->size - (a - DB_BASE) ? r->mem + (a - DB_BASE) : NULL;
+}
 
 static void raw_deliver(uc_engine *uc, struct raw_db *r, bool fault)
 {
@@ -417,14 +438,15 @@ static void raw_deliver(uc_engine *uc, struct raw_db *r, bool fault)
 	uc_x86_mmr idtr;
 	memset(&idtr, 0, sizeof(idtr));
 	uc_reg_read(uc, UC_X86_REG_IDTR, &idtr);
-	uint8_t g[8];
 	uint32_t frame[3] = { v[0], cs, v[2] & ~(1u << 16) };   /* EIP, CS, EFLAGS (RF = 0 for #DB) */
-	if (uc_mem_read(uc, idtr.base + 8, g, 8) != UC_ERR_OK ||
-	    uc_mem_write(uc, v[1] - 12, frame, 12) != UC_ERR_OK) {
+	const uint8_t *g = raw_ptr(r, idtr.base + 8, 8);
+	uint8_t *sp = raw_ptr(r, (uint32_t)(v[1] - 12), 12);
+	if (!g || !sp) {
 		r->bad = true;
 		uc_emu_stop(uc);
 		return;
 	}
+	memcpy(sp, frame, 12);
 	(void)fault;
 	uint32_t w[3] = { (uint32_t)(g[0] | g[1] << 8 | g[6] << 16 | g[7] << 24), v[1] - 12,
 			  v[2] & ~((1u << 8) | (1u << 9) | (1u << 14) | (1u << 16)) };   /* clear TF, IF, NT, RF */
@@ -441,11 +463,13 @@ static void raw_db_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		int ids[3] = { UC_X86_REG_EIP, UC_X86_REG_ESP, UC_X86_REG_EFLAGS };
 		uint32_t esp = 0, f[3];
 		uc_reg_read(uc, UC_X86_REG_ESP, &esp);
-		if (uc_mem_read(uc, esp, f, 12) != UC_ERR_OK) {
+		const uint8_t *p = raw_ptr(r, esp, 12);
+		if (!p) {
 			r->bad = true;
 			uc_emu_stop(uc);
 			return;
 		}
+		memcpy(f, p, 12);
 		r->rf = (f[2] >> 16) & 1;
 		uint32_t w[3] = { f[0], esp + 12, f[2] & ~(1u << 16) };
 		void *pw[3] = { &w[0], &w[1], &w[2] };
@@ -489,10 +513,14 @@ __attribute__((noinline)) static double raw_db_run(const struct scenario *sc, bo
 	uc_engine *uc;
 	uc_hook h[6];
 	double t0 = bench_cpu();
-	uint64_t size = (sc->guest.code.size + 0xFFF) & ~0xFFFull;
+	r.size = (sc->guest.code.size + 0xFFF) & ~0xFFFull;
+	r.mem = aligned_alloc(4096, r.size);
+	if (!r.mem)
+		bench_die("raw #DB", "out of memory");
+	memset(r.mem, 0, r.size);
+	memcpy(r.mem, sc->guest.code.bytes, sc->guest.code.size);
 	if (uc_open(UC_ARCH_X86, UC_MODE_32, &uc) != UC_ERR_OK ||
-	    uc_mem_map(uc, DB_BASE, size, UC_PROT_ALL) != UC_ERR_OK ||
-	    uc_mem_write(uc, DB_BASE, sc->guest.code.bytes, sc->guest.code.size) != UC_ERR_OK)
+	    uc_mem_map_ptr(uc, DB_BASE, r.size, UC_PROT_ALL, r.mem) != UC_ERR_OK)
 		bench_die("raw #DB", "cannot set up Unicorn");
 	unsigned nh = 0;
 	uc_hook_add(uc, &h[nh++], UC_HOOK_CODE, (void *)raw_db_code, &r, r.iret, r.iret);
@@ -510,6 +538,7 @@ __attribute__((noinline)) static double raw_db_run(const struct scenario *sc, bo
 	uc_reg_write(uc, UC_X86_REG_ESP, &esp);
 	uc_err e = uc_emu_start(uc, DB_BASE, hlt - 1, 0, 0);     /* the HLT before `handler` */
 	uc_close(uc);
+	free(r.mem);
 	double t = bench_cpu() - t0;
 	if (getenv("BENCH_DEBUG"))
 		fprintf(stderr, "raw: err %d bad %d events %llu/%llu\n", e, r.bad, r.events, (unsigned long long)events);
@@ -702,12 +731,13 @@ static const struct bench_target targets[] = {
 	{ "db", "#DB through the IDT and single-step at least as fast as QEMU TCG on the same guest" },
 };
 
-/* Why the #DB rows miss their target on Unicorn 2.0.1. */
-#define DB_NOTE                                                                                         \
-	"Unicorn 2.0.1 has no IDT delivery: a machine on it delivers from hooks, leaving translated code "  \
-	"twice per event (the trap, then the IRET); the floor rows below time the cheapest such delivery " \
-	"of the same guest (batch reads, one frame write, one batch write), the limit of any machine on "  \
-	"Unicorn, to set beside QEMU TCG in the same run"
+/* What limits the #DB rows on Unicorn 2.0.1. */
+#define DB_NOTE                                                                                          \
+	"Unicorn 2.0.1 has no IDT delivery: a machine on it delivers from hooks, leaving translated code "   \
+	"twice per event (the trap, then the IRET); the floor rows below time the cheapest such delivery "  \
+	"of the same guest (one batch register read and write per hook, gate and frame in the machine's "   \
+	"own memory), the limit of any machine on Unicorn; what lies between that floor and hvsim is "      \
+	"hvsim's own work per event (the #DB oracle over both DR views, instruction and cycle counts)"
 
 static const struct bench_row rows[] = {
 	{ "out_vmx", "OUT exit, VMX, KVM's full path [raw: hook+RIP]", "exits", BENCH_RATE, 6e6, NULL,

@@ -194,9 +194,12 @@ unsigned dr_armed_exec(uint64_t dr7)
 {
 	if (!(dr7 & 0xFF))
 		return 0;
-	/* enabled, R/Wn = 00 and LENn = 00 */
-	return slots_enabled(dr7) & ~(slot_bits(dr7, 0) | slot_bits(dr7, 1) | slot_bits(dr7, 2) |
-				      slot_bits(dr7, 3)) & 0xF;
+	/* enabled, R/Wn = 00 and LENn = 00: bit 4i of `any` is the OR of
+	 * slot i's four field bits (16 + 4i .. 19 + 4i) */
+	unsigned f = (unsigned)(dr7 >> 16) & 0xFFFF;
+	unsigned any = (f | (f >> 1) | (f >> 2) | (f >> 3)) & 0x1111;
+	any = (any & 1) | ((any >> 3) & 2) | ((any >> 6) & 4) | ((any >> 9) & 8);
+	return slots_enabled(dr7) & ~any & 0xF;
 }
 
 bool msr_write_faults(uint32_t msr, uint64_t val)

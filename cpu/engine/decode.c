@@ -8,6 +8,7 @@
  * Decoding is cached per block address (unicorn-facts §3: a cached lookup is
  * ~2 ns against 0.3-0.5 us for a decode). */
 #include "cpu/engine/engine_int.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -556,6 +557,29 @@ void poison_scan(struct engine *e, uint64_t addr, uint64_t n)
 		poison_apply(e);
 }
 
+/* Byte classes of poison_smc_hook, one table lookup per stored byte
+ * instead of poison_modrm and poison_prefix (every guest store into a run
+ * that has run code comes here): PC_PAIR = FF or a ModRM byte of FF /3 or
+ * FF /5 with mod = 11 (poison_modrm), PC_PREFIX = a legacy prefix
+ * (poison_prefix in both modes), PC_REX = 40-4F (a prefix in 64-bit mode
+ * only).  Built once, from those two functions. */
+enum { PC_PAIR = 1, PC_PREFIX = 2, PC_REX = 4 };
+static uint8_t poison_class[256];
+static pthread_once_t poison_class_once = PTHREAD_ONCE_INIT;
+
+static void poison_class_build(void)
+{
+	for (unsigned b = 0; b < 256; b++)
+		poison_class[b] = (uint8_t)((b == 0xFF || poison_modrm((uint8_t)b) ? PC_PAIR : 0) |
+					    (poison_prefix(32, (uint8_t)b) ? PC_PREFIX : 0) |
+					    (!poison_prefix(32, (uint8_t)b) && poison_prefix(64, (uint8_t)b) ? PC_REX : 0));
+}
+
+void poison_class_init(void)
+{
+	pthread_once(&poison_class_once, poison_class_build);
+}
+
 /* Guest stores.  A store can create a poison start only by writing the FF
  * byte or the ModRM byte of a pair, or a prefix byte in front of an
  * existing pair; anything else returns after a few compares (a store to
@@ -585,9 +609,9 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 	uint64_t v = (uint64_t)value;
 	bool pair = false, prefix = false;
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t b = (uint8_t)(v >> (8 * i));
-		pair |= b == 0xFF || poison_modrm(b);
-		prefix |= poison_prefix(e->mode, b);
+		unsigned c = poison_class[(uint8_t)(v >> (8 * i))];
+		pair |= (c & PC_PAIR) != 0;
+		prefix |= (c & (e->mode == 64 ? PC_PREFIX | PC_REX : PC_PREFIX)) != 0;
 	}
 	if (!pair) {
 		if (!prefix || !e->npoison)

@@ -211,6 +211,10 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 			 "gates without IST)", vector, (e->mode == 64 && (g[4] & 7)) ? " or uses IST" : "");
 		return true;
 	}
+	/* CS (the CPL), RSP and RFLAGS, all read below: one batch instead of
+	 * three single reads when the hook has not fetched them yet (an
+	 * execute breakpoint's code hook; issue 16 "no redundant reads") */
+	engine_prefetch(e, RC_BIT(RC_CS) | RC_BIT(RC_FLAGS) | RC_BIT(4));
 	int cpl = engine_cpl(e), new_cpl = cpl;
 	uint16_t gsel = (uint16_t)(g[2] | g[3] << 8);
 	if (soft && cpl > ((attr >> 5) & 3)) {

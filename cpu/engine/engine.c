@@ -327,6 +327,7 @@ struct engine *engine_new(struct cpu *cpu, int mode, bool host, char *err, size_
 	uc_hook_add(e->uc, &e->h_block, UC_HOOK_BLOCK, (void *)engine_block_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_intr, UC_HOOK_INTR, (void *)engine_intr_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_invalid, UC_HOOK_INSN_INVALID, (void *)engine_invalid_hook, e, 1, 0);
+	poison_class_init();
 	memhooks_add(e, &e->h_smc, UC_HOOK_MEM_WRITE, (void *)poison_smc_hook, e, 1, 0);
 	uc_hook_add(e->uc, &e->h_unmapped, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
 		    (void *)engine_unmapped_hook, e, 1, 0);

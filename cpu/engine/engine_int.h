@@ -385,6 +385,8 @@ void poison_scan(struct engine *e, uint64_t addr, uint64_t n);   /* after [addr,
 int poison_enable_exec(struct engine *e, unsigned map);            /* first fetch from run `map` */
 bool poison_at(const struct engine *e, uint64_t addr);
 void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user);
+/* Build poison_smc_hook's byte-class table (once per process; engine_new). */
+void poison_class_init(void);
 
 /* memhooks.c */
 void bp_hooks_update(struct engine *e);           /* install the hooks the DRs need */

@@ -158,8 +158,19 @@ static void raise_db(struct engine *e, uint64_t payload, bool fault, unsigned hw
 
 /* ---- breakpoint checks ------------------------------------------------------ */
 
+/* No slot of this DR7 can be a data breakpoint: none enabled (L0-3/G0-3,
+ * bits 7:0), or no R/Wn with bit 0 set (01 write, 11 read/write; bits 16,
+ * 20, 24, 28).  A superset test of dr_armed_data() == 0, inline: every
+ * exception frame and IRET checks its stack accesses (push_frame). */
+static inline bool no_data_slot(uint64_t dr7)
+{
+	return !(dr7 & 0xFF) || !(dr7 & 0x11110000ull);
+}
+
 void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool write)
 {
+	if (no_data_slot(e->cpu->dr[7]) && no_data_slot(e->ideal->dr[7]))
+		return;
 	unsigned hw = dr_match_data(e->cpu->dr, addr, size, write);
 	unsigned id = dr_match_data(e->ideal->dr, addr, size, write);
 	if (hw | id) {
@@ -1052,8 +1063,21 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	struct engine *e = user;
 	struct block *b = e->last_blk;
 	if (__builtin_expect(!b || b->addr != addr || b->size != size || e->insns >= e->next_event, 0)) {
-		block_hook_full(e, uc, addr, size);
-		return;
+		/* The other block of a two-block loop (alt_blk: a #DB's block and
+		 * its handler's, an exit's block and the rest after it) takes the
+		 * same path once the lazy charges of last_blk are flushed, when
+		 * block_hook_full would do nothing more for it: nothing due
+		 * (next_event), no fast-load retranslation pending or planned
+		 * for either block (dance_at, memhooks_dance_later). */
+		struct block *a = e->alt_blk;
+		if (!b || !a || a->addr != addr || a->size != size || e->insns >= e->next_event || e->wr_off ||
+		    memhooks_dance_later(a) || e->dance_at != UINT64_MAX) {
+			block_hook_full(e, uc, addr, size);
+			return;
+		}
+		engine_flush_charges(e);
+		e->alt_blk = b;
+		e->last_blk = b = a;
 	}
 	e->done = false;
 	e->blk_seq++;
