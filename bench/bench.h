@@ -105,6 +105,7 @@ struct bench_rows {
 double bench_now(void);                           /* CLOCK_MONOTONIC seconds */
 double bench_cpu(void);                           /* CPU seconds of this process (bench_hvsim.c) */
 double bench_median(double *v, int n);            /* sorts v */
+int bench_hvsim_bin(char *buf, size_t n);         /* $HVSIM or the hvsim next to this executable; 0 if executable */
 void bench_die(const char *what, const char *msg) __attribute__((noreturn));
 /* legacy.c: figures (a)-(e) of before issue 16; `which` holds the letters.
  * Returns the number of missed targets. */

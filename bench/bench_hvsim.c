@@ -82,6 +82,27 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The hvsim binary: $HVSIM, or `hvsim` next to this executable. */
+int bench_hvsim_bin(char *buf, size_t n)
+{
+	const char *h = getenv("HVSIM");
+	if (h && *h) {
+		snprintf(buf, n, "%s", h);
+		return access(buf, X_OK);
+	}
+	char self[4096];
+	ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (l <= 0)
+		return -1;
+	self[l] = 0;
+	char *slash = strrchr(self, '/');
+	if (!slash || (size_t)(slash - self) + sizeof("/hvsim") > n)
+		return -1;
+	memcpy(buf, self, (size_t)(slash - self));
+	memcpy(buf + (slash - self), "/hvsim", sizeof("/hvsim"));
+	return access(buf, X_OK);
+}
+
 double bench_median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);

@@ -202,29 +202,6 @@ static void bench_b(struct figures *f, unsigned long long iters)
 	scenario_free(sc);
 }
 
-/* The hvsim binary: $HVSIM, or `hvsim` next to this executable. */
-static int hvsim_path(char *buf, size_t n)
-{
-	const char *h = getenv("HVSIM");
-	if (h && *h) {
-		snprintf(buf, n, "%s", h);
-		return access(buf, X_OK);
-	}
-	char self[4096];
-	ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (l <= 0)
-		return -1;
-	self[l] = 0;
-	char *slash = strrchr(self, '/');
-	if (!slash)
-		return -1;
-	if ((size_t)(slash - self) + sizeof("/hvsim") > n)
-		return -1;
-	memcpy(buf, self, (size_t)(slash - self));
-	memcpy(buf + (slash - self), "/hvsim", sizeof("/hvsim"));
-	return access(buf, X_OK);
-}
-
 static int spawn_quiet(char *const argv[])
 {
 	fflush(NULL);
@@ -252,7 +229,7 @@ static void bench_c_cli(struct figures *f, char **files, unsigned nfiles, unsign
 {
 	char h[4096], js[16];
 	f->cli_s = -1;
-	if (hvsim_path(h, sizeof(h))) {
+	if (bench_hvsim_bin(h, sizeof(h))) {
 		snprintf(f->cli_note, sizeof(f->cli_note), "no hvsim binary (set HVSIM)");
 		return;
 	}

@@ -625,27 +625,6 @@ static int exit_round_ss_floor(const struct bench_opts *o, struct bench_sample *
 
 /* ---- hvsim check, cold and warm ---------------------------------------------------- */
 
-/* The hvsim binary: $HVSIM, or `hvsim` next to this executable. */
-static int hvsim_bin(char *buf, size_t n)
-{
-	const char *h = getenv("HVSIM");
-	if (h && *h) {
-		snprintf(buf, n, "%s", h);
-		return access(buf, X_OK);
-	}
-	char self[4096];
-	ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (l <= 0)
-		return -1;
-	self[l] = 0;
-	char *slash = strrchr(self, '/');
-	if (!slash || (size_t)(slash - self) + sizeof("/hvsim") > n)
-		return -1;
-	memcpy(buf, self, (size_t)(slash - self));
-	memcpy(buf + (slash - self), "/hvsim", sizeof("/hvsim"));
-	return access(buf, X_OK);
-}
-
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st;
@@ -697,7 +676,7 @@ static int exit_round_check(const struct bench_opts *o, struct bench_sample *s, 
 {
 	(void)o;
 	char hvsim[4096], pat[2][4200], cache[4096];
-	if (hvsim_bin(hvsim, sizeof(hvsim))) {
+	if (bench_hvsim_bin(hvsim, sizeof(hvsim))) {
 		snprintf(why, n, "skipped: no hvsim binary next to bench_hvsim (set HVSIM)");
 		return 1;
 	}
