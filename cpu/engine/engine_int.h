@@ -150,6 +150,8 @@ struct engine {
 	struct block *blk;          /* block being executed */
 	struct block *last_blk;     /* last block seen by the block hook (lookup cache) */
 	struct block *alt_blk;      /* the one before it (lookup cache) */
+	struct block *alt2_blk;     /* and the one before that (lookup cache: a single-stepped
+	                             * two-instruction loop and its handler cycle through three) */
 
 	/* Unicorn 2.0.1 aborts the process when it translates FF /3 or FF /5
 	 * with a register operand (decode.c, "poison"): every address where

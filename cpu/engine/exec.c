@@ -975,8 +975,14 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 	if (!b || b->addr != addr || b->size != size) {
 		bool fresh = false;
 		b = e->alt_blk;
-		if (!b || b->addr != addr || b->size != size)
-			b = block_get(e, addr, size, &fresh);
+		if (b && b->addr == addr && b->size == size) {
+			/* last_blk and alt_blk swap; alt2_blk stays */
+		} else {
+			b = e->alt2_blk;
+			if (!b || b->addr != addr || b->size != size)
+				b = block_get(e, addr, size, &fresh);
+			e->alt2_blk = e->alt_blk;
+		}
 		if (fresh) {
 			/* New sites were hooked: this block was translated without
 			 * them (unicorn-facts §2.1 UC_HOOK_BLOCK): drop it and
@@ -1070,12 +1076,17 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		 * (next_event), no fast-load retranslation pending or planned
 		 * for either block (dance_at, memhooks_dance_later). */
 		struct block *a = e->alt_blk;
+		bool second = !a || a->addr != addr || a->size != size;
+		if (second)
+			a = e->alt2_blk;     /* a cycle of three (single-step: two instructions, the handler) */
 		if (!b || !a || a->addr != addr || a->size != size || e->insns >= e->next_event || e->wr_off ||
 		    memhooks_dance_later(a) || e->dance_at != UINT64_MAX) {
 			block_hook_full(e, uc, addr, size);
 			return;
 		}
 		engine_flush_charges(e);
+		if (second)
+			e->alt2_blk = e->alt_blk;
 		e->alt_blk = b;
 		e->last_blk = b = a;
 	}
