@@ -252,6 +252,14 @@ struct engine {
 		uint8_t slots[RC_NSLOTS];     /* their slots */
 	} rc_b[2];
 	uint64_t rc_rip;            /* RIP/EIP read by the last rc_fill_rip */
+	/* The slots a callback's final RIP write left equal to Unicorn's
+	 * registers (hook_exit), for the code hook at that RIP if no guest
+	 * instruction runs before it: the first instruction of the next block
+	 * entered, e.g. a single-step handler's IRET (code_boundary_cb).  Any
+	 * other rc_drop forgets them. */
+	uint32_t rc_kept;           /* slots (0: none) */
+	uint64_t rc_kept_seq;       /* blk_seq at that write */
+	uint64_t rc_kept_rip;       /* the RIP written */
 	uint32_t in_value;          /* what the next native IN puts into AL/AX/EAX (in_hook) */
 	uc_hook h_in, h_cpuid;      /* UC_HOOK_INSN for IN and CPUID (continue_in_block) */
 
@@ -319,6 +327,7 @@ static inline void rc_drop(struct engine *e)
 	if (e->rc_dirty)
 		rc_flush(e, NULL);
 	e->rc_valid = 0;
+	e->rc_kept = 0;
 }
 
 /* RFLAGS as Unicorn holds it.  Unicorn 2.0.1 in UC_MODE_32 ignores

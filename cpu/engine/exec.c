@@ -725,7 +725,20 @@ static void hook_exit(struct engine *e, uint64_t addr, uint64_t first_not_execut
 		engine_leave_block(e, first_not_executed);
 		uint64_t v = e->cur_rip;
 		rc_flush(e, &v);                 /* the registers the hook changed, and RIP */
+		/* what the cache holds is now Unicorn's (struct engine, rc_kept) */
+		e->rc_kept = e->rc_valid;
+		e->rc_kept_seq = e->blk_seq;
+		e->rc_kept_rip = v;
 	}
+}
+
+/* End of a callback: rc_drop, but the slots hook_exit's RIP write left
+ * current stay known for the next code boundary (rc_kept). */
+static inline void rc_drop_keep(struct engine *e)
+{
+	uint32_t kept = e->rc_dirty ? 0 : e->rc_kept;
+	rc_drop(e);
+	e->rc_kept = kept;
 }
 
 static inline bool over_budget(const struct engine *e)
@@ -861,10 +874,31 @@ static void code_boundary(struct engine *e, uint64_t addr)
  * change seen yet in this callback (continue_in_block). */
 static void code_boundary_cb(struct engine *e, uint64_t addr)
 {
+	uint32_t kept = e->rc_kept;
 	rc_drop(e);
+	/* Right after the RIP write of the last callback (hook_exit): the
+	 * first instruction of the one block entered since, so no guest
+	 * instruction ran and the registers it left are still Unicorn's
+	 * (issue 16: no redundant reads; a single-step handler's IRET reads
+	 * the RSP and RFLAGS the delivery wrote). */
+	if (kept && e->blk_seq == e->rc_kept_seq + 1 && addr == e->rc_kept_rip && e->blk && e->blk->addr == addr) {
+		e->rc_valid = kept;
+#ifdef HVSIM_RC_CHECK
+		for (uint32_t m = kept; m; m &= m - 1) {
+			unsigned s = (unsigned)__builtin_ctz(m);
+			uint64_t v = e->rc_val[s];
+			e->rc_valid &= ~(1u << s);
+			if (rc_fill(e, s) != v) {
+				fprintf(stderr, "rc_kept slot %u: 0x%llx, Unicorn 0x%llx\n", s,
+					(unsigned long long)v, (unsigned long long)e->rc_val[s]);
+				abort();
+			}
+		}
+#endif
+	}
 	e->rc_unsafe = false;
 	code_boundary(e, addr);
-	rc_drop(e);
+	rc_drop_keep(e);
 }
 
 void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
@@ -1106,7 +1140,7 @@ void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 	engine_flush_charges(e);
 	rc_drop(e);
 	intr_hook(e, uc, intno);
-	rc_drop(e);
+	rc_drop_keep(e);
 }
 
 static void intr_hook(struct engine *e, uc_engine *uc, uint32_t intno)
