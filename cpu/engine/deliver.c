@@ -215,7 +215,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	 * three single reads when the hook has not fetched them yet (an
 	 * execute breakpoint's code hook; issue 16 "no redundant reads") */
 	engine_prefetch(e, RC_BIT(RC_CS) | RC_BIT(RC_FLAGS) | RC_BIT(4));
-	int cpl = engine_cpl(e), new_cpl = cpl;
+	int cpl = rc_cpl(e), new_cpl = cpl;
 	uint16_t gsel = (uint16_t)(g[2] | g[3] << 8);
 	if (soft && cpl > ((attr >> 5) & 3)) {
 		/* INT n above the gate's DPL: #GP with the IDT vector as error code
@@ -236,7 +236,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	uint64_t rip = e->cur_rip, fl = 0, sp = 0;
 	uint16_t cs = 0, ss = 0;
 	fl = uc_flags_read(e);
-	sp = engine_gpr(e, 4);
+	sp = rc_gpr(e, 4);
 	cs = (uint16_t)rc_get(e, RC_CS);
 	if (e->mode == 64 || new_cpl != cpl)   /* SS is pushed only then */
 		ss = get_ss(e);
@@ -281,7 +281,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	if (intr_gate)
 		fl &= ~RF_IF;
 	uc_flags_write(e, fl);
-	engine_set_gpr(e, 4, sp);
+	rc_set_gpr(e, 4, sp);
 	if (new_cpl != cpl) {
 		set_sel(e, UC_X86_REG_CS, (uint16_t)((gsel & ~3u) | (unsigned)new_cpl));
 		/* 64-bit: a null SS with RPL = new CPL (6.14.4); 32-bit: TSS.SS0 */
@@ -298,7 +298,7 @@ int emulate_iret(struct engine *e, const struct insn_info *ii)
 {
 	uint64_t sp = 0, rip = 0, cs = 0, fl = 0, nsp = 0, ss = 0;
 	unsigned w = (e->mode == 64 && ii->rex_w) ? 8 : 4;
-	sp = engine_gpr(e, 4);
+	sp = rc_gpr(e, 4);
 	if (e->mode == 32)
 		sp &= 0xFFFFFFFFull;
 	uint64_t f[3] = { 0, 0, 0 };      /* RIP, CS, RFLAGS; then RSP, SS */
@@ -306,7 +306,7 @@ int emulate_iret(struct engine *e, const struct insn_info *ii)
 	rip = f[0];
 	cs = f[1];
 	fl = f[2];
-	int cpl = engine_cpl(e), rpl = (int)(cs & 3);
+	int cpl = rc_cpl(e), rpl = (int)(cs & 3);
 	/* 64-bit mode IRET always pops SS:RSP; a 32-bit IRET to an outer level
 	 * pops SS:ESP ("RETURN-TO-OUTER-PRIVILEGE-LEVEL") */
 	bool pop_ss = e->mode == 64 || rpl > cpl;
@@ -341,7 +341,7 @@ int emulate_iret(struct engine *e, const struct insn_info *ii)
 		mask &= ~RF_IF;
 	fl = (cur & ~mask) | (fl & mask) | 2;
 	uc_flags_write(e, fl);
-	engine_set_gpr(e, 4, sp);
+	rc_set_gpr(e, 4, sp);
 	if (rpl > cpl) {
 		set_sel(e, UC_X86_REG_CS, (uint16_t)cs);
 		set_sel(e, UC_X86_REG_SS, (uint16_t)ss);
@@ -427,7 +427,7 @@ int emulate_sysret(struct engine *e, const struct insn_info *ii)
 		return e->amd ? -1 : 6;
 	if (!(e->efer & EFER_SCE))
 		return 6;
-	if (engine_cpl(e) != 0)
+	if (rc_cpl(e) != 0)
 		return 13;
 	if (!ii->rex_w)
 		return -1;

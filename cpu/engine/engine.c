@@ -171,14 +171,14 @@ uint64_t engine_gpr(struct engine *e, int gpr)
 {
 	if (gpr < 0 || gpr > 15)
 		return 0;
-	return rc_get(e, (unsigned)gpr);
+	return rc_gpr(e, (unsigned)gpr);
 }
 
 void engine_set_gpr(struct engine *e, int gpr, uint64_t v)
 {
 	if (gpr < 0 || gpr > 15)
 		return;
-	rc_put(e, (unsigned)gpr, e->mode == 32 ? (v & 0xFFFFFFFFull) : v);
+	rc_set_gpr(e, (unsigned)gpr, v);
 }
 
 uint64_t engine_rip(struct engine *e) { return e->cur_rip; }
@@ -257,7 +257,7 @@ void engine_set_sel(struct engine *e, int reg, uint16_t sel)
 
 int engine_cpl(struct engine *e)
 {
-	return (int)(rc_get(e, RC_CS) & 3);
+	return rc_cpl(e);
 }
 
 int engine_reg_by_name(struct engine *e, const char *name, uint64_t val)

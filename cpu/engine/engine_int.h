@@ -310,6 +310,21 @@ static inline void rc_put(struct engine *e, unsigned slot, uint64_t v)
 		return;
 	rc_store(e, slot, v);
 }
+/* GPR n (0-15) and the CPL through the cache, as engine_gpr, engine_set_gpr
+ * and engine_cpl (engine.c) give them; inline for the exception frame and
+ * IRET (deliver.c). */
+static inline uint64_t rc_gpr(struct engine *e, unsigned n)
+{
+	return rc_get(e, n);
+}
+static inline void rc_set_gpr(struct engine *e, unsigned n, uint64_t v)
+{
+	rc_put(e, n, e->mode == 32 ? (v & 0xFFFFFFFFull) : v);
+}
+static inline int rc_cpl(struct engine *e)
+{
+	return (int)(rc_get(e, RC_CS) & 3);
+}
 /* engine_prefetch of `mask` with RIP/EIP read in the same batch (into *rip). */
 void rc_fill_rip(struct engine *e, uint32_t mask, uint64_t *rip);
 /* Write guest memory as uc_mem_write does (no poison scan: engine_mem_write
@@ -449,8 +464,24 @@ void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user);
 bool engine_invalid_hook(uc_engine *uc, void *user);
 bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user);
 
+/* exec.c: a data-breakpoint check of an access (pending traps).  The test
+ * that no DR7 of either view can match (none enabled, bits 7:0, or no R/Wn
+ * with bit 0 set, bits 16, 20, 24, 28: a superset test of dr_armed_data()
+ * == 0) is inline: every exception frame and IRET checks its stack
+ * accesses (deliver.c push_frame, pop_frame). */
+void engine_check_data_slow(struct engine *e, uint64_t addr, unsigned size, bool write);
+static inline bool dr7_no_data_slot(uint64_t dr7)
+{
+	return !(dr7 & 0xFF) || !(dr7 & 0x11110000ull);
+}
+static inline void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool write)
+{
+	if (dr7_no_data_slot(e->cpu->dr[7]) && dr7_no_data_slot(e->ideal->dr[7]))
+		return;
+	engine_check_data_slow(e, addr, size, write);
+}
+
 /* engine.c */
-void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool write);
 void engine_leave_block(struct engine *e, uint64_t first_not_executed);
 void engine_stop_no_idt(struct engine *e, int vector, uint64_t rip);
 void db_log_public(struct engine *e, uint64_t rip, unsigned hw, unsigned ideal, enum db_outcome out, const char *cause);

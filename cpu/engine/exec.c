@@ -158,19 +158,8 @@ static void raise_db(struct engine *e, uint64_t payload, bool fault, unsigned hw
 
 /* ---- breakpoint checks ------------------------------------------------------ */
 
-/* No slot of this DR7 can be a data breakpoint: none enabled (L0-3/G0-3,
- * bits 7:0), or no R/Wn with bit 0 set (01 write, 11 read/write; bits 16,
- * 20, 24, 28).  A superset test of dr_armed_data() == 0, inline: every
- * exception frame and IRET checks its stack accesses (push_frame). */
-static inline bool no_data_slot(uint64_t dr7)
+void engine_check_data_slow(struct engine *e, uint64_t addr, unsigned size, bool write)
 {
-	return !(dr7 & 0xFF) || !(dr7 & 0x11110000ull);
-}
-
-void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool write)
-{
-	if (no_data_slot(e->cpu->dr[7]) && no_data_slot(e->ideal->dr[7]))
-		return;
 	unsigned hw = dr_match_data(e->cpu->dr, addr, size, write);
 	unsigned id = dr_match_data(e->ideal->dr, addr, size, write);
 	if (hw | id) {
@@ -969,8 +958,17 @@ void engine_flush_charges_slow(struct engine *e)
 		v = UINT64_MAX;
 	cpu_sat_add(e->cpu, &e->cpu->st.cycles_guest, v);
 	cpu_sat_add(e->cpu, &e->cpu->st.cycles_total, v);
+	uint64_t *c = &e->cpu->cost_n[COSTI_insn_alu];   /* insn.alu .. insn.other */
+	if (n == 1) {          /* a block left after one run (a loop of blocks, single-step) */
+		c[0] += b->ncls[0];
+		c[1] += b->ncls[1];
+		c[2] += b->ncls[2];
+		c[3] += b->ncls[3];
+		c[4] += b->ncls[4];
+		return;
+	}
 	for (unsigned k = 0; k < 5; k++)
-		e->cpu->cost_n[COSTI_insn_alu + k] += n * b->ncls[k];
+		c[k] += n * b->ncls[k];
 }
 
 void engine_update_next_event(struct engine *e)
