@@ -308,6 +308,18 @@ static inline void rc_put(struct engine *e, unsigned slot, uint64_t v)
 {
 	if (((e->rc_valid >> slot) & 1) && e->rc_val[slot] == v)
 		return;
+	if (slot == RC_FLAGS || slot < 8 || (slot < 16 && e->mode == 64)) {
+		/* rc_store's case of a GPR or RFLAGS (a delivery's and an IRET's
+		 * RSP and RFLAGS), inline: the value as rc_norm leaves it */
+		if (slot == RC_FLAGS || e->mode == 32)
+			v &= 0xFFFFFFFFull;
+		e->rc_val[slot] = v;
+		e->rc_valid |= 1u << slot;
+		e->rc_dirty |= 1u << slot;
+		if (slot == RC_FLAGS)
+			e->rc_unsafe = true;
+		return;
+	}
 	rc_store(e, slot, v);
 }
 /* GPR n (0-15) and the CPL through the cache, as engine_gpr, engine_set_gpr
