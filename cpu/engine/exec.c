@@ -686,6 +686,22 @@ void engine_leave_block(struct engine *e, uint64_t first_not_executed)
 	const struct block *b = e->blk;
 	if (!b)
 		return;
+	if (b->n && first_not_executed <= b->addr) {
+		/* none of it ran (a fault on its first instruction: an execute
+		 * breakpoint at a loop head): the loop below over every
+		 * instruction, summed (b->cost and b->ncls are the sums of icost
+		 * and icls, decode.c; a saturated count stays) */
+		e->insns -= b->n;
+		if (!e->cpu->st.cycles_saturated) {
+			e->cpu->st.cycles_guest -= b->cost;
+			e->cpu->st.cycles_total -= b->cost;
+			uint64_t *c = &e->cpu->cost_n[COSTI_insn_alu];   /* insn.alu .. insn.other */
+			for (unsigned k = 0; k < 5; k++)
+				c[k] -= b->ncls[k];
+		}
+		e->blk = NULL;
+		return;
+	}
 	for (uint32_t i = 0; i < b->n; i++)
 		if (b->iaddr[i] >= first_not_executed) {
 			e->insns--;
