@@ -67,8 +67,10 @@ static bool push_frame(struct engine *e, uint64_t *sp, const uint64_t *v, unsign
 	uint8_t buf[7 * 8];
 	uint64_t total = (uint64_t)n * size;
 	if (*sp >= total && total <= sizeof(buf)) {
+		/* in hvsim's own memory, the frame goes there directly */
+		uint8_t *mem = mem_at(e, *sp - total, total), *dst = mem ? mem : buf;
 		for (unsigned i = 0; i < n; i++) {           /* little-endian */
-			uint8_t *p = buf + (n - 1 - i) * size;
+			uint8_t *p = dst + (n - 1 - i) * size;
 			if (size == 8) {
 				memcpy(p, &v[i], 8);
 			} else {
@@ -76,7 +78,7 @@ static bool push_frame(struct engine *e, uint64_t *sp, const uint64_t *v, unsign
 				memcpy(p, &x, 4);
 			}
 		}
-		if (mem_put(e, *sp - total, buf, total) == 0) {
+		if (mem || mem_put(e, *sp - total, buf, total) == 0) {
 			*sp -= total;
 			engine_check_data(e, *sp, (unsigned)total, true);
 			return true;
@@ -95,14 +97,17 @@ static bool pop_frame(struct engine *e, uint64_t *sp, uint64_t *v, unsigned n, u
 {
 	uint8_t buf[5 * 8];
 	uint64_t total = (uint64_t)n * size;
-	if (total <= sizeof(buf) && *sp + total >= *sp && !engine_mem_read(e, *sp, buf, total)) {
+	const uint8_t *src = total <= sizeof(buf) && *sp + total >= *sp ? mem_at(e, *sp, total) : NULL;
+	if (!src && total <= sizeof(buf) && *sp + total >= *sp && !engine_mem_read(e, *sp, buf, total))
+		src = buf;
+	if (src) {
 		engine_check_data(e, *sp, (unsigned)total, false);
 		for (unsigned i = 0; i < n; i++) {
 			if (size == 8) {
-				memcpy(&v[i], buf + i * 8, 8);
+				memcpy(&v[i], src + i * 8, 8);
 			} else {
 				uint32_t x;
-				memcpy(&x, buf + i * 4, 4);
+				memcpy(&x, src + i * 4, 4);
 				v[i] = x;
 			}
 		}
@@ -190,7 +195,12 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 		return true;
 	}
 	uint8_t g[16];
-	if (engine_mem_read(e, idtr.base + (uint64_t)vector * gsize, g, gsize)) {
+	const uint8_t *gp = mem_at(e, idtr.base + (uint64_t)vector * gsize, gsize);
+	if (gp && gsize == 8)
+		memcpy(g, gp, 8);
+	else if (gp)
+		memcpy(g, gp, 16);
+	else if (engine_mem_read(e, idtr.base + (uint64_t)vector * gsize, g, gsize)) {
 		engine_request_stop(e, STOP_TRIPLE, NULL);
 		snprintf(e->stop_msg, sizeof(e->stop_msg),
 			 "guest IDT at 0x%llx is not mapped (triple fault)", (unsigned long long)idtr.base);

@@ -339,6 +339,19 @@ static inline int rc_cpl(struct engine *e)
 }
 /* engine_prefetch of `mask` with RIP/EIP read in the same batch (into *rip). */
 void rc_fill_rip(struct engine *e, uint32_t mask, uint64_t *rip);
+/* Where the n bytes at guest address addr lie in one run's host buffer
+ * (struct engine maps), or NULL: engine_mem_read and mem_put copy there and
+ * go to Unicorn otherwise.  Inline for the exception frame, the gate and
+ * IRET's frame (deliver.c), which copy fixed sizes. */
+static inline uint8_t *mem_at(const struct engine *e, uint64_t addr, size_t n)
+{
+	for (unsigned i = 0; i < e->nmaps; i++) {
+		uint64_t off = addr - e->maps[i].addr;
+		if (addr >= e->maps[i].addr && off < e->maps[i].size && n <= e->maps[i].size - off)
+			return e->maps[i].ptr + off;
+	}
+	return NULL;
+}
 /* Write guest memory as uc_mem_write does (no poison scan: engine_mem_write
  * adds that): 0, or -1 if part of it is not mapped. */
 int mem_put(struct engine *e, uint64_t addr, const void *buf, size_t n);
