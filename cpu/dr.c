@@ -134,11 +134,14 @@ enum dr_fault dr_mov_check(int n, bool write, uint64_t val, bool cr4_de,
 static inline unsigned slot_rw(uint64_t dr7, int i) { return (unsigned)(dr7 >> (16 + 4 * i)) & 3; }
 static inline unsigned slot_lenbits(uint64_t dr7, int i) { return (unsigned)(dr7 >> (18 + 4 * i)) & 3; }
 
+/* Slot i is an armed instruction breakpoint at rip: DRi = rip, Ln or Gn
+ * set, R/Wn = 00 and LENn = 00 (dr_armed_exec per slot, only for the slots
+ * whose address matches: every hooked fetch asks, issue 16 #DB row). */
 unsigned dr_match_exec(const uint64_t dr[8], uint64_t rip)
 {
-	unsigned hit = 0, m = dr_armed_exec(dr[7]);
-	for (int i = 0; m; i++, m >>= 1)
-		if ((m & 1) && dr[i] == rip)
+	unsigned hit = 0;
+	for (int i = 0; i < 4; i++)
+		if (dr[i] == rip && ((dr[7] >> (2 * i)) & 3) && !((dr[7] >> (16 + 4 * i)) & 0xF))
 			hit |= 1u << i;
 	return hit;
 }

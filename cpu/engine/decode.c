@@ -604,8 +604,10 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 	int m = map_find(e, addr);
 	if (m >= 0 && !e->maps[m].exec && wlo >= e->maps[m].addr && whi <= map_end(e, (unsigned)m))
 		return;                    /* inside one such run: the common case */
-	if (!window_exec(e, wlo, whi))
-		return;
+	/* The stored bytes before the runs around them (window_exec): a store
+	 * of no byte that matters returns either way, and this test is cheaper
+	 * (an exception handler's store into a stack that shares a run with
+	 * code, bench row db_idt) */
 	uint64_t v = (uint64_t)value;
 	bool pair = false, prefix = false;
 	for (unsigned i = 0; i < n; i++) {
@@ -613,9 +615,11 @@ void poison_smc_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 		pair |= (c & PC_PAIR) != 0;
 		prefix |= (c & (e->mode == 64 ? PC_PREFIX | PC_REX : PC_PREFIX)) != 0;
 	}
+	if (!pair && (!prefix || !e->npoison))
+		return;
+	if (!window_exec(e, wlo, whi))
+		return;
 	if (!pair) {
-		if (!prefix || !e->npoison)
-			return;
 		/* a prefix run ending at an existing pair within 14 bytes? */
 		size_t lo = 0, hi = e->npoison;
 		while (lo < hi) {

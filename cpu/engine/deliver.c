@@ -67,8 +67,10 @@ static bool push_frame(struct engine *e, uint64_t *sp, const uint64_t *v, unsign
 	uint8_t buf[7 * 8];
 	uint64_t total = (uint64_t)n * size;
 	if (*sp >= total && total <= sizeof(buf)) {
+		/* in hvsim's own memory, the frame goes there directly */
+		uint8_t *mem = mem_at(e, *sp - total, total), *dst = mem ? mem : buf;
 		for (unsigned i = 0; i < n; i++) {           /* little-endian */
-			uint8_t *p = buf + (n - 1 - i) * size;
+			uint8_t *p = dst + (n - 1 - i) * size;
 			if (size == 8) {
 				memcpy(p, &v[i], 8);
 			} else {
@@ -76,7 +78,7 @@ static bool push_frame(struct engine *e, uint64_t *sp, const uint64_t *v, unsign
 				memcpy(p, &x, 4);
 			}
 		}
-		if (mem_put(e, *sp - total, buf, total) == 0) {
+		if (mem || mem_put(e, *sp - total, buf, total) == 0) {
 			*sp -= total;
 			engine_check_data(e, *sp, (unsigned)total, true);
 			return true;
@@ -95,14 +97,17 @@ static bool pop_frame(struct engine *e, uint64_t *sp, uint64_t *v, unsigned n, u
 {
 	uint8_t buf[5 * 8];
 	uint64_t total = (uint64_t)n * size;
-	if (total <= sizeof(buf) && *sp + total >= *sp && !engine_mem_read(e, *sp, buf, total)) {
+	const uint8_t *src = total <= sizeof(buf) && *sp + total >= *sp ? mem_at(e, *sp, total) : NULL;
+	if (!src && total <= sizeof(buf) && *sp + total >= *sp && !engine_mem_read(e, *sp, buf, total))
+		src = buf;
+	if (src) {
 		engine_check_data(e, *sp, (unsigned)total, false);
 		for (unsigned i = 0; i < n; i++) {
 			if (size == 8) {
-				memcpy(&v[i], buf + i * 8, 8);
+				memcpy(&v[i], src + i * 8, 8);
 			} else {
 				uint32_t x;
-				memcpy(&x, buf + i * 4, 4);
+				memcpy(&x, src + i * 4, 4);
 				v[i] = x;
 			}
 		}
@@ -190,7 +195,12 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 		return true;
 	}
 	uint8_t g[16];
-	if (engine_mem_read(e, idtr.base + (uint64_t)vector * gsize, g, gsize)) {
+	const uint8_t *gp = mem_at(e, idtr.base + (uint64_t)vector * gsize, gsize);
+	if (gp && gsize == 8)
+		memcpy(g, gp, 8);
+	else if (gp)
+		memcpy(g, gp, 16);
+	else if (engine_mem_read(e, idtr.base + (uint64_t)vector * gsize, g, gsize)) {
 		engine_request_stop(e, STOP_TRIPLE, NULL);
 		snprintf(e->stop_msg, sizeof(e->stop_msg),
 			 "guest IDT at 0x%llx is not mapped (triple fault)", (unsigned long long)idtr.base);
@@ -215,7 +225,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	 * three single reads when the hook has not fetched them yet (an
 	 * execute breakpoint's code hook; issue 16 "no redundant reads") */
 	engine_prefetch(e, RC_BIT(RC_CS) | RC_BIT(RC_FLAGS) | RC_BIT(4));
-	int cpl = engine_cpl(e), new_cpl = cpl;
+	int cpl = rc_cpl(e), new_cpl = cpl;
 	uint16_t gsel = (uint16_t)(g[2] | g[3] << 8);
 	if (soft && cpl > ((attr >> 5) & 3)) {
 		/* INT n above the gate's DPL: #GP with the IDT vector as error code
@@ -236,7 +246,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	uint64_t rip = e->cur_rip, fl = 0, sp = 0;
 	uint16_t cs = 0, ss = 0;
 	fl = uc_flags_read(e);
-	sp = engine_gpr(e, 4);
+	sp = rc_gpr(e, 4);
 	cs = (uint16_t)rc_get(e, RC_CS);
 	if (e->mode == 64 || new_cpl != cpl)   /* SS is pushed only then */
 		ss = get_ss(e);
@@ -281,7 +291,7 @@ bool deliver_exception(struct engine *e, int vector, bool fault, bool has_error,
 	if (intr_gate)
 		fl &= ~RF_IF;
 	uc_flags_write(e, fl);
-	engine_set_gpr(e, 4, sp);
+	rc_set_gpr(e, 4, sp);
 	if (new_cpl != cpl) {
 		set_sel(e, UC_X86_REG_CS, (uint16_t)((gsel & ~3u) | (unsigned)new_cpl));
 		/* 64-bit: a null SS with RPL = new CPL (6.14.4); 32-bit: TSS.SS0 */
@@ -298,7 +308,7 @@ int emulate_iret(struct engine *e, const struct insn_info *ii)
 {
 	uint64_t sp = 0, rip = 0, cs = 0, fl = 0, nsp = 0, ss = 0;
 	unsigned w = (e->mode == 64 && ii->rex_w) ? 8 : 4;
-	sp = engine_gpr(e, 4);
+	sp = rc_gpr(e, 4);
 	if (e->mode == 32)
 		sp &= 0xFFFFFFFFull;
 	uint64_t f[3] = { 0, 0, 0 };      /* RIP, CS, RFLAGS; then RSP, SS */
@@ -306,7 +316,7 @@ int emulate_iret(struct engine *e, const struct insn_info *ii)
 	rip = f[0];
 	cs = f[1];
 	fl = f[2];
-	int cpl = engine_cpl(e), rpl = (int)(cs & 3);
+	int cpl = rc_cpl(e), rpl = (int)(cs & 3);
 	/* 64-bit mode IRET always pops SS:RSP; a 32-bit IRET to an outer level
 	 * pops SS:ESP ("RETURN-TO-OUTER-PRIVILEGE-LEVEL") */
 	bool pop_ss = e->mode == 64 || rpl > cpl;
@@ -341,7 +351,7 @@ int emulate_iret(struct engine *e, const struct insn_info *ii)
 		mask &= ~RF_IF;
 	fl = (cur & ~mask) | (fl & mask) | 2;
 	uc_flags_write(e, fl);
-	engine_set_gpr(e, 4, sp);
+	rc_set_gpr(e, 4, sp);
 	if (rpl > cpl) {
 		set_sel(e, UC_X86_REG_CS, (uint16_t)cs);
 		set_sel(e, UC_X86_REG_SS, (uint16_t)ss);
@@ -427,7 +437,7 @@ int emulate_sysret(struct engine *e, const struct insn_info *ii)
 		return e->amd ? -1 : 6;
 	if (!(e->efer & EFER_SCE))
 		return 6;
-	if (engine_cpl(e) != 0)
+	if (rc_cpl(e) != 0)
 		return 13;
 	if (!ii->rex_w)
 		return -1;

@@ -171,14 +171,14 @@ uint64_t engine_gpr(struct engine *e, int gpr)
 {
 	if (gpr < 0 || gpr > 15)
 		return 0;
-	return rc_get(e, (unsigned)gpr);
+	return rc_gpr(e, (unsigned)gpr);
 }
 
 void engine_set_gpr(struct engine *e, int gpr, uint64_t v)
 {
 	if (gpr < 0 || gpr > 15)
 		return;
-	rc_put(e, (unsigned)gpr, e->mode == 32 ? (v & 0xFFFFFFFFull) : v);
+	rc_set_gpr(e, (unsigned)gpr, v);
 }
 
 uint64_t engine_rip(struct engine *e) { return e->cur_rip; }
@@ -257,7 +257,7 @@ void engine_set_sel(struct engine *e, int reg, uint16_t sel)
 
 int engine_cpl(struct engine *e)
 {
-	return (int)(rc_get(e, RC_CS) & 3);
+	return rc_cpl(e);
 }
 
 int engine_reg_by_name(struct engine *e, const char *name, uint64_t val)
@@ -533,12 +533,10 @@ int engine_map(struct engine *e, uint64_t addr, uint64_t size, const void *bytes
 int engine_mem_read(struct engine *e, uint64_t addr, void *buf, size_t n)
 {
 	/* within one run: straight from its memory (struct engine, maps) */
-	for (unsigned i = 0; i < e->nmaps; i++) {
-		uint64_t off = addr - e->maps[i].addr;
-		if (addr >= e->maps[i].addr && off < e->maps[i].size && n <= e->maps[i].size - off) {
-			memcpy(buf, e->maps[i].ptr + off, n);
-			return 0;
-		}
+	const uint8_t *p = mem_at(e, addr, n);
+	if (p) {
+		memcpy(buf, p, n);
+		return 0;
 	}
 	return uc_mem_read(e->uc, addr, buf, n) == UC_ERR_OK ? 0 : -1;
 }
@@ -548,12 +546,10 @@ int mem_put(struct engine *e, uint64_t addr, const void *buf, size_t n)
 	/* uc_mem_write of RAM is a memcpy in Unicorn 2.0.1: it drops no
 	 * translated code (qemu/exec.c invalidate_and_set_dirty is empty) and
 	 * calls no hook; within one run the copy is made here */
-	for (unsigned i = 0; i < e->nmaps; i++) {
-		uint64_t off = addr - e->maps[i].addr;
-		if (addr >= e->maps[i].addr && off < e->maps[i].size && n <= e->maps[i].size - off) {
-			memcpy(e->maps[i].ptr + off, buf, n);
-			return 0;
-		}
+	uint8_t *p = mem_at(e, addr, n);
+	if (p) {
+		memcpy(p, buf, n);
+		return 0;
 	}
 	return uc_mem_write(e->uc, addr, buf, n) == UC_ERR_OK ? 0 : -1;
 }

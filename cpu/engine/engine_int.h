@@ -150,6 +150,8 @@ struct engine {
 	struct block *blk;          /* block being executed */
 	struct block *last_blk;     /* last block seen by the block hook (lookup cache) */
 	struct block *alt_blk;      /* the one before it (lookup cache) */
+	struct block *alt2_blk;     /* and the one before that (lookup cache: a single-stepped
+	                             * two-instruction loop and its handler cycle through three) */
 
 	/* Unicorn 2.0.1 aborts the process when it translates FF /3 or FF /5
 	 * with a register operand (decode.c, "poison"): every address where
@@ -250,6 +252,14 @@ struct engine {
 		uint8_t slots[RC_NSLOTS];     /* their slots */
 	} rc_b[2];
 	uint64_t rc_rip;            /* RIP/EIP read by the last rc_fill_rip */
+	/* The slots a callback's final RIP write left equal to Unicorn's
+	 * registers (hook_exit), for the code hook at that RIP if no guest
+	 * instruction runs before it: the first instruction of the next block
+	 * entered, e.g. a single-step handler's IRET (code_boundary_cb).  Any
+	 * other rc_drop forgets them. */
+	uint32_t rc_kept;           /* slots (0: none) */
+	uint64_t rc_kept_seq;       /* blk_seq at that write */
+	uint64_t rc_kept_rip;       /* the RIP written */
 	uint32_t in_value;          /* what the next native IN puts into AL/AX/EAX (in_hook) */
 	uc_hook h_in, h_cpuid;      /* UC_HOOK_INSN for IN and CPUID (continue_in_block) */
 
@@ -298,10 +308,50 @@ static inline void rc_put(struct engine *e, unsigned slot, uint64_t v)
 {
 	if (((e->rc_valid >> slot) & 1) && e->rc_val[slot] == v)
 		return;
+	if (slot == RC_FLAGS || slot < 8 || (slot < 16 && e->mode == 64)) {
+		/* rc_store's case of a GPR or RFLAGS (a delivery's and an IRET's
+		 * RSP and RFLAGS), inline: the value as rc_norm leaves it */
+		if (slot == RC_FLAGS || e->mode == 32)
+			v &= 0xFFFFFFFFull;
+		e->rc_val[slot] = v;
+		e->rc_valid |= 1u << slot;
+		e->rc_dirty |= 1u << slot;
+		if (slot == RC_FLAGS)
+			e->rc_unsafe = true;
+		return;
+	}
 	rc_store(e, slot, v);
+}
+/* GPR n (0-15) and the CPL through the cache, as engine_gpr, engine_set_gpr
+ * and engine_cpl (engine.c) give them; inline for the exception frame and
+ * IRET (deliver.c). */
+static inline uint64_t rc_gpr(struct engine *e, unsigned n)
+{
+	return rc_get(e, n);
+}
+static inline void rc_set_gpr(struct engine *e, unsigned n, uint64_t v)
+{
+	rc_put(e, n, e->mode == 32 ? (v & 0xFFFFFFFFull) : v);
+}
+static inline int rc_cpl(struct engine *e)
+{
+	return (int)(rc_get(e, RC_CS) & 3);
 }
 /* engine_prefetch of `mask` with RIP/EIP read in the same batch (into *rip). */
 void rc_fill_rip(struct engine *e, uint32_t mask, uint64_t *rip);
+/* Where the n bytes at guest address addr lie in one run's host buffer
+ * (struct engine maps), or NULL: engine_mem_read and mem_put copy there and
+ * go to Unicorn otherwise.  Inline for the exception frame, the gate and
+ * IRET's frame (deliver.c), which copy fixed sizes. */
+static inline uint8_t *mem_at(const struct engine *e, uint64_t addr, size_t n)
+{
+	for (unsigned i = 0; i < e->nmaps; i++) {
+		uint64_t off = addr - e->maps[i].addr;
+		if (addr >= e->maps[i].addr && off < e->maps[i].size && n <= e->maps[i].size - off)
+			return e->maps[i].ptr + off;
+	}
+	return NULL;
+}
 /* Write guest memory as uc_mem_write does (no poison scan: engine_mem_write
  * adds that): 0, or -1 if part of it is not mapped. */
 int mem_put(struct engine *e, uint64_t addr, const void *buf, size_t n);
@@ -317,6 +367,7 @@ static inline void rc_drop(struct engine *e)
 	if (e->rc_dirty)
 		rc_flush(e, NULL);
 	e->rc_valid = 0;
+	e->rc_kept = 0;
 }
 
 /* RFLAGS as Unicorn holds it.  Unicorn 2.0.1 in UC_MODE_32 ignores
@@ -438,8 +489,24 @@ void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user);
 bool engine_invalid_hook(uc_engine *uc, void *user);
 bool engine_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user);
 
+/* exec.c: a data-breakpoint check of an access (pending traps).  The test
+ * that no DR7 of either view can match (none enabled, bits 7:0, or no R/Wn
+ * with bit 0 set, bits 16, 20, 24, 28: a superset test of dr_armed_data()
+ * == 0) is inline: every exception frame and IRET checks its stack
+ * accesses (deliver.c push_frame, pop_frame). */
+void engine_check_data_slow(struct engine *e, uint64_t addr, unsigned size, bool write);
+static inline bool dr7_no_data_slot(uint64_t dr7)
+{
+	return !(dr7 & 0xFF) || !(dr7 & 0x11110000ull);
+}
+static inline void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool write)
+{
+	if (dr7_no_data_slot(e->cpu->dr[7]) && dr7_no_data_slot(e->ideal->dr[7]))
+		return;
+	engine_check_data_slow(e, addr, size, write);
+}
+
 /* engine.c */
-void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool write);
 void engine_leave_block(struct engine *e, uint64_t first_not_executed);
 void engine_stop_no_idt(struct engine *e, int vector, uint64_t rip);
 void db_log_public(struct engine *e, uint64_t rip, unsigned hw, unsigned ideal, enum db_outcome out, const char *cause);

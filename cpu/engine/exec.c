@@ -158,19 +158,8 @@ static void raise_db(struct engine *e, uint64_t payload, bool fault, unsigned hw
 
 /* ---- breakpoint checks ------------------------------------------------------ */
 
-/* No slot of this DR7 can be a data breakpoint: none enabled (L0-3/G0-3,
- * bits 7:0), or no R/Wn with bit 0 set (01 write, 11 read/write; bits 16,
- * 20, 24, 28).  A superset test of dr_armed_data() == 0, inline: every
- * exception frame and IRET checks its stack accesses (push_frame). */
-static inline bool no_data_slot(uint64_t dr7)
+void engine_check_data_slow(struct engine *e, uint64_t addr, unsigned size, bool write)
 {
-	return !(dr7 & 0xFF) || !(dr7 & 0x11110000ull);
-}
-
-void engine_check_data(struct engine *e, uint64_t addr, unsigned size, bool write)
-{
-	if (no_data_slot(e->cpu->dr[7]) && no_data_slot(e->ideal->dr[7]))
-		return;
 	unsigned hw = dr_match_data(e->cpu->dr, addr, size, write);
 	unsigned id = dr_match_data(e->ideal->dr, addr, size, write);
 	if (hw | id) {
@@ -697,6 +686,22 @@ void engine_leave_block(struct engine *e, uint64_t first_not_executed)
 	const struct block *b = e->blk;
 	if (!b)
 		return;
+	if (b->n && first_not_executed <= b->addr) {
+		/* none of it ran (a fault on its first instruction: an execute
+		 * breakpoint at a loop head): the loop below over every
+		 * instruction, summed (b->cost and b->ncls are the sums of icost
+		 * and icls, decode.c; a saturated count stays) */
+		e->insns -= b->n;
+		if (!e->cpu->st.cycles_saturated) {
+			e->cpu->st.cycles_guest -= b->cost;
+			e->cpu->st.cycles_total -= b->cost;
+			uint64_t *c = &e->cpu->cost_n[COSTI_insn_alu];   /* insn.alu .. insn.other */
+			for (unsigned k = 0; k < 5; k++)
+				c[k] -= b->ncls[k];
+		}
+		e->blk = NULL;
+		return;
+	}
 	for (uint32_t i = 0; i < b->n; i++)
 		if (b->iaddr[i] >= first_not_executed) {
 			e->insns--;
@@ -725,7 +730,20 @@ static void hook_exit(struct engine *e, uint64_t addr, uint64_t first_not_execut
 		engine_leave_block(e, first_not_executed);
 		uint64_t v = e->cur_rip;
 		rc_flush(e, &v);                 /* the registers the hook changed, and RIP */
+		/* what the cache holds is now Unicorn's (struct engine, rc_kept) */
+		e->rc_kept = e->rc_valid;
+		e->rc_kept_seq = e->blk_seq;
+		e->rc_kept_rip = v;
 	}
+}
+
+/* End of a callback: rc_drop, but the slots hook_exit's RIP write left
+ * current stay known for the next code boundary (rc_kept). */
+static inline void rc_drop_keep(struct engine *e)
+{
+	uint32_t kept = e->rc_dirty ? 0 : e->rc_kept;
+	rc_drop(e);
+	e->rc_kept = kept;
 }
 
 static inline bool over_budget(const struct engine *e)
@@ -861,10 +879,31 @@ static void code_boundary(struct engine *e, uint64_t addr)
  * change seen yet in this callback (continue_in_block). */
 static void code_boundary_cb(struct engine *e, uint64_t addr)
 {
+	uint32_t kept = e->rc_kept;
 	rc_drop(e);
+	/* Right after the RIP write of the last callback (hook_exit): the
+	 * first instruction of the one block entered since, so no guest
+	 * instruction ran and the registers it left are still Unicorn's
+	 * (issue 16: no redundant reads; a single-step handler's IRET reads
+	 * the RSP and RFLAGS the delivery wrote). */
+	if (kept && e->blk_seq == e->rc_kept_seq + 1 && addr == e->rc_kept_rip && e->blk && e->blk->addr == addr) {
+		e->rc_valid = kept;
+#ifdef HVSIM_RC_CHECK
+		for (uint32_t m = kept; m; m &= m - 1) {
+			unsigned s = (unsigned)__builtin_ctz(m);
+			uint64_t v = e->rc_val[s];
+			e->rc_valid &= ~(1u << s);
+			if (rc_fill(e, s) != v) {
+				fprintf(stderr, "rc_kept slot %u: 0x%llx, Unicorn 0x%llx\n", s,
+					(unsigned long long)v, (unsigned long long)e->rc_val[s]);
+				abort();
+			}
+		}
+#endif
+	}
 	e->rc_unsafe = false;
 	code_boundary(e, addr);
-	rc_drop(e);
+	rc_drop_keep(e);
 }
 
 void engine_code_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
@@ -935,8 +974,17 @@ void engine_flush_charges_slow(struct engine *e)
 		v = UINT64_MAX;
 	cpu_sat_add(e->cpu, &e->cpu->st.cycles_guest, v);
 	cpu_sat_add(e->cpu, &e->cpu->st.cycles_total, v);
+	uint64_t *c = &e->cpu->cost_n[COSTI_insn_alu];   /* insn.alu .. insn.other */
+	if (n == 1) {          /* a block left after one run (a loop of blocks, single-step) */
+		c[0] += b->ncls[0];
+		c[1] += b->ncls[1];
+		c[2] += b->ncls[2];
+		c[3] += b->ncls[3];
+		c[4] += b->ncls[4];
+		return;
+	}
 	for (unsigned k = 0; k < 5; k++)
-		e->cpu->cost_n[COSTI_insn_alu + k] += n * b->ncls[k];
+		c[k] += n * b->ncls[k];
 }
 
 void engine_update_next_event(struct engine *e)
@@ -975,8 +1023,14 @@ static void __attribute__((noinline)) block_hook_full(struct engine *e, uc_engin
 	if (!b || b->addr != addr || b->size != size) {
 		bool fresh = false;
 		b = e->alt_blk;
-		if (!b || b->addr != addr || b->size != size)
-			b = block_get(e, addr, size, &fresh);
+		if (b && b->addr == addr && b->size == size) {
+			/* last_blk and alt_blk swap; alt2_blk stays */
+		} else {
+			b = e->alt2_blk;
+			if (!b || b->addr != addr || b->size != size)
+				b = block_get(e, addr, size, &fresh);
+			e->alt2_blk = e->alt_blk;
+		}
 		if (fresh) {
 			/* New sites were hooked: this block was translated without
 			 * them (unicorn-facts §2.1 UC_HOOK_BLOCK): drop it and
@@ -1070,12 +1124,17 @@ void engine_block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		 * (next_event), no fast-load retranslation pending or planned
 		 * for either block (dance_at, memhooks_dance_later). */
 		struct block *a = e->alt_blk;
+		bool second = !a || a->addr != addr || a->size != size;
+		if (second)
+			a = e->alt2_blk;     /* a cycle of three (single-step: two instructions, the handler) */
 		if (!b || !a || a->addr != addr || a->size != size || e->insns >= e->next_event || e->wr_off ||
 		    memhooks_dance_later(a) || e->dance_at != UINT64_MAX) {
 			block_hook_full(e, uc, addr, size);
 			return;
 		}
 		engine_flush_charges(e);
+		if (second)
+			e->alt2_blk = e->alt_blk;
 		e->alt_blk = b;
 		e->last_blk = b = a;
 	}
@@ -1095,7 +1154,7 @@ void engine_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 	engine_flush_charges(e);
 	rc_drop(e);
 	intr_hook(e, uc, intno);
-	rc_drop(e);
+	rc_drop_keep(e);
 }
 
 static void intr_hook(struct engine *e, uc_engine *uc, uint32_t intno)
