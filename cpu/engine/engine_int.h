@@ -506,6 +506,32 @@ static inline void engine_check_data(struct engine *e, uint64_t addr, unsigned s
 	engine_check_data_slow(e, addr, size, write);
 }
 
+/* exec.c: the #DB oracle's expectation (opened when the owner's own DRs
+ * call for a #DB, closed as delivered or missed) and SDM 17.4.3's BTF
+ * rule: whether DEBUGCTL.BTF holds back the single-step trap of an
+ * instruction that did (`taken`) or did not branch. */
+void engine_expect_begin(struct engine *e, unsigned ideal_slots, uint64_t event, const char *cause);
+void engine_expect_end(struct engine *e);
+bool engine_btf_suppresses(const struct engine *e, bool taken);
+
+/* exec.c: an exception the instruction `ii` (or NULL) raises, offered to
+ * the layer first (an intercepted exception is a VM exit), else delivered
+ * through the guest IDT; a #DB with DR6-format event bits `payload` and the
+ * hardware slots that matched. */
+void engine_raise_exception_err(struct engine *e, int vector, bool fault, bool has_error, uint32_t error,
+				const struct insn_info *ii);
+static inline void engine_raise_exception(struct engine *e, int vector, bool fault, bool has_error,
+					  const struct insn_info *ii)
+{
+	engine_raise_exception_err(e, vector, fault, has_error, 0, ii);
+}
+void engine_raise_db(struct engine *e, uint64_t payload, bool fault, unsigned hw_slots,
+		     const struct insn_info *ii);
+
+/* sites.c: a site reached at a code hook (the instruction at ii->rip has
+ * not run): its native semantics, traps and oracle expectations. */
+void engine_process_site(struct engine *e, const struct insn_info *ii);
+
 /* engine.c */
 void engine_leave_block(struct engine *e, uint64_t first_not_executed);
 void engine_stop_no_idt(struct engine *e, int vector, uint64_t rip);
