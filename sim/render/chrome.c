@@ -19,31 +19,8 @@ static void put_us(FILE *f, uint64_t cycles, uint64_t hz)
 
 static void put_args(FILE *f, const struct trace_rec *r)
 {
-	const struct ev_desc *d = trace_event(r->ev.id);
 	fputs("{", f);
-	for (unsigned k = 0; d && k < d->nf; k++) {
-		const struct ev_field *fl = &d->f[k];
-		uint64_t v = trace_slot_value(&r->ev, fl->slot);
-		fprintf(f, "%s\"%s\":", k ? "," : "", fl->name);
-		switch (fl->type) {
-		case EVF_HEX:
-		case EVF_HEX16: fprintf(f, "\"0x%" PRIx64 "\"", v); break;
-		case EVF_UDEC: fprintf(f, "%" PRIu64, v); break;
-		case EVF_IDEC: fprintf(f, "%" PRId64, (int64_t)v); break;
-		case EVF_STR:
-			if (r->ev.s)
-				json_write_escaped(f, r->ev.s);
-			else
-				fputs("null", f);
-			break;
-		case EVF_ENUM:
-			if (v < fl->nenums)
-				fprintf(f, "\"%s\"", fl->enums[v]);
-			else
-				fprintf(f, "%" PRIu64, v);
-			break;
-		}
-	}
+	trace_write_json_fields(f, &r->ev, true);
 	fputs("}", f);
 }
 

@@ -301,25 +301,13 @@ void trace_writer_end_run(struct trace_writer *w)
 		trace_write_header(w, w->scenario, w->policy, w->vendor);
 }
 
-void trace_write_event(FILE *f, const struct sim_event *ev, unsigned vcpu)
+void trace_write_json_fields(FILE *f, const struct sim_event *ev, bool first)
 {
 	const struct ev_desc *d = trace_event(ev->id);
-	if (!d)
-		return;
-	/* the host world (issue 19): an event of CPU N > 0 or of a CPU with no
-	 * vCPU loaded names its vCPU (if any) and its CPU; an event of vCPU 0
-	 * on CPU 0 - every event of a one-CPU run - is written as before */
-	if (ev->cpu == 0 && ev->vcpu == 0)
-		fprintf(f, "{\"c\":%" PRIu64 ",\"ev\":\"%s\",\"vcpu\":%u", ev->cycle, d->name, vcpu);
-	else if (ev->vcpu >= 0)
-		fprintf(f, "{\"c\":%" PRIu64 ",\"ev\":\"%s\",\"vcpu\":%d,\"cpu\":%d", ev->cycle, d->name, ev->vcpu,
-			ev->cpu);
-	else
-		fprintf(f, "{\"c\":%" PRIu64 ",\"ev\":\"%s\",\"cpu\":%d", ev->cycle, d->name, ev->cpu);
-	for (unsigned k = 0; k < d->nf; k++) {
+	for (unsigned k = 0; d && k < d->nf; k++) {
 		const struct ev_field *fl = &d->f[k];
 		uint64_t v = trace_slot_value(ev, fl->slot);
-		fprintf(f, ",\"%s\":", fl->name);
+		fprintf(f, "%s\"%s\":", first && !k ? "" : ",", fl->name);
 		switch (fl->type) {
 		case EVF_HEX:
 		case EVF_HEX16: fprintf(f, "\"0x%" PRIx64 "\"", v); break;
@@ -339,6 +327,24 @@ void trace_write_event(FILE *f, const struct sim_event *ev, unsigned vcpu)
 			break;
 		}
 	}
+}
+
+void trace_write_event(FILE *f, const struct sim_event *ev, unsigned vcpu)
+{
+	const struct ev_desc *d = trace_event(ev->id);
+	if (!d)
+		return;
+	/* the host world (issue 19): an event of CPU N > 0 or of a CPU with no
+	 * vCPU loaded names its vCPU (if any) and its CPU; an event of vCPU 0
+	 * on CPU 0 - every event of a one-CPU run - is written as before */
+	if (ev->cpu == 0 && ev->vcpu == 0)
+		fprintf(f, "{\"c\":%" PRIu64 ",\"ev\":\"%s\",\"vcpu\":%u", ev->cycle, d->name, vcpu);
+	else if (ev->vcpu >= 0)
+		fprintf(f, "{\"c\":%" PRIu64 ",\"ev\":\"%s\",\"vcpu\":%d,\"cpu\":%d", ev->cycle, d->name, ev->vcpu,
+			ev->cpu);
+	else
+		fprintf(f, "{\"c\":%" PRIu64 ",\"ev\":\"%s\",\"cpu\":%d", ev->cycle, d->name, ev->cpu);
+	trace_write_json_fields(f, ev, false);
 	fputs("}\n", f);
 }
 

@@ -100,6 +100,9 @@ void trace_writer_end_run(struct trace_writer *w);
 /* run_config.trace sink (ctx = struct trace_writer *). */
 void trace_sink_jsonl(void *ctx, const struct sim_event *ev);
 /* One event as a compact JSON object plus newline. */
+/* The event's fields as JSON members ("name":value, by events.def), each
+ * after a comma, or with none before the first when `first`. */
+void trace_write_json_fields(FILE *f, const struct sim_event *ev, bool first);
 void trace_write_event(FILE *f, const struct sim_event *ev, unsigned vcpu);
 
 /* ---- reading, and in-memory traces --------------------------------------- */
