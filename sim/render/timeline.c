@@ -331,20 +331,30 @@ void timeline_svg(FILE *f, const struct trace_run *run, int width)
 	free(mc);
 }
 
+/* The lane of record r in the CSV and JSON exports (a VM entry on the
+ * guest lane), or -1 when it has none; its detail text in d. */
+static int export_lane(const struct trace_rec *r, bool world, char *d, size_t n)
+{
+	int l = r->ev.id == EV_ENTRY ? LANE_GUEST : ev_lane(r->ev.id, world);
+	if (l < 0)
+		return -1;
+	if (r->ev.id == EV_ENTRY)
+		snprintf(d, n, "rip 0x%" PRIx64, r->ev.a);
+	else
+		ev_detail(r, d, n);
+	return l;
+}
+
 void timeline_write_csv(FILE *f, const struct trace_run *run)
 {
 	bool world = trace_run_world(run);
 	fputs(world ? "cycle,cpu,lane,event,detail\n" : "cycle,lane,event,detail\n", f);
 	for (size_t i = 0; i < run->n; i++) {
 		const struct trace_rec *r = &run->r[i];
-		int l = r->ev.id == EV_ENTRY ? LANE_GUEST : ev_lane(r->ev.id, world);
+		char d[160];
+		int l = export_lane(r, world, d, sizeof(d));
 		if (l < 0)
 			continue;
-		char d[160];
-		if (r->ev.id == EV_ENTRY)
-			snprintf(d, sizeof(d), "rip 0x%" PRIx64, r->ev.a);
-		else
-			ev_detail(r, d, sizeof(d));
 		if (world)
 			fprintf(f, "%" PRIu64 ",%d,%s,%s,", r->ev.cycle, rec_cpu(r), lane_names[l],
 				trace_event(r->ev.id)->name);
@@ -372,14 +382,10 @@ void timeline_write_json(FILE *f, const struct trace_run *run)
 	jw_array_begin(&w);
 	for (size_t i = 0; i < run->n; i++) {
 		const struct trace_rec *r = &run->r[i];
-		int l = r->ev.id == EV_ENTRY ? LANE_GUEST : ev_lane(r->ev.id, world);
+		char d[160];
+		int l = export_lane(r, world, d, sizeof(d));
 		if (l < 0)
 			continue;
-		char d[160];
-		if (r->ev.id == EV_ENTRY)
-			snprintf(d, sizeof(d), "rip 0x%" PRIx64, r->ev.a);
-		else
-			ev_detail(r, d, sizeof(d));
 		jw_object_begin(&w);
 		jw_kv_u64(&w, "cycle", r->ev.cycle);
 		if (world)
