@@ -92,6 +92,33 @@ static void parse_bp(struct ydoc *c, yaml_node_t *m, const char *path, struct ho
 	}
 }
 
+/* A touch of host memory {addr, size, write} at `path` (a host event's
+ * action or a host task's touch): a canonical address, an access of 1, 2,
+ * 4 or 8 bytes, a read unless `write` says otherwise. */
+static void parse_touch(struct ydoc *c, yaml_node_t *m, const char *path, uint64_t *addr, unsigned *size,
+			bool *write)
+{
+	static const char *const touch_keys[] = { "addr", "size", "write", NULL };
+	y_need_map(c, m, path);
+	y_check_keys(c, m, path, touch_keys);
+	y_require(c, m, path, "addr");
+	y_require(c, m, path, "size");
+	char f[160];
+	yaml_node_t *an = y_find(c, m, "addr", NULL);
+	y_subpath(f, sizeof f, path, "addr");
+	*addr = y_get_uint(c, an, f);
+	scn_check_addr(c, an, f, *addr, 64);
+	yaml_node_t *sn = y_find(c, m, "size", NULL);
+	y_subpath(f, sizeof f, path, "size");
+	uint64_t sz = y_get_uint(c, sn, f);
+	if (sz != 1 && sz != 2 && sz != 4 && sz != 8)
+		y_fail(c, sn, "%s must be 1, 2, 4 or 8, got %" PRIu64, f, sz);
+	*size = (unsigned)sz;
+	yaml_node_t *wn = y_find(c, m, "write", NULL);
+	y_subpath(f, sizeof f, path, "write");
+	*write = wn ? y_get_bool(c, wn, f) : false;
+}
+
 static void parse_snippets(struct ydoc *c, yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "base", "asm", "code", NULL };
@@ -141,7 +168,6 @@ static void parse_events(struct ydoc *c, yaml_node_t *n)
 {
 	static const char *const keys[] = { "exit", "every_exit", "start", "run", "install",
 					    "remove", "touch", "set_cr3", "cpu", "from", "vcpu", NULL };
-	static const char *const touch_keys[] = { "addr", "size", "write", NULL };
 	struct scenario *sc = c->user;
 	y_need_seq(c, n, "host.events");
 	sc->host.events = y_calloc(c, y_nitems(n), sizeof *sc->host.events);
@@ -224,24 +250,7 @@ static void parse_events(struct ydoc *c, yaml_node_t *n)
 				y_fail(c, av, "%s 0x%" PRIx64 " sets reserved CR3 bits 63:52", q, ev->cr3);
 		} else {
 			ev->action = HOST_TOUCH;
-			y_need_map(c, av, q);
-			y_check_keys(c, av, q, touch_keys);
-			y_require(c, av, q, "addr");
-			y_require(c, av, q, "size");
-			char r[128];
-			yaml_node_t *an = y_find(c, av, "addr", NULL);
-			y_subpath(r, sizeof r, q, "addr");
-			ev->addr = y_get_uint(c, an, r);
-			scn_check_addr(c, an, r, ev->addr, 64);
-			yaml_node_t *sn = y_find(c, av, "size", NULL);
-			y_subpath(r, sizeof r, q, "size");
-			uint64_t s = y_get_uint(c, sn, r);
-			if (s != 1 && s != 2 && s != 4 && s != 8)
-				y_fail(c, sn, "%s must be 1, 2, 4 or 8, got %" PRIu64, r, s);
-			ev->size = (unsigned)s;
-			yaml_node_t *wn = y_find(c, av, "write", NULL);
-			y_subpath(r, sizeof r, q, "write");
-			ev->write = wn ? y_get_bool(c, wn, r) : false;
+			parse_touch(c, av, q, &ev->addr, &ev->size, &ev->write);
 		}
 		/* the host world: where an install/remove happens (an IPI to
 		 * another CPU, or to every CPU, from the CPU whose task asked),
@@ -289,7 +298,6 @@ bool host_event_after_exit(const struct host_event *ev, uint64_t exit_no)
 static void parse_tasks(struct ydoc *c, yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "cpu", "breakpoints", "touches", NULL };
-	static const char *const touch_keys[] = { "addr", "size", "write", NULL };
 	struct scenario *sc = c->user;
 	y_need_seq(c, n, "host.tasks");
 	size_t cnt = y_nitems(n);
@@ -350,25 +358,8 @@ static void parse_tasks(struct ydoc *c, yaml_node_t *n)
 				yaml_node_t *tm = y_node(c, *tt);
 				y_idxpath(r, sizeof r, q, t->ntouches);
 				struct host_touch *h = &t->touches[t->ntouches++];
-				y_need_map(c, tm, r);
-				y_check_keys(c, tm, r, touch_keys);
-				y_require(c, tm, r, "addr");
-				y_require(c, tm, r, "size");
+				parse_touch(c, tm, r, &h->addr, &h->size, &h->write);
 				h->pos = y_pos(tm);
-				char f[160];
-				yaml_node_t *an = y_find(c, tm, "addr", NULL);
-				y_subpath(f, sizeof f, r, "addr");
-				h->addr = y_get_uint(c, an, f);
-				scn_check_addr(c, an, f, h->addr, 64);
-				yaml_node_t *sn = y_find(c, tm, "size", NULL);
-				y_subpath(f, sizeof f, r, "size");
-				uint64_t sz = y_get_uint(c, sn, f);
-				if (sz != 1 && sz != 2 && sz != 4 && sz != 8)
-					y_fail(c, sn, "%s must be 1, 2, 4 or 8, got %" PRIu64, f, sz);
-				h->size = (unsigned)sz;
-				yaml_node_t *wn = y_find(c, tm, "write", NULL);
-				y_subpath(f, sizeof f, r, "write");
-				h->write = wn ? y_get_bool(c, wn, f) : false;
 			}
 		}
 	}
