@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "sim/loader/asm.h"
 #include "sim/loader/scenario.h"
+#include "tests/harness.h"
 
 #ifndef HVSIM_SOURCE_DIR
 #define HVSIM_SOURCE_DIR "."
@@ -24,27 +24,14 @@
 static char cache_dir[256];
 static char err[1024];
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(cache_dir, sizeof cache_dir, "%s/hvsim-test-cache-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(cache_dir));
+	h_mkdtemp(cache_dir, sizeof cache_dir, "hvsim-test-cache");
 	setenv("HVSIM_CACHE_DIR", cache_dir, 1);
 	err[0] = 0;
 }
 
-static void teardown(void)
-{
-	nftw(cache_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+static void teardown(void) { h_rmtree(cache_dir); }
 
 TestSuite(scenario_load, .init = setup, .fini = teardown);
 
